@@ -1,0 +1,1 @@
+"""One module a `ceasefire` subcommand, each with `register(subparsers)`."""

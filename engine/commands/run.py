@@ -1,0 +1,82 @@
+"""`ceasefire run`: evaluate a scenario or an incident table and report every verdict."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from engine.cli import EXIT_OK, add_output, check_output, examples, output
+from engine.errors import InputError
+from engine.evaluate import ENGINES, Evaluator
+from engine.load import load_incidents, load_ruleset, load_scenario
+from engine.report import Report, write_json, write_markdown, write_table
+
+TABLES = (".jsonl", ".ndjson", ".csv")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "run",
+        help="evaluate a scenario or incident table and report the verdicts",
+        description="Evaluate every incident of a scenario (YAML) or an incident table (JSON Lines, CSV) "
+        "under a ruleset, and report each verdict with the rule and clause that decided it.",
+        epilog=examples(
+            "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml",
+            "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format json",
+            "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --rules rules/variants/strict-liability.yaml",
+            "ceasefire run incidents.jsonl --rules syria-2016-09 --engine native -f json -o report.json",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv incident table")
+    p.add_argument(
+        "--rules", "-r", metavar="RULESET", help="ruleset id or path (required for tables; overrides a scenario's own)"
+    )
+    p.add_argument(
+        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
+    )
+    add_output(p, ("table", "json", "markdown"))
+    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(handler=run)
+
+
+def load_report(path: Path, rules: str | None, engine: str | None) -> Report:
+    """Load and evaluate: shared by every command that reports on a scenario or table."""
+    if not path.exists():
+        raise InputError.at(str(path), "no such file")
+    if path.suffix.lower() in TABLES:
+        if rules is None:
+            raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
+        compiled = load_ruleset(rules)
+        incidents = load_incidents(path)
+        name = path.stem
+    else:
+        loaded = load_scenario(path, rules)
+        compiled, incidents, name = loaded.compiled, loaded.scenario.incidents, loaded.scenario.scenario
+    with Evaluator(compiled, engine) as evaluator:
+        verdicts = evaluator.evaluate(incidents)
+        return Report(name, compiled, evaluator.engine, incidents, verdicts)
+
+
+def run(args: argparse.Namespace) -> int:
+    check_output(args.output)
+    report = load_report(args.scenario, args.rules, args.engine)
+    with output(args.output) as out:
+        if args.format == "json":
+            write_json(report, out)
+        elif args.format == "markdown":
+            write_markdown(report, out)
+        else:
+            terminal = args.output is None and sys.stdout.isatty()
+            console = Console(
+                file=out,
+                width=args.width or (None if terminal else 160),
+                force_terminal=terminal,
+                no_color=bool(os.environ.get("NO_COLOR")) or not terminal,
+            )
+            write_table(report, console)
+    return EXIT_OK

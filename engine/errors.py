@@ -1,0 +1,58 @@
+"""Errors a user can cause, each rendered as one line: where, what is wrong, what would be right."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about an input file: an error, or a warning under `check`."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = f"{self.path}: " if self.path else ""
+        return f"{where}: {field}{self.message}"
+
+
+class InputError(Exception):
+    """Bad input: carries every problem found, the first of which is the headline."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(str(self.problems[0]) if self.problems else "bad input")
+
+    @classmethod
+    def at(
+        cls, file: str, message: str, line: int | None = None, column: int | None = None, path: str = ""
+    ) -> InputError:
+        return cls([Problem(file, message, line, column, path)])
+
+
+def at_pos(file: str, message: str, pos: tuple[int, int] | None, path: str = "") -> InputError:
+    """An InputError at a (line, column) that may be unknown."""
+    line, column = pos if pos else (None, None)
+    return InputError([Problem(file, message, line, column, path)])
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A `; did you mean `x`?` suffix when a close choice exists, else an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def one_of(choices: Iterable[str]) -> str:
+    return "expected one of " + ", ".join(choices)

@@ -1,0 +1,333 @@
+"""Load rulesets, scenarios and incident tables into checked, compiled form."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from engine.compile import Compiled, compile_ruleset
+from engine.errors import InputError, Problem, at_pos, did_you_mean
+from engine.model import Incident, Ruleset, Scenario
+from engine.yamlsafe import MAX_BYTES, Document, dotted, load_yaml, read_text
+
+SHIPPED = Path(__file__).resolve().parent / "rules"
+CHECKOUT = Path(__file__).resolve().parent.parent / "rules"
+TABLE_COLUMNS = ("id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded")
+TABLE_LIMIT = 1024 * 1024 * 1024
+
+
+def shipped_rules() -> Path | None:
+    """The rulesets that come with the package (or with this checkout, when run from source)."""
+    for folder in (SHIPPED, CHECKOUT):
+        if folder.is_dir():
+            return folder
+    return None
+
+
+def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
+    """Pydantic's errors, in the project's words, each at the line of the entry it concerns."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if p != "[key]")
+        kind, value = err["type"], err.get("input")
+        field = str(loc[-1]) if loc else ""
+        parent = loc[:-1]
+        if kind == "extra_forbidden":
+            allowed = _fields_at(model, parent)
+            message = f"unknown key `{field}`{did_you_mean(field, allowed)}"
+            if allowed:
+                message += "; expected one of " + ", ".join(allowed)
+        elif kind == "missing":
+            message, loc = f"`{field}` is required", parent
+            out.append(_at(doc, loc, message, path=dotted(parent)))
+            continue
+        elif kind == "literal_error":
+            expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
+            message = f"unknown value `{value}`{did_you_mean(str(value), expected)}; expected one of " + ", ".join(
+                expected
+            )
+        elif kind == "string_pattern_mismatch":
+            message = f"`{value}` is not a valid id; use lowercase letters, digits, `-` and `_`"
+        elif kind == "value_error":
+            message = str(err["msg"]).removeprefix("Value error, ")
+        elif kind in _TYPE_WORDS:
+            message = f"expected {_TYPE_WORDS[kind]}, got `{_short(value)}`"
+        else:
+            message = str(err["msg"])
+            message = message[0].lower() + message[1:] if message else "invalid value"
+        out.append(_at(doc, loc, message))
+    return out
+
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "string_too_short": "non-empty text",
+    "too_short": "a non-empty list",
+}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _at(doc: Document, loc: tuple[Any, ...], message: str, path: str | None = None) -> Problem:
+    pos = doc.where(loc) or (None, None)
+    return Problem(doc.file, message, pos[0], pos[1], dotted(loc) if path is None else path)
+
+
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The keys a mapping at `loc` may have, found by walking the model's annotations."""
+    current: Any = model
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _unwrap(t: Any) -> Any:
+    if get_origin(t) in (Union, types.UnionType):
+        for arg in get_args(t):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    return t
+
+
+def _step(t: Any, part: Any) -> Any:
+    t = _unwrap(t)
+    if isinstance(t, type) and issubclass(t, BaseModel):
+        for name, info in t.model_fields.items():
+            if part in (name, info.alias):
+                return info.annotation
+        return None
+    origin = get_origin(t)
+    if origin is list:
+        return get_args(t)[0]
+    if origin is dict:
+        return get_args(t)[1]
+    return None
+
+
+def validate(doc: Document, model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, doc, model)) from None
+
+
+@dataclass(frozen=True)
+class LoadedRuleset:
+    compiled: Compiled
+    document: Document
+
+
+def read_ruleset(path: Path, shown: str | None = None) -> LoadedRuleset:
+    """Parse, validate and compile one ruleset file, raising every error found."""
+    doc = load_yaml(path, shown)
+    ruleset: Ruleset = validate(doc, Ruleset)
+    compiled, problems = compile_ruleset(ruleset, doc.file)
+    if problems:
+        raise InputError(_placed(doc, problems))
+    return LoadedRuleset(compiled, doc)
+
+
+def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
+    """Give meaning problems (which know a dotted path) the line and column of that path."""
+    out = []
+    for p in problems:
+        pos = doc.where(_parse_path(p.path)) or (None, None)
+        out.append(Problem(doc.file, p.message, pos[0], pos[1], p.path, p.severity))
+    return out
+
+
+def _parse_path(path: str) -> tuple[str | int, ...]:
+    parts: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        parts.append(int(index) if index else name)
+    return tuple(parts)
+
+
+def find_ruleset(ref: str, near: Path | None = None) -> Path:
+    """A ruleset file from a path, or from an id looked up beside `near`, in ./rules, then shipped."""
+    if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
+        return (near / ref) if near is not None else Path(ref)
+    folders = [p for p in (near, Path("rules"), shipped_rules()) if p is not None]
+    for folder in folders:
+        for candidate in (folder / f"{ref}.yaml", folder / f"{ref}.yml"):
+            if candidate.is_file():
+                return candidate
+    known = sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.y*ml")})
+    raise LookupError(f"no ruleset `{ref}`{did_you_mean(ref, known)}; looked in " + ", ".join(map(str, folders)))
+
+
+def load_ruleset(ref: str | Path, near: Path | None = None) -> Compiled:
+    """A compiled ruleset from an id (searched for) or a path."""
+    shown = str(ref)
+    try:
+        path = find_ruleset(str(ref), near)
+    except LookupError as exc:
+        raise InputError.at(shown, str(exc)) from None
+    if not path.exists():
+        raise InputError.at(str(path), "no such file")
+    return read_ruleset(path, str(path)).compiled
+
+
+def _project_root(path: Path) -> Path:
+    for folder in path.resolve().parents:
+        if any((folder / marker).exists() for marker in (".git", "pyproject.toml", "rules", "scenarios")):
+            return folder
+    return path.resolve().parent
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    scenario: Scenario
+    compiled: Compiled
+    document: Document
+
+
+def load_scenario(path: Path, rules: str | None = None) -> LoadedScenario:
+    """A scenario file and the ruleset it names (or `rules`, which overrides it)."""
+    doc = load_yaml(path)
+    scenario: Scenario = validate(doc, Scenario)
+    check_ids(doc, scenario.incidents)
+    if rules is not None:
+        return LoadedScenario(scenario, load_ruleset(rules), doc)
+    ref = scenario.ruleset
+    line = doc.where(("ruleset",))
+    try:
+        found = find_ruleset(ref, path.parent)
+    except LookupError as exc:
+        raise at_pos(doc.file, str(exc), line, "ruleset") from None
+    target = found.resolve()
+    roots = (_project_root(path), Path.cwd().resolve())
+    if not any(target.is_relative_to(root) for root in roots) and not _is_shipped(target):
+        raise at_pos(doc.file, f"ruleset `{ref}` points outside the project tree", line, "ruleset")
+    if found.is_dir():
+        raise at_pos(doc.file, f"ruleset `{ref}` is a directory; expected a YAML file", line, "ruleset")
+    if not found.exists():
+        raise at_pos(doc.file, f"ruleset `{ref}` not found at {found}", line, "ruleset")
+    return LoadedScenario(scenario, read_ruleset(found, str(found)).compiled, doc)
+
+
+def _is_shipped(path: Path) -> bool:
+    shipped = shipped_rules()
+    return shipped is not None and path.is_relative_to(shipped.resolve())
+
+
+def check_ids(doc: Document, incidents: list[Incident]) -> None:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, incident in enumerate(incidents):
+        if incident.id in seen:
+            pos = doc.where(("incidents", i, "id")) or (None, None)
+            problems.append(
+                Problem(
+                    doc.file,
+                    f"incident id `{incident.id}` is used twice (first at incidents[{seen[incident.id]}])",
+                    pos[0],
+                    pos[1],
+                    f"incidents[{i}].id",
+                )
+            )
+        seen.setdefault(incident.id, i)
+    if problems:
+        raise InputError(problems)
+
+
+def load_incidents(path: Path) -> list[Incident]:
+    """Incidents from a JSON Lines (.jsonl) or CSV (.csv) table."""
+    shown = str(path)
+    text = read_text(path, shown, limit=TABLE_LIMIT)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        incidents = _from_jsonl(text, shown)
+    elif suffix == ".csv":
+        incidents = _from_csv(text, shown)
+    else:
+        raise InputError.at(shown, f"unknown table format `{suffix}`; expected .jsonl or .csv")
+    lines = {i: i + 1 for i in range(len(incidents))}
+    doc = Document(shown, None, {("incidents", i, "id"): (line, 1) for i, line in lines.items()})
+    check_ids(doc, incidents)
+    return incidents
+
+
+def _from_jsonl(text: str, shown: str) -> list[Incident]:
+    incidents = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            incidents.append(Incident.model_validate_json(line))
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            if errors and errors[0]["type"] == "json_invalid":
+                raise InputError.at(shown, f"not a JSON object: {errors[0]['msg'].lower()}", number) from None
+            doc = Document(shown, None, {(): (number, 1)})
+            problem = problems_from(exc, doc, Incident)[0]
+            raise InputError([Problem(shown, problem.message, number, None, problem.path)]) from None
+    return incidents
+
+
+def _from_csv(text: str, shown: str) -> list[Incident]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    for name in header:
+        if name not in TABLE_COLUMNS:
+            raise InputError.at(
+                shown,
+                f"unknown column `{name}`{did_you_mean(name, TABLE_COLUMNS)}; expected columns "
+                + ", ".join(TABLE_COLUMNS),
+                1,
+            )
+    if "id" not in header:
+        raise InputError.at(shown, "no `id` column; expected columns " + ", ".join(TABLE_COLUMNS), 1)
+    incidents = []
+    for row in reader:
+        number = reader.line_num
+        if None in row:
+            raise InputError.at(
+                shown, f"row has {len(header) + len(row[None])} cells; the header has {len(header)}", number
+            )
+        cells = {k: v for k, v in row.items() if v not in ("", None)}
+        data: dict[str, Any] = {
+            k: cells[k] for k in ("id", "time", "actor", "act", "target", "intended_target") if k in cells
+        }
+        if "region" in cells:
+            data["location"] = {"region": cells["region"]}
+        casualties = {k: cells[k] for k in ("killed", "wounded") if k in cells}
+        if casualties:
+            data["casualties"] = casualties
+        try:
+            incidents.append(Incident.model_validate(data))
+        except ValidationError as exc:
+            doc = Document(shown, None, {(): (number, 1)})
+            problem = problems_from(exc, doc, Incident)[0]
+            raise InputError([Problem(shown, problem.message, number, None, problem.path)]) from None
+    return incidents
+
+
+__all__ = ["MAX_BYTES", "load_incidents", "load_ruleset", "load_scenario", "read_ruleset"]

@@ -1,0 +1,197 @@
+"""The file formats as types: rulesets, scenarios, incidents, and the verdicts they produce."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["covered", "sponsor", "excluded"]
+VerdictName = Literal["violation", "permitted", "not_covered", "disputed", "undetermined"]
+RuleVerdict = Literal["violation", "permitted", "not_covered", "undetermined"]
+VERDICTS: tuple[str, ...] = ("violation", "permitted", "not_covered", "disputed", "undetermined")
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
+Name = Annotated[str, Field(min_length=1, max_length=300)]
+KnobValue = str | int | bool
+
+
+def parse_time(value: str, *, date_ok: bool) -> datetime | date:
+    """An ISO 8601 datetime with its UTC offset (or, where allowed, a bare date)."""
+    text = value.strip()
+    if date_ok and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return date.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"`{value}` is not an ISO 8601 date-time; write it like 2016-09-12T19:00:00+03:00") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"`{value}` has no UTC offset; write it with one, like {text}+03:00")
+    return moment
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Agreement(Strict):
+    name: Name
+    date: str | None = None
+    source: str | None = None
+    pa_x: int | None = Field(None, description="Peace Agreements Database (PA-X) id")
+    url: str | None = None
+
+
+class Window(Strict):
+    """When the truce binds: from `from`, until `until` if given (ISO 8601 with offset)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: str = Field(alias="from", json_schema_extra={"format": "date-time"})
+    until: str | None = Field(None, json_schema_extra={"format": "date-time"})
+
+    @field_validator("start", "until")
+    @classmethod
+    def _has_offset(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_time(value, date_ok=False)
+        return value
+
+
+class Scope(Strict):
+    """Where the truce binds: a country and, if given, only these regions (admin-1 names)."""
+
+    country: str | None = None
+    regions: list[Name] = []
+
+
+class Party(Strict):
+    name: Name
+    role: Role
+    side: str | None = None
+    aliases: list[Name] = []
+
+
+class NameClass(Strict):
+    """Spellings that stand for a class rather than a party (civilians, unidentified actors)."""
+
+    aliases: list[Name] = []
+
+
+class Act(Strict):
+    name: str | None = None
+    hostile: bool
+    aliases: list[Name] = []
+
+
+class Rule(Strict):
+    id: Id
+    clause: Name = Field(description="the clause of the agreement this rule encodes, cited")
+    priority: int = Field(ge=0, le=10_000, description="lower decides first")
+    when: dict[str, Any] = Field(description="the condition: field tests, all of which must hold")
+    verdict: RuleVerdict
+    explanation: Name = Field(description="one sentence; may use {actor} {target} {intended_target} {act}")
+
+
+class Ruleset(Strict):
+    """A truce's terms as data."""
+
+    id: Id
+    title: Name
+    agreement: Agreement
+    window: Window
+    scope: Scope = Scope()
+    parties: dict[Id, Party]
+    civilians: NameClass = NameClass()
+    unidentified: NameClass = NameClass()
+    acts: dict[Id, Act]
+    policy: dict[Id, KnobValue] = {}
+    rules: list[Rule] = Field(min_length=1)
+
+
+class Location(Strict):
+    name: str | None = None
+    region: str | None = None
+    country: str | None = None
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+class Casualties(Strict):
+    killed: int | None = Field(None, ge=0)
+    wounded: int | None = Field(None, ge=0)
+
+
+class _Told(Strict):
+    """The facts of an incident, as one source tells them (every field optional)."""
+
+    time: str | None = Field(None, description="ISO 8601 date-time with offset, or a date")
+    actor: str | None = None
+    act: str | None = None
+    target: str | None = None
+    intended_target: str | None = None
+    location: Location | None = None
+    casualties: Casualties | None = None
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_time(value, date_ok=True)
+        return value
+
+
+class Account(_Told):
+    """One source's version: fields given override the incident's."""
+
+    source: Name
+
+
+class Expectation(Strict):
+    verdict: VerdictName
+    rule: str | None = None
+    accounts: dict[str, VerdictName] = {}
+
+
+class Incident(_Told):
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    accounts: list[Account] = []
+    expect: VerdictName | Expectation | None = None
+    notes: str | None = None
+
+
+class Scenario(Strict):
+    scenario: Id
+    title: Name
+    ruleset: Name = Field(description="a ruleset id, or a path relative to this file")
+    description: str | None = None
+    incidents: list[Incident]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountVerdict:
+    """The verdict under one account (source None: the incident as recorded, with no accounts)."""
+
+    source: str | None
+    verdict: str
+    rule: str | None
+    clause: str | None
+    explanation: str
+    matched: tuple[str, ...]
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The verdict on one incident, with its reasons and, where accounts differ, each account's."""
+
+    incident: str
+    verdict: str
+    rule: str | None
+    clause: str | None
+    explanation: str
+    matched: tuple[str, ...]
+    flags: tuple[str, ...]
+    accounts: tuple[AccountVerdict, ...]

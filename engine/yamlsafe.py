@@ -1,0 +1,161 @@
+"""Read YAML from anyone: plain data only, positions kept for error messages, hostile input refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.errors import InputError, at_pos
+
+MAX_BYTES = 4 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+# Standard YAML tags only: anything else (`!!python/object`, custom `!tags`) is refused, not run.
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
+}
+
+Pos = tuple[int, int]
+Key = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A parsed file: its data and where (line, column) each value's entry starts."""
+
+    file: str
+    data: Any
+    positions: dict[Key, Pos] = field(default_factory=dict)
+
+    def where(self, path: Key) -> Pos | None:
+        """The position of `path`, or of its nearest parent that has one."""
+        while True:
+            if path in self.positions:
+                return self.positions[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def error(self, path: Key, message: str) -> InputError:
+        return at_pos(self.file, message, self.where(path), dotted(path))
+
+
+def dotted(path: Key) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Timestamps stay strings: the models parse them, and insist on an offset where one is needed.
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_text(path: Path, shown: str, limit: int = MAX_BYTES) -> str:
+    """The file's text, or one clear error for a missing, huge, binary or non-UTF-8 file."""
+    if path.is_dir():
+        raise InputError.at(shown, "is a directory; expected a file")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError.at(shown, f"cannot read: {exc.strerror or exc}".lower()) from None
+    if size > limit:
+        raise InputError.at(shown, f"file is {size:,} bytes; the limit is {limit:,}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(shown, f"cannot read: {exc.strerror or exc}".lower()) from None
+    if b"\0" in raw:
+        raise InputError.at(shown, "not a text file (it contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError.at(shown, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line) from None
+
+
+def load_yaml(path: Path, shown: str | None = None) -> Document:
+    """Parse one YAML file whose top level must be a mapping."""
+    shown = shown or str(path)
+    return parse_yaml(read_text(path, shown), shown)
+
+
+def parse_yaml(text: str, shown: str) -> Document:
+    if not text.strip():
+        raise InputError.at(shown, "file is empty; expected a YAML mapping")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "invalid YAML"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise InputError.at(shown, f"YAML syntax error: {what}", line, col) from None
+    except yaml.YAMLError as exc:
+        raise InputError.at(shown, f"YAML syntax error: {exc}") from None
+    except RecursionError:
+        raise InputError.at(shown, f"nested too deeply; the limit is {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise InputError.at(shown, "file holds no YAML document; expected a mapping")
+    doc = Document(shown, None)
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        raise InputError.at(shown, f"top level is {kind}; expected a mapping", node.start_mark.line + 1)
+    budget = [MAX_NODES]
+    doc.data = _build(node, (), doc, loader, budget)
+    return doc
+
+
+def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: list[int]) -> Any:
+    budget[0] -= 1
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    if budget[0] < 0:
+        raise InputError.at(doc.file, f"too many values (aliases expand past {MAX_NODES:,})", line, col)
+    if len(path) > MAX_DEPTH:
+        raise InputError.at(doc.file, f"nested too deeply; the limit is {MAX_DEPTH} levels", line, col)
+    if node.tag not in _PLAIN_TAGS:
+        raise InputError.at(doc.file, f"tag `{node.tag}` is not allowed; only plain YAML data", line, col)
+    doc.positions.setdefault(path, (line, col))
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise InputError.at(doc.file, "merge keys (`<<`) are not allowed", line, col)
+            key = _build(key_node, path, doc, loader, budget)
+            kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if not isinstance(key, (str, int, float, bool)) or isinstance(key, bool):
+                raise InputError.at(doc.file, "mapping keys must be plain names", kline, kcol)
+            key = str(key)
+            if key in out:
+                raise InputError.at(doc.file, f"duplicate key `{key}`", kline, kcol, dotted(path))
+            doc.positions[(*path, key)] = (kline, kcol)
+            out[key] = _build(value_node, (*path, key), doc, loader, budget)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), doc, loader, budget) for i, item in enumerate(node.value)]
+    if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+        return node.value
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError):
+        raise InputError.at(doc.file, f"bad value `{node.value}`", line, col) from None

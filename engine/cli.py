@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pkgutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -12,12 +13,13 @@ from importlib import import_module
 from pathlib import Path
 from typing import IO
 
+import engine.commands
 from engine import __version__
 from engine.errors import InputError
 from engine.rete import EngineError
 
-# One module a subcommand, in the order `--help` lists them.
-COMMANDS = ("run",)
+# One module a subcommand in engine/commands/; `--help` lists these first, in this order.
+ORDER = ("run", "check", "test", "explain", "schema", "whatif", "sweep", "diff")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -41,9 +43,14 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"ceasefire-sim {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
+    for name in commands():
         import_module(f"engine.commands.{name}").register(sub)
     return top
+
+
+def commands() -> list[str]:
+    found = [m.name for m in pkgutil.iter_modules(engine.commands.__path__) if not m.name.startswith("_")]
+    return sorted(found, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

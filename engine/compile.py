@@ -175,6 +175,11 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         _check_template(rule, path, fail)
         rules.append(CompiledRule(rule.id, rule.clause, rule.priority, rule.verdict, rule.explanation, condition, i))
     rules.sort(key=lambda r: (r.priority, r.order))
+    for knob, tested in sorted(_knob_values(rules, fields).items()):
+        current = ruleset.policy[knob]
+        if isinstance(current, str) and current not in tested:
+            hint = did_you_mean(current, sorted(tested))
+            fail(f"policy.{knob}", f"`{current}` is no value the rules test for{hint}; {one_of(sorted(tested))}")
 
     compiled = Compiled(
         ruleset=ruleset,
@@ -191,6 +196,26 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         policy=tuple(ruleset.policy[k] for k in knobs),
     )
     return compiled, problems
+
+
+def _knob_values(rules: list[CompiledRule], fields: tuple[str, ...]) -> dict[str, set[Any]]:
+    """The text values each policy knob is compared with, across all rules."""
+    found: dict[str, set[Any]] = {}
+
+    def walk(node: Node) -> None:
+        if isinstance(node, Test):
+            if node.field.startswith("policy.") and node.op in ("eq", "in", "not_in"):
+                values = node.value if isinstance(node.value, frozenset) else {node.value}
+                found.setdefault(node.field.removeprefix("policy."), set()).update(
+                    v for v in values if isinstance(v, str)
+                )
+        else:
+            for item in node.items:
+                walk(item)
+
+    for rule in rules:
+        walk(rule.condition)
+    return {k: v for k, v in found.items() if v}
 
 
 def _check_template(rule: Rule, path: str, fail: Any) -> None:

@@ -42,7 +42,7 @@ class InputError(Exception):
         return cls([Problem(file, message, line, column, path)])
 
 
-def at_pos(file: str, message: str, pos: tuple[int, int] | None, path: str = "") -> InputError:
+def at_pos(file: str, pos: tuple[int, int] | None, message: str, path: str = "") -> InputError:
     """An InputError at a (line, column) that may be unknown."""
     line, column = pos if pos else (None, None)
     return InputError([Problem(file, message, line, column, path)])

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from engine.compile import Compiled, compile_ruleset
 from engine.errors import InputError, Problem, at_pos, did_you_mean
 from engine.model import Incident, Ruleset, Scenario
+from engine.variants import apply_sets, resolve_extends
 from engine.yamlsafe import MAX_BYTES, Document, dotted, load_yaml, read_text
 
 SHIPPED = Path(__file__).resolve().parent / "rules"
@@ -91,8 +93,9 @@ def _short(value: Any) -> str:
 
 
 def _at(doc: Document, loc: tuple[Any, ...], message: str, path: str | None = None) -> Problem:
-    pos = doc.where(loc) or (None, None)
-    return Problem(doc.file, message, pos[0], pos[1], dotted(loc) if path is None else path)
+    file, pos = doc.locate(loc)
+    line, column = pos or (None, None)
+    return Problem(file, message, line, column, dotted(loc) if path is None else path)
 
 
 def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
@@ -144,9 +147,9 @@ class LoadedRuleset:
     document: Document
 
 
-def read_ruleset(path: Path, shown: str | None = None) -> LoadedRuleset:
-    """Parse, validate and compile one ruleset file, raising every error found."""
-    doc = load_yaml(path, shown)
+def read_ruleset(path: Path, shown: str | None = None, sets: Sequence[str] = ()) -> LoadedRuleset:
+    """Parse, resolve `extends`, apply `--set` changes, validate and compile: raising every error found."""
+    doc = apply_sets(resolve_extends(load_yaml(path, shown), path, find_ruleset), sets)
     ruleset: Ruleset = validate(doc, Ruleset)
     compiled, problems = compile_ruleset(ruleset, doc.file)
     if problems:
@@ -158,8 +161,10 @@ def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
     """Give meaning problems (which know a dotted path) the line and column of that path."""
     out = []
     for p in problems:
-        pos = doc.where(_parse_path(p.path)) or (None, None)
-        out.append(Problem(doc.file, p.message, pos[0], pos[1], p.path, p.severity))
+        loc = _parse_path(p.path)
+        file, pos = doc.locate(loc)
+        line, column = pos or (None, None)
+        out.append(Problem(file, p.message, line, column, p.path, p.severity))
     return out
 
 
@@ -183,8 +188,8 @@ def find_ruleset(ref: str, near: Path | None = None) -> Path:
     raise LookupError(f"no ruleset `{ref}`{did_you_mean(ref, known)}; looked in " + ", ".join(map(str, folders)))
 
 
-def load_ruleset(ref: str | Path, near: Path | None = None) -> Compiled:
-    """A compiled ruleset from an id (searched for) or a path."""
+def load_ruleset(ref: str | Path, near: Path | None = None, sets: Sequence[str] = ()) -> Compiled:
+    """A compiled ruleset from an id (searched for) or a path, with `sets` (PATH=VALUE) applied."""
     shown = str(ref)
     try:
         path = find_ruleset(str(ref), near)
@@ -192,7 +197,7 @@ def load_ruleset(ref: str | Path, near: Path | None = None) -> Compiled:
         raise InputError.at(shown, str(exc)) from None
     if not path.exists():
         raise InputError.at(str(path), "no such file")
-    return read_ruleset(path, str(path)).compiled
+    return read_ruleset(path, str(path), sets).compiled
 
 
 def _project_root(path: Path) -> Path:
@@ -209,28 +214,28 @@ class LoadedScenario:
     document: Document
 
 
-def load_scenario(path: Path, rules: str | None = None) -> LoadedScenario:
-    """A scenario file and the ruleset it names (or `rules`, which overrides it)."""
+def load_scenario(path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> LoadedScenario:
+    """A scenario file and the ruleset it names (or `rules`, which overrides it), with `sets` applied."""
     doc = load_yaml(path)
     scenario: Scenario = validate(doc, Scenario)
     check_ids(doc, scenario.incidents)
     if rules is not None:
-        return LoadedScenario(scenario, load_ruleset(rules), doc)
+        return LoadedScenario(scenario, load_ruleset(rules, sets=sets), doc)
     ref = scenario.ruleset
     line = doc.where(("ruleset",))
     try:
         found = find_ruleset(ref, path.parent)
     except LookupError as exc:
-        raise at_pos(doc.file, str(exc), line, "ruleset") from None
+        raise at_pos(doc.file, line, str(exc), "ruleset") from None
     target = found.resolve()
     roots = (_project_root(path), Path.cwd().resolve())
     if not any(target.is_relative_to(root) for root in roots) and not _is_shipped(target):
-        raise at_pos(doc.file, f"ruleset `{ref}` points outside the project tree", line, "ruleset")
+        raise at_pos(doc.file, line, f"ruleset `{ref}` points outside the project tree", "ruleset")
     if found.is_dir():
-        raise at_pos(doc.file, f"ruleset `{ref}` is a directory; expected a YAML file", line, "ruleset")
+        raise at_pos(doc.file, line, f"ruleset `{ref}` is a directory; expected a YAML file", "ruleset")
     if not found.exists():
-        raise at_pos(doc.file, f"ruleset `{ref}` not found at {found}", line, "ruleset")
-    return LoadedScenario(scenario, read_ruleset(found, str(found)).compiled, doc)
+        raise at_pos(doc.file, line, f"ruleset `{ref}` not found at {found}", "ruleset")
+    return LoadedScenario(scenario, read_ruleset(found, str(found), sets).compiled, doc)
 
 
 def _is_shipped(path: Path) -> bool:

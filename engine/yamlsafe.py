@@ -37,6 +37,7 @@ class Document:
     file: str
     data: Any
     positions: dict[Key, Pos] = field(default_factory=dict)
+    files: dict[Key, str] = field(default_factory=dict)  # where a merged document's parts came from
 
     def where(self, path: Key) -> Pos | None:
         """The position of `path`, or of its nearest parent that has one."""
@@ -47,8 +48,21 @@ class Document:
                 return None
             path = path[:-1]
 
+    def file_at(self, path: Key) -> str:
+        """The file `path` was written in: the document's own, unless merged from another."""
+        while path not in self.files:
+            if not path:
+                return self.file
+            path = path[:-1]
+        return self.files[path]
+
+    def locate(self, path: Key) -> tuple[str, Pos | None]:
+        """The file and position of `path`; a value set on the command line (`--set`) has no position."""
+        file = self.file_at(path)
+        return file, None if file.startswith("--") else self.where(path)
+
     def error(self, path: Key, message: str) -> InputError:
-        return at_pos(self.file, message, self.where(path), dotted(path))
+        return at_pos(*self.locate(path), message=message, path=dotted(path))
 
 
 def dotted(path: Key) -> str:

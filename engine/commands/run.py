@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format json",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --rules rules/variants/strict-liability.yaml",
+            "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --set policy.mistaken_target=violation",
             "ceasefire run incidents.jsonl --rules syria-2016-09 --engine native -f json -o report.json",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -40,22 +42,31 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
     )
     add_output(p, ("table", "json", "markdown"))
+    p.add_argument(
+        "--set",
+        "-s",
+        metavar="PATH=VALUE",
+        action="append",
+        default=[],
+        dest="sets",
+        help="change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)",
+    )
     p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=run)
 
 
-def load_report(path: Path, rules: str | None, engine: str | None) -> Report:
+def load_report(path: Path, rules: str | None, engine: str | None, sets: Sequence[str] = ()) -> Report:
     """Load and evaluate: shared by every command that reports on a scenario or table."""
     if not path.exists():
         raise InputError.at(str(path), "no such file")
     if path.suffix.lower() in TABLES:
         if rules is None:
             raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
-        compiled = load_ruleset(rules)
+        compiled = load_ruleset(rules, sets=sets)
         incidents = load_incidents(path)
         name = path.stem
     else:
-        loaded = load_scenario(path, rules)
+        loaded = load_scenario(path, rules, sets)
         compiled, incidents, name = loaded.compiled, loaded.scenario.incidents, loaded.scenario.scenario
     with Evaluator(compiled, engine) as evaluator:
         verdicts = evaluator.evaluate(incidents)
@@ -64,7 +75,7 @@ def load_report(path: Path, rules: str | None, engine: str | None) -> Report:
 
 def run(args: argparse.Namespace) -> int:
     check_output(args.output)
-    report = load_report(args.scenario, args.rules, args.engine)
+    report = load_report(args.scenario, args.rules, args.engine, args.sets)
     with output(args.output) as out:
         if args.format == "json":
             write_json(report, out)

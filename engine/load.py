@@ -274,19 +274,26 @@ def load_incidents(path: Path) -> list[Incident]:
         incidents = _from_csv(text, shown)
     else:
         raise InputError.at(shown, f"unknown table format `{suffix}`; expected .jsonl or .csv")
-    lines = {i: i + 1 for i in range(len(incidents))}
-    doc = Document(shown, None, {("incidents", i, "id"): (line, 1) for i, line in lines.items()})
-    check_ids(doc, incidents)
-    return incidents
+    first: dict[str, int] = {}
+    for line, incident in incidents:
+        if incident.id in first:
+            raise InputError.at(
+                shown,
+                f"incident id `{incident.id}` is used twice (first on line {first[incident.id]})",
+                line,
+                path="id",
+            )
+        first[incident.id] = line
+    return [incident for _, incident in incidents]
 
 
-def _from_jsonl(text: str, shown: str) -> list[Incident]:
+def _from_jsonl(text: str, shown: str) -> list[tuple[int, Incident]]:
     incidents = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            incidents.append(Incident.model_validate_json(line))
+            incidents.append((number, Incident.model_validate_json(line)))
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
             if errors and errors[0]["type"] == "json_invalid":
@@ -297,7 +304,7 @@ def _from_jsonl(text: str, shown: str) -> list[Incident]:
     return incidents
 
 
-def _from_csv(text: str, shown: str) -> list[Incident]:
+def _from_csv(text: str, shown: str) -> list[tuple[int, Incident]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     for name in header:
@@ -327,7 +334,7 @@ def _from_csv(text: str, shown: str) -> list[Incident]:
         if casualties:
             data["casualties"] = casualties
         try:
-            incidents.append(Incident.model_validate(data))
+            incidents.append((number, Incident.model_validate(data)))
         except ValidationError as exc:
             doc = Document(shown, None, {(): (number, 1)})
             problem = problems_from(exc, doc, Incident)[0]

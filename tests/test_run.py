@@ -1,0 +1,172 @@
+"""`ceasefire run`: formats, determinism, tables of incidents, and writing only on success."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from tests.conftest import ENGINES, ROOT
+
+DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["run", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_json_report_has_the_documented_shape(capsys: pytest.CaptureFixture[str], engine: str) -> None:
+    code, out, _ = run(capsys, DEZ, "--format", "json", "--engine", engine)
+    assert code == 0
+    report = json.loads(out)
+    assert (report["scenario"], report["ruleset"], report["engine"]) == (
+        "deir-ezzor-2016-09-17",
+        "syria-2016-09",
+        engine,
+    )
+    assert report["summary"] == {"violation": 0, "permitted": 0, "not_covered": 1, "disputed": 1, "undetermined": 0}
+    strike = report["verdicts"][0]
+    assert set(strike) == {"incident", "verdict", "rule", "clause", "explanation", "matched", "flags", "accounts"}
+    assert [a["source"] for a in strike["accounts"]][0] == "CENTCOM"
+    assert {"source", "verdict", "rule"} <= set(strike["accounts"][0])
+
+
+def test_json_is_byte_identical_across_runs_and_engines_differ_only_in_name(capsys: pytest.CaptureFixture[str]) -> None:
+    first = run(capsys, DEZ, "-f", "json", "-e", "native")[1]
+    second = run(capsys, DEZ, "-f", "json", "-e", "native")[1]
+    assert first == second
+    durable = run(capsys, DEZ, "-f", "json", "-e", "durable")[1] if "durable" in str(ENGINES[1]) else first
+    assert durable.replace('"engine": "durable"', '"engine": "native"') == first
+
+
+def test_table_report_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, DEZ, "--engine", "native", "--width", "160")
+    assert code == 0
+    golden("deir-ezzor.table.txt", out)
+    assert "\x1b[" not in out  # not a terminal: plain text
+
+
+def test_markdown_report_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, DEZ, "--engine", "native", "--format", "markdown")
+    assert code == 0
+    golden("deir-ezzor.md", out)
+
+
+def test_set_flips_the_airstrike_to_violation(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, DEZ, "-f", "json", "-e", "native", "--set", "policy.mistaken_target=violation")
+    assert json.loads(out)["verdicts"][0]["verdict"] == "violation"
+
+
+def test_output_is_written_only_when_the_run_succeeds(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    assert run(capsys, DEZ, "-f", "json", "-o", str(target))[0] == 0
+    assert json.loads(target.read_text())["scenario"] == "deir-ezzor-2016-09-17"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: x\n")
+    missing = tmp_path / "never.json"
+    code, _, err = run(capsys, str(bad), "-f", "json", "-o", str(missing))
+    assert code == 2 and err.startswith("error: ") and not missing.exists()
+    assert list(tmp_path.iterdir()) == sorted([target, bad], key=lambda p: list(tmp_path.iterdir()).index(p))
+
+
+def as_incident(row: dict[str, object]) -> dict[str, object]:
+    """A flat CSV-style row in the nested incident form of JSON Lines and YAML."""
+    out = {k: v for k, v in row.items() if k not in ("region", "killed", "wounded")}
+    if "region" in row:
+        out["location"] = {"region": row["region"]}
+    if "killed" in row or "wounded" in row:
+        out["casualties"] = {k: row[k] for k in ("killed", "wounded") if k in row}
+    return out
+
+
+def test_jsonl_and_csv_tables_give_the_same_verdicts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "a",
+            "time": "2016-09-14T10:00:00+03:00",
+            "actor": "SAA",
+            "act": "shelling",
+            "target": "FSA",
+            "region": "Hama",
+        },
+        {
+            "id": "b",
+            "time": "2016-09-14",
+            "actor": "coalition",
+            "act": "Air/drone strike",
+            "target": "Daesh",
+            "killed": 3,
+        },
+        {
+            "id": "c",
+            "time": "2016-09-10T10:00:00+03:00",
+            "actor": "Syrian Arab Army",
+            "act": "shelling",
+            "target": "FSA",
+        },
+        {"id": "d", "actor": "mystery men", "act": "shelling", "target": "FSA"},
+    ]
+    jsonl = tmp_path / "events.jsonl"
+    jsonl.write_text("\n".join(json.dumps(as_incident(r)) for r in rows) + "\n")
+    columns = ["id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded"]
+    table = tmp_path / "events.csv"
+    table.write_text(
+        ",".join(columns) + "\n" + "".join(",".join(str(r.get(c, "")) for c in columns) + "\n" for r in rows)
+    )
+    verdicts = []
+    for path in (jsonl, table):
+        code, out, err = run(capsys, str(path), "--rules", "syria-2016-09", "-f", "json", "-e", "native")
+        assert code == 0, err
+        verdicts.append([(v["incident"], v["verdict"], v["rule"]) for v in json.loads(out)["verdicts"]])
+    assert verdicts[0] == verdicts[1]
+    assert verdicts[0] == [
+        ("a", "violation", "attack-on-covered-party"),
+        ("b", "permitted", "strike-on-excluded"),
+        ("c", "not_covered", "outside-window"),
+        ("d", "undetermined", "actor-unresolved"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message"),
+    [
+        ('{"id": "a", "actor": 3}\n', ".jsonl", "events.jsonl:1: actor: expected text, got `3`"),
+        ('{"id": "a"}\nnot json\n', ".jsonl", "events.jsonl:2: not a JSON object"),
+        ("id,actr\na,SAA\n", ".csv", "events.csv:1: unknown column `actr`; did you mean `actor`?"),
+        ("id,killed\na,many\n", ".csv", "events.csv:2: casualties.killed: expected a whole number, got `many`"),
+        ('{"id": "a"}\n{"id": "a"}\n', ".jsonl", "events.jsonl:2: id: incident id `a` is used twice (first on line 1)"),
+        (
+            '{"id": "a", "time": "2016-09-14T10:00:00"}\n',
+            ".jsonl",
+            "events.jsonl:1: time: `2016-09-14T10:00:00` has no UTC offset",
+        ),
+    ],
+)
+def test_bad_tables_get_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, suffix: str, message: str
+) -> None:
+    path = tmp_path / f"events{suffix}"
+    path.write_text(content)
+    code, out, err = run(capsys, str(path), "--rules", "syria-2016-09")
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"error: {path.parent}/{message}")
+
+
+def test_a_table_without_rules_says_what_to_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"id": "a"}\n')
+    code, _, err = run(capsys, str(path))
+    assert code == 2 and "pass --rules RULESET" in err
+
+
+def test_usage_errors_are_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["run", DEZ, "--format", "yaml"])
+    assert exc.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

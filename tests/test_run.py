@@ -32,7 +32,7 @@ def test_json_report_has_the_documented_shape(capsys: pytest.CaptureFixture[str]
     assert report["summary"] == {"violation": 0, "permitted": 0, "not_covered": 1, "disputed": 1, "undetermined": 0}
     strike = report["verdicts"][0]
     assert set(strike) == {"incident", "verdict", "rule", "clause", "explanation", "matched", "flags", "accounts"}
-    assert [a["source"] for a in strike["accounts"]][0] == "CENTCOM"
+    assert strike["accounts"][0]["source"] == "CENTCOM"
     assert {"source", "verdict", "rule"} <= set(strike["accounts"][0])
 
 

@@ -179,7 +179,7 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         current = ruleset.policy[knob]
         if isinstance(current, str) and current not in tested:
             hint = did_you_mean(current, sorted(tested))
-            fail(f"policy.{knob}", f"`{current}` is no value the rules test for{hint}; {one_of(sorted(tested))}")
+            fail(f"policy.{knob}", f"`{current}` is no value the rules test for; {one_of(sorted(tested))}{hint}")
 
     compiled = Compiled(
         ruleset=ruleset,
@@ -267,7 +267,7 @@ class _Vocabulary:
     def test(self, key: str, op: str, value: Any, where: str, fail: Any) -> Test | None:
         kind, index = self.kinds[key], self.index[key]
         if op not in OPERATORS:
-            fail(where, f"unknown operator `{op}`{did_you_mean(op, OPERATORS)}; {one_of(OPERATORS)}")
+            fail(where, f"unknown operator `{op}`; {one_of(OPERATORS)}{did_you_mean(op, OPERATORS)}")
             return None
         if op == "present":
             if not isinstance(value, bool):
@@ -298,7 +298,7 @@ class _Vocabulary:
             allowed = self.values[kind]
             if value not in allowed:
                 hint = did_you_mean(str(value), allowed)
-                fail(where, f"`{key}` cannot be `{value}`{hint}; {one_of(allowed)}")
+                fail(where, f"`{key}` cannot be `{value}`; {one_of(allowed)}{hint}")
                 return _BAD
             return value
         if kind == "bool" and not isinstance(value, bool):

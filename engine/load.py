@@ -15,7 +15,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from engine.compile import Compiled, compile_ruleset
-from engine.errors import InputError, Problem, at_pos, did_you_mean
+from engine.errors import InputError, Problem, at_pos, did_you_mean, one_of
 from engine.model import Incident, Ruleset, Scenario
 from engine.variants import apply_sets, resolve_extends
 from engine.yamlsafe import MAX_BYTES, Document, dotted, load_yaml, read_text
@@ -44,18 +44,16 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
         parent = loc[:-1]
         if kind == "extra_forbidden":
             allowed = _fields_at(model, parent)
-            message = f"unknown key `{field}`{did_you_mean(field, allowed)}"
-            if allowed:
-                message += "; expected one of " + ", ".join(allowed)
+            listed = f"; {one_of(allowed)}" if allowed else ""
+            message = f"unknown key `{field}`{listed}{did_you_mean(field, allowed)}"
         elif kind == "missing":
             message, loc = f"`{field}` is required", parent
             out.append(_at(doc, loc, message, path=dotted(parent)))
             continue
         elif kind == "literal_error":
             expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
-            message = f"unknown value `{value}`{did_you_mean(str(value), expected)}; expected one of " + ", ".join(
-                expected
-            )
+            noun = field if isinstance(loc[-1], str) and loc[-1] and not loc[-1][0].isupper() else "value"
+            message = f"unknown {noun} `{value}`; {one_of(expected)}{did_you_mean(str(value), expected)}"
         elif kind == "string_pattern_mismatch":
             message = f"`{value}` is not a valid id; use lowercase letters, digits, `-` and `_`"
         elif kind == "value_error":

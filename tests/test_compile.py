@@ -1,0 +1,144 @@
+"""The condition language: what each test means, and the meaning errors compile reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.compile import AllOf, Compiled, compile_ruleset, normalize
+from engine.evaluate import Evaluator
+from engine.facts import FactMaker, Told
+from engine.model import Ruleset
+from tests.conftest import ENGINES
+
+BASE: dict[str, Any] = {
+    "id": "t",
+    "title": "test truce",
+    "agreement": {"name": "test"},
+    "window": {"from": "2020-03-06T00:01:00+02:00", "until": "2020-04-01T00:00:00+02:00"},
+    "scope": {"country": "Syria", "regions": ["Idleb", "Hama"]},
+    "parties": {
+        "army": {"name": "Army", "role": "covered", "side": "gov", "aliases": ["Military Forces of Syria (2000-)"]},
+        "rebels": {"name": "Rebels", "role": "covered", "side": "opp"},
+        "hts": {"name": "HTS", "role": "excluded", "aliases": ["HTS: Hayat Tahrir al Sham"]},
+    },
+    "acts": {"shelling": {"hostile": True}, "patrol": {"hostile": False}},
+    "policy": {"level": "high"},
+    "rules": [{"id": "r", "clause": "c", "priority": 1, "when": {}, "verdict": "violation", "explanation": "x"}],
+}
+
+
+def build(when: dict[str, Any], **extra: Any) -> tuple[Compiled, list[str]]:
+    data = {**BASE, **extra, "rules": [{**BASE["rules"][0], "when": when}]}
+    compiled, problems = compile_ruleset(Ruleset.model_validate(data), "t.yaml")
+    return compiled, [f"{p.path}: {p.message}" for p in problems]
+
+
+def told(**fields: Any) -> Told:
+    base = dict.fromkeys(
+        ("time", "actor", "act", "target", "intended_target", "region", "country", "killed", "wounded")
+    )
+    return Told(source=None, **{**base, **fields})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("when", "facts", "holds"),
+    [
+        ({}, {}, True),
+        ({"actor.role": "covered"}, {"actor": "army"}, True),
+        ({"actor.role": "covered"}, {"actor": "HTS"}, False),
+        ({"actor.role": "covered"}, {}, False),
+        ({"actor.role": ["excluded", "covered"]}, {"actor": "hts: hayat-tahrir al sham"}, True),
+        ({"actor.role": {"not": "covered"}}, {"actor": "hts"}, True),
+        ({"actor.role": {"not": "covered"}}, {}, False),  # absent: every test fails but present: false
+        ({"actor.role": {"present": False}}, {}, True),
+        ({"actor.role": {"present": True}}, {"actor": "nobody we know"}, True),
+        ({"actor.role": "unknown"}, {"actor": "nobody we know"}, True),
+        ({"killed": {"gte": 5}}, {"killed": 5}, True),
+        ({"killed": {"gt": 5, "lte": 10}}, {"killed": 5}, False),
+        ({"killed": {"lt": 1}}, {}, False),
+        ({"act.hostile": False}, {"act": "patrol"}, True),
+        ({"act.hostile": False}, {"act": "dancing"}, False),
+        ({"act": "unknown"}, {"act": "dancing"}, True),
+        ({"region": "idleb"}, {"region": "IDLEB"}, True),
+        ({"in_scope": False}, {"region": "Latakia"}, True),
+        ({"in_scope": False}, {"region": "Hama", "country": "Turkey"}, True),
+        ({"in_scope": {"present": False}}, {}, True),
+        ({"in_window": True}, {"time": "2020-03-06T00:01:00+02:00"}, True),
+        ({"in_window": False}, {"time": "2020-03-05T23:59:00+02:00"}, True),
+        ({"in_window": True}, {"time": "2020-03-05T22:01:00Z"}, True),  # same instant as the start
+        ({"in_window": True}, {"time": "2020-03-07"}, True),
+        ({"in_window": {"present": False}}, {"time": "2020-03-06"}, True),  # the day straddles the start
+        ({"in_window": False}, {"time": "2020-04-01"}, True),
+        ({"policy.level": "high"}, {}, True),
+        ({"any": [{"actor.role": "excluded"}, {"act": "patrol"}]}, {"actor": "army", "act": "patrol"}, True),
+        ({"any": [{"actor.role": "excluded"}, {"act": "patrol"}]}, {"actor": "army", "act": "shelling"}, False),
+        ({"all": [{"actor.side": "gov"}, {"target.side": "opp"}]}, {"actor": "army", "target": "rebels"}, True),
+    ],
+)
+def test_a_condition_holds_exactly_when_it_should(
+    engine: str, when: dict[str, Any], facts: dict[str, Any], holds: bool
+) -> None:
+    compiled, problems = build(when)
+    assert problems == []
+    with Evaluator(compiled, engine) as evaluator:
+        verdict = evaluator.decide([told(**facts)])[0]
+    assert (verdict.rule == "r") is holds
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ({"actr.role": "covered"}, "rules[0].when.actr.role: unknown field `actr.role`"),
+        ({"actor.role": "coverd"}, "rules[0].when.actor.role: `actor.role` cannot be `coverd`"),
+        ({"actor.party": "hst"}, "did you mean `hts`?"),
+        ({"killed": {"gte": "five"}}, "`gte` compares numbers"),
+        ({"killed": {"ge": 5}}, "unknown operator `ge`"),
+        ({"act.hostile": "yes"}, "`act.hostile` is true or false"),
+        ({"policy.level": 3}, "`policy.level` holds a str"),
+        ({"any": []}, "`any` takes a non-empty list of conditions"),
+        ({"actor.role": []}, "the list of values is empty"),
+        ({"target.role": {"present": "no"}}, "`present` takes true or false"),
+    ],
+)
+def test_bad_conditions_are_reported_with_their_path(when: dict[str, Any], message: str) -> None:
+    _, problems = build(when)
+    assert len(problems) == 1 and message in problems[0]
+
+
+def test_meaning_errors_are_all_reported() -> None:
+    parties = {**BASE["parties"], "other": {"name": "Army", "role": "covered"}}
+    _, problems = build(
+        {}, parties=parties, window={"from": "2020-03-06T00:00:00+02:00", "until": "2020-03-01T00:00:00+02:00"}
+    )
+    assert any("alias `Army` is also a spelling of `army`" in p for p in problems)
+    assert any(p.startswith("window.until: window ends") for p in problems)
+
+
+def test_a_knob_value_no_rule_tests_for_is_an_error() -> None:
+    _, problems = build({"policy.level": "high"}, policy={"level": "hgh"})
+    assert problems == [
+        "policy.level: `hgh` is no value the rules test for; expected one of high; did you mean `high`?"
+    ]
+
+
+def test_rules_decide_in_priority_then_file_order() -> None:
+    rules = [
+        {**BASE["rules"][0], "id": "late", "priority": 5},
+        {**BASE["rules"][0], "id": "first", "priority": 1},
+        {**BASE["rules"][0], "id": "second", "priority": 1},
+    ]
+    compiled, problems = compile_ruleset(Ruleset.model_validate({**BASE, "rules": rules}))
+    assert problems == []
+    assert [r.id for r in compiled.rules] == ["first", "second", "late"]
+    assert all(isinstance(r.condition, AllOf) for r in compiled.rules)
+
+
+def test_names_match_ignoring_case_punctuation_and_spacing() -> None:
+    assert normalize("JFS: Al Nusra Front") == normalize("jfs al-nusra front") == "jfsalnusrafront"
+    compiled, _ = build({})
+    maker = FactMaker(compiled)
+    assert maker.name("MILITARY FORCES OF SYRIA 2000")[:2] == ("army", "covered")
+    assert maker.name("someone else")[:2] == (None, "unknown")

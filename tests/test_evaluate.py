@@ -1,0 +1,70 @@
+"""How accounts combine into one verdict, and what the API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine import Incident, evaluate, load_ruleset
+from engine.facts import versions
+from tests.conftest import ENGINES
+
+STRIKE: dict[str, Any] = {
+    "id": "s",
+    "time": "2016-09-17T16:00:00+03:00",
+    "actor": "coalition",
+    "act": "airstrike",
+    "target": "Syrian Arab Army",
+    "intended_target": "ISIS",
+    "casualties": {"killed": 62, "wounded": 100},
+}
+
+
+def verdict_of(incident: dict[str, Any], engine: str, *sets: str) -> Any:
+    return evaluate(load_ruleset("syria-2016-09", sets=sets), [Incident.model_validate(incident)], engine)[0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_accounts_gives_the_incident_verdict_with_no_account_list(engine: str) -> None:
+    v = verdict_of(STRIKE, engine)
+    assert (v.verdict, v.rule, v.accounts) == ("permitted", "mistaken-strike-permitted", ())
+    assert v.flags == ("covered_party_harmed", "mistaken_target")
+    assert v.matched == ("mistaken-strike-permitted", "attack-on-covered-party")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_accounts_that_agree_on_the_verdict_give_it_even_by_different_rules(engine: str) -> None:
+    told = {**STRIKE, "accounts": [{"source": "A"}, {"source": "B", "intended_target": "SAA"}]}
+    v = verdict_of(told, engine, "policy.mistaken_target=violation")
+    assert v.verdict == "violation"
+    assert [(a.source, a.rule) for a in v.accounts] == [
+        ("A", "mistaken-strike-violation"),
+        ("B", "attack-on-covered-party"),
+    ]
+    assert v.rule == "mistaken-strike-violation" and "every account gives violation" in v.explanation
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_accounts_that_disagree_make_the_incident_disputed(engine: str) -> None:
+    told = {**STRIKE, "accounts": [{"source": "A"}, {"source": "B", "intended_target": "SAA"}]}
+    v = verdict_of(told, engine)
+    assert (v.verdict, v.rule, v.clause) == ("disputed", None, None)
+    assert v.explanation == "The accounts disagree: A: permitted; B: violation."
+
+
+def test_an_account_overrides_only_the_fields_it_gives() -> None:
+    incident = Incident.model_validate({**STRIKE, "accounts": [{"source": "SOHR", "casualties": {"killed": 83}}]})
+    (told,) = versions(incident)
+    assert (told.source, told.killed, told.wounded, told.actor) == ("SOHR", 83, 100, "coalition")
+
+
+def test_two_rulesets_in_one_process_do_not_share_state() -> None:
+    base, strict = (
+        load_ruleset("syria-2016-09"),
+        load_ruleset("syria-2016-09", sets=["policy.mistaken_target=violation"]),
+    )
+    incidents = [Incident.model_validate(STRIKE)]
+    alone = [evaluate(base, incidents, "durable" if "durable" in str(ENGINES[-1]) else "native")[0].verdict]
+    mixed = [evaluate(r, incidents)[0].verdict for r in (strict, base, strict)]
+    assert mixed == ["violation", *alone, "violation"]

@@ -279,6 +279,9 @@ class _Vocabulary:
                 fail(where, f"`{op}` compares numbers: `{key}` with a whole number")
                 return None
             return Test(index, key, op, value)
+        if op == "eq" and isinstance(value, list):
+            fail(where, "`eq` takes one value; for one of a list, use `in`")
+            return None
         many = op == "in" or (op == "not" and isinstance(value, list))
         values = value if isinstance(value, list) else [value]
         if many and not values:

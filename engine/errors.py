@@ -6,6 +6,10 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+# User input quoted in a message may hold line breaks and other control characters: shown escaped, so
+# that a problem is always one line (str.splitlines breaks at all of these).
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(32), 0x7F, 0x85, 0x2028, 0x2029)}
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -25,7 +29,7 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         field = f"{self.path}: " if self.path else ""
-        return f"{where}: {field}{self.message}"
+        return f"{where}: {field}{self.message}".translate(_ESCAPES)
 
 
 class InputError(Exception):

@@ -6,14 +6,20 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from engine import rete
-from engine.compile import Compiled
-from engine.facts import FactMaker, Told, flags_of, versions
+from engine.compile import PLACEHOLDERS, Compiled
+from engine.facts import FactMaker, Memo, Told, flags_of, versions
+from engine.memory import paused_gc
 from engine.model import AccountVerdict, Incident, Verdict
 from engine.native import NativeExecutor
 
 ENGINES = ("durable", "native")
 
 NO_RULE = "no rule of the ruleset applies to these facts"
+
+# (verdict, rule, clause, rules matched, explanation template)
+Decision = tuple[str, str | None, str | None, tuple[str, ...], str]
+# an AccountVerdict's fields but its source
+Said = tuple[str, str | None, str | None, str, tuple[str, ...], tuple[str, ...]]
 
 
 class Executor(Protocol):
@@ -45,9 +51,14 @@ class Evaluator:
         self.executor = executor(compiled, engine)
         self.engine = self.executor.name
         self.facts = FactMaker(compiled)
-        # The native executor decides each distinct (source, facts, names) once; durable_rules
+        # The native executor decides each distinct (source, rules matched, names) once; durable_rules
         # sees every account's facts, so that the twin comparison runs the Rete network every time.
-        self._memo: dict[tuple[Any, ...], AccountVerdict] | None = {} if self.engine == "native" else None
+        self._tables = self.executor.tables(self.facts) if isinstance(self.executor, NativeExecutor) else None
+        if self._tables is not None:
+            self._said: Memo[tuple[int, int, int, int, int], Said] = Memo(self._compose)
+            matched = self._tables.matched
+            self._decisions: Memo[int, Decision] = Memo(lambda mask: self._decision(matched(mask)))
+            self._texts: Memo[tuple[str, tuple[str, ...]], str] = Memo(lambda k: explain(*k))
 
     def __enter__(self) -> Evaluator:
         return self
@@ -60,40 +71,82 @@ class Evaluator:
 
     def evaluate(self, incidents: Iterable[Incident]) -> list[Verdict]:
         incidents = list(incidents)
-        tolds = [versions(incident) for incident in incidents]
-        decided = iter(self.decide([t for ts in tolds for t in ts]))
-        return [combine(incident, [next(decided) for _ in ts]) for incident, ts in zip(incidents, tolds)]
+        with paused_gc():
+            if self._tables is not None:
+                return self._evaluate_native(incidents)
+            tolds = [versions(incident) for incident in incidents]
+            decided = iter(self.decide([t for ts in tolds for t in ts]))
+            return [combine(incident, [next(decided) for _ in ts]) for incident, ts in zip(incidents, tolds)]
 
     def decide(self, tolds: Sequence[Told]) -> list[AccountVerdict]:
+        if self._tables is not None:
+            return [self._decide_native(told) for told in tolds]
         make = self.facts.make
         keyed = [(told.source, *make(told)) for told in tolds]
-        memo = self._memo
-        if memo is None:
-            matched = self.executor.match([row for _, row, _ in keyed])
-            return [self.verdict(src, row, shown, m) for (src, row, shown), m in zip(keyed, matched)]
+        matched = self.executor.match([row for _, row, _ in keyed])
+        return [self.verdict(src, row, shown, m) for (src, row, shown), m in zip(keyed, matched)]
+
+    def _evaluate_native(self, incidents: list[Incident]) -> list[Verdict]:
+        # The hot loop of large runs: an incident with no accounts is read straight from the model,
+        # with no Told made for it, and `_decide_native`'s steps done inline on local names.
+        t, people, deeds, said = self._tables, self.facts.people, self.facts.deeds, self._said
+        assert t is not None
+        base, actor, target, intended, act, time, place = t.base, t.actor, t.target, t.intended, t.act, t.time, t.place
+        slow = t.spanning if not t.counts else -1
         out = []
-        for key in keyed:
-            hit = memo.get(key)
-            if hit is None:
-                source, row, shown = key
-                hit = memo[key] = self.verdict(source, row, shown, self.executor.match([row])[0])
-            out.append(hit)
+        for incident in incidents:
+            if not incident.accounts:
+                loc = incident.location
+                a, g, i = people[incident.actor], people[incident.target], people[incident.intended_target]
+                x, where = deeds[incident.act], (loc.country, loc.region) if loc is not None else (None, None)
+                mask = base & actor[a] & target[g] & intended[i] & act[x] & time[incident.time] & place[where]
+                if not mask & slow:  # what `combine` gives for an incident with no accounts
+                    out.append(Verdict(incident.id, *said[(mask, a, g, i, x)], ()))
+                    continue
+            out.append(combine(incident, [self._decide_native(told) for told in versions(incident)]))
         return out
+
+    def _decide_native(self, told: Told) -> AccountVerdict:
+        t, f = self._tables, self.facts
+        assert t is not None
+        a, g, i = f.people[told.actor], f.people[told.target], f.people[told.intended_target]
+        x, where = f.deeds[told.act], (told.country, told.region)
+        mask = t.base & t.actor[a] & t.target[g] & t.intended[i] & t.act[x] & t.time[told.time] & t.place[where]
+        if t.counts:
+            mask &= t.killed[told.killed] & t.wounded[told.wounded]
+        if mask & t.spanning:
+            mask = t.settle(mask, f.make(told)[0])
+        return AccountVerdict(told.source, *self._said[(mask, a, g, i, x)])
 
     def verdict(
         self, source: str | None, row: tuple[Any, ...], shown: tuple[str, ...], matched: tuple[int, ...]
     ) -> AccountVerdict:
+        verdict, rule, clause, ids, template = self._decision(matched)
+        return AccountVerdict(source, verdict, rule, clause, explain(template, shown), ids, flags_of(row))
+
+    def _decision(self, matched: tuple[int, ...]) -> Decision:
+        """What the rules matched decide, and the template of the explanation."""
         rules = self.compiled.rules
         ids = tuple(rules[i].id for i in matched)
-        flags = flags_of(row)
         if not matched:
-            return AccountVerdict(
-                source, "undetermined", None, None, NO_RULE[0].upper() + NO_RULE[1:] + ".", ids, flags
-            )
+            return "undetermined", None, None, ids, NO_RULE[0].upper() + NO_RULE[1:] + "."
         rule = rules[matched[0]]
-        names = dict(zip(("actor", "target", "intended_target", "act"), shown))
-        text = rule.explanation.format_map(names)
-        return AccountVerdict(source, rule.verdict, rule.id, rule.clause, text, ids, flags)
+        return rule.verdict, rule.id, rule.clause, ids, rule.explanation
+
+    def _compose(self, key: tuple[int, int, int, int, int]) -> Said:
+        """`verdict`, but its source, from parts each remembered on its own: decision, explanation, flags.
+
+        The key is a settled mask (which rules matched) and the people and act codes (how the flags and
+        the explanation read): all an account's verdict depends on.
+        """
+        mask, a, g, i, x = key
+        verdict, rule, clause, ids, template = self._decisions[mask]
+        text = self._texts[(template, self.facts.shown(a, g, i, x))]
+        return verdict, rule, clause, text, ids, self.facts.flags(a, g, i, x)
+
+
+def explain(template: str, shown: tuple[str, ...]) -> str:
+    return template.format_map(dict(zip(PLACEHOLDERS, shown)))
 
 
 def combine(incident: Incident, accounts: list[AccountVerdict]) -> Verdict:

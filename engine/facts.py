@@ -2,15 +2,63 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+import contextlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from engine.compile import BASE_FIELDS, UNKNOWN, Compiled, normalize
 from engine.model import Account, Incident, parse_time
 
 F = {name: i for i, (name, _) in enumerate(BASE_FIELDS)}
 _HARM_FLAGS = {"covered": "covered_party_harmed", "sponsor": "sponsor_harmed", "civilians": "civilians_harmed"}
+_UNNAMED = ("an unnamed actor", "an unnamed target", "an unnamed target", "an unnamed act")
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# (party or class, role, side) and how an explanation names it (None when no name was given)
+Person = tuple[tuple[str | None, str | None, str | None], str | None]
+# (act, hostile) and how an explanation names it
+Deed = tuple[tuple[str | None, bool | None], str | None]
+# (in_scope, region)
+Place = tuple[bool | None, str | None]
+
+
+class Memo(dict[K, V], Generic[K, V]):
+    """A dict that computes, and keeps, the value of a key it has not seen: a hit costs one lookup."""
+
+    def __init__(self, compute: Callable[[K], V]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self._compute(key)
+        return value
+
+
+class Codes(dict[Any, int]):
+    """Numbers the distinct meanings of what was given, in order of first sight; `meanings[code]` is one.
+
+    Inputs that mean the same (two spellings of one party) share a code, so that whatever is decided
+    per code is decided once for all of them.
+    """
+
+    def __init__(self, meaning: Callable[[Any], Hashable]) -> None:
+        super().__init__()
+        self.meanings: list[Any] = []
+        self._meaning = meaning
+        self._codes: dict[Hashable, int] = {}
+
+    def __missing__(self, given: Any) -> int:
+        value = self._meaning(given)
+        code = self._codes.get(value)
+        if code is None:
+            code = self._codes[value] = len(self.meanings)
+            self.meanings.append(value)
+        self[given] = code
+        return code
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +80,7 @@ class Told:
 def versions(incident: Incident) -> list[Told]:
     """The incident as recorded, or once per account when it has accounts."""
     base = _flatten(incident, None)
-    if not incident.accounts:
-        return [base]
-    out = []
-    for account in incident.accounts:
-        own = _flatten(account, account.source)
-        merged = (mine if mine is not None else theirs for mine, theirs in zip(astuple(own), astuple(base)))
-        out.append(Told(*merged))
-    return out
+    return [_over(account, base) for account in incident.accounts] if incident.accounts else [base]
 
 
 def _flatten(told: Incident | Account, source: str | None) -> Told:
@@ -58,14 +99,46 @@ def _flatten(told: Incident | Account, source: str | None) -> Told:
     )
 
 
+def _over(account: Account, base: Told) -> Told:
+    """The account's fields where it gives them, the incident's elsewhere (spelled out: this runs per account)."""
+    loc, cas = account.location, account.casualties
+    region = loc.region if loc else None
+    country = loc.country if loc else None
+    killed = cas.killed if cas else None
+    wounded = cas.wounded if cas else None
+    return Told(
+        account.source,
+        base.time if account.time is None else account.time,
+        base.actor if account.actor is None else account.actor,
+        base.act if account.act is None else account.act,
+        base.target if account.target is None else account.target,
+        base.intended_target if account.intended_target is None else account.intended_target,
+        base.region if region is None else region,
+        base.country if country is None else country,
+        base.killed if killed is None else killed,
+        base.wounded if wounded is None else wounded,
+    )
+
+
 class FactMaker:
-    """Makes fact rows for one compiled ruleset, remembering each spelling it has resolved."""
+    """Makes fact rows for one compiled ruleset, remembering each spelling, time and place it has resolved.
+
+    A fact row is made of parts, each from one thing told: the actor's, target's and intended
+    target's resolution (`people`), the act's (`deeds`), the time's (`in_window`), the place's
+    (`places`), and the toll. `people`, `deeds` and `places` number each distinct part, so that a
+    caller can key whatever it derives from a part by that number.
+    """
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
         self._names: dict[str, tuple[str | None, str, str | None, str]] = {}
         self._acts: dict[str, tuple[str, bool | None, str]] = {}
-        self._regions: dict[str, str] = {}
+        self._regions: Memo[str, str] = Memo(normalize)
+        self._windows: Memo[str, bool | None] = Memo(self._in_window)
+        self.people = Codes(self._person)
+        self.deeds = Codes(self._deed)
+        self.places = Codes(self._place)
+        self._flags: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def name(self, spelling: str) -> tuple[str | None, str, str | None, str]:
         """(party or class, role, side, how to name it in an explanation)."""
@@ -90,10 +163,19 @@ class FactMaker:
         return hit
 
     def in_window(self, time: str | None) -> bool | None:
-        if time is None:
-            return None
+        return None if time is None else self._windows[time]
+
+    def _in_window(self, time: str) -> bool | None:
         c = self.compiled
-        moment = parse_time(time, date_ok=True)
+        text = time.strip()
+        # A date-time with its offset, the common case, needs no more than `fromisoformat`; a date, or
+        # anything else, goes through `parse_time` (which says what is wrong with it).
+        moment: datetime | date | None = None
+        if len(text) > 10:
+            with contextlib.suppress(ValueError):
+                moment = datetime.fromisoformat(text)
+        if not isinstance(moment, datetime) or moment.tzinfo is None:
+            moment = parse_time(time, date_ok=True)
         if isinstance(moment, datetime):
             return moment >= c.start and (c.until is None or moment < c.until)
         assert isinstance(moment, date)
@@ -105,45 +187,77 @@ class FactMaker:
         return None  # the day straddles a boundary: the date alone cannot tell
 
     def region(self, region: str | None) -> str | None:
-        if region is None:
-            return None
-        hit = self._regions.get(region)
-        if hit is None:
-            hit = self._regions[region] = normalize(region)
-        return hit
+        return None if region is None else self._regions[region]
+
+    def _person(self, spelling: str | None) -> Person:
+        if spelling is None:
+            return (None, None, None), None
+        party, role, side, shown = self.name(spelling)
+        return (party, role, side), shown
+
+    def _deed(self, spelling: str | None) -> Deed:
+        if spelling is None:
+            return (None, None), None
+        act, hostile, shown = self.act(spelling)
+        return (act, hostile), shown
+
+    def _place(self, where: tuple[str | None, str | None]) -> Place:
+        """(in_scope, region) for a (country, region) as told."""
+        c = self.compiled
+        country, given = where
+        region = self.region(given)
+        if country is not None and c.country is not None and normalize(country) != c.country:
+            return False, region
+        if c.regions:
+            return (None if region is None else region in c.regions), region
+        return True, region
 
     def make(self, told: Told) -> tuple[tuple[Any, ...], tuple[str, ...]]:
         """(fact row in `compiled.fields` order, the names an explanation uses)."""
-        c = self.compiled
-        row: list[Any] = []
-        shown: list[str] = []
-        for spelling, missing in (
-            (told.actor, "an unnamed actor"),
-            (told.target, "an unnamed target"),
-            (told.intended_target, "an unnamed target"),
-        ):
-            if spelling is None:
-                row += (None, None, None)
-                shown.append(missing)
-            else:
-                pid, role, side, display = self.name(spelling)
-                row += (pid, role, side)
-                shown.append(display)
-        if told.act is None:
-            row += (None, None)
-            shown.append("an unnamed act")
-        else:
-            aid, hostile, display = self.act(told.act)
-            row += (aid, hostile)
-            shown.append(display)
-        region = self.region(told.region)
-        in_scope: bool | None = True
-        if told.country is not None and c.country is not None and normalize(told.country) != c.country:
-            in_scope = False
-        elif c.regions:
-            in_scope = None if region is None else region in c.regions
-        row += (self.in_window(told.time), in_scope, region, told.killed, told.wounded, *c.policy)
-        return tuple(row), tuple(shown)
+        people = self.people
+        who = (people[told.actor], people[told.target], people[told.intended_target])
+        act, place = self.deeds[told.act], self.places[(told.country, told.region)]
+        row = self.row(*who, act, self.in_window(told.time), place, told.killed, told.wounded)
+        return row, self.shown(*who, act)
+
+    def row(
+        self,
+        actor: int,
+        target: int,
+        intended: int,
+        act: int,
+        in_window: bool | None,
+        place: int,
+        killed: int | None,
+        wounded: int | None,
+    ) -> tuple[Any, ...]:
+        """The fact row from its parts (`people`, `deeds` and `places` codes, and plain values)."""
+        people = self.people.meanings
+        row: tuple[Any, ...] = (
+            people[actor][0]
+            + people[target][0]
+            + people[intended][0]
+            + self.deeds.meanings[act][0]
+            + (in_window, *self.places.meanings[place], killed, wounded)
+            + self.compiled.policy
+        )
+        return row
+
+    def flags(self, actor: int, target: int, intended: int, act: int) -> tuple[str, ...]:
+        """`flags_of` any row with these people and act (flags read nothing else), once per kind of each."""
+        people, deeds = self.people.meanings, self.deeds.meanings
+        key = (people[actor][0], people[target][0], people[intended][0], deeds[act][0])
+        hit = self._flags.get(key)
+        if hit is None:
+            nowhere = self.places[(None, None)]
+            hit = self._flags[key] = flags_of(self.row(actor, target, intended, act, None, nowhere, None, None))
+        return hit
+
+    def shown(self, actor: int, target: int, intended: int, act: int) -> tuple[str, ...]:
+        """How an explanation names the actor, target, intended target and act."""
+        people = self.people.meanings
+        names = (people[actor][1], people[target][1], people[intended][1], self.deeds.meanings[act][1])
+        return tuple(name if name is not None else unnamed for name, unnamed in zip(names, _UNNAMED))
 
 
 def flags_of(row: tuple[Any, ...]) -> tuple[str, ...]:

@@ -7,15 +7,17 @@ import io
 import json
 import re
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from engine.compile import Compiled, compile_ruleset
 from engine.errors import InputError, Problem, at_pos, did_you_mean, one_of
+from engine.memory import paused_gc
 from engine.model import Incident, Ruleset, Scenario
 from engine.variants import apply_sets, resolve_extends
 from engine.yamlsafe import MAX_BYTES, Document, dotted, load_yaml, read_text
@@ -37,7 +39,7 @@ def shipped_rules() -> Path | None:
 def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
     """Pydantic's errors, in the project's words, each at the line of the entry it concerns."""
     out = []
-    for err in exc.errors(include_url=False):
+    for err in _without_union_names(exc.errors(include_url=False), doc.data):
         loc = tuple(p for p in err["loc"] if p != "[key]")
         kind, value = err["type"], err.get("input")
         field = str(loc[-1]) if loc else ""
@@ -65,6 +67,74 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             message = message[0].lower() + message[1:] if message else "invalid value"
         out.append(_at(doc, loc, message))
     return out
+
+
+def _without_union_names(errors: list[ErrorDetails], data: Any) -> list[ErrorDetails]:
+    """Pydantic reports a value that fits no member of a union once per member, under the member's name.
+
+    Keep the errors of a member the value has the shape of (they point inside it); if there is none,
+    say once what the value could have been.
+    """
+    if data is None:  # a table row: validated from JSON text, so the data itself is not at hand
+        return errors
+    order: list[ErrorDetails | tuple[Any, ...]] = []  # an error, or the location of a union's errors
+    unions: dict[tuple[Any, ...], list[ErrorDetails]] = {}
+    for err in errors:
+        loc, union = _data_loc(err, data)
+        if union is None:
+            order.append({**err, "loc": loc})
+            continue
+        if union not in unions:
+            unions[union] = []
+            order.append(union)
+        unions[union].append({**err, "loc": loc})
+    out: list[ErrorDetails] = []
+    for item in order:
+        if not isinstance(item, tuple):
+            out.append(item)
+            continue
+        members = unions[item]
+        inside = [e for e in members if len(e["loc"]) > len(item)]
+        if inside:
+            out += inside
+            continue
+        words = list(dict.fromkeys(w for w in map(_member_word, members) if w)) or ["another value"]
+        either = " or ".join(filter(None, (", ".join(words[:-1]), words[-1])))
+        value = members[0]["input"]
+        out.append(
+            {
+                "type": "union",
+                "loc": item,
+                "msg": f"expected {either}, got `{_short(value)}`",
+                "input": value,
+            }
+        )
+    return out
+
+
+def _data_loc(err: ErrorDetails, data: Any) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+    """The error's location in the data, without union member names; and where the first of those was."""
+    loc: list[Any] = []
+    union: tuple[Any, ...] | None = None
+    node, parts = data, err["loc"]
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:  # noqa: SIM114 (the two narrow differently)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif part == "[key]" or (i == len(parts) - 1 and err["type"] == "missing"):
+            node = None
+        else:
+            union = tuple(loc) if union is None else union
+            continue
+        loc.append(part)
+    return tuple(loc), union
+
+
+def _member_word(err: ErrorDetails) -> str:
+    if err["type"] == "literal_error":
+        return one_of(re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))).removeprefix("expected ")
+    return _TYPE_WORDS.get(err["type"], "")
 
 
 _TYPE_WORDS = {
@@ -147,7 +217,12 @@ class LoadedRuleset:
 
 def read_ruleset(path: Path, shown: str | None = None, sets: Sequence[str] = ()) -> LoadedRuleset:
     """Parse, resolve `extends`, apply `--set` changes, validate and compile: raising every error found."""
-    doc = apply_sets(resolve_extends(load_yaml(path, shown), path, find_ruleset), sets)
+    return ruleset_from(load_yaml(path, shown), path, sets)
+
+
+def ruleset_from(doc: Document, path: Path, sets: Sequence[str] = ()) -> LoadedRuleset:
+    """A parsed ruleset file (`path` is where `extends` is looked up from) resolved, validated and compiled."""
+    doc = apply_sets(resolve_extends(doc, path, _find_inside(path)), sets)
     ruleset: Ruleset = validate(doc, Ruleset)
     compiled, problems = compile_ruleset(ruleset, doc.file)
     if problems:
@@ -159,25 +234,35 @@ def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
     """Give meaning problems (which know a dotted path) the line and column of that path."""
     out = []
     for p in problems:
-        loc = _parse_path(p.path)
+        loc = _parse_path(p.path, doc)
         file, pos = doc.locate(loc)
         line, column = pos or (None, None)
         out.append(Problem(file, p.message, line, column, p.path, p.severity))
     return out
 
 
-def _parse_path(path: str) -> tuple[str | int, ...]:
+def _parse_path(path: str, doc: Document) -> tuple[str | int, ...]:
+    """A dotted path back as a key of `doc`: a condition's field names hold dots (`when.act.hostile.ne`)."""
     parts: list[str | int] = []
     for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
         parts.append(int(index) if index else name)
-    return tuple(parts)
+    key: list[str | int] = []
+    while parts:
+        # the longest run of names that is a key here: `act.hostile` before `act`
+        runs = [parts[:n] for n in range(len(parts), 0, -1) if all(isinstance(p, str) for p in parts[:n])]
+        taken = next((run for run in runs if (*key, ".".join(map(str, run))) in doc.positions), parts[:1])
+        key.append(".".join(map(str, taken)) if len(taken) > 1 else taken[0])
+        parts = parts[len(taken) :]
+    return tuple(key)
 
 
 def find_ruleset(ref: str, near: Path | None = None) -> Path:
     """A ruleset file from a path, or from an id looked up beside `near`, in ./rules, then shipped."""
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
         return (near / ref) if near is not None else Path(ref)
-    folders = [p for p in (near, Path("rules"), shipped_rules()) if p is not None]
+    # Run from a checkout, ./rules and the shipped rules are one folder: look (and say so) once.
+    unique = {p.resolve(): p for p in reversed((near, Path("rules"), shipped_rules())) if p is not None}
+    folders = list(reversed(unique.values()))
     for folder in folders:
         for candidate in (folder / f"{ref}.yaml", folder / f"{ref}.yml"):
             if candidate.is_file():
@@ -214,26 +299,63 @@ class LoadedScenario:
 
 def load_scenario(path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> LoadedScenario:
     """A scenario file and the ruleset it names (or `rules`, which overrides it), with `sets` applied."""
-    doc = load_yaml(path)
+    return scenario_from(load_yaml(path), path, rules, sets)
+
+
+def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> LoadedScenario:
+    """A parsed scenario file validated, with its ruleset loaded: raising every error found in both."""
     scenario: Scenario = validate(doc, Scenario)
-    check_ids(doc, scenario.incidents)
-    if rules is not None:
-        return LoadedScenario(scenario, load_ruleset(rules, sets=sets), doc)
-    ref = scenario.ruleset
+    problems: list[Problem] = []
+    try:
+        check_ids(doc, scenario.incidents)
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        if rules is not None:
+            compiled = load_ruleset(rules, sets=sets)
+        else:
+            found = scenario_ruleset(doc, path, scenario.ruleset)
+            compiled = read_ruleset(found, str(found), sets).compiled
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return LoadedScenario(scenario, compiled, doc)
+
+
+def scenario_ruleset(doc: Document, path: Path, ref: str) -> Path:
+    """The ruleset file a scenario names: found, inside the project tree (or shipped), and a file."""
     line = doc.where(("ruleset",))
     try:
         found = find_ruleset(ref, path.parent)
     except LookupError as exc:
         raise at_pos(doc.file, line, str(exc), "ruleset") from None
-    target = found.resolve()
-    roots = (_project_root(path), Path.cwd().resolve())
-    if not any(target.is_relative_to(root) for root in roots) and not _is_shipped(target):
+    if not inside_project(found, path):
         raise at_pos(doc.file, line, f"ruleset `{ref}` points outside the project tree", "ruleset")
     if found.is_dir():
         raise at_pos(doc.file, line, f"ruleset `{ref}` is a directory; expected a YAML file", "ruleset")
     if not found.exists():
         raise at_pos(doc.file, line, f"ruleset `{ref}` not found at {found}", "ruleset")
-    return LoadedScenario(scenario, read_ruleset(found, str(found), sets).compiled, doc)
+    return found
+
+
+def inside_project(found: Path, origin: Path) -> bool:
+    """May the file `origin` name `found`? Only inside its project tree, the working folder, or the shipped rules."""
+    target = found.resolve()
+    roots = (_project_root(origin), Path.cwd().resolve())
+    return any(target.is_relative_to(root) for root in roots) or _is_shipped(target)
+
+
+def _find_inside(origin: Path) -> Callable[[str, Path], Path]:
+    """find_ruleset for `extends`, held to the same tree as a scenario's ruleset."""
+
+    def find(ref: str, near: Path) -> Path:
+        found = find_ruleset(ref, near)
+        if not inside_project(found, origin):
+            raise LookupError(f"ruleset `{ref}` points outside the project tree")
+        return found
+
+    return find
 
 
 def _is_shipped(path: Path) -> bool:
@@ -266,12 +388,13 @@ def load_incidents(path: Path) -> list[Incident]:
     shown = str(path)
     text = read_text(path, shown, limit=TABLE_LIMIT)
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        incidents = _from_jsonl(text, shown)
-    elif suffix == ".csv":
-        incidents = _from_csv(text, shown)
-    else:
-        raise InputError.at(shown, f"unknown table format `{suffix}`; expected .jsonl or .csv")
+    with paused_gc():  # a large table makes objects by the million, none in a cycle
+        if suffix in (".jsonl", ".ndjson"):
+            incidents = _from_jsonl(text, shown)
+        elif suffix == ".csv":
+            incidents = _from_csv(text, shown)
+        else:
+            raise InputError.at(shown, f"unknown table format `{suffix}`; expected .jsonl or .csv")
     first: dict[str, int] = {}
     for line, incident in incidents:
         if incident.id in first:

@@ -1,0 +1,273 @@
+"""Raw durable_rules: syria-2016-09 written by hand in durable's JSON rule form, facts made by hand, same report.
+
+What one would write with durable_rules alone, to measure what the `durable` executor adds to it.
+The conditions below are hand-written; the names, clauses and explanations are read from the YAML
+file with PyYAML (a lookup table, not rules). `bench/run.py` checks that the report this writes is
+byte for byte the `durable` executor's (but for the engine's name), so the two stay equivalent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import durable.engine
+
+RULESET = Path(__file__).resolve().parent.parent / "rules" / "syria-2016-09.yaml"
+VERDICTS = ("violation", "permitted", "not_covered", "disputed", "undetermined")
+HARM = {"covered": "covered_party_harmed", "sponsor": "sponsor_harmed", "civilians": "civilians_harmed"}
+
+INCIDENT = {"$ex": {"cfs": 1}}  # the session state fact never has it
+
+
+def _any(field: str, *values: Any) -> dict[str, Any]:
+    return {"$or": [{field: v} for v in values]}
+
+
+BOUND = _any("actor_role", "covered", "sponsor")
+HOSTILE = {"hostile": True}
+PARTY_HIT = _any("target_role", "covered", "sponsor")
+
+# The rules as durable_rules takes them: every rule that matches a fact fires, the caller decides.
+CONDITIONS: dict[str, dict[str, Any]] = {
+    "actor-unresolved": _any("actor_role", "unknown", "unidentified"),
+    "actor-missing": {"$nex": {"actor_role": 1}},
+    "actor-not-bound": {
+        "$or": [
+            _any("actor_role", "excluded", "civilians"),
+            {"$and": [{"actor_role": "sponsor"}, {"sponsors_bound": False}]},
+        ]
+    },
+    "act-unresolved": {"$or": [{"act": "unknown"}, {"$nex": {"act": 1}}]},
+    "outside-window": {"in_window": False},
+    "outside-scope": {"in_scope": False},
+    "non-hostile-act": {"hostile": False},
+    "time-unknown": {"$nex": {"in_window": 1}},
+    "aid-obstruction": {"$and": [BOUND, {"act": "aid_obstruction"}]},
+    "attack-on-civilians": {"$and": [BOUND, HOSTILE, {"target_role": "civilians"}]},
+    "air-combat-in-agreed-areas": {
+        "$and": [{"actor_party": "syrian-government"}, {"act": "airstrike"}, _any("region", "aleppo", "idlib", "idleb")]
+    },
+    "territorial-advance": {"$and": [{"actor_role": "covered"}, {"act": "territorial_advance"}, PARTY_HIT]},
+    "strike-on-excluded": {"$and": [BOUND, HOSTILE, {"target_role": "excluded"}]},
+    "mistaken-strike-permitted": {
+        "$and": [BOUND, HOSTILE, PARTY_HIT, {"intended_role": "excluded"}, {"mistaken_target": "permitted"}]
+    },
+    "mistaken-strike-violation": {
+        "$and": [BOUND, HOSTILE, PARTY_HIT, {"intended_role": "excluded"}, {"mistaken_target": "violation"}]
+    },
+    "attack-on-covered-party": {"$and": [BOUND, HOSTILE, PARTY_HIT]},
+    "target-unresolved": {
+        "$and": [
+            BOUND,
+            HOSTILE,
+            {"$or": [{"target_role": "unknown"}, {"target_role": "unidentified"}, {"$nex": {"target_role": 1}}]},
+        ]
+    },
+}
+
+
+def definition() -> dict[str, Any]:
+    rules = {name: {"all": [{"m": {"$and": [INCIDENT, cond]}}], "run": name} for name, cond in CONDITIONS.items()}
+    rules["otherwise"] = {"all": [{"m": INCIDENT}], "run": "otherwise"}  # else an unmatched fact raises
+    return rules
+
+
+def norm(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+class Host(durable.engine.Host):  # type: ignore[misc]
+    """Actions record the rule's name; no timer thread (nothing here uses timers)."""
+
+    def __init__(self, fired: list[str]) -> None:
+        self.fired = fired
+        super().__init__()
+
+    def _run(self) -> None:
+        pass
+
+    def get_action(self, name: str) -> Callable[[Any], None]:
+        fired = self.fired
+        return (lambda c: None) if name == "otherwise" else (lambda c: fired.append(name))
+
+
+class Truce:
+    """The YAML file's tables: who is who, which acts, when and where, and what each rule says."""
+
+    def __init__(self, path: Path = RULESET) -> None:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.id = data["id"]
+        self.names: dict[str, tuple[str, str, str | None, str]] = {}
+        for pid, party in data["parties"].items():
+            for spelling in (pid, party["name"], *party.get("aliases", [])):
+                self.names[norm(spelling)] = (pid, party["role"], party.get("side"), party["name"])
+        for cls in ("civilians", "unidentified"):
+            for spelling in (cls, *data.get(cls, {}).get("aliases", [])):
+                self.names[norm(spelling)] = (cls, cls, None, cls)
+        self.acts: dict[str, tuple[str, bool]] = {}
+        for aid, act in data["acts"].items():
+            for spelling in (aid, *([act["name"]] if act.get("name") else []), *act.get("aliases", [])):
+                self.acts[norm(spelling)] = (aid, act["hostile"])
+        self.start, self.until = (_moment(data["window"][k]) for k in ("from", "until"))
+        self.country = norm(data["scope"]["country"])
+        self.policy = data["policy"]
+        order = sorted(enumerate(data["rules"]), key=lambda r: (r[1]["priority"], r[0]))
+        self.rules = [r for _, r in order]
+        self.rank = {r["id"]: i for i, r in enumerate(self.rules)}
+
+    def in_window(self, time: str | None) -> bool | None:
+        if time is None:
+            return None
+        if len(time.strip()) == 10:
+            first = datetime.combine(date.fromisoformat(time.strip()), datetime.min.time(), self.start.tzinfo)
+            last = first + timedelta(days=1)
+            if first >= self.start and last <= self.until:
+                return True
+            if last <= self.start or first >= self.until:
+                return False
+            return None
+        moment = datetime.fromisoformat(time.strip())
+        return self.start <= moment < self.until
+
+
+class Raw:
+    """Asserts each account's facts into durable_rules, then retracts them; every matching rule fires."""
+
+    def __init__(self, truce: Truce) -> None:
+        self.truce = truce
+        self.fired: list[str] = []
+        self.host = Host(self.fired)
+        self.host.set_rulesets({"raw": definition()})
+        self.seq = 0
+
+    def person(self, spelling: str | None) -> tuple[str | None, str | None, str]:
+        if spelling is None:
+            return None, None, ""
+        found = self.truce.names.get(norm(spelling))
+        return (found[0], found[1], found[3]) if found else (None, "unknown", f"`{spelling}`")
+
+    def judge(self, told: dict[str, Any], source: str | None) -> dict[str, Any]:
+        t = self.truce
+        actor, target, intended = (self.person(told.get(k)) for k in ("actor", "target", "intended_target"))
+        act_given = told.get("act")
+        found = t.acts.get(norm(act_given)) if act_given is not None else None
+        act = found[0] if found else ("unknown" if act_given is not None else None)
+        hostile = found[1] if found else None
+        act_shown = found[0].replace("_", " ") if found else f"`{act_given}`"
+        region = told.get("region")
+        country = told.get("country")
+        fact: dict[str, Any] = {
+            "cfs": 1,
+            "actor_party": actor[0],
+            "actor_role": actor[1],
+            "target_role": target[1],
+            "intended_role": intended[1],
+            "act": act,
+            "hostile": hostile,
+            "in_window": t.in_window(told.get("time")),
+            "in_scope": not (country is not None and norm(country) != t.country),
+            "region": norm(region) if region is not None else None,
+            **t.policy,
+        }
+        self.seq += 1
+        fact = {k: v for k, v in fact.items() if v is not None} | {"id": self.seq}
+        self.fired.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.host.assert_fact("raw", fact)
+            self.host.retract_fact("raw", fact)
+        matched = sorted(self.fired, key=t.rank.__getitem__)
+        flags = []
+        if hostile and target[1] in HARM:
+            flags.append(HARM[target[1]])
+        if intended[1] is not None and target[1] is not None and intended[:2] != target[:2]:
+            flags.append("mistaken_target")
+        for role, flag in ((actor[1], "actor_unresolved"), (target[1], "target_unresolved"), (act, "act_unresolved")):
+            if role == "unknown":
+                flags.append(flag)
+        out = {"source": source, "verdict": "undetermined", "rule": None, "clause": None}
+        if matched:
+            rule = t.rules[t.rank[matched[0]]]
+            names = {
+                "actor": actor[2] or "an unnamed actor",
+                "target": target[2] or "an unnamed target",
+                "intended_target": intended[2] or "an unnamed target",
+                "act": act_shown if act_given is not None else "an unnamed act",
+            }
+            out |= {"verdict": rule["verdict"], "rule": rule["id"], "clause": rule["clause"]}
+            out["explanation"] = rule["explanation"].format_map(names)
+        else:
+            out["explanation"] = "No rule of the ruleset applies to these facts."
+        return out | {"matched": matched, "flags": sorted(flags)}
+
+    def incident(self, data: dict[str, Any]) -> dict[str, Any]:
+        base = _flat(data)
+        accounts = data.get("accounts") or []
+        if not accounts:
+            one = self.judge(base, None)
+            del one["source"]
+            return {"incident": data["id"], **one, "accounts": []}
+        judged = []
+        for account in accounts:
+            own = _flat(account)
+            judged.append(self.judge({k: own.get(k, base.get(k)) for k in own.keys() | base.keys()}, account["source"]))
+        first = judged[0]
+        matched = list(dict.fromkeys(r for a in judged for r in a["matched"]))
+        flags = sorted({f for a in judged for f in a["flags"]})
+        head = {"incident": data["id"]}
+        if len({a["verdict"] for a in judged}) == 1:
+            text = first["explanation"]
+            if len({a["rule"] for a in judged}) > 1:
+                agree = "every account" if len(judged) > 1 else "the one account"
+                text = f"{text} ({agree} gives {first['verdict']})"
+            head |= {"verdict": first["verdict"], "rule": first["rule"], "clause": first["clause"], "explanation": text}
+        else:
+            told = "; ".join(f"{a['source']}: {a['verdict']}" for a in judged)
+            head |= {"verdict": "disputed", "rule": None, "clause": None}
+            head["explanation"] = f"The accounts disagree: {told}."
+        return head | {"matched": matched, "flags": flags, "accounts": judged}
+
+
+def _moment(value: datetime | str) -> datetime:
+    """PyYAML reads an unquoted ISO 8601 time as a datetime already."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _flat(told: dict[str, Any]) -> dict[str, Any]:
+    """The fields a fact is made from, those given only."""
+    out = {k: told[k] for k in ("time", "actor", "act", "target", "intended_target") if told.get(k) is not None}
+    for key, part in (("location", ("region", "country")), ("casualties", ("killed", "wounded"))):
+        for k in part:
+            if (told.get(key) or {}).get(k) is not None:
+                out[k] = told[key][k]
+    return out
+
+
+def run(source: Path, out: IO[str], name: str) -> None:
+    """Read JSON Lines, judge every incident, write the report in `ceasefire run -f json`'s shape."""
+    raw = Raw(Truce())
+    dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    counts: Counter[str] = Counter()
+    with source.open(encoding="utf-8") as lines:
+        out.write(dump({"scenario": name, "ruleset": raw.truce.id, "engine": "raw"})[:-1] + ",\n")
+        out.write(' "verdicts": [')
+        first = True
+        for line in lines:
+            if line.strip():
+                verdict = raw.incident(json.loads(line))
+                counts[verdict["verdict"]] += 1
+                out.write(("\n  " if first else ",\n  ") + dump(verdict))
+                first = False
+    out.write("\n ],\n" if not first else "],\n")
+    out.write(' "summary": ' + dump({v: counts[v] for v in VERDICTS}) + "}\n")

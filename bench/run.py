@@ -1,0 +1,239 @@
+"""Time every way of judging a JSON Lines file of incidents end to end, and the evaluation alone.
+
+Each measurement runs in a fresh process (nothing warm from the one before), is repeated, and its
+median is reported. See bench/README.md for what each line measures and the figures on one machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.generate import write_jsonl
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+RULESET = "syria-2016-09"
+SEED = 2016
+END_TO_END = ("floor", "native", "durable", "raw")
+EVALUATION = ("eval-native", "eval-durable")
+TARGETS = {"native/floor": 1.5, "durable/raw": 1.5, "native evaluation": 1_000_000, "linear": 1.25}
+
+
+def incidents_file(count: int) -> Path:
+    path = OUT / f"incidents-{count}.jsonl"
+    if not path.exists():
+        write_jsonl(path, count, SEED)
+    return path
+
+
+def report_file(mode: str, count: int) -> Path:
+    return OUT / f"report-{mode}-{count}.json"
+
+
+# -- one measurement, in its own process ----------------------------------------------------------
+
+
+def measure(mode: str, count: int) -> tuple[float, float]:
+    """(CPU, wall) seconds for one run of `mode` over `count` incidents (called in a fresh process)."""
+    source = incidents_file(count)
+    if mode.startswith("eval-"):
+        return _evaluation(mode.removeprefix("eval-"), source)
+    with report_file(mode, count).open("w", encoding="utf-8") as out:
+        start = clocks()
+        if mode == "raw":
+            from bench.raw import run
+
+            run(source, out, source.stem)
+        elif mode == "floor":
+            _floor(source, out)
+        else:
+            from engine.commands.run import load_report
+            from engine.report import write_json
+
+            write_json(load_report(source, RULESET, mode), out)
+        out.flush()
+        return since(start)
+
+
+def _floor(source: Path, out: object) -> None:
+    """Read the file as every engine must, and write a report of the same shape with no rules at all."""
+    from engine.evaluate import NO_RULE
+    from engine.load import load_incidents, load_ruleset
+    from engine.memory import paused_gc
+    from engine.model import AccountVerdict, Verdict
+    from engine.report import Report, write_json
+
+    compiled = load_ruleset(RULESET)
+    incidents = load_incidents(source)
+    text = NO_RULE[0].upper() + NO_RULE[1:] + "."
+    with paused_gc():  # as the evaluator does
+        verdicts = [
+            Verdict(
+                i.id,
+                "undetermined",
+                None,
+                None,
+                text,
+                (),
+                (),
+                tuple(AccountVerdict(a.source, "undetermined", None, None, text, (), ()) for a in i.accounts),
+            )
+            for i in incidents
+        ]
+    write_json(Report(source.stem, compiled, "none", incidents, verdicts), out)  # type: ignore[arg-type]
+
+
+def _evaluation(engine: str, source: Path) -> tuple[float, float]:
+    """Seconds from parsed incidents in memory to verdicts (a fresh evaluator: nothing remembered)."""
+    from engine.evaluate import Evaluator
+    from engine.load import load_incidents, load_ruleset
+
+    compiled = load_ruleset(RULESET)
+    incidents = load_incidents(source)
+    start = clocks()
+    with Evaluator(compiled, engine) as evaluator:
+        verdicts = evaluator.evaluate(incidents)
+    elapsed = since(start)
+    assert len(verdicts) == len(incidents)
+    return elapsed
+
+
+def clocks() -> tuple[float, float]:
+    return time.process_time(), time.perf_counter()
+
+
+def since(start: tuple[float, float]) -> tuple[float, float]:
+    cpu, wall = clocks()
+    return cpu - start[0], wall - start[1]
+
+
+# -- the driver -----------------------------------------------------------------------------------
+
+
+def median_of(mode: str, count: int, runs: int) -> tuple[float, float]:
+    """Median (CPU, wall) seconds over `runs` fresh processes."""
+    times = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.run", "--one", mode, "--count", str(count)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        cpu, wall = done.stdout.split()
+        times.append((float(cpu), float(wall)))
+    return statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
+
+
+def same_reports(count: int, modes: Sequence[str]) -> str | None:
+    """None when every mode's report says the same (the engine's name aside), else the first difference."""
+    texts = {}
+    for mode in modes:
+        text = report_file(mode, count).read_text(encoding="utf-8")
+        texts[mode] = text.replace(f'"engine": "{mode}"', '"engine": "-"', 1)
+    first, *rest = modes
+    for mode in rest:
+        if texts[mode] != texts[first]:
+            for number, (a, b) in enumerate(zip(texts[first].splitlines(), texts[mode].splitlines()), 1):
+                if a != b:
+                    return f"{first} and {mode} differ at line {number}:\n  {a}\n  {b}"
+            return f"{first} and {mode} differ in length"
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description="End-to-end and evaluation-only timings of every executor on generated incidents.",
+        epilog="examples:\n  python -m bench.run\n  python -m bench.run --quick\n  python -m bench.run --runs 5",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--quick", action="store_true", help="20k incidents (2k, 6k for linearity), one run each")
+    p.add_argument("--runs", type=int, default=None, help="runs per measurement, median reported (default 3)")
+    p.add_argument("--one", metavar="MODE", help=argparse.SUPPRESS)
+    p.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.one:
+        print(*measure(args.one, args.count))
+        return 0
+    runs = args.runs or (1 if args.quick else 3)
+    big = 20_000 if args.quick else 100_000
+    small = (2_000, 6_000) if args.quick else (10_000, 30_000)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for count in (*small, big):
+        incidents_file(count)
+
+    results: dict[str, dict[int, tuple[float, float]]] = {}
+    for mode in (*END_TO_END, *EVALUATION):
+        for count in (*small, big) if mode in ("native", "durable") else (big,):
+            results.setdefault(mode, {})[count] = median_of(mode, count, runs)
+            cpu, wall = results[mode][count]
+            print(f"  {mode:<13} {count:>7,} incidents: {cpu:.3f}s CPU, {wall:.3f}s wall", file=sys.stderr)
+
+    difference = same_reports(big, ("native", "durable", "raw"))
+    print(render(results, big, small, runs))
+    (OUT / "results.json").write_text(
+        json.dumps({"runs": runs, "machine": machine(), "cpu_wall_seconds": results}, indent=1) + "\n",
+        encoding="utf-8",
+    )
+    if difference:
+        print(f"\nreports differ: {difference}")
+        return 1
+    print(f"\nnative, durable and raw reports on {big:,} incidents are identical (engine name aside)")
+    return 0
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+LABELS = {
+    "floor": "floor: read, write a same-shape report, no rules",
+    "native": "native, end to end",
+    "durable": "durable, end to end",
+    "raw": "raw durable_rules, end to end",
+    "eval-native": "native, evaluation alone",
+    "eval-durable": "durable, evaluation alone",
+}
+
+
+def render(results: dict[str, dict[int, tuple[float, float]]], big: int, small: tuple[int, int], runs: int) -> str:
+    """Markdown tables: the timings, then each target. Ratios are of CPU time (see bench/README.md)."""
+    lines = [
+        f"{big:,} generated incidents from JSON Lines; median of {runs} run(s), each in a fresh process; {machine()}",
+        "",
+        "| measurement | CPU s | wall s | incidents/s (CPU) | µs per incident (CPU) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for mode, label in LABELS.items():
+        seconds, wall = results[mode][big]
+        lines.append(f"| {label} | {seconds:.3f} | {wall:.3f} | {big / seconds:,.0f} | {seconds / big * 1e6:.1f} |")
+    cpu = {mode: results[mode][big][0] for mode in results}
+    lines += ["", "| target | measured | wanted |", "|---|---:|---:|"]
+    lines.append(f"| native / floor | {cpu['native'] / cpu['floor']:.2f} | ≤ {TARGETS['native/floor']} |")
+    lines.append(f"| durable / raw | {cpu['durable'] / cpu['raw']:.2f} | ≤ {TARGETS['durable/raw']} |")
+    lines.append(
+        f"| native evaluation, incidents/s | {big / cpu['eval-native']:,.0f} | ≥ {TARGETS['native evaluation']:,} |"
+    )
+    for mode in ("native", "durable"):
+        per = {n: results[mode][n][0] / n * 1e6 for n in (*small, big)}
+        shown = ", ".join(f"{n:,}: {us:.1f}" for n, us in per.items())
+        lines.append(
+            f"| {mode} µs per incident ({shown}), {big:,} over {small[0]:,} | {per[big] / per[small[0]]:.2f} "
+            f"| ≤ {TARGETS['linear']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""`ceasefire explain`: why one incident got its verdict, step by step."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.cli import EXIT_OK, add_output, check_output, examples, output
+from engine.commands.run import TABLES
+from engine.compile import Compiled
+from engine.errors import InputError
+from engine.evaluate import ENGINES
+from engine.explain import explain_incident, find_incident
+from engine.load import load_incidents, load_ruleset, load_scenario
+from engine.model import Incident
+from engine.report import console_for, explanation_json, write_explanation
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "explain",
+        help="show why one incident got its verdict",
+        description="Show, for one incident: its facts; how each name resolved (spelling → party → role); "
+        "for each account, every rule in deciding order with whether its condition held, the deciding "
+        "rule, its clause and the verdict; then how the accounts combined.",
+        epilog=examples(
+            "ceasefire explain scenarios/deir-ezzor-2016-09-17.yaml dez-airstrike",
+            "ceasefire explain scenarios/deir-ezzor-2016-09-17.yaml dez-airstrike -s policy.mistaken_target=violation",
+            "ceasefire explain scenarios/syria-week-2016-09.yaml urum-al-kubra-convoy --format json",
+            "ceasefire explain incidents.jsonl ev-17 --rules syria-2016-09",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv incident table")
+    p.add_argument("incident", metavar="INCIDENT_ID", help="the id of the incident to explain")
+    p.add_argument(
+        "--rules", "-r", metavar="RULESET", help="ruleset id or path (required for tables; overrides a scenario's own)"
+    )
+    p.add_argument(
+        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
+    )
+    add_output(p, ("tree", "json"))
+    p.add_argument(
+        "--set",
+        "-s",
+        metavar="PATH=VALUE",
+        action="append",
+        default=[],
+        dest="sets",
+        help="change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)",
+    )
+    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(handler=explain)
+
+
+def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tuple[Compiled, Incident, str]:
+    """The ruleset, the incident asked for, and the scenario's name."""
+    if not path.exists():
+        raise InputError.at(str(path), "no such file")
+    if path.suffix.lower() in TABLES:
+        if rules is None:
+            raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
+        compiled = load_ruleset(rules, sets=sets)
+        return compiled, find_incident(load_incidents(path), wanted, str(path)), path.stem
+    loaded = load_scenario(path, rules, sets)
+    doc = loaded.document
+    pos = doc.where(("incidents",))
+    incident = find_incident(loaded.scenario.incidents, wanted, doc.file, pos[0] if pos else None)
+    return loaded.compiled, incident, loaded.scenario.scenario
+
+
+def explain(args: argparse.Namespace) -> int:
+    check_output(args.output)
+    compiled, incident, name = _load(args.scenario, args.rules, args.incident, args.sets)
+    explanation = explain_incident(compiled, incident, name, args.engine)
+    with output(args.output) as out:
+        if args.format == "json":
+            out.write(json.dumps(explanation_json(explanation), ensure_ascii=False, indent=1) + "\n")
+        else:
+            write_explanation(explanation, console_for(out, args.width))
+    return EXIT_OK

@@ -1,0 +1,128 @@
+"""`ceasefire sweep`: evaluate a scenario under every combination of ruleset values, in parallel."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from engine.cli import EXIT_OK, add_output, check_output, examples, output
+from engine.commands.run import load_report
+from engine.errors import InputError
+from engine.evaluate import ENGINES
+from engine.report import ProgressBar, console_for, write_sweep_csv, write_sweep_json, write_sweep_table
+from engine.sweep import Base, check, grid, parse_params, plot, sweep
+
+PLOT = "--plot"
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"`{text}`: at least one job is needed")
+    return jobs
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "sweep",
+        help="evaluate a scenario under every combination of ruleset values",
+        description="Evaluate a scenario under every combination of the values given with --param (the grid)\n"
+        "and report one row per combination: the values, the count of each verdict, then the counts per\n"
+        "acting party. The table shows violations per acting party (the parties with any) and a bar chart of\n"
+        "violations per combination; JSON and CSV have every verdict per party. Rows are in grid order (the\n"
+        "first --param varies slowest) whatever the number of jobs.\n\n"
+        "Each value is read like a --set value (YAML: `true`, `3`, `null` deletes); values are separated by\n"
+        "commas, so a value cannot contain one. Every value is checked against the ruleset before any\n"
+        "combination runs. The PNG numbers its bars as the table numbers its rows; the legend (number →\n"
+        "values) is in the PNG's Description text.",
+        epilog=examples(
+            "ceasefire sweep scenarios/deir-ezzor-2016-09-17.yaml --param policy.mistaken_target=permitted,violation",
+            "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.mistaken_target=permitted,violation "
+            "--param policy.sponsors_bound=true,false --plot violations.png",
+            "ceasefire sweep scenarios/syria-week-2016-09.yaml --param parties.jfs.role=excluded,covered -f csv",
+            "ceasefire sweep incidents.jsonl --rules syria-2016-09 --param policy.sponsors_bound=true,false --jobs 4",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv incident table")
+    p.add_argument(
+        "--param",
+        "-p",
+        metavar="PATH=V1,V2,…",
+        action="append",
+        required=True,
+        dest="params",
+        help="a ruleset value to sweep and the values to try, e.g. policy.mistaken_target=permitted,violation; "
+        "rules by id, e.g. rules.strike-on-excluded.verdict=permitted,violation (repeatable)",
+    )
+    p.add_argument(
+        "--rules", "-r", metavar="RULESET", help="base ruleset id or path (required for tables; overrides a scenario's)"
+    )
+    p.add_argument(
+        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
+    )
+    add_output(p, ("table", "json", "csv"))
+    p.add_argument("--plot", metavar="FILE.png", type=Path, help="also draw violations per combination as a PNG")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        metavar="N",
+        type=_jobs,
+        default=os.cpu_count() or 1,
+        help="processes to run combinations in (default: one per core)",
+    )
+    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(handler=run_sweep)
+
+
+def check_plot(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.suffix.lower() != ".png":
+        raise InputError.at(str(path), f"{PLOT} writes a PNG; name the file with a .png suffix")
+    if path.is_dir():
+        raise InputError.at(str(path), f"{PLOT} is a directory; expected a file path")
+    if str(path.parent) and not path.parent.exists():
+        raise InputError.at(str(path), f"{PLOT} folder `{path.parent}` does not exist")
+
+
+def write_plot(path: Path, data: bytes) -> None:
+    """The PNG appears whole or not at all."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # a temporary file is private; the chart is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    check_output(args.output)
+    check_plot(args.plot)
+    params = parse_params(args.params)
+    base = Base.of(load_report(args.scenario, args.rules, args.engine))
+    check(base, params)
+    total = len(grid(params))
+    with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
+        result = sweep(base, params, args.jobs, bar.update)
+    with output(args.output) as out:
+        if args.format == "json":
+            write_sweep_json(result, out)
+        elif args.format == "csv":
+            write_sweep_csv(result, out)
+        else:
+            write_sweep_table(result, console_for(out, args.width))
+    if args.plot is not None:
+        write_plot(args.plot, plot(result))
+    return EXIT_OK

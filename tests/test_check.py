@@ -1,0 +1,383 @@
+"""`ceasefire check`: every error of a file in one run, lint warnings, exit codes and output formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.check import Checked, check_file, check_paths, lint, shadowed, summary
+from engine.cli import main
+from engine.errors import Problem
+from engine.load import read_ruleset
+from tests.conftest import ROOT
+
+RULESET = """\
+id: small
+title: A small truce
+agreement: {name: Test agreement}
+window: {from: 2016-09-12T19:00:00+03:00, until: 2016-09-19T19:00:00+03:00}
+parties:
+  army: {name: Army, role: covered, side: government}
+  rebels: {name: Rebels, role: covered, side: opposition}
+  isis: {name: Islamic State, role: excluded, aliases: [ISIS]}
+acts:
+  shelling: {hostile: true}
+  patrol: {hostile: false}
+rules:
+  - id: excluded-actor
+    clause: c
+    priority: 10
+    when: {actor.role: excluded}
+    verdict: not_covered
+    explanation: e
+  - id: non-hostile
+    clause: c
+    priority: 20
+    when: {act.hostile: false}
+    verdict: not_covered
+    explanation: e
+  - id: attack
+    clause: c
+    priority: 30
+    when: {actor.role: covered, act: shelling, target.role: covered}
+    verdict: violation
+    explanation: e
+"""
+
+SCENARIO = """\
+scenario: small
+title: A small scenario
+ruleset: small.yaml
+incidents:
+  - id: one
+    actor: Army
+    act: shelling
+    target: Rebels
+    expect: violation
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def with_rules(rules: str) -> str:
+    """The small ruleset with its rules replaced."""
+    return RULESET[: RULESET.index("rules:\n")] + "rules:\n" + rules
+
+
+def rule(rid: str, priority: int, when: str, verdict: str = "violation") -> str:
+    return f"  - {{id: {rid}, clause: c, priority: {priority}, when: {when}, verdict: {verdict}, explanation: e}}\n"
+
+
+def messages(checked: Checked) -> list[str]:
+    return [str(p) for p in checked.problems]
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_shipped_ruleset_and_scenario_is_clean_even_under_strict(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    files = sorted({*ROOT.glob("rules/**/*.yaml"), *ROOT.glob("scenarios/**/*.yaml")})
+    code, out, err = cli(capsys, "rules", "scenarios", "--strict")
+    assert (code, err) == (0, "")
+    assert out == f"{len(files)} files checked: no problems\n"
+
+
+def test_a_small_ruleset_and_its_scenario_are_clean(tmp_path: Path) -> None:
+    write(tmp_path, "small.yaml", RULESET)
+    write(tmp_path, "scenario.yaml", SCENARIO)
+    results = check_paths([tmp_path])
+    assert [(Path(r.file).name, r.kind, r.problems) for r in results] == [
+        ("scenario.yaml", "scenario", ()),
+        ("small.yaml", "ruleset", ()),
+    ]
+
+
+def test_every_schema_error_of_a_file_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = (
+        RULESET.replace("role: excluded", "role: exclude")
+        .replace("{name: Army,", "{nmae: Army,")
+        .replace("    verdict: violation\n", "")
+        .replace("from: 2016-09-12T19:00:00+03:00", "from: 2016-09-12T19:00:00")
+    )
+    path = write(tmp_path, "bad.yaml", text)
+    assert messages(check_file(path)) == [
+        f"{path}:4:10: window.from: `2016-09-12T19:00:00` has no UTC offset; write it with one, like "
+        "2016-09-12T19:00:00+03:00",
+        f"{path}:6:3: parties.army: `name` is required",
+        f"{path}:6:10: parties.army.nmae: unknown key `nmae`; expected one of name, role, side, aliases; "
+        "did you mean `name`?",
+        f"{path}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded; "
+        "did you mean `excluded`?",
+        f"{path}:25:5: rules[2]: `verdict` is required",
+    ]
+
+
+def test_every_meaning_error_of_a_file_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = (
+        RULESET.replace("until: 2016-09-19T19:00:00+03:00", "until: 2016-09-01T00:00:00+03:00")
+        .replace("aliases: [ISIS]", "aliases: [ISIS, Army]")
+        .replace("when: {act.hostile: false}", "when: {act.hostile: {ne: false}}")
+        .replace("act: shelling,", "act: shellin,")
+        .replace("id: attack", "id: excluded-actor")
+    )
+    path = write(tmp_path, "bad.yaml", text)
+    assert messages(check_file(path)) == [
+        f"{path}:8:63: parties.isis.aliases[1]: alias `Army` is also a spelling of `army`; a name must resolve "
+        "to one party",
+        f"{path}:4:43: window.until: window ends (2016-09-01T00:00:00+03:00) before it starts "
+        "(2016-09-12T19:00:00+03:00)",
+        f"{path}:22:26: rules[1].when.act.hostile.ne: unknown operator `ne`; expected one of eq, in, not, lt, "
+        "lte, gt, gte, present",
+        f"{path}:25:5: rules[2].id: duplicate rule id `excluded-actor` (also rules[0])",
+        f"{path}:28:33: rules[2].when.act: `act` cannot be `shellin`; expected one of shelling, patrol, unknown; "
+        "did you mean `shelling`?",
+    ]
+
+
+def test_a_file_that_is_neither_ruleset_nor_scenario_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, "other.yaml", "id: x\nrule: []\n")
+    assert messages(check_file(path)) == [
+        f"{path}:1:1: neither a ruleset nor a scenario: expected a top-level `rules` (or `extends`) or "
+        "`incidents`; did you mean `rules`?"
+    ]
+
+
+def test_a_variant_is_checked_as_the_ruleset_it_makes(tmp_path: Path) -> None:
+    write(tmp_path, "small.yaml", RULESET)
+    variant = write(tmp_path, "variant.yaml", "extends: small.yaml\nid: variant\nparties:\n  isis: {role: exclude}\n")
+    result = check_file(variant)
+    assert result.kind == "ruleset"
+    assert messages(result) == [
+        f"{variant}:4:10: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded; "
+        "did you mean `excluded`?"
+    ]
+
+
+def test_a_scenario_reports_its_own_errors_with_its_rulesets(tmp_path: Path) -> None:
+    ruleset = write(tmp_path, "small.yaml", RULESET.replace("role: excluded", "role: exclude"))
+    scenario = write(tmp_path, "scenario.yaml", SCENARIO + "  - id: one\n")
+    assert messages(check_file(scenario)) == [
+        f"{scenario}:10:5: incidents[1].id: incident id `one` is used twice (first at incidents[0])",
+        f"{ruleset}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded; "
+        "did you mean `excluded`?",
+    ]
+
+
+def test_a_ruleset_checked_alone_and_through_its_scenario_is_reported_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "small.yaml", RULESET.replace("role: excluded", "role: exclude"))
+    write(tmp_path, "scenario.yaml", SCENARIO)
+    code, out, err = cli(capsys, str(tmp_path))
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert out == "2 files checked: 1 error\n"
+
+
+def test_a_scenario_whose_ruleset_is_missing_or_whose_expectation_names_no_rule(tmp_path: Path) -> None:
+    missing = write(tmp_path, "missing.yaml", SCENARIO.replace("ruleset: small.yaml", "ruleset: smal.yaml"))
+    assert messages(check_file(missing)) == [
+        f"{missing}:3:1: ruleset: ruleset `smal.yaml` not found at {tmp_path}/smal.yaml"
+    ]
+    write(tmp_path, "small.yaml", RULESET)
+    wrong = write(
+        tmp_path, "wrong.yaml", SCENARIO.replace("expect: violation", "expect: {verdict: violation, rule: atack}")
+    )
+    assert messages(check_file(wrong)) == [
+        f"{wrong}:9:34: incidents[0].expect.rule: no rule `atack` in ruleset `small`; did you mean `attack`?"
+    ]
+
+
+def test_missing_files_and_empty_folders_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    results = check_paths([tmp_path / "nope.yaml", tmp_path / "empty"])
+    assert [messages(r) for r in results] == [
+        [f"{tmp_path}/nope.yaml: no such file"],
+        [f"{tmp_path}/empty: no .yaml files here"],
+    ]
+
+
+def test_an_incident_table_is_checked_row_by_row(tmp_path: Path) -> None:
+    table = write(tmp_path, "events.jsonl", '{"id": "a"}\n{"id": "b", "killed": 1}\n')
+    assert messages(check_file(table)) == [
+        f"{table}:2: killed: unknown key `killed`; expected one of time, actor, act, target, intended_target, "
+        "location, casualties, id, accounts, expect, notes"
+    ]
+
+
+# Lint: rules that never decide, roles and acts no rule tells apart, knobs no rule reads.
+
+
+def warnings_for(tmp_path: Path, text: str) -> list[str]:
+    path = write(tmp_path, "r.yaml", text)
+    return [f"{p.line}: {p.path}: {p.message}" for p in lint(read_ruleset(path))]
+
+
+def shadows(tmp_path: Path, *rules: str) -> list[str]:
+    """(later rule, earlier rule) pairs that `check` reports as shadowed, for rules in this order."""
+    path = write(tmp_path, "r.yaml", with_rules("".join(rules)))
+    compiled = read_ruleset(path).compiled
+    ids = {r.order: r.id for r in compiled.rules}
+    return [f"{ids[int(key[1])]}<{message.split('`')[3]}" for key, message in shadowed(compiled)]
+
+
+def test_the_small_ruleset_has_no_warnings(tmp_path: Path) -> None:
+    assert warnings_for(tmp_path, RULESET) == []
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("{}", "{act: shelling}"),  # an unconditional rule decides everything after it
+        ("{act: shelling}", "{act: shelling}"),  # the same test
+        ("{act: [shelling, patrol]}", "{act: shelling, actor.role: covered}"),  # fewer values, more tests
+        ("{act: {not: patrol}}", "{act: shelling}"),  # `not` over a field with few values
+        ("{act.hostile: {present: true}}", "{act: shelling}"),  # every act the ruleset knows has a hostility
+        ("{act.hostile: true}", "{act: shelling}"),  # shelling is hostile
+        ("{actor.role: covered}", "{actor.party: [army, rebels]}"),  # both parties are covered
+        ("{actor.side: government}", "{actor.party: army}"),
+        ("{killed: {gte: 10}}", "{killed: {gte: 12, lt: 20}}"),
+        ("{killed: {lt: 5}}", "{killed: [1, 4]}"),
+        ("{any: [{act: shelling}, {act: patrol}]}", "{act: patrol}"),
+        ("{act: shelling}", "{any: [{act: shelling, actor.role: covered}, {act: shelling, killed: 3}]}"),
+        ("{all: [{act: shelling}]}", "{act: shelling}"),
+        ("{act: shelling, any: [{actor.role: covered}, {killed: 1}]}", "{actor.role: covered, act: shelling}"),
+    ],
+)
+def test_a_rule_that_an_earlier_rule_always_beats_is_shadowed(tmp_path: Path, earlier: str, later: str) -> None:
+    assert shadows(tmp_path, rule("first", 10, earlier), rule("second", 20, later)) == ["second<first"]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("{act: shelling}", "{act: [shelling, patrol]}"),  # the later rule also decides patrol
+        ("{act: shelling}", "{actor.role: covered}"),  # other fields
+        ("{act: shelling, actor.role: covered}", "{act: shelling}"),
+        ("{act.hostile: {present: true}}", "{act: unknown}"),  # an unknown act has no hostility
+        ("{actor.side: government}", "{actor.party: [army, isis]}"),  # isis has no side
+        ("{killed: {gte: 10}}", "{killed: {gte: 5}}"),
+        ("{killed: {lt: 5}}", "{killed: {present: true}}"),
+        ("{act: {present: false}}", "{act: shelling}"),
+        ("{any: [{act: shelling}, {act: patrol}]}", "{act: {not: patrol}}"),  # `unknown` is neither
+    ],
+)
+def test_a_rule_that_can_still_decide_is_not_shadowed(tmp_path: Path, earlier: str, later: str) -> None:
+    assert shadows(tmp_path, rule("first", 10, earlier), rule("second", 20, later)) == []
+
+
+def test_a_knob_holds_no_proof_since_a_what_if_can_flip_it(tmp_path: Path) -> None:
+    rules = rule("first", 10, "{policy.strict: true}") + rule("second", 20, "{act: shelling}")
+    path = write(tmp_path, "r.yaml", with_rules(rules).replace("rules:\n", "policy: {strict: true}\nrules:\n"))
+    assert list(shadowed(read_ruleset(path).compiled)) == []
+
+
+def test_priority_not_file_order_decides_who_comes_first(tmp_path: Path) -> None:
+    assert shadows(tmp_path, rule("late", 50, "{act: shelling}"), rule("early", 10, "{}")) == ["late<early"]
+    assert shadows(tmp_path, rule("a", 10, "{act: shelling}"), rule("b", 10, "{act: shelling}")) == ["b<a"]
+
+
+def test_the_shadow_warning_names_both_rules_at_the_later_rules_line(tmp_path: Path) -> None:
+    text = RULESET + rule("heavy-attack", 40, "{act: shelling, actor.role: covered, target.role: covered, killed: 9}")
+    assert warnings_for(tmp_path, text) == [
+        "31: rules[3]: rule `heavy-attack` can never decide: rule `attack` (priority 30) comes first and holds "
+        "whenever it does"
+    ]
+
+
+def test_a_ruleset_too_large_to_compare_every_pair_says_where_it_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = "".join(rule(f"r{i}", i, f"{{killed: {{lt: {i}}}}}") for i in range(6))
+    assert shadows(tmp_path, rules) == []  # no rule shadows another: every pair must be compared
+    monkeypatch.setattr("engine.check.ALL_STEPS", 5)
+    path = write(tmp_path, "r.yaml", with_rules(rules))
+    assert list(shadowed(read_ruleset(path).compiled)) == [
+        (("rules",), "too many rules to compare every pair: stopped looking for shadowed rules at `r2` (rules[2])")
+    ]
+
+
+def test_a_role_no_rule_mentions_is_a_warning_and_a_party_of_it_counts_as_a_mention(tmp_path: Path) -> None:
+    with_sponsor = RULESET.replace("acts:\n", "  coalition: {name: Coalition, role: sponsor}\nacts:\n")
+    assert warnings_for(tmp_path, with_sponsor) == [
+        "9: parties.coalition.role: no rule mentions role `sponsor` or a party that has it (`coalition`)"
+    ]
+    named = with_sponsor.replace("when: {actor.role: excluded}", "when: {actor.party: [isis, coalition]}")
+    assert warnings_for(tmp_path, named) == []
+
+
+def test_an_act_no_rule_reads_is_a_warning(tmp_path: Path) -> None:
+    text = RULESET.replace("when: {act.hostile: false}", "when: {act: {present: false}}")
+    assert warnings_for(tmp_path, text) == [
+        "11: acts.patrol: no rule reads act `patrol`: no `act` test names it and none tests `act.hostile: false`"
+    ]
+    # a rule that refuses an act reads it too (placed last, where it shadows nothing)
+    named = text.replace("act: {present: false}", "act: {not: patrol}").replace("priority: 20", "priority: 40")
+    assert warnings_for(tmp_path, named) == []
+
+
+def test_a_policy_knob_no_rule_reads_is_a_warning(tmp_path: Path) -> None:
+    text = RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n")
+    assert warnings_for(tmp_path, text) == ["12: policy.strict: no rule reads policy knob `strict`"]
+
+
+def test_warnings_exit_0_unless_strict_and_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    warned = write(tmp_path, "warned.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
+    code, out, err = cli(capsys, str(warned))
+    assert (code, out) == (0, "1 file checked: 1 warning\n")
+    assert err == f"warning: {warned}:12:10: policy.strict: no rule reads policy knob `strict`\n"
+    assert cli(capsys, str(warned), "--strict")[0] == 1
+    broken = write(tmp_path, "broken.yaml", RULESET.replace("role: excluded", "role: exclude"))
+    code, out, err = cli(capsys, str(warned), str(broken), "--strict")
+    assert code == 2
+    assert out == "2 files checked: 1 error, 1 warning\n"
+    assert [line.split(":")[0] for line in err.splitlines()] == ["warning", "error"]
+
+
+def test_json_output_lists_files_problems_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    warned = write(tmp_path, "warned.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
+    code, out, err = cli(capsys, str(warned), "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "files": [{"file": str(warned), "kind": "ruleset"}],
+        "problems": [
+            {
+                "file": str(warned),
+                "line": 12,
+                "column": 10,
+                "path": "policy.strict",
+                "message": "no rule reads policy knob `strict`",
+                "severity": "warning",
+            }
+        ],
+        "summary": {"files": 1, "errors": 0, "warnings": 1},
+    }
+    assert out == cli(capsys, str(warned), "--format", "json")[1]
+
+
+def test_summary_counts_in_words() -> None:
+    error, warning = Problem("f", "e"), Problem("f", "w", severity="warning")
+    assert summary([Checked("a", "ruleset", ())]) == "1 file checked: no problems"
+    assert summary([Checked("a", "ruleset", (error, warning, Problem("f", "x", severity="warning")))]) == (
+        "1 file checked: 1 error, 2 warnings"
+    )
+    assert summary([Checked("a", None, (error,)), Checked("b", None, (error,))]) == "2 files checked: 1 error"
+
+
+def test_check_needs_a_path(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["check"])
+    assert exc.value.code == 2
+    assert "the following arguments are required" in capsys.readouterr().err

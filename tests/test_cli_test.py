@@ -1,0 +1,153 @@
+"""`ceasefire test`: counts, failures named, exit codes 0/1/2, paths and formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.expect import run_scenario
+from tests.conftest import ROOT
+
+SCENARIOS = ROOT / "scenarios"
+
+GOOD = """\
+scenario: good
+title: t
+ruleset: syria-2016-09
+incidents:
+  - id: isis-attack
+    time: 2016-09-17T17:10:00+03:00
+    actor: ISIS
+    act: ground_attack
+    target: SAA
+    expect: not_covered
+  - id: no-expectation
+    actor: FSA
+    act: shelling
+"""
+
+WRONG = """\
+scenario: wrong
+title: t
+ruleset: syria-2016-09
+incidents:
+  - id: rebel-shelling
+    time: 2016-09-14T10:00:00+03:00
+    actor: FSA
+    act: shelling
+    target: SAA
+    expect: {verdict: permitted, rule: strike-on-excluded}
+  - id: coalition-on-isis
+    time: 2016-09-14T11:00:00+03:00
+    actor: coalition
+    act: airstrike
+    target: ISIS
+    expect: permitted
+"""
+
+
+def ceasefire_test(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["test", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_scenarios_all_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    expected = sum(len(run_scenario(p, "native")) for p in sorted(SCENARIOS.glob("*.yaml")))
+    code, out, err = ceasefire_test(capsys, str(SCENARIOS), "--engine", "native")
+    assert (code, out, err) == (0, f"{expected} passed, 0 failed\n", "")
+    assert expected >= 25
+
+
+def test_the_default_path_is_the_scenarios_folder(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    default = ceasefire_test(capsys, "-e", "native")
+    assert default == ceasefire_test(capsys, "scenarios", "-e", "native")
+    assert default[0] == 0
+
+
+def test_a_wrong_expectation_fails_with_exit_1_and_is_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "wrong.yaml", WRONG)
+    code, out, err = ceasefire_test(capsys, str(path), "-e", "native")
+    assert code == 1 and err == ""
+    assert out == (
+        f"FAIL {path}:10: rebel-shelling\n"
+        "  expected: permitted (rule strike-on-excluded)\n"
+        "  got:      violation (rule attack-on-covered-party)\n"
+        "  deciding rule: attack-on-covered-party\n"
+        "1 passed, 1 failed\n"
+    )
+
+
+def test_incidents_without_expect_are_not_counted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = write(tmp_path, "good.yaml", GOOD)
+    assert ceasefire_test(capsys, str(path), "-e", "native") == (0, "1 passed, 0 failed\n", "")
+
+
+def test_folders_are_searched_recursively_sorted_and_each_file_runs_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write(tmp_path, "b/wrong.yaml", WRONG)
+    good = write(tmp_path, "a/good.yaml", GOOD)
+    write(tmp_path, "a/notes.txt", "not a scenario")
+    code, out, _ = ceasefire_test(capsys, str(tmp_path), str(good), "-e", "native", "-f", "json")
+    report = json.loads(out)
+    assert code == 1
+    assert (report["engine"], report["passed"], report["failed"]) == ("native", 2, 1)
+    assert [(Path(r["scenario"]).parent.name, r["incident"], r["passed"]) for r in report["results"]] == [
+        ("a", "isis-attack", True),
+        ("b", "rebel-shelling", False),
+        ("b", "coalition-on-isis", True),
+    ]
+    failed = report["results"][1]
+    assert (failed["line"], failed["expected"], failed["got"], failed["rule"]) == (
+        10,
+        "permitted (rule strike-on-excluded)",
+        "violation (rule attack-on-covered-party)",
+        "attack-on-covered-party",
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, "no scenario files (*.yaml) in this folder"),
+        ({"bad.yaml": "scenario: x\n"}, "`title` is required"),
+        ({"s.yaml": WRONG.replace("strike-on-excluded", "strike-on-exclude")}, "did you mean `strike-on-excluded`?"),
+        ({"s.yaml": WRONG.replace("ruleset: syria-2016-09", "ruleset: syria-2016-99")}, "no ruleset `syria-2016-99`"),
+    ],
+    ids=["empty-folder", "schema-error", "unknown-rule", "unknown-ruleset"],
+)
+def test_bad_input_exits_2_with_one_line_and_no_summary(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: dict[str, str], message: str
+) -> None:
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    code, out, err = ceasefire_test(capsys, str(tmp_path), "-e", "native")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_bad_input_anywhere_stops_the_whole_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    good = write(tmp_path, "good.yaml", GOOD)
+    code, out, err = ceasefire_test(capsys, str(good), str(tmp_path / "missing.yaml"), "-e", "native")
+    assert (code, out, err) == (2, "", f"error: {tmp_path / 'missing.yaml'}: no such file or folder\n")
+
+
+def test_an_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["test", "--format", "yaml"])
+    assert caught.value.code == 2
+    assert "invalid choice: 'yaml'" in capsys.readouterr().err

@@ -1,0 +1,322 @@
+"""`ceasefire diff`: equivalence, exactly the classes each variant changes, and no class missed."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.cli import main
+from engine.compile import Compiled
+from engine.diff import RulesetDiff, diff_rulesets
+from engine.evaluate import Evaluator
+from engine.facts import F, FactMaker, versions
+from engine.load import load_ruleset
+from engine.model import Casualties, Incident
+from tests.conftest import ENGINES, ROOT
+
+BASE = "syria-2016-09"
+VARIANTS = ROOT / "rules" / "variants"
+STRICT = str(VARIANTS / "strict-liability.yaml")
+UNBOUND = str(VARIANTS / "sponsors-not-bound.yaml")
+JFS = str(VARIANTS / "jfs-covered.yaml")
+FEB = ROOT / "rules" / "syria-2016-02.yaml"
+# The base with a window one day longer, and attacks on civilians a violation only from 10 killed.
+LONGER_AND_COUNTED = (
+    "window.until=2016-09-21T00:00:00+03:00",
+    "rules.attack-on-civilians.when="
+    "{actor.role: [covered, sponsor], act.hostile: true, target.role: civilians, killed: {gte: 10}}",
+)
+
+
+@cache
+def ruleset(ref: str, sets: tuple[str, ...] = ()) -> Compiled:
+    return load_ruleset(ref, sets=sets)
+
+
+@cache
+def diff(b: str, engine: str = "native", a: str = BASE, sets: tuple[str, ...] = ()) -> RulesetDiff:
+    return diff_rulesets(ruleset(a), ruleset(b, sets), engine)
+
+
+def facts(c: Compiled, incident: Incident) -> dict[str, Any]:
+    row = FactMaker(c).make(versions(incident)[0])[0]
+    return {name: row[i] for name, i in F.items()}
+
+
+def rules_of(d: RulesetDiff) -> set[tuple[str | None, str | None]]:
+    return {(x.a.rule, x.b.rule) for x in d.differences}
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["diff", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_ruleset_is_equivalent_to_itself(engine: str) -> None:
+    d = diff(BASE, engine)
+    assert d.equivalent and d.differences == ()
+    assert d.engine == engine
+    assert 0 < d.classes < d.kinds
+
+
+def test_equivalence_is_reported_with_the_class_count_and_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, BASE, BASE, "--engine", "native", "--exit-code")
+    assert code == 0
+    classes = diff(BASE).classes
+    assert f"A and B are equivalent: no incident gets a different verdict ({classes} classes checked" in out
+
+
+def test_differences_exit_0_unless_exit_code_is_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, BASE, STRICT, "-e", "native")[0] == 0
+    assert cli(capsys, BASE, STRICT, "-e", "native", "--exit-code")[0] == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_strict_liability_changes_only_mistaken_strikes_on_covered_or_sponsor_parties(engine: str) -> None:
+    d = diff(STRICT, engine)
+    assert rules_of(d) == {("mistaken-strike-permitted", "mistaken-strike-violation")}
+    base = ruleset(BASE)
+    for x in d.differences:
+        told = facts(base, x.example)
+        assert (x.a.verdict, x.b.verdict) == ("permitted", "violation")
+        assert told["actor.role"] in ("covered", "sponsor") and told["act.hostile"] is True
+        assert told["target.role"] in ("covered", "sponsor") and told["intended_target.role"] == "excluded"
+        assert dict(x.when)["intended_target"] == "excluded"
+    # every covered party and the sponsor acts in some differing class
+    actors = {facts(base, x.example)["actor.party"] for x in d.differences}
+    assert actors == {"syrian-government", "russia", "coalition"}  # opposition shares russia's class
+
+
+def test_the_deir_ezzor_strike_as_centcom_tells_it_is_in_a_strict_liability_class() -> None:
+    strike = Incident(
+        id="dez",
+        time="2016-09-17T16:00:00+03:00",
+        actor="US-led coalition",
+        act="airstrike",
+        target="Syrian Arab Army",
+        intended_target="ISIS",
+        casualties=Casualties(killed=62, wounded=100),
+    )
+    found = diff(STRICT).difference_for(strike)
+    assert found is not None and found.b.rule == "mistaken-strike-violation"
+    # the same strike, on ISIS itself, is no mistake and keeps its verdict
+    assert diff(STRICT).difference_for(strike.model_copy(update={"target": "ISIS"})) is None
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_sponsors_not_bound_changes_only_coalition_acts_that_were_not_already_not_covered(engine: str) -> None:
+    d = diff(UNBOUND, engine)
+    for x in d.differences:
+        assert facts(ruleset(BASE), x.example)["actor.party"] == "coalition"
+        assert dict(x.when)["actor"] == "coalition (sponsor)"
+        assert (x.b.verdict, x.b.rule) == ("not_covered", "actor-not-bound")
+        assert x.a.verdict in ("violation", "permitted", "undetermined")
+    # actor-not-bound decides before an unknown act or time, so those undetermined verdicts change too
+    assert rules_of(d) == {
+        (rule, "actor-not-bound")
+        for rule in (
+            "act-unresolved",
+            "time-unknown",
+            "aid-obstruction",
+            "attack-on-civilians",
+            "strike-on-excluded",
+            "mistaken-strike-permitted",
+            "attack-on-covered-party",
+            "target-unresolved",
+        )
+    }
+
+
+def test_sponsors_not_bound_leaves_non_hostile_and_out_of_window_coalition_acts_alone() -> None:
+    d = diff(UNBOUND)
+    patrol = Incident(id="p", time="2016-09-14T10:00:00+03:00", actor="coalition", act="patrol")
+    late = Incident(id="l", time="2016-10-01T10:00:00+03:00", actor="coalition", act="airstrike", target="SAA")
+    assert d.difference_for(patrol) is None and d.difference_for(late) is None
+    strike = late.model_copy(update={"time": "2016-09-14T10:00:00+03:00"})
+    found = d.difference_for(strike)
+    assert found is not None and (found.a.rule, found.b.rule) == ("attack-on-covered-party", "actor-not-bound")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_jfs_covered_changes_only_acts_by_or_against_jfs(engine: str) -> None:
+    d = diff(JFS, engine)
+    jfs = "jfs (excluded → covered, opposition)"
+    for x in d.differences:
+        when = dict(x.when)
+        pinned = [who for who in ("actor", "target", "intended_target") if when.get(who) == jfs]
+        assert pinned, x.when
+        told = facts(ruleset(BASE), x.example)
+        assert all(told[f"{who}.party"] == "jfs" for who in pinned)
+    pairs = rules_of(d)
+    assert ("actor-not-bound", "attack-on-covered-party") in pairs  # JFS attacks the army
+    assert ("strike-on-excluded", "attack-on-covered-party") in pairs  # the army attacks JFS
+    assert ("mistaken-strike-permitted", "attack-on-covered-party") in pairs  # aimed at JFS, hit the army
+
+
+def test_every_example_gets_the_reported_verdicts_when_evaluated_again() -> None:
+    for ref in (STRICT, UNBOUND, JFS):
+        d = diff(ref)
+        examples = [x.example for x in d.differences]
+        for c, side in ((ruleset(BASE), "a"), (ruleset(ref), "b")):
+            with Evaluator(c, "native") as ev:
+                got = [(v.verdict, v.rule) for v in ev.evaluate(examples)]
+            assert got == [(getattr(x, side).verdict, getattr(x, side).rule) for x in d.differences]
+
+
+def test_a_longer_window_and_a_casualty_threshold_give_exactly_their_classes() -> None:
+    d = diff(BASE, sets=LONGER_AND_COUNTED)
+    assert not d.equivalent
+    for x in d.differences:
+        when = dict(x.when)
+        longer = when.get("time") == "outside the window → inside the window"
+        fewer = x.a.rule == "attack-on-civilians" and x.b.rule is None
+        assert longer != fewer, x.when
+        if longer:
+            assert "2016-09-20T00:00:00+03:00" <= (x.example.time or "") < "2016-09-21T00:00:00+03:00"
+        else:
+            killed = x.example.casualties.killed if x.example.casualties else None
+            assert killed is None or killed < 10
+            assert (x.b.verdict, x.b.explanation) == ("undetermined", "No rule of the ruleset applies to these facts.")
+    nine = Incident(id="n", time="2016-09-14T10:00:00+03:00", actor="SAA", act="shelling", target="civilians")
+    assert d.difference_for(nine.model_copy(update={"casualties": Casualties(killed=9)})) is not None
+    assert d.difference_for(nine.model_copy(update={"casualties": Casualties(killed=10)})) is None
+
+
+def test_json_lists_every_difference_with_a_pasteable_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, BASE, JFS, "-e", "native", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["a"], report["b"], report["engine"], report["equivalent"]) == (
+        BASE,
+        "syria-2016-09-jfs-covered",
+        "native",
+        False,
+    )
+    assert report["classes"] == diff(JFS).classes and len(report["differences"]) == len(diff(JFS).differences)
+    first = report["differences"][0]
+    assert set(first) == {"when", "a", "b", "example"}
+    incident = Incident.model_validate(first["example"])
+    with Evaluator(ruleset(JFS), "native") as ev:
+        assert ev.evaluate([incident])[0].verdict == first["b"]["verdict"]
+    assert cli(capsys, BASE, JFS, "-e", "native", "--format", "json")[1] == out  # deterministic
+
+
+def test_table_shows_each_group_with_an_example_that_loads_as_a_scenario_incident(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = cli(capsys, BASE, STRICT, "-e", "native", "--width", "160")
+    assert code == 0
+    assert "A permitted (mistaken-strike-permitted) → B violation (mistaken-strike-violation)" in out
+    block = out.split("in a scenario:\n", 1)[1].split("\n  A: ", 1)[0]
+    incident = Incident.model_validate(yaml.safe_load(block)[0])
+    assert incident == diff(STRICT).differences[0].example
+    assert "\x1b[" not in out
+
+
+def test_an_unknown_ruleset_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, BASE, "syria-2016-9")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "no ruleset `syria-2016-9`; did you mean `syria-2016-09`?" in err
+
+
+@pytest.mark.skipif(not FEB.exists(), reason="rules/syria-2016-02.yaml not written yet")
+def test_february_against_september_differs_in_time_and_the_september_rules() -> None:
+    d = diff(BASE, a=str(FEB))
+    assert not d.equivalent
+    for x in d.differences:
+        when = dict(x.when)
+        # the February window has no end and opens earlier: times and agreed-area air strikes are all that differ
+        assert "→" in when.get("time", "") or x.b.rule == "air-combat-in-agreed-areas", x.when
+
+
+# -- no class missed: any incident whose verdicts differ lies in a reported class, and no other does ----
+
+_NAMES = [
+    "Syrian Arab Army",
+    "Russian Aerospace Forces",
+    "FSA",
+    "CENTCOM",
+    "ISIS",
+    "JFS",
+    "Jabhat al-Nusra",
+    "civilian",
+    "aid convoy",
+    "unidentified gunmen",
+    "Hezbollah",
+    None,
+]
+_ACTS = ["airstrike", "mortars", "Armed clash", "advance", "blocking aid", "patrol", "redeployment", "arson", None]
+_TIMES = [
+    "2016-02-26T23:00:00+02:00",
+    "2016-02-27T00:00:00+02:00",
+    "2016-06-01T12:00:00+03:00",
+    "2016-09-12T18:59:59+03:00",
+    "2016-09-12T19:00:00+03:00",
+    "2016-09-17T16:00:00+03:00",
+    "2016-09-19T23:59:59+03:00",
+    "2016-09-20T00:00:00+03:00",
+    "2016-09-20T23:00:00+03:00",
+    "2016-09-21T00:00:00+03:00",
+    "2016-09-12",
+    "2016-09-13",
+    "2016-09-19",
+    "2016-09-20",
+    "2016-09-22",
+    "2016-02-27",
+    None,
+]
+_PLACES = [None, "Aleppo", "Idleb", "idlib", "Deir ez-Zor", "Raqqa"]
+_COUNTRIES = [None, "Syria", "syria", "Iraq"]
+_PAIRS = [
+    (BASE, BASE, ()),
+    (BASE, STRICT, ()),
+    (BASE, UNBOUND, ()),
+    (BASE, JFS, ()),
+    (BASE, BASE, LONGER_AND_COUNTED),
+    *([(str(FEB), BASE, ())] if FEB.exists() else []),
+]
+
+
+@st.composite
+def incidents(draw: st.DrawFn) -> Incident:
+    data: dict[str, Any] = {"id": "x"}
+    for key, pool in (
+        ("actor", _NAMES),
+        ("target", _NAMES),
+        ("intended_target", _NAMES),
+        ("act", _ACTS),
+        ("time", _TIMES),
+    ):
+        data[key] = draw(st.sampled_from(pool))
+    region, country = draw(st.sampled_from(_PLACES)), draw(st.sampled_from(_COUNTRIES))
+    if region or country:
+        data["location"] = {"region": region, "country": country}
+    killed = draw(st.one_of(st.none(), st.integers(0, 30)))
+    if killed is not None:
+        data["casualties"] = {"killed": killed}
+    return Incident.model_validate(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pair=st.sampled_from(_PAIRS), incident=incidents())
+def test_an_incident_lies_in_a_reported_class_exactly_when_its_verdict_differs(
+    pair: tuple[str, str, tuple[str, ...]], incident: Incident
+) -> None:
+    a, b, sets = pair
+    d = diff(b, a=a, sets=sets)
+    verdicts = []
+    for c in (ruleset(a), ruleset(b, sets)):
+        with Evaluator(c, "native") as ev:
+            verdicts.append(ev.evaluate([incident])[0].verdict)
+    found = d.difference_for(incident)
+    assert (found is not None) == (verdicts[0] != verdicts[1])
+    if found is not None:
+        assert (found.a.verdict, found.b.verdict) == tuple(verdicts)

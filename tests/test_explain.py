@@ -1,0 +1,127 @@
+"""`ceasefire explain`: names resolved, every rule tested in order, accounts combined; tree and JSON agree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import InputError, load_scenario
+from engine.cli import main
+from engine.explain import explain_incident, find_incident
+from tests.conftest import ENGINES, ROOT
+
+DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
+WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
+
+
+def explained(path: Path, incident: str, engine: str = "native") -> Any:
+    loaded = load_scenario(path)
+    found = find_incident(loaded.scenario.incidents, incident, str(path))
+    return explain_incident(loaded.compiled, found, loaded.scenario.scenario, engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("path", [DEZ, WEEK], ids=lambda p: p.stem)
+def test_the_rules_that_held_are_the_ones_the_engine_matched_and_the_first_decides(path: Path, engine: str) -> None:
+    for incident in load_scenario(path).scenario.incidents:
+        e = explained(path, incident.id, engine)
+        assert e.engine == engine
+        for account in e.accounts:
+            held = [r.id for r in account.rules if r.held]
+            assert tuple(held) == account.verdict.matched
+            deciding = [r.id for r in account.rules if r.deciding]
+            assert deciding == held[:1]
+            assert account.verdict.rule == (held[0] if held else None)
+
+
+def test_each_account_shows_its_own_words_and_how_names_resolved() -> None:
+    e = explained(DEZ, "dez-airstrike")
+    assert [a.source for a in e.accounts] == [
+        "CENTCOM",
+        "Russian MoD (Sputnik)",
+        "Syrian military (SANA)",
+        "Syrian Observatory for Human Rights",
+    ]
+    sana = e.accounts[2]
+    assert sana.told == {"intended_target": "Syrian Arab Army"}
+    assert [(n.field, n.spelling, n.resolved, n.role) for n in sana.names] == [
+        ("actor", "US-led coalition", "coalition", "sponsor"),
+        ("target", "Syrian Arab Army", "syrian-government", "covered"),
+        ("intended_target", "Syrian Arab Army", "syrian-government", "covered"),
+        ("act", "airstrike", "airstrike", "hostile"),
+    ]
+    assert sana.facts["intended_target.role"] == "covered" and sana.facts["in_window"] is True
+    assert (sana.verdict.verdict, sana.verdict.rule) == ("violation", "attack-on-covered-party")
+    assert e.verdict.verdict == "disputed"
+    assert e.combination.startswith("The accounts give different verdicts (CENTCOM: permitted;")
+
+
+def test_a_name_that_resolves_to_nothing_says_so() -> None:
+    (record,) = explained(WEEK, "castello-briefing-shelled").accounts
+    assert record.source is None and record.told == {}
+    assert (record.names[0].spelling, record.names[0].resolved, record.names[0].role) == ("militants", None, "unknown")
+    assert explained(WEEK, "castello-briefing-shelled").combination == (
+        "No accounts: the incident as recorded is undetermined."
+    )
+
+
+def test_an_unknown_incident_id_is_bad_input_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(InputError) as caught:
+        explained(DEZ, "dez-airstrik")
+    assert "no incident `dez-airstrik`; did you mean `dez-airstrike`?" in str(caught.value)
+    assert main(["explain", str(DEZ), "nothing-like-it"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip().endswith(": incidents: no incident `nothing-like-it`")
+    assert err.count("\n") == 1
+
+
+def test_json_gives_the_same_data_as_the_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", str(DEZ), "dez-airstrike", "-e", "native", "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["incident"], data["ruleset"], data["engine"]) == ("dez-airstrike", "syria-2016-09", "native")
+    assert data["facts"]["casualties"] == {"killed": 62, "wounded": 100}
+    assert data["combined"]["verdict"] == "disputed" and data["combined"]["how"].startswith("The accounts give")
+    centcom = data["accounts"][0]
+    assert (centcom["source"], centcom["verdict"], centcom["rule"]) == (
+        "CENTCOM",
+        "permitted",
+        "mistaken-strike-permitted",
+    )
+    assert [r["id"] for r in centcom["rules"] if r["deciding"]] == ["mistaken-strike-permitted"]
+    assert {"field": "intended_target", "spelling": "ISIS", "resolved": "isis", "role": "excluded", "side": None} in (
+        centcom["names"]
+    )
+    assert main(["explain", str(DEZ), "dez-airstrike", "-e", "native", "--width", "200"]) == 0
+    tree = capsys.readouterr().out
+    for account in data["accounts"]:
+        assert f"account: {account['source']} → {account['verdict']}" in tree
+        for rule in account["rules"]:
+            assert rule["id"] in tree
+    assert tree.count("← decides") == 4
+
+
+def test_tree_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
+    assert main(["explain", str(DEZ), "dez-isis-attack", "--engine", "native", "--width", "120"]) == 0
+    out = capsys.readouterr().out
+    golden("explain-dez-isis-attack.txt", out)
+    assert "\x1b[" not in out
+
+
+def test_an_incident_table_can_be_explained_with_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    table = tmp_path / "events.jsonl"
+    table.write_text(
+        json.dumps({"id": "e1", "time": "2016-09-14", "actor": "FSA", "act": "mortars", "target": "SAA"}) + "\n"
+    )
+    assert main(["explain", str(table), "e1", "--rules", "syria-2016-09", "-e", "native", "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["scenario"], data["combined"]["verdict"], data["combined"]["rule"]) == (
+        "events",
+        "violation",
+        "attack-on-covered-party",
+    )
+    assert main(["explain", str(table), "e1"]) == 2
+    assert "pass --rules RULESET" in capsys.readouterr().err

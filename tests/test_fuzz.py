@@ -1,0 +1,352 @@
+"""Fuzzing: random YAML, random files, random rulesets and random incidents through the loader, `check` and
+the engines. Whatever comes in, the answer is a result or an InputError of one-line problems, never
+another exception; and both engines give the same verdicts.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import string
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.check import check_file, lint
+from engine.compile import BASE_FIELDS, OPERATORS, Compiled
+from engine.errors import InputError, Problem
+from engine.evaluate import Evaluator
+from engine.load import check_ids, load_incidents, read_ruleset, ruleset_from, validate
+from engine.model import VERDICTS, Scenario, Verdict
+from engine.rete import AVAILABLE
+from engine.yamlsafe import Document, parse_yaml
+from tests.conftest import ROOT
+
+SYRIA = ROOT / "rules" / "syria-2016-09.yaml"
+
+
+def fuzz(examples: int) -> settings:
+    # The folder fixture is module-wide and only rewritten; the slow health check misjudges first runs.
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+
+
+@functools.cache
+def syria() -> Compiled:
+    return read_ruleset(SYRIA).compiled
+
+
+@functools.cache
+def syria_data() -> dict[str, Any]:
+    return read_ruleset(SYRIA).document.data  # type: ignore[no-any-return]
+
+
+@functools.cache
+def evaluator(engine: str) -> Evaluator:
+    """One per engine for the whole run: building a durable_rules host per example would dominate."""
+    return Evaluator(syria(), engine)
+
+
+def one_line(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    for problem in problems:
+        assert "\n" not in str(problem) and "Traceback" not in str(problem)
+        assert problem.severity in ("error", "warning")
+
+
+# Values of every kind YAML can carry, and keys that are often the real ones.
+
+KEYS = sorted(
+    {
+        *(name for name, _ in BASE_FIELDS),
+        *OPERATORS,
+        *("any", "all", "ne", "policy.mistaken_target", "policy.sponsors_bound"),
+        *("id", "title", "agreement", "window", "from", "until", "scope", "parties", "civilians", "unidentified"),
+        *("acts", "policy", "rules", "extends", "name", "role", "side", "aliases", "hostile", "clause"),
+        *("priority", "when", "verdict", "explanation", "scenario", "ruleset", "incidents", "time", "actor"),
+        *("act", "target", "intended_target", "location", "casualties", "accounts", "expect", "source"),
+    }
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.sampled_from(["covered", "excluded", "violation", "airstrike", "ISIS", "2016-09-17T16:00:00+03:00"]),
+    st.sampled_from(["2016-09-17", "2016-09-17T16:00:00", "16:00", "../../../etc/passwd", "syria-2016-09", "."]),
+)
+JSON_LIKE = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+@fuzz(600)
+@given(st.text(max_size=200) | st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
+def test_any_text_parses_or_is_refused_in_one_line(text: str) -> None:
+    try:
+        doc = parse_yaml(text, "fuzz.yaml")
+    except InputError as exc:
+        one_line(exc.problems)
+        return
+    assert isinstance(doc.data, dict)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@fuzz(300)
+@given(
+    st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), JSON_LIKE, max_size=8),
+    st.sampled_from([{}, {"rules": []}, {"incidents": []}, {"extends": "syria-2016-09"}]),
+)
+def test_any_mapping_is_checked_without_an_exception(
+    folder: Path, data: dict[str, Any], marker: dict[str, Any]
+) -> None:
+    path = folder / "random.yaml"
+    path.write_text(yaml.safe_dump({**marker, **data}, allow_unicode=True), encoding="utf-8")
+    checked = check_file(path)
+    one_line(checked.problems)
+    assert checked.kind in (None, "ruleset", "scenario")
+
+
+@st.composite
+def mutated_syria(draw: st.DrawFn) -> dict[str, Any]:
+    """The shipped ruleset with one to three parts replaced by random values, or deleted."""
+    data = copy.deepcopy(syria_data())
+    for _ in range(draw(st.integers(1, 3))):
+        node: Any = data
+        while True:
+            keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+            if not keys:
+                break
+            key = draw(st.sampled_from(keys))
+            child = node[key]
+            if isinstance(child, (dict, list)) and child and draw(st.booleans()):
+                node = child
+                continue
+            if isinstance(node, dict) and draw(st.integers(0, 4)) == 0:
+                del node[key]
+            else:
+                node[key] = draw(JSON_LIKE)
+            break
+    return data
+
+
+def run_quietly(compiled: Compiled) -> list[Verdict]:
+    with Evaluator(compiled, "native") as native:
+        return native.evaluate(INCIDENTS)
+
+
+INCIDENTS = validate(
+    Document(
+        "fuzz.yaml",
+        {
+            "scenario": "fixed",
+            "title": "t",
+            "ruleset": "x",
+            "incidents": [
+                {
+                    "id": "a",
+                    "time": "2016-09-17T16:00:00+03:00",
+                    "actor": "coalition",
+                    "act": "airstrike",
+                    "target": "SAA",
+                },
+                {"id": "b", "time": "2016-09-13", "actor": "ISIS", "act": "shelling", "target": "civilians"},
+                {"id": "c", "actor": "nobody", "act": "patrol", "casualties": {"killed": 3}},
+                {"id": "d", "location": {"region": "Aleppo", "country": "Syria"}, "act": "rockets", "actor": "FSA"},
+            ],
+        },
+    ),
+    Scenario,
+).incidents
+
+
+@fuzz(500)
+@given(mutated_syria())
+def test_a_mutated_ruleset_compiles_or_fails_in_one_line_and_then_runs(data: dict[str, Any]) -> None:
+    try:
+        loaded = ruleset_from(Document("fuzz.yaml", data), SYRIA)
+    except InputError as exc:
+        one_line(exc.problems)
+        return
+    one_line(lint(loaded))
+    assert {v.verdict for v in run_quietly(loaded.compiled)} <= set(VERDICTS)
+
+
+# Conditions: keys from the real vocabulary (and near misses), values of every kind.
+
+TEST_VALUES = st.one_of(
+    SCALARS,
+    st.lists(SCALARS, max_size=3),
+    st.dictionaries(st.sampled_from([*OPERATORS, "ne", "$eq"]), SCALARS | st.lists(SCALARS, max_size=3), max_size=3),
+)
+CONDITIONS = st.recursive(
+    st.dictionaries(st.sampled_from(KEYS[:40]) | st.sampled_from([n for n, _ in BASE_FIELDS]), TEST_VALUES, max_size=4),
+    lambda inner: st.dictionaries(st.sampled_from(["any", "all"]), st.lists(inner, max_size=3), max_size=2),
+    max_leaves=8,
+)
+
+
+@fuzz(500)
+@given(st.lists(st.tuples(st.integers(0, 100), CONDITIONS), min_size=1, max_size=4))
+def test_random_conditions_compile_or_fail_in_one_line_and_then_run(rules: list[tuple[int, dict[str, Any]]]) -> None:
+    data = copy.deepcopy(syria_data())
+    data["rules"] += [
+        {"id": f"fuzz-{i}", "clause": "c", "priority": p, "when": when, "verdict": "violation", "explanation": "e"}
+        for i, (p, when) in enumerate(rules)
+    ]
+    try:
+        loaded = ruleset_from(Document("fuzz.yaml", data), SYRIA)
+    except InputError as exc:
+        one_line(exc.problems)
+        return
+    one_line(lint(loaded))
+    assert {v.verdict for v in run_quietly(loaded.compiled)} <= set(VERDICTS)
+
+
+# Incidents: names the ruleset knows (in other cases and punctuation) or does not, times with and without
+# offsets, numbers of every size.
+
+
+def spellings() -> list[str]:
+    c = syria()
+    out = [p.name for p in c.ruleset.parties.values()] + [a for p in c.ruleset.parties.values() for a in p.aliases]
+    return sorted({*out, *c.ruleset.civilians.aliases, *c.ruleset.unidentified.aliases})
+
+
+def act_spellings() -> list[str]:
+    acts = syria().ruleset.acts
+    return sorted({*acts, *(a for act in acts.values() for a in act.aliases)})
+
+
+def garble(word: str, how: int) -> str:
+    return [word, word.upper(), word.replace(" ", "-"), f" {word}!", word.translate({ord(c): None for c in "aeiou"})][
+        how
+    ]
+
+
+def mostly(common: st.SearchStrategy[Any], rare: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Four draws in five from `common`: enough well-formed incidents reach the rules to test them."""
+    return st.integers(0, 4).flatmap(lambda k: rare if k == 4 else common)  # hypothesis starts from 0
+
+
+KNOWN_NAMES = st.builds(garble, st.sampled_from(spellings()), st.integers(0, 4))
+NAMES = mostly(KNOWN_NAMES, st.none() | st.text(max_size=15) | st.text(alphabet=string.punctuation + " ", max_size=5))
+ACTS = mostly(st.builds(garble, st.sampled_from(act_spellings()), st.integers(0, 4)), st.none() | st.text(max_size=10))
+OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+MOMENTS = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30))
+# Minutes from the middle of the September 2016 window: small draws, which hypothesis favours, fall inside.
+AROUND_THE_WINDOW = st.integers(-6 * 24 * 60, 6 * 24 * 60).map(lambda m: datetime(2016, 9, 16) + timedelta(minutes=m))
+TIMES = mostly(
+    st.builds(lambda d, tz: d.replace(tzinfo=tz).isoformat(), AROUND_THE_WINDOW, OFFSETS)
+    | AROUND_THE_WINDOW.map(lambda d: d.date().isoformat()),
+    st.one_of(
+        st.none(),
+        st.builds(lambda d, tz: d.replace(tzinfo=tz).isoformat(), MOMENTS, OFFSETS),
+        MOMENTS.map(lambda d: d.isoformat()),  # no offset: refused
+        st.dates().map(lambda d: d.isoformat()),
+        st.text(max_size=25),
+    ),
+)
+COUNTS = mostly(st.integers(0, 100), st.none() | st.integers(-5, 2**65))
+FLOATS = mostly(st.floats(-90, 90), st.none() | st.floats(allow_nan=True, allow_infinity=True))
+LOCATIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "region": mostly(st.sampled_from(["Aleppo", "idleb", "Deir ez-Zor"]), st.none() | st.text(max_size=8)),
+        "country": mostly(st.sampled_from(["Syria", "SYRIA", "Iraq"]), st.none() | st.text(max_size=8)),
+        "lat": FLOATS,
+        "lon": FLOATS,
+    },
+)
+
+
+FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "time": TIMES,
+    "actor": NAMES,
+    "act": ACTS,
+    "target": NAMES,
+    "intended_target": NAMES,
+    "location": LOCATIONS,
+    "casualties": st.fixed_dictionaries({}, optional={"killed": COUNTS, "wounded": COUNTS}),
+}
+CORE = ("time", "actor", "act", "target")  # always drawn for an incident (a draw may still be None)
+
+
+def told(core: tuple[str, ...], **extra: Any) -> st.SearchStrategy[dict[str, Any]]:
+    """An incident or account as a mapping: `core` fields always drawn, the others sometimes; None dropped."""
+    required = {**extra, **{k: FIELDS[k] for k in core}}
+    optional = {k: v for k, v in FIELDS.items() if k not in core}
+    return st.fixed_dictionaries(required, optional=optional).map(
+        lambda d: {k: v for k, v in d.items() if v is not None}
+    )
+
+
+INCIDENT = told(
+    CORE,
+    id=st.text(min_size=1, max_size=6),
+    accounts=st.lists(told((), source=st.text(min_size=1, max_size=8)), max_size=3),
+)
+
+
+def loaded_incidents(incidents: list[dict[str, Any]]) -> Iterator[list[Any]]:
+    """The incidents loaded like a scenario's, or nothing when loading refuses them in one-line problems."""
+    doc = Document("fuzz.yaml", {"scenario": "fuzz", "title": "t", "ruleset": "syria-2016-09", "incidents": incidents})
+    try:
+        scenario = validate(doc, Scenario)
+        check_ids(doc, scenario.incidents)
+    except InputError as exc:
+        one_line(exc.problems)
+        return
+    yield scenario.incidents
+
+
+@fuzz(600)
+@given(st.lists(INCIDENT, min_size=1, max_size=4))
+def test_random_incidents_get_verdicts_or_one_line_errors(incidents: list[dict[str, Any]]) -> None:
+    rule_ids = {r.id for r in syria().rules}
+    for loaded in loaded_incidents(incidents):
+        verdicts = evaluator("native").evaluate(loaded)
+        assert [v.incident for v in verdicts] == [i.id for i in loaded]
+        for v in verdicts:
+            assert v.verdict in VERDICTS and (v.rule is None or v.rule in rule_ids)
+            assert all(a.verdict in VERDICTS and a.verdict != "disputed" for a in v.accounts)
+
+
+@fuzz(300)
+@given(st.lists(INCIDENT, min_size=1, max_size=3))
+def test_random_incidents_load_from_a_table_as_from_a_scenario(folder: Path, incidents: list[dict[str, Any]]) -> None:
+    table = folder / "events.jsonl"
+    table.write_text("".join(json.dumps(i) + "\n" for i in incidents), encoding="utf-8")
+    try:
+        from_table = load_incidents(table)
+    except InputError as exc:
+        one_line(exc.problems)
+        assert not list(loaded_incidents(incidents))
+        return
+    assert [from_table] == list(loaded_incidents(incidents))
+
+
+@pytest.mark.skipif(not AVAILABLE, reason="durable_rules absent")
+@fuzz(250)
+@given(st.lists(INCIDENT, min_size=1, max_size=4))
+def test_random_incidents_get_the_same_verdicts_from_both_engines(incidents: list[dict[str, Any]]) -> None:
+    for loaded in loaded_incidents(incidents):
+        assert evaluator("durable").evaluate(loaded) == evaluator("native").evaluate(loaded)

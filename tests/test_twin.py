@@ -1,0 +1,214 @@
+"""The two executors are twins: the same verdict, field for field, on every scenario and thousands of incidents."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.generate import UNKNOWN_ACTORS, UNKNOWN_ACTS, incidents
+from engine import Compiled, Evaluator, Incident, Verdict, compile_ruleset, evaluate, load_ruleset, load_scenario
+from engine.rete import AVAILABLE
+from tests.conftest import ROOT
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+RULESETS = [p.stem for p in sorted((ROOT / "rules").glob("syria-2016-*.yaml"))]
+durable_only = pytest.mark.skipif(not AVAILABLE, reason="durable_rules absent")
+REGIONS = ["Aleppo", "IDLEB", "idlib", "Deir ez-Zor", "Homs", "Rif Dimashq", "Ar-Raqqa", "Anbar"]
+COUNTRIES = ["Syria", "syria", "Iraq", "Turkey"]
+
+
+@functools.cache
+def ruleset(name: str) -> Compiled:
+    return load_ruleset(name)
+
+
+@functools.cache
+def evaluators(name: str) -> tuple[Evaluator, Evaluator]:
+    """One evaluator per executor, kept for the whole module (each keeps no state a verdict depends on)."""
+    return Evaluator(ruleset(name), "native"), Evaluator(ruleset(name), "durable")
+
+
+def differences(name: str, told: Sequence[Incident]) -> Iterator[str]:
+    native, durable = (e.evaluate(told) for e in evaluators(name))
+    assert len(native) == len(durable) == len(told)
+    for n, d in zip(native, durable):
+        if n != d:
+            yield f"{n.incident}:\n  native  {n}\n  durable {d}"
+
+
+def test_the_shipped_rulesets_and_scenarios_are_all_here() -> None:
+    assert "syria-2016-09" in RULESETS and len(SCENARIOS) >= 2
+
+
+@durable_only
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_scenario_gets_identical_verdicts_from_both_executors(path: Path) -> None:
+    loaded = load_scenario(path)
+    native = evaluate(loaded.compiled, loaded.scenario.incidents, "native")
+    durable = evaluate(loaded.compiled, loaded.scenario.incidents, "durable")
+    assert native == durable
+    assert len(native) == len(loaded.scenario.incidents) > 0
+
+
+@durable_only
+@pytest.mark.parametrize("name", RULESETS)
+def test_generated_incidents_get_identical_verdicts_from_both_executors(name: str) -> None:
+    told = incidents(3000, seed=7, compiled=ruleset(name))
+    assert sum(1 for i in told if i.accounts) > 100  # the mix has accounts to combine
+    assert list(differences(name, told)) == []
+    verdicts = {v.verdict for v in evaluate(ruleset(name), told, "native")}
+    assert verdicts == {"violation", "permitted", "not_covered", "disputed", "undetermined"}
+
+
+def test_the_generator_is_deterministic_and_its_lines_are_incidents(tmp_path: Path) -> None:
+    from bench.generate import write_jsonl
+    from engine.load import load_incidents
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_jsonl(first, 500, seed=3)
+    write_jsonl(second, 500, seed=3)
+    assert first.read_bytes() == second.read_bytes()
+    assert load_incidents(first) == incidents(500, seed=3)
+    assert incidents(50, seed=4) != incidents(50, seed=3)
+
+
+# -- hypothesis: incidents drawn from a ruleset's own vocabulary, respelled, and from outside it -------
+
+
+def spellings(compiled: Compiled) -> list[str]:
+    r = compiled.ruleset
+    known = [s for pid, p in r.parties.items() for s in (pid, p.name, *p.aliases)]
+    return [*known, *r.civilians.aliases, *r.unidentified.aliases, "civilians", *UNKNOWN_ACTORS]
+
+
+def acts(compiled: Compiled) -> list[str]:
+    return [s for aid, a in compiled.ruleset.acts.items() for s in (aid, *a.aliases)] + list(UNKNOWN_ACTS)
+
+
+def respelled(names: list[str]) -> st.SearchStrategy[str]:
+    def respell(name: str, how: int) -> str:
+        return (name, name.upper(), name.lower(), name.replace("-", " "), f" {name}.", name.replace(" ", ""))[how]
+
+    return st.builds(respell, st.sampled_from(names), st.integers(0, 5)) | st.text(min_size=1, max_size=6)
+
+
+def times(compiled: Compiled) -> st.SearchStrategy[str]:
+    start = compiled.start
+    until = compiled.until or start + timedelta(days=30)
+    moments = st.integers(-3 * 24 * 60, int((until - start).total_seconds() // 60) + 3 * 24 * 60).map(
+        lambda m: start + timedelta(minutes=m)
+    )
+    zones = st.sampled_from([timezone(timedelta(hours=h)) for h in (0, 2, 3, -5)])
+    stamped = st.builds(lambda m, z: m.astimezone(z).isoformat(), moments, zones)
+    dated = moments.map(lambda m: m.astimezone(start.tzinfo).date().isoformat())
+    # the window's own edges, where a date straddles and an instant is just in or out
+    edges = st.sampled_from(
+        [
+            start.isoformat(),
+            (start - timedelta(seconds=1)).isoformat(),
+            start.date().isoformat(),
+            *([until.isoformat(), (until - timedelta(seconds=1)).isoformat()] if compiled.until else []),
+        ]
+    )
+    return stamped | dated | edges
+
+
+def told(compiled: Compiled) -> st.SearchStrategy[dict[str, Any]]:
+    """The fields an incident or an account may give, each possibly absent."""
+    name = respelled(spellings(compiled))
+    place = st.fixed_dictionaries(
+        {}, optional={"region": st.sampled_from(REGIONS), "country": st.sampled_from(COUNTRIES)}
+    )
+    toll = st.fixed_dictionaries({}, optional={"killed": st.integers(0, 90), "wounded": st.integers(0, 200)})
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "time": times(compiled),
+            "actor": name,
+            "act": respelled(acts(compiled)),
+            "target": name,
+            "intended_target": name,
+            "location": place,
+            "casualties": toll,
+        },
+    )
+
+
+def incident_lists(compiled: Compiled) -> st.SearchStrategy[list[Incident]]:
+    account = st.builds(lambda d, s: {**d, "source": s}, told(compiled), st.sampled_from(["A", "B", "C", "D"]))
+    one = st.builds(lambda d, a: {**d, "accounts": a}, told(compiled), st.lists(account, max_size=3))
+    return st.lists(one, min_size=20, max_size=60).map(
+        lambda ds: [Incident.model_validate({"id": f"h{n}", **d}) for n, d in enumerate(ds)]
+    )
+
+
+def twin_property(name: str) -> None:
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(incident_lists(ruleset(name)))
+    def check(told: list[Incident]) -> None:
+        assert list(differences(name, told)) == []
+
+    check()
+
+
+@durable_only
+@pytest.mark.parametrize("name", RULESETS)
+def test_drawn_incidents_get_identical_verdicts_from_both_executors(name: str) -> None:
+    twin_property(name)  # 60 lists of 20 to 60 incidents: a few thousand per ruleset
+
+
+# -- no state shared between rulesets or runs ---------------------------------------------------------
+
+ENGINES = ["native", pytest.param("durable", marks=durable_only)]
+
+
+def flipped(compiled: Compiled) -> Compiled:
+    """The ruleset with `mistaken_target` set the other way."""
+    policy = dict(compiled.ruleset.policy)
+    policy["mistaken_target"] = "violation" if policy["mistaken_target"] == "permitted" else "permitted"
+    variant, problems = compile_ruleset(compiled.ruleset.model_copy(update={"policy": policy}), compiled.source)
+    assert problems == []
+    return variant
+
+
+def interleaved(pairs: Sequence[tuple[Compiled, list[Incident]]], engine: str) -> list[list[Verdict]]:
+    """Evaluate with every evaluator open at once, taking turns one incident at a time."""
+    evaluators = [Evaluator(compiled, engine) for compiled, _ in pairs]
+    try:
+        out: list[list[Verdict]] = [[] for _ in pairs]
+        for n in range(max(len(told) for _, told in pairs)):
+            for k, (evaluator, (_, told)) in enumerate(zip(evaluators, pairs)):
+                if n < len(told):
+                    out[k] += evaluator.evaluate([told[n]])
+        return out
+    finally:
+        for evaluator in evaluators:
+            evaluator.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_ruleset_and_its_variant_in_one_process_give_what_each_gives_alone(engine: str) -> None:
+    base = ruleset("syria-2016-09")
+    variant = flipped(base)
+    told = incidents(400, seed=11)
+    alone = [evaluate(base, told, engine), evaluate(variant, told, engine)]
+    assert alone[0] != alone[1]  # the knob matters to these incidents, so a leak would show
+    assert interleaved([(base, told), (variant, told)], engine) == alone
+    assert [evaluate(c, told, engine) for c in (variant, base, variant)] == [alone[1], alone[0], alone[1]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_two_rulesets_in_one_process_give_what_each_gives_alone(engine: str) -> None:
+    if len(RULESETS) < 2:
+        pytest.skip("only one shipped ruleset")
+    pairs = [(ruleset(name), incidents(300, seed=5, compiled=ruleset(name))) for name in RULESETS]
+    alone = [evaluate(compiled, told, engine) for compiled, told in pairs]
+    assert interleaved(pairs, engine) == alone
+    assert interleaved(pairs[::-1], engine) == alone[::-1]

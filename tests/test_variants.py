@@ -1,0 +1,289 @@
+"""Variants: JSON Merge Patch, chained `extends`, `--set`, and what each shipped variant changes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.cli import main
+from engine.compile import normalize
+from engine.errors import InputError
+from engine.evaluate import evaluate
+from engine.load import load_ruleset, load_scenario
+from engine.model import Incident
+from engine.variants import apply_sets, merge_patch, parse_set
+from engine.yamlsafe import parse_yaml
+from tests.conftest import ROOT
+
+RULES = ROOT / "rules"
+VARIANTS = RULES / "variants"
+DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
+WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
+# the shipped scenarios the shipped variants apply to: those under the ruleset they extend
+SCENARIOS = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if "\nruleset: syria-2016-09\n" in p.read_text()]
+
+
+# RFC 7396, Appendix A: every example, as (original, patch, result).
+RFC_EXAMPLES = [
+    ({"a": "b"}, {"a": "c"}, {"a": "c"}),
+    ({"a": "b"}, {"b": "c"}, {"a": "b", "b": "c"}),
+    ({"a": "b"}, {"a": None}, {}),
+    ({"a": "b", "b": "c"}, {"a": None}, {"b": "c"}),
+    ({"a": ["b"]}, {"a": "c"}, {"a": "c"}),
+    ({"a": "c"}, {"a": ["b"]}, {"a": ["b"]}),
+    ({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}, {"a": {"b": "d"}}),
+    ({"a": [{"b": "c"}]}, {"a": [1]}, {"a": [1]}),
+    (["a", "b"], ["c", "d"], ["c", "d"]),
+    ({"a": "b"}, ["c"], ["c"]),
+    ({"a": "foo"}, None, None),
+    ({"a": "foo"}, "bar", "bar"),
+    ({"e": None}, {"a": 1}, {"e": None, "a": 1}),
+    ([1, 2], {"a": "b", "c": None}, {"a": "b"}),
+    ({}, {"a": {"bb": {"ccc": None}}}, {"a": {"bb": {}}}),
+]
+
+
+@pytest.mark.parametrize(("original", "patch", "result"), RFC_EXAMPLES)
+def test_merge_patch_follows_every_rfc_7396_example(original: Any, patch: Any, result: Any) -> None:
+    before = copy.deepcopy((original, patch))
+    assert merge_patch(original, patch) == result
+    assert (original, patch) == before  # neither input is changed
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(json_values, json_values)
+def test_applying_a_merge_patch_twice_changes_nothing_more(target: Any, patch: Any) -> None:
+    once = merge_patch(target, patch)
+    assert merge_patch(once, patch) == once
+
+
+def test_a_patched_list_is_a_copy_not_the_patch_itself() -> None:
+    patch = {"aliases": ["x"]}
+    merged = merge_patch({"aliases": ["a", "b"]}, patch)
+    merged["aliases"].append("y")
+    assert patch == {"aliases": ["x"]}
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_variant_of_a_variant_merges_every_level(tmp_path: Path) -> None:
+    strict = VARIANTS / "strict-liability.yaml"
+    write(
+        tmp_path / "unbound.yaml",
+        f"extends: {strict}\nid: strict-unbound\npolicy: {{sponsors_bound: false}}\n"
+        "scope: {country: null}\ncivilians: {aliases: [civvies]}\n",
+    )
+    write(
+        tmp_path / "jfs.yaml",
+        "extends: unbound.yaml\nid: strict-unbound-jfs\nparties: {jfs: {role: covered, side: null}}\n",
+    )
+    compiled = load_ruleset(tmp_path / "jfs.yaml")
+    rules = compiled.ruleset
+    assert rules.id == "strict-unbound-jfs"
+    assert rules.policy == {"mistaken_target": "violation", "sponsors_bound": False}  # strict, then unbound
+    assert rules.parties["jfs"].role == "covered"
+    assert rules.parties["jfs"].side is None  # `null` deleted the key
+    assert rules.parties["jfs"].aliases == load_ruleset("syria-2016-09").ruleset.parties["jfs"].aliases
+    assert rules.scope.country is None
+    # a list replaces the list: the old spellings of civilians are gone
+    assert compiled.names[normalize("civvies")][1] == "civilians"
+    assert normalize("civilian population") not in compiled.names
+    assert [r.id for r in rules.rules] == [r.id for r in load_ruleset("syria-2016-09").ruleset.rules]
+
+
+def test_an_error_in_a_variant_points_at_the_file_and_line_that_made_it(tmp_path: Path) -> None:
+    write(tmp_path / "mid.yaml", f"extends: {VARIANTS / 'strict-liability.yaml'}\nid: mid\n")
+    write(tmp_path / "top.yaml", "extends: mid.yaml\nid: top\nparties:\n  jfs: {role: exclude}\n")
+    with pytest.raises(InputError) as exc:
+        load_ruleset(tmp_path / "top.yaml")
+    assert str(exc.value.problems[0]).startswith(f"{tmp_path / 'top.yaml'}:4:")
+    assert "unknown role `exclude`" in str(exc.value.problems[0])
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"a.yaml": "extends: a.yaml\nid: a\n"},
+        {"a.yaml": "extends: b.yaml\nid: a\n", "b.yaml": "extends: a.yaml\nid: b\n"},
+        {"a.yaml": "extends: b.yaml\nid: a\n", "b.yaml": "extends: c.yaml\nid: b\n", "c.yaml": "extends: b.yaml\n"},
+    ],
+)
+def test_an_extends_loop_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: dict[str, str]
+) -> None:
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    code = main(["whatif", str(DEZ), "--variant", str(tmp_path / "a.yaml")])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1
+    assert "extends: `extends` goes round in a circle: a.yaml → " in err
+
+
+def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path / "v.yaml", "id: v\nextends: syria-2016-9\n")
+    assert main(["whatif", str(DEZ), "--variant", str(tmp_path / "v.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'v.yaml'}:2:1: extends: no ruleset `syria-2016-9`; did you mean")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        (
+            "policy.mistaken_targt=violation",
+            "--set: `policy.mistaken_targt`: no such key `mistaken_targt` to change; did you mean `mistaken_target`?",
+        ),
+        ("policy.mistaken_target", "--set: `policy.mistaken_target` is not PATH=VALUE"),
+        ("=violation", "--set: `=violation` is not PATH=VALUE"),
+        ("policy.mistaken_target=[a", "--set: policy.mistaken_target: `[a` is not a YAML value"),
+        (
+            "policy.mistaken_target=maybe",
+            "--set: policy.mistaken_target: `maybe` is no value the rules test for; expected one of permitted, "
+            "violation",
+        ),
+        (
+            "policy.mistaken_target.strict=true",
+            "--set: `policy.mistaken_target` holds a value, not a mapping; cannot set `strict` in it",
+        ),
+        (
+            "rules.strike-on-excluder.verdict=violation",
+            "--set: `rules.strike-on-excluder.verdict`: no entry `strike-on-excluder` in `rules`; "
+            "did you mean `strike-on-excluded`?",
+        ),
+        ("rules.strike-on-excluded.verdict=guilty", "--set: rules[12].verdict: unknown verdict `guilty`; expected one"),
+    ],
+)
+def test_set_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], expr: str, message: str) -> None:
+    code = main(["whatif", str(DEZ), "--set", expr])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"error: {message}"), err
+
+
+def test_set_reads_yaml_values_and_addresses_rules_by_id() -> None:
+    assert parse_set("policy.sponsors_bound=false") == (["policy", "sponsors_bound"], False)
+    assert parse_set("a.b=3") == (["a", "b"], 3)
+    assert parse_set("a = null") == (["a"], None)
+    doc = parse_yaml(
+        "policy: {x: 1}\nrules:\n  - {id: r1, verdict: permitted}\n  - {id: r2, verdict: permitted}\n", "f"
+    )
+    changed = apply_sets(doc, ["rules.r2.verdict=violation", "policy.x=null"])
+    assert changed.data == {
+        "policy": {},
+        "rules": [{"id": "r1", "verdict": "permitted"}, {"id": "r2", "verdict": "violation"}],
+    }
+    assert doc.data["rules"][1]["verdict"] == "permitted"  # the document it came from is unchanged
+    assert changed.file_at(("rules", 1, "verdict")) == "--set"
+
+
+# --- each shipped variant changes what it should, on the shipped scenarios -----------------------------
+
+
+def verdicts(scenario: Path, rules: str | None = None) -> dict[str, str]:
+    loaded = load_scenario(scenario, rules)
+    found = evaluate(loaded.compiled, loaded.scenario.incidents, "native")
+    return {v.incident: v.verdict for v in found}
+
+
+def changed(scenario: Path, variant: str) -> dict[str, tuple[str, str]]:
+    base, after = verdicts(scenario), verdicts(scenario, str(VARIANTS / f"{variant}.yaml"))
+    return {i: (base[i], after[i]) for i in base if base[i] != after[i]}
+
+
+def resolves_to(party: str, name: str | None) -> bool:
+    found = load_ruleset("syria-2016-09").names.get(normalize(name or ""))
+    return found is not None and found[0] == party
+
+
+def incidents(scenario: Path) -> list[Incident]:
+    return load_scenario(scenario).scenario.incidents
+
+
+def told(incident: Incident, field: str) -> list[str | None]:
+    """What the incident and each of its accounts say `field` is."""
+    return [getattr(incident, field), *(getattr(a, field) or getattr(incident, field) for a in incident.accounts)]
+
+
+def test_the_variants_ship_and_each_is_a_variant_of_the_september_ruleset() -> None:
+    assert sorted(p.stem for p in VARIANTS.glob("*.yaml")) == ["jfs-covered", "sponsors-not-bound", "strict-liability"]
+    for path in VARIANTS.glob("*.yaml"):
+        assert path.read_text().splitlines()[0].startswith("# yaml-language-server: $schema=")
+        assert load_ruleset(path).id == f"syria-2016-09-{path.stem}"
+
+
+def test_strict_liability_turns_the_deir_ez_zor_airstrike_into_a_violation() -> None:
+    assert DEZ in SCENARIOS
+    assert changed(DEZ, "strict-liability") == {"dez-airstrike": ("disputed", "violation")}
+
+
+def test_strict_liability_changes_only_strikes_that_missed_an_excluded_group() -> None:
+    for scenario in SCENARIOS:
+        for incident_id in changed(scenario, "strict-liability"):
+            incident = next(i for i in incidents(scenario) if i.id == incident_id)
+            assert any(resolves_to("isis", t) or resolves_to("jfs", t) for t in told(incident, "intended_target"))
+
+
+def test_sponsors_not_bound_puts_the_coalitions_strikes_outside_the_truce() -> None:
+    assert changed(DEZ, "sponsors-not-bound") == {"dez-airstrike": ("disputed", "not_covered")}
+    for scenario in SCENARIOS:
+        after = verdicts(scenario, str(VARIANTS / "sponsors-not-bound.yaml"))
+        for incident in incidents(scenario):
+            if resolves_to("coalition", incident.actor):
+                assert after[incident.id] == "not_covered", incident.id
+        for incident_id in changed(scenario, "sponsors-not-bound"):
+            assert resolves_to("coalition", next(i for i in incidents(scenario) if i.id == incident_id).actor)
+
+
+@pytest.mark.skipif(not WEEK.exists(), reason="the week scenario is not in this checkout")
+def test_jfs_covered_makes_strikes_on_jfs_violations() -> None:
+    changes = changed(WEEK, "jfs-covered")
+    assert changes["russian-strike-jfs-idlib"] == ("permitted", "violation")
+    for incident_id, (_, after) in changes.items():
+        incident = next(i for i in incidents(WEEK) if i.id == incident_id)
+        # only incidents JFS takes part in change, and each becomes a violation (by JFS or against it)
+        assert any(resolves_to("jfs", name) for f in ("actor", "target") for name in told(incident, f))
+        assert after == "violation"
+    assert changed(DEZ, "jfs-covered") == {}
+
+
+def test_jfs_covered_on_a_scenario_of_its_own(tmp_path: Path) -> None:
+    scenario = write(
+        tmp_path / "jfs.yaml",
+        json.dumps(
+            {
+                "scenario": "jfs",
+                "title": "Strikes on JFS",
+                "ruleset": "syria-2016-09",
+                "incidents": [
+                    {"id": "russia", "time": "2016-09-14T10:00:00+03:00", "actor": "Russian Aerospace Forces",
+                     "act": "airstrike", "target": "Jabhat al-Nusra", "location": {"region": "Idlib"}},
+                    {"id": "coalition", "time": "2016-09-14T11:00:00+03:00", "actor": "coalition",
+                     "act": "drone strike", "target": "JFS", "location": {"region": "Idlib"}},
+                    {"id": "isis", "time": "2016-09-14T12:00:00+03:00", "actor": "SAA", "act": "shelling",
+                     "target": "ISIS", "location": {"region": "Deir ez-Zor"}},
+                ],
+            }
+        ),
+    )  # fmt: skip
+    assert changed(scenario, "jfs-covered") == {
+        "russia": ("permitted", "violation"),
+        "coalition": ("permitted", "violation"),
+    }

@@ -1,0 +1,215 @@
+"""`ceasefire whatif`: what changes under a variant, in table and JSON form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.cli import main
+from tests.conftest import ENGINES, ROOT
+
+DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
+WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
+VARIANTS = ROOT / "rules" / "variants"
+STRICT = str(VARIANTS / "strict-liability.yaml")
+SUMMARY_DEZ = {"violation": 0, "permitted": 0, "not_covered": 1, "disputed": 1, "undetermined": 0}
+
+
+def whatif(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["whatif", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def as_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code, out, err = whatif(capsys, *args, "--format", "json")
+    assert code == 0, err
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+def side(verdict: str, rule: str | None) -> dict[str, Any]:
+    return {"verdict": verdict, "rule": rule}
+
+
+def decided(d: dict[str, Any]) -> dict[str, Any]:
+    return {"verdict": d["verdict"], "rule": d["rule"]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_strict_liability_turns_the_airstrike_from_disputed_into_violation(
+    capsys: pytest.CaptureFixture[str], engine: str
+) -> None:
+    result = as_json(capsys, DEZ, "--variant", STRICT, "--engine", engine)
+    assert (result["scenario"], result["engine"], result["incidents"]) == ("deir-ezzor-2016-09-17", engine, 2)
+    assert result["base"] == {"ruleset": "syria-2016-09", "summary": SUMMARY_DEZ}
+    [variant] = result["variants"]
+    assert (variant["name"], variant["ruleset"], variant["file"], variant["sets"]) == (
+        "syria-2016-09-strict-liability",
+        "syria-2016-09-strict-liability",
+        STRICT,
+        [],
+    )
+    assert variant["summary"] == {**SUMMARY_DEZ, "violation": 1, "disputed": 0}
+    [change] = variant["changes"]  # the ISIS attack does not change, so it is not reported
+    assert change["incident"] == "dez-airstrike"
+    assert decided(change["base"]) == side("disputed", None)
+    assert decided(change["variant"]) == side("violation", "mistaken-strike-violation")
+    accounts = {a["source"]: (a["changed"], decided(a["base"]), decided(a["variant"])) for a in change["accounts"]}
+    assert accounts["CENTCOM"] == (
+        True,
+        side("permitted", "mistaken-strike-permitted"),
+        side("violation", "mistaken-strike-violation"),
+    )
+    assert accounts["Syrian military (SANA)"] == (
+        False,
+        side("violation", "attack-on-covered-party"),
+        side("violation", "attack-on-covered-party"),
+    )
+    assert len(accounts) == 4
+
+
+def test_set_alone_makes_one_variant_of_the_base(capsys: pytest.CaptureFixture[str]) -> None:
+    inline = as_json(capsys, DEZ, "--set", "policy.mistaken_target=violation", "-e", "native")
+    from_file = as_json(capsys, DEZ, "--variant", STRICT, "-e", "native")
+    [variant] = inline["variants"]
+    assert variant["name"] == "syria-2016-09 + policy.mistaken_target=violation"
+    assert (variant["ruleset"], variant["file"], variant["sets"]) == (
+        "syria-2016-09",
+        None,
+        ["policy.mistaken_target=violation"],
+    )
+    assert variant["changes"] == from_file["variants"][0]["changes"]
+
+
+def test_set_with_variants_changes_every_variant_but_not_the_base(capsys: pytest.CaptureFixture[str]) -> None:
+    unbound = str(VARIANTS / "sponsors-not-bound.yaml")
+    result = as_json(
+        capsys, DEZ, "-V", unbound, "-V", STRICT, "--set", "policy.mistaken_target=violation", "-e", "native"
+    )
+    assert result["base"]["summary"] == SUMMARY_DEZ
+    names = [v["name"] for v in result["variants"]]
+    assert names == [
+        "syria-2016-09-sponsors-not-bound + policy.mistaken_target=violation",
+        "syria-2016-09-strict-liability + policy.mistaken_target=violation",
+    ]
+    # the coalition unbound comes first (its rule decides before any strike rule); strict is strict already
+    verdicts = [[decided(c["variant"]) for c in v["changes"]] for v in result["variants"]]
+    assert verdicts == [[side("not_covered", "actor-not-bound")], [side("violation", "mistaken-strike-violation")]]
+
+
+def test_a_variant_that_changes_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    base = str(ROOT / "rules" / "syria-2016-09.yaml")
+    result = as_json(capsys, DEZ, "--variant", base, "-e", "native")
+    assert result["variants"][0]["changes"] == []
+    assert result["variants"][0]["summary"] == SUMMARY_DEZ
+    code, out, _ = whatif(capsys, DEZ, "--variant", base, "-e", "native")
+    assert code == 0
+    assert "syria-2016-09: no verdict changes (2 incidents)" in out
+
+
+def test_a_dispute_whose_accounts_shift_is_reported_though_it_stays_disputed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    scenario = tmp_path / "shift.yaml"
+    scenario.write_text(
+        "scenario: shift\ntitle: A dispute that shifts\nruleset: syria-2016-09\nincidents:\n"
+        "  - id: strike\n    time: 2016-09-17T16:00:00+03:00\n    actor: coalition\n    act: airstrike\n"
+        "    target: SAA\n    accounts:\n"
+        "      - {source: aimed at ISIS, intended_target: ISIS}\n"
+        "      - {source: hit JFS, target: JFS}\n"
+        "      - {source: deliberate, intended_target: SAA}\n"
+        "  - id: quiet\n    time: 2016-09-17T16:00:00+03:00\n    actor: coalition\n    act: airstrike\n"
+        "    target: ISIS\n"
+    )
+    result = as_json(capsys, str(scenario), "--set", "policy.mistaken_target=violation", "-e", "native")
+    [change] = result["variants"][0]["changes"]
+    assert change["incident"] == "strike"
+    assert (change["base"]["verdict"], change["variant"]["verdict"]) == ("disputed", "disputed")
+    assert [(a["source"], a["changed"], a["variant"]["verdict"]) for a in change["accounts"]] == [
+        ("aimed at ISIS", True, "violation"),
+        ("hit JFS", False, "permitted"),
+        ("deliberate", False, "violation"),
+    ]
+
+
+@pytest.mark.skipif(not WEEK.exists(), reason="the week scenario is not in this checkout")
+def test_several_variants_on_the_week(capsys: pytest.CaptureFixture[str]) -> None:
+    files = [str(VARIANTS / f"{n}.yaml") for n in ("jfs-covered", "sponsors-not-bound", "strict-liability")]
+    result = as_json(capsys, str(WEEK), *(a for f in files for a in ("--variant", f)), "-e", "native")
+    by_name = {v["name"]: v for v in result["variants"]}
+    assert list(by_name) == [f"syria-2016-09-{n}" for n in ("jfs-covered", "sponsors-not-bound", "strict-liability")]
+    for v in result["variants"]:
+        assert sum(v["summary"].values()) == result["incidents"]
+        # the counts move exactly as the listed changes say
+        moved = dict(result["base"]["summary"])
+        for c in v["changes"]:
+            moved[c["base"]["verdict"]] -= 1
+            moved[c["variant"]["verdict"]] += 1
+        assert moved == v["summary"]
+    jfs = {c["incident"]: c["variant"]["verdict"] for c in by_name["syria-2016-09-jfs-covered"]["changes"]}
+    assert jfs["russian-strike-jfs-idlib"] == "violation"
+
+
+def test_table_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = whatif(capsys, DEZ, "--variant", "rules/variants/strict-liability.yaml", "-e", "native")
+    assert code == 0
+    golden("whatif-deir-ezzor.table.txt", out)
+    assert "\x1b[" not in out
+
+
+def test_json_is_byte_identical_across_runs_and_engines(capsys: pytest.CaptureFixture[str]) -> None:
+    args = (DEZ, "--variant", STRICT, "-f", "json")
+    first = whatif(capsys, *args, "-e", "native")[1]
+    assert whatif(capsys, *args, "-e", "native")[1] == first
+    if "durable" in str(ENGINES[1]):
+        assert whatif(capsys, *args, "-e", "durable")[1].replace('"engine": "durable"', '"engine": "native"') == first
+
+
+def test_output_file_is_written_only_on_success(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "whatif.json"
+    assert whatif(capsys, DEZ, "--variant", STRICT, "-f", "json", "-o", str(target), "-e", "native")[0] == 0
+    assert json.loads(target.read_text())["variants"][0]["changes"][0]["incident"] == "dez-airstrike"
+    missing = tmp_path / "never.json"
+    assert whatif(capsys, DEZ, "--variant", str(tmp_path / "nope.yaml"), "-o", str(missing))[0] == 2
+    assert not missing.exists()
+
+
+def test_nothing_to_compare_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["whatif", DEZ])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "ceasefire whatif: error: nothing to compare: give --variant FILE or --set PATH=VALUE " + (
+        "(see `ceasefire whatif --help`)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variants", "message"),
+    [
+        (["missing.yaml"], "missing.yaml: no such file"),
+        (["twice.yaml", "twice.yaml"], "twice.yaml: --variant: ruleset id `twice` is also the id of `"),
+        (["bad.yaml"], "bad.yaml:2:10: policy.mistaken_target: `maybe` is no value the rules test for"),
+    ],
+)
+def test_bad_variants_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, variants: list[str], message: str
+) -> None:
+    (tmp_path / "twice.yaml").write_text(f"extends: {STRICT}\nid: twice\n")
+    (tmp_path / "bad.yaml").write_text(f"extends: {STRICT}\npolicy: {{mistaken_target: maybe}}\n")
+    code, out, err = whatif(capsys, DEZ, *(a for v in variants for a in ("--variant", str(tmp_path / v))))
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"error: {tmp_path}/{message}"), err
+
+
+def test_help_says_how_set_and_variant_combine(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["whatif", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--set with --variant applies the changes to every variant (never to the base)" in text
+    assert "examples:" in text

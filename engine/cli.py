@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import engine.commands
 from engine import __version__
@@ -96,21 +96,31 @@ def check_output(path: Path | None) -> None:
 
 
 @contextmanager
-def output(path: Path | None) -> Iterator[IO[str]]:
-    """Standard output, or a file that appears (atomically) only if the block completes."""
-    if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
+def atomic(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file that appears whole, with ordinary permissions, only if the block completes."""
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes a private file; a report is an ordinary one
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             yield out
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+@contextmanager
+def output(path: Path | None) -> Iterator[IO[str]]:
+    """Standard output, or a file that appears only if the block completes."""
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with atomic(path) as out:
+        yield out
 
 
 def examples(*lines: str) -> str:

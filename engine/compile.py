@@ -175,11 +175,16 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         _check_template(rule, path, fail)
         rules.append(CompiledRule(rule.id, rule.clause, rule.priority, rule.verdict, rule.explanation, condition, i))
     rules.sort(key=lambda r: (r.priority, r.order))
-    for knob, tested in sorted(_knob_values(rules, fields).items()):
+    # A knob is checked against the values the rules compare it with, so that a value set in a
+    # variant or with --set that no rule reads is an error at the knob, not a silent no-op.
+    for knob, tested in sorted(_knob_values(rules).items()):
         current = ruleset.policy[knob]
-        if isinstance(current, str) and current not in tested:
-            hint = did_you_mean(current, sorted(tested))
-            fail(f"policy.{knob}", f"`{current}` is no value the rules test for; {one_of(sorted(tested))}{hint}")
+        shown = sorted({_yaml_text(v) for v in tested} | ({"true", "false"} if _all_bool(tested) else set()))
+        if type(current) not in {type(v) for v in tested}:
+            fail(f"policy.{knob}", f"`{_yaml_text(current)}` is not a value the rules compare it with; {one_of(shown)}")
+        elif isinstance(current, str) and current not in tested:
+            hint = did_you_mean(current, shown)
+            fail(f"policy.{knob}", f"`{current}` is no value the rules test for; {one_of(shown)}{hint}")
 
     compiled = Compiled(
         ruleset=ruleset,
@@ -198,24 +203,30 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
     return compiled, problems
 
 
-def _knob_values(rules: list[CompiledRule], fields: tuple[str, ...]) -> dict[str, set[Any]]:
-    """The text values each policy knob is compared with, across all rules."""
+def _knob_values(rules: list[CompiledRule]) -> dict[str, set[Any]]:
+    """The values each policy knob is compared with for equality, across all rules."""
     found: dict[str, set[Any]] = {}
 
     def walk(node: Node) -> None:
         if isinstance(node, Test):
             if node.field.startswith("policy.") and node.op in ("eq", "in", "not_in"):
                 values = node.value if isinstance(node.value, frozenset) else {node.value}
-                found.setdefault(node.field.removeprefix("policy."), set()).update(
-                    v for v in values if isinstance(v, str)
-                )
+                found.setdefault(node.field.removeprefix("policy."), set()).update(values)
         else:
             for item in node.items:
                 walk(item)
 
     for rule in rules:
         walk(rule.condition)
-    return {k: v for k, v in found.items() if v}
+    return found
+
+
+def _all_bool(values: set[Any]) -> bool:
+    return all(isinstance(v, bool) for v in values)
+
+
+def _yaml_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _check_template(rule: Rule, path: str, fail: Any) -> None:
@@ -315,11 +326,9 @@ class _Vocabulary:
                 fail(where, f"`{key}` is a name, not `{value}`")
                 return _BAD
             return normalize(value)
-        if kind == "knob":
-            current = self.policy[key.removeprefix("policy.")]
-            if type(value) is not type(current):
-                fail(where, f"`{key}` holds a {type(current).__name__} (now `{current}`), not `{value}`")
-                return _BAD
+        if kind == "knob" and not isinstance(value, (str, int, bool)):
+            fail(where, f"`{key}` is compared with text, a number, or true or false, not `{value}`")
+            return _BAD
         return value
 
 

@@ -304,6 +304,8 @@ def load_scenario(path: Path, rules: str | None = None, sets: Sequence[str] = ()
 
 def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> LoadedScenario:
     """A parsed scenario file validated, with its ruleset loaded: raising every error found in both."""
+    if isinstance(doc.data, dict) and ("rules" in doc.data or "extends" in doc.data) and "incidents" not in doc.data:
+        raise InputError.at(doc.file, "this is a ruleset; expected a scenario (name a ruleset with --rules RULESET)")
     scenario: Scenario = validate(doc, Scenario)
     problems: list[Problem] = []
     try:

@@ -97,7 +97,7 @@ def test_a_condition_holds_exactly_when_it_should(
         ({"killed": {"gte": "five"}}, "`gte` compares numbers"),
         ({"killed": {"ge": 5}}, "unknown operator `ge`"),
         ({"act.hostile": "yes"}, "`act.hostile` is true or false"),
-        ({"policy.level": 3}, "`policy.level` holds a str"),
+        ({"policy.level": 3}, "policy.level: `high` is not a value the rules compare it with; expected one of 3"),
         ({"any": []}, "`any` takes a non-empty list of conditions"),
         ({"actor.role": []}, "the list of values is empty"),
         ({"target.role": {"present": "no"}}, "`present` takes true or false"),

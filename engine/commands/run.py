@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-from rich.console import Console
 
 from engine.cli import EXIT_OK, add_output, check_output, examples, output
 from engine.errors import InputError
 from engine.evaluate import ENGINES, Evaluator
 from engine.load import load_incidents, load_ruleset, load_scenario
-from engine.report import Report, write_json, write_markdown, write_table
+from engine.report import Report, console_for, write_json, write_markdown, write_table
 
 TABLES = (".jsonl", ".ndjson", ".csv")
 
@@ -82,12 +78,6 @@ def run(args: argparse.Namespace) -> int:
         elif args.format == "markdown":
             write_markdown(report, out)
         else:
-            terminal = args.output is None and sys.stdout.isatty()
-            console = Console(
-                file=out,
-                width=args.width or (None if terminal else 160),
-                force_terminal=terminal,
-                no_color=bool(os.environ.get("NO_COLOR")) or not terminal,
-            )
+            console = console_for(out, args.width)
             write_table(report, console)
     return EXIT_OK

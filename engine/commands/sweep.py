@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_output, check_output, examples, output
+from engine.cli import EXIT_OK, add_output, atomic, check_output, examples, output
 from engine.commands.run import load_report
 from engine.errors import InputError
 from engine.evaluate import ENGINES
@@ -94,17 +93,8 @@ def check_plot(path: Path | None) -> None:
 
 def write_plot(path: Path, data: bytes) -> None:
     """The PNG appears whole or not at all."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a temporary file is private; the chart is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic(path, binary=True) as out:
+        out.write(data)
 
 
 def run_sweep(args: argparse.Namespace) -> int:

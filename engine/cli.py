@@ -16,6 +16,7 @@ from typing import IO, Any
 import engine.commands
 from engine import __version__
 from engine.errors import InputError
+from engine.evaluate import ENGINES
 from engine.rete import EngineError
 
 # One module a subcommand in engine/commands/; `--help` lists these first, in this order.
@@ -72,6 +73,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+
+
+SET_HELP = "change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)"
+
+
+def add_evaluation(p: argparse.ArgumentParser, sets: str | None = SET_HELP, base: str = "") -> None:
+    """The options of every command that evaluates a scenario: ruleset, engine, --set (unless None)."""
+
+    p.add_argument(
+        "--rules",
+        "-r",
+        metavar="RULESET",
+        help=f"{base}ruleset id or path (required for tables; overrides a scenario's)",
+    )
+    p.add_argument(
+        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
+    )
+    if sets is not None:
+        p.add_argument("--set", "-s", metavar="PATH=VALUE", action="append", default=[], dest="sets", help=sets)
+    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
 
 
 def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:

@@ -7,11 +7,10 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_output, check_output, examples, output
+from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output
 from engine.commands.run import TABLES
 from engine.compile import Compiled
 from engine.errors import InputError
-from engine.evaluate import ENGINES
 from engine.explain import explain_incident, find_incident
 from engine.load import load_incidents, load_ruleset, load_scenario
 from engine.model import Incident
@@ -35,23 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv incident table")
     p.add_argument("incident", metavar="INCIDENT_ID", help="the id of the incident to explain")
-    p.add_argument(
-        "--rules", "-r", metavar="RULESET", help="ruleset id or path (required for tables; overrides a scenario's own)"
-    )
-    p.add_argument(
-        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
-    )
+    add_evaluation(p)
     add_output(p, ("tree", "json"))
-    p.add_argument(
-        "--set",
-        "-s",
-        metavar="PATH=VALUE",
-        action="append",
-        default=[],
-        dest="sets",
-        help="change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)",
-    )
-    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=explain)
 
 

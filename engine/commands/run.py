@@ -6,9 +6,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_output, check_output, examples, output
+from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output
 from engine.errors import InputError
-from engine.evaluate import ENGINES, Evaluator
+from engine.evaluate import Evaluator
 from engine.load import load_incidents, load_ruleset, load_scenario
 from engine.report import Report, console_for, write_json, write_markdown, write_table
 
@@ -31,23 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv incident table")
-    p.add_argument(
-        "--rules", "-r", metavar="RULESET", help="ruleset id or path (required for tables; overrides a scenario's own)"
-    )
-    p.add_argument(
-        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
-    )
+    add_evaluation(p)
     add_output(p, ("table", "json", "markdown"))
-    p.add_argument(
-        "--set",
-        "-s",
-        metavar="PATH=VALUE",
-        action="append",
-        default=[],
-        dest="sets",
-        help="change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)",
-    )
-    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=run)
 
 

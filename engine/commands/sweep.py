@@ -7,10 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_output, atomic, check_output, examples, output
+from engine.cli import EXIT_OK, add_evaluation, add_output, atomic, check_output, examples, output
 from engine.commands.run import load_report
 from engine.errors import InputError
-from engine.evaluate import ENGINES
 from engine.report import ProgressBar, console_for, write_sweep_csv, write_sweep_json, write_sweep_table
 from engine.sweep import Base, check, grid, parse_params, plot, sweep
 
@@ -60,12 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a ruleset value to sweep and the values to try, e.g. policy.mistaken_target=permitted,violation; "
         "rules by id, e.g. rules.strike-on-excluded.verdict=permitted,violation (repeatable)",
     )
-    p.add_argument(
-        "--rules", "-r", metavar="RULESET", help="base ruleset id or path (required for tables; overrides a scenario's)"
-    )
-    p.add_argument(
-        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
-    )
+    add_evaluation(p, sets=None, base="base ")
     add_output(p, ("table", "json", "csv"))
     p.add_argument("--plot", metavar="FILE.png", type=Path, help="also draw violations per combination as a PNG")
     p.add_argument(
@@ -76,7 +70,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=os.cpu_count() or 1,
         help="processes to run combinations in (default: one per core)",
     )
-    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=run_sweep)
 
 

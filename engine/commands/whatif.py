@@ -5,16 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_output, check_output, examples, output
+from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output
 from engine.commands.run import load_report
 from engine.compile import Compiled
 from engine.errors import InputError
-from engine.evaluate import ENGINES
 from engine.load import load_ruleset
 from engine.report import console_for, write_whatif_json, write_whatif_table
 from engine.whatif import WhatIf, outcome, under
 
 VARIANT = "--variant"
+
+
+WHATIF_SET = (
+    "change a ruleset value, e.g. policy.mistaken_target=violation (repeatable); alone it makes one "
+    "variant of the base, with --variant it changes every variant"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,24 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         dest="variants",
         help="a variant ruleset (a file with `extends:`, or any ruleset id or path); repeatable",
     )
-    p.add_argument(
-        "--set",
-        "-s",
-        metavar="PATH=VALUE",
-        action="append",
-        default=[],
-        dest="sets",
-        help="change a ruleset value, e.g. policy.mistaken_target=violation (repeatable); alone it makes one "
-        "variant of the base, with --variant it changes every variant",
-    )
-    p.add_argument(
-        "--rules", "-r", metavar="RULESET", help="base ruleset id or path (required for tables; overrides a scenario's)"
-    )
-    p.add_argument(
-        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
-    )
+    add_evaluation(p, sets=WHATIF_SET, base="base ")
     add_output(p, ("table", "json"))
-    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=whatif, usage_error=p.error)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Role = Literal["covered", "sponsor", "excluded"]
 VerdictName = Literal["violation", "permitted", "not_covered", "disputed", "undetermined"]
@@ -33,6 +33,19 @@ def parse_time(value: str, *, date_ok: bool) -> datetime | date:
     return moment
 
 
+def _checked(date_ok: bool) -> AfterValidator:
+    def check(value: str) -> str:
+        parse_time(value, date_ok=date_ok)
+        return value
+
+    return AfterValidator(check)
+
+
+# Times stay the text the source gave (reports echo it); they are checked here, parsed where used.
+Moment = Annotated[str, _checked(date_ok=False), Field(json_schema_extra={"format": "date-time"})]
+MomentOrDay = Annotated[str, _checked(date_ok=True), Field(description="ISO 8601 date-time with offset, or a date")]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,15 +62,8 @@ class Window(Strict):
     """When the truce binds: from `from`, until `until` if given (ISO 8601 with offset)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    start: str = Field(alias="from", json_schema_extra={"format": "date-time"})
-    until: str | None = Field(None, json_schema_extra={"format": "date-time"})
-
-    @field_validator("start", "until")
-    @classmethod
-    def _has_offset(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_time(value, date_ok=False)
-        return value
+    start: Moment = Field(alias="from")
+    until: Moment | None = None
 
 
 class Scope(Strict):
@@ -127,20 +133,13 @@ class Casualties(Strict):
 class _Told(Strict):
     """The facts of an incident, as one source tells them (every field optional)."""
 
-    time: str | None = Field(None, description="ISO 8601 date-time with offset, or a date")
+    time: MomentOrDay | None = None
     actor: str | None = None
     act: str | None = None
     target: str | None = None
     intended_target: str | None = None
     location: Location | None = None
     casualties: Casualties | None = None
-
-    @field_validator("time")
-    @classmethod
-    def _time(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_time(value, date_ok=True)
-        return value
 
 
 class Account(_Told):

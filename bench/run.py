@@ -16,15 +16,20 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.generate import write_jsonl
+
+if TYPE_CHECKING:
+    from engine.model import Incident, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 RULESET = "syria-2016-09"
 SEED = 2016
 END_TO_END = ("floor", "native", "durable", "raw")
-EVALUATION = ("eval-native", "eval-durable")
+EVALUATION = ("eval-floor", "eval-native", "eval-durable")
+DURABLE = ("durable", "raw", "eval-durable")  # need durable_rules (not on Python 3.13+)
 TARGETS = {"native/floor": 1.5, "durable/raw": 1.5, "native evaluation": 1_000_000, "linear": 1.25}
 
 
@@ -43,22 +48,25 @@ def report_file(mode: str, count: int) -> Path:
 
 
 def measure(mode: str, count: int) -> tuple[float, float]:
-    """(CPU, wall) seconds for one run of `mode` over `count` incidents (called in a fresh process)."""
+    """(CPU, wall) seconds for one run of `mode` over `count` incidents (called in a fresh process).
+
+    Modules are imported before the clocks start: what is timed is reading, judging and writing.
+    """
+    from engine.commands.run import load_report
+    from engine.report import write_json
+
     source = incidents_file(count)
     if mode.startswith("eval-"):
         return _evaluation(mode.removeprefix("eval-"), source)
+    if mode == "raw":
+        from bench.raw import run
     with report_file(mode, count).open("w", encoding="utf-8") as out:
         start = clocks()
         if mode == "raw":
-            from bench.raw import run
-
             run(source, out, source.stem)
         elif mode == "floor":
             _floor(source, out)
         else:
-            from engine.commands.run import load_report
-            from engine.report import write_json
-
             write_json(load_report(source, RULESET, mode), out)
         out.flush()
         return since(start)
@@ -66,17 +74,23 @@ def measure(mode: str, count: int) -> tuple[float, float]:
 
 def _floor(source: Path, out: object) -> None:
     """Read the file as every engine must, and write a report of the same shape with no rules at all."""
-    from engine.evaluate import NO_RULE
     from engine.load import load_incidents, load_ruleset
-    from engine.memory import paused_gc
-    from engine.model import AccountVerdict, Verdict
     from engine.report import Report, write_json
 
     compiled = load_ruleset(RULESET)
     incidents = load_incidents(source)
+    write_json(Report(source.stem, compiled, "none", incidents, blank_verdicts(incidents)), out)  # type: ignore[arg-type]
+
+
+def blank_verdicts(incidents: list[Incident]) -> list[Verdict]:
+    """A verdict object for each incident (and each account) saying nothing: what no evaluation can skip."""
+    from engine.evaluate import NO_RULE
+    from engine.memory import paused_gc
+    from engine.model import AccountVerdict, Verdict
+
     text = NO_RULE[0].upper() + NO_RULE[1:] + "."
     with paused_gc():  # as the evaluator does
-        verdicts = [
+        return [
             Verdict(
                 i.id,
                 "undetermined",
@@ -89,7 +103,6 @@ def _floor(source: Path, out: object) -> None:
             )
             for i in incidents
         ]
-    write_json(Report(source.stem, compiled, "none", incidents, verdicts), out)  # type: ignore[arg-type]
 
 
 def _evaluation(engine: str, source: Path) -> tuple[float, float]:
@@ -100,8 +113,11 @@ def _evaluation(engine: str, source: Path) -> tuple[float, float]:
     compiled = load_ruleset(RULESET)
     incidents = load_incidents(source)
     start = clocks()
-    with Evaluator(compiled, engine) as evaluator:
-        verdicts = evaluator.evaluate(incidents)
+    if engine == "floor":
+        verdicts = blank_verdicts(incidents)
+    else:
+        with Evaluator(compiled, engine) as evaluator:
+            verdicts = evaluator.evaluate(incidents)
     elapsed = since(start)
     assert len(verdicts) == len(incidents)
     return elapsed
@@ -173,14 +189,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     for count in (*small, big):
         incidents_file(count)
 
+    from engine.rete import AVAILABLE
+
     results: dict[str, dict[int, tuple[float, float]]] = {}
     for mode in (*END_TO_END, *EVALUATION):
+        if not AVAILABLE and mode in DURABLE:
+            continue
         for count in (*small, big) if mode in ("native", "durable") else (big,):
             results.setdefault(mode, {})[count] = median_of(mode, count, runs)
             cpu, wall = results[mode][count]
             print(f"  {mode:<13} {count:>7,} incidents: {cpu:.3f}s CPU, {wall:.3f}s wall", file=sys.stderr)
 
-    difference = same_reports(big, ("native", "durable", "raw"))
+    difference = same_reports(big, ("native", "durable", "raw") if AVAILABLE else ("native",))
     print(render(results, big, small, runs))
     (OUT / "results.json").write_text(
         json.dumps({"runs": runs, "machine": machine(), "cpu_wall_seconds": results}, indent=1) + "\n",
@@ -202,6 +222,7 @@ LABELS = {
     "native": "native, end to end",
     "durable": "durable, end to end",
     "raw": "raw durable_rules, end to end",
+    "eval-floor": "evaluation floor: the verdict objects alone, no rules",
     "eval-native": "native, evaluation alone",
     "eval-durable": "durable, evaluation alone",
 }
@@ -216,22 +237,31 @@ def render(results: dict[str, dict[int, tuple[float, float]]], big: int, small: 
         "|---|---:|---:|---:|---:|",
     ]
     for mode, label in LABELS.items():
-        seconds, wall = results[mode][big]
-        lines.append(f"| {label} | {seconds:.3f} | {wall:.3f} | {big / seconds:,.0f} | {seconds / big * 1e6:.1f} |")
+        if mode in results:
+            seconds, wall = results[mode][big]
+            lines.append(f"| {label} | {seconds:.3f} | {wall:.3f} | {big / seconds:,.0f} | {seconds / big * 1e6:.1f} |")
     cpu = {mode: results[mode][big][0] for mode in results}
-    lines += ["", "| target | measured | wanted |", "|---|---:|---:|"]
-    lines.append(f"| native / floor | {cpu['native'] / cpu['floor']:.2f} | ≤ {TARGETS['native/floor']} |")
-    lines.append(f"| durable / raw | {cpu['durable'] / cpu['raw']:.2f} | ≤ {TARGETS['durable/raw']} |")
-    lines.append(
-        f"| native evaluation, incidents/s | {big / cpu['eval-native']:,.0f} | ≥ {TARGETS['native evaluation']:,} |"
-    )
+    lines += ["", "| target | measured | wanted | met |", "|---|---:|---:|---|"]
+
+    def target(name: str, measured: float, wanted: float, shown: str, at_least: bool = False) -> None:
+        met = measured >= wanted if at_least else measured <= wanted
+        lines.append(f"| {name} | {shown} | {'≥' if at_least else '≤'} {wanted:,} | {'yes' if met else 'no'} |")
+
+    ratio = cpu["native"] / cpu["floor"]
+    target("native / floor", ratio, TARGETS["native/floor"], f"{ratio:.2f}")
+    if "durable" in cpu:
+        ratio = cpu["durable"] / cpu["raw"]
+        target("durable / raw", ratio, TARGETS["durable/raw"], f"{ratio:.2f}")
+    rate = big / cpu["eval-native"]
+    target("native evaluation, incidents/s", rate, TARGETS["native evaluation"], f"{rate:,.0f}", at_least=True)
     for mode in ("native", "durable"):
-        per = {n: results[mode][n][0] / n * 1e6 for n in (*small, big)}
-        shown = ", ".join(f"{n:,}: {us:.1f}" for n, us in per.items())
-        lines.append(
-            f"| {mode} µs per incident ({shown}), {big:,} over {small[0]:,} | {per[big] / per[small[0]]:.2f} "
-            f"| ≤ {TARGETS['linear']} |"
-        )
+        if mode in results:
+            per = {n: results[mode][n][0] / n * 1e6 for n in (*small, big)}
+            shown = ", ".join(f"{n:,}: {us:.1f}" for n, us in per.items())
+            ratio = per[big] / per[small[0]]
+            target(
+                f"{mode} µs per incident ({shown}), {big:,} over {small[0]:,}", ratio, TARGETS["linear"], f"{ratio:.2f}"
+            )
     return "\n".join(lines)
 
 

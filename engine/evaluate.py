@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from engine import rete
 from engine.compile import PLACEHOLDERS, Compiled
-from engine.facts import FactMaker, Memo, Told, flags_of, versions
+from engine.facts import FactMaker, Fields, Memo, Told, fields_of, flags_of, told_fields, versions
 from engine.memory import paused_gc
 from engine.model import AccountVerdict, Incident, Verdict
 from engine.native import NativeExecutor
@@ -51,7 +51,7 @@ class Evaluator:
         self.executor = executor(compiled, engine)
         self.engine = self.executor.name
         self.facts = FactMaker(compiled)
-        # The native executor decides each distinct (source, rules matched, names) once; durable_rules
+        # The native executor composes each distinct (rules matched, names) verdict once; durable_rules
         # sees every account's facts, so that the twin comparison runs the Rete network every time.
         self._tables = self.executor.tables(self.facts) if isinstance(self.executor, NativeExecutor) else None
         if self._tables is not None:
@@ -68,19 +68,23 @@ class Evaluator:
 
     def close(self) -> None:
         self.executor.close()
+        if self._tables is not None:  # the memos refer back to this evaluator: free them now, not at a collection
+            for memo in (self._said, self._decisions, self._texts):
+                memo.clear()
 
     def evaluate(self, incidents: Iterable[Incident]) -> list[Verdict]:
         incidents = list(incidents)
-        with paused_gc():
-            if self._tables is not None:
+        if self._tables is not None:
+            with paused_gc():  # the native path makes no reference cycles
                 return self._evaluate_native(incidents)
-            tolds = [versions(incident) for incident in incidents]
-            decided = iter(self.decide([t for ts in tolds for t in ts]))
-            return [combine(incident, [next(decided) for _ in ts]) for incident, ts in zip(incidents, tolds)]
+        # durable_rules leaves reference cycles behind every action: the collector must keep running
+        tolds = [versions(incident) for incident in incidents]
+        decided = iter(self.decide([t for ts in tolds for t in ts]))
+        return [combine(incident, [next(decided) for _ in ts]) for incident, ts in zip(incidents, tolds)]
 
     def decide(self, tolds: Sequence[Told]) -> list[AccountVerdict]:
         if self._tables is not None:
-            return [self._decide_native(told) for told in tolds]
+            return [self._decide_native(fields_of(told)) for told in tolds]
         make = self.facts.make
         keyed = [(told.source, *make(told)) for told in tolds]
         matched = self.executor.match([row for _, row, _ in keyed])
@@ -93,30 +97,31 @@ class Evaluator:
         assert t is not None
         base, actor, target, intended, act, time, place = t.base, t.actor, t.target, t.intended, t.act, t.time, t.place
         slow = t.spanning if not t.counts else -1
-        out = []
+        out: list[Verdict] = []
+        append = out.append
         for incident in incidents:
             if not incident.accounts:
                 loc = incident.location
                 a, g, i = people[incident.actor], people[incident.target], people[incident.intended_target]
                 x, where = deeds[incident.act], (loc.country, loc.region) if loc is not None else (None, None)
                 mask = base & actor[a] & target[g] & intended[i] & act[x] & time[incident.time] & place[where]
-                if not mask & slow:  # what `combine` gives for an incident with no accounts
-                    out.append(Verdict(incident.id, *said[(mask, a, g, i, x)], ()))
+                if not mask & slow:
+                    append(Verdict(incident.id, *said[(mask, a, g, i, x)], ()))
                     continue
-            out.append(combine(incident, [self._decide_native(told) for told in versions(incident)]))
+            append(combine(incident, [self._decide_native(told) for told in told_fields(incident)]))
         return out
 
-    def _decide_native(self, told: Told) -> AccountVerdict:
+    def _decide_native(self, told: Fields) -> AccountVerdict:
         t, f = self._tables, self.facts
         assert t is not None
-        a, g, i = f.people[told.actor], f.people[told.target], f.people[told.intended_target]
-        x, where = f.deeds[told.act], (told.country, told.region)
-        mask = t.base & t.actor[a] & t.target[g] & t.intended[i] & t.act[x] & t.time[told.time] & t.place[where]
+        source, time, actor, act, target, intended, region, country, killed, wounded = told
+        a, g, i, x = f.people[actor], f.people[target], f.people[intended], f.deeds[act]
+        mask = t.base & t.actor[a] & t.target[g] & t.intended[i] & t.act[x] & t.time[time] & t.place[(country, region)]
         if t.counts:
-            mask &= t.killed[told.killed] & t.wounded[told.wounded]
+            mask &= t.killed[killed] & t.wounded[wounded]
         if mask & t.spanning:
-            mask = t.settle(mask, f.make(told)[0])
-        return AccountVerdict(told.source, *self._said[(mask, a, g, i, x)])
+            mask = t.settle(mask, f.make(Told(*told))[0])
+        return AccountVerdict(source, *self._said[(mask, a, g, i, x)])
 
     def verdict(
         self, source: str | None, row: tuple[Any, ...], shown: tuple[str, ...], matched: tuple[int, ...]

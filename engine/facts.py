@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from engine.compile import BASE_FIELDS, UNKNOWN, Compiled, normalize
@@ -77,15 +77,26 @@ class Told:
     wounded: int | None
 
 
+# A Told's fields as a plain tuple, in the same order: what the hot paths pass around.
+_Text = str | None
+Fields = tuple[_Text, _Text, _Text, _Text, _Text, _Text, _Text, _Text, int | None, int | None]
+fields_of: Callable[[Told], Fields] = attrgetter(*Told.__slots__)
+
+
 def versions(incident: Incident) -> list[Told]:
     """The incident as recorded, or once per account when it has accounts."""
-    base = _flatten(incident, None)
+    return [Told(*fields) for fields in told_fields(incident)]
+
+
+def told_fields(incident: Incident) -> list[Fields]:
+    """`versions`, as tuples (a frozen dataclass costs more to make than all the rest of a remembered verdict)."""
+    base = _fields(incident, None)
     return [_over(account, base) for account in incident.accounts] if incident.accounts else [base]
 
 
-def _flatten(told: Incident | Account, source: str | None) -> Told:
+def _fields(told: Incident | Account, source: str | None) -> Fields:
     loc, cas = told.location, told.casualties
-    return Told(
+    return (
         source,
         told.time,
         told.actor,
@@ -99,24 +110,20 @@ def _flatten(told: Incident | Account, source: str | None) -> Told:
     )
 
 
-def _over(account: Account, base: Told) -> Told:
-    """The account's fields where it gives them, the incident's elsewhere (spelled out: this runs per account)."""
-    loc, cas = account.location, account.casualties
-    region = loc.region if loc else None
-    country = loc.country if loc else None
-    killed = cas.killed if cas else None
-    wounded = cas.wounded if cas else None
-    return Told(
-        account.source,
-        base.time if account.time is None else account.time,
-        base.actor if account.actor is None else account.actor,
-        base.act if account.act is None else account.act,
-        base.target if account.target is None else account.target,
-        base.intended_target if account.intended_target is None else account.intended_target,
-        base.region if region is None else region,
-        base.country if country is None else country,
-        base.killed if killed is None else killed,
-        base.wounded if wounded is None else wounded,
+def _over(account: Account, base: Fields) -> Fields:
+    """The account's fields where it gives them, the incident's elsewhere (spelled out: it runs per account)."""
+    source, time, actor, act, target, intended, region, country, killed, wounded = _fields(account, account.source)
+    return (
+        source,
+        base[1] if time is None else time,
+        base[2] if actor is None else actor,
+        base[3] if act is None else act,
+        base[4] if target is None else target,
+        base[5] if intended is None else intended,
+        base[6] if region is None else region,
+        base[7] if country is None else country,
+        base[8] if killed is None else killed,
+        base[9] if wounded is None else wounded,
     )
 
 
@@ -172,8 +179,10 @@ class FactMaker:
         # anything else, goes through `parse_time` (which says what is wrong with it).
         moment: datetime | date | None = None
         if len(text) > 10:
-            with contextlib.suppress(ValueError):
+            try:
                 moment = datetime.fromisoformat(text)
+            except ValueError:
+                moment = None
         if not isinstance(moment, datetime) or moment.tzinfo is None:
             moment = parse_time(time, date_ok=True)
         if isinstance(moment, datetime):
@@ -256,8 +265,13 @@ class FactMaker:
     def shown(self, actor: int, target: int, intended: int, act: int) -> tuple[str, ...]:
         """How an explanation names the actor, target, intended target and act."""
         people = self.people.meanings
-        names = (people[actor][1], people[target][1], people[intended][1], self.deeds.meanings[act][1])
-        return tuple(name if name is not None else unnamed for name, unnamed in zip(names, _UNNAMED))
+        a, t, i, x = people[actor][1], people[target][1], people[intended][1], self.deeds.meanings[act][1]
+        return (
+            _UNNAMED[0] if a is None else a,
+            _UNNAMED[1] if t is None else t,
+            _UNNAMED[2] if i is None else i,
+            _UNNAMED[3] if x is None else x,
+        )
 
 
 def flags_of(row: tuple[Any, ...]) -> tuple[str, ...]:

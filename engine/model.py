@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -169,8 +168,7 @@ class Scenario(Strict):
     incidents: list[Incident]
 
 
-@dataclass(frozen=True, slots=True)
-class AccountVerdict:
+class AccountVerdict(NamedTuple):
     """The verdict under one account (source None: the incident as recorded, with no accounts)."""
 
     source: str | None
@@ -182,8 +180,9 @@ class AccountVerdict:
     flags: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+# Named tuples rather than frozen dataclasses: as immutable, and three times cheaper to make, which
+# counts when a run judges a hundred thousand incidents.
+class Verdict(NamedTuple):
     """The verdict on one incident, with its reasons and, where accounts differ, each account's."""
 
     incident: str

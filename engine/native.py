@@ -132,7 +132,8 @@ class NativeExecutor:
         return tuple(i for i in range(len(self.rules)) if mask >> i & 1)
 
     def match(self, rows: list[tuple[Any, ...]]) -> list[tuple[int, ...]]:
-        """For each row, the indices (in deciding order) of the rules whose condition holds."""
+        """For each row (made by a FactMaker of this ruleset, so with its policy), the indices in
+        deciding order of the rules whose condition holds."""
         out = []
         masks = [(self._masks[name], fields) for name, fields in self.groups.items()]
         for row in rows:
@@ -161,7 +162,8 @@ class Tables:
         self.target: Memo[int, int] = Memo(lambda code: mask("target", people[code][0]))
         self.intended: Memo[int, int] = Memo(lambda code: mask("intended_target", people[code][0]))
         self.act: Memo[int, int] = Memo(lambda code: mask("act", deeds[code][0]))
-        self.time: Memo[str | None, int] = Memo(lambda time: mask("time", (facts.in_window(time),)))
+        by_window = {known: mask("time", (known,)) for known in (True, False, None)}
+        self.time: Memo[str | None, int] = Memo(lambda time: by_window[facts.in_window(time)])
         self.place: Memo[tuple[str | None, str | None], int] = Memo(
             lambda where: mask("place", facts.places.meanings[facts.places[where]])
         )

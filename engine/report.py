@@ -91,11 +91,20 @@ def write_json(report: Report, out: IO[str]) -> None:
     head = {"scenario": report.scenario, "ruleset": report.compiled.id, "engine": report.engine}
     out.write(dump(head)[:-1] + ",\n")
     out.write(' "verdicts": [')
+    # Incidents without accounts share a few thousand distinct bodies at most: encode each once.
+    bodies: dict[tuple[Any, ...], str] = {}
     first = True
     for v in report.verdicts:
         out.write("\n  " if first else ",\n  ")
-        out.write(dump(verdict_json(v)))
         first = False
+        if v.accounts:
+            out.write(dump(verdict_json(v)))
+            continue
+        key = (v.verdict, v.rule, v.clause, v.explanation, v.matched, v.flags)
+        body = bodies.get(key)
+        if body is None:
+            body = bodies[key] = dump({k: x for k, x in verdict_json(v).items() if k != "incident"})[1:]
+        out.write('{"incident": ' + dump(v.incident) + ", " + body)
     out.write("\n ],\n" if report.verdicts else "],\n")
     out.write(' "summary": ' + dump(report.summary()) + "}\n")
 

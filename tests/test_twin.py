@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.generate import UNKNOWN_ACTORS, UNKNOWN_ACTS, incidents
+from bench.generate import UNKNOWN_ACTORS, UNKNOWN_ACTS, incidents, write_jsonl
 from engine import Compiled, Evaluator, Incident, Verdict, compile_ruleset, evaluate, load_ruleset, load_scenario
-from engine.rete import AVAILABLE
+from engine.facts import FactMaker, versions
+from engine.load import load_incidents
+from engine.native import NativeExecutor
+from engine.rete import AVAILABLE, DurableExecutor
 from tests.conftest import ROOT
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -67,10 +70,19 @@ def test_generated_incidents_get_identical_verdicts_from_both_executors(name: st
     assert verdicts == {"violation", "permitted", "not_covered", "disputed", "undetermined"}
 
 
-def test_the_generator_is_deterministic_and_its_lines_are_incidents(tmp_path: Path) -> None:
-    from bench.generate import write_jsonl
-    from engine.load import load_incidents
+@durable_only
+@pytest.mark.parametrize("name", RULESETS)
+def test_both_executors_match_the_same_rules_on_the_same_fact_rows(name: str) -> None:
+    maker = FactMaker(ruleset(name))
+    rows = [maker.make(told)[0] for i in incidents(1000, seed=9, compiled=ruleset(name)) for told in versions(i)]
+    durable = DurableExecutor(ruleset(name))
+    try:
+        assert NativeExecutor(ruleset(name)).match(rows) == durable.match(rows)
+    finally:
+        durable.close()
 
+
+def test_the_generator_is_deterministic_and_its_lines_are_incidents(tmp_path: Path) -> None:
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     write_jsonl(first, 500, seed=3)
     write_jsonl(second, 500, seed=3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
@@ -142,6 +142,7 @@ class FactMaker:
         self._acts: dict[str, tuple[str, bool | None, str]] = {}
         self._regions: Memo[str, str] = Memo(normalize)
         self._windows: Memo[str, bool | None] = Memo(self._in_window)
+        self._days: Memo[str, bool | None] = Memo(self._whole_day)
         self.people = Codes(self._person)
         self.deeds = Codes(self._deed)
         self.places = Codes(self._place)
@@ -175,6 +176,10 @@ class FactMaker:
     def _in_window(self, time: str) -> bool | None:
         c = self.compiled
         text = time.strip()
+        if len(text) > 10:
+            known = self._days[text[:10]]
+            if known is not None:
+                return known
         # A date-time with its offset, the common case, needs no more than `fromisoformat`; a date, or
         # anything else, goes through `parse_time` (which says what is wrong with it).
         moment: datetime | date | None = None
@@ -194,6 +199,25 @@ class FactMaker:
         if last <= c.start or (c.until is not None and first >= c.until):
             return False
         return None  # the day straddles a boundary: the date alone cannot tell
+
+    def _whole_day(self, day: str) -> bool | None:
+        """Whether every time on this date, at any UTC offset, is inside (or every one outside) the window.
+
+        Most times in a large table fall on days well inside or outside the window: their date alone
+        answers, with no date-time to parse. None when the date is near a boundary (or not a date).
+        """
+        try:
+            d = date.fromisoformat(day)
+            first = datetime(d.year, d.month, d.day, tzinfo=UTC) - timedelta(days=1)
+        except ValueError:
+            return None
+        last = first + timedelta(days=3)  # offsets reach at most a day either side
+        c = self.compiled
+        if first >= c.start and (c.until is None or last <= c.until):
+            return True
+        if last <= c.start or (c.until is not None and first >= c.until):
+            return False
+        return None
 
     def region(self, region: str | None) -> str | None:
         return None if region is None else self._regions[region]

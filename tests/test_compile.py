@@ -70,6 +70,9 @@ def told(**fields: Any) -> Told:
         ({"in_window": False}, {"time": "2020-03-05T23:59:00+02:00"}, True),
         ({"in_window": True}, {"time": "2020-03-05T22:01:00Z"}, True),  # same instant as the start
         ({"in_window": True}, {"time": "2020-03-07"}, True),
+        ({"in_window": True}, {"time": "2020-04-01T00:30:00+14:00"}, True),  # 2020-03-31T10:30Z, before the end
+        ({"in_window": False}, {"time": "2020-03-06T20:00:00+23:00"}, True),  # 2020-03-05T21:00Z, before the start
+        ({"in_window": True}, {"time": "2020-03-20T23:30:00-12:00"}, True),
         ({"in_window": {"present": False}}, {"time": "2020-03-06"}, True),  # the day straddles the start
         ({"in_window": False}, {"time": "2020-04-01"}, True),
         ({"policy.level": "high"}, {}, True),

@@ -56,6 +56,10 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
             noun = field if isinstance(loc[-1], str) and loc[-1] and not loc[-1][0].isupper() else "value"
             message = f"unknown {noun} `{value}`; {one_of(expected)}{did_you_mean(str(value), expected)}"
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            bound = err.get("ctx", {}).get("ge" if kind == "greater_than_equal" else "le")
+            message = f"`{_short(value)}` is too {'small' if kind == 'greater_than_equal' else 'large'}; "
+            message += f"expected at {'least' if kind == 'greater_than_equal' else 'most'} {bound}"
         elif kind == "string_pattern_mismatch":
             message = f"`{value}` is not a valid id; use lowercase letters, digits, `-` and `_`"
         elif kind == "value_error":
@@ -421,7 +425,8 @@ def _from_jsonl(text: str, shown: str) -> list[tuple[int, Incident]]:
             errors = exc.errors(include_url=False)
             if errors and errors[0]["type"] == "json_invalid":
                 raise InputError.at(shown, f"not a JSON object: {errors[0]['msg'].lower()}", number) from None
-            doc = Document(shown, None, {(): (number, 1)})
+            # only now is the line parsed as plain data, for the error's wording
+            doc = Document(shown, json.loads(line), {(): (number, 1)})
             problem = problems_from(exc, doc, Incident)[0]
             raise InputError([Problem(shown, problem.message, number, None, problem.path)]) from None
     return incidents
@@ -459,7 +464,7 @@ def _from_csv(text: str, shown: str) -> list[tuple[int, Incident]]:
         try:
             incidents.append((number, Incident.model_validate(data)))
         except ValidationError as exc:
-            doc = Document(shown, None, {(): (number, 1)})
+            doc = Document(shown, data, {(): (number, 1)})
             problem = problems_from(exc, doc, Incident)[0]
             raise InputError([Problem(shown, problem.message, number, None, problem.path)]) from None
     return incidents

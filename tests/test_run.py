@@ -139,6 +139,12 @@ def test_jsonl_and_csv_tables_give_the_same_verdicts(capsys: pytest.CaptureFixtu
         ('{"id": "a"}\nnot json\n', ".jsonl", "events.jsonl:2: not a JSON object"),
         ("id,actr\na,SAA\n", ".csv", "events.csv:1: unknown column `actr`; did you mean `actor`?"),
         ("id,killed\na,many\n", ".csv", "events.csv:2: casualties.killed: expected a whole number, got `many`"),
+        ("id,killed\na,-3\n", ".csv", "events.csv:2: casualties.killed: `-3` is too small; expected at least 0"),
+        (
+            '{"id": "a", "expect": 5}\n',
+            ".jsonl",
+            "events.jsonl:1: expect: expected one of violation, permitted, not_covered, disputed, undetermined or a mapping",
+        ),
         ('{"id": "a"}\n{"id": "a"}\n', ".jsonl", "events.jsonl:2: id: incident id `a` is used twice (first on line 1)"),
         (
             '{"id": "a", "time": "2016-09-14T10:00:00"}\n',

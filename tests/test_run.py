@@ -143,7 +143,7 @@ def test_jsonl_and_csv_tables_give_the_same_verdicts(capsys: pytest.CaptureFixtu
         (
             '{"id": "a", "expect": 5}\n',
             ".jsonl",
-            "events.jsonl:1: expect: expected one of violation, permitted, not_covered, disputed, undetermined or a mapping",
+            "events.jsonl:1: expect: expected one of violation, permitted, not_covered, disputed, undetermined",
         ),
         ('{"id": "a"}\n{"id": "a"}\n', ".jsonl", "events.jsonl:2: id: incident id `a` is used twice (first on line 1)"),
         (

@@ -196,7 +196,7 @@ class Raw:
         for role, flag in ((actor[1], "actor_unresolved"), (target[1], "target_unresolved"), (act, "act_unresolved")):
             if role == "unknown":
                 flags.append(flag)
-        out = {"source": source, "verdict": "undetermined", "rule": None, "clause": None}
+        out = {"source": source, "actor": actor[0], "verdict": "undetermined", "rule": None, "clause": None}
         if matched:
             rule = t.rules[t.rank[matched[0]]]
             names = {
@@ -216,7 +216,7 @@ class Raw:
         accounts = data.get("accounts") or []
         if not accounts:
             one = self.judge(base, None)
-            del one["source"]
+            del one["source"], one["actor"]
             return {"incident": data["id"], **one, "accounts": []}
         judged = []
         for account in accounts:
@@ -231,6 +231,10 @@ class Raw:
             if len({a["rule"] for a in judged}) > 1:
                 agree = "every account" if len(judged) > 1 else "the one account"
                 text = f"{text} ({agree} gives {first['verdict']})"
+            if len({a["actor"] for a in judged}) > 1:
+                named = "; ".join(f"{a['source']}: {a['actor'] or 'none the ruleset knows'}" for a in judged)
+                text += f" The accounts name different actors ({named})."
+                flags = sorted({*flags, "accounts_name_different_actors"})
             head |= {"verdict": first["verdict"], "rule": first["rule"], "clause": first["clause"], "explanation": text}
         else:
             told = "; ".join(f"{a['source']}: {a['verdict']}" for a in judged)

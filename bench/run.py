@@ -99,7 +99,7 @@ def blank_verdicts(incidents: list[Incident]) -> list[Verdict]:
                 text,
                 (),
                 (),
-                tuple(AccountVerdict(a.source, "undetermined", None, None, text, (), ()) for a in i.accounts),
+                tuple(AccountVerdict(a.source, None, "undetermined", None, None, text, (), ()) for a in i.accounts),
             )
             for i in incidents
         ]

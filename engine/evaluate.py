@@ -15,6 +15,7 @@ from engine.native import NativeExecutor
 ENGINES = ("durable", "native")
 
 NO_RULE = "no rule of the ruleset applies to these facts"
+ACTORS_DIFFER = "accounts_name_different_actors"
 
 # (verdict, rule, clause, rules matched, explanation template)
 Decision = tuple[str, str | None, str | None, tuple[str, ...], str]
@@ -51,6 +52,7 @@ class Evaluator:
         self.executor = executor(compiled, engine)
         self.engine = self.executor.name
         self.facts = FactMaker(compiled)
+        self._actor_field = compiled.fields.index("actor.party")
         # The native executor composes each distinct (rules matched, names) verdict once; durable_rules
         # sees every account's facts, so that the twin comparison runs the Rete network every time.
         self._tables = self.executor.tables(self.facts) if isinstance(self.executor, NativeExecutor) else None
@@ -121,13 +123,14 @@ class Evaluator:
             mask &= t.killed[killed] & t.wounded[wounded]
         if mask & t.spanning:
             mask = t.settle(mask, f.make(Told(*told))[0])
-        return AccountVerdict(source, *self._said[(mask, a, g, i, x)])
+        return AccountVerdict(source, f.people.meanings[a][0][0], *self._said[(mask, a, g, i, x)])
 
     def verdict(
         self, source: str | None, row: tuple[Any, ...], shown: tuple[str, ...], matched: tuple[int, ...]
     ) -> AccountVerdict:
         verdict, rule, clause, ids, template = self._decision(matched)
-        return AccountVerdict(source, verdict, rule, clause, explain(template, shown), ids, flags_of(row))
+        actor = row[self._actor_field]
+        return AccountVerdict(source, actor, verdict, rule, clause, explain(template, shown), ids, flags_of(row))
 
     def _decision(self, matched: tuple[int, ...]) -> Decision:
         """What the rules matched decide, and the template of the explanation."""
@@ -168,6 +171,11 @@ def combine(incident: Incident, accounts: list[AccountVerdict]) -> Verdict:
         rules = {a.rule for a in accounts}
         agree = "every account" if len(accounts) > 1 else "the one account"
         text = first.explanation if len(rules) == 1 else f"{first.explanation} ({agree} gives {first.verdict})"
+        if len({a.actor for a in accounts}) > 1:
+            # one verdict, but not one culprit: say so rather than let the first account speak for all
+            named = "; ".join(f"{a.source}: {a.actor or 'none the ruleset knows'}" for a in accounts)
+            text += f" The accounts name different actors ({named})."
+            flags = tuple(sorted({*flags, ACTORS_DIFFER}))
         return Verdict(incident.id, first.verdict, first.rule, first.clause, text, matched, flags, tuple(accounts))
     told = "; ".join(f"{a.source}: {a.verdict}" for a in accounts)
     text = f"The accounts disagree: {told}."

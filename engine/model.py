@@ -169,9 +169,14 @@ class Scenario(Strict):
 
 
 class AccountVerdict(NamedTuple):
-    """The verdict under one account (source None: the incident as recorded, with no accounts)."""
+    """The verdict under one account (source None: the incident as recorded, with no accounts).
+
+    `actor` is the party (or class) the account names as the one who acted, None when it names none
+    the ruleset knows: accounts can agree on the verdict and still blame different parties.
+    """
 
     source: str | None
+    actor: str | None
     verdict: str
     rule: str | None
     clause: str | None

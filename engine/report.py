@@ -63,6 +63,7 @@ class Report:
 def _account(a: AccountVerdict) -> dict[str, Any]:
     return {
         "source": a.source,
+        "actor": a.actor,
         "verdict": a.verdict,
         "rule": a.rule,
         "clause": a.clause,

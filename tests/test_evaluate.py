@@ -68,3 +68,35 @@ def test_two_rulesets_in_one_process_do_not_share_state() -> None:
     alone = [evaluate(base, incidents, "durable" if "durable" in str(ENGINES[-1]) else "native")[0].verdict]
     mixed = [evaluate(r, incidents)[0].verdict for r in (strict, base, strict)]
     assert mixed == ["violation", *alone, "violation"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_accounts_that_agree_on_the_verdict_but_not_the_actor_say_so(engine: str) -> None:
+    convoy = {
+        "id": "convoy",
+        "time": "2016-09-19T19:30:00+03:00",
+        "act": "airstrike",
+        "target": "aid convoy",
+        "accounts": [
+            {"source": "US officials", "actor": "Russian Air Force"},
+            {"source": "Russian MoD", "actor": "SAA"},
+        ],
+    }
+    v = verdict_of(convoy, engine)
+    assert v.verdict == "violation"
+    assert [(a.source, a.actor) for a in v.accounts] == [
+        ("US officials", "russia"),
+        ("Russian MoD", "syrian-government"),
+    ]
+    assert "accounts_name_different_actors" in v.flags
+    assert v.explanation.endswith(
+        "The accounts name different actors (US officials: russia; Russian MoD: syrian-government)."
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_accounts_that_agree_on_verdict_and_actor_raise_no_flag(engine: str) -> None:
+    told = {**STRIKE, "accounts": [{"source": "A"}, {"source": "B", "actor": "US-led coalition"}]}
+    v = verdict_of(told, engine)
+    assert [a.actor for a in v.accounts] == ["coalition", "coalition"]
+    assert "accounts_name_different_actors" not in v.flags

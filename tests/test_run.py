@@ -33,7 +33,8 @@ def test_json_report_has_the_documented_shape(capsys: pytest.CaptureFixture[str]
     strike = report["verdicts"][0]
     assert set(strike) == {"incident", "verdict", "rule", "clause", "explanation", "matched", "flags", "accounts"}
     assert strike["accounts"][0]["source"] == "CENTCOM"
-    assert {"source", "verdict", "rule"} <= set(strike["accounts"][0])
+    assert {"source", "actor", "verdict", "rule"} <= set(strike["accounts"][0])
+    assert strike["accounts"][0]["actor"] == "coalition"
 
 
 def test_json_is_byte_identical_across_runs_and_engines_differ_only_in_name(capsys: pytest.CaptureFixture[str]) -> None:

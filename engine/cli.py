@@ -78,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 SET_HELP = "change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)"
 
 
+def add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
+    )
+
+
 def add_evaluation(p: argparse.ArgumentParser, sets: str | None = SET_HELP, base: str = "") -> None:
     """The options of every command that evaluates a scenario: ruleset, engine, --set (unless None)."""
 
@@ -87,9 +93,7 @@ def add_evaluation(p: argparse.ArgumentParser, sets: str | None = SET_HELP, base
         metavar="RULESET",
         help=f"{base}ruleset id or path (required for tables; overrides a scenario's)",
     )
-    p.add_argument(
-        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
-    )
+    add_engine(p)
     if sets is not None:
         p.add_argument("--set", "-s", metavar="PATH=VALUE", action="append", default=[], dest="sets", help=sets)
     p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from engine.cli import EXIT_FINDINGS, EXIT_OK, add_output, check_output, examples, output
+from engine.cli import EXIT_FINDINGS, EXIT_OK, add_engine, add_output, check_output, examples, output
 from engine.diff import diff_rulesets
-from engine.evaluate import ENGINES
 from engine.load import load_ruleset
 from engine.report import console_for, write_diff_json, write_diff_table
 
@@ -33,9 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("ruleset_a", metavar="RULESET_A", help="ruleset id or path: the one compared from")
     p.add_argument("ruleset_b", metavar="RULESET_B", help="ruleset id or path: the one compared with")
-    p.add_argument(
-        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
-    )
+    add_engine(p)
     add_output(p, ("table", "json"))
     p.add_argument(
         "--exit-code",

@@ -10,9 +10,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO
 
-from engine.cli import EXIT_FINDINGS, EXIT_OK, examples
+from engine.cli import EXIT_FINDINGS, EXIT_OK, add_engine, examples
 from engine.errors import InputError, Problem
-from engine.evaluate import ENGINES, default_engine
+from engine.evaluate import default_engine
 from engine.expect import Result, check_loaded, load_checked
 
 SUFFIXES = (".yaml", ".yml")
@@ -41,9 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=[Path("scenarios")],
         help="scenario files or folders of them (*.yaml, searched recursively; default: scenarios/)",
     )
-    p.add_argument(
-        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
-    )
+    add_engine(p)
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format (default: text)")
     p.set_defaults(handler=test)
 

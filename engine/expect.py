@@ -121,3 +121,8 @@ def check_loaded(loaded: LoadedScenario, engine: str | None = None) -> list[Resu
         if result is not None:
             results.append(result)
     return results
+
+
+def run_scenario(path: Path, engine: str | None = None) -> list[Result]:
+    """Load, evaluate and check one scenario file."""
+    return check_loaded(load_checked(path), engine)

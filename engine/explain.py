@@ -13,6 +13,8 @@ from engine.facts import FactMaker, Told, versions
 from engine.model import AccountVerdict, Incident, Verdict
 from engine.native import holds
 
+NAMED = (*PEOPLE, "act")
+
 
 @dataclass(frozen=True, slots=True)
 class Resolution:

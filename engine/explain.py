@@ -13,8 +13,6 @@ from engine.facts import FactMaker, Told, versions
 from engine.model import AccountVerdict, Incident, Verdict
 from engine.native import holds
 
-NAMED = (*PEOPLE, "act")
-
 
 @dataclass(frozen=True, slots=True)
 class Resolution:

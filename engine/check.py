@@ -10,11 +10,10 @@ from typing import Any
 from engine.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.errors import InputError, Problem, did_you_mean
 from engine.expect import expectation_problems
-from engine.load import LoadedRuleset, load_incidents, ruleset_from, scenario_from
+from engine.load import TABLES, LoadedRuleset, load_incidents, ruleset_from, scenario_from
 from engine.yamlsafe import Document, Key, dotted, load_yaml
 
 SUFFIXES = (".yaml", ".yml")
-TABLES = (".jsonl", ".ndjson", ".csv")
 MARKERS = {"rules": "ruleset", "extends": "ruleset", "incidents": "scenario", "scenario": "scenario"}
 BOOLS = frozenset({True, False})
 # Proving one condition implies another is exponential in the worst case: past this many steps, assume not.

@@ -25,6 +25,7 @@ from engine.yamlsafe import MAX_BYTES, Document, dotted, load_yaml, read_text
 SHIPPED = Path(__file__).resolve().parent / "rules"
 CHECKOUT = Path(__file__).resolve().parent.parent / "rules"
 TABLE_COLUMNS = ("id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded")
+TABLES = (".jsonl", ".ndjson", ".csv")
 TABLE_LIMIT = 1024 * 1024 * 1024
 
 
@@ -387,6 +388,28 @@ def check_ids(doc: Document, incidents: list[Incident]) -> None:
         seen.setdefault(incident.id, i)
     if problems:
         raise InputError(problems)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a command evaluates: a name, the compiled ruleset, the incidents (and a scenario's document)."""
+
+    name: str
+    compiled: Compiled
+    incidents: list[Incident]
+    document: Document | None  # None for an incident table
+
+
+def load_input(path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> Loaded:
+    """A scenario file with its ruleset, or an incident table with the ruleset `rules` names."""
+    if not path.exists():
+        raise InputError.at(str(path), "no such file")
+    if path.suffix.lower() in TABLES:
+        if rules is None:
+            raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
+        return Loaded(path.stem, load_ruleset(rules, sets=sets), load_incidents(path), None)
+    loaded = load_scenario(path, rules, sets)
+    return Loaded(loaded.scenario.scenario, loaded.compiled, loaded.scenario.incidents, loaded.document)
 
 
 def load_incidents(path: Path) -> list[Incident]:

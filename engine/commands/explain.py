@@ -8,11 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output
-from engine.commands.run import TABLES
 from engine.compile import Compiled
-from engine.errors import InputError
 from engine.explain import explain_incident, find_incident
-from engine.load import load_incidents, load_ruleset, load_scenario
+from engine.load import load_input
 from engine.model import Incident
 from engine.report import console_for, explanation_json, write_explanation
 
@@ -41,18 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tuple[Compiled, Incident, str]:
     """The ruleset, the incident asked for, and the scenario's name."""
-    if not path.exists():
-        raise InputError.at(str(path), "no such file")
-    if path.suffix.lower() in TABLES:
-        if rules is None:
-            raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
-        compiled = load_ruleset(rules, sets=sets)
-        return compiled, find_incident(load_incidents(path), wanted, str(path)), path.stem
-    loaded = load_scenario(path, rules, sets)
-    doc = loaded.document
-    pos = doc.where(("incidents",))
-    incident = find_incident(loaded.scenario.incidents, wanted, doc.file, pos[0] if pos else None)
-    return loaded.compiled, incident, loaded.scenario.scenario
+    loaded = load_input(path, rules, sets)
+    pos = loaded.document.where(("incidents",)) if loaded.document is not None else None
+    incident = find_incident(loaded.incidents, wanted, str(path), pos[0] if pos else None)
+    return loaded.compiled, incident, loaded.name
 
 
 def explain(args: argparse.Namespace) -> int:

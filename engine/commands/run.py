@@ -7,12 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output
-from engine.errors import InputError
 from engine.evaluate import Evaluator
-from engine.load import load_incidents, load_ruleset, load_scenario
+from engine.load import load_input
 from engine.report import Report, console_for, write_json, write_markdown, write_table
-
-TABLES = (".jsonl", ".ndjson", ".csv")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,20 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def load_report(path: Path, rules: str | None, engine: str | None, sets: Sequence[str] = ()) -> Report:
     """Load and evaluate: shared by every command that reports on a scenario or table."""
-    if not path.exists():
-        raise InputError.at(str(path), "no such file")
-    if path.suffix.lower() in TABLES:
-        if rules is None:
-            raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
-        compiled = load_ruleset(rules, sets=sets)
-        incidents = load_incidents(path)
-        name = path.stem
-    else:
-        loaded = load_scenario(path, rules, sets)
-        compiled, incidents, name = loaded.compiled, loaded.scenario.incidents, loaded.scenario.scenario
-    with Evaluator(compiled, engine) as evaluator:
-        verdicts = evaluator.evaluate(incidents)
-        return Report(name, compiled, evaluator.engine, incidents, verdicts)
+    loaded = load_input(path, rules, sets)
+    with Evaluator(loaded.compiled, engine) as evaluator:
+        verdicts = evaluator.evaluate(loaded.incidents)
+        return Report(loaded.name, loaded.compiled, evaluator.engine, loaded.incidents, verdicts)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, exampl
 from engine.commands.run import load_report
 from engine.compile import Compiled
 from engine.errors import InputError
-from engine.load import load_ruleset
+from engine.load import load_ruleset, read_ruleset
 from engine.report import console_for, write_whatif_json, write_whatif_table
 from engine.whatif import WhatIf, outcome, under
 
@@ -77,11 +77,11 @@ def whatif(args: argparse.Namespace) -> int:
         args.usage_error("nothing to compare: give --variant FILE or --set PATH=VALUE")
     check_output(args.output)
     variants = load_variants(args.variants, args.sets)
-    # --set alone: one variant, the base ruleset with the changes (loading it also checks them)
-    inline = None if variants else load_report(args.scenario, args.rules, args.engine, args.sets)
     base = load_report(args.scenario, args.rules, args.engine)
-    if inline is not None:
-        outcomes = [outcome(base, inline, None, args.sets)]
+    if not variants:
+        # --set alone: one variant, the base's own ruleset file read again with the changes
+        inline = read_ruleset(Path(base.compiled.source), base.compiled.source, args.sets).compiled
+        outcomes = [outcome(base, under(base, inline), None, args.sets)]
     else:
         outcomes = [outcome(base, under(base, compiled), file, args.sets) for file, compiled in variants]
     result = WhatIf(base, tuple(outcomes))

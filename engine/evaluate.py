@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import chain
+from operator import attrgetter
 from typing import Any, Protocol
 
 from engine import rete
@@ -21,6 +23,9 @@ ACTORS_DIFFER = "accounts_name_different_actors"
 Decision = tuple[str, str | None, str | None, tuple[str, ...], str]
 # an AccountVerdict's fields but its source
 Said = tuple[str, str | None, str | None, str, tuple[str, ...], tuple[str, ...]]
+# the people (actor, target, intended target) and act codes, and the time's and place's masks
+Key = tuple[int, int, int, int, int, int]
+NOWHERE = (None, None)
 
 
 class Executor(Protocol):
@@ -57,6 +62,7 @@ class Evaluator:
         # sees every account's facts, so that the twin comparison runs the Rete network every time.
         self._tables = self.executor.tables(self.facts) if isinstance(self.executor, NativeExecutor) else None
         if self._tables is not None:
+            self._judged: Memo[Key, Said] = Memo(self._judge)
             self._said: Memo[tuple[int, int, int, int, int], Said] = Memo(self._compose)
             matched = self._tables.matched
             self._decisions: Memo[int, Decision] = Memo(lambda mask: self._decision(matched(mask)))
@@ -71,7 +77,7 @@ class Evaluator:
     def close(self) -> None:
         self.executor.close()
         if self._tables is not None:  # the memos refer back to this evaluator: free them now, not at a collection
-            for memo in (self._said, self._decisions, self._texts):
+            for memo in (self._judged, self._said, self._decisions, self._texts):
                 memo.clear()
 
     def evaluate(self, incidents: Iterable[Incident]) -> list[Verdict]:
@@ -93,24 +99,28 @@ class Evaluator:
         return [self.verdict(src, row, shown, m) for (src, row, shown), m in zip(keyed, matched)]
 
     def _evaluate_native(self, incidents: list[Incident]) -> list[Verdict]:
-        # The hot loop of large runs: an incident with no accounts is read straight from the model,
-        # with no Told made for it, and `_decide_native`'s steps done inline on local names.
-        t, people, deeds, said = self._tables, self.facts.people, self.facts.deeds, self._said
+        # The hot loop of large runs: an incident with no accounts is read straight from the model, its
+        # parts numbered, and its verdict looked up by the numbers (judged once for each distinct set).
+        t, people, deeds, judged = self._tables, self.facts.people, self.facts.deeds, self._judged
         assert t is not None
-        base, actor, target, intended, act, time, place = t.base, t.actor, t.target, t.intended, t.act, t.time, t.place
-        slow = t.spanning if not t.counts else -1
+        time, place, fast = t.time, t.place, t.fast
+        new = tuple.__new__  # a Verdict made as the tuple it is, without its __new__'s argument handling
         out: list[Verdict] = []
         append = out.append
         for incident in incidents:
-            if not incident.accounts:
+            if fast and not incident.accounts:
                 loc = incident.location
-                a, g, i = people[incident.actor], people[incident.target], people[incident.intended_target]
-                x, where = deeds[incident.act], (loc.country, loc.region) if loc is not None else (None, None)
-                mask = base & actor[a] & target[g] & intended[i] & act[x] & time[incident.time] & place[where]
-                if not mask & slow:
-                    append(Verdict(incident.id, *said[(mask, a, g, i, x)], ()))
-                    continue
-            append(combine(incident, [self._decide_native(told) for told in told_fields(incident)]))
+                key = (
+                    people[incident.actor],
+                    people[incident.target],
+                    people[incident.intended_target],
+                    deeds[incident.act],
+                    time[incident.time],
+                    place[(loc.country, loc.region) if loc is not None else NOWHERE],
+                )
+                append(new(Verdict, (incident.id, *judged[key], ())))
+            else:
+                append(combine(incident, [self._decide_native(told) for told in told_fields(incident)]))
         return out
 
     def _decide_native(self, told: Fields) -> AccountVerdict:
@@ -118,12 +128,22 @@ class Evaluator:
         assert t is not None
         source, time, actor, act, target, intended, region, country, killed, wounded = told
         a, g, i, x = f.people[actor], f.people[target], f.people[intended], f.deeds[act]
+        if t.fast:
+            said = self._judged[(a, g, i, x, t.time[time], t.place[(country, region)])]
+            return AccountVerdict(source, f.people.meanings[a][0][0], *said)
         mask = t.base & t.actor[a] & t.target[g] & t.intended[i] & t.act[x] & t.time[time] & t.place[(country, region)]
         if t.counts:
             mask &= t.killed[killed] & t.wounded[wounded]
         if mask & t.spanning:
             mask = t.settle(mask, f.make(Told(*told))[0])
         return AccountVerdict(source, f.people.meanings[a][0][0], *self._said[(mask, a, g, i, x)])
+
+    def _judge(self, key: Key) -> Said:
+        """The verdict, but its source, on parts with these codes (people, act) and masks (time, place)."""
+        a, g, i, x, when, where = key
+        t = self._tables
+        assert t is not None
+        return self._said[(t.base & t.actor[a] & t.target[g] & t.intended[i] & t.act[x] & when & where, a, g, i, x)]
 
     def verdict(
         self, source: str | None, row: tuple[Any, ...], shown: tuple[str, ...], matched: tuple[int, ...]
@@ -161,17 +181,15 @@ def combine(incident: Incident, accounts: list[AccountVerdict]) -> Verdict:
     """One verdict for the incident: the accounts' common verdict, or `disputed` when they differ."""
     first = accounts[0]
     if first.source is None:
-        return Verdict(
-            incident.id, first.verdict, first.rule, first.clause, first.explanation, first.matched, first.flags, ()
-        )
-    matched = tuple(dict.fromkeys(rule for a in accounts for rule in a.matched))
-    flags = tuple(sorted({flag for a in accounts for flag in a.flags}))
-    verdicts = {a.verdict for a in accounts}
-    if len(verdicts) == 1:
-        rules = {a.rule for a in accounts}
+        return Verdict(incident.id, *first[2:], ())
+    # (map and chain rather than generators: this runs for every incident that has accounts)
+    matched = tuple(dict.fromkeys(chain.from_iterable(map(_MATCHED, accounts))))
+    flags = tuple(sorted(set(chain.from_iterable(map(_FLAGS, accounts)))))
+    if len(set(map(_VERDICT, accounts))) == 1:
         agree = "every account" if len(accounts) > 1 else "the one account"
-        text = first.explanation if len(rules) == 1 else f"{first.explanation} ({agree} gives {first.verdict})"
-        if len({a.actor for a in accounts}) > 1:
+        one_rule = len(set(map(_RULE, accounts))) == 1
+        text = first.explanation if one_rule else f"{first.explanation} ({agree} gives {first.verdict})"
+        if len(set(map(_ACTOR, accounts))) > 1:
             # one verdict, but not one culprit: say so rather than let the first account speak for all
             named = "; ".join(f"{a.source}: {a.actor or 'none the ruleset knows'}" for a in accounts)
             text += f" The accounts name different actors ({named})."
@@ -180,6 +198,9 @@ def combine(incident: Incident, accounts: list[AccountVerdict]) -> Verdict:
     told = "; ".join(f"{a.source}: {a.verdict}" for a in accounts)
     text = f"The accounts disagree: {told}."
     return Verdict(incident.id, "disputed", None, None, text, matched, flags, tuple(accounts))
+
+
+_MATCHED, _FLAGS, _VERDICT, _RULE, _ACTOR = map(attrgetter, ("matched", "flags", "verdict", "rule", "actor"))
 
 
 def evaluate(ruleset: Compiled, incidents: Iterable[Incident], engine: str | None = None) -> list[Verdict]:

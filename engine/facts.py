@@ -141,7 +141,7 @@ class FactMaker:
         self._names: dict[str, tuple[str | None, str, str | None, str]] = {}
         self._acts: dict[str, tuple[str, bool | None, str]] = {}
         self._regions: Memo[str, str] = Memo(normalize)
-        self._windows: Memo[str, bool | None] = Memo(self._in_window)
+        self._windows: Memo[str, bool | None] = Memo(self.window)
         self._days: Memo[str, bool | None] = Memo(self._whole_day)
         self.people = Codes(self._person)
         self.deeds = Codes(self._deed)
@@ -173,7 +173,8 @@ class FactMaker:
     def in_window(self, time: str | None) -> bool | None:
         return None if time is None else self._windows[time]
 
-    def _in_window(self, time: str) -> bool | None:
+    def window(self, time: str) -> bool | None:
+        """`in_window`, computed every time: for a caller that remembers the answer itself."""
         c = self.compiled
         text = time.strip()
         if len(text) > 10:

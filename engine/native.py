@@ -163,7 +163,7 @@ class Tables:
         self.intended: Memo[int, int] = Memo(lambda code: mask("intended_target", people[code][0]))
         self.act: Memo[int, int] = Memo(lambda code: mask("act", deeds[code][0]))
         by_window = {known: mask("time", (known,)) for known in (True, False, None)}
-        self.time: Memo[str | None, int] = Memo(lambda time: by_window[facts.in_window(time)])
+        self.time: Memo[str | None, int] = Memo(lambda time: by_window[None if time is None else facts.window(time)])
         self.place: Memo[tuple[str | None, str | None], int] = Memo(
             lambda where: mask("place", facts.places.meanings[facts.places[where]])
         )
@@ -171,5 +171,7 @@ class Tables:
         self.wounded: Memo[int | None, int] = Memo(lambda n: mask("wounded", (n,)))
         self.counts = bool({"killed", "wounded"} & executor.tested)
         self.spanning = executor.spanning
+        # no count tests and no conjunct over two groups: a verdict follows from the parts' codes and masks
+        self.fast = not (self.counts or self.spanning)
         self.settle = executor.settle
         self.matched = executor.matched

@@ -137,7 +137,7 @@ class DurableExecutor:
                 hits.clear()
                 host.assert_fact(name, fact)
                 host.retract_fact(name, fact)
-                out.append(tuple(sorted(hits)))
+                out.append(tuple(sorted(set(hits))))  # a rule fires once for each `$or` branch that holds
         return out
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from bench.generate import UNKNOWN_ACTORS, UNKNOWN_ACTS, incidents, write_jsonl
 from engine import Compiled, Evaluator, Incident, Verdict, compile_ruleset, evaluate, load_ruleset, load_scenario
 from engine.facts import FactMaker, versions
 from engine.load import load_incidents
+from engine.model import Rule
 from engine.native import NativeExecutor
 from engine.rete import AVAILABLE, DurableExecutor
 from tests.conftest import ROOT
@@ -174,6 +175,51 @@ def twin_property(name: str) -> None:
 @pytest.mark.parametrize("name", RULESETS)
 def test_drawn_incidents_get_identical_verdicts_from_both_executors(name: str) -> None:
     twin_property(name)  # 60 lists of 20 to 60 incidents: a few thousand per ruleset
+
+
+def with_rules(compiled: Compiled, *rules: dict[str, Any]) -> Compiled:
+    """The ruleset with these rules added."""
+    extra = [Rule.model_validate(rule) for rule in rules]
+    changed, problems = compile_ruleset(
+        compiled.ruleset.model_copy(update={"rules": [*compiled.ruleset.rules, *extra]}), compiled.source
+    )
+    assert problems == []
+    return changed
+
+
+@durable_only
+def test_rules_on_the_toll_and_across_fields_get_identical_verdicts_from_both_executors() -> None:
+    # A test of the toll, and an `any:` over the actor's and the act's fields, take the native
+    # executor off its lookup-by-parts path: the twins must still agree.
+    compiled = with_rules(
+        ruleset("syria-2016-09"),
+        {
+            "id": "mass-casualty",
+            "clause": "test",
+            "priority": 1,
+            "when": {"killed": {"gte": 20}, "act.hostile": True},
+            "verdict": "violation",
+            "explanation": "{actor} killed many.",
+        },
+        {
+            "id": "government-or-shelling",
+            "clause": "test",
+            "priority": 2,
+            "when": {"in_window": True, "any": [{"actor.party": "syrian-government"}, {"act": "shelling"}]},
+            "verdict": "violation",
+            "explanation": "{actor} or shelling.",
+        },
+    )
+    told = incidents(2000, seed=13, compiled=compiled)
+    native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
+    assert native == durable
+    decided = {v.rule for v in native} | {a.rule for v in native for a in v.accounts}
+    assert {"mass-casualty", "government-or-shelling"} <= decided
+    # both branches of the `any:` hold: durable_rules fires the rule once per branch, yet it matched once
+    both = Incident(id="both", time="2016-09-15T10:00:00+03:00", actor="Syrian Arab Army", act="shelling")
+    for engine in ("native", "durable"):
+        (verdict,) = evaluate(compiled, [both], engine)
+        assert verdict.matched.count("government-or-shelling") == 1 and verdict.rule == "government-or-shelling"
 
 
 # -- no state shared between rulesets or runs ---------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine import rete
 from engine.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.errors import InputError, Problem, did_you_mean
 from engine.expect import expectation_problems
@@ -96,7 +97,19 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
         *(_warn(doc, key, message) for key, message in unmentioned_roles(c)),
         *(_warn(doc, key, message) for key, message in unread_acts(c)),
         *(_warn(doc, key, message) for key, message in unread_knobs(c)),
+        *(_warn(doc, key, message) for key, message in durable_refusals(c)),
     ]
+
+
+def durable_refusals(c: Compiled) -> Iterator[tuple[Key, str]]:
+    """A rule the durable engine cannot run (the native one can), said before a run finds it."""
+    if not rete.AVAILABLE:
+        return
+    try:
+        rete.DurableExecutor(c).close()
+    except rete.EngineError as exc:
+        if exc.order is not None:
+            yield ("rules", exc.order, "when"), exc.message
 
 
 def _warn(doc: Document, key: Key, message: str) -> Problem:

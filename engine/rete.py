@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from engine.compile import AnyOf, Compiled, Node, Test
+from engine.compile import AllOf, AnyOf, Compiled, Node, Test
 
 try:
     with warnings.catch_warnings():
@@ -22,10 +22,18 @@ GUARD = "cfs_incident"  # only incident facts carry it; the session state fact n
 _OPERATORS = {"$lt", "$lte", "$gt", "$gte", "$eq", "$neq", "$ex", "$nex", "$and", "$or"}
 _CMP = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 _names = itertools.count()  # durable_rules never forgets a ruleset name: each executor takes a new one
+MAX_SPLIT = 64  # alternatives a rule may be split into (each one a durable_rules rule)
 
 
 class EngineError(Exception):
-    """durable_rules refused a compiled ruleset (it reports only a numeric code)."""
+    """durable_rules refused a compiled ruleset (it reports only a numeric code), or is not installed.
+
+    Where one rule was refused, `order` is its position in the ruleset file `source`.
+    """
+
+    def __init__(self, message: str, source: str = "", order: int | None = None) -> None:
+        super().__init__(message if order is None else f"{source}: rules[{order}]: {message}")
+        self.message, self.order = message, order
 
 
 def field_key(index: int) -> str:
@@ -51,6 +59,9 @@ def expression(node: Node) -> dict[str, Any] | None:
             return {"$nex": {key: 1}}
         return {_CMP[node.op]: {key: node.value}}
     parts = [e for e in (expression(item) for item in node.items) if e is not None]
+    if not isinstance(node, AnyOf):
+        # an all-of within an all-of is one conjunction: durable_rules allows few nested groups in a rule
+        parts = [p for part in parts for p in (part["$and"] if set(part) == {"$and"} else [part])]
     if isinstance(node, AnyOf):
         if len(parts) < len(node.items):
             return None  # one alternative always holds
@@ -72,18 +83,44 @@ def _check_operators(expr: Any) -> None:
             _check_operators(item)
 
 
-def definition(compiled: Compiled) -> dict[str, Any]:
-    """A fresh definition dict (registration mutates it): one rule per ruleset rule, plus a catch-all."""
+def alternatives(node: Node) -> list[AllOf]:
+    """The condition as an any-of of all-ofs with no `any:` left in them (its disjunctive normal form)."""
+    if isinstance(node, Test):
+        return [AllOf((node,))]
+    if isinstance(node, AnyOf):
+        return [term for item in node.items for term in alternatives(item)]
+    terms = [AllOf(())]
+    for item in node.items:
+        terms = [AllOf(t.items + u.items) for t in terms for u in alternatives(item)]
+        if len(terms) > MAX_SPLIT:
+            break
+    return terms
+
+
+def definition(compiled: Compiled, split: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """A fresh definition dict (registration mutates it): one rule per ruleset rule, plus a catch-all.
+
+    A rule in `split` becomes one durable_rules rule for each of its alternatives, all recording it:
+    so written, a condition with many `any:` branches stays within what durable_rules accepts.
+    """
     rules: dict[str, Any] = {}
-    guard = {"$ex": {GUARD: 1}}
     for i, rule in enumerate(compiled.rules):
-        expr = expression(rule.condition)
-        _check_operators(expr)
-        match = guard if expr is None else {"$and": [guard, expr]}
-        rules[f"r{i}"] = {"all": [{"m": match}], "run": f"r{i}"}
+        terms = alternatives(rule.condition) if i in split else [rule.condition]
+        for k, term in enumerate(terms):
+            rules[f"r{i}" if k == 0 else f"r{i}_{k}"] = _rule(i, term)
     # without a rule that matches every incident, an unmatched one raises MessageNotHandledException
-    rules["otherwise"] = {"all": [{"m": guard}], "pri": 1_000_000, "run": "otherwise"}
+    rules["otherwise"] = {"all": [{"m": _GUARDED}], "pri": 1_000_000, "run": "otherwise"}
     return rules
+
+
+_GUARDED = {"$ex": {GUARD: 1}}
+
+
+def _rule(index: int, condition: Node) -> dict[str, Any]:
+    """A durable_rules rule that records `index` when an incident's facts meet the condition."""
+    expr = expression(condition)
+    _check_operators(expr)
+    return {"all": [{"m": _GUARDED if expr is None else {"$and": [_GUARDED, expr]}}], "run": f"r{index}"}
 
 
 if _durable is not None:
@@ -106,6 +143,27 @@ if _durable is not None:
             return lambda c: record(index)
 
 
+def _registers(host: Any, name: str, rules: dict[str, Any]) -> bool:
+    """Whether durable_rules accepts the ruleset (it says why only as a numeric code)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            host.set_rulesets({name: rules})
+    except Exception:
+        return False
+    return True
+
+
+def refused(compiled: Compiled) -> list[int]:
+    """The rules durable_rules refuses, each tried alone."""
+    host = _Host(lambda _: None)
+    return [
+        i
+        for i, rule in enumerate(compiled.rules)
+        if not _registers(host, f"ceasefire_{next(_names)}", {f"r{i}": _rule(i, rule.condition)})
+    ]
+
+
 class DurableExecutor:
     name = "durable"
 
@@ -114,16 +172,32 @@ class DurableExecutor:
             raise EngineError("durable_rules is not installed here (it needs Python < 3.13); use --engine native")
         self._hits: list[int] = []
         self._host = _Host(self._hits.append)
-        self._ruleset = f"ceasefire_{next(_names)}"
         self._ids = itertools.count(1)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self._host.set_rulesets({self._ruleset: definition(compiled)})
-        except EngineError:
-            raise
-        except Exception as exc:
-            raise EngineError(f"durable_rules refused ruleset `{compiled.id}`: {exc}") from None
+        self._ruleset = self._register(compiled)
+
+    def _register(self, compiled: Compiled) -> str:
+        """Register the ruleset under a new name, and return the name.
+
+        durable_rules accepts only so many nested groups of tests in one rule (error 113): a rule it
+        refuses is registered again as one durable_rules rule per alternative of its condition.
+        """
+        name = f"ceasefire_{next(_names)}"
+        if _registers(self._host, name, definition(compiled)):
+            return name
+        split = refused(compiled)
+        fits = all(len(alternatives(compiled.rules[i].condition)) <= MAX_SPLIT for i in split)
+        name = f"ceasefire_{next(_names)}"
+        if split and fits and _registers(self._host, name, definition(compiled, frozenset(split))):
+            return name
+        if not split:
+            raise EngineError(f"durable_rules refused ruleset `{compiled.id}`")
+        rule = compiled.rules[split[0]]
+        raise EngineError(
+            f"rule `{rule.id}` is too complex for durable_rules, which accepts only so many nested `any:`, "
+            "`all:` and lists in one rule; split it into simpler rules, or run with --engine native",
+            compiled.source or compiled.id,
+            rule.order,
+        )
 
     def match(self, rows: list[tuple[Any, ...]]) -> list[tuple[int, ...]]:
         out = []

@@ -222,6 +222,95 @@ def test_rules_on_the_toll_and_across_fields_get_identical_verdicts_from_both_ex
         assert verdict.matched.count("government-or-shelling") == 1 and verdict.rule == "government-or-shelling"
 
 
+# -- rules drawn at random: the twins agree on any condition the language can write ------------------
+
+
+def field_values(compiled: Compiled) -> dict[str, st.SearchStrategy[Any]]:
+    """For each field a condition can test, values a rule might compare it with."""
+    r = compiled.ruleset
+    parties = st.sampled_from([*r.parties, "civilians", "unidentified"])
+    roles = st.sampled_from(["covered", "sponsor", "excluded", "civilians", "unidentified", "unknown"])
+    sides = st.sampled_from(sorted({p.side for p in r.parties.values() if p.side}))
+    people = {f"{who}.{attr}": v for who in ("actor", "target", "intended_target") for attr, v in
+              (("party", parties), ("role", roles), ("side", sides))}  # fmt: skip
+    return {
+        **people,
+        "act": st.sampled_from([*r.acts, "unknown"]),
+        "act.hostile": st.booleans(),
+        "in_window": st.booleans(),
+        "in_scope": st.booleans(),
+        "region": st.sampled_from(REGIONS),
+        "killed": st.integers(0, 60),
+        "wounded": st.integers(0, 120),
+    }
+
+
+def field_tests(compiled: Compiled) -> st.SearchStrategy[dict[str, Any]]:
+    """One to three field tests, each a value, a list, or an operator map."""
+
+    def test(field: str, values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        ops = [
+            values,
+            st.lists(values, min_size=1, max_size=3, unique=True),
+            st.builds(lambda v: {"not": v}, values | st.lists(values, min_size=1, max_size=3, unique=True)),
+            st.builds(lambda b: {"present": b}, st.booleans()),
+        ]
+        if field in ("killed", "wounded"):
+            ops.append(st.builds(lambda op, v: {op: v}, st.sampled_from(["lt", "lte", "gt", "gte"]), values))
+        return st.one_of(ops)
+
+    tests = {field: test(field, values) for field, values in field_values(compiled).items()}
+    return st.lists(st.sampled_from(sorted(tests)), min_size=1, max_size=3, unique=True).flatmap(
+        lambda fields: st.fixed_dictionaries({f: tests[f] for f in fields})
+    )
+
+
+def conditions(compiled: Compiled) -> st.SearchStrategy[dict[str, Any]]:
+    """Field tests, and now and then an `any:` of them (which may hold an `all:`)."""
+    leaf = field_tests(compiled)
+    branch = leaf | st.builds(lambda items: {"all": items}, st.lists(leaf, min_size=2, max_size=2))
+    alternatives = st.lists(branch, min_size=2, max_size=3)
+    return st.builds(
+        lambda tests, any_of: {**tests, **({"any": any_of} if any_of else {})},
+        leaf,
+        st.none() | alternatives,
+    )
+
+
+def drawn_rules(compiled: Compiled) -> st.SearchStrategy[list[dict[str, Any]]]:
+    rule = st.builds(
+        lambda n, when, verdict, priority: {
+            "id": f"drawn-{n}",
+            "clause": "drawn",
+            "priority": priority,
+            "when": when,
+            "verdict": verdict,
+            "explanation": "{actor}, {act}, {target}.",
+        },
+        st.integers(0, 9),
+        conditions(compiled),
+        st.sampled_from(["violation", "permitted", "not_covered", "undetermined"]),
+        st.integers(0, 40),
+    )
+    return st.lists(rule, min_size=1, max_size=4, unique_by=lambda r: r["id"])
+
+
+@durable_only
+def test_drawn_rules_get_identical_verdicts_from_both_executors() -> None:
+    base = ruleset("syria-2016-09")
+    told = incidents(150, seed=17, compiled=base)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(drawn_rules(base))
+    def check(rules: list[dict[str, Any]]) -> None:
+        compiled = with_rules(base, *rules)
+        native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
+        assert [v for v in native if v not in durable] == []
+        assert native == durable
+
+    check()
+
+
 # -- no state shared between rulesets or runs ---------------------------------------------------------
 
 ENGINES = ["native", pytest.param("durable", marks=durable_only)]

@@ -12,7 +12,7 @@ from engine.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, C
 from engine.errors import InputError, Problem, did_you_mean
 from engine.expect import expectation_problems
 from engine.load import TABLES, LoadedRuleset, load_incidents, ruleset_from, scenario_from
-from engine.yamlsafe import Document, Key, dotted, load_yaml
+from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
 
 SUFFIXES = (".yaml", ".yml")
 MARKERS = {"rules": "ruleset", "extends": "ruleset", "incidents": "scenario", "scenario": "scenario"}
@@ -36,7 +36,7 @@ def check_paths(paths: Sequence[Path]) -> list[Checked]:
     """Check each file named, and each .yaml file under each folder named (searched recursively, sorted)."""
     out: list[Checked] = []
     for path in paths:
-        if not path.is_dir():
+        if not _is_dir(path):
             out.append(check_file(path))
             continue
         found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
@@ -46,11 +46,20 @@ def check_paths(paths: Sequence[Path]) -> list[Checked]:
     return out
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, say: reading it as a file says so
+        return False
+
+
 def check_file(path: Path) -> Checked:
     """Every error in one file (and, for a scenario, in its ruleset); lint warnings for a ruleset."""
     shown = str(path)
-    if not path.exists():
-        return Checked(shown, None, (Problem(shown, "no such file"),))
+    try:
+        stat_of(path, shown)
+    except InputError as exc:
+        return Checked(shown, None, tuple(exc.problems))
     if path.suffix.lower() in TABLES:
         return Checked(shown, "table", _problems(lambda: _table(path)))
     try:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import stat
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from pydantic_core import ErrorDetails
 from engine.compile import Compiled, compile_ruleset
 from engine.errors import InputError, Problem, at_pos, did_you_mean, one_of
 from engine.memory import paused_gc
-from engine.model import Incident, Ruleset, Scenario
+from engine.model import MAX_COUNT, Incident, Ruleset, Scenario
 from engine.variants import apply_sets, resolve_extends
-from engine.yamlsafe import MAX_BYTES, Document, dotted, load_yaml, read_text
+from engine.yamlsafe import MAX_BYTES, Document, dotted, load_yaml, read_text, stat_of
 
 SHIPPED = Path(__file__).resolve().parent / "rules"
 CHECKOUT = Path(__file__).resolve().parent.parent / "rules"
@@ -60,11 +61,14 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
         elif kind in ("greater_than_equal", "less_than_equal"):
             bound = err.get("ctx", {}).get("ge" if kind == "greater_than_equal" else "le")
             message = f"`{_short(value)}` is too {'small' if kind == 'greater_than_equal' else 'large'}; "
+            bound = f"{bound:,}" if isinstance(bound, int) and abs(bound) >= 10_000 else bound
             message += f"expected at {'least' if kind == 'greater_than_equal' else 'most'} {bound}"
         elif kind == "string_pattern_mismatch":
             message = f"`{value}` is not a valid id; use lowercase letters, digits, `-` and `_`"
         elif kind == "value_error":
             message = str(err["msg"]).removeprefix("Value error, ")
+        elif kind in _TYPE_WORDS and isinstance(value, str) and kind in ("int_type", "float_type"):
+            message = f"expected {_TYPE_WORDS[kind]}, got text `{_short(value)}` (write it without quotes)"
         elif kind in _TYPE_WORDS:
             message = f"expected {_TYPE_WORDS[kind]}, got `{_short(value)}`"
         else:
@@ -149,6 +153,7 @@ _TYPE_WORDS = {
     "int_from_float": "a whole number",
     "float_type": "a number",
     "float_parsing": "a number",
+    "finite_number": "a finite number",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "dict_type": "a mapping",
@@ -263,6 +268,8 @@ def _parse_path(path: str, doc: Document) -> tuple[str | int, ...]:
 
 def find_ruleset(ref: str, near: Path | None = None) -> Path:
     """A ruleset file from a path, or from an id looked up beside `near`, in ./rules, then shipped."""
+    if Path(ref).suffix.lower() in (*TABLES, ".json", ".tsv", ".txt"):
+        raise LookupError(f"`{ref}` is not a ruleset; a ruleset is a YAML file (.yaml)")
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
         return (near / ref) if near is not None else Path(ref)
     # Run from a checkout, ./rules and the shipped rules are one folder: look (and say so) once.
@@ -283,8 +290,7 @@ def load_ruleset(ref: str | Path, near: Path | None = None, sets: Sequence[str] 
         path = find_ruleset(str(ref), near)
     except LookupError as exc:
         raise InputError.at(shown, str(exc)) from None
-    if not path.exists():
-        raise InputError.at(str(path), "no such file")
+    stat_of(path, str(path))  # there, and a name the system takes
     return read_ruleset(path, str(path), sets).compiled
 
 
@@ -339,6 +345,8 @@ def scenario_ruleset(doc: Document, path: Path, ref: str) -> Path:
         raise at_pos(doc.file, line, str(exc), "ruleset") from None
     if not inside_project(found, path):
         raise at_pos(doc.file, line, f"ruleset `{ref}` points outside the project tree", "ruleset")
+    if found.resolve() == path.resolve():
+        raise at_pos(doc.file, line, f"ruleset `{ref}` is this scenario itself; name a ruleset's id or path", "ruleset")
     if found.is_dir():
         raise at_pos(doc.file, line, f"ruleset `{ref}` is a directory; expected a YAML file", "ruleset")
     if not found.exists():
@@ -402,9 +410,12 @@ class Loaded:
 
 def load_input(path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> Loaded:
     """A scenario file with its ruleset, or an incident table with the ruleset `rules` names."""
-    if not path.exists():
-        raise InputError.at(str(path), "no such file")
-    if path.suffix.lower() in TABLES:
+    info = stat_of(path, str(path))
+    suffix = path.suffix.lower()
+    if stat.S_ISREG(info.st_mode) and suffix not in (*TABLES, ".yaml", ".yml"):
+        named = f"`{suffix}` is not a format ceasefire reads" if suffix else "a file without an extension"
+        raise InputError.at(str(path), f"{named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv)")
+    if suffix in TABLES:
         if rules is None:
             raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
         return Loaded(path.stem, load_ruleset(rules, sets=sets), load_incidents(path), None)
@@ -439,58 +450,144 @@ def load_incidents(path: Path) -> list[Incident]:
 
 def _from_jsonl(text: str, shown: str) -> list[tuple[int, Incident]]:
     incidents = []
-    for number, line in enumerate(text.splitlines(), 1):
+    parse = Incident.model_validate_json
+    # Lines end at \n alone: a JSON string may hold U+2028 or U+0085, where str.splitlines would break it.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            incidents.append((number, Incident.model_validate_json(line)))
+            incidents.append((number, parse(line)))
         except ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            if errors and errors[0]["type"] == "json_invalid":
-                raise InputError.at(shown, f"not a JSON object: {errors[0]['msg'].lower()}", number) from None
-            # only now is the line parsed as plain data, for the error's wording
-            doc = Document(shown, json.loads(line), {(): (number, 1)})
-            problem = problems_from(exc, doc, Incident)[0]
-            raise InputError([Problem(shown, problem.message, number, None, problem.path)]) from None
+            raise InputError([_line_problem(exc, line, shown, number)]) from None
+    if not incidents:
+        raise InputError.at(shown, "file holds no incidents; expected one JSON object a line")
     return incidents
+
+
+def _line_problem(exc: ValidationError, line: str, shown: str, number: int) -> Problem:
+    """The first thing wrong with one line of a JSON Lines table."""
+    errors = exc.errors(include_url=False)
+    if errors and errors[0]["type"] == "json_invalid":
+        reason = str(errors[0].get("ctx", {}).get("error", errors[0]["msg"]))
+        found = re.search(r"number out of range at line \d+ column (\d+)", reason)
+        if found:
+            return _number_too_large(line, int(found[1]) - 1, shown, number)
+        return Problem(shown, f"not a JSON object: {errors[0]['msg'].lower()}", number)
+    # only now is the line parsed as plain data, for the error's wording
+    doc = Document(shown, json.loads(line), {(): (number, 1)})
+    problem = problems_from(exc, doc, Incident)[0]
+    return Problem(shown, problem.message, number, None, problem.path)
+
+
+_NUMBER = re.compile(r"-?[0-9.eE+-]*")
+_KEY_BEFORE = re.compile(r'"([a-z_]+)"\s*:\s*$')
+_NUMBER_HINTS = {
+    "killed": f"a whole number up to {MAX_COUNT:,}",
+    "wounded": f"a whole number up to {MAX_COUNT:,}",
+    "lat": "a latitude from -90 to 90",
+    "lon": "a longitude from -180 to 180",
+}
+
+
+def _number_too_large(line: str, inside: int, shown: str, number: int) -> Problem:
+    """A number too long for the JSON reader to hold (`inside` is an index within it), quoted and placed."""
+    start = inside
+    while start > 0 and line[start - 1] in "0123456789.eE+-":
+        start -= 1
+    digits = _NUMBER.match(line, start)
+    token = digits[0] if digits else line[start:inside]
+    key = _KEY_BEFORE.search(line, 0, start)
+    hint = _NUMBER_HINTS.get(key[1], "") if key else ""
+    size = "small" if token.startswith("-") else "large"
+    message = f"`{_short(token)}` ({len(token):,} characters) is too {size}" + (f"; expected {hint}" if hint else "")
+    return Problem(shown, message, number, start + 1, key[1] if key else "")
+
+
+_HEADER = "a header line naming its columns, from " + ", ".join(TABLE_COLUMNS)
+_COUNT = re.compile(r"-?[0-9]+")  # plain digits: not `1_000`, `+3`, `1e3` or other scripts' digits
 
 
 def _from_csv(text: str, shown: str) -> list[tuple[int, Incident]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    for name in header:
+    if not text.strip():
+        raise InputError.at(shown, f"file is empty; expected {_HEADER}")
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)  # strict: a quote left open is an error
+    number = 1
+    try:
+        header = next(rows, [])
+        columns = _columns(header, shown)
+        incidents = []
+        number = rows.line_num + 1
+        for row in rows:
+            if len(row) != len(columns):
+                if not row or (len(row) == 1 and not row[0].strip()):  # a blank line
+                    number = rows.line_num + 1
+                    continue
+                raise InputError.at(shown, f"row has {len(row)} cells; the header has {len(columns)}", number)
+            incidents.append((number, _csv_incident(dict(zip(columns, row, strict=True)), shown, number)))
+            number = rows.line_num + 1
+    except csv.Error as exc:
+        reason = str(exc)
+        if reason == "unexpected end of data":
+            reason = 'a quoted cell is never closed (a `"` is missing)'
+        raise InputError.at(shown, f"not valid CSV: {reason}", number) from None
+    if not incidents:
+        raise InputError.at(shown, "file holds no incidents; expected rows under the header", 1)
+    return incidents
+
+
+def _columns(header: list[str], shown: str) -> list[str]:
+    """The header's column names, each known and given once, `id` among them."""
+    if not header:
+        raise InputError.at(shown, f"the first line is empty; expected {_HEADER}", 1)
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, 1):
         if name not in TABLE_COLUMNS:
+            separator = next((s for s in (";", "\t", "|") if s in name), None)
+            if separator is not None and len(header) == 1:
+                shown_separator = "tabs" if separator == "\t" else f"`{separator}`"
+                raise InputError.at(
+                    shown, f"unknown column `{name}`; separate columns with commas, not {shown_separator}", 1
+                )
             raise InputError.at(
                 shown,
-                f"unknown column `{name}`{did_you_mean(name, TABLE_COLUMNS)}; expected columns "
+                f"unknown column `{name}`{did_you_mean(name.strip().lower(), TABLE_COLUMNS)}; expected columns "
                 + ", ".join(TABLE_COLUMNS),
                 1,
             )
-    if "id" not in header:
+        if name in seen:
+            raise InputError.at(shown, f"column `{name}` is given twice (columns {seen[name]} and {i})", 1)
+        seen[name] = i
+    if "id" not in seen:
         raise InputError.at(shown, "no `id` column; expected columns " + ", ".join(TABLE_COLUMNS), 1)
-    incidents = []
-    for row in reader:
-        number = reader.line_num
-        if None in row:
+    return header
+
+
+def _csv_incident(cells: dict[str, str], shown: str, number: int) -> Incident:
+    """One row as an incident: empty cells absent, counts read as plain whole numbers."""
+    data: dict[str, Any] = {
+        k: cells[k] for k in ("id", "time", "actor", "act", "target", "intended_target") if cells.get(k)
+    }
+    if cells.get("region"):
+        data["location"] = {"region": cells["region"]}
+    casualties: dict[str, int] = {}
+    for key in ("killed", "wounded"):
+        cell = cells.get(key, "").strip()
+        if not cell:
+            continue
+        if not _COUNT.fullmatch(cell):
             raise InputError.at(
-                shown, f"row has {len(header) + len(row[None])} cells; the header has {len(header)}", number
+                shown, f"expected a whole number, got `{_short(cell)}`", number, path=f"casualties.{key}"
             )
-        cells = {k: v for k, v in row.items() if v not in ("", None)}
-        data: dict[str, Any] = {
-            k: cells[k] for k in ("id", "time", "actor", "act", "target", "intended_target") if k in cells
-        }
-        if "region" in cells:
-            data["location"] = {"region": cells["region"]}
-        casualties = {k: cells[k] for k in ("killed", "wounded") if k in cells}
-        if casualties:
-            data["casualties"] = casualties
-        try:
-            incidents.append((number, Incident.model_validate(data)))
-        except ValidationError as exc:
-            doc = Document(shown, data, {(): (number, 1)})
-            problem = problems_from(exc, doc, Incident)[0]
-            raise InputError([Problem(shown, problem.message, number, None, problem.path)]) from None
-    return incidents
+        # past Python's limit on digits a count is far too large anyway: its first 4,000 digits say so alike
+        casualties[key] = int(cell[:4000])
+    if casualties:
+        data["casualties"] = casualties
+    try:
+        return Incident.model_validate(data)
+    except ValidationError as exc:
+        doc = Document(shown, data, {(): (number, 1)})
+        problem = problems_from(exc, doc, Incident)[0]
+        raise InputError([Problem(shown, problem.message, number, None, problem.path)]) from None
 
 
 __all__ = ["MAX_BYTES", "load_incidents", "load_ruleset", "load_scenario", "read_ruleset"]

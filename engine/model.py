@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 Role = Literal["covered", "sponsor", "excluded"]
 VerdictName = Literal["violation", "permitted", "not_covered", "disputed", "undetermined"]
@@ -16,33 +16,75 @@ VERDICTS: tuple[str, ...] = ("violation", "permitted", "not_covered", "disputed"
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
 KnobValue = str | int | bool
+MAX_COUNT = 1_000_000_000  # casualties of one incident; far above any real toll
 
 
-def parse_time(value: str, *, date_ok: bool) -> datetime | date:
-    """An ISO 8601 datetime with its UTC offset (or, where allowed, a bare date)."""
+# A time is compared at any UTC offset and a date widened by a day either side: a year short of
+# datetime's own limits at each end keeps that arithmetic in range. A window's ends keep a year more
+# inside, as `diff` tries incidents a day beyond each end.
+TIME_YEARS = (2, 9998)
+WINDOW_YEARS = (3, 9997)
+
+
+def parse_time(value: str, *, date_ok: bool, years: tuple[int, int] = TIME_YEARS) -> datetime | date:
+    """An ISO 8601 datetime with its UTC offset (or, where allowed, a bare date); `years` words a year 0."""
     text = value.strip()
+    moment: datetime | date
     if date_ok and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return date.fromisoformat(text)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"`{value}` is not an ISO 8601 date-time; write it like 2016-09-12T19:00:00+03:00") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"`{value}` has no UTC offset; write it with one, like {text}+03:00")
+        try:
+            moment = date.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(_unreal(value, "date", str(exc), years)) from None
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as exc:
+            if str(exc).startswith("Invalid isoformat"):
+                raise ValueError(
+                    f"`{value}` is not an ISO 8601 date-time; write it like 2016-09-12T19:00:00+03:00"
+                ) from None
+            raise ValueError(_unreal(value, "date-time", str(exc), years)) from None
+        if moment.tzinfo is None:
+            like = f"{text}T00:00:00+03:00" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else f"{text}+03:00"
+            raise ValueError(f"`{value}` has no UTC offset; write it with one, like {like}")
     return moment
 
 
-def _checked(date_ok: bool) -> AfterValidator:
+def _unreal(value: str, kind: str, reason: str, years: tuple[int, int]) -> str:
+    """Why a time of the right shape names no real moment, in the project's words."""
+    if reason.startswith("year"):
+        return _out_of_range(value, years)
+    if reason.startswith("offset"):
+        return f"`{value}` has a UTC offset out of range; expected one from -23:59 to +23:59"
+    return f"`{value}` is not a real {kind} ({reason})"
+
+
+def _out_of_range(value: str, years: tuple[int, int]) -> str:
+    return f"`{value}` is out of range; expected a year from {years[0]} to {years[1]}"
+
+
+def _checked(date_ok: bool, years: tuple[int, int]) -> AfterValidator:
+    first, last = years
+
     def check(value: str) -> str:
-        parse_time(value, date_ok=date_ok)
+        # A date-time with its offset, the common case in a large table, needs no more than
+        # `fromisoformat`; a date, or anything else, goes through `parse_time` (which says what is wrong).
+        try:
+            moment: datetime | date = datetime.fromisoformat(value)
+        except ValueError:
+            moment = parse_time(value, date_ok=date_ok, years=years)
+        if isinstance(moment, datetime) and moment.tzinfo is None:
+            moment = parse_time(value, date_ok=date_ok, years=years)
+        if not first <= moment.year <= last:
+            raise ValueError(_out_of_range(value, years))
         return value
 
     return AfterValidator(check)
 
 
 # Times stay the text the source gave (reports echo it); they are checked here, parsed where used.
-Moment = Annotated[str, _checked(date_ok=False), Field(json_schema_extra={"format": "date-time"})]
-MomentOrDay = Annotated[str, _checked(date_ok=True), Field(description="ISO 8601 date-time with offset, or a date")]
+Moment = Annotated[str, _checked(False, WINDOW_YEARS), Field(json_schema_extra={"format": "date-time"})]
+MomentOrDay = Annotated[str, _checked(True, TIME_YEARS), Field(description="ISO 8601 date-time with offset, or a date")]
 
 
 class Strict(BaseModel):
@@ -120,13 +162,17 @@ class Location(Strict):
     name: str | None = None
     region: str | None = None
     country: str | None = None
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90, strict=True, allow_inf_nan=False)
+    lon: float | None = Field(None, ge=-180, le=180, strict=True, allow_inf_nan=False)
+
+
+# Strict: a count is a number as written, never `true` (which would count 1) or the text "12".
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 
 
 class Casualties(Strict):
-    killed: int | None = Field(None, ge=0)
-    wounded: int | None = Field(None, ge=0)
+    killed: Count | None = None
+    wounded: Count | None = None
 
 
 class _Told(Strict):
@@ -158,6 +204,21 @@ class Incident(_Told):
     accounts: list[Account] = []
     expect: VerdictName | Expectation | None = None
     notes: str | None = None
+
+    @field_validator("accounts")
+    @classmethod
+    def _one_account_per_source(cls, accounts: list[Account]) -> list[Account]:
+        """An account is known by its source (`expect.accounts` is keyed by it): two with one source are a slip."""
+        if len(accounts) > 1 and len({a.source for a in accounts}) < len(accounts):
+            first: dict[str, int] = {}
+            for i, account in enumerate(accounts):
+                if account.source in first:
+                    raise ValueError(
+                        f"source `{account.source}` has two accounts (accounts[{first[account.source]}] and [{i}]);"
+                        " merge them or tell the sources apart"
+                    )
+                first[account.source] = i
+        return accounts
 
 
 class Scenario(Strict):

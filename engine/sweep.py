@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
 import json
+import math
 import struct
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,11 @@ from engine.yamlsafe import Document, load_yaml
 
 PARAM = "--param"
 CHUNKS_PER_JOB = 8  # tasks a worker gets: few enough to spare the per-task cost, enough to balance the load
+# A combination costs about 2 ms (its ruleset compiled, the incidents judged) and keeps a row of a few KB:
+# this many is a few minutes on two cores and half a gigabyte (the rows, the table, the PNG); ten times
+# more, an hour and gigabytes. Measured on scenarios/syria-week-2016-09.yaml.
+MAX_COMBINATIONS = 100_000
+COLLECT_EVERY = 256  # combinations between full garbage collections (see `_evaluated`)
 
 
 @dataclass(frozen=True)
@@ -46,14 +53,18 @@ def parse_param(expr: str) -> Param:
     if "" in texts:
         raise InputError.at(PARAM, f"`{expr}` has an empty value; separate values with single commas", path=name)
     values = tuple(_relabel(parse_set, f"{name}={t}")[1] for t in texts)
-    keys = [json.dumps(v, sort_keys=True) for v in values]  # `true` and `1` differ, though True == 1
-    for i, key in enumerate(keys):
-        if key in keys[:i]:
-            raise InputError.at(PARAM, f"value `{texts[i]}` is given twice", path=name)
+    seen: set[str] = set()
+    for value, shown_as in zip(values, texts):
+        key = json.dumps(value, sort_keys=True)  # `true` and `1` differ, though True == 1
+        if key in seen:
+            raise InputError.at(PARAM, f"value `{shown_as}` is given twice", path=name)
+        seen.add(key)
     return Param(name, texts, values)
 
 
 def parse_params(exprs: Sequence[str]) -> tuple[Param, ...]:
+    # counted from the text, before any value is parsed: a grid too large is refused at once
+    check_size(math.prod(e.partition("=")[2].count(",") + 1 for e in exprs))
     params = tuple(parse_param(e) for e in exprs)
     paths = [p.path for p in params]
     for i, path in enumerate(paths):
@@ -73,8 +84,28 @@ def _relabel(call: Callable[..., Any], *args: Any) -> Any:
 Combo = tuple[tuple[Any, ...], tuple[str, ...]]  # a combination's values, and the `--set` changes they make
 
 
+def combinations(params: Sequence[Param]) -> int:
+    """How many combinations the grid has, without making them."""
+    return math.prod(len(p.values) for p in params)
+
+
+def check_size(count: int) -> None:
+    if count > MAX_COMBINATIONS:
+        raise InputError.at(
+            PARAM,
+            f"the grid has {_count(count)} combinations, more than the {MAX_COMBINATIONS:,} a sweep runs; "
+            "narrow the values",
+        )
+
+
+def _count(n: int) -> str:
+    # a power of ten past a quadrillion: thousands of --param options make a number too long to print
+    return f"{n:,}" if n < 10**15 else f"about 10^{int(n.bit_length() * math.log10(2))}"
+
+
 def grid(params: Sequence[Param]) -> list[Combo]:
     """Every combination, the first parameter varying slowest."""
+    check_size(combinations(params))
     choices = [[(v, f"{p.path}={t}") for v, t in zip(p.values, p.texts)] for p in params]
     return [(tuple(v for v, _ in combo), tuple(s for _, s in combo)) for combo in itertools.product(*choices)]
 
@@ -203,7 +234,19 @@ def _start_worker(base: Base) -> None:
 def _task(start: int, combos: list[Combo]) -> tuple[int, list[Row | list[Problem]]]:
     assert _shared is not None, "worker started without its base"
     base = _shared
-    return start, [_row(base, values, sets) for values, sets in combos]
+    return start, list(_evaluated(base, combos))
+
+
+def _evaluated(base: Base, combos: Sequence[Combo]) -> Iterator[Row | list[Problem]]:
+    """Each combination's result in order, the garbage of evaluating it freed as the sweep goes."""
+    for i, (values, sets) in enumerate(combos, 1):
+        yield _row(base, values, sets)
+        if i % COLLECT_EVERY == 0:
+            # Judging hands what it made to the oldest generation (engine.memory.paused_gc), which only a
+            # full collection frees, and a sweep's many small evaluations never trigger one: left alone,
+            # the reference cycles of compiling each combination's ruleset keep some 100 KB a combination
+            # (5 GB at MAX_COMBINATIONS). A collection every COLLECT_EVERY holds each process to tens of MB.
+            gc.collect()
 
 
 Progress = Callable[[int], None]  # called with the number of combinations done so far
@@ -215,8 +258,8 @@ def sweep(base: Base, params: Sequence[Param], jobs: int = 1, progress: Progress
     tell = progress or (lambda _: None)
     if jobs <= 1 or len(combos) <= 1:
         rows = []
-        for values, sets in combos:
-            rows.append(_checked(_row(base, values, sets)))
+        for result in _evaluated(base, combos):
+            rows.append(_checked(result))
             tell(len(rows))
     else:
         rows = _in_pool(base, combos, min(jobs, len(combos)), tell)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError, did_you_mean
+from engine.errors import InputError, at_pos, did_you_mean
 from engine.yamlsafe import Document, Key, load_yaml, parse_yaml
 
 MAX_CHAIN = 16
@@ -31,6 +31,7 @@ def resolve_extends(
     doc: Document, path: Path, find: Callable[[str, Path], Path], chain: tuple[Path, ...] = ()
 ) -> Document:
     """The document with its `extends` chain applied: base first, each variant patched over it."""
+    expect_ruleset(doc)
     if "extends" not in doc.data:
         return doc
     ref = doc.data["extends"]
@@ -46,6 +47,8 @@ def resolve_extends(
         raise doc.error(("extends",), f"`extends` goes round in a circle: {names}")
     if len(chain) >= MAX_CHAIN:
         raise doc.error(("extends",), f"`extends` chain is longer than {MAX_CHAIN}")
+    if base_path.is_dir():
+        raise doc.error(("extends",), f"ruleset `{ref}` is a directory; expected a YAML file")
     if not base_path.is_file():
         raise doc.error(("extends",), f"ruleset `{ref}` not found at {base_path}")
     base = resolve_extends(load_yaml(base_path, str(base_path)), base_path, find, (*chain, here))
@@ -53,6 +56,14 @@ def resolve_extends(
     files = {p: base.file_at(p) for p in base.positions}
     files.update(dict.fromkeys(doc.positions, doc.file))
     return Document(doc.file, merge_patch(base.data, patch), {**base.positions, **doc.positions}, files)
+
+
+def expect_ruleset(doc: Document) -> None:
+    """Refuse, in one line, a scenario given where a ruleset belongs (rather than list all it lacks)."""
+    data = doc.data
+    if isinstance(data, dict) and "incidents" in data and not {"rules", "extends"} & data.keys():
+        message = "this is a scenario; expected a ruleset (a file with `rules`, or `extends`)"
+        raise at_pos(doc.file, doc.where(("incidents",)), message)
 
 
 def parse_set(expr: str) -> tuple[list[str], Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import stat
 from dataclasses import dataclass, field
@@ -127,14 +128,21 @@ for _tag, _pattern, _first in (
     _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
 
 
-def read_text(path: Path, shown: str, limit: int = MAX_BYTES) -> str:
-    """The file's text, or one clear error for a missing, huge, binary or non-UTF-8 file."""
-    if path.is_dir():
-        raise InputError.at(shown, "is a directory; expected a file")
+def stat_of(path: Path, shown: str) -> os.stat_result:
+    """What is at `path`, or one clear error: nothing there, or a name the system refuses (one too long, say)."""
     try:
-        info = path.stat()
+        return path.stat()
+    except FileNotFoundError:
+        raise InputError.at(shown, "no such file") from None
     except OSError as exc:
         raise InputError.at(shown, f"cannot read: {exc.strerror or exc}".lower()) from None
+
+
+def read_text(path: Path, shown: str, limit: int = MAX_BYTES) -> str:
+    """The file's text, or one clear error for a missing, huge, binary or non-UTF-8 file."""
+    info = stat_of(path, shown)
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError.at(shown, "is a directory; expected a file")
     if not stat.S_ISREG(info.st_mode):  # /dev/zero never ends; a pipe can block forever
         raise InputError.at(shown, "not a regular file (a device, pipe or socket); expected a file")
     if info.st_size > limit:
@@ -234,4 +242,8 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError):
         shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        if node.tag == "tag:yaml.org,2002:int":  # the resolver matched it: only its length can be wrong
+            size = "small" if node.value.startswith("-") else "large"
+            message = f"`{shown}` ({len(node.value):,} digits) is too {size} a number"
+            raise InputError.at(doc.file, message, line, col, dotted(path)) from None
         raise InputError.at(doc.file, f"bad value `{shown}`", line, col) from None

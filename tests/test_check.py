@@ -381,3 +381,17 @@ def test_check_needs_a_path(capsys: pytest.CaptureFixture[str]) -> None:
         main(["check"])
     assert exc.value.code == 2
     assert "the following arguments are required" in capsys.readouterr().err
+
+
+def test_a_window_end_given_as_a_bare_date_is_shown_a_time_that_would_do(tmp_path: Path) -> None:
+    path = write(tmp_path, "dated.yaml", RULESET.replace("from: 2016-09-12T19:00:00+03:00", "from: 2016-09-12"))
+    assert messages(check_file(path)) == [
+        f"{path}:4:10: window.from: `2016-09-12` has no UTC offset; write it with one, like 2016-09-12T00:00:00+03:00"
+    ]
+
+
+def test_a_path_the_system_refuses_is_one_problem_not_a_crash(tmp_path: Path) -> None:
+    too_long = tmp_path / ("a/" * 3000 + "x.yaml")
+    (result,) = check_paths([too_long])
+    assert result.kind is None and len(result.problems) == 1
+    assert result.problems[0].message == "cannot read: file name too long"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import struct
@@ -12,9 +13,22 @@ from typing import Any
 
 import pytest
 
+import engine.sweep
 from engine.cli import main
+from engine.commands.run import load_report
 from engine.errors import InputError
-from engine.sweep import MAX_WIDTH, PNG_SIGNATURE, chart_size, parse_param, parse_params
+from engine.sweep import (
+    MAX_COMBINATIONS,
+    MAX_WIDTH,
+    PNG_SIGNATURE,
+    Base,
+    chart_size,
+    check_size,
+    combinations,
+    grid,
+    parse_param,
+    parse_params,
+)
 from tests.conftest import ENGINES, ROOT
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
@@ -234,3 +248,40 @@ def test_param_values_are_read_like_set_values() -> None:
     with pytest.raises(InputError) as exc:
         parse_params(["a=1", "b=2", "a=3"])
     assert str(exc.value) == "--param: a: swept twice; give all its values in one --param"
+
+
+def test_a_grid_past_the_maximum_is_refused_before_it_is_built(capsys: pytest.CaptureFixture[str]) -> None:
+    # six parameters of a hundred values: 10^12 combinations, which would fill memory if ever listed
+    hundred = ",".join(map(str, range(100)))
+    params = [a for i in range(6) for a in ("--param", f"policy.k{i}={hundred}")]
+    code, out, err = sweep(capsys, DEZ, *params)
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: --param: the grid has 1,000,000,000,000 combinations, more than the 100,000 a sweep runs; "
+        "narrow the values\n"
+    )
+
+
+def test_the_maximum_is_counted_before_values_are_read_and_is_inclusive() -> None:
+    assert MAX_COMBINATIONS == 100_000
+    at_most = parse_params([f"a{i}={','.join(map(str, range(10)))}" for i in range(5)])
+    assert combinations(at_most) == MAX_COMBINATIONS
+    with pytest.raises(InputError) as exc:
+        # a value that is no YAML would fail if read: the size is refused first
+        parse_params(["a=1,2", f"b={','.join(['[x'] * 50_001)}"])
+    assert "the grid has 100,002 combinations, more than the 100,000" in str(exc.value)
+    with pytest.raises(InputError) as exc:
+        grid([*at_most, parse_param("b=1,2")])
+    assert "the grid has 200,000 combinations" in str(exc.value)
+    with pytest.raises(InputError) as exc:
+        check_size(2**20_000)  # thousands of --param options: a number too long to print whole
+    assert str(exc.value).startswith("--param: the grid has about 10^6020 combinations")
+
+
+def test_a_long_serial_sweep_frees_its_garbage_as_it_goes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine.sweep, "COLLECT_EVERY", 2)
+    base = Base.of(load_report(Path(DEZ), None, "native"))
+    before = gc.get_stats()[2]["collections"]
+    result = engine.sweep.sweep(base, parse_params([STRICT, BOUND]), jobs=1)
+    assert len(result.rows) == 4
+    assert gc.get_stats()[2]["collections"] - before >= 2

@@ -156,7 +156,8 @@ def told(compiled: Compiled) -> st.SearchStrategy[dict[str, Any]]:
 
 def incident_lists(compiled: Compiled) -> st.SearchStrategy[list[Incident]]:
     account = st.builds(lambda d, s: {**d, "source": s}, told(compiled), st.sampled_from(["A", "B", "C", "D"]))
-    one = st.builds(lambda d, a: {**d, "accounts": a}, told(compiled), st.lists(account, max_size=3))
+    accounts = st.lists(account, max_size=3, unique_by=lambda a: str(a["source"]))  # one account per source
+    one = st.builds(lambda d, a: {**d, "accounts": a}, told(compiled), accounts)
     return st.lists(one, min_size=20, max_size=60).map(
         lambda ds: [Incident.model_validate({"id": f"h{n}", **d}) for n, d in enumerate(ds)]
     )

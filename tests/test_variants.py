@@ -287,3 +287,46 @@ def test_jfs_covered_on_a_scenario_of_its_own(tmp_path: Path) -> None:
         "russia": ("permitted", "violation"),
         "coalition": ("permitted", "violation"),
     }
+
+
+# --- a file of the wrong kind where a ruleset belongs: one line saying so ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", str(DEZ), "--rules", str(DEZ)], f"{DEZ}:8:1: this is a scenario; expected a ruleset"),
+        (["diff", "syria-2016-09", str(DEZ)], f"{DEZ}:8:1: this is a scenario; expected a ruleset"),
+        (["whatif", str(DEZ), "--variant", str(DEZ)], f"{DEZ}:8:1: this is a scenario; expected a ruleset"),
+        (["run", str(DEZ), "--rules", "events.jsonl"], "events.jsonl: `events.jsonl` is not a ruleset; a ruleset is"),
+    ],
+)
+def test_a_file_that_is_not_a_ruleset_is_named_in_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and len(err.splitlines()) == 1, err
+
+
+def test_extends_naming_a_scenario_or_a_folder_says_which(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path / "s.yaml", DEZ.read_text(encoding="utf-8"))
+    (tmp_path / "folder.yaml").mkdir()
+    write(tmp_path / "v1.yaml", "id: v1\nextends: ./s.yaml\n")
+    write(tmp_path / "v2.yaml", "id: v2\nextends: ./folder.yaml\n")
+    for variant, message in (
+        ("v1.yaml", f"{tmp_path / 's.yaml'}:8:1: this is a scenario; expected a ruleset"),
+        ("v2.yaml", f"{tmp_path / 'v2.yaml'}:2:1: extends: ruleset `./folder.yaml` is a directory; expected a YAML"),
+    ):
+        assert main(["whatif", str(DEZ), "--variant", str(tmp_path / variant)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {message}") and len(err.splitlines()) == 1, err
+
+
+def test_a_scenario_naming_itself_as_its_ruleset_is_told_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = DEZ.read_text(encoding="utf-8").replace("ruleset: syria-2016-09", "ruleset: same")
+    write(tmp_path / "same.yaml", text)
+    assert main(["run", str(tmp_path / "same.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "ruleset: ruleset `same` is this scenario itself; name a ruleset's id or path" in err
+    assert len(err.splitlines()) == 1

@@ -7,7 +7,16 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output
+from engine.cli import (
+    EXIT_OK,
+    add_evaluation,
+    add_output,
+    check_output,
+    examples,
+    output,
+    refuse_inputs,
+    ruleset_files,
+)
 from engine.compile import Compiled
 from engine.explain import explain_incident, find_incident
 from engine.load import load_input
@@ -46,8 +55,9 @@ def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tu
 
 
 def explain(args: argparse.Namespace) -> int:
-    check_output(args.output)
+    check_output(args.output, [args.scenario, *ruleset_files(args.rules)])
     compiled, incident, name = _load(args.scenario, args.rules, args.incident, args.sets)
+    refuse_inputs(args.output, ruleset_files(compiled.source))  # the ruleset a scenario names
     explanation = explain_incident(compiled, incident, name, args.engine)
     with output(args.output) as out:
         if args.format == "json":

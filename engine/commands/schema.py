@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.cli import EXIT_OK, examples
-from engine.schemas import KINDS, schema_text, write_schemas
+from engine.cli import EXIT_OK, check_output, examples, output
+from engine.schemas import KINDS, path_of, schema_text
+
+WRITE = "--write"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,8 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def schema(args: argparse.Namespace) -> int:
     if args.write:
-        for path in write_schemas(kinds=(args.kind,)):
-            print(f"wrote {path}")
+        path = path_of(args.kind)
+        check_output(path, option=WRITE)
+        with output(path, WRITE) as out:
+            out.write(schema_text(args.kind))
+        print(f"wrote {path}")
     else:
         sys.stdout.write(schema_text(args.kind))
     return EXIT_OK

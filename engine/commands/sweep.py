@@ -7,11 +7,22 @@ import os
 import sys
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_evaluation, add_output, atomic, check_output, examples, output
+from engine.cli import (
+    EXIT_OK,
+    add_evaluation,
+    add_output,
+    check_output,
+    examples,
+    output,
+    refuse_inputs,
+    ruleset_files,
+    same_file,
+    write_bytes,
+)
 from engine.commands.run import load_report
 from engine.errors import InputError
 from engine.report import ProgressBar, console_for, write_sweep_csv, write_sweep_json, write_sweep_table
-from engine.sweep import Base, check, grid, parse_params, plot, sweep
+from engine.sweep import MAX_COMBINATIONS, Base, check, combinations, parse_params, plot, sweep
 
 PLOT = "--plot"
 
@@ -37,8 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "first --param varies slowest) whatever the number of jobs.\n\n"
         "Each value is read like a --set value (YAML: `true`, `3`, `null` deletes); values are separated by\n"
         "commas, so a value cannot contain one. Every value is checked against the ruleset before any\n"
-        "combination runs. The PNG numbers its bars as the table numbers its rows; the legend (number →\n"
-        "values) is in the PNG's Description text.",
+        f"combination runs, and a grid may have at most {MAX_COMBINATIONS:,} combinations. The PNG numbers its\n"
+        "bars as the table numbers its rows; the legend (number → values) is in the PNG's Description text.",
         epilog=examples(
             "ceasefire sweep scenarios/deir-ezzor-2016-09-17.yaml --param policy.mistaken_target=permitted,violation",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.mistaken_target=permitted,violation "
@@ -61,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     add_evaluation(p, sets=None, base="base ")
     add_output(p, ("table", "json", "csv"))
-    p.add_argument("--plot", metavar="FILE.png", type=Path, help="also draw violations per combination as a PNG")
+    p.add_argument("--plot", metavar="FILE.png", help="also draw violations per combination as a PNG")
     p.add_argument(
         "--jobs",
         "-j",
@@ -73,30 +84,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=run_sweep)
 
 
-def check_plot(path: Path | None) -> None:
+def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None:
+    """The --plot path as --output's, which moreover must be a .png other than the report."""
     if path is None:
         return
-    if path.suffix.lower() != ".png":
-        raise InputError.at(str(path), f"{PLOT} writes a PNG; name the file with a .png suffix")
-    if path.is_dir():
-        raise InputError.at(str(path), f"{PLOT} is a directory; expected a file path")
-    if str(path.parent) and not path.parent.exists():
-        raise InputError.at(str(path), f"{PLOT} folder `{path.parent}` does not exist")
-
-
-def write_plot(path: Path, data: bytes) -> None:
-    """The PNG appears whole or not at all."""
-    with atomic(path, binary=True) as out:
-        out.write(data)
+    if Path(path).suffix.lower() != ".png" and not path.endswith("/"):
+        raise InputError.at(path, f"{PLOT} writes a PNG; name the file with a .png suffix")
+    check_output(path, inputs, PLOT)
+    if report is not None and same_file(path, report):
+        raise InputError.at(path, f"{PLOT} names the same file as --output; give each its own file")
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    check_output(args.output)
-    check_plot(args.plot)
+    inputs = [args.scenario, *ruleset_files(args.rules)]
+    check_output(args.output, inputs)
+    check_plot(args.plot, inputs, args.output)
     params = parse_params(args.params)
     base = Base.of(load_report(args.scenario, args.rules, args.engine))
+    for path, option in ((args.output, "--output"), (args.plot, PLOT)):
+        refuse_inputs(path, ruleset_files(base.file), option)  # the ruleset a scenario names
     check(base, params)
-    total = len(grid(params))
+    total = combinations(params)
     with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
         result = sweep(base, params, args.jobs, bar.update)
     with output(args.output) as out:
@@ -107,5 +115,5 @@ def run_sweep(args: argparse.Namespace) -> int:
         else:
             write_sweep_table(result, console_for(out, args.width))
     if args.plot is not None:
-        write_plot(args.plot, plot(result))
+        write_bytes(args.plot, plot(result), PLOT)
     return EXIT_OK

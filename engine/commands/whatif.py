@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output
+from engine.cli import (
+    EXIT_OK,
+    add_evaluation,
+    add_output,
+    check_output,
+    examples,
+    output,
+    refuse_inputs,
+    ruleset_files,
+)
 from engine.commands.run import load_report
 from engine.compile import Compiled
 from engine.errors import InputError
@@ -75,9 +84,10 @@ def load_variants(files: list[str], sets: list[str]) -> list[tuple[str, Compiled
 def whatif(args: argparse.Namespace) -> int:
     if not args.variants and not args.sets:
         args.usage_error("nothing to compare: give --variant FILE or --set PATH=VALUE")
-    check_output(args.output)
+    check_output(args.output, [args.scenario, *ruleset_files(args.rules, *args.variants)])
     variants = load_variants(args.variants, args.sets)
     base = load_report(args.scenario, args.rules, args.engine)
+    refuse_inputs(args.output, ruleset_files(base.compiled.source))  # the ruleset a scenario names
     if not variants:
         # --set alone: one variant, the base's own ruleset file read again with the changes
         inline = read_ruleset(Path(base.compiled.source), base.compiled.source, args.sets).compiled

@@ -1,0 +1,288 @@
+"""Output paths (--output, --plot, `schema --write`): refused before any work, never an input, devices kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+import engine.commands.schema
+from engine.cli import main, output, same_file
+from engine.errors import InputError
+from engine.schemas import schema_text
+from tests.conftest import ROOT
+
+DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
+RULES = ROOT / "rules"
+STRICT = "policy.mistaken_target=permitted,violation"
+TABLE = '{"id": "e1", "time": "2016-09-17T16:00:00+03:00", "actor": "US-led coalition", "act": "airstrike"}\n'
+
+# Every command that takes --output, as arguments before it: each must treat the path alike.
+COMMANDS = {
+    "run": ["run", str(DEZ), "-e", "native"],
+    "explain": ["explain", str(DEZ), "dez-airstrike", "-e", "native"],
+    "whatif": ["whatif", str(DEZ), "--set", "policy.mistaken_target=violation", "-e", "native"],
+    "sweep": ["sweep", str(DEZ), "--param", STRICT, "-e", "native", "-j", "1"],
+    "diff": ["diff", "syria-2016-09", str(RULES / "variants" / "strict-liability.yaml"), "-e", "native"],
+}
+
+
+def call(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """The one error line of a run that must fail with exit 2 and print nothing else."""
+    code, out, err = call(capsys, *args)
+    assert (code, out) == (2, ""), err
+    assert len(err.splitlines()) == 1 and err.startswith("error: "), err
+    return err.removeprefix("error: ").rstrip("\n")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped rules and scenarios, as the working folder: inputs that may be overwritten."""
+    shutil.copytree(RULES, tmp_path / "rules")
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def char_device(path: Path, minor: int) -> Path:
+    """A memory device (minor 3 = null, 7 = full) made in a test folder, so that replacing it loses nothing."""
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+        os.close(os.open(path, os.O_WRONLY))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot make a usable device here: {exc}")
+    return path
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("afile/report.json", "afile/report.json: --output folder `afile` is not a folder"),
+        ("afile/deeper/report.json", "afile/deeper/report.json: --output folder `afile` is not a folder"),
+        ("nowhere/report.json", "nowhere/report.json: --output folder `nowhere` does not exist"),
+        ("nowhere/", "nowhere/: --output ends in `/`, so it names a folder; expected a file path"),
+        ("afolder/", "afolder/: --output ends in `/`, so it names a folder; expected a file path"),
+        ("afolder", "afolder: --output is a directory; expected a file path"),
+        ("x" * 300 + ".json", "x" * 300 + ".json: --output: cannot write: file name too long"),
+        ("", "--output: names no file; expected a file path"),
+    ],
+    ids=["parent-is-file", "ancestor-is-file", "parent-missing", "slash-missing", "slash-dir", "dir", "long", "empty"],
+)
+def test_a_bad_output_path_is_one_line_before_any_work(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    target: str,
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("keep\n")
+    (tmp_path / "afolder").mkdir()
+    assert refused(capsys, *COMMANDS[command], "-o", target) == message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "afolder"]  # nothing made, not even `nowhere`
+    assert (tmp_path / "afile").read_text() == "keep\n" and list((tmp_path / "afolder").iterdir()) == []
+
+
+def test_the_output_is_checked_before_the_input_is_read(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "r.json"
+    assert refused(capsys, "run", str(tmp_path / "missing.yaml"), "-o", str(target)).endswith("does not exist")
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="no sysfs")
+def test_a_folder_that_takes_no_new_file_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # sysfs refuses new files even to root: the check makes one, so it knows before the run
+    assert (
+        refused(capsys, *COMMANDS["run"], "-o", "/sys/x.json")
+        == "/sys/x.json: --output: cannot write: permission denied"
+    )
+
+
+def test_a_failed_write_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    full = char_device(tmp_path / "full", 7)  # every write fails: no space left on device
+    message = refused(capsys, *COMMANDS["run"], "-f", "json", "-o", str(full))
+    assert message == f"{full}: --output: cannot write: no space left on device"
+    assert stat.S_ISCHR(os.stat(full).st_mode)
+
+
+def test_output_turns_an_os_error_into_an_input_error(tmp_path: Path) -> None:
+    target = tmp_path / "r.txt"
+    with pytest.raises(InputError) as exc, output(str(target)) as out:
+        out.write("partial")
+        raise OSError(28, "No space left on device")
+    assert str(exc.value) == f"{target}: --output: cannot write: no space left on device"
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary copy is left
+
+
+@pytest.mark.parametrize(
+    ("args", "target"),
+    [
+        (["run", "scenarios/deir-ezzor-2016-09-17.yaml"], "scenarios/deir-ezzor-2016-09-17.yaml"),
+        (["run", "scenarios/deir-ezzor-2016-09-17.yaml"], "./scenarios/../scenarios/deir-ezzor-2016-09-17.yaml"),
+        (["run", "events.jsonl", "--rules", "syria-2016-09"], "events.jsonl"),
+        (["run", "events.jsonl", "--rules", "syria-2016-09"], "rules/syria-2016-09.yaml"),
+        (["run", "scenarios/deir-ezzor-2016-09-17.yaml"], "rules/syria-2016-09.yaml"),  # the ruleset it names
+        (["run", "events.jsonl", "-r", "rules/variants/strict-liability.yaml"], "rules/syria-2016-09.yaml"),
+        (["explain", "scenarios/deir-ezzor-2016-09-17.yaml", "dez-airstrike"], "rules/syria-2016-09.yaml"),
+        (["whatif", "events.jsonl", "-r", "syria-2016-09", "-V", "syria-2016-02"], "rules/syria-2016-02.yaml"),
+        (
+            ["whatif", "scenarios/deir-ezzor-2016-09-17.yaml", "-s", "policy.sponsors_bound=false"],
+            "rules/syria-2016-09.yaml",
+        ),
+        (["diff", "syria-2016-02", "rules/variants/strict-liability.yaml"], "rules/syria-2016-09.yaml"),
+        (["diff", "syria-2016-02", "rules/variants/strict-liability.yaml"], "rules/variants/strict-liability.yaml"),
+        (["sweep", "scenarios/deir-ezzor-2016-09-17.yaml", "-p", STRICT], "scenarios/deir-ezzor-2016-09-17.yaml"),
+        (["sweep", "scenarios/deir-ezzor-2016-09-17.yaml", "-p", STRICT], "rules/syria-2016-09.yaml"),
+    ],
+    ids=[
+        "scenario",
+        "scenario-spelt-otherwise",
+        "table",
+        "rules-by-id",
+        "scenario-ruleset",
+        "extended-base",
+        "explain",
+        "variant",
+        "whatif-base",
+        "diff-base",
+        "diff-variant",
+        "sweep-scenario",
+        "sweep-ruleset",
+    ],
+)
+def test_an_input_is_never_the_output(
+    capsys: pytest.CaptureFixture[str], project: Path, args: list[str], target: str
+) -> None:
+    (project / "events.jsonl").write_text(TABLE)
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    message = refused(capsys, *args, "-e", "native", "-o", target)
+    assert message.startswith(f"{target}: --output is ") and message.endswith(
+        "an input of this run; choose another file"
+    ), message
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
+
+
+def test_an_input_reached_through_a_link_is_refused_and_named(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    (project / "alias.yaml").symlink_to("scenarios/deir-ezzor-2016-09-17.yaml")
+    os.link(project / "rules" / "syria-2016-09.yaml", project / "hard.yaml")
+    scenario = "scenarios/deir-ezzor-2016-09-17.yaml"
+    message = refused(capsys, "run", scenario, "-o", "alias.yaml")
+    assert message == f"alias.yaml: --output is `{scenario}`, an input of this run; choose another file"
+    message = refused(capsys, "run", scenario, "-o", "hard.yaml")
+    assert message == "hard.yaml: --output is `rules/syria-2016-09.yaml`, an input of this run; choose another file"
+    assert (project / "alias.yaml").is_symlink()
+
+
+def test_sweep_refuses_one_file_for_the_report_and_the_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    same = tmp_path / "same.png"
+    other = tmp_path / "sub" / ".." / "same.png"
+    (tmp_path / "sub").mkdir()
+    for plot in (same, other):
+        message = refused(capsys, *COMMANDS["sweep"], "-o", str(same), "--plot", str(plot))
+        assert message == f"{plot}: --plot names the same file as --output; give each its own file"
+    assert not same.exists()
+
+
+@pytest.mark.parametrize(
+    ("plot", "message"),
+    [
+        ("nowhere/", "nowhere/: --plot ends in `/`, so it names a folder; expected a file path"),
+        ("afile/chart.png", "afile/chart.png: --plot folder `afile` is not a folder"),
+        ("chart.png/", "chart.png/: --plot ends in `/`, so it names a folder; expected a file path"),
+    ],
+)
+def test_the_plot_path_is_checked_as_the_output_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plot: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("keep\n")
+    assert refused(capsys, *COMMANDS["sweep"], "--plot", plot) == message
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_a_character_device_is_written_not_replaced(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    null = char_device(tmp_path / "null", 3)
+    for command in COMMANDS.values():
+        code, out, err = call(capsys, *command, "-o", str(null))
+        assert (code, out, err) == (0, "", "")
+        assert stat.S_ISCHR(os.stat(null).st_mode), f"{command[0]} replaced the device"
+    assert [p.name for p in tmp_path.iterdir()] == ["null"]  # no temporary file left beside it
+
+
+def test_a_fifo_is_written_into_not_replaced(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    # opened for reading first, without blocking: the report is far smaller than a pipe's buffer, so the
+    # write completes at once, and a regression that replaced the FIFO would read as empty, not hang
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert call(capsys, *COMMANDS["run"], "-f", "json", "-o", str(fifo))[0] == 0
+        data = os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
+    assert json.loads(data)["scenario"] == "deir-ezzor-2016-09-17"
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_a_link_stays_a_link_and_its_file_gets_the_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "real.json").write_text("old\n")
+    link, dangling = tmp_path / "link.json", tmp_path / "dangling.json"
+    link.symlink_to("real.json")
+    dangling.symlink_to("made.json")
+    for path in (link, dangling):
+        assert call(capsys, *COMMANDS["run"], "-f", "json", "-o", str(path))[0] == 0
+        assert path.is_symlink()
+        assert json.loads(path.read_text())["scenario"] == "deir-ezzor-2016-09-17"
+    assert os.readlink(link) == "real.json" and (tmp_path / "made.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling.json", "link.json", "made.json", "real.json"]
+
+
+def test_a_report_replaces_an_existing_file_whole(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "r.json"
+    target.write_text("x" * 100_000)
+    assert call(capsys, *COMMANDS["run"], "-f", "json", "-o", str(target))[0] == 0
+    assert json.loads(target.read_text())["scenario"] == "deir-ezzor-2016-09-17"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_same_file_compares_existing_files_by_identity_and_new_ones_by_name(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("a")
+    os.link(tmp_path / "a", tmp_path / "b")
+    (tmp_path / "c").write_text("a")
+    assert same_file(tmp_path / "a", tmp_path / "b") and not same_file(tmp_path / "a", tmp_path / "c")
+    assert same_file(tmp_path / "new", str(tmp_path / "x" / ".." / "new"))
+    assert not same_file(tmp_path / "new", tmp_path / "new2")
+
+
+def test_schema_write_checks_its_path_and_writes_whole(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "ruleset.schema.json"
+    folder.mkdir()
+    monkeypatch.setattr(engine.commands.schema, "path_of", lambda kind: tmp_path / f"{kind}.schema.json")
+    message = refused(capsys, "schema", "ruleset", "--write")
+    assert message == f"{folder}: --write is a directory; expected a file path"
+    assert call(capsys, "schema", "scenario", "--write") == (0, f"wrote {tmp_path / 'scenario.schema.json'}\n", "")
+    assert (tmp_path / "scenario.schema.json").read_text(encoding="utf-8") == schema_text("scenario")
+
+
+def test_no_output_writes_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    with output(None) as out:
+        assert out is sys.stdout
+        out.write("hello\n")
+    assert capsys.readouterr().out == "hello\n"

@@ -1,0 +1,347 @@
+"""Incident tables (JSON Lines and CSV) and the values in them: what is read, and what is refused in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.errors import InputError
+from engine.load import load_incidents
+from engine.model import MAX_COUNT
+from tests.conftest import ENGINES, ROOT
+
+RULES = ROOT / "rules" / "syria-2016-09.yaml"
+STRIKE = {"actor": "US-led coalition", "act": "airstrike", "target": "Syrian Arab Army"}
+HEADER = "id,time,actor,act,target,intended_target,region,killed,wounded\n"
+
+
+def table(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def jsonl(tmp_path: Path, *rows: dict[str, object]) -> Path:
+    return table(tmp_path, "events.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def refusal(path: Path) -> str:
+    """The one line loading `path` is refused with, without the file's folder."""
+    with pytest.raises(InputError) as exc:
+        load_incidents(path)
+    assert len(exc.value.problems) == 1
+    return str(exc.value.problems[0]).removeprefix(f"{path.parent}/")
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- times -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("time", "message"),
+    [
+        ("9999-12-31T23:59:59-03:00", "`9999-12-31T23:59:59-03:00` is out of range; expected a year from 2 to 9998"),
+        ("0001-01-01T00:00:00+03:00", "`0001-01-01T00:00:00+03:00` is out of range; expected a year from 2 to 9998"),
+        ("9999-12-31", "`9999-12-31` is out of range; expected a year from 2 to 9998"),
+        ("0001-01-01", "`0001-01-01` is out of range; expected a year from 2 to 9998"),
+        ("0000-01-01T00:00:00+00:00", "`0000-01-01T00:00:00+00:00` is out of range; expected a year from 2 to 9998"),
+        ("2016-02-30", "`2016-02-30` is not a real date (day is out of range for month)"),
+        ("2016-09-12T25:00:00+03:00", "`2016-09-12T25:00:00+03:00` is not a real date-time (hour must be in 0..23)"),
+        (
+            "2016-09-12T10:00:00+24:00",
+            "`2016-09-12T10:00:00+24:00` has a UTC offset out of range; expected one from -23:59 to +23:59",
+        ),
+        ("soon", "`soon` is not an ISO 8601 date-time; write it like 2016-09-12T19:00:00+03:00"),
+    ],
+)
+def test_a_time_no_datetime_can_hold_is_refused_at_validation(tmp_path: Path, time: str, message: str) -> None:
+    path = jsonl(tmp_path, {"id": "ok", "time": "2016-09-14T10:00:00+03:00"}, {"id": "a", "time": time})
+    assert refusal(path) == f"events.jsonl:2: time: {message}"
+
+
+def test_an_account_time_is_held_to_the_same_range(tmp_path: Path) -> None:
+    path = jsonl(tmp_path, {"id": "a", "accounts": [{"source": "x", "time": "9999-12-31T23:59:59-03:00"}]})
+    assert refusal(path) == (
+        "events.jsonl:1: accounts[0].time: `9999-12-31T23:59:59-03:00` is out of range; expected a year from 2 to 9998"
+    )
+
+
+EDGE_WINDOW = (
+    RULES.read_text(encoding="utf-8")
+    .replace("from: 2016-09-12T19:00:00+03:00", "from: 0003-01-01T00:00:00+23:59")
+    .replace("until: 2016-09-20T00:00:00+03:00", "until: 9997-12-31T23:59:59-23:59")
+)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_times_at_the_ends_of_the_range_are_judged_on_every_path(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, engine: str
+) -> None:
+    edge = table(tmp_path, "edge.yaml", EDGE_WINDOW)
+    assert "until: 9997-12-31T23:59:59-23:59" in EDGE_WINDOW and "from: 0003-01-01T00:00:00+23:59" in EDGE_WINDOW
+    times = {
+        "first": "0002-01-01T00:00:00-23:59",
+        "first-day": "0002-01-01",
+        "last": "9998-12-31T23:59:59-23:59",
+        "last-day": "9998-12-31",
+        "window-start": "0003-01-01T00:00:00+23:59",
+        "window-last-day": "9997-12-31",
+    }
+    path = jsonl(tmp_path, *({"id": name, "time": time, **STRIKE} for name, time in times.items()))
+    for rules, inside in ((str(edge), "violation"), ("syria-2016-09", "not_covered")):
+        code, out, err = cli(capsys, "run", str(path), "-r", rules, "-e", engine, "-f", "json")
+        assert code == 0, err
+        verdicts = [v["verdict"] for v in json.loads(out)["verdicts"]]
+        assert verdicts == ["not_covered"] * 4 + [inside] * 2
+    for args in (
+        ["explain", str(path), "last", "-r", str(edge)],
+        ["whatif", str(path), "-r", str(edge), "-s", "window.from=0003-01-01T00:00:00-23:59"],
+        ["sweep", str(path), "-r", str(edge), "-p", "rules.attack-on-covered-party.priority=1,2"],
+        ["diff", str(edge), "syria-2016-09"],
+        ["diff", "syria-2016-09", str(edge)],
+    ):
+        code, _, err = cli(capsys, *args, "-e", engine)
+        assert code == 0, (args, err)
+
+
+def test_every_command_refuses_a_time_out_of_range_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = jsonl(tmp_path, {"id": "a", "time": "9999-12-31", **STRIKE})
+    line = f"error: {path}:1: time: `9999-12-31` is out of range; expected a year from 2 to 9998\n"
+    for args in (
+        ["run", str(path), "-r", "syria-2016-09"],
+        ["explain", str(path), "a", "-r", "syria-2016-09"],
+        ["whatif", str(path), "-r", "syria-2016-09", "-s", "policy.mistaken_target=violation"],
+        ["sweep", str(path), "-r", "syria-2016-09", "-p", "rules.attack-on-covered-party.priority=1,2"],
+    ):
+        assert cli(capsys, *args) == (2, "", line), args
+    code, _, err = cli(capsys, "check", str(path))
+    assert (code, err) == (2, line)
+
+
+def test_diff_refuses_a_window_out_of_range_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = RULES.read_text(encoding="utf-8").replace(
+        "until: 2016-09-20T00:00:00+03:00", "until: 9999-12-31T23:59:59-01:00"
+    )
+    ruleset = table(tmp_path, "late.yaml", text)
+    code, out, err = cli(capsys, "diff", str(ruleset), "syria-2016-09")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {ruleset}:")
+    assert err.endswith(": window.until: `9999-12-31T23:59:59-01:00` is out of range; expected a year from 3 to 9997\n")
+
+
+# -- numbers ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("casualties", "message"),
+    [
+        ('{"killed": true}', "casualties.killed: expected a whole number, got `true`"),
+        ('{"killed": "12"}', "casualties.killed: expected a whole number, got text `12` (write it without quotes)"),
+        ('{"wounded": 1.5}', "casualties.wounded: expected a whole number, got `1.5`"),
+        ('{"killed": 1e20}', "casualties.killed: expected a whole number, got `1e+20`"),
+        ('{"killed": NaN}', "casualties.killed: expected a whole number, got `NaN`"),
+        ('{"killed": Infinity}', "casualties.killed: expected a whole number, got `Infinity`"),
+        ('{"killed": 1e309}', "casualties.killed: expected a whole number, got `Infinity`"),
+        ('{"killed": -1}', "casualties.killed: `-1` is too small; expected at least 0"),
+        ('{"killed": 1000000001}', "casualties.killed: `1000000001` is too large; expected at most 1,000,000,000"),
+    ],
+)
+def test_a_casualty_count_is_a_whole_number_written_as_one(tmp_path: Path, casualties: str, message: str) -> None:
+    path = table(tmp_path, "events.jsonl", f'{{"id": "a", "casualties": {casualties}}}\n')
+    assert refusal(path) == f"events.jsonl:1: {message}"
+
+
+def test_the_largest_count_is_read(tmp_path: Path) -> None:
+    path = jsonl(tmp_path, {"id": "a", "casualties": {"killed": MAX_COUNT, "wounded": 0}})
+    casualties = load_incidents(path)[0].casualties
+    assert casualties is not None and (casualties.killed, casualties.wounded) == (MAX_COUNT, 0)
+
+
+@pytest.mark.parametrize(
+    ("parent", "key", "number", "message"),
+    [
+        ("casualties", "killed", "9" * 5000, f"`{'9' * 37}...` (5,000 characters) is too large"),
+        ("casualties", "wounded", "9" * 4400, f"`{'9' * 37}...` (4,400 characters) is too large"),
+        ("location", "lat", "-" + "9" * 5000, f"`-{'9' * 36}...` (5,001 characters) is too small"),
+        ("location", "lon", "1" + "0" * 5000 + ".5", f"`1{'0' * 36}...` (5,003 characters) is too large"),
+    ],
+    ids=["killed", "wounded", "lat", "lon"],
+)
+def test_a_number_too_long_for_json_is_quoted_short_with_what_is_right(
+    tmp_path: Path, parent: str, key: str, number: str, message: str
+) -> None:
+    line = f'{{"id": "a", "{parent}": {{"{key}": {number}}}}}'
+    path = table(tmp_path, "events.jsonl", line + "\n")
+    column = line.index(number) + 1  # where the number starts
+    right = {
+        "killed": "a whole number up to 1,000,000,000",
+        "wounded": "a whole number up to 1,000,000,000",
+        "lat": "a latitude from -90 to 90",
+        "lon": "a longitude from -180 to 180",
+    }
+    assert refusal(path) == f"events.jsonl:1:{column}: {key}: {message}; expected {right[key]}"
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ('{"lat": NaN}', "location.lat: expected a finite number, got `NaN`"),
+        ('{"lon": -Infinity}', "location.lon: expected a finite number, got `-Infinity`"),
+        ('{"lat": "35.2"}', "location.lat: expected a number, got text `35.2` (write it without quotes)"),
+        ('{"lat": true}', "location.lat: expected a number, got `true`"),
+        ('{"lat": 91}', "location.lat: `91` is too large; expected at most 90.0"),
+    ],
+)
+def test_a_coordinate_is_a_finite_number_in_range(tmp_path: Path, location: str, message: str) -> None:
+    path = table(tmp_path, "events.jsonl", f'{{"id": "a", "location": {location}}}\n')
+    assert refusal(path) == f"events.jsonl:1: {message}"
+
+
+def test_whole_coordinates_are_read_as_numbers(tmp_path: Path) -> None:
+    location = load_incidents(jsonl(tmp_path, {"id": "a", "location": {"lat": 35, "lon": -40.5}}))[0].location
+    assert location is not None and (location.lat, location.lon) == (35.0, -40.5)
+
+
+# -- accounts --------------------------------------------------------------------------------------
+
+
+def test_two_accounts_from_one_source_are_refused(tmp_path: Path) -> None:
+    accounts = [{"source": "CENTCOM"}, {"source": "SANA"}, {"source": "CENTCOM", "target": "ISIS"}]
+    path = jsonl(tmp_path, {"id": "a", **STRIKE, "accounts": accounts})
+    assert refusal(path) == (
+        "events.jsonl:1: accounts: source `CENTCOM` has two accounts (accounts[0] and [2]);"
+        " merge them or tell the sources apart"
+    )
+
+
+def test_accounts_from_different_sources_are_read(tmp_path: Path) -> None:
+    accounts = [
+        {"source": "CENTCOM"},
+        {"source": "centcom"},
+    ]  # spelled apart: two sources, as expect.accounts sees them
+    incident = load_incidents(jsonl(tmp_path, {"id": "a", "accounts": accounts}))[0]
+    assert [a.source for a in incident.accounts] == ["CENTCOM", "centcom"]
+
+
+# -- JSON Lines ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "\n", "  \n\n\t\n"])
+def test_a_json_lines_file_without_incidents_is_refused(tmp_path: Path, text: str) -> None:
+    path = table(tmp_path, "events.jsonl", text)
+    assert refusal(path) == "events.jsonl: file holds no incidents; expected one JSON object a line"
+
+
+def test_json_lines_end_at_newlines_only(tmp_path: Path) -> None:
+    # U+2028 and U+0085 may stand in a JSON string as they are; str.splitlines would end a line at each
+    rows = '{"id": "a", "actor": "ISIS\u2028"}\r\n\n{"id": "b", "notes": "x\u0085y"}\n{"id": "c"}'
+    incidents = load_incidents(table(tmp_path, "events.jsonl", rows))
+    assert [(i.id, i.actor, i.notes) for i in incidents] == [
+        ("a", "ISIS\u2028", None),
+        ("b", None, "x\u0085y"),
+        ("c", None, None),
+    ]
+
+
+def test_a_bad_line_is_named_by_its_number_counting_blank_lines(tmp_path: Path) -> None:
+    path = table(tmp_path, "events.jsonl", '{"id": "a"}\n\n{"id": "b", "killed": 1}\n')
+    assert refusal(path).startswith("events.jsonl:3: killed: unknown key `killed`")
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "events.csv: file is empty; expected a header line naming its columns, from id, time, actor, act, "),
+        ("\nid\na\n", "events.csv:1: the first line is empty; expected a header line naming its columns, from id, "),
+        ("id,act\n", "events.csv:1: file holds no incidents; expected rows under the header"),
+        ("id,act\n\n\n", "events.csv:1: file holds no incidents; expected rows under the header"),
+        ("id,time,actor,act,act\na,,x,y,z\n", "events.csv:1: column `act` is given twice (columns 4 and 5)"),
+        ("ID,act\na,b\n", "events.csv:1: unknown column `ID`; did you mean `id`?; expected columns id, time, "),
+        (" Killed,id\n1,a\n", "events.csv:1: unknown column ` Killed`; did you mean `killed`?; expected columns "),
+        (
+            "id;time;actor\na;b;c\n",
+            "events.csv:1: unknown column `id;time;actor`; separate columns with commas, not `;`",
+        ),
+        ("id\ttime\na\tb\n", "events.csv:1: unknown column `id\\ttime`; separate columns with commas, not tabs"),
+        ("time,act\nx,y\n", "events.csv:1: no `id` column; expected columns id, time, actor, act, target, "),
+        (HEADER + "a,b,c\n", "events.csv:2: row has 3 cells; the header has 9"),
+        (HEADER + "a,,,,,,,,,\n", "events.csv:2: row has 10 cells; the header has 9"),
+        ('id,act\n"a,2016\nb,c\n', 'events.csv:2: not valid CSV: a quoted cell is never closed (a `"` is missing)'),
+        ('id,act\na,b\n"c"d,e\n', "events.csv:3: not valid CSV: ',' expected after '\"'"),
+    ],
+)
+def test_a_bad_csv_table_gets_one_line(tmp_path: Path, text: str, message: str) -> None:
+    assert refusal(table(tmp_path, "events.csv", text)).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("1_000", "expected a whole number, got `1_000`"),
+        ("+3", "expected a whole number, got `+3`"),
+        ("1e3", "expected a whole number, got `1e3`"),
+        ("3.0", "expected a whole number, got `3.0`"),
+        ("\u0661\u0662", "expected a whole number, got `\u0661\u0662`"),  # digits, but not plain ASCII ones
+        ("-3", "`-3` is too small; expected at least 0"),
+        ("9" * 5000, f"`{'9' * 37}...` is too large; expected at most 1,000,000,000"),
+    ],
+    ids=["underscore", "plus", "exponent", "decimal", "arabic-indic", "negative", "5000-digits"],
+)
+def test_a_csv_count_is_plain_digits(tmp_path: Path, cell: str, message: str) -> None:
+    path = table(tmp_path, "events.csv", f"id,killed\nok,1\na,{cell}\n")
+    assert refusal(path) == f"events.csv:3: casualties.killed: {message}"
+
+
+def test_a_csv_table_reads_counts_blank_cells_and_blank_lines(tmp_path: Path) -> None:
+    text = HEADER + "a,,ISIS,shelling,,,Aleppo, 12 ,007\n\n" + 'b,,"Free Syrian\nArmy",,,,,  ,\n'
+    incidents = load_incidents(table(tmp_path, "events.csv", text))
+    a, b = incidents
+    assert a.casualties is not None and (a.casualties.killed, a.casualties.wounded) == (12, 7)
+    assert a.location is not None and a.location.region == "Aleppo"
+    assert (a.time, a.target) == (None, None)
+    assert (b.actor, b.casualties, b.location) == ("Free Syrian\nArmy", None, None)
+
+
+def test_a_csv_row_is_named_by_the_line_it_starts_on(tmp_path: Path) -> None:
+    text = 'id,actor,killed\na,"two\nlines",1\nb,x,many\n'
+    assert refusal(table(tmp_path, "events.csv", text)) == (
+        "events.csv:4: casualties.killed: expected a whole number, got `many`"
+    )
+
+
+# -- what `run` reads --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["events.json", "events.tsv", "events.txt", "events"])
+def test_a_file_of_no_known_format_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
+) -> None:
+    path = table(tmp_path, name, '[{"id": "a"}]')
+    suffix = path.suffix
+    named = f"`{suffix}` is not a format ceasefire reads" if suffix else "a file without an extension"
+    line = f"error: {path}: {named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv)\n"
+    assert cli(capsys, "run", str(path), "-r", "syria-2016-09") == (2, "", line)
+
+
+def test_a_path_too_long_for_the_system_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = str(tmp_path) + "/a" * 3000 + "/x.yaml"
+    assert cli(capsys, "run", path) == (2, "", f"error: {path}: cannot read: file name too long\n")
+
+
+def test_a_missing_file_and_a_folder_are_one_line_each(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.jsonl"
+    assert cli(capsys, "run", str(missing), "-r", "syria-2016-09") == (2, "", f"error: {missing}: no such file\n")
+    assert cli(capsys, "run", str(tmp_path)) == (2, "", f"error: {tmp_path}: is a directory; expected a file\n")

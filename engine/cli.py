@@ -19,7 +19,6 @@ import engine.commands
 from engine import __version__
 from engine.errors import InputError
 from engine.evaluate import ENGINES
-from engine.load import find_ruleset, read_ruleset
 from engine.rete import EngineError
 
 # One module a subcommand in engine/commands/; `--help` lists these first, in this order.
@@ -215,24 +214,6 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
         return os.path.realpath(a) == os.path.realpath(b)
-
-
-def ruleset_files(*refs: str | None) -> list[Path]:
-    """The files that rulesets (ids or paths) read, `extends` chains included; a bad one is left to loading."""
-    files: list[Path] = []
-    for ref in refs:
-        if not ref:
-            continue
-        try:
-            path = find_ruleset(ref)
-        except (LookupError, OSError):
-            continue
-        files.append(path)
-        try:
-            files += map(Path, set(read_ruleset(path, str(path)).document.files.values()))
-        except (InputError, OSError):
-            continue
-    return files
 
 
 @contextmanager

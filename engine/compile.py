@@ -87,6 +87,7 @@ class Compiled:
     country: str | None
     regions: frozenset[str]
     policy: tuple[Any, ...]
+    files: tuple[str, ...] = ()  # every file it was read from: its own, then those it `extends`
 
     @property
     def id(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -237,7 +238,8 @@ def ruleset_from(doc: Document, path: Path, sets: Sequence[str] = ()) -> LoadedR
     compiled, problems = compile_ruleset(ruleset, doc.file)
     if problems:
         raise InputError(_placed(doc, problems))
-    return LoadedRuleset(compiled, doc)
+    files = dict.fromkeys(f for f in (doc.file, *doc.files.values()) if not f.startswith("--"))
+    return LoadedRuleset(dataclasses.replace(compiled, files=tuple(files)), doc)
 
 
 def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import itertools
 import json
 import math
 import struct
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,6 @@ CHUNKS_PER_JOB = 8  # tasks a worker gets: few enough to spare the per-task cost
 # this many is a few minutes on two cores and half a gigabyte (the rows, the table, the PNG); ten times
 # more, an hour and gigabytes. Measured on scenarios/syria-week-2016-09.yaml.
 MAX_COMBINATIONS = 100_000
-COLLECT_EVERY = 256  # combinations between full garbage collections (see `_evaluated`)
 
 
 @dataclass(frozen=True)
@@ -234,19 +232,7 @@ def _start_worker(base: Base) -> None:
 def _task(start: int, combos: list[Combo]) -> tuple[int, list[Row | list[Problem]]]:
     assert _shared is not None, "worker started without its base"
     base = _shared
-    return start, list(_evaluated(base, combos))
-
-
-def _evaluated(base: Base, combos: Sequence[Combo]) -> Iterator[Row | list[Problem]]:
-    """Each combination's result in order, the garbage of evaluating it freed as the sweep goes."""
-    for i, (values, sets) in enumerate(combos, 1):
-        yield _row(base, values, sets)
-        if i % COLLECT_EVERY == 0:
-            # Judging hands what it made to the oldest generation (engine.memory.paused_gc), which only a
-            # full collection frees, and a sweep's many small evaluations never trigger one: left alone,
-            # the reference cycles of compiling each combination's ruleset keep some 100 KB a combination
-            # (5 GB at MAX_COMBINATIONS). A collection every COLLECT_EVERY holds each process to tens of MB.
-            gc.collect()
+    return start, [_row(base, values, sets) for values, sets in combos]
 
 
 Progress = Callable[[int], None]  # called with the number of combinations done so far
@@ -258,8 +244,8 @@ def sweep(base: Base, params: Sequence[Param], jobs: int = 1, progress: Progress
     tell = progress or (lambda _: None)
     if jobs <= 1 or len(combos) <= 1:
         rows = []
-        for result in _evaluated(base, combos):
-            rows.append(_checked(result))
+        for values, sets in combos:
+            rows.append(_checked(_row(base, values, sets)))
             tell(len(rows))
     else:
         rows = _in_pool(base, combos, min(jobs, len(combos)), tell)

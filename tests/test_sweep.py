@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import struct
@@ -13,15 +12,12 @@ from typing import Any
 
 import pytest
 
-import engine.sweep
 from engine.cli import main
-from engine.commands.run import load_report
 from engine.errors import InputError
 from engine.sweep import (
     MAX_COMBINATIONS,
     MAX_WIDTH,
     PNG_SIGNATURE,
-    Base,
     chart_size,
     check_size,
     combinations,
@@ -276,12 +272,3 @@ def test_the_maximum_is_counted_before_values_are_read_and_is_inclusive() -> Non
     with pytest.raises(InputError) as exc:
         check_size(2**20_000)  # thousands of --param options: a number too long to print whole
     assert str(exc.value).startswith("--param: the grid has about 10^6020 combinations")
-
-
-def test_a_long_serial_sweep_frees_its_garbage_as_it_goes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine.sweep, "COLLECT_EVERY", 2)
-    base = Base.of(load_report(Path(DEZ), None, "native"))
-    before = gc.get_stats()[2]["collections"]
-    result = engine.sweep.sweep(base, parse_params([STRICT, BOUND]), jobs=1)
-    assert len(result.rows) == 4
-    assert gc.get_stats()[2]["collections"] - before >= 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from engine.cli import EXIT_FINDINGS, EXIT_OK, add_engine, add_output, check_output, examples, output, ruleset_files
+from engine.cli import EXIT_FINDINGS, EXIT_OK, add_engine, add_output, check_output, examples, output, refuse_inputs
 from engine.diff import diff_rulesets
 from engine.load import load_ruleset
 from engine.report import console_for, write_diff_json, write_diff_table
@@ -44,8 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output(args.output, ruleset_files(args.ruleset_a, args.ruleset_b))
-    diff = diff_rulesets(load_ruleset(args.ruleset_a), load_ruleset(args.ruleset_b), args.engine)
+    check_output(args.output)
+    a, b = load_ruleset(args.ruleset_a), load_ruleset(args.ruleset_b)
+    refuse_inputs(args.output, (*a.files, *b.files))  # known once loaded: the rulesets and what they extend
+    diff = diff_rulesets(a, b, args.engine)
     with output(args.output) as out:
         if args.format == "json":
             write_diff_json(diff, out)

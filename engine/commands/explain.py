@@ -15,7 +15,6 @@ from engine.cli import (
     examples,
     output,
     refuse_inputs,
-    ruleset_files,
 )
 from engine.compile import Compiled
 from engine.explain import explain_incident, find_incident
@@ -55,9 +54,9 @@ def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tu
 
 
 def explain(args: argparse.Namespace) -> int:
-    check_output(args.output, [args.scenario, *ruleset_files(args.rules)])
+    check_output(args.output, [args.scenario])
     compiled, incident, name = _load(args.scenario, args.rules, args.incident, args.sets)
-    refuse_inputs(args.output, ruleset_files(compiled.source))  # the ruleset a scenario names
+    refuse_inputs(args.output, compiled.files)  # known once loaded: the ruleset and what it extends
     explanation = explain_incident(compiled, incident, name, args.engine)
     with output(args.output) as out:
         if args.format == "json":

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output, refuse_inputs, ruleset_files
+from engine.cli import EXIT_OK, add_evaluation, add_output, check_output, examples, output, refuse_inputs
 from engine.evaluate import Evaluator
 from engine.load import load_input
 from engine.report import Report, console_for, write_json, write_markdown, write_table
@@ -42,9 +42,9 @@ def load_report(path: Path, rules: str | None, engine: str | None, sets: Sequenc
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output(args.output, [args.scenario, *ruleset_files(args.rules)])
+    check_output(args.output, [args.scenario])
     report = load_report(args.scenario, args.rules, args.engine, args.sets)
-    refuse_inputs(args.output, ruleset_files(report.compiled.source))  # the ruleset a scenario names
+    refuse_inputs(args.output, report.compiled.files)  # known once loaded: the ruleset and what it extends
     with output(args.output) as out:
         if args.format == "json":
             write_json(report, out)

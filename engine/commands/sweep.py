@@ -15,7 +15,6 @@ from engine.cli import (
     examples,
     output,
     refuse_inputs,
-    ruleset_files,
     same_file,
     write_bytes,
 )
@@ -96,13 +95,13 @@ def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    inputs = [args.scenario, *ruleset_files(args.rules)]
-    check_output(args.output, inputs)
-    check_plot(args.plot, inputs, args.output)
+    check_output(args.output, [args.scenario])
+    check_plot(args.plot, [args.scenario], args.output)
     params = parse_params(args.params)
-    base = Base.of(load_report(args.scenario, args.rules, args.engine))
+    report = load_report(args.scenario, args.rules, args.engine)
     for path, option in ((args.output, "--output"), (args.plot, PLOT)):
-        refuse_inputs(path, ruleset_files(base.file), option)  # the ruleset a scenario names
+        refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
+    base = Base.of(report)
     check(base, params)
     total = combinations(params)
     with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:

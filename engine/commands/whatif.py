@@ -13,7 +13,6 @@ from engine.cli import (
     examples,
     output,
     refuse_inputs,
-    ruleset_files,
 )
 from engine.commands.run import load_report
 from engine.compile import Compiled
@@ -84,10 +83,11 @@ def load_variants(files: list[str], sets: list[str]) -> list[tuple[str, Compiled
 def whatif(args: argparse.Namespace) -> int:
     if not args.variants and not args.sets:
         args.usage_error("nothing to compare: give --variant FILE or --set PATH=VALUE")
-    check_output(args.output, [args.scenario, *ruleset_files(args.rules, *args.variants)])
+    check_output(args.output, [args.scenario, *args.variants])
     variants = load_variants(args.variants, args.sets)
     base = load_report(args.scenario, args.rules, args.engine)
-    refuse_inputs(args.output, ruleset_files(base.compiled.source))  # the ruleset a scenario names
+    # known once loaded: the rulesets and what they extend
+    refuse_inputs(args.output, [f for c in (base.compiled, *(v for _, v in variants)) for f in c.files])
     if not variants:
         # --set alone: one variant, the base's own ruleset file read again with the changes
         inline = read_ruleset(Path(base.compiled.source), base.compiled.source, args.sets).compiled

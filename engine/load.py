@@ -288,6 +288,8 @@ def find_ruleset(ref: str, near: Path | None = None) -> Path:
 def load_ruleset(ref: str | Path, near: Path | None = None, sets: Sequence[str] = ()) -> Compiled:
     """A compiled ruleset from an id (searched for) or a path, with `sets` (PATH=VALUE) applied."""
     shown = str(ref)
+    if not shown.strip():
+        raise InputError.at("ruleset", "the name is empty; expected a ruleset id or path")
     try:
         path = find_ruleset(str(ref), near)
     except LookupError as exc:

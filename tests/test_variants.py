@@ -330,3 +330,15 @@ def test_a_scenario_naming_itself_as_its_ruleset_is_told_so(capsys: pytest.Captu
     err = capsys.readouterr().err
     assert "ruleset: ruleset `same` is this scenario itself; name a ruleset's id or path" in err
     assert len(err.splitlines()) == 1
+
+
+def test_an_empty_ruleset_name_and_a_table_given_to_test_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["run", str(DEZ), "--rules", ""]) == 2
+    assert capsys.readouterr().err == "error: ruleset: the name is empty; expected a ruleset id or path\n"
+    table = tmp_path / "one.jsonl"
+    write(table, '{"id": "a"}\n')
+    assert main(["test", str(table)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {table}: `test` checks the expectations of scenario files (.yaml); this is not one\n"

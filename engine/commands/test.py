@@ -55,6 +55,10 @@ def scenario_files(paths: Sequence[Path]) -> list[Path]:
             files = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
             if not files:
                 problems.append(Problem(str(path), "no scenario files (*.yaml) in this folder"))
+        elif path.is_file() and path.suffix.lower() not in SUFFIXES:
+            message = "`test` checks the expectations of scenario files (.yaml); this is not one"
+            problems.append(Problem(str(path), message))
+            continue
         elif path.is_file():
             files = [path]
         else:

@@ -52,8 +52,9 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             listed = f"; {one_of(allowed)}" if allowed else ""
             message = f"unknown key `{field}`{listed}{did_you_mean(field, allowed)}"
         elif kind == "missing":
-            message, loc = f"`{field}` is required", parent
-            out.append(_at(doc, loc, message, path=dotted(parent)))
+            # a value `--set ...=null` took away is that option's doing, not the file's
+            where = loc if doc.files.get(loc, "").startswith("--") else parent
+            out.append(_at(doc, where, f"`{field}` is required", path=dotted(where)))
             continue
         elif kind == "literal_error":
             expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))

@@ -168,6 +168,7 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
             "did you mean `strike-on-excluded`?",
         ),
         ("rules.strike-on-excluded.verdict=guilty", "--set: rules[12].verdict: unknown verdict `guilty`; expected one"),
+        ("id=null", "--set: id: `id` is required"),
     ],
 )
 def test_set_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], expr: str, message: str) -> None:

@@ -348,6 +348,10 @@ def console_for(out: IO[str], width: int | None = None) -> Console:
         width=width or (None if terminal else 160),
         force_terminal=terminal,
         no_color=bool(os.environ.get("NO_COLOR")) or not terminal,
+        # every string shown is the user's text, never markup: `[JaI]` in a name is not a style, `:bomb:` no emoji
+        markup=False,
+        emoji=False,
+        highlight=False,
     )
 
 

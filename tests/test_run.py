@@ -178,3 +178,23 @@ def test_usage_errors_are_one_line_exit_2(capsys: pytest.CaptureFixture[str]) ->
         main(["run", DEZ, "--format", "yaml"])
     assert exc.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_brackets_and_colons_in_names_are_shown_as_written_not_read_as_markup(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    incident = {
+        "id": "a[/]b",
+        "actor": "[bold red]Army[/",
+        "act": "shelling :bomb:",
+        "target": "Jaysh al-Islam [JaI]",
+        "time": "2016-09-15T10:00:00+03:00",
+    }
+    table = tmp_path / "marked.jsonl"
+    table.write_text(json.dumps(incident) + "\n", encoding="utf-8")
+    assert main(["run", str(table), "--rules", "syria-2016-09", "--engine", "native"]) == 0
+    out = capsys.readouterr().out
+    assert "a[/]b" in out and "[bold red]Army[/ → Jaysh al-Islam [JaI]" in out and "shelling :bomb:" in out
+    assert main(["explain", str(table), "a[/]b", "--rules", "syria-2016-09", "--engine", "native"]) == 0
+    out = capsys.readouterr().out
+    assert "actor: [bold red]Army[/" in out and "target: Jaysh al-Islam [JaI]" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -33,8 +34,15 @@ _ORDERING = ("lt", "lte", "gt", "gte")
 
 
 def normalize(name: str) -> str:
-    """Names match case-insensitively, ignoring punctuation and spacing."""
-    return re.sub(r"[\W_]+", "", name.casefold())
+    """Names match case-insensitively, ignoring punctuation, spacing and accents.
+
+    Accents go with the combining marks of the decomposed form, so that a name typed composed (`é`)
+    or decomposed (`e` and U+0301) matches, and so do transliterations with and without diacritics
+    (`Fatḥ al-Shām`, `Fath al-Sham`) and Arabic with and without its vowel marks.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return re.sub(r"[\W_]+", "", bare.casefold())
 
 
 @dataclass(frozen=True, slots=True)

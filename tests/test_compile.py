@@ -145,3 +145,15 @@ def test_names_match_ignoring_case_punctuation_and_spacing() -> None:
     maker = FactMaker(compiled)
     assert maker.name("MILITARY FORCES OF SYRIA 2000")[:2] == ("army", "covered")
     assert maker.name("someone else")[:2] == (None, "unknown")
+
+
+def test_names_match_ignoring_accents_however_they_are_encoded() -> None:
+    composed, decomposed = "Fat\u00e9h", "Fate\u0301h"
+    assert normalize(composed) == normalize(decomposed) == normalize("FATEH") == "fateh"
+    assert normalize("Jabhat Fat\u1e25 al-Sh\u0101m") == normalize("jabhat fath al-sham")
+    vocalised, bare = "\u062c\u064e\u0628\u0652\u0647\u064e\u0629", "\u062c\u0628\u0647\u0629"  # Arabic
+    assert normalize(vocalised) == normalize(bare)
+    assert normalize("\ufb01ghters") == "fighters"  # a ligature is its letters
+    compiled, _ = build({})
+    maker = FactMaker(compiled)
+    assert maker.name("M\u00cdLITARY F\u00d3RCES OF SYRIA 2000")[:2] == ("army", "covered")

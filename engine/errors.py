@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 # User input quoted in a message may hold line breaks and other control characters: shown escaped, so
-# that a problem is always one line (str.splitlines breaks at all of these).
-_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(32), 0x7F, 0x85, 0x2028, 0x2029)}
+# that a problem is always one line (str.splitlines breaks at many of these) and never drives the terminal.
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(32), *range(0x7F, 0xA0), 0x2028, 0x2029)}
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import heapq
 import io
 import json
 import re
 import stat
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
@@ -22,7 +23,7 @@ from engine.errors import InputError, Problem, at_pos, did_you_mean, one_of
 from engine.memory import paused_gc
 from engine.model import MAX_COUNT, Incident, Ruleset, Scenario
 from engine.variants import apply_sets, resolve_extends
-from engine.yamlsafe import MAX_BYTES, Document, dotted, load_yaml, read_text, stat_of
+from engine.yamlsafe import CONTROL, MAX_BYTES, Document, Key, control_message, dotted, load_yaml, read_text, stat_of
 
 SHIPPED = Path(__file__).resolve().parent / "rules"
 CHECKOUT = Path(__file__).resolve().parent.parent / "rules"
@@ -456,8 +457,13 @@ def load_incidents(path: Path) -> list[Incident]:
 def _from_jsonl(text: str, shown: str) -> list[tuple[int, Incident]]:
     incidents = []
     parse = Incident.model_validate_json
-    # Lines end at \n alone: a JSON string may hold U+2028 or U+0085, where str.splitlines would break it.
+    suspects = _suspect_lines(text)
+    suspect = next(suspects, 0)
+    # Lines end at \n alone: a JSON string may hold U+2028 or U+2029, where str.splitlines would break it.
     for number, line in enumerate(text.split("\n"), 1):
+        if number == suspect:
+            _refuse_json_control(line, shown, number)
+            suspect = next(suspects, 0)
         if not line.strip():
             continue
         try:
@@ -467,6 +473,67 @@ def _from_jsonl(text: str, shown: str) -> list[tuple[int, Incident]]:
     if not incidents:
         raise InputError.at(shown, "file holds no incidents; expected one JSON object a line")
     return incidents
+
+
+# Where JSON text may hold a control character: escaped (JSON must escape C0 controls, `\b` and `\f`
+# among them) or raw (DEL and C1 need no escape). A candidate only: `\\u001b` is the literal text.
+_JSON_ESCAPE = re.compile(r"\\(?:[bf]|u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F]))")
+# The same, exactly: an escape whose backslash is not itself escaped (group 1), or a raw character.
+_JSON_CONTROL_AT = re.compile(rf"(?<!\\)(?:\\\\)*({_JSON_ESCAPE.pattern})|{CONTROL.pattern}")
+
+
+def _suspect_lines(text: str) -> Iterator[int]:
+    """The numbers of the lines that may hold a control character, ascending.
+
+    Tables are large: one regex over the text for escapes and raw characters alike takes a sixth of the
+    time reading it does. A search for a backslash, the text's ASCII flag and a search for DEL take
+    milliseconds, and leave each regex to the texts it can match in.
+    """
+    scans = []
+    if "\\" in text:
+        scans.append(_JSON_ESCAPE.finditer(text))
+    if not text.isascii() or "\x7f" in text:
+        scans.append(CONTROL.finditer(text))
+    line, last, previous = 1, 0, 0
+    for found in heapq.merge(*scans, key=lambda m: m.start()):
+        line += text.count("\n", last, found.start())
+        last = found.start()
+        if line != previous:
+            yield line
+            previous = line
+
+
+def _refuse_json_control(line: str, shown: str, number: int) -> None:
+    """Refuse a suspect line if a value (or key) read from it holds a control character."""
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return  # not JSON (too deep, a number too long): the reader refuses it in its own words
+    found = _control_in(data)
+    if found is None:
+        return  # the suspect was literal text, like `\\u001b`
+    path, char, what = found
+    at = _JSON_CONTROL_AT.search(line)
+    column = (at.start(1) if at[1] else at.start()) + 1 if at else None
+    raise InputError.at(shown, control_message(char, what), number, column, dotted(path))
+
+
+def _control_in(data: Any) -> tuple[Key, str, str] | None:
+    """The first text in parsed JSON, in the order written, that holds a control character: where it is
+    (a key's mapping), the character, and whether it is a key or text."""
+    stack: list[tuple[Key, Any, str]] = [((), data, "text")]
+    while stack:  # not recursive: json.loads nests data as deep as Python's stack allows
+        path, value, what = stack.pop()
+        if isinstance(value, str):
+            found = CONTROL.search(value)
+            if found:
+                return path, found[0], what
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                stack += [((*path, key), item, "text"), (path, key, "key")]
+        elif isinstance(value, list):
+            stack += [((*path, i), item, "text") for i, item in reversed(list(enumerate(value)))]
+    return None
 
 
 def _line_problem(exc: ValidationError, line: str, shown: str, number: int) -> Problem:
@@ -515,6 +582,7 @@ _COUNT = re.compile(r"-?[0-9]+")  # plain digits: not `1_000`, `+3`, `1e3` or ot
 def _from_csv(text: str, shown: str) -> list[tuple[int, Incident]]:
     if not text.strip():
         raise InputError.at(shown, f"file is empty; expected {_HEADER}")
+    _refuse_csv_control(text, shown)
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)  # strict: a quote left open is an error
     number = 1
     try:
@@ -538,6 +606,40 @@ def _from_csv(text: str, shown: str) -> list[tuple[int, Incident]]:
     if not incidents:
         raise InputError.at(shown, "file holds no incidents; expected rows under the header", 1)
     return incidents
+
+
+# a column's field in an incident, as _csv_incident places it
+_CSV_FIELDS = {"region": "location.region", "killed": "casualties.killed", "wounded": "casualties.wounded"}
+
+
+def _refuse_csv_control(text: str, shown: str) -> None:
+    """Refuse a table holding a control character anywhere, before any of its text is quoted back."""
+    found = CONTROL.search(text)
+    if found is None:
+        return
+    at = found.start()
+    # lines counted as the csv reader counts them: a line ends at \n, \r\n or a lone \r
+    line = 1 + text.count("\n", 0, at) + text.count("\r", 0, at) - text.count("\r\n", 0, at)
+    column = at - max(text.rfind("\n", 0, at), text.rfind("\r", 0, at))
+    field, what = _csv_field_with_control(text)
+    raise InputError.at(shown, control_message(found[0], what), line, column, field)
+
+
+def _csv_field_with_control(text: str) -> tuple[str, str]:
+    """The field of the first cell holding a control character (none for a column name), and which it is."""
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(rows, [])
+        if any(CONTROL.search(name) for name in header):
+            return "", "column name"
+        for row in rows:
+            index = next((i for i, cell in enumerate(row) if CONTROL.search(cell)), None)
+            if index is not None:
+                name = header[index] if index < len(header) else ""
+                return _CSV_FIELDS.get(name, name), "text"
+    except csv.Error:
+        pass  # not valid CSV before the character: its line and column still say where
+    return "", "text"
 
 
 def _columns(header: list[str], shown: str) -> list[str]:

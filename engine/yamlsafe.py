@@ -30,6 +30,10 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls. Reports print text as given, and
+# a terminal obeys these (ESC [ 3 1 m recolours it; others move the cursor or retitle the window).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 Pos = tuple[int, int]
 Key = tuple[str | int, ...]
 
@@ -67,6 +71,11 @@ class Document:
 
     def error(self, path: Key, message: str) -> InputError:
         return at_pos(*self.locate(path), message=message, path=dotted(path))
+
+
+def control_message(char: str, what: str = "text") -> str:
+    """Why text holding `char` (a character CONTROL matches) is refused: the character named, not shown."""
+    return f"{what} holds a control character (U+{ord(char):04X}); remove it"
 
 
 def dotted(path: Key) -> str:
@@ -213,6 +222,7 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
         raise InputError.at(doc.file, f"too many values (aliases expand past {MAX_NODES:,})", line, col)
     if len(path) > MAX_DEPTH:
         raise InputError.at(doc.file, f"nested too deeply; the limit is {MAX_DEPTH} levels", line, col)
+    _refuse_control(node.tag, "tag", doc, path, line, col)  # a tag may be written %-escaped: `!%C2%9B`
     if node.tag not in _PLAIN_TAGS:
         raise InputError.at(doc.file, f"tag `{node.tag}` is not allowed; only plain YAML data", line, col)
     doc.positions.setdefault(path, (line, col))
@@ -221,8 +231,10 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise InputError.at(doc.file, "merge keys (`<<`) are not allowed", line, col)
-            key = _build(key_node, path, doc, loader, budget)
             kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if isinstance(key_node, yaml.ScalarNode):  # named here, as a key, before it is read as a value
+                _refuse_control(key_node.value, "key", doc, path, kline, kcol)
+            key = _build(key_node, path, doc, loader, budget)
             if not isinstance(key, (str, int, float, bool)) or isinstance(key, bool):
                 raise InputError.at(doc.file, "mapping keys must be plain names", kline, kcol)
             key = str(key)
@@ -236,6 +248,7 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), doc, loader, budget) for i, item in enumerate(node.value)]
+    _refuse_control(node.value, "text", doc, path, line, col)
     if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
         return node.value
     try:
@@ -247,3 +260,10 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
             message = f"`{shown}` ({len(node.value):,} digits) is too {size} a number"
             raise InputError.at(doc.file, message, line, col, dotted(path)) from None
         raise InputError.at(doc.file, f"bad value `{shown}`", line, col) from None
+
+
+def _refuse_control(text: str, what: str, doc: Document, path: Key, line: int, col: int) -> None:
+    """Refuse text holding a control character: the reader refuses raw ones, not escapes (`"\\e"`, `"\\x9b"`)."""
+    found = CONTROL.search(text)
+    if found:
+        raise InputError.at(doc.file, control_message(found[0], what), line, col, dotted(path))

@@ -26,7 +26,7 @@ from engine.evaluate import Evaluator
 from engine.load import check_ids, load_incidents, read_ruleset, ruleset_from, validate
 from engine.model import VERDICTS, Scenario, Verdict
 from engine.rete import AVAILABLE
-from engine.yamlsafe import Document, parse_yaml
+from engine.yamlsafe import CONTROL, Document, parse_yaml
 from tests.conftest import ROOT
 
 SYRIA = ROOT / "rules" / "syria-2016-09.yaml"
@@ -306,8 +306,23 @@ INCIDENT = told(
 )
 
 
+def _texts(data: Any) -> Iterator[str]:
+    """Every string in the data, keys too."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _texts(key)
+            yield from _texts(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _texts(item)
+
+
 def loaded_incidents(incidents: list[dict[str, Any]]) -> Iterator[list[Any]]:
     """The incidents loaded like a scenario's, or nothing when loading refuses them in one-line problems."""
+    if any(CONTROL.search(text) for text in _texts(incidents)):
+        return  # a scenario file's reader refuses such text before validation (tests/test_tables.py)
     doc = Document("fuzz.yaml", {"scenario": "fuzz", "title": "t", "ruleset": "syria-2016-09", "incidents": incidents})
     try:
         scenario = validate(doc, Scenario)

@@ -11,6 +11,7 @@ from engine.cli import main
 from engine.errors import InputError
 from engine.load import load_incidents
 from engine.model import MAX_COUNT
+from engine.yamlsafe import parse_yaml
 from tests.conftest import ENGINES, ROOT
 
 RULES = ROOT / "rules" / "syria-2016-09.yaml"
@@ -243,12 +244,12 @@ def test_a_json_lines_file_without_incidents_is_refused(tmp_path: Path, text: st
 
 
 def test_json_lines_end_at_newlines_only(tmp_path: Path) -> None:
-    # U+2028 and U+0085 may stand in a JSON string as they are; str.splitlines would end a line at each
-    rows = '{"id": "a", "actor": "ISIS\u2028"}\r\n\n{"id": "b", "notes": "x\u0085y"}\n{"id": "c"}'
+    # U+2028 and U+2029 may stand in a JSON string as they are; str.splitlines would end a line at each
+    rows = '{"id": "a", "actor": "ISIS\u2028"}\r\n\n{"id": "b", "notes": "x\u2029y"}\n{"id": "c"}'
     incidents = load_incidents(table(tmp_path, "events.jsonl", rows))
     assert [(i.id, i.actor, i.notes) for i in incidents] == [
         ("a", "ISIS\u2028", None),
-        ("b", None, "x\u0085y"),
+        ("b", None, "x\u2029y"),
         ("c", None, None),
     ]
 
@@ -345,3 +346,140 @@ def test_a_missing_file_and_a_folder_are_one_line_each(capsys: pytest.CaptureFix
     missing = tmp_path / "missing.jsonl"
     assert cli(capsys, "run", str(missing), "-r", "syria-2016-09") == (2, "", f"error: {missing}: no such file\n")
     assert cli(capsys, "run", str(tmp_path)) == (2, "", f"error: {tmp_path}: is a directory; expected a file\n")
+
+
+# -- control characters, in every format -----------------------------------------------------------
+# Printed as given, ESC [ 3 1 m turns a terminal red, and other controls move its cursor or retitle it:
+# text holding one (but a tab, line feed or carriage return) is refused wherever it comes in.
+
+GOOD_LINE = '{"id": "a", "act": "shelling"}\n'
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (r'{"id": "b", "act": "shelling\u001b[31m"}', "2:29: act: text holds a control character (U+001B)"),
+        (r'{"id": "b", "act": "x\u009B2J"}', "2:22: act: text holds a control character (U+009B)"),
+        (r'{"id": "b", "act": "x\b"}', "2:22: act: text holds a control character (U+0008)"),
+        (r'{"id": "b", "notes": "x\f"}', "2:24: notes: text holds a control character (U+000C)"),
+        ('{"id": "b", "actor": "x\x7f"}', "2:24: actor: text holds a control character (U+007F)"),
+        ('{"id": "b", "actor": "x\x9b2J"}', "2:24: actor: text holds a control character (U+009B)"),
+        ('{"id": "b", "notes": "x\x85y"}', "2:24: notes: text holds a control character (U+0085)"),
+        (r'{"id": "b", "act": "\\\u001b"}', "2:23: act: text holds a control character (U+001B)"),
+        (
+            r'{"id": "b", "accounts": [{"source": "s", "act": "\u0000"}]}',
+            "2:50: accounts[0].act: text holds a control character (U+0000)",
+        ),
+        (
+            r'{"id": "b", "location": {"region": "Aleppo\u001b]0;title\u0007"}}',
+            "2:43: location.region: text holds a control character (U+001B)",
+        ),
+        (
+            r'{"id": "b", "accounts": [{"source": "s", "x\u001b": 1}]}',
+            "2:44: accounts[0]: key holds a control character (U+001B)",
+        ),
+        (r'{"\u001bid": "b"}', "2:3: key holds a control character (U+001B)"),
+    ],
+    ids=[
+        "esc",
+        "csi-escaped-uppercase",
+        "backspace-short-escape",
+        "form-feed-short-escape",
+        "raw-del",
+        "raw-csi",
+        "raw-nel",
+        "after-an-escaped-backslash",
+        "nul-in-an-account",
+        "in-a-nested-value",
+        "in-a-key",
+        "in-a-top-level-key",
+    ],
+)
+def test_a_control_character_in_json_lines_is_refused_where_it_is(tmp_path: Path, line: str, message: str) -> None:
+    path = table(tmp_path, "events.jsonl", GOOD_LINE + line + "\n")
+    assert refusal(path) == f"events.jsonl:{message}; remove it"
+
+
+def test_json_lines_keep_line_breaks_tabs_and_the_text_of_an_escape(tmp_path: Path) -> None:
+    rows = [
+        r'{"id": "a", "act": "\\u001b[31m, C:\\bin, C:\\fonts, \\\\\u0041"}',  # backslashes, escaped: plain text
+        r'{"id": "b", "notes": "two\nlines,\ta tab\r\n"}',
+        r'{"id": "c", "actor": "\u062f\u0627\u0639\u0634\u00a0\u00e9"}',
+        '{"id": "d", "actor": "داعش\u00a0é"}',
+    ]
+    incidents = load_incidents(table(tmp_path, "events.jsonl", "\n".join(rows)))
+    assert [(i.id, i.act, i.notes, i.actor) for i in incidents] == [
+        ("a", r"\u001b[31m, C:\bin, C:\fonts, \\A", None, None),
+        ("b", None, "two\nlines,\ta tab\r\n", None),
+        ("c", None, None, "داعش\u00a0é"),
+        ("d", None, None, "داعش\u00a0é"),
+    ]
+
+
+def test_a_control_character_after_lines_that_only_look_like_one_is_found(tmp_path: Path) -> None:
+    rows = [r'{"id": "a", "act": "C:\\bin"}', "", r'{"id": "b", "act": "\\f"}', GOOD_LINE.replace('"a"', '"c"')]
+    text = "\n".join(rows) + r'{"id": "d", "target": "x\f"}' + "\n"
+    assert refusal(table(tmp_path, "events.jsonl", text)) == (
+        "events.jsonl:5:25: target: text holds a control character (U+000C); remove it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (HEADER + 'a,,,"shelling\x1b[31m",,,,,\n', "2:14: act: text holds a control character (U+001B)"),
+        ("id,region\r\na,Aleppo\x9b\r\n", "2:9: location.region: text holds a control character (U+009B)"),
+        ("id,killed\na,1\x7f\n", "2:4: casualties.killed: text holds a control character (U+007F)"),
+        ("id,act\x1b\na,b\n", "1:7: column name holds a control character (U+001B)"),
+        ('id,actor\na,"two\nlines\x07"\n', "3:6: actor: text holds a control character (U+0007)"),
+        ("id,act\ra,b\rc,\x01\r", "3:3: act: text holds a control character (U+0001)"),
+        ("id,act\na,b,\x1b\n", "2:5: text holds a control character (U+001B)"),
+    ],
+    ids=["esc", "c1-crlf", "del-in-a-count", "in-the-header", "multi-line-cell", "cr-lines", "past-the-header"],
+)
+def test_a_control_character_in_csv_is_refused_where_it_is(tmp_path: Path, text: str, message: str) -> None:
+    assert refusal(table(tmp_path, "events.csv", text)) == f"events.csv:{message}; remove it"
+
+
+def test_csv_keeps_tabs_and_line_breaks(tmp_path: Path) -> None:
+    text = 'id,actor,act\r\na,"two\r\nlines",shelling\ttwice\r\n'
+    (incident,) = load_incidents(table(tmp_path, "events.csv", text))
+    assert (incident.actor, incident.act) == ("two\r\nlines", "shelling\ttwice")
+
+
+@pytest.mark.parametrize(
+    ("escape", "code"),
+    [
+        *((e, "001B") for e in (r"\e", r"\x1b", r"\u001b", r"\U0000001b")),
+        *((r"\a", "0007"), (r"\b", "0008"), (r"\v", "000B"), (r"\f", "000C"), (r"\0", "0000")),
+        *((r"\N", "0085"), (r"\x7f", "007F"), (r"\x9b", "009B"), (r"\u0080", "0080"), (r"\x9f", "009F")),
+    ],
+)
+def test_a_yaml_escape_that_gives_a_control_character_is_refused(escape: str, code: str) -> None:
+    with pytest.raises(InputError) as exc:
+        parse_yaml(f'title: t\nincidents:\n  - {{id: a, act: "shelling{escape}"}}\n', "s.yaml")
+    assert [str(p) for p in exc.value.problems] == [
+        f"s.yaml:3:18: incidents[0].act: text holds a control character (U+{code}); remove it"
+    ]
+
+
+def test_yaml_keeps_tabs_and_line_breaks() -> None:
+    doc = parse_yaml('notes: |\n  two\tcolumns\n  and lines\nquoted: "a\\tb\\r\\n"\n', "s.yaml")
+    assert doc.data == {"notes": "two\tcolumns\nand lines\n", "quoted": "a\tb\r\n"}
+
+
+@pytest.mark.parametrize("command", ["run", "explain"])
+def test_no_command_prints_a_control_character_from_a_table(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    path = table(tmp_path, "events.jsonl", r'{"id": "a", "actor": "ISIS", "act": "shelling\u001b[31m"}' + "\n")
+    args = [command, str(path), *(["a"] if command == "explain" else []), "-r", "syria-2016-09"]
+    message = "act: text holds a control character (U+001B); remove it"
+    assert cli(capsys, *args) == (2, "", f"error: {path}:1:46: {message}\n")
+
+
+def test_a_problem_quoting_control_characters_prints_them_escaped_on_one_line() -> None:
+    from engine.errors import Problem
+
+    shown = str(Problem("f.jsonl", "bad `a\x1bb\x9bc\nd\u2028e`", 3))
+    assert shown == "f.jsonl:3: bad `a\\x1bb\\x9bc\\nd\\u2028e`"

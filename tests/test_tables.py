@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.errors import InputError
+from engine.errors import InputError, Problem
 from engine.load import load_incidents
 from engine.model import MAX_COUNT
 from engine.yamlsafe import parse_yaml
@@ -479,7 +479,5 @@ def test_no_command_prints_a_control_character_from_a_table(
 
 
 def test_a_problem_quoting_control_characters_prints_them_escaped_on_one_line() -> None:
-    from engine.errors import Problem
-
     shown = str(Problem("f.jsonl", "bad `a\x1bb\x9bc\nd\u2028e`", 3))
     assert shown == "f.jsonl:3: bad `a\\x1bb\\x9bc\\nd\\u2028e`"

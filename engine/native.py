@@ -92,7 +92,7 @@ class NativeExecutor:
                 else:
                     self._spanning.append((bit, item))
         self.everything = (1 << len(self.rules)) - 1
-        self.spanning = sum(1 << bit for bit, _ in self._spanning)
+        self.spanning = sum(1 << bit for bit in {bit for bit, _ in self._spanning})  # a rule may have several
         self.tested = frozenset(name for name, tests in self._tests.items() if tests)
         self._masks: dict[str, Memo[tuple[Any, ...], int]] = {name: Memo(self._mask_of(name)) for name in self.groups}
         self._matched: Memo[int, tuple[int, ...]] = Memo(self._bits)

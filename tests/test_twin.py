@@ -189,6 +189,31 @@ def with_rules(compiled: Compiled, *rules: dict[str, Any]) -> Compiled:
 
 
 @durable_only
+def test_a_rule_with_two_any_groups_across_fields_gets_identical_verdicts() -> None:
+    # each group spans two fields' groups: the native executor tests both on the whole row
+    compiled = with_rules(
+        ruleset("syria-2016-09"),
+        {
+            "id": "two-groups",
+            "clause": "test",
+            "priority": 1,
+            "when": {
+                "all": [
+                    {"any": [{"actor.party": "syrian-government"}, {"act": "shelling"}]},
+                    {"any": [{"target.role": "covered"}, {"region": "Raqqa"}]},
+                ]
+            },
+            "verdict": "violation",
+            "explanation": "{actor} and {target}.",
+        },
+    )
+    told = incidents(2000, seed=29, compiled=compiled)
+    native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
+    assert native == durable
+    assert 50 < sum(v.rule == "two-groups" for v in native) < len(told) - 50
+
+
+@durable_only
 def test_rules_on_the_toll_and_across_fields_get_identical_verdicts_from_both_executors() -> None:
     # A test of the toll, and an `any:` over the actor's and the act's fields, take the native
     # executor off its lookup-by-parts path: the twins must still agree.
@@ -272,9 +297,14 @@ def conditions(compiled: Compiled) -> st.SearchStrategy[dict[str, Any]]:
     branch = leaf | st.builds(lambda items: {"all": items}, st.lists(leaf, min_size=2, max_size=2))
     alternatives = st.lists(branch, min_size=2, max_size=3)
     return st.builds(
-        lambda tests, any_of: {**tests, **({"any": any_of} if any_of else {})},
+        lambda tests, any_of, more: {
+            **tests,
+            **({"any": any_of} if any_of else {}),
+            **({"all": [{"any": more[0]}, {"any": more[1]}]} if more else {}),  # two any-groups in one rule
+        },
         leaf,
         st.none() | alternatives,
+        st.none() | st.tuples(alternatives, alternatives),
     )
 
 

@@ -23,6 +23,10 @@ _OPERATORS = {"$lt", "$lte", "$gt", "$gte", "$eq", "$neq", "$ex", "$nex", "$and"
 _CMP = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 _names = itertools.count()  # durable_rules never forgets a ruleset name: each executor takes a new one
 MAX_SPLIT = 64  # alternatives a rule may be split into (each one a durable_rules rule)
+# durable_rules walks the rules a fact matches on a stack of 64 entries (MAX_STACK_SIZE in events.c):
+# past it an assert fails with error 303, or corrupts memory and kills the process. A ruleset of many
+# rules is therefore registered as several, each of at most CHUNK rules, and every fact asserted in each.
+CHUNK = 24
 
 
 class EngineError(Exception):
@@ -97,30 +101,32 @@ def alternatives(node: Node) -> list[AllOf]:
     return terms
 
 
-def definition(compiled: Compiled, split: frozenset[int] = frozenset()) -> dict[str, Any]:
-    """A fresh definition dict (registration mutates it): one rule per ruleset rule, plus a catch-all.
+def definition(compiled: Compiled, split: frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+    """Fresh definition dicts (registration mutates them): one durable_rules ruleset per CHUNK rules.
 
     A rule in `split` becomes one durable_rules rule for each of its alternatives, all recording it:
     so written, a condition with many `any:` branches stays within what durable_rules accepts.
+    Each ruleset holds at most CHUNK of these, and a catch-all.
     """
-    rules: dict[str, Any] = {}
-    for i, rule in enumerate(compiled.rules):
-        terms = alternatives(rule.condition) if i in split else [rule.condition]
-        for k, term in enumerate(terms):
-            rules[f"r{i}" if k == 0 else f"r{i}_{k}"] = _rule(i, term)
+    rules = [
+        (f"r{i}" if k == 0 else f"r{i}_{k}", _rule(i, term))
+        for i, rule in enumerate(compiled.rules)
+        for k, term in enumerate(alternatives(rule.condition) if i in split else [rule.condition])
+    ]
+    return [dict(rules[n : n + CHUNK]) | _otherwise() for n in range(0, len(rules), CHUNK)]
+
+
+def _otherwise() -> dict[str, Any]:
     # without a rule that matches every incident, an unmatched one raises MessageNotHandledException
-    rules["otherwise"] = {"all": [{"m": _GUARDED}], "pri": 1_000_000, "run": "otherwise"}
-    return rules
-
-
-_GUARDED = {"$ex": {GUARD: 1}}
+    return {"otherwise": {"all": [{"m": {"$ex": {GUARD: 1}}}], "pri": 1_000_000, "run": "otherwise"}}
 
 
 def _rule(index: int, condition: Node) -> dict[str, Any]:
     """A durable_rules rule that records `index` when an incident's facts meet the condition."""
     expr = expression(condition)
     _check_operators(expr)
-    return {"all": [{"m": _GUARDED if expr is None else {"$and": [_GUARDED, expr]}}], "run": f"r{index}"}
+    guard = {"$ex": {GUARD: 1}}  # a fresh dict each time: durable_rules changes what it registers
+    return {"all": [{"m": guard if expr is None else {"$and": [guard, expr]}}], "run": f"r{index}"}
 
 
 if _durable is not None:
@@ -173,22 +179,22 @@ class DurableExecutor:
         self._hits: list[int] = []
         self._host = _Host(self._hits.append)
         self._ids = itertools.count(1)
-        self._ruleset = self._register(compiled)
+        self._rulesets = self._register(compiled)
 
-    def _register(self, compiled: Compiled) -> str:
-        """Register the ruleset under a new name, and return the name.
+    def _register(self, compiled: Compiled) -> list[str]:
+        """Register the ruleset (as one durable_rules ruleset per CHUNK rules), and return their names.
 
         durable_rules accepts only so many nested groups of tests in one rule (error 113): a rule it
         refuses is registered again as one durable_rules rule per alternative of its condition.
         """
-        name = f"ceasefire_{next(_names)}"
-        if _registers(self._host, name, definition(compiled)):
-            return name
+        names = self._registered(definition(compiled))
+        if names:
+            return names
         split = refused(compiled)
         fits = all(len(alternatives(compiled.rules[i].condition)) <= MAX_SPLIT for i in split)
-        name = f"ceasefire_{next(_names)}"
-        if split and fits and _registers(self._host, name, definition(compiled, frozenset(split))):
-            return name
+        names = self._registered(definition(compiled, frozenset(split))) if split and fits else []
+        if names:
+            return names
         if not split:
             raise EngineError(f"durable_rules refused ruleset `{compiled.id}`")
         rule = compiled.rules[split[0]]
@@ -199,9 +205,14 @@ class DurableExecutor:
             rule.order,
         )
 
+    def _registered(self, chunks: list[dict[str, Any]]) -> list[str]:
+        """The names the chunks were registered under, or none if durable_rules refused one."""
+        names = [f"ceasefire_{next(_names)}" for _ in chunks]
+        return names if all(_registers(self._host, n, c) for n, c in zip(names, chunks)) else []
+
     def match(self, rows: list[tuple[Any, ...]]) -> list[tuple[int, ...]]:
         out = []
-        hits, host, name = self._hits, self._host, self._ruleset
+        hits, host, names = self._hits, self._host, self._rulesets
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             for row in rows:
@@ -209,11 +220,13 @@ class DurableExecutor:
                 fact["id"] = next(self._ids)
                 fact[GUARD] = 1
                 hits.clear()
-                host.assert_fact(name, fact)
-                host.retract_fact(name, fact)
+                for name in names:
+                    host.assert_fact(name, fact)
+                    host.retract_fact(name, fact)
                 out.append(tuple(sorted(set(hits))))  # a rule fires once for each `$or` branch that holds
         return out
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):  # the session may hold nothing to delete
-            self._host.delete_state(self._ruleset)
+        for name in self._rulesets:
+            with contextlib.suppress(Exception):  # the session may hold nothing to delete
+                self._host.delete_state(name)

@@ -95,3 +95,13 @@ def test_run_names_the_file_and_rule_in_one_line_and_writes_nothing(
     assert len(warned) == 1 and warned[0].startswith(f"warning: {path}:{line}:")
     assert "rules[0].when: rule `everything-listed` is too complex for durable_rules" in warned[0]
     assert main(["check", "--strict", str(path)]) == 1
+
+
+def test_a_fact_matching_a_hundred_rules_is_judged_as_natively() -> None:
+    # durable_rules walks the rules one fact matches on a 64-entry stack: past it, error 303 or a crash
+    many = [rule(f"not-{n}", {"region": {"not": f"Region {n}"}, "act.hostile": True}) for n in range(100)]
+    compiled = with_rules(ruleset("syria-2016-09"), *many)
+    told = incidents(300, seed=31, compiled=compiled)
+    native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
+    assert native == durable
+    assert max(len(v.matched) for v in native) > 100

@@ -328,13 +328,15 @@ def _span(test: Test, values: set[Any] | None) -> tuple[int | None, int | None]:
     if values is not None:
         numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
         return (min(numbers), max(numbers)) if numbers and len(numbers) == len(values) else (None, None)
+    if test.op not in ("lt", "lte", "gt", "gte"):  # `not: 0` bounds nothing (and its value is a set)
+        return None, None
     value = test.value
     return {
         "lt": (None, value - 1),
         "lte": (None, value),
         "gt": (value + 1, None),
         "gte": (value, None),
-    }.get(test.op, (None, None))
+    }[test.op]
 
 
 def _within(inner: tuple[int | None, int | None], outer: tuple[int | None, int | None]) -> bool:

@@ -272,6 +272,7 @@ def test_a_rule_that_an_earlier_rule_always_beats_is_shadowed(tmp_path: Path, ea
         ("{killed: {lt: 5}}", "{killed: {present: true}}"),
         ("{act: {present: false}}", "{act: shelling}"),
         ("{any: [{act: shelling}, {act: patrol}]}", "{act: {not: patrol}}"),  # `unknown` is neither
+        ("{killed: {gte: 10}}", "{killed: {not: 0}}"),  # `not` on a count bounds nothing
     ],
 )
 def test_a_rule_that_can_still_decide_is_not_shadowed(tmp_path: Path, earlier: str, later: str) -> None:

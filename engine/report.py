@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # both build on Report, defined here
     from engine.sweep import Sweep
     from engine.whatif import Change, WhatIf
 
+ACCOUNTS_DIFFER = "(accounts name different actors)"  # in counts by acting party
 STYLES = {
     "violation": "bold red",
     "permitted": "green",
@@ -55,9 +56,17 @@ class Report:
         """Verdict counts per acting party (by the name the ruleset gives it)."""
         rows: dict[str, Counter[str]] = {}
         for incident, verdict in zip(self.incidents, self.verdicts):
-            who = self.compiled.party_name(incident.actor)
-            rows.setdefault(who, Counter())[verdict.verdict] += 1
+            rows.setdefault(self.acting(incident, verdict), Counter())[verdict.verdict] += 1
         return {who: {name: c.get(name, 0) for name in VERDICTS} for who, c in sorted(rows.items())}
+
+    def acting(self, incident: Incident, verdict: Verdict) -> str:
+        """Who acted: as the accounts tell it where there are accounts (they may name another actor)."""
+        actors = {a.actor for a in verdict.accounts}
+        if len(actors) > 1:
+            return ACCOUNTS_DIFFER
+        if actors and None not in actors:
+            return self.compiled.party_name(actors.pop())
+        return self.compiled.party_name(incident.actor)
 
 
 def _account(a: AccountVerdict) -> dict[str, Any]:

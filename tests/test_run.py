@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
+from engine.commands.run import load_report
 from engine.rete import AVAILABLE
 from tests.conftest import ENGINES, ROOT
 
@@ -198,3 +199,23 @@ def test_brackets_and_colons_in_names_are_shown_as_written_not_read_as_markup(
     assert main(["explain", str(table), "a[/]b", "--rules", "syria-2016-09", "--engine", "native"]) == 0
     out = capsys.readouterr().out
     assert "actor: [bold red]Army[/" in out and "target: Jaysh al-Islam [JaI]" in out
+
+
+def test_counts_by_acting_party_follow_the_accounts(tmp_path: Path) -> None:
+    scenario = tmp_path / "attr.yaml"
+    scenario.write_text(
+        "scenario: attr\ntitle: t\nruleset: syria-2016-09\nincidents:\n"
+        "  - id: convoy\n    time: 2016-09-19T20:00:00+03:00\n    actor: US-led coalition\n"
+        "    act: airstrike\n    target: aid convoy\n    accounts:\n"
+        "      - {source: US officials, actor: Russian Air Force}\n"
+        "      - {source: UN inquiry, actor: Russian military}\n"
+        "  - id: split\n    time: 2016-09-19T20:00:00+03:00\n    act: shelling\n    target: civilians\n"
+        "    accounts:\n      - {source: A, actor: Syrian Arab Army}\n      - {source: B, actor: Russian Air Force}\n",
+        encoding="utf-8",
+    )
+    report = load_report(scenario, None, "native")
+    assert [v.verdict for v in report.verdicts] == ["violation", "violation"]
+    assert report.by_party() == {
+        "(accounts name different actors)": {**dict.fromkeys(report.summary(), 0), "violation": 1},
+        "Russian armed forces": {**dict.fromkeys(report.summary(), 0), "violation": 1},
+    }

@@ -314,8 +314,9 @@ class LoadedScenario:
     document: Document
 
 
-def load_scenario(path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> LoadedScenario:
+def load_scenario(path: str | Path, rules: str | None = None, sets: Sequence[str] = ()) -> LoadedScenario:
     """A scenario file and the ruleset it names (or `rules`, which overrides it), with `sets` applied."""
+    path = Path(path)
     return scenario_from(load_yaml(path), path, rules, sets)
 
 
@@ -414,8 +415,9 @@ class Loaded:
     document: Document | None  # None for an incident table
 
 
-def load_input(path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> Loaded:
+def load_input(path: str | Path, rules: str | None = None, sets: Sequence[str] = ()) -> Loaded:
     """A scenario file with its ruleset, or an incident table with the ruleset `rules` names."""
+    path = Path(path)
     info = stat_of(path, str(path))
     suffix = path.suffix.lower()
     if stat.S_ISREG(info.st_mode) and suffix not in (*TABLES, ".yaml", ".yml"):
@@ -429,8 +431,9 @@ def load_input(path: Path, rules: str | None = None, sets: Sequence[str] = ()) -
     return Loaded(loaded.scenario.scenario, loaded.compiled, loaded.scenario.incidents, loaded.document)
 
 
-def load_incidents(path: Path) -> list[Incident]:
+def load_incidents(path: str | Path) -> list[Incident]:
     """Incidents from a JSON Lines (.jsonl) or CSV (.csv) table."""
+    path = Path(path)
     shown = str(path)
     text = read_text(path, shown, limit=TABLE_LIMIT)
     suffix = path.suffix.lower()

@@ -80,6 +80,8 @@ def parse_set(expr: str) -> tuple[list[str], Any]:
 
 def apply_sets(doc: Document, sets: Sequence[str]) -> Document:
     """Change existing values in place of a variant file; rules are addressed by id (`rules.ID.verdict`)."""
+    if isinstance(sets, str):  # one change given alone, not in a list: not a list of its letters
+        sets = [sets]
     if not sets:
         return doc
     data = copy.deepcopy(doc.data)

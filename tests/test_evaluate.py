@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from engine import Incident, evaluate, load_ruleset
+from engine import Incident, evaluate, load_ruleset, load_scenario
 from engine.facts import versions
-from tests.conftest import ENGINES
+from tests.conftest import ENGINES, ROOT
 
 STRIKE: dict[str, Any] = {
     "id": "s",
@@ -98,3 +98,10 @@ def test_accounts_that_agree_on_verdict_and_actor_raise_no_flag(engine: str) -> 
     v = verdict_of(told, engine)
     assert [a.actor for a in v.accounts] == ["coalition", "coalition"]
     assert "accounts_name_different_actors" not in v.flags
+
+
+def test_the_loaders_take_paths_as_text_and_one_change_given_alone() -> None:
+    scenario = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
+    assert load_scenario(scenario).scenario.scenario == "deir-ezzor-2016-09-17"
+    changed = load_ruleset("syria-2016-09", sets="policy.mistaken_target=violation")
+    assert changed.policy == load_ruleset("syria-2016-09", sets=["policy.mistaken_target=violation"]).policy

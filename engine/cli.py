@@ -80,13 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 SET_HELP = "change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)"
 
 
-def add_engine(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--engine", "-e", choices=ENGINES, default=None, help="executor (default: durable where installed, else native)"
-    )
+def add_engine(p: argparse.ArgumentParser, default: str | None = None, why: str = "") -> None:
+    shown = f"{default}{why}" if default else "durable where installed, else native"
+    p.add_argument("--engine", "-e", choices=ENGINES, default=default, help=f"executor (default: {shown})")
 
 
-def add_evaluation(p: argparse.ArgumentParser, sets: str | None = SET_HELP, base: str = "") -> None:
+def add_evaluation(
+    p: argparse.ArgumentParser, sets: str | None = SET_HELP, base: str = "", engine: str | None = None, why: str = ""
+) -> None:
     """The options of every command that evaluates a scenario: ruleset, engine, --set (unless None)."""
 
     p.add_argument(
@@ -95,7 +96,7 @@ def add_evaluation(p: argparse.ArgumentParser, sets: str | None = SET_HELP, base
         metavar="RULESET",
         help=f"{base}ruleset id or path (required for tables; overrides a scenario's)",
     )
-    add_engine(p)
+    add_engine(p, engine, why)
     if sets is not None:
         p.add_argument("--set", "-s", metavar="PATH=VALUE", action="append", default=[], dest="sets", help=sets)
     p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)

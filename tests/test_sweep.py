@@ -272,3 +272,16 @@ def test_the_maximum_is_counted_before_values_are_read_and_is_inclusive() -> Non
     with pytest.raises(InputError) as exc:
         check_size(2**20_000)  # thousands of --param options: a number too long to print whole
     assert str(exc.value).startswith("--param: the grid has about 10^6020 combinations")
+
+
+def test_a_sweep_runs_native_by_default_and_a_durable_one_is_held_to_its_maximum(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = sweep(capsys, DEZ, "--param", STRICT, "-f", "json")
+    assert code == 0 and json.loads(out)["engine"] == "native"
+    values = ",".join(map(str, range(50)))
+    many = ["--param", f"rules.attack-on-covered-party.priority={values}", "--param", f"policy.k={values}"]
+    # (refused before any value is checked: `policy.k` is no knob)
+    code, out, err = sweep(capsys, DEZ, *many, "--engine", "durable")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: --engine: durable_rules keeps every ruleset it is given") and "2,500" in err

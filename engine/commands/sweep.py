@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a ruleset value to sweep and the values to try, e.g. policy.mistaken_target=permitted,violation; "
         "rules by id, e.g. rules.strike-on-excluded.verdict=permitted,violation (repeatable)",
     )
-    add_evaluation(p, sets=None, base="base ")
+    add_evaluation(p, sets=None, base="base ", engine="native", why="; durable_rules keeps every ruleset it is given")
     add_output(p, ("table", "json", "csv"))
     p.add_argument("--plot", metavar="FILE.png", help="also draw violations per combination as a PNG")
     p.add_argument(
@@ -81,6 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="processes to run combinations in (default: one per core)",
     )
     p.set_defaults(handler=run_sweep)
+
+
+MAX_DURABLE = 2_000  # combinations a sweep runs with --engine durable
 
 
 def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None:
@@ -98,12 +101,18 @@ def run_sweep(args: argparse.Namespace) -> int:
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)
     params = parse_params(args.params)
+    total = combinations(params)
+    if args.engine == "durable" and total > MAX_DURABLE:
+        raise InputError.at(
+            "--engine",
+            f"durable_rules keeps every ruleset it is given (some 330 KB a combination): a durable sweep runs "
+            f"at most {MAX_DURABLE:,} combinations, and this one has {total:,}; use --engine native (same verdicts)",
+        )
     report = load_report(args.scenario, args.rules, args.engine)
     for path, option in ((args.output, "--output"), (args.plot, PLOT)):
         refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
     base = Base.of(report)
     check(base, params)
-    total = combinations(params)
     with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
         result = sweep(base, params, args.jobs, bar.update)
     with output(args.output) as out:

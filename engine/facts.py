@@ -158,7 +158,7 @@ class FactMaker:
             else:
                 pid, role, side = found
                 party = self.compiled.ruleset.parties.get(pid)
-                hit = (pid, role, side, party.name if party else f"`{spelling}`")  # a class: as written
+                hit = (pid, role, side, party.name if party else pid)
             self._names[spelling] = hit
         return hit
 

@@ -11,10 +11,9 @@ from engine import rete
 from engine.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.errors import InputError, Problem, did_you_mean
 from engine.expect import expectation_problems
-from engine.load import TABLES, LoadedRuleset, load_incidents, ruleset_from, scenario_from
+from engine.load import TABLES, YAML, LoadedRuleset, load_incidents, ruleset_from, scenario_from
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
 
-SUFFIXES = (".yaml", ".yml")
 MARKERS = {"rules": "ruleset", "extends": "ruleset", "incidents": "scenario", "scenario": "scenario"}
 BOOLS = frozenset({True, False})
 # Proving one condition implies another is exponential in the worst case: past this many steps, assume not.
@@ -39,7 +38,7 @@ def check_paths(paths: Sequence[Path]) -> list[Checked]:
         if not _is_dir(path):
             out.append(check_file(path))
             continue
-        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file())
         out += [check_file(p) for p in found] or [
             Checked(str(path), None, (Problem(str(path), "no .yaml files here"),))
         ]

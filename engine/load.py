@@ -29,6 +29,7 @@ SHIPPED = Path(__file__).resolve().parent / "rules"
 CHECKOUT = Path(__file__).resolve().parent.parent / "rules"
 TABLE_COLUMNS = ("id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded")
 TABLES = (".jsonl", ".ndjson", ".csv")
+YAML = (".yaml", ".yml")  # scenarios and rulesets
 TABLE_LIMIT = 1024 * 1024 * 1024
 
 
@@ -274,13 +275,13 @@ def find_ruleset(ref: str, near: Path | None = None) -> Path:
     """A ruleset file from a path, or from an id looked up beside `near`, in ./rules, then shipped."""
     if Path(ref).suffix.lower() in (*TABLES, ".json", ".tsv", ".txt"):
         raise LookupError(f"`{ref}` is not a ruleset; a ruleset is a YAML file (.yaml)")
-    if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
+    if ref.endswith(YAML) or "/" in ref or "\\" in ref:
         return (near / ref) if near is not None else Path(ref)
     # Run from a checkout, ./rules and the shipped rules are one folder: look (and say so) once.
     unique = {p.resolve(): p for p in reversed((near, Path("rules"), shipped_rules())) if p is not None}
     folders = list(reversed(unique.values()))
     for folder in folders:
-        for candidate in (folder / f"{ref}.yaml", folder / f"{ref}.yml"):
+        for candidate in (folder / f"{ref}{suffix}" for suffix in YAML):
             if candidate.is_file():
                 return candidate
     known = sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.y*ml")})
@@ -420,7 +421,7 @@ def load_input(path: str | Path, rules: str | None = None, sets: Sequence[str] =
     path = Path(path)
     info = stat_of(path, str(path))
     suffix = path.suffix.lower()
-    if stat.S_ISREG(info.st_mode) and suffix not in (*TABLES, ".yaml", ".yml"):
+    if stat.S_ISREG(info.st_mode) and suffix not in (*TABLES, *YAML):
         named = f"`{suffix}` is not a format ceasefire reads" if suffix else "a file without an extension"
         raise InputError.at(str(path), f"{named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv)")
     if suffix in TABLES:

@@ -14,8 +14,7 @@ from engine.cli import EXIT_FINDINGS, EXIT_OK, add_engine, examples
 from engine.errors import InputError, Problem
 from engine.evaluate import default_engine
 from engine.expect import Result, check_loaded, load_checked
-
-SUFFIXES = (".yaml", ".yml")
+from engine.load import YAML
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,14 +51,14 @@ def scenario_files(paths: Sequence[Path]) -> list[Path]:
     problems = []
     for path in paths:
         if path.is_dir():
-            files = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            files = [p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file()]
             if not files:
                 problems.append(Problem(str(path), "no scenario files (*.yaml) in this folder"))
-        elif path.is_file() and path.suffix.lower() not in SUFFIXES:
-            message = "`test` checks the expectations of scenario files (.yaml); this is not one"
-            problems.append(Problem(str(path), message))
-            continue
         elif path.is_file():
+            if path.suffix.lower() not in YAML:
+                message = "`test` checks the expectations of scenario files (.yaml); this is not one"
+                problems.append(Problem(str(path), message))
+                continue
             files = [path]
         else:
             problems.append(Problem(str(path), "no such file or folder"))

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from engine.cli import main
-from engine.schemas import KINDS, path_of, schema_text, write_schemas
+from engine.schemas import KINDS, path_of, schema_text
 from engine.yamlsafe import load_yaml
 from tests.conftest import ROOT
 
@@ -45,13 +45,6 @@ def test_the_committed_schema_is_current(kind: str) -> None:
 def test_schema_prints_the_committed_copy(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema", kind]) == 0
     assert capsys.readouterr().out == path_of(kind).read_text(encoding="utf-8")
-
-
-def test_write_schemas_writes_what_schema_prints(tmp_path: Path) -> None:
-    written = write_schemas(tmp_path)
-    assert [p.name for p in written] == ["ruleset.schema.json", "scenario.schema.json"]
-    for kind, path in zip(KINDS, written):
-        assert path.read_bytes() == schema_text(kind).encode("utf-8")
 
 
 def test_an_unknown_schema_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

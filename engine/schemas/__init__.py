@@ -34,15 +34,6 @@ def schema_text(kind: str) -> str:
     return json.dumps(schema(kind), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_schemas(folder: Path = HERE, kinds: tuple[str, ...] = KINDS) -> list[Path]:
-    written = []
-    for kind in kinds:
-        path = folder / path_of(kind).name
-        path.write_text(schema_text(kind), encoding="utf-8", newline="\n")
-        written.append(path)
-    return written
-
-
 def ruleset_schema() -> dict[str, Any]:
     """A full ruleset; or a variant, which `extends` one and changes parts of it (JSON Merge Patch)."""
     full = Ruleset.model_json_schema(by_alias=True)

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from engine.compile import Compiled
-from engine.load import load_ruleset
-from engine.model import Incident
+from engine.incidents.model import Incident
+from engine.ruleset.compile import Compiled
+from engine.ruleset.load import load_ruleset
 
 DEFAULT_RULESET = "syria-2016-09"
 

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.generate import write_jsonl
-from engine.model import Account
+from engine.incidents.model import Account
 
 if TYPE_CHECKING:
-    from engine.model import Incident, Verdict
+    from engine.evaluation.result import Verdict
+    from engine.incidents.model import Incident
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -53,8 +54,8 @@ def measure(mode: str, count: int) -> tuple[float, float]:
 
     Modules are imported before the clocks start: what is timed is reading, judging and writing.
     """
-    from engine.commands.run import load_report
-    from engine.report import write_json
+    from engine.cli.run import load_report
+    from engine.report.render import write_json
 
     source = incidents_file(count)
     if mode.startswith("eval-"):
@@ -75,8 +76,10 @@ def measure(mode: str, count: int) -> tuple[float, float]:
 
 def _floor(source: Path, out: object) -> None:
     """Read the file as every engine must, and write a report of the same shape with no rules at all."""
-    from engine.load import load_incidents, load_ruleset
-    from engine.report import Report, write_json
+    from engine.evaluation.result import Report
+    from engine.incidents.load import load_incidents
+    from engine.report.render import write_json
+    from engine.ruleset.load import load_ruleset
 
     compiled = load_ruleset(RULESET)
     incidents = load_incidents(source)
@@ -89,9 +92,9 @@ def blank_verdicts(incidents: list[Incident]) -> list[Verdict]:
     The fields of each incident (and account) that any evaluation reads are read, and dropped; the
     objects are made the cheapest way there is, as the tuples they are. No engine can beat this.
     """
-    from engine.evaluate import NO_RULE
+    from engine.evaluation.pipeline import NO_RULE
+    from engine.evaluation.result import AccountVerdict, Verdict
     from engine.memory import paused_gc
-    from engine.model import AccountVerdict, Verdict
 
     new = tuple.__new__
     said = ("undetermined", None, None, NO_RULE[0].upper() + NO_RULE[1:] + ".", (), ())
@@ -111,8 +114,9 @@ def blank_verdicts(incidents: list[Incident]) -> list[Verdict]:
 
 def _evaluation(engine: str, source: Path) -> tuple[float, float]:
     """Seconds from parsed incidents in memory to verdicts (a fresh evaluator: nothing remembered)."""
-    from engine.evaluate import Evaluator
-    from engine.load import load_incidents, load_ruleset
+    from engine.evaluation.pipeline import Evaluator
+    from engine.incidents.load import load_incidents
+    from engine.ruleset.load import load_ruleset
 
     compiled = load_ruleset(RULESET)
     incidents = load_incidents(source)
@@ -193,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for count in (*small, big):
         incidents_file(count)
 
-    from engine.rete import AVAILABLE
+    from engine.evaluation.durable import AVAILABLE
 
     results: dict[str, dict[int, tuple[float, float]]] = {}
     for mode in (*END_TO_END, *EVALUATION):

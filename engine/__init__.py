@@ -1,10 +1,13 @@
 """ceasefire-sim: truce terms as YAML rules, incidents as data, verdicts with their reasons."""
 
-from engine.compile import Compiled, compile_ruleset
 from engine.errors import InputError, Problem
-from engine.evaluate import Evaluator, evaluate
-from engine.load import load_incidents, load_ruleset, load_scenario
-from engine.model import AccountVerdict, Incident, Ruleset, Scenario, Verdict
+from engine.evaluation.pipeline import Evaluator, evaluate
+from engine.evaluation.result import AccountVerdict, Verdict
+from engine.incidents.load import load_incidents, load_scenario
+from engine.incidents.model import Incident, Scenario
+from engine.ruleset.compile import Compiled, compile_ruleset
+from engine.ruleset.load import load_ruleset
+from engine.ruleset.model import Ruleset
 
 __version__ = "0.1.0"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.rete import AVAILABLE
+from engine.evaluation.durable import AVAILABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.check import Checked, check_file, check_paths, lint, shadowed, summary
-from engine.cli import main
+from engine.analysis.check import Checked, check_file, check_paths, lint, shadowed, summary
+from engine.cli.main import main
 from engine.errors import Problem
-from engine.load import read_ruleset
+from engine.ruleset.load import read_ruleset
 from tests.conftest import ROOT
 
 RULESET = """\
@@ -303,7 +303,7 @@ def test_a_ruleset_too_large_to_compare_every_pair_says_where_it_stopped(
 ) -> None:
     rules = "".join(rule(f"r{i}", i, f"{{killed: {{lt: {i}}}}}") for i in range(6))
     assert shadows(tmp_path, rules) == []  # no rule shadows another: every pair must be compared
-    monkeypatch.setattr("engine.check.ALL_STEPS", 5)
+    monkeypatch.setattr("engine.analysis.check.ALL_STEPS", 5)
     path = write(tmp_path, "r.yaml", with_rules(rules))
     assert list(shadowed(read_ruleset(path).compiled)) == [
         (("rules",), "too many rules to compare every pair: stopped looking for shadowed rules at `r2` (rules[2])")

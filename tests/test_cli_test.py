@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.expect import run_scenario
+from engine.analysis.expect import run_scenario
+from engine.cli.main import main
 from tests.conftest import ROOT
 
 SCENARIOS = ROOT / "scenarios"

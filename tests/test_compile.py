@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from engine.compile import AllOf, Compiled, compile_ruleset, normalize
-from engine.evaluate import Evaluator
-from engine.facts import FactMaker, Told
-from engine.model import Ruleset
+from engine.evaluation.facts import FactMaker, Told
+from engine.evaluation.pipeline import Evaluator
+from engine.ruleset.compile import AllOf, Compiled, compile_ruleset, normalize
+from engine.ruleset.model import Ruleset
 from tests.conftest import ENGINES
 
 BASE: dict[str, Any] = {

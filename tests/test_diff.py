@@ -11,13 +11,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
-from engine.compile import Compiled
-from engine.diff import RulesetDiff, diff_rulesets
-from engine.evaluate import Evaluator
-from engine.facts import F, FactMaker, versions
-from engine.load import load_ruleset
-from engine.model import Casualties, Incident
+from engine.analysis.diff import RulesetDiff, diff_rulesets
+from engine.cli.main import main
+from engine.evaluation.facts import F, FactMaker, versions
+from engine.evaluation.pipeline import Evaluator
+from engine.incidents.model import Casualties, Incident
+from engine.ruleset.compile import Compiled
+from engine.ruleset.load import load_ruleset
 from tests.conftest import ENGINES, ROOT
 
 BASE = "syria-2016-09"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from engine import Incident, evaluate, load_ruleset, load_scenario
-from engine.facts import versions
+from engine.evaluation.facts import versions
 from tests.conftest import ENGINES, ROOT
 
 STRIKE: dict[str, Any] = {

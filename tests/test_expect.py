@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine import Incident, InputError, evaluate, load_ruleset
-from engine.expect import check, expectation, load_checked, run_scenario
+from engine.analysis.expect import check, expectation, load_checked, run_scenario
 from tests.conftest import ENGINES
 
 STRIKE: dict[str, Any] = {

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from engine import InputError, load_scenario
-from engine.cli import main
-from engine.explain import explain_incident, find_incident
+from engine.analysis.explain import explain_incident, find_incident
+from engine.cli.main import main
 from tests.conftest import ENGINES, ROOT
 
 DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"

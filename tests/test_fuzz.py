@@ -19,13 +19,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.check import check_file, lint
-from engine.compile import BASE_FIELDS, OPERATORS, Compiled
+from engine.analysis.check import check_file, lint
 from engine.errors import InputError, Problem
-from engine.evaluate import Evaluator
-from engine.load import check_ids, load_incidents, read_ruleset, ruleset_from, validate
-from engine.model import VERDICTS, Scenario, Verdict
-from engine.rete import AVAILABLE
+from engine.evaluation.durable import AVAILABLE
+from engine.evaluation.pipeline import Evaluator
+from engine.evaluation.result import Verdict
+from engine.incidents.load import check_ids, load_incidents
+from engine.incidents.model import Scenario
+from engine.ruleset.compile import BASE_FIELDS, OPERATORS, Compiled
+from engine.ruleset.load import read_ruleset, ruleset_from
+from engine.ruleset.model import VERDICTS
+from engine.validation import validate
 from engine.yamlsafe import CONTROL, Document, parse_yaml
 from tests.conftest import ROOT
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.yamlsafe import MAX_BYTES
 from tests.conftest import ROOT
 

@@ -9,10 +9,11 @@ import stat
 import sys
 from pathlib import Path
 
+import engine.cli.schema
 import pytest
 
-import engine.commands.schema
-from engine.cli import main, output, same_file
+from engine.cli.main import main
+from engine.cli.outputs import output, same_file
 from engine.errors import InputError
 from engine.schemas import schema_text
 from tests.conftest import ROOT
@@ -274,7 +275,7 @@ def test_schema_write_checks_its_path_and_writes_whole(
 ) -> None:
     folder = tmp_path / "ruleset.schema.json"
     folder.mkdir()
-    monkeypatch.setattr(engine.commands.schema, "path_of", lambda kind: tmp_path / f"{kind}.schema.json")
+    monkeypatch.setattr(engine.cli.schema, "path_of", lambda kind: tmp_path / f"{kind}.schema.json")
     message = refused(capsys, "schema", "ruleset", "--write")
     assert message == f"{folder}: --write is a directory; expected a file path"
     assert call(capsys, "schema", "scenario", "--write") == (0, f"wrote {tmp_path / 'scenario.schema.json'}\n", "")

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from engine import evaluate, load_ruleset
-from engine.cli import main
-from engine.rete import AVAILABLE, DurableExecutor, EngineError, refused
+from engine.cli.main import main
+from engine.evaluation.durable import AVAILABLE, DurableExecutor, EngineError, refused
 from tests.conftest import ROOT
 from tests.test_twin import incidents, ruleset, with_rules
 

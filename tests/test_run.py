@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.commands.run import load_report
-from engine.rete import AVAILABLE
+from engine.cli.main import main
+from engine.cli.run import load_report
+from engine.evaluation.durable import AVAILABLE
 from tests.conftest import ENGINES, ROOT
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")

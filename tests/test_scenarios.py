@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from engine import Incident, evaluate, load_ruleset, load_scenario
-from engine.expect import run_scenario
-from engine.facts import FactMaker, versions
-from engine.model import VERDICTS
+from engine.analysis.expect import run_scenario
+from engine.evaluation.facts import FactMaker, versions
+from engine.ruleset.model import VERDICTS
 from tests.conftest import ENGINES, ROOT
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

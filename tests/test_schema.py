@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.schemas import KINDS, path_of, schema_text
 from engine.yamlsafe import load_yaml
 from tests.conftest import ROOT

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine import evaluate, load_scenario
-from engine.rete import AVAILABLE
+from engine.evaluation.durable import AVAILABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ["native", pytest.param("durable", marks=pytest.mark.skipif(not AVAILABLE, reason="durable_rules absent"))]

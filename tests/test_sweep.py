@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from engine.cli import main
-from engine.errors import InputError
-from engine.sweep import (
+from engine.analysis.sweep import (
     MAX_COMBINATIONS,
     MAX_WIDTH,
     PNG_SIGNATURE,
@@ -25,6 +23,8 @@ from engine.sweep import (
     parse_param,
     parse_params,
 )
+from engine.cli.main import main
+from engine.errors import InputError
 from tests.conftest import ENGINES, ROOT
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.errors import InputError, Problem
-from engine.load import load_incidents
-from engine.model import MAX_COUNT
+from engine.incidents.load import load_incidents
+from engine.incidents.model import MAX_COUNT
 from engine.yamlsafe import parse_yaml
 from tests.conftest import ENGINES, ROOT
 

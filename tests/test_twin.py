@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from bench.generate import UNKNOWN_ACTORS, UNKNOWN_ACTS, incidents, write_jsonl
 from engine import Compiled, Evaluator, Incident, Verdict, compile_ruleset, evaluate, load_ruleset, load_scenario
-from engine.facts import FactMaker, versions
-from engine.load import load_incidents
-from engine.model import Rule
-from engine.native import NativeExecutor
-from engine.rete import AVAILABLE, DurableExecutor
+from engine.evaluation.durable import AVAILABLE, DurableExecutor
+from engine.evaluation.facts import FactMaker, versions
+from engine.evaluation.native import NativeExecutor
+from engine.incidents.load import load_incidents
+from engine.ruleset.model import Rule
 from tests.conftest import ROOT
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

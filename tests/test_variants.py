@@ -11,13 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.cli import main
-from engine.compile import normalize
+from engine.cli.main import main
 from engine.errors import InputError
-from engine.evaluate import evaluate
-from engine.load import load_ruleset, load_scenario
-from engine.model import Incident
-from engine.variants import apply_sets, merge_patch, parse_set
+from engine.evaluation.pipeline import evaluate
+from engine.incidents.load import load_scenario
+from engine.incidents.model import Incident
+from engine.ruleset.compile import normalize
+from engine.ruleset.load import load_ruleset
+from engine.ruleset.variants import apply_sets, merge_patch, parse_set
 from engine.yamlsafe import parse_yaml
 from tests.conftest import ROOT
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from engine.cli import main
-from engine.rete import AVAILABLE
+from engine.cli.main import main
+from engine.evaluation.durable import AVAILABLE
 from tests.conftest import ENGINES, ROOT
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")

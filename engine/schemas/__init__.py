@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from engine.compile import BASE_FIELDS, ROLES
-from engine.model import Ruleset, Scenario
+from engine.incidents.model import Scenario
+from engine.ruleset.compile import BASE_FIELDS, ROLES
+from engine.ruleset.model import Ruleset
 
 HERE = Path(__file__).resolve().parent
 KINDS = ("ruleset", "scenario")

@@ -1,0 +1,1 @@
+"""What people do with verdicts: check rulesets, test expectations, explain, what-if, sweep, diff."""

@@ -1,0 +1,542 @@
+"""Compare two rulesets over every kind of incident, cut into classes at the constants their rules mention.
+
+An incident is seen by rules through eight dimensions (actor, act, target, intended target, time,
+place, killed, wounded). Each dimension's values are cut into classes: every party, name class and act
+either ruleset knows (by what the spelling means under each), an unknown one, and none; the intervals
+the windows' boundaries make; the regions and countries named; each side of every number compared.
+Values that no test of either ruleset tells apart are one class. The space is then split, test by test,
+into boxes on which each ruleset's deciding rule is fixed; one example incident per box is evaluated
+by the executor under both rulesets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from engine.evaluation.facts import FactMaker, Told, versions
+from engine.evaluation.native import holds
+from engine.evaluation.pipeline import Evaluator
+from engine.evaluation.result import Verdict
+from engine.incidents.model import Casualties, Incident, Location
+from engine.ruleset.compile import NAME_CLASSES, PEOPLE, AllOf, Compiled, Node, Test, normalize
+
+# The parts of an incident a rule can see, each setting some fields of the fact row.
+DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "actor": ("actor.party", "actor.role", "actor.side"),
+    "act": ("act", "act.hostile"),
+    "target": ("target.party", "target.role", "target.side"),
+    "intended_target": ("intended_target.party", "intended_target.role", "intended_target.side"),
+    "time": ("in_window",),
+    "place": ("in_scope", "region"),
+    "killed": ("killed",),
+    "wounded": ("wounded",),
+}
+DIMENSION_OF = {name: dim for dim, names in DIMENSIONS.items() for name in names}
+_NOTHING: dict[str, Any] = {f.name: None for f in fields(Told)}
+# Spellings standing for "a name, act, region or country no ruleset knows": the first free one is used.
+_UNKNOWN_NAMES = ("Unlisted Brigade", "Unlisted Armed Group", "Unlisted Battalion 7")
+_UNKNOWN_ACTS = ("looting", "arson", "kidnapping")
+_OTHER_REGIONS = ("Homs", "Hama", "Latakia", "Daraa", "Quneitra")
+_OTHER_COUNTRIES = ("Iraq", "Lebanon", "Jordan", "Turkey")
+_STATUS = {
+    "in_window": {True: "inside the window", False: "outside the window", None: "time unknown"},
+    "in_scope": {True: "in scope", False: "out of scope", None: "scope unknown"},
+}
+
+Box = tuple[int, ...]  # per dimension, a bit mask of its classes
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A value of a dimension: what a source would tell (Told fields), and words for what it means."""
+
+    label: str
+    kind: str = ""  # what it is to the rules: a party's role, a place's scope (under A → B)
+    told: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def absent(self) -> bool:
+        return all(v is None for v in self.told.values())
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension's classes: `classes[i]` holds values that no test of either ruleset tells apart."""
+
+    name: str
+    classes: tuple[tuple[Choice, ...], ...]
+    signatures: tuple[tuple[bool, ...], ...]  # each class's truth on every test of the dimension
+
+    @property
+    def full(self) -> int:
+        return (1 << len(self.classes)) - 1
+
+    def members(self, mask: int) -> list[Choice]:
+        return [c for i, group in enumerate(self.classes) if mask >> i & 1 for c in group]
+
+    def size(self) -> int:
+        return sum(len(group) for group in self.classes)
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """What one ruleset says about an example incident."""
+
+    verdict: str
+    rule: str | None
+    explanation: str
+
+
+@dataclass(frozen=True)
+class DiffClass:
+    """Incidents on which the two rulesets decide differently, each ruleset always by the same rule."""
+
+    box: Box
+    when: tuple[tuple[str, str], ...]  # (dimension, the values it takes) for each dimension not left open
+    example: Incident
+    a: Side
+    b: Side
+
+
+@dataclass(frozen=True)
+class RulesetDiff:
+    """Two rulesets compared: how much of the space was checked, and where their verdicts differ."""
+
+    a: Compiled
+    b: Compiled
+    engine: str
+    classes: int  # classes evaluated under both rulesets
+    kinds: int  # incident kinds in the space: the product of every dimension's value count
+    differences: tuple[DiffClass, ...]
+    space: Space
+
+    @property
+    def equivalent(self) -> bool:
+        return not self.differences
+
+    def difference_for(self, incident: Incident) -> DiffClass | None:
+        """The differing class an incident (as recorded) falls in; None when both give it one verdict."""
+        point = self.space.locate(incident)
+        inside = (d for d in self.differences if all(p & m for p, m in zip(point, d.box)))
+        return next(inside, None)
+
+    def groups(self) -> list[list[DiffClass]]:
+        """Differences that share verdict and rule under A and under B, in output order."""
+        out: dict[tuple[str, str | None, str, str | None], list[DiffClass]] = {}
+        for d in self.differences:
+            out.setdefault((d.a.verdict, d.a.rule, d.b.verdict, d.b.rule), []).append(d)
+        return list(out.values())
+
+
+# -- each dimension's values, cut at the constants the rulesets mention --------------------------------
+
+
+def _first_free(candidates: Sequence[str], taken: Callable[[str], bool]) -> str:
+    for name in candidates:
+        if not taken(name):
+            return name
+    raise RuntimeError(f"every spare spelling in {candidates} is taken")
+
+
+def _pair(a: Any, b: Any, word: Callable[[Any], str]) -> str:
+    """Words for a value under A, and under B where that differs."""
+    return word(a) if a == b else f"{word(a)} → {word(b)}"
+
+
+def _person(a: tuple[str, str, str | None] | None, b: tuple[str, str, str | None] | None) -> tuple[str, str]:
+    """(who, what role): a party's id and role, a name class, or an unknown name, under A (→ B)."""
+
+    def role(found: tuple[str, str, str | None] | None, other: tuple[str, str, str | None] | None) -> str:
+        if found is None:
+            return "unknown name"
+        sides_differ = other is not None and found[2] != other[2]
+        return found[1] + (f", {found[2]}" if found[2] and sides_differ else "")
+
+    who = _pair(a and a[0], b and b[0], lambda pid: pid or "unknown name")
+    return who, _pair(role(a, b), role(b, a), str)
+
+
+def _people(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
+    """One spelling per distinct pair of meanings under A and B, a party's own name first."""
+    spellings: list[str] = []
+    for c in (a, b):
+        for pid, party in c.ruleset.parties.items():
+            spellings += [party.name, *party.aliases, pid]
+        for cls in NAME_CLASSES:
+            spellings += [*getattr(c.ruleset, cls).aliases, cls]
+    found: dict[Any, Choice] = {}
+    for s in spellings:
+        pair = (a.names.get(normalize(s)), b.names.get(normalize(s)))
+        found.setdefault(pair, Choice(*_person(*pair), told={dim: s}))
+    unknown = _first_free(_UNKNOWN_NAMES, lambda s: normalize(s) in a.names or normalize(s) in b.names)
+    return [*found.values(), Choice("unknown name", told={dim: unknown}, kind="unknown name")]
+
+
+def _acts(a: Compiled, b: Compiled) -> list[Choice]:
+    def word(found: tuple[str, bool] | None) -> str:
+        return "unknown act" if found is None else found[0]
+
+    spellings = [s for c in (a, b) for aid, act in c.ruleset.acts.items() for s in (aid, *act.aliases)]
+    found: dict[Any, Choice] = {}
+    for s in spellings:
+        fa, fb = a.acts.get(normalize(s)), b.acts.get(normalize(s))
+        if fa is not None and fb is not None and fa[0] == fb[0] and fa != fb:
+            label = f"{fa[0]} ({_pair(fa[1], fb[1], lambda h: 'hostile' if h else 'not hostile')})"
+        else:
+            label = _pair(fa, fb, word)
+        found.setdefault((fa, fb), Choice(label, told={"act": s}))
+    unknown = _first_free(_UNKNOWN_ACTS, lambda s: normalize(s) in a.acts or normalize(s) in b.acts)
+    return [*found.values(), Choice("unknown act", told={"act": unknown})]
+
+
+def _times(a: Compiled, b: Compiled) -> list[Choice]:
+    """A time in every interval the windows' boundaries cut the line into; dates on and beside each one."""
+    bounds = sorted({t for c in (a, b) for t in (c.start, c.until) if t is not None})
+
+    def inside(t: datetime) -> int:
+        """In how many of the two windows: times inside both read best."""
+        return sum(c.start <= t and (c.until is None or t < c.until) for c in (a, b))
+
+    # Round hours well inside each interval read best; exact boundaries and dates make sure no class is missed.
+    nice = [bounds[0] - timedelta(days=1)]
+    for lo, hi in pairwise(bounds):
+        middle = lo + (hi - lo) / 2
+        hour = middle.replace(minute=0, second=0, microsecond=0)
+        nice.append(hour if hour >= lo else middle)
+    nice.append(bounds[-1] + timedelta(days=1))
+    exact = [t for bound in bounds for t in (bound - timedelta(seconds=1), bound)]
+    moments = sorted(nice, key=inside, reverse=True) + exact
+    days = {t.astimezone(c.zone).date() + timedelta(days=k) for t in bounds for c in (a, b) for k in (-1, 0, 1)}
+    texts = [t.astimezone(a.zone).isoformat(timespec="seconds") for t in moments] + [
+        d.isoformat() for d in sorted(days)
+    ]
+    return [Choice("", told={"time": text}) for text in texts]
+
+
+def _regions(c: Compiled) -> list[str]:
+    """Region spellings as the ruleset writes them: in its scope, and in its rules' `region` tests."""
+    found = list(c.ruleset.scope.regions)
+
+    def walk(when: dict[str, Any]) -> None:
+        for key, spec in when.items():
+            if key in ("any", "all") and isinstance(spec, list):
+                for part in spec:
+                    if isinstance(part, dict):
+                        walk(part)
+            elif key == "region":
+                for value in spec.values() if isinstance(spec, dict) else [spec]:
+                    found.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))
+
+    for rule in c.ruleset.rules:
+        walk(rule.when)
+    return found
+
+
+def _places(a: Compiled, b: Compiled) -> list[Choice]:
+    """Each scope's country, another country, none; by each region named, another region, none."""
+    named = list(dict.fromkeys(r for c in (a, b) for r in _regions(c)))
+    other_region = _first_free(_OTHER_REGIONS, lambda r: normalize(r) in {normalize(n) for n in named})
+    countries = [c.ruleset.scope.country for c in (a, b) if c.ruleset.scope.country]
+    other_country = _first_free(_OTHER_COUNTRIES, lambda n: normalize(n) in {normalize(c) for c in countries})
+    regions = [(other_region, "another region"), *((r, r) for r in named), (None, "no region")]
+    return [
+        Choice(label, told={"country": country, "region": region})
+        for country in (*countries, other_country, None)
+        for region, label in regions
+    ]
+
+
+def _counts(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
+    """0 and each side of every number a rule compares the count with."""
+    numbers: set[int] = set()
+    for c in (a, b):
+        for test in _all_tests(c):
+            if test.field == dim and test.op not in ("present", "absent"):
+                values = test.value if isinstance(test.value, frozenset) else {test.value}
+                numbers.update(v + k for v in values for k in (-1, 0, 1))
+    return [Choice(str(n), told={dim: n}) for n in sorted(n for n in numbers | {0} if n >= 0)]
+
+
+def _tests(node: Node) -> Iterator[Test]:
+    if isinstance(node, Test):
+        yield node
+    else:
+        for item in node.items:
+            yield from _tests(item)
+
+
+def _all_tests(c: Compiled) -> Iterator[Test]:
+    for rule in c.rules:
+        yield from _tests(rule.condition)
+
+
+def _values(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
+    """Every value of a dimension worth trying, `none` first (so that it stands for its class)."""
+    if dim in PEOPLE:
+        found = _people(a, b, dim)
+    elif dim == "act":
+        found = _acts(a, b)
+    elif dim == "time":
+        found = _times(a, b)
+    elif dim == "place":
+        found = _places(a, b)
+    else:
+        found = _counts(a, b, dim)
+    none = Choice("no region" if dim == "place" else "none", told=dict.fromkeys(found[0].told)) if found else None
+    return [none, *found] if none else [Choice("none")]
+
+
+def _row(maker: FactMaker, told: dict[str, Any]) -> tuple[Any, ...]:
+    return maker.make(Told(**(_NOTHING | told)))[0]
+
+
+class Space:
+    """The incident space of two rulesets: classes per dimension, and each rule test's truth on them."""
+
+    def __init__(self, a: Compiled, b: Compiled) -> None:
+        self.sides = (a, b)
+        self.makers = (FactMaker(a), FactMaker(b))
+        tested = {t.field for c in self.sides for t in _all_tests(c)}
+        self.dims = tuple(
+            self._classes(dim, _values(a, b, dim) if tested & set(names) else [Choice("none")])
+            for dim, names in DIMENSIONS.items()
+        )
+        # A test's truth as a bit mask over its dimension's classes, or a constant for a policy knob.
+        self.truth = tuple(self._masks(side) for side in (0, 1))
+
+    def _facts(self, dim: str, told: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+        """The fields a dimension sets, under A and under B."""
+        rows = [_row(m, told) for m in self.makers]
+        return tuple(tuple(row[c.fields.index(f)] for f in DIMENSIONS[dim]) for row, c in zip(rows, self.sides))
+
+    def _signature(self, dim: str, told: dict[str, Any]) -> tuple[bool, ...]:
+        rows = [_row(m, told) for m in self.makers]
+        return tuple(
+            holds(t, row) for c, row in zip(self.sides, rows) for t in _all_tests(c) if DIMENSION_OF.get(t.field) == dim
+        )
+
+    def _classes(self, dim: str, values: list[Choice]) -> Dimension:
+        """Values with the same facts under both rulesets are one value; values no test tells apart, one class."""
+        seen: set[tuple[Any, ...]] = set()
+        groups: dict[tuple[bool, ...], list[Choice]] = {}
+        for choice in values:
+            facts = self._facts(dim, choice.told)
+            if facts in seen:
+                continue
+            seen.add(facts)
+            if dim == "time":
+                choice = Choice(_pair(facts[0][0], facts[1][0], _STATUS["in_window"].__getitem__), told=choice.told)
+            elif dim == "place":
+                scope = _pair(facts[0][0], facts[1][0], _STATUS["in_scope"].__getitem__)
+                choice = Choice(choice.label, scope, told=choice.told)
+            groups.setdefault(self._signature(dim, choice.told), []).append(choice)
+        # `none` goes last, in its class and among classes: examples then show a value a source would give
+        ordered = sorted(groups.items(), key=lambda item: all(c.absent for c in item[1]))
+        return Dimension(
+            dim, tuple(tuple(sorted(g, key=lambda c: c.absent)) for _, g in ordered), tuple(s for s, _ in ordered)
+        )
+
+    def _masks(self, side: int) -> dict[Test, tuple[int, int] | bool]:
+        out: dict[Test, tuple[int, int] | bool] = {}
+        maker = self.makers[side]
+        for test in _all_tests(self.sides[side]):
+            dim = DIMENSION_OF.get(test.field)
+            if dim is None:  # a policy knob: fixed for the ruleset
+                out[test] = holds(test, _row(maker, {}))
+                continue
+            d = list(DIMENSIONS).index(dim)
+            rows = [_row(maker, group[0].told) for group in self.dims[d].classes]
+            out[test] = (d, sum(1 << i for i, row in enumerate(rows) if holds(test, row)))
+        return out
+
+    @property
+    def everything(self) -> Box:
+        return tuple(d.full for d in self.dims)
+
+    def kinds(self) -> int:
+        total = 1
+        for d in self.dims:
+            total *= d.size()
+        return total
+
+    def locate(self, incident: Incident) -> Box:
+        """The point (one class per dimension) where an incident, as recorded without its accounts, lies."""
+        flat = versions(incident.model_copy(update={"accounts": []}))[0]
+        point = []
+        for d in self.dims:
+            signature = self._signature(d.name, {k: getattr(flat, k) for k in _TOLD_OF[d.name]})
+            if signature not in d.signatures:
+                raise LookupError(f"{incident.id}: no class of `{d.name}` has its facts; the space misses a value")
+            point.append(1 << d.signatures.index(signature))
+        return tuple(point)
+
+    # -- three-valued evaluation on a box: True on all of it, False on none of it, None on some ---------
+
+    def holds_on(self, side: int, node: Node, box: Box) -> bool | None:
+        if isinstance(node, Test):
+            truth = self.truth[side][node]
+            if isinstance(truth, bool):
+                return truth
+            d, mask = truth
+            within = box[d] & mask
+            return True if within == box[d] else False if within == 0 else None
+        values = [self.holds_on(side, item, box) for item in node.items]
+        if isinstance(node, AllOf):
+            return False if False in values else True if all(values) else None
+        return True if True in values else False if all(v is False for v in values) else None
+
+    def decide(self, side: int, box: Box) -> tuple[int | None, Test | None]:
+        """(the deciding rule's index, -1 for none, or None while open; a test that would settle it)."""
+        for i, rule in enumerate(self.sides[side].rules):
+            truth = self.holds_on(side, rule.condition, box)
+            if truth is True:
+                return i, None
+            if truth is None:
+                return None, self._open_test(side, rule.condition, box)
+        return -1, None
+
+    def _open_test(self, side: int, node: Node, box: Box) -> Test:
+        if isinstance(node, Test):
+            return node
+        return next(self._open_test(side, item, box) for item in node.items if self.holds_on(side, item, box) is None)
+
+    def classes(self) -> list[tuple[Box, tuple[int, int]]]:
+        """Boxes on which both deciding rules are fixed, found by splitting on the tests still open."""
+        out = []
+        stack = [self.everything]
+        while stack:
+            box = stack.pop()
+            decided: list[int] = []
+            for side in (0, 1):
+                rule, test = self.decide(side, box)
+                if rule is None:
+                    assert test is not None
+                    d, mask = self.truth[side][test]  # type: ignore[misc]  # an open test is never a knob
+                    stack += [_with(box, d, box[d] & ~mask), _with(box, d, box[d] & mask)]
+                    break
+                decided.append(rule)
+            else:
+                out.append((box, (decided[0], decided[1])))
+        return out
+
+    # -- a box in words, and as an incident ---------------------------------------------------------
+
+    def describe(self, box: Box) -> tuple[tuple[str, str], ...]:
+        out = []
+        for d, mask in zip(self.dims, box):
+            if mask != d.full:
+                out.append((d.name, _words(d, mask)))
+        return tuple(out)
+
+    def example(self, box: Box, name: str) -> Incident:
+        """An incident in the box: a dimension left open is left out, else its first value a source would give."""
+        told: dict[str, Any] = {}
+        for d, mask in zip(self.dims, box):
+            members = d.members(mask)
+            if mask != d.full:
+                told |= next((c for c in members if not c.absent), members[0]).told
+        location = {k: told[k] for k in ("region", "country") if told.get(k) is not None}
+        casualties = {k: told[k] for k in ("killed", "wounded") if told.get(k) is not None}
+        return Incident(
+            id=name,
+            time=told.get("time"),
+            actor=told.get("actor"),
+            act=told.get("act"),
+            target=told.get("target"),
+            intended_target=told.get("intended_target"),
+            location=Location(**location) if location else None,
+            casualties=Casualties(**casualties) if casualties else None,
+        )
+
+
+_TOLD_OF = {
+    **{dim: (dim,) for dim in (*PEOPLE, "act", "time", "killed", "wounded")},
+    "place": ("country", "region"),
+}
+
+
+def _with(box: Box, d: int, mask: int) -> Box:
+    return (*box[:d], mask, *box[d + 1 :])
+
+
+def _words(d: Dimension, mask: int) -> str:
+    """The values a box takes in a dimension, by kind where values have one; `anything but` when shorter."""
+    every = Counter(c.kind for c in d.members(d.full))
+
+    def text(m: int) -> str:
+        kinds: dict[str, list[str]] = {}
+        for c in d.members(m):
+            kinds.setdefault(c.kind, []).append(c.label)
+        parts = []
+        for kind, labels in kinds.items():
+            if not kind or [kind] == labels:
+                parts += labels
+            elif every[kind] == 1:
+                parts.append(f"{labels[0]} ({kind})")
+            elif len(labels) == every[kind]:
+                parts.append(kind)
+            else:
+                parts.append(f"{kind}: {', '.join(labels)}")
+        return ("; " if any(": " in p for p in parts) else ", ").join(parts)
+
+    inside, outside = text(mask), text(d.full & ~mask)
+    return inside if len(inside) <= len(outside) else f"anything but {outside}"
+
+
+# -- the comparison --------------------------------------------------------------------------------
+
+
+def _merge(boxes: list[Box]) -> list[Box]:
+    """Join boxes that differ in one dimension only: their union is a box, and decides alike."""
+    boxes = list(boxes)
+    while True:
+        pairs = (
+            (i, j, apart[0])
+            for i in range(len(boxes))
+            for j in range(i + 1, len(boxes))
+            if len(apart := [d for d, (x, y) in enumerate(zip(boxes[i], boxes[j])) if x != y]) == 1
+        )
+        found = next(pairs, None)
+        if found is None:
+            return boxes
+        i, j, d = found
+        boxes[i] = _with(boxes[i], d, boxes[i][d] | boxes[j][d])
+        del boxes[j]
+
+
+def _side(v: Verdict) -> Side:
+    return Side(v.verdict, v.rule, v.explanation)
+
+
+def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> RulesetDiff:
+    """Every class of incident whose verdict differs between `a` and `b`, each with an example incident.
+
+    The executor's verdicts on each class's example are the ones reported; they must name the rules the
+    class analysis found deciding, or the analysis is wrong and says so."""
+    space = Space(a, b)
+    found = space.classes()
+    with Evaluator(a, engine) as ea, Evaluator(b, engine) as eb:
+        examples = [space.example(box, f"class-{i + 1}") for i, (box, _) in enumerate(found)]
+        outcomes: dict[tuple[int, int], list[Box]] = {}
+        for (box, decided), va, vb in zip(found, ea.evaluate(examples), eb.evaluate(examples)):
+            for c, v, rule in zip((a, b), (va, vb), decided):
+                expected = c.rules[rule].id if rule >= 0 else None
+                if v.rule != expected:
+                    raise RuntimeError(f"{c.id}: {space.describe(box)}: classes say {expected}, {ea.engine} {v.rule}")
+            if va.verdict != vb.verdict:
+                outcomes.setdefault(decided, []).append(box)
+        # in the order the rules decide under A, then under B; "no rule" last
+        last = len(a.rules) + len(b.rules)
+        order = sorted(outcomes, key=lambda rules: tuple(r if r >= 0 else last for r in rules))
+        boxes = [box for rules in order for box in _merge(outcomes[rules])]
+        shown = [space.example(box, f"diff-{i + 1}") for i, box in enumerate(boxes)]
+        differences = tuple(
+            DiffClass(box, space.describe(box), incident, _side(va), _side(vb))
+            for box, incident, va, vb in zip(boxes, shown, ea.evaluate(shown), eb.evaluate(shown))
+        )
+        return RulesetDiff(a, b, ea.engine, len(found), space.kinds(), differences, space)

@@ -1,0 +1,125 @@
+"""Why an incident got its verdict: names resolved, every rule tested in deciding order, accounts combined."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import InputError, did_you_mean
+from engine.evaluation.facts import FactMaker, Told, versions
+from engine.evaluation.native import holds
+from engine.evaluation.pipeline import Evaluator, combine
+from engine.evaluation.result import AccountVerdict, Verdict
+from engine.incidents.model import Incident
+from engine.ruleset.compile import PEOPLE, Compiled
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How one reported spelling resolved: to a party (or class) and its role, or an act and whether it is hostile."""
+
+    field: str  # actor, target, intended_target, act
+    spelling: str
+    resolved: str | None  # party id, name class or act id; None when it resolves to nothing
+    role: str  # a party role, `unknown`, or for an act `hostile` / `not hostile` / `unknown`
+    side: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCheck:
+    id: str
+    priority: int
+    verdict: str
+    clause: str
+    held: bool
+    deciding: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccountExplanation:
+    """One version of the incident (an account, or the record itself) from facts to verdict."""
+
+    source: str | None
+    told: dict[str, Any]  # what the account itself says, over the incident's record (empty for the record)
+    names: tuple[Resolution, ...]
+    facts: dict[str, Any]  # the fact row the rules test, by field
+    rules: tuple[RuleCheck, ...]  # every rule, in the order they decide
+    verdict: AccountVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    scenario: str
+    ruleset: str
+    engine: str
+    incident: Incident
+    accounts: tuple[AccountExplanation, ...]
+    verdict: Verdict
+    combination: str  # how the accounts' verdicts became the incident's
+
+    def recorded(self) -> dict[str, Any]:
+        """The incident's facts as recorded (without its accounts and expectation)."""
+        return self.incident.model_dump(exclude_none=True, exclude={"id", "accounts", "expect"})
+
+
+def find_incident(incidents: Sequence[Incident], wanted: str, file: str, line: int | None = None) -> Incident:
+    for incident in incidents:
+        if incident.id == wanted:
+            return incident
+    ids = [i.id for i in incidents]
+    raise InputError.at(file, f"no incident `{wanted}`{did_you_mean(wanted, ids)}", line, path="incidents")
+
+
+def explain_incident(compiled: Compiled, incident: Incident, scenario: str, engine: str | None = None) -> Explanation:
+    """Evaluate one incident with `engine` and lay out every step that led to its verdict."""
+    tolds = versions(incident)
+    with Evaluator(compiled, engine) as evaluator:
+        decided = evaluator.decide(tolds)
+        used = evaluator.engine
+    maker = FactMaker(compiled)
+    own = [a.model_dump(exclude_none=True, exclude={"source"}) for a in incident.accounts] or [{}]
+    accounts = tuple(_account(compiled, maker, *parts) for parts in zip(tolds, own, decided))
+    verdict = combine(incident, decided)
+    return Explanation(scenario, compiled.id, used, incident, accounts, verdict, combination(decided, verdict))
+
+
+def _account(
+    compiled: Compiled, maker: FactMaker, told: Told, own: dict[str, Any], verdict: AccountVerdict
+) -> AccountExplanation:
+    row, _ = maker.make(told)
+    checks = tuple(
+        RuleCheck(
+            rule.id, rule.priority, rule.verdict, rule.clause, holds(rule.condition, row), rule.id == verdict.rule
+        )
+        for rule in compiled.rules
+    )
+    return AccountExplanation(
+        told.source, own, resolutions(maker, told), dict(zip(compiled.fields, row)), checks, verdict
+    )
+
+
+def resolutions(maker: FactMaker, told: Told) -> tuple[Resolution, ...]:
+    """Each name and the act the version gives, as the ruleset resolves them."""
+    out = []
+    for field in PEOPLE:
+        spelling = getattr(told, field)
+        if spelling is not None:
+            party, role, side, _ = maker.name(spelling)
+            out.append(Resolution(field, spelling, party, role, side))
+    if told.act is not None:
+        act, hostile, _ = maker.act(told.act)
+        kind = "unknown" if hostile is None else ("hostile" if hostile else "not hostile")
+        out.append(Resolution("act", told.act, None if hostile is None else act, kind, None))
+    return tuple(out)
+
+
+def combination(decided: Sequence[AccountVerdict], verdict: Verdict) -> str:
+    """One sentence on how the accounts' verdicts made the incident's."""
+    if decided[0].source is None:
+        return f"No accounts: the incident as recorded is {verdict.verdict}."
+    if verdict.verdict == "disputed":
+        told = "; ".join(f"{a.source}: {a.verdict}" for a in decided)
+        return f"The accounts give different verdicts ({told}), so the incident is disputed."
+    every = "Every account gives" if len(decided) > 1 else "The one account gives"
+    return f"{every} {verdict.verdict}, so the incident is {verdict.verdict}."

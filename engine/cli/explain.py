@@ -1,0 +1,59 @@
+"""`ceasefire explain`: why one incident got its verdict, step by step."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.analysis.explain import explain_incident, find_incident
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
+from engine.cli.outputs import check_output, output, refuse_inputs
+from engine.incidents.load import load_input
+from engine.incidents.model import Incident
+from engine.report.render import console_for, explanation_json, write_explanation
+from engine.ruleset.compile import Compiled
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "explain",
+        help="show why one incident got its verdict",
+        description="Show, for one incident: its facts; how each name resolved (spelling → party → role); "
+        "for each account, every rule in deciding order with whether its condition held, the deciding "
+        "rule, its clause and the verdict; then how the accounts combined.",
+        epilog=examples(
+            "ceasefire explain scenarios/deir-ezzor-2016-09-17.yaml dez-airstrike",
+            "ceasefire explain scenarios/deir-ezzor-2016-09-17.yaml dez-airstrike -s policy.mistaken_target=violation",
+            "ceasefire explain scenarios/syria-week-2016-09.yaml urum-al-kubra-convoy --format json",
+            "ceasefire explain incidents.jsonl ev-17 --rules syria-2016-09",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv incident table")
+    p.add_argument("incident", metavar="INCIDENT_ID", help="the id of the incident to explain")
+    add_evaluation(p)
+    add_output(p, ("tree", "json"))
+    p.set_defaults(handler=explain)
+
+
+def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tuple[Compiled, Incident, str]:
+    """The ruleset, the incident asked for, and the scenario's name."""
+    loaded = load_input(path, rules, sets)
+    pos = loaded.document.where(("incidents",)) if loaded.document is not None else None
+    incident = find_incident(loaded.incidents, wanted, str(path), pos[0] if pos else None)
+    return loaded.compiled, incident, loaded.name
+
+
+def explain(args: argparse.Namespace) -> int:
+    check_output(args.output, [args.scenario])
+    compiled, incident, name = _load(args.scenario, args.rules, args.incident, args.sets)
+    refuse_inputs(args.output, compiled.files)  # known once loaded: the ruleset and what it extends
+    explanation = explain_incident(compiled, incident, name, args.engine)
+    with output(args.output) as out:
+        if args.format == "json":
+            out.write(json.dumps(explanation_json(explanation), ensure_ascii=False, indent=1) + "\n")
+        else:
+            write_explanation(explanation, console_for(out, args.width))
+    return EXIT_OK

@@ -1,0 +1,105 @@
+"""The `ceasefire` command line: parse arguments, hand off to a command, turn bad input into one line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+from engine import __version__
+from engine.errors import InputError
+from engine.evaluation.durable import EngineError
+from engine.evaluation.pipeline import ENGINES
+
+# One module a command in engine/cli/, listed by `--help` in this order.
+COMMANDS = ("run", "check", "test", "explain", "schema", "whatif", "sweep", "diff")
+
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and exit 2 like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog="ceasefire",
+        description="Truce terms as YAML rules, incidents as data, verdicts with the clause that decided them.",
+        epilog="examples:\n  ceasefire run scenarios/deir-ezzor-2016-09-17.yaml\n"
+        "  ceasefire run events.jsonl --rules syria-2016-09 --format json --output report.json\n\n"
+        "Run `ceasefire COMMAND --help` for a command's options and examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument("--version", action="version", version=f"ceasefire-sim {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        import_module(f"engine.cli.{name}").register(sub)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # the reader went away (`| head`): not an error of ours, and nothing more to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+SET_HELP = "change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)"
+
+
+def add_engine(p: argparse.ArgumentParser, default: str | None = None, why: str = "") -> None:
+    shown = f"{default}{why}" if default else "durable where installed, else native"
+    p.add_argument("--engine", "-e", choices=ENGINES, default=default, help=f"executor (default: {shown})")
+
+
+def add_evaluation(
+    p: argparse.ArgumentParser, sets: str | None = SET_HELP, base: str = "", engine: str | None = None, why: str = ""
+) -> None:
+    """The options of every command that evaluates a scenario: ruleset, engine, --set (unless None)."""
+
+    p.add_argument(
+        "--rules",
+        "-r",
+        metavar="RULESET",
+        help=f"{base}ruleset id or path (required for tables; overrides a scenario's)",
+    )
+    add_engine(p, engine, why)
+    if sets is not None:
+        p.add_argument("--set", "-s", metavar="PATH=VALUE", action="append", default=[], dest="sets", help=sets)
+    p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    p.add_argument("--format", "-f", choices=formats, default=formats[0], help=f"output format (default: {formats[0]})")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",  # kept as typed, not as a Path, which would drop the slash that makes `out/` a folder
+        help="write the report here (only when the run succeeds) instead of to standard output; "
+        "a device or a pipe, such as /dev/null, is written as it goes",
+    )
+
+
+def examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)

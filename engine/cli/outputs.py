@@ -1,0 +1,173 @@
+"""Where reports go: output paths checked before any work, written whole only when the run succeeded."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from engine.errors import InputError
+
+OUTPUT = "--output"
+
+
+def check_output(path: str | Path | None, inputs: Iterable[str | Path] = (), option: str = OUTPUT) -> None:
+    """Refuse, before any work is done, an output path that cannot be written or that is one of the inputs."""
+    if path is None:
+        return
+    text = str(path)
+    if not text:
+        raise InputError.at(option, "names no file; expected a file path")
+    if text.endswith(("/", os.sep)):
+        raise InputError.at(text, f"{option} ends in `/`, so it names a folder; expected a file path")
+    target = _target(Path(text))
+    try:
+        mode = os.stat(target).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        _check_folder(text, target.parent, option)
+    except OSError as exc:
+        raise cannot_write(text, option, exc) from None
+    else:
+        _check_existing(text, target, mode, option)
+    refuse_inputs(text, inputs, option)
+
+
+def _target(path: Path) -> Path:
+    """Where a write to `path` goes: through a symbolic link to a file (or to nothing yet), that file."""
+    if not os.path.islink(path):
+        return path
+    try:
+        if _is_stream(os.stat(path).st_mode):
+            return path  # /dev/stdout: the pipe it leads to has no name to resolve to
+    except OSError:
+        pass
+    return Path(os.path.realpath(path))
+
+
+def _check_folder(text: str, folder: Path, option: str) -> None:
+    """A new file can be made in `folder`: each part of it is a folder, and it takes new files."""
+    for part in (*reversed(folder.parents), folder):
+        try:
+            mode = os.stat(part).st_mode
+        except FileNotFoundError:
+            raise InputError.at(text, f"{option} folder `{folder}` does not exist") from None
+        except OSError as exc:
+            raise cannot_write(text, option, exc) from None
+        if not stat.S_ISDIR(mode):
+            raise InputError.at(text, f"{option} folder `{part}` is not a folder")
+    _probe(text, folder, option)
+
+
+def _check_existing(text: str, target: Path, mode: int, option: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise InputError.at(text, f"{option} is a directory; expected a file path")
+    if not (stat.S_ISREG(mode) or _is_stream(mode)):
+        kind = "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+        raise InputError.at(text, f"{option} is {kind}; expected a file path")
+    if not os.access(target, os.W_OK):
+        raise cannot_write(text, option, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
+    if stat.S_ISREG(mode):
+        _probe(text, target.parent, option)  # replaced through a new file beside it
+
+
+def _probe(text: str, folder: Path, option: str) -> None:
+    """Make and remove a file in `folder`: the one test of permissions, read-only and special file systems."""
+    try:
+        fd, tmp = _temp(folder / "probe")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise cannot_write(text, option, exc) from None
+
+
+def _temp(path: Path) -> tuple[int, str]:
+    # a short prefix: the temporary name must stay within the length a name may have when `path`'s does
+    return tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
+
+
+def _is_stream(mode: int) -> bool:
+    """A terminal, /dev/null or a pipe: written as it goes, since a rename would replace the device itself."""
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def cannot_write(text: str, option: str, exc: OSError) -> InputError:
+    return InputError.at(text, f"{option}: cannot write: {(exc.strerror or str(exc)).lower()}")
+
+
+def refuse_inputs(path: str | Path | None, inputs: Iterable[str | Path], option: str = OUTPUT) -> None:
+    """Refuse an output that is one of the files the run reads: writing it would replace that input."""
+    if path is None:
+        return
+    for source in inputs:
+        if same_file(path, source):
+            named = "" if str(source) == str(path) else f" `{source}`,"
+            raise InputError.at(str(path), f"{option} is{named} an input of this run; choose another file")
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: by identity where both exist, else by their resolved names."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+@contextmanager
+def atomic(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file that appears whole, with ordinary permissions, only if the block completes.
+
+    Through a symbolic link the file it points to is replaced and the link stays; a device or a pipe is
+    written as it goes (a rename would replace the device).
+    """
+    target = _target(path)
+    try:
+        stream = _is_stream(os.stat(target).st_mode)
+    except OSError:
+        stream = False
+    if stream:
+        with open(target, "wb") if binary else open(target, "w", encoding="utf-8", newline="\n") as out:
+            yield out
+        return
+    fd, tmp = _temp(target)
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes a private file; a report is an ordinary one
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            yield out
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+@contextmanager
+def _as_problem(path: str | Path, option: str) -> Iterator[None]:
+    """A failed write (disk full, permissions changed during the run) as one line, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise cannot_write(str(path), option, exc) from None
+
+
+@contextmanager
+def output(path: str | Path | None, option: str = OUTPUT) -> Iterator[IO[str]]:
+    """Standard output, or a file that appears only if the block completes."""
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with _as_problem(path, option), atomic(Path(path)) as out:
+        yield out
+
+
+def write_bytes(path: str | Path, data: bytes, option: str) -> None:
+    """`data` written to `path` as `output` writes text: whole or not at all, a device as it goes."""
+    with _as_problem(path, option), atomic(Path(path), binary=True) as out:
+        out.write(data)

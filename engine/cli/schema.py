@@ -1,0 +1,46 @@
+"""`ceasefire schema`: print the JSON Schema of rulesets or scenarios, or rewrite the committed copies."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.cli.main import EXIT_OK, examples
+from engine.cli.outputs import check_output, output
+from engine.schemas import KINDS, path_of, schema_text
+
+WRITE = "--write"
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of a ruleset or a scenario file",
+        description="Print the JSON Schema that ruleset or scenario files follow, generated from the models "
+        "that validate them. Editors use it through the comment each shipped file starts with: "
+        "`# yaml-language-server: $schema=../engine/schemas/ruleset.schema.json`. The schema checks the "
+        "shape of a file; `ceasefire check` also checks its meaning (names that exist, windows, ids).",
+        epilog=examples(
+            "ceasefire schema ruleset",
+            "ceasefire schema scenario > scenario.schema.json",
+            "ceasefire schema ruleset --write   # refresh engine/schemas/ruleset.schema.json after a model change",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("kind", metavar="KIND", choices=KINDS, help="ruleset or scenario")
+    p.add_argument(
+        "--write", action="store_true", help="write it to engine/schemas/KIND.schema.json instead of printing it"
+    )
+    p.set_defaults(handler=schema)
+
+
+def schema(args: argparse.Namespace) -> int:
+    if args.write:
+        path = path_of(args.kind)
+        check_output(path, option=WRITE)
+        with output(path, WRITE) as out:
+            out.write(schema_text(args.kind))
+        print(f"wrote {path}")
+    else:
+        sys.stdout.write(schema_text(args.kind))
+    return EXIT_OK

@@ -1,1 +1,0 @@
-"""One module a `ceasefire` subcommand, each with `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""Evaluation: incidents to fact rows, rules matched by an executor, verdicts decided and combined."""

@@ -1,0 +1,1 @@
+"""Incidents: scenario files and incident tables, read and checked."""

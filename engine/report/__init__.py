@@ -1,0 +1,1 @@
+"""Rendering: results as tables, Markdown and JSON."""

@@ -1,0 +1,508 @@
+"""Render results for people (a rich table, Markdown) and for programs (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import textwrap
+import time
+from dataclasses import asdict
+from typing import IO, Any
+
+import yaml
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from engine.analysis.diff import DIMENSIONS, RulesetDiff, Side
+from engine.analysis.explain import AccountExplanation, Explanation
+from engine.analysis.sweep import Sweep
+from engine.analysis.whatif import Change, WhatIf
+from engine.evaluation.result import AccountVerdict, Report, Verdict
+from engine.incidents.model import Incident
+from engine.ruleset.compile import PEOPLE
+from engine.ruleset.model import VERDICTS
+
+STYLES = {
+    "violation": "bold red",
+    "permitted": "green",
+    "not_covered": "dim",
+    "disputed": "bold yellow",
+    "undetermined": "magenta",
+}
+
+
+def _account(a: AccountVerdict) -> dict[str, Any]:
+    return {
+        "source": a.source,
+        "actor": a.actor,
+        "verdict": a.verdict,
+        "rule": a.rule,
+        "clause": a.clause,
+        "explanation": a.explanation,
+        "matched": list(a.matched),
+        "flags": list(a.flags),
+    }
+
+
+def verdict_json(v: Verdict) -> dict[str, Any]:
+    return {
+        "incident": v.incident,
+        "verdict": v.verdict,
+        "rule": v.rule,
+        "clause": v.clause,
+        "explanation": v.explanation,
+        "matched": list(v.matched),
+        "flags": list(v.flags),
+        "accounts": [_account(a) for a in v.accounts],
+    }
+
+
+def write_json(report: Report, out: IO[str]) -> None:
+    """One verdict a line, so that reports diff well; byte-identical for the same inputs."""
+    dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    head = {"scenario": report.scenario, "ruleset": report.compiled.id, "engine": report.engine}
+    out.write(dump(head)[:-1] + ",\n")
+    out.write(' "verdicts": [')
+    # Incidents without accounts share a few thousand distinct bodies at most: encode each once.
+    bodies: dict[tuple[Any, ...], str] = {}
+    first = True
+    for v in report.verdicts:
+        out.write("\n  " if first else ",\n  ")
+        first = False
+        if v.accounts:
+            out.write(dump(verdict_json(v)))
+            continue
+        key = (v.verdict, v.rule, v.clause, v.explanation, v.matched, v.flags)
+        body = bodies.get(key)
+        if body is None:
+            body = bodies[key] = dump({k: x for k, x in verdict_json(v).items() if k != "incident"})[1:]
+        out.write('{"incident": ' + dump(v.incident) + ", " + body)
+    out.write("\n ],\n" if report.verdicts else "],\n")
+    out.write(' "summary": ' + dump(report.summary()) + "}\n")
+
+
+def _when(time: str | None) -> str:
+    """`2016-09-17 16:00+03:00`: short enough for a table cell, still exact."""
+    return (time or "").replace("T", " ").replace(":00+", "+").replace(":00-", "-")
+
+
+def _who(incident: Incident) -> str:
+    target = f" → {incident.target}" if incident.target else ""
+    return f"{incident.actor or '?'}{target}"
+
+
+def write_table(report: Report, console: Console) -> None:
+    table = Table(
+        title=f"{report.scenario} · ruleset {report.compiled.id} · engine {report.engine}",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    for name in ("time", "incident", "actor → target", "act", "verdict", "rule"):
+        table.add_column(name, overflow="fold", no_wrap=name in ("time", "verdict", "rule"))
+    for incident, v in zip(report.incidents, report.verdicts):
+        table.add_row(
+            _when(incident.time),
+            incident.id,
+            _who(incident),
+            incident.act or "",
+            Text(v.verdict, style=STYLES[v.verdict]),
+            v.rule or "",
+        )
+        if v.verdict == "disputed":
+            for a in v.accounts:
+                table.add_row(
+                    "",
+                    "",
+                    Text(f"  {a.source}", style="italic"),
+                    "",
+                    Text(a.verdict, style=STYLES[a.verdict]),
+                    a.rule or "",
+                )
+    console.print(table)
+    summary = Table(title="verdicts by acting party", box=box.SIMPLE_HEAD, title_justify="left")
+    summary.add_column("party")
+    for name in VERDICTS:
+        summary.add_column(name, justify="right")
+    for who, counts in report.by_party().items():
+        summary.add_row(who, *(str(counts[n]) for n in VERDICTS))
+    summary.add_row(Text("all", style="bold"), *(str(n) for n in report.summary().values()))
+    console.print(summary)
+
+
+def write_markdown(report: Report, out: IO[str]) -> None:
+    def cell(text: str | None) -> str:
+        return (text or "").replace("|", "\\|").replace("\n", " ")
+
+    out.write(f"# {cell(report.scenario)}\n\nRuleset `{report.compiled.id}`, engine `{report.engine}`.\n\n")
+    out.write("| time | incident | actor → target | act | verdict | rule | explanation |\n")
+    out.write("|---|---|---|---|---|---|---|\n")
+    for incident, v in zip(report.incidents, report.verdicts):
+        out.write(
+            f"| {cell(incident.time)} | {cell(incident.id)} | {cell(_who(incident))} | {cell(incident.act)} "
+            f"| **{v.verdict}** | {cell(v.rule)} | {cell(v.explanation)} |\n"
+        )
+        for a in v.accounts if v.verdict == "disputed" else ():
+            out.write(f"| | | *{cell(a.source)}* | | {a.verdict} | {cell(a.rule)} | {cell(a.explanation)} |\n")
+    out.write("\n## Verdicts by acting party\n\n| party | " + " | ".join(VERDICTS) + " |\n")
+    out.write("|---|" + "---:|" * len(VERDICTS) + "\n")
+    for who, counts in report.by_party().items():
+        out.write(f"| {cell(who)} | " + " | ".join(str(counts[n]) for n in VERDICTS) + " |\n")
+    out.write("| **all** | " + " | ".join(str(n) for n in report.summary().values()) + " |\n")
+
+
+# The fact fields an explanation shows under "names" rather than among the other facts.
+_NAME_FIELDS = (*(f"{who}.{attr}" for who in PEOPLE for attr in ("party", "role", "side")), "act")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_shown(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "(none)" if value is None else str(value)
+
+
+def explanation_json(e: Explanation) -> dict[str, Any]:
+    """The same data as the tree, for programs."""
+    combined = {k: v for k, v in verdict_json(e.verdict).items() if k != "accounts"}
+    return {
+        "scenario": e.scenario,
+        "ruleset": e.ruleset,
+        "engine": e.engine,
+        "incident": e.incident.id,
+        "facts": e.recorded(),
+        "accounts": [
+            {
+                "source": a.source,
+                "told": a.told,
+                "names": [asdict(n) for n in a.names],
+                "facts": a.facts,
+                "rules": [asdict(r) for r in a.rules],
+                **_account(a.verdict),
+            }
+            for a in e.accounts
+        ],
+        "combined": {**combined, "how": e.combination},
+    }
+
+
+def _verdict_text(label: str, verdict: str) -> Text:
+    return Text.assemble((label, "bold"), " → ", (verdict, STYLES[verdict]))
+
+
+def _account_tree(a: AccountExplanation, root: Tree) -> None:
+    v = a.verdict
+    node = root.add(
+        _verdict_text(f"account: {a.source}" if a.source is not None else "the incident as recorded", v.verdict)
+    )
+    if a.told:
+        node.add("says: " + _shown(a.told))
+    names = node.add("names")
+    for n in a.names:
+        side = f" ({n.side})" if n.side else ""
+        names.add(f"{n.field}: {n.spelling} → {n.resolved or '(nothing)'} → {n.role}{side}")
+    facts = [(k, x) for k, x in a.facts.items() if k not in _NAME_FIELDS]
+    node.add("facts: " + "; ".join(f"{k} {_shown(x)}" for k, x in facts if not k.startswith("policy.")))
+    knobs = [(k.removeprefix("policy."), x) for k, x in facts if k.startswith("policy.")]
+    if knobs:
+        node.add("policy: " + "; ".join(f"{k} {_shown(x)}" for k, x in knobs))
+    rules = node.add("rules, in deciding order")
+    for r in a.rules:
+        line = Text.assemble(
+            ("held " if r.held else "no   ", "bold" if r.held else "dim"), f"{r.priority:>4}  {r.id} → {r.verdict}"
+        )
+        if r.deciding:
+            line.append("  ← decides", style="bold")
+        rules.add(line)
+    decided = node.add(
+        Text.assemble("verdict: ", (v.verdict, STYLES[v.verdict]), f" by rule {v.rule}" if v.rule else "")
+    )
+    if v.clause:
+        decided.add(f"clause: {v.clause}")
+    decided.add(v.explanation)
+    if v.flags:
+        decided.add("flags: " + ", ".join(v.flags))
+
+
+def write_explanation(e: Explanation, console: Console) -> None:
+    """A tree: the recorded facts, each account from names to verdict, then how the accounts combined."""
+    head = f"{e.incident.id} · ruleset {e.ruleset} · engine {e.engine}"
+    root = Tree(_verdict_text(head, e.verdict.verdict))
+    facts = root.add("facts as recorded")
+    for key, value in e.recorded().items():
+        facts.add(f"{key}: {_shown(value)}")
+    for a in e.accounts:
+        _account_tree(a, root)
+    root.add(Text.assemble(("combined", "bold"), ": ", e.combination))
+    console.print(root)
+
+
+def example_json(incident: Incident) -> dict[str, Any]:
+    """An incident as a scenario file holds it, id first."""
+    data = incident.model_dump(exclude_none=True, exclude_defaults=True)
+    return {"id": data.pop("id"), **data}
+
+
+def _side_json(side: Side) -> dict[str, Any]:
+    return {"verdict": side.verdict, "rule": side.rule, "explanation": side.explanation}
+
+
+def diff_json(diff: RulesetDiff) -> dict[str, Any]:
+    return {
+        "a": diff.a.id,
+        "b": diff.b.id,
+        "engine": diff.engine,
+        "equivalent": diff.equivalent,
+        "classes": diff.classes,
+        "kinds": diff.kinds,
+        "differences": [
+            {"when": dict(d.when), "a": _side_json(d.a), "b": _side_json(d.b), "example": example_json(d.example)}
+            for d in diff.differences
+        ],
+    }
+
+
+def write_diff_json(diff: RulesetDiff, out: IO[str]) -> None:
+    out.write(json.dumps(diff_json(diff), ensure_ascii=False, indent=1) + "\n")
+
+
+def _decided(side: Side) -> Text:
+    return Text.assemble((side.verdict, STYLES[side.verdict]), f" ({side.rule or 'no rule'})")
+
+
+def write_diff_table(diff: RulesetDiff, console: Console) -> None:
+    """Each group of differing classes: a table of the classes, then one example with both verdicts."""
+    names = Table.grid(padding=(0, 2))
+    for letter, c in (("A", diff.a), ("B", diff.b)):
+        names.add_row(letter, Text(c.id, style="bold"), Text(c.ruleset.title))
+    console.print(names)
+    checked = f"{diff.classes:,} classes checked, covering {diff.kinds:,} kinds of incident; engine {diff.engine}"
+    if diff.equivalent:
+        console.print(Text(f"\nA and B are equivalent: no incident gets a different verdict ({checked})."))
+        return
+    count = len(diff.differences)
+    console.print(
+        Text(
+            f"\n{count} {'class' if count == 1 else 'classes'} of incident {'gets' if count == 1 else 'get'} "
+            f"a different verdict ({checked}). "
+            "A value that means something else under B reads `under A → under B`; a field not shown is any."
+        )
+    )
+    for number, group in enumerate(diff.groups(), 1):
+        first = group[0]
+        console.print()
+        console.print(Text.assemble(f"{number}. A ", _decided(first.a), " → B ", _decided(first.b)))
+        shown = [name for name in DIMENSIONS if any(name in dict(d.when) for d in group)]
+        table = Table(box=box.SIMPLE_HEAD)
+        table.add_column("class", no_wrap=True)
+        for name in shown:
+            table.add_column(name.replace("_", " "), overflow="fold")
+        for d in group:
+            when = dict(d.when)
+            table.add_row(d.example.id, *(when.get(name, "any") for name in shown))
+        console.print(table)
+        example = yaml.safe_dump([example_json(first.example)], sort_keys=False, allow_unicode=True)
+        console.print(Text(f"  example of {first.example.id}, to paste under `incidents:` in a scenario:"))
+        console.print(Text(textwrap.indent(example.rstrip("\n"), "    ")))
+        for letter, side in (("A", first.a), ("B", first.b)):
+            console.print(Text.assemble(f"  {letter}: ", _decided(side), f": {side.explanation}"))
+
+
+def console_for(out: IO[str], width: int | None = None) -> Console:
+    """Colour at the terminal's width on a terminal (unless NO_COLOR), else plain text 160 wide."""
+    terminal = out.isatty()
+    return Console(
+        file=out,
+        width=width or (None if terminal else 160),
+        force_terminal=terminal,
+        no_color=bool(os.environ.get("NO_COLOR")) or not terminal,
+        # every string shown is the user's text, never markup: `[JaI]` in a name is not a style, `:bomb:` no emoji
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+def _decision_json(v: Verdict | AccountVerdict) -> dict[str, Any]:
+    return {"verdict": v.verdict, "rule": v.rule, "explanation": v.explanation}
+
+
+def _change_json(c: Change) -> dict[str, Any]:
+    return {
+        "incident": c.incident.id,
+        "base": _decision_json(c.base),
+        "variant": _decision_json(c.variant),
+        "accounts": [
+            {
+                "source": a.source,
+                "changed": a.changed,
+                "base": _decision_json(a.base),
+                "variant": _decision_json(a.variant),
+            }
+            for a in c.accounts
+        ],
+    }
+
+
+def whatif_json(w: WhatIf) -> dict[str, Any]:
+    return {
+        "scenario": w.base.scenario,
+        "engine": w.base.engine,
+        "incidents": len(w.base.incidents),
+        "base": {"ruleset": w.base.compiled.id, "summary": w.base.summary()},
+        "variants": [
+            {
+                "name": o.name,
+                "ruleset": o.report.compiled.id,
+                "file": o.file,
+                "sets": list(o.sets),
+                "summary": o.report.summary(),
+                "changes": [_change_json(c) for c in o.changes],
+            }
+            for o in w.outcomes
+        ],
+    }
+
+
+def write_whatif_json(w: WhatIf, out: IO[str]) -> None:
+    out.write(json.dumps(whatif_json(w), ensure_ascii=False, indent=1) + "\n")
+
+
+def _verdict_cells(v: Verdict | AccountVerdict, dim: bool = False) -> tuple[Text, str]:
+    return Text(v.verdict, style="dim" if dim else STYLES[v.verdict]), v.rule or ""
+
+
+def write_whatif_table(w: WhatIf, console: Console) -> None:
+    """Per variant, the incidents it changes (base → variant, accounts beneath); then counts per ruleset."""
+    base, total = w.base, len(w.base.incidents)
+    console.print(Text(f"{base.scenario} · base ruleset {base.compiled.id} · engine {base.engine}", style="bold"))
+    for o in w.outcomes:
+        console.print()
+        if not o.changes:
+            console.print(Text(f"{o.name}: no verdict changes ({total} incidents)"))
+            continue
+        table = Table(
+            title=f"{o.name}: {len(o.changes)} of {total} incidents change", box=box.SIMPLE_HEAD, title_justify="left"
+        )
+        for name in ("incident", "base", "base rule", "", "variant", "variant rule"):
+            table.add_column(name, overflow="fold", no_wrap=name != "incident")
+        for c in o.changes:
+            table.add_row(c.incident.id, *_verdict_cells(c.base), "→", *_verdict_cells(c.variant))
+            for a in c.accounts:
+                same = not a.changed
+                table.add_row(
+                    Text(f"  {a.source}", style="italic"),
+                    *_verdict_cells(a.base, same),
+                    "=" if same else "→",
+                    *_verdict_cells(a.variant, same),
+                )
+        console.print(table)
+    counts = Table(title="verdicts per ruleset", box=box.SIMPLE_HEAD, title_justify="left")
+    counts.add_column("ruleset", overflow="fold")
+    for name in VERDICTS:
+        counts.add_column(name, justify="right")
+    counts.add_row(f"{base.compiled.id} (base)", *(str(n) for n in base.summary().values()))
+    for o in w.outcomes:
+        counts.add_row(o.name, *(str(n) for n in o.report.summary().values()))
+    console.print(counts)
+
+
+def write_sweep_json(s: Sweep, out: IO[str]) -> None:
+    """One combination a line, byte-identical for the same inputs whatever the number of jobs."""
+    dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    head = {
+        "scenario": s.scenario,
+        "ruleset": s.ruleset,
+        "engine": s.engine,
+        "params": {p.path: list(p.values) for p in s.params},
+        "columns": s.columns(),
+    }
+    out.write(dump(head)[:-1] + ",\n" + ' "rows": [')
+    out.write(",".join(f"\n  {dump(record)}" for record in s.records()))
+    out.write("\n ]}\n")
+
+
+def write_sweep_csv(s: Sweep, out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(s.columns())
+    writer.writerows(s.cells())
+
+
+CHART_WIDTH = 40  # characters for the longest bar
+
+
+def write_sweep_table(s: Sweep, console: Console) -> None:
+    """The grid with verdict counts and violations per acting party, then violations as bars."""
+    cells = s.cells()
+    violations = [row.verdicts["violation"] for row in s.rows]
+    by_party = s.violations_by_party()
+    table = Table(
+        title=f"{s.scenario} · ruleset {s.ruleset} · engine {s.engine} · {len(s.rows)} combinations",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    number = len(str(len(s.rows)))  # rich would squeeze the "#" column away on a narrow terminal
+    table.add_column("#", justify="right", no_wrap=True, min_width=number)
+    for p in s.params:
+        table.add_column(p.path, no_wrap=True)
+    for name in VERDICTS:
+        table.add_column(name, justify="right", no_wrap=True)
+    for i, row in enumerate(s.rows):
+        table.add_row(str(i + 1), *cells[i][: len(s.params)], *(str(row.verdicts[v]) for v in VERDICTS))
+    console.print(table)
+    if by_party:
+        console.print(Text("violations by acting party", style="italic"))  # as a title it would wrap
+        parties = Table(box=box.SIMPLE_HEAD)
+        parties.add_column("#", justify="right", no_wrap=True, min_width=number)
+        for who in by_party:
+            parties.add_column(who, justify="right")
+        for i in range(len(s.rows)):
+            parties.add_row(str(i + 1), *(str(n[i]) for n in by_party.values()))
+        console.print(parties)
+    top = max(violations, default=0)
+    console.print(Text("violations per combination", style="italic"))
+    for i, n in enumerate(violations, 1):
+        bar = "█" * (round(n * CHART_WIDTH / top) if top else 0)
+        console.print(Text.assemble(f" {i:>{number}}  {n:>{len(str(top))}} ", (bar, STYLES["violation"])))
+
+
+class ProgressBar:
+    """A transient bar on stderr that appears only once the work has taken more than a moment."""
+
+    def __init__(self, total: int, description: str, enabled: bool, delay: float = 0.5) -> None:
+        self.total, self.description, self.enabled, self.delay = total, description, enabled, delay
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        self._since = time.monotonic()
+
+    def __enter__(self) -> ProgressBar:
+        self._since = time.monotonic()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        if self._progress is None:
+            if time.monotonic() - self._since < self.delay:
+                return
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._task = self._progress.add_task(self.description, total=self.total)
+            self._progress.start()
+        assert self._task is not None
+        self._progress.update(self._task, completed=done)

@@ -1,0 +1,1 @@
+"""A truce's terms: the ruleset format, variants, conditions and their compilation."""

@@ -1,0 +1,345 @@
+"""Check a ruleset's meaning and compile it to the form both executors run."""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from engine.errors import Problem, did_you_mean, one_of
+from engine.ruleset.model import Rule, Ruleset
+from engine.times import parse_time
+
+NAME_CLASSES = ("civilians", "unidentified")
+UNKNOWN = "unknown"
+ROLES = ("covered", "sponsor", "excluded", *NAME_CLASSES, UNKNOWN)
+PEOPLE = ("actor", "target", "intended_target")
+PLACEHOLDERS = (*PEOPLE, "act")
+
+# Every field a condition can test, in the order a fact row holds them.
+BASE_FIELDS: tuple[tuple[str, str], ...] = (
+    *((f"{who}.{attr}", attr) for who in PEOPLE for attr in ("party", "role", "side")),
+    ("act", "act"),
+    ("act.hostile", "bool"),
+    ("in_window", "bool"),
+    ("in_scope", "bool"),
+    ("region", "text"),
+    ("killed", "count"),
+    ("wounded", "count"),
+)
+OPERATORS = ("eq", "in", "not", "lt", "lte", "gt", "gte", "present")
+_ORDERING = ("lt", "lte", "gt", "gte")
+
+
+def normalize(name: str) -> str:
+    """Names match case-insensitively, ignoring punctuation, spacing and accents.
+
+    Accents go with the combining marks of the decomposed form, so that a name typed composed (`é`)
+    or decomposed (`e` and U+0301) matches, and so do transliterations with and without diacritics
+    (`Fatḥ al-Shām`, `Fath al-Sham`) and Arabic with and without its vowel marks.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return re.sub(r"[\W_]+", "", bare.casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """One field test. Every test fails on an absent field except `present: false`."""
+
+    index: int
+    field: str
+    op: str  # eq, in, not_in, lt, lte, gt, gte, present, absent
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    items: tuple[Node, ...]
+
+
+Node = Test | AllOf | AnyOf
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    id: str
+    clause: str
+    priority: int
+    verdict: str
+    explanation: str
+    condition: AllOf
+    order: int  # position in the file: breaks priority ties
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A ruleset ready to run: resolution tables, the window, and rules in the order they decide."""
+
+    ruleset: Ruleset
+    source: str
+    fields: tuple[str, ...]
+    rules: tuple[CompiledRule, ...]
+    names: dict[str, tuple[str, str, str | None]]  # normalized spelling -> (party or class, role, side)
+    acts: dict[str, tuple[str, bool]]  # normalized spelling -> (act id, hostile)
+    start: datetime
+    until: datetime | None
+    zone: tzinfo | None
+    country: str | None
+    regions: frozenset[str]
+    policy: tuple[Any, ...]
+    files: tuple[str, ...] = ()  # every file it was read from: its own, then those it `extends`
+
+    @property
+    def id(self) -> str:
+        return self.ruleset.id
+
+    def party_name(self, spelling: str | None) -> str:
+        """The ruleset's name for whoever `spelling` denotes, or the spelling itself when unresolved."""
+        if spelling is None:
+            return "(no actor)"
+        found = self.names.get(normalize(spelling))
+        if found is None:
+            return f"{spelling} (unresolved)"
+        party = self.ruleset.parties.get(found[0])
+        return party.name if party else found[0]
+
+    def day_span(self, day: date) -> tuple[datetime, datetime]:
+        first = datetime(day.year, day.month, day.day, tzinfo=self.zone)
+        return first, first + timedelta(days=1)
+
+
+def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[Problem]]:
+    """Compile, returning every meaning error found (as problems with a dotted path)."""
+    problems: list[Problem] = []
+
+    def fail(path: str, message: str) -> None:
+        problems.append(Problem(source, message, path=path))
+
+    names: dict[str, tuple[str, str, str | None]] = {}
+    owner: dict[str, str] = {}
+
+    def claim(spelling: str, who: str, entry: tuple[str, str, str | None], path: str) -> None:
+        key = normalize(spelling)
+        if not key:
+            fail(path, f"alias `{spelling}` has no letters or digits")
+            return
+        if key in owner and owner[key] != who:
+            fail(path, f"alias `{spelling}` is also a spelling of `{owner[key]}`; a name must resolve to one party")
+            return
+        owner[key] = who
+        names[key] = entry
+
+    for pid, party in ruleset.parties.items():
+        entry = (pid, party.role, party.side)
+        for i, spelling in enumerate((pid, party.name, *party.aliases)):
+            claim(spelling, pid, entry, f"parties.{pid}" + (f".aliases[{i - 2}]" if i >= 2 else ""))
+    for cls in NAME_CLASSES:
+        claim(cls, cls, (cls, cls, None), cls)
+        for i, spelling in enumerate(getattr(ruleset, cls).aliases):
+            claim(spelling, cls, (cls, cls, None), f"{cls}.aliases[{i}]")
+
+    acts: dict[str, tuple[str, bool]] = {}
+    act_owner: dict[str, str] = {}
+    for aid, act in ruleset.acts.items():
+        if aid == UNKNOWN:
+            fail(f"acts.{aid}", "`unknown` is reserved for acts that resolve to none; choose another id")
+        for spelling in (aid, *([act.name] if act.name else []), *act.aliases):
+            key = normalize(spelling)
+            if key in act_owner and act_owner[key] != aid:
+                fail(f"acts.{aid}", f"alias `{spelling}` is also a spelling of act `{act_owner[key]}`")
+                continue
+            act_owner[key] = aid
+            acts[key] = (aid, act.hostile)
+    for pid in ruleset.parties:
+        if pid in NAME_CLASSES or pid == UNKNOWN:
+            fail(f"parties.{pid}", f"`{pid}` is a reserved name class; choose another party id")
+
+    start = parse_time(ruleset.window.start, date_ok=False)
+    until = parse_time(ruleset.window.until, date_ok=False) if ruleset.window.until else None
+    assert isinstance(start, datetime) and (until is None or isinstance(until, datetime))
+    if until is not None and until <= start:
+        fail("window.until", f"window ends ({ruleset.window.until}) before it starts ({ruleset.window.start})")
+
+    knobs = sorted(ruleset.policy)
+    fields = tuple(name for name, _ in BASE_FIELDS) + tuple(f"policy.{k}" for k in knobs)
+    kinds = dict(BASE_FIELDS) | {f"policy.{k}": "knob" for k in knobs}
+    vocab = _Vocabulary(ruleset, fields, kinds)
+
+    rules: list[CompiledRule] = []
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(ruleset.rules):
+        path = f"rules[{i}]"
+        if rule.id in seen:
+            fail(f"{path}.id", f"duplicate rule id `{rule.id}` (also rules[{seen[rule.id]}])")
+        seen[rule.id] = i
+        condition = vocab.condition(rule.when, f"{path}.when", fail)
+        _check_template(rule, path, fail)
+        rules.append(CompiledRule(rule.id, rule.clause, rule.priority, rule.verdict, rule.explanation, condition, i))
+    rules.sort(key=lambda r: (r.priority, r.order))
+    # A knob is checked against the values the rules compare it with, so that a value set in a
+    # variant or with --set that no rule reads is an error at the knob, not a silent no-op.
+    for knob, tested in sorted(_knob_values(rules).items()):
+        current = ruleset.policy[knob]
+        shown = sorted({_yaml_text(v) for v in tested} | ({"true", "false"} if _all_bool(tested) else set()))
+        if type(current) not in {type(v) for v in tested}:
+            fail(f"policy.{knob}", f"`{_yaml_text(current)}` is not a value the rules compare it with; {one_of(shown)}")
+        elif isinstance(current, str) and current not in tested:
+            hint = did_you_mean(current, shown)
+            fail(f"policy.{knob}", f"`{current}` is no value the rules test for; {one_of(shown)}{hint}")
+
+    compiled = Compiled(
+        ruleset=ruleset,
+        source=source,
+        fields=fields,
+        rules=tuple(rules),
+        names=names,
+        acts=acts,
+        start=start,
+        until=until,
+        zone=start.tzinfo,
+        country=normalize(ruleset.scope.country) if ruleset.scope.country else None,
+        regions=frozenset(normalize(r) for r in ruleset.scope.regions),
+        policy=tuple(ruleset.policy[k] for k in knobs),
+    )
+    return compiled, problems
+
+
+def _knob_values(rules: list[CompiledRule]) -> dict[str, set[Any]]:
+    """The values each policy knob is compared with for equality, across all rules."""
+    found: dict[str, set[Any]] = {}
+
+    def walk(node: Node) -> None:
+        if isinstance(node, Test):
+            if node.field.startswith("policy.") and node.op in ("eq", "in", "not_in"):
+                values = node.value if isinstance(node.value, frozenset) else {node.value}
+                found.setdefault(node.field.removeprefix("policy."), set()).update(values)
+        else:
+            for item in node.items:
+                walk(item)
+
+    for rule in rules:
+        walk(rule.condition)
+    return found
+
+
+def _all_bool(values: set[Any]) -> bool:
+    return all(isinstance(v, bool) for v in values)
+
+
+def _yaml_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _check_template(rule: Rule, path: str, fail: Any) -> None:
+    try:
+        used = [name for _, name, _, _ in string.Formatter().parse(rule.explanation) if name is not None]
+    except ValueError as exc:
+        fail(f"{path}.explanation", f"bad placeholder: {exc}")
+        return
+    for name in used:
+        if name not in PLACEHOLDERS:
+            fail(f"{path}.explanation", f"unknown placeholder `{{{name}}}`; {one_of(PLACEHOLDERS)}")
+
+
+class _Vocabulary:
+    """What each field may be compared with, for checking conditions as they compile."""
+
+    def __init__(self, ruleset: Ruleset, fields: tuple[str, ...], kinds: dict[str, str]) -> None:
+        self.index = {name: i for i, name in enumerate(fields)}
+        self.kinds = kinds
+        self.values: dict[str, tuple[str, ...]] = {
+            "party": (*ruleset.parties, *NAME_CLASSES),
+            "role": ROLES,
+            "side": tuple(sorted({p.side for p in ruleset.parties.values() if p.side})),
+            "act": (*ruleset.acts, UNKNOWN),
+        }
+        self.policy = ruleset.policy
+
+    def condition(self, when: dict[str, Any], path: str, fail: Any) -> AllOf:
+        items: list[Node] = []
+        for key, spec in when.items():
+            where = f"{path}.{key}"
+            if key in ("any", "all"):
+                if not isinstance(spec, list) or not spec or not all(isinstance(s, dict) for s in spec):
+                    fail(where, f"`{key}` takes a non-empty list of conditions")
+                    continue
+                parts = tuple(self.condition(s, f"{where}[{j}]", fail) for j, s in enumerate(spec))
+                items.append(AnyOf(parts) if key == "any" else AllOf(parts))
+                continue
+            if key not in self.index:
+                fail(where, f"unknown field `{key}`{did_you_mean(key, [*self.index, 'any', 'all'])}")
+                continue
+            ops = spec if isinstance(spec, dict) else {"in" if isinstance(spec, list) else "eq": spec}
+            for op, value in ops.items():
+                test = self.test(key, str(op), value, f"{where}.{op}" if isinstance(spec, dict) else where, fail)
+                if test is not None:
+                    items.append(test)
+        return AllOf(tuple(items))
+
+    def test(self, key: str, op: str, value: Any, where: str, fail: Any) -> Test | None:
+        kind, index = self.kinds[key], self.index[key]
+        if op not in OPERATORS:
+            fail(where, f"unknown operator `{op}`; {one_of(OPERATORS)}{did_you_mean(op, OPERATORS)}")
+            return None
+        if op == "present":
+            if not isinstance(value, bool):
+                fail(where, "`present` takes true or false")
+                return None
+            return Test(index, key, "present" if value else "absent", None)
+        if op in _ORDERING:
+            if kind != "count" or isinstance(value, bool) or not isinstance(value, int):
+                fail(where, f"`{op}` compares numbers: `{key}` with a whole number")
+                return None
+            return Test(index, key, op, value)
+        if op == "eq" and isinstance(value, list):
+            fail(where, "`eq` takes one value; for one of a list, use `in`")
+            return None
+        many = op == "in" or (op == "not" and isinstance(value, list))
+        values = value if isinstance(value, list) else [value]
+        if many and not values:
+            fail(where, "the list of values is empty")
+            return None
+        checked = [self.value(key, kind, v, where, fail) for v in values]
+        if any(v is _BAD for v in checked):
+            return None
+        if op == "not":
+            return Test(index, key, "not_in", frozenset(checked))
+        if many:
+            return Test(index, key, "in", frozenset(checked))
+        return Test(index, key, "eq", checked[0])
+
+    def value(self, key: str, kind: str, value: Any, where: str, fail: Any) -> Any:
+        if kind in self.values:
+            allowed = self.values[kind]
+            if value not in allowed:
+                hint = did_you_mean(str(value), allowed)
+                fail(where, f"`{key}` cannot be `{value}`; {one_of(allowed)}{hint}")
+                return _BAD
+            return value
+        if kind == "bool" and not isinstance(value, bool):
+            fail(where, f"`{key}` is true or false, not `{value}`")
+            return _BAD
+        if kind == "count" and (isinstance(value, bool) or not isinstance(value, int)):
+            fail(where, f"`{key}` is a whole number, not `{value}`")
+            return _BAD
+        if kind == "text":
+            if not isinstance(value, str):
+                fail(where, f"`{key}` is a name, not `{value}`")
+                return _BAD
+            return normalize(value)
+        if kind == "knob" and not isinstance(value, (str, int, bool)):
+            fail(where, f"`{key}` is compared with text, a number, or true or false, not `{value}`")
+            return _BAD
+        return value
+
+
+_BAD = object()

@@ -1,0 +1,100 @@
+"""A truce's terms as types: the ruleset file format, validated as it is read."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.times import Moment
+
+Role = Literal["covered", "sponsor", "excluded"]
+
+
+VerdictName = Literal["violation", "permitted", "not_covered", "disputed", "undetermined"]
+
+
+RuleVerdict = Literal["violation", "permitted", "not_covered", "undetermined"]
+
+
+VERDICTS: tuple[str, ...] = ("violation", "permitted", "not_covered", "disputed", "undetermined")
+
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
+
+
+Name = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+KnobValue = str | int | bool
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Agreement(Strict):
+    name: Name
+    date: str | None = None
+    source: str | None = None
+    pa_x: int | None = Field(None, description="Peace Agreements Database (PA-X) id")
+    url: str | None = None
+
+
+class Window(Strict):
+    """When the truce binds: from `from`, until `until` if given (ISO 8601 with offset)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: Moment = Field(alias="from")
+    until: Moment | None = None
+
+
+class Scope(Strict):
+    """Where the truce binds: a country and, if given, only these regions (admin-1 names)."""
+
+    country: str | None = None
+    regions: list[Name] = []
+
+
+class Party(Strict):
+    name: Name
+    role: Role
+    side: str | None = None
+    aliases: list[Name] = []
+
+
+class NameClass(Strict):
+    """Spellings that stand for a class rather than a party (civilians, unidentified actors)."""
+
+    aliases: list[Name] = []
+
+
+class Act(Strict):
+    name: str | None = None
+    hostile: bool
+    aliases: list[Name] = []
+
+
+class Rule(Strict):
+    id: Id
+    clause: Name = Field(description="the clause of the agreement this rule encodes, cited")
+    priority: int = Field(ge=0, le=10_000, description="lower decides first")
+    when: dict[str, Any] = Field(description="the condition: field tests, all of which must hold")
+    verdict: RuleVerdict
+    explanation: Name = Field(description="one sentence; may use {actor} {target} {intended_target} {act}")
+
+
+class Ruleset(Strict):
+    """A truce's terms as data."""
+
+    id: Id
+    title: Name
+    agreement: Agreement
+    window: Window
+    scope: Scope = Scope()
+    parties: dict[Id, Party]
+    civilians: NameClass = NameClass()
+    unidentified: NameClass = NameClass()
+    acts: dict[Id, Act]
+    policy: dict[Id, KnobValue] = {}
+    rules: list[Rule] = Field(min_length=1)

@@ -1,0 +1,196 @@
+"""Pydantic's validation errors in the project's words, each placed at its file, line and column."""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from engine.errors import InputError, Problem, did_you_mean, one_of
+from engine.yamlsafe import Document, dotted
+
+
+def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
+    """Pydantic's errors, in the project's words, each at the line of the entry it concerns."""
+    out = []
+    for err in _without_union_names(exc.errors(include_url=False), doc.data):
+        loc = tuple(p for p in err["loc"] if p != "[key]")
+        kind, value = err["type"], err.get("input")
+        field = str(loc[-1]) if loc else ""
+        parent = loc[:-1]
+        if kind == "extra_forbidden":
+            allowed = _fields_at(model, parent)
+            listed = f"; {one_of(allowed)}" if allowed else ""
+            message = f"unknown key `{field}`{listed}{did_you_mean(field, allowed)}"
+        elif kind == "missing":
+            # a value `--set ...=null` took away is that option's doing, not the file's
+            where = loc if doc.files.get(loc, "").startswith("--") else parent
+            out.append(_at(doc, where, f"`{field}` is required", path=dotted(where)))
+            continue
+        elif kind == "literal_error":
+            expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
+            noun = field if isinstance(loc[-1], str) and loc[-1] and not loc[-1][0].isupper() else "value"
+            message = f"unknown {noun} `{value}`; {one_of(expected)}{did_you_mean(str(value), expected)}"
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            bound = err.get("ctx", {}).get("ge" if kind == "greater_than_equal" else "le")
+            message = f"`{short(value)}` is too {'small' if kind == 'greater_than_equal' else 'large'}; "
+            bound = f"{bound:,}" if isinstance(bound, int) and abs(bound) >= 10_000 else bound
+            message += f"expected at {'least' if kind == 'greater_than_equal' else 'most'} {bound}"
+        elif kind == "string_pattern_mismatch":
+            message = f"`{value}` is not a valid id; use lowercase letters, digits, `-` and `_`"
+        elif kind == "value_error":
+            message = str(err["msg"]).removeprefix("Value error, ")
+        elif kind in _TYPE_WORDS and isinstance(value, str) and kind in ("int_type", "float_type"):
+            message = f"expected {_TYPE_WORDS[kind]}, got text `{short(value)}` (write it without quotes)"
+        elif kind in _TYPE_WORDS:
+            message = f"expected {_TYPE_WORDS[kind]}, got `{short(value)}`"
+        else:
+            message = str(err["msg"])
+            message = message[0].lower() + message[1:] if message else "invalid value"
+        out.append(_at(doc, loc, message))
+    return out
+
+
+def _without_union_names(errors: list[ErrorDetails], data: Any) -> list[ErrorDetails]:
+    """Pydantic reports a value that fits no member of a union once per member, under the member's name.
+
+    Keep the errors of a member the value has the shape of (they point inside it); if there is none,
+    say once what the value could have been.
+    """
+    if data is None:  # a table row: validated from JSON text, so the data itself is not at hand
+        return errors
+    order: list[ErrorDetails | tuple[Any, ...]] = []  # an error, or the location of a union's errors
+    unions: dict[tuple[Any, ...], list[ErrorDetails]] = {}
+    for err in errors:
+        loc, union = _data_loc(err, data)
+        if union is None:
+            order.append({**err, "loc": loc})
+            continue
+        if union not in unions:
+            unions[union] = []
+            order.append(union)
+        unions[union].append({**err, "loc": loc})
+    out: list[ErrorDetails] = []
+    for item in order:
+        if not isinstance(item, tuple):
+            out.append(item)
+            continue
+        members = unions[item]
+        inside = [e for e in members if len(e["loc"]) > len(item)]
+        if inside:
+            out += inside
+            continue
+        words = list(dict.fromkeys(w for w in map(_member_word, members) if w)) or ["another value"]
+        either = " or ".join(filter(None, (", ".join(words[:-1]), words[-1])))
+        value = members[0]["input"]
+        out.append(
+            {
+                "type": "union",
+                "loc": item,
+                "msg": f"expected {either}, got `{short(value)}`",
+                "input": value,
+            }
+        )
+    return out
+
+
+def _data_loc(err: ErrorDetails, data: Any) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+    """The error's location in the data, without union member names; and where the first of those was."""
+    loc: list[Any] = []
+    union: tuple[Any, ...] | None = None
+    node, parts = data, err["loc"]
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:  # noqa: SIM114 (the two narrow differently)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif part == "[key]" or (i == len(parts) - 1 and err["type"] == "missing"):
+            node = None
+        else:
+            union = tuple(loc) if union is None else union
+            continue
+        loc.append(part)
+    return tuple(loc), union
+
+
+def _member_word(err: ErrorDetails) -> str:
+    if err["type"] == "literal_error":
+        return one_of(re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))).removeprefix("expected ")
+    return _TYPE_WORDS.get(err["type"], "")
+
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "string_too_short": "non-empty text",
+    "too_short": "a non-empty list",
+}
+
+
+def short(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _at(doc: Document, loc: tuple[Any, ...], message: str, path: str | None = None) -> Problem:
+    file, pos = doc.locate(loc)
+    line, column = pos or (None, None)
+    return Problem(file, message, line, column, dotted(loc) if path is None else path)
+
+
+def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """The keys a mapping at `loc` may have, found by walking the model's annotations."""
+    current: Any = model
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _unwrap(t: Any) -> Any:
+    if get_origin(t) in (Union, types.UnionType):
+        for arg in get_args(t):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    return t
+
+
+def _step(t: Any, part: Any) -> Any:
+    t = _unwrap(t)
+    if isinstance(t, type) and issubclass(t, BaseModel):
+        for name, info in t.model_fields.items():
+            if part in (name, info.alias):
+                return info.annotation
+        return None
+    origin = get_origin(t)
+    if origin is list:
+        return get_args(t)[0]
+    if origin is dict:
+        return get_args(t)[1]
+    return None
+
+
+def validate(doc: Document, model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, doc, model)) from None

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.generate import write_jsonl
+from engine.incidents.synthetic import write_jsonl
 from engine.incidents.model import Account
 
 if TYPE_CHECKING:

@@ -256,10 +256,10 @@ def write_jsonl(path: Path, count: int, seed: int = 0, compiled: Compiled | None
 
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(
-        prog="python -m bench.generate",
+        prog="python -m engine.incidents.synthetic",
         description="Write synthetic incidents as JSON Lines for a ruleset.",
-        epilog="examples:\n  python -m bench.generate 100000 -o bench/out/incidents-100000.jsonl\n"
-        "  python -m bench.generate 500 --seed 7 --rules syria-2016-02 -o /tmp/feb.jsonl",
+        epilog="examples:\n  python -m engine.incidents.synthetic 100000 -o bench/out/incidents-100000.jsonl\n"
+        "  python -m engine.incidents.synthetic 500 --seed 7 --rules syria-2016-02 -o /tmp/feb.jsonl",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("count", type=int)

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.incidents.synthetic import write_jsonl
 from engine.incidents.model import Account
+from engine.incidents.synthetic import write_jsonl
 
 if TYPE_CHECKING:
     from engine.evaluation.result import Verdict

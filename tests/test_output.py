@@ -9,9 +9,9 @@ import stat
 import sys
 from pathlib import Path
 
-import engine.cli.schema
 import pytest
 
+import engine.cli.schema
 from engine.cli.main import main
 from engine.cli.outputs import output, same_file
 from engine.errors import InputError

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.incidents.synthetic import UNKNOWN_ACTORS, UNKNOWN_ACTS, incidents, write_jsonl
 from engine import Compiled, Evaluator, Incident, Verdict, compile_ruleset, evaluate, load_ruleset, load_scenario
 from engine.evaluation.durable import AVAILABLE, DurableExecutor
 from engine.evaluation.facts import FactMaker, versions
 from engine.evaluation.native import NativeExecutor
 from engine.incidents.load import load_incidents
+from engine.incidents.synthetic import UNKNOWN_ACTORS, UNKNOWN_ACTS, incidents, write_jsonl
 from engine.ruleset.model import Rule
 from tests.conftest import ROOT
 

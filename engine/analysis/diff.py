@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from engine.evaluation.facts import FactMaker, Told, versions
-from engine.evaluation.native import holds
+from engine.evaluation.facts import Resolver
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Verdict
+from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
-from engine.ruleset.compile import NAME_CLASSES, PEOPLE, AllOf, Compiled, Node, Test, normalize
+from engine.ruleset.compile import NAME_CLASSES, PEOPLE, AllOf, Compiled, Node, Test, holds, normalize
 
 # The parts of an incident a rule can see, each setting some fields of the fact row.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -37,7 +37,6 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "wounded": ("wounded",),
 }
 DIMENSION_OF = {name: dim for dim, names in DIMENSIONS.items() for name in names}
-_NOTHING: dict[str, Any] = {f.name: None for f in fields(Told)}
 # Spellings standing for "a name, act, region or country no ruleset knows": the first free one is used.
 _UNKNOWN_NAMES = ("Unlisted Brigade", "Unlisted Armed Group", "Unlisted Battalion 7")
 _UNKNOWN_ACTS = ("looting", "arson", "kidnapping")
@@ -53,7 +52,7 @@ Box = tuple[int, ...]  # per dimension, a bit mask of its classes
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A value of a dimension: what a source would tell (Told fields), and words for what it means."""
+    """A value of a dimension: what a source would tell (`TOLD` fields), and words for what it means."""
 
     label: str
     kind: str = ""  # what it is to the rules: a party's role, a place's scope (under A → B)
@@ -291,8 +290,8 @@ def _values(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
     return [none, *found] if none else [Choice("none")]
 
 
-def _row(maker: FactMaker, told: dict[str, Any]) -> tuple[Any, ...]:
-    return maker.make(Told(**(_NOTHING | told)))[0]
+def _row(resolver: Resolver, told: dict[str, Any]) -> tuple[Any, ...]:
+    return resolver.row(told)
 
 
 class Space:
@@ -300,7 +299,7 @@ class Space:
 
     def __init__(self, a: Compiled, b: Compiled) -> None:
         self.sides = (a, b)
-        self.makers = (FactMaker(a), FactMaker(b))
+        self.makers = (Resolver(a), Resolver(b))
         tested = {t.field for c in self.sides for t in _all_tests(c)}
         self.dims = tuple(
             self._classes(dim, _values(a, b, dim) if tested & set(names) else [Choice("none")])
@@ -366,10 +365,10 @@ class Space:
 
     def locate(self, incident: Incident) -> Box:
         """The point (one class per dimension) where an incident, as recorded without its accounts, lies."""
-        flat = versions(incident.model_copy(update={"accounts": []}))[0]
+        flat = told_of(incident)
         point = []
         for d in self.dims:
-            signature = self._signature(d.name, {k: getattr(flat, k) for k in _TOLD_OF[d.name]})
+            signature = self._signature(d.name, {k: flat[k] for k in _TOLD_OF[d.name]})
             if signature not in d.signatures:
                 raise LookupError(f"{incident.id}: no class of `{d.name}` has its facts; the space misses a value")
             point.append(1 << d.signatures.index(signature))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import InputError, did_you_mean
-from engine.evaluation.facts import FactMaker, Told, versions
-from engine.evaluation.native import holds
-from engine.evaluation.pipeline import Evaluator, combine
+from engine.evaluation.decide import account_verdicts, matched_rules, verdicts_of
+from engine.evaluation.facts import FIELDS
+from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import AccountVerdict, Verdict
+from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
 from engine.ruleset.compile import PEOPLE, Compiled
 
@@ -72,45 +73,44 @@ def find_incident(incidents: Sequence[Incident], wanted: str, file: str, line: i
 
 
 def explain_incident(compiled: Compiled, incident: Incident, scenario: str, engine: str | None = None) -> Explanation:
-    """Evaluate one incident with `engine` and lay out every step that led to its verdict."""
-    tolds = versions(incident)
+    """Evaluate one incident with `engine` and lay out every step that led to its verdict.
+
+    What is shown is what the run computed: the facts each account's row held, the rules its executor
+    found holding, and the verdicts decided from them.
+    """
     with Evaluator(compiled, engine) as evaluator:
-        decided = evaluator.decide(tolds)
-        used = evaluator.engine
-    maker = FactMaker(compiled)
+        run = evaluator.run(frame_of([incident]))
+    decided = account_verdicts(run.accounts)
     own = [a.model_dump(exclude_none=True, exclude={"source"}) for a in incident.accounts] or [{}]
-    accounts = tuple(_account(compiled, maker, *parts) for parts in zip(tolds, own, decided))
-    verdict = combine(incident, decided)
-    return Explanation(scenario, compiled.id, used, incident, accounts, verdict, combination(decided, verdict))
+    rows = run.facts.iter_rows(named=True)
+    held = [set(matched_rules(words)) for words in run.masks.iter_rows()]
+    accounts = tuple(_account(compiled, *parts) for parts in zip(rows, held, own, decided))
+    verdict = verdicts_of(run.verdicts)[0]
+    return Explanation(scenario, compiled.id, run.engine, incident, accounts, verdict, combination(decided, verdict))
 
 
 def _account(
-    compiled: Compiled, maker: FactMaker, told: Told, own: dict[str, Any], verdict: AccountVerdict
+    compiled: Compiled, row: dict[str, Any], held: set[int], own: dict[str, Any], verdict: AccountVerdict
 ) -> AccountExplanation:
-    row, _ = maker.make(told)
     checks = tuple(
-        RuleCheck(
-            rule.id, rule.priority, rule.verdict, rule.clause, holds(rule.condition, row), rule.id == verdict.rule
-        )
-        for rule in compiled.rules
+        RuleCheck(rule.id, rule.priority, rule.verdict, rule.clause, i in held, rule.id == verdict.rule)
+        for i, rule in enumerate(compiled.rules)
     )
-    return AccountExplanation(
-        told.source, own, resolutions(maker, told), dict(zip(compiled.fields, row)), checks, verdict
-    )
+    facts = {field: row[field] for field in FIELDS} | dict(zip(compiled.fields[len(FIELDS) :], compiled.policy))
+    return AccountExplanation(row["source"], own, resolutions(row), facts, checks, verdict)
 
 
-def resolutions(maker: FactMaker, told: Told) -> tuple[Resolution, ...]:
-    """Each name and the act the version gives, as the ruleset resolves them."""
+def resolutions(row: dict[str, Any]) -> tuple[Resolution, ...]:
+    """Each name and the act a fact row was told, as the ruleset resolved them."""
     out = []
     for field in PEOPLE:
-        spelling = getattr(told, field)
+        spelling = row[field]
         if spelling is not None:
-            party, role, side, _ = maker.name(spelling)
-            out.append(Resolution(field, spelling, party, role, side))
-    if told.act is not None:
-        act, hostile, _ = maker.act(told.act)
+            out.append(Resolution(field, spelling, row[f"{field}.party"], row[f"{field}.role"], row[f"{field}.side"]))
+    if row["act.told"] is not None:
+        hostile = row["act.hostile"]
         kind = "unknown" if hostile is None else ("hostile" if hostile else "not hostile")
-        out.append(Resolution("act", told.act, None if hostile is None else act, kind, None))
+        out.append(Resolution("act", row["act.told"], None if hostile is None else row["act"], kind, None))
     return tuple(out)
 
 

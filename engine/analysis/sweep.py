@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from engine.errors import InputError, Problem
 from engine.evaluation.durable import EngineError
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Report
-from engine.incidents.model import Incident
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import ruleset_from
 from engine.ruleset.model import VERDICTS
@@ -118,7 +119,7 @@ class Base:
     file: str  # the base ruleset's file, as it was loaded
     document: Document  # parsed once: reading the YAML costs ten times what the rest of a combination does
     engine: str
-    incidents: list[Incident]
+    incidents: pl.DataFrame  # the incident frame every combination judges
 
     @classmethod
     def of(cls, report: Report) -> Base:
@@ -134,7 +135,7 @@ class Base:
         """The incidents evaluated under the base ruleset with `sets` applied."""
         compiled = self.compile(sets)
         with Evaluator(compiled, self.engine) as evaluator:
-            return Report(self.scenario, compiled, evaluator.engine, self.incidents, evaluator.evaluate(self.incidents))
+            return evaluator.report(self.scenario, self.incidents)
 
 
 def check(base: Base, params: Sequence[Param]) -> None:

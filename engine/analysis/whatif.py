@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.evaluation.pipeline import Evaluator
-from engine.evaluation.result import AccountVerdict, Report, Verdict
-from engine.incidents.model import Incident
+from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
 from engine.ruleset.compile import Compiled
 
 
@@ -28,7 +27,7 @@ class AccountChange:
 class Change:
     """An incident the variant judges differently, with every account (changed or not) for context."""
 
-    incident: Incident
+    incident: Shown
     base: Verdict
     variant: Verdict
     accounts: tuple[AccountChange, ...]
@@ -59,13 +58,13 @@ def label(ruleset_id: str, sets: Sequence[str]) -> str:
 def under(base: Report, compiled: Compiled, engine: str | None = None) -> Report:
     """The base report's incidents evaluated again under another ruleset, with the same engine."""
     with Evaluator(compiled, engine or base.engine) as evaluator:
-        return Report(base.scenario, compiled, evaluator.engine, base.incidents, evaluator.evaluate(base.incidents))
+        return evaluator.report(base.scenario, base.incidents)
 
 
 def changes(base: Report, variant: Report) -> tuple[Change, ...]:
     """Incidents whose verdict differs, or whose accounts' verdicts differ (a dispute that shifts)."""
     out = []
-    for incident, was, now in zip(base.incidents, base.verdicts, variant.verdicts):
+    for incident, was, now in zip(base.shown, base.verdicts, variant.verdicts):
         # Both runs told the same incidents, so accounts line up one for one.
         accounts = tuple(
             AccountChange(a.source or "", a, b) for a, b in zip(was.accounts, now.accounts) if a.source is not None

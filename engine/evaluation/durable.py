@@ -8,6 +8,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import polars as pl
+
+from engine.evaluation.decide import WORD, mask_columns
+from engine.evaluation.facts import FIELDS
 from engine.ruleset.compile import AllOf, AnyOf, Compiled, Node, Test
 
 try:
@@ -180,6 +184,9 @@ class DurableExecutor:
         self._host = _Host(self._hits.append)
         self._ids = itertools.count(1)
         self._rulesets = self._register(compiled)
+        self._rules = len(compiled.rules)
+        base = len(FIELDS)
+        self._policy = {field_key(base + i): v for i, v in enumerate(compiled.policy)}
 
     def _register(self, compiled: Compiled) -> list[str]:
         """Register the ruleset (as one durable_rules ruleset per CHUNK rules), and return their names.
@@ -210,21 +217,32 @@ class DurableExecutor:
         names = [f"ceasefire_{next(_names)}" for _ in chunks]
         return names if all(_registers(self._host, n, c) for n, c in zip(names, chunks)) else []
 
-    def match(self, rows: list[tuple[Any, ...]]) -> list[tuple[int, ...]]:
-        out = []
-        hits, host, names = self._hits, self._host, self._rulesets
+    def match(self, facts: pl.DataFrame) -> pl.DataFrame:
+        """One row per fact row: the mask columns (see `columnar.mask_columns`) of the rules that fired.
+
+        Each row's facts, the ruleset's policy among them, are asserted then retracted, so that every
+        rule whose condition holds fires once.
+        """
+        columns = mask_columns(self._rules)
+        masks: list[list[int]] = [[] for _ in columns]
+        hits, host, names, policy = self._hits, self._host, self._rulesets, self._policy
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            for row in rows:
+            for row in facts.select(list(FIELDS)).iter_rows():
                 fact: dict[str, Any] = {field_key(i): v for i, v in enumerate(row) if v is not None}
+                fact.update(policy)
                 fact["id"] = next(self._ids)
                 fact[GUARD] = 1
                 hits.clear()
                 for name in names:
                     host.assert_fact(name, fact)
                     host.retract_fact(name, fact)
-                out.append(tuple(sorted(set(hits))))  # a rule fires once for each `$or` branch that holds
-        return out
+                words = [0] * len(columns)
+                for i in set(hits):  # a rule fires once for each `$or` branch that holds
+                    words[i // WORD] |= 1 << (i % WORD)
+                for k, word in enumerate(words):
+                    masks[k].append(word)
+        return pl.DataFrame({c: pl.Series(c, m, dtype=pl.UInt64()) for c, m in zip(columns, masks)})
 
     def close(self) -> None:
         for name in self._rulesets:

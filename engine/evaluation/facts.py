@@ -1,200 +1,101 @@
-"""Turn what a source told into the facts rules test: names resolved, time and place placed."""
+"""Facts: what each source told of each incident, resolved into the fields rules test, as one table.
+
+The fact table has one row per version told: an incident without accounts is one row (`source`
+null); an incident with accounts is one row per account, the account's facts laid over the
+incident's. Its columns are the told text (`TOLD`), the fields conditions test (`FIELDS`, one column
+each, named as rules name them), and the codes of the people and act as resolved (`CODES`), which
+say how an explanation names them. Each distinct spelling, time and place is resolved once, in
+Python, by the `Resolver`; the answers are joined onto the rows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from engine.incidents.model import Account, Incident
-from engine.ruleset.compile import BASE_FIELDS, UNKNOWN, Compiled, normalize
+import polars as pl
+
+from engine.incidents.frame import TOLD
+from engine.ruleset.compile import BASE_FIELDS, PEOPLE, UNKNOWN, Compiled, normalize
 from engine.times import parse_time
 
-F = {name: i for i, (name, _) in enumerate(BASE_FIELDS)}
-_HARM_FLAGS = {"covered": "covered_party_harmed", "sponsor": "sponsor_harmed", "civilians": "civilians_harmed"}
-_UNNAMED = ("an unnamed actor", "an unnamed target", "an unnamed target", "an unnamed act")
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-# (party or class, role, side) and how an explanation names it (None when no name was given)
-Person = tuple[tuple[str | None, str | None, str | None], str | None]
-# (act, hostile) and how an explanation names it
-Deed = tuple[tuple[str | None, bool | None], str | None]
-# (in_scope, region)
-Place = tuple[bool | None, str | None]
-
-
-class Memo(dict[K, V], Generic[K, V]):
-    """A dict that computes, and keeps, the value of a key it has not seen: a hit costs one lookup."""
-
-    def __init__(self, compute: Callable[[K], V]) -> None:
-        super().__init__()
-        self._compute = compute
-
-    def __missing__(self, key: K) -> V:
-        value = self[key] = self._compute(key)
-        return value
-
-
-class Codes(dict[Any, int]):
-    """Numbers the distinct meanings of what was given, in order of first sight; `meanings[code]` is one.
-
-    Inputs that mean the same (two spellings of one party) share a code, so that whatever is decided
-    per code is decided once for all of them.
-    """
-
-    def __init__(self, meaning: Callable[[Any], Hashable]) -> None:
-        super().__init__()
-        self.meanings: list[Any] = []
-        self._meaning = meaning
-        self._codes: dict[Hashable, int] = {}
-
-    def __missing__(self, given: Any) -> int:
-        value = self._meaning(given)
-        code = self._codes.get(value)
-        if code is None:
-            code = self._codes[value] = len(self.meanings)
-            self.meanings.append(value)
-        self[given] = code
-        return code
+# A condition field's column type, by the field's kind (see BASE_FIELDS).
+_DTYPES: dict[str, pl.DataType] = {
+    "party": pl.String(),
+    "role": pl.String(),
+    "side": pl.String(),
+    "act": pl.String(),
+    "bool": pl.Boolean(),
+    "text": pl.String(),
+    "count": pl.Int64(),
+}
+# Every field a condition can test, as a column of the fact table (policy knobs are constants: not here).
+FIELDS: dict[str, pl.DataType] = {name: _DTYPES[kind] for name, kind in BASE_FIELDS}
+# How the people and the act resolved: an index into `Resolution.shown` (null when none was told).
+CODES = ("actor.code", "target.code", "intended_target.code", "act.code")
+UNNAMED = {"actor": "an unnamed actor", "target": "an unnamed target", "intended_target": "an unnamed target"}
+UNNAMED_ACT = "an unnamed act"
+HARM_FLAGS = {"covered": "covered_party_harmed", "sponsor": "sponsor_harmed", "civilians": "civilians_harmed"}
 
 
 @dataclass(frozen=True, slots=True)
-class Told:
-    """One version of an incident, flattened: the incident's fields with an account's laid over."""
+class Name:
+    """A spelling as the ruleset reads it: party (or class) id, role, side, and how an explanation names it."""
 
-    source: str | None
-    time: str | None
-    actor: str | None
-    act: str | None
-    target: str | None
-    intended_target: str | None
-    region: str | None
-    country: str | None
-    killed: int | None
-    wounded: int | None
+    party: str | None  # None: the spelling resolves to no party the ruleset knows
+    role: str  # a party role, a name class, or `unknown`
+    side: str | None
+    shown: str
 
 
-# A Told's fields as a plain tuple, in the same order: what the hot paths pass around.
-_Text = str | None
-Fields = tuple[_Text, _Text, _Text, _Text, _Text, _Text, _Text, _Text, int | None, int | None]
-fields_of: Callable[[Told], Fields] = attrgetter(*Told.__slots__)
+@dataclass(frozen=True, slots=True)
+class Deed:
+    """An act as the ruleset reads it: act id (`unknown` if none), hostile (None if unknown), and its words."""
+
+    act: str
+    hostile: bool | None
+    shown: str
 
 
-def versions(incident: Incident) -> list[Told]:
-    """The incident as recorded, or once per account when it has accounts."""
-    return [Told(*fields) for fields in told_fields(incident)]
+class Resolver:
+    """How one compiled ruleset reads what sources tell: names, acts, times and places.
 
-
-def told_fields(incident: Incident) -> list[Fields]:
-    """`versions`, as tuples (a frozen dataclass costs more to make than all the rest of a remembered verdict)."""
-    base = _fields(incident, None)
-    return [_over(account, base) for account in incident.accounts] if incident.accounts else [base]
-
-
-def _fields(told: Incident | Account, source: str | None) -> Fields:
-    loc, cas = told.location, told.casualties
-    return (
-        source,
-        told.time,
-        told.actor,
-        told.act,
-        told.target,
-        told.intended_target,
-        loc.region if loc else None,
-        loc.country if loc else None,
-        cas.killed if cas else None,
-        cas.wounded if cas else None,
-    )
-
-
-def _over(account: Account, base: Fields) -> Fields:
-    """The account's fields where it gives them, the incident's elsewhere (spelled out: it runs per account)."""
-    source, time, actor, act, target, intended, region, country, killed, wounded = _fields(account, account.source)
-    return (
-        source,
-        base[1] if time is None else time,
-        base[2] if actor is None else actor,
-        base[3] if act is None else act,
-        base[4] if target is None else target,
-        base[5] if intended is None else intended,
-        base[6] if region is None else region,
-        base[7] if country is None else country,
-        base[8] if killed is None else killed,
-        base[9] if wounded is None else wounded,
-    )
-
-
-class FactMaker:
-    """Makes fact rows for one compiled ruleset, remembering each spelling, time and place it has resolved.
-
-    A fact row is made of parts, each from one thing told: the actor's, target's and intended
-    target's resolution (`people`), the act's (`deeds`), the time's (`in_window`), the place's
-    (`places`), and the toll. `people`, `deeds` and `places` number each distinct part, so that a
-    caller can key whatever it derives from a part by that number.
+    Each method answers for one value told; callers ask once per distinct value. The answers follow
+    the ruleset: names match its parties' and classes' spellings ignoring case, punctuation, spacing
+    and accents; a time is in its window, out, or (a bare date on a boundary day) unknown.
     """
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
-        self._names: dict[str, tuple[str | None, str, str | None, str]] = {}
-        self._acts: dict[str, tuple[str, bool | None, str]] = {}
-        self._regions: Memo[str, str] = Memo(normalize)
-        self._windows: Memo[str, bool | None] = Memo(self.window)
-        self._days: Memo[str, bool | None] = Memo(self._whole_day)
-        self.people = Codes(self._person)
-        self.deeds = Codes(self._deed)
-        self.places = Codes(self._place)
-        self._flags: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._days: dict[str, bool | None] = {}
 
-    def name(self, spelling: str) -> tuple[str | None, str, str | None, str]:
-        """(party or class, role, side, how to name it in an explanation)."""
-        hit = self._names.get(spelling)
-        if hit is None:
-            found = self.compiled.names.get(normalize(spelling))
-            if found is None:
-                hit = (None, UNKNOWN, None, f"`{spelling}`")
-            else:
-                pid, role, side = found
-                party = self.compiled.ruleset.parties.get(pid)
-                hit = (pid, role, side, party.name if party else pid)
-            self._names[spelling] = hit
-        return hit
+    def name(self, spelling: str) -> Name:
+        found = self.compiled.names.get(normalize(spelling))
+        if found is None:
+            return Name(None, UNKNOWN, None, f"`{spelling}`")
+        pid, role, side = found
+        party = self.compiled.ruleset.parties.get(pid)
+        return Name(pid, role, side, party.name if party else pid)
 
-    def act(self, spelling: str) -> tuple[str, bool | None, str]:
-        hit = self._acts.get(spelling)
-        if hit is None:
-            found = self.compiled.acts.get(normalize(spelling))
-            hit = (found[0], found[1], found[0].replace("_", " ")) if found else (UNKNOWN, None, f"`{spelling}`")
-            self._acts[spelling] = hit
-        return hit
-
-    def in_window(self, time: str | None) -> bool | None:
-        return None if time is None else self._windows[time]
+    def act(self, spelling: str) -> Deed:
+        found = self.compiled.acts.get(normalize(spelling))
+        if found is None:
+            return Deed(UNKNOWN, None, f"`{spelling}`")
+        return Deed(found[0], found[1], found[0].replace("_", " "))
 
     def window(self, time: str) -> bool | None:
-        """`in_window`, computed every time: for a caller that remembers the answer itself."""
+        """Whether the time is inside the truce's window; None when a bare date straddles an end."""
         c = self.compiled
         text = time.strip()
         if len(text) > 10:
-            known = self._days[text[:10]]
+            day = text[:10]
+            known = self._days[day] if day in self._days else self._days.setdefault(day, self._whole_day(day))
             if known is not None:
                 return known
-        # A date-time with its offset, the common case, needs no more than `fromisoformat`; a date, or
-        # anything else, goes through `parse_time` (which says what is wrong with it).
-        moment: datetime | date | None = None
-        if len(text) > 10:
-            try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                moment = None
-        if not isinstance(moment, datetime) or moment.tzinfo is None:
-            moment = parse_time(time, date_ok=True)
+        moment = parse_time(time, date_ok=True)
         if isinstance(moment, datetime):
             return moment >= c.start and (c.until is None or moment < c.until)
-        assert isinstance(moment, date)
         first, last = c.day_span(moment)
         if first >= c.start and (c.until is None or last <= c.until):
             return True
@@ -221,99 +122,143 @@ class FactMaker:
             return False
         return None
 
-    def region(self, region: str | None) -> str | None:
-        return None if region is None else self._regions[region]
-
-    def _person(self, spelling: str | None) -> Person:
-        if spelling is None:
-            return (None, None, None), None
-        party, role, side, shown = self.name(spelling)
-        return (party, role, side), shown
-
-    def _deed(self, spelling: str | None) -> Deed:
-        if spelling is None:
-            return (None, None), None
-        act, hostile, shown = self.act(spelling)
-        return (act, hostile), shown
-
-    def _place(self, where: tuple[str | None, str | None]) -> Place:
-        """(in_scope, region) for a (country, region) as told."""
+    def place(self, country: str | None, region: str | None) -> tuple[bool | None, str | None]:
+        """(in_scope, the region as rules compare it) for a place as told."""
         c = self.compiled
-        country, given = where
-        region = self.region(given)
+        normal = None if region is None else normalize(region)
         if country is not None and c.country is not None and normalize(country) != c.country:
-            return False, region
+            return False, normal
         if c.regions:
-            return (None if region is None else region in c.regions), region
-        return True, region
+            return (None if normal is None else normal in c.regions), normal
+        return True, normal
 
-    def make(self, told: Told) -> tuple[tuple[Any, ...], tuple[str, ...]]:
-        """(fact row in `compiled.fields` order, the names an explanation uses)."""
-        people = self.people
-        who = (people[told.actor], people[told.target], people[told.intended_target])
-        act, place = self.deeds[told.act], self.places[(told.country, told.region)]
-        row = self.row(*who, act, self.in_window(told.time), place, told.killed, told.wounded)
-        return row, self.shown(*who, act)
+    def row(self, told: dict[str, Any]) -> tuple[Any, ...]:
+        """The fact row (in `compiled.fields` order, policy last) for one version told (`TOLD` keys).
 
-    def row(
-        self,
-        actor: int,
-        target: int,
-        intended: int,
-        act: int,
-        in_window: bool | None,
-        place: int,
-        killed: int | None,
-        wounded: int | None,
-    ) -> tuple[Any, ...]:
-        """The fact row from its parts (`people`, `deeds` and `places` codes, and plain values)."""
-        people = self.people.meanings
-        row: tuple[Any, ...] = (
-            people[actor][0]
-            + people[target][0]
-            + people[intended][0]
-            + self.deeds.meanings[act][0]
-            + (in_window, *self.places.meanings[place], killed, wounded)
-            + self.compiled.policy
+        For a few rows at a time (`diff` and `check` reason about single values); tables go through
+        `facts`, which resolves each distinct value once.
+        """
+        values: list[Any] = []
+        for who in PEOPLE:
+            spelling = told.get(who)
+            name = None if spelling is None else self.name(spelling)
+            values += [None, None, None] if name is None else [name.party, name.role, name.side]
+        act = told.get("act")
+        deed = None if act is None else self.act(act)
+        values += [None, None] if deed is None else [deed.act, deed.hostile]
+        time = told.get("time")
+        values.append(None if time is None else self.window(time))
+        values += self.place(told.get("country"), told.get("region"))
+        values += [told.get("killed"), told.get("wounded")]
+        return (*values, *self.compiled.policy)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How the spellings of one fact table resolved: `names[code]` and `deeds[code]` for its code columns."""
+
+    names: list[Name]
+    deeds: list[Deed]
+
+
+def told(incidents: pl.DataFrame) -> pl.DataFrame:
+    """One row per version told, in incident order then account order.
+
+    Columns: `incident` (UInt32, the incident's row in `incidents`), `source` (null for an incident
+    told without accounts), then `TOLD`, each the account's value where it gives one, else the incident's.
+    """
+    numbered = incidents.with_row_index("incident")
+    own = numbered.filter(pl.col("accounts").list.len() == 0).select(
+        "incident", pl.lit(None, pl.String()).alias("source"), *TOLD
+    )
+    with_accounts = numbered.filter(pl.col("accounts").list.len() > 0)
+    if with_accounts.is_empty():
+        return own
+    accounts = (
+        with_accounts.select("incident", *TOLD, pl.col("accounts").alias("account"))
+        .explode("account")
+        .select(
+            "incident",
+            pl.col("account").struct.field("source"),
+            *(pl.coalesce(pl.col("account").struct.field(k).alias(f"_{k}"), pl.col(k)).alias(k) for k in TOLD),
         )
-        return row
-
-    def flags(self, actor: int, target: int, intended: int, act: int) -> tuple[str, ...]:
-        """`flags_of` any row with these people and act (flags read nothing else), once per kind of each."""
-        people, deeds = self.people.meanings, self.deeds.meanings
-        key = (people[actor][0], people[target][0], people[intended][0], deeds[act][0])
-        hit = self._flags.get(key)
-        if hit is None:
-            nowhere = self.places[(None, None)]
-            hit = self._flags[key] = flags_of(self.row(actor, target, intended, act, None, nowhere, None, None))
-        return hit
-
-    def shown(self, actor: int, target: int, intended: int, act: int) -> tuple[str, ...]:
-        """How an explanation names the actor, target, intended target and act."""
-        people = self.people.meanings
-        a, t, i, x = people[actor][1], people[target][1], people[intended][1], self.deeds.meanings[act][1]
-        return (
-            _UNNAMED[0] if a is None else a,
-            _UNNAMED[1] if t is None else t,
-            _UNNAMED[2] if i is None else i,
-            _UNNAMED[3] if x is None else x,
-        )
+    )
+    return pl.concat([own, accounts]).sort("incident", maintain_order=True)
 
 
-def flags_of(row: tuple[Any, ...]) -> tuple[str, ...]:
-    """Facts worth a reader's attention whatever the verdict, sorted."""
+def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolution]:
+    """The fact table: `rows` (as `told` makes them) with `FIELDS` and `CODES` added, and how names resolved.
+
+    Each distinct spelling, time and (country, region) is resolved once and joined onto the rows.
+    """
+    resolver = Resolver(compiled)
+    spellings = pl.concat([rows.get_column(who) for who in PEOPLE]).drop_nulls().unique(maintain_order=True)
+    names = [resolver.name(s) for s in spellings]
+    people = pl.DataFrame(
+        {
+            "spelling": spellings,
+            "code": pl.Series(range(len(names)), dtype=pl.UInt32()),
+            "party": [n.party for n in names],
+            "role": [n.role for n in names],
+            "side": [n.side for n in names],
+        },
+        schema={
+            "spelling": pl.String(),
+            "code": pl.UInt32(),
+            "party": pl.String(),
+            "role": pl.String(),
+            "side": pl.String(),
+        },
+    )
+    acts = rows.get_column("act").drop_nulls().unique(maintain_order=True)
+    deeds = [resolver.act(s) for s in acts]
+    act_table = pl.DataFrame(
+        {
+            "act.told": acts,
+            "act.code": pl.Series(range(len(deeds)), dtype=pl.UInt32()),
+            "act": [d.act for d in deeds],
+            "act.hostile": [d.hostile for d in deeds],
+        },
+        schema={"act.told": pl.String(), "act.code": pl.UInt32(), "act": pl.String(), "act.hostile": pl.Boolean()},
+    )
+    times = rows.get_column("time").drop_nulls().unique()
+    windows = pl.DataFrame(
+        {"time": times, "in_window": [resolver.window(t) for t in times]},
+        schema={"time": pl.String(), "in_window": pl.Boolean()},
+    )
+    where = rows.select("country", pl.col("region").alias("region.told")).unique()
+    scopes = [resolver.place(c, r) for c, r in where.iter_rows()]
+    places = where.with_columns(
+        pl.Series("in_scope", [s for s, _ in scopes], dtype=pl.Boolean()),
+        pl.Series("region", [n for _, n in scopes], dtype=pl.String()),
+    )
+    # What was told of the act and region keeps its own column: the fields `act` and `region` are as resolved.
+    out = rows.rename({"act": "act.told", "region": "region.told"})
+    for who in PEOPLE:
+        named = people.rename({k: f"{who}.{k}" for k in ("code", "party", "role", "side")})
+        out = out.join(named, left_on=who, right_on="spelling", how="left", maintain_order="left")
+    out = out.join(act_table, on="act.told", how="left", maintain_order="left")
+    out = out.join(windows, on="time", how="left", maintain_order="left")
+    out = out.join(places, on=["country", "region.told"], how="left", maintain_order="left", nulls_equal=True)
+    told_columns = ("incident", "source", "time", *PEOPLE, "act.told", "country", "region.told")
+    table = out.select(*told_columns, *FIELDS, *CODES)
+    return table, Resolution(names, deeds)
+
+
+def flags_of(row: dict[str, Any]) -> tuple[str, ...]:
+    """Facts worth a reader's attention whatever the verdict, sorted; `row` maps FIELDS to values."""
     flags = []
-    hostile, target_role = row[F["act.hostile"]], row[F["target.role"]]
-    intended = (row[F["intended_target.party"]], row[F["intended_target.role"]])
-    if hostile and target_role in _HARM_FLAGS:
-        flags.append(_HARM_FLAGS[target_role])
-    if intended[1] is not None and target_role is not None and intended != (row[F["target.party"]], target_role):
+    hostile, target_role = row["act.hostile"], row["target.role"]
+    intended = (row["intended_target.party"], row["intended_target.role"])
+    if hostile and target_role in HARM_FLAGS:
+        flags.append(HARM_FLAGS[target_role])
+    if intended[1] is not None and target_role is not None and intended != (row["target.party"], target_role):
         flags.append("mistaken_target")
     for field, flag in (
         ("actor.role", "actor_unresolved"),
         ("target.role", "target_unresolved"),
         ("act", "act_unresolved"),
     ):
-        if row[F[field]] == UNKNOWN:
+        if row[field] == UNKNOWN:
             flags.append(flag)
     return tuple(sorted(flags))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
-from engine.incidents.model import Incident
+import polars as pl
+
 from engine.ruleset.compile import Compiled
 from engine.ruleset.model import VERDICTS
 
@@ -46,32 +48,82 @@ class Verdict(NamedTuple):
 ACCOUNTS_DIFFER = "(accounts name different actors)"  # in counts by acting party
 
 
+class Shown(NamedTuple):
+    """An incident as reports show it beside its verdict: its id and the facts as recorded (text as written)."""
+
+    id: str
+    time: str | None
+    actor: str | None
+    act: str | None
+    target: str | None
+
+
 @dataclass(frozen=True)
 class Report:
-    """A run's result: what was evaluated, under which ruleset and engine, and the verdicts."""
+    """A run's result: what was evaluated, under which ruleset and engine, and the verdicts.
+
+    `incidents` is the incident frame evaluated (see `engine.incidents.frame`), `table` the verdict
+    table (see `engine.evaluation.decide.VERDICTS`), one row per incident in the same order.
+    """
 
     scenario: str
     compiled: Compiled
     engine: str
-    incidents: list[Incident]
-    verdicts: list[Verdict]
+    incidents: pl.DataFrame
+    table: pl.DataFrame
+
+    @property
+    def count(self) -> int:
+        """The number of incidents."""
+        return self.table.height
+
+    @cached_property
+    def verdicts(self) -> list[Verdict]:
+        """The verdicts as values, made on first use (a large table is better read as `table`)."""
+        from engine.evaluation.decide import verdicts_of
+
+        return verdicts_of(self.table)
+
+    @cached_property
+    def shown(self) -> list[Shown]:
+        """Each incident as reports show it, in order."""
+        return [Shown(*row) for row in self.incidents.select(Shown._fields).iter_rows()]
 
     def summary(self) -> dict[str, int]:
-        counts = Counter(v.verdict for v in self.verdicts)
+        counts = dict(self.table.get_column("verdict").value_counts().iter_rows())
         return {name: counts.get(name, 0) for name in VERDICTS}
 
     def by_party(self) -> dict[str, dict[str, int]]:
-        """Verdict counts per acting party (by the name the ruleset gives it)."""
-        rows: dict[str, Counter[str]] = {}
-        for incident, verdict in zip(self.incidents, self.verdicts):
-            rows.setdefault(self.acting(incident, verdict), Counter())[verdict.verdict] += 1
-        return {who: {name: c.get(name, 0) for name in VERDICTS} for who, c in sorted(rows.items())}
+        """Verdict counts per acting party (by the name the ruleset gives it).
 
-    def acting(self, incident: Incident, verdict: Verdict) -> str:
-        """Who acted: as the accounts tell it where there are accounts (they may name another actor)."""
-        actors = {a.actor for a in verdict.accounts}
+        Who acted is as the accounts tell it where there are accounts (they may name another actor than
+        the record); accounts that name different actors count under ACCOUNTS_DIFFER.
+        """
+        actors = self.table.get_column("accounts").list.eval(pl.element().struct.field("actor"))
+        rows = pl.DataFrame(
+            {
+                "told": actors,
+                "recorded": self.incidents.get_column("actor"),
+                "verdict": self.table.get_column("verdict"),
+            }
+        )
+        keys = rows.select("told", "recorded").unique(maintain_order=True)
+        acting = keys.with_columns(
+            pl.Series("party", [self.acting(told, recorded) for told, recorded in keys.iter_rows()], dtype=pl.String())
+        )
+        counted = (
+            rows.join(acting, on=["told", "recorded"], how="left", nulls_equal=True).group_by("party", "verdict").len()
+        )
+        out: dict[str, dict[str, int]] = {}
+        for party, verdict, n in counted.iter_rows():
+            out.setdefault(party, dict.fromkeys(VERDICTS, 0))[verdict] = n
+        return dict(sorted(out.items()))
+
+    def acting(self, told: Sequence[str | None], recorded: str | None) -> str:
+        """Who acted, from the actors the accounts name (party ids) and the actor as recorded (as spelled)."""
+        actors = set(told)
         if len(actors) > 1:
             return ACCOUNTS_DIFFER
         if actors and None not in actors:
             return self.compiled.party_name(actors.pop())
-        return self.compiled.party_name(incident.actor)
+        return self.compiled.party_name(recorded)

@@ -56,6 +56,26 @@ def frame_of(incidents: Iterable[Incident]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=INCIDENTS, orient="row" if not rows else None)
 
 
+def incidents_of(frame: pl.DataFrame) -> list[Incident]:
+    """Incident models from an incident frame's rows (for a few rows: a table's are checked as it is read)."""
+    out = []
+    for row in frame.iter_rows(named=True):
+        out.append(
+            Incident.model_validate(_nested(row) | {"id": row["id"], "accounts": [_nested(a) for a in row["accounts"]]})
+        )
+    return out
+
+
+def _nested(told: dict[str, Any]) -> dict[str, Any]:
+    """Flat told fields back in the file format's shape (location, casualties), None left out."""
+    out: dict[str, Any] = {
+        k: told[k] for k in ("source", "time", "actor", "act", "target", "intended_target") if told.get(k) is not None
+    }
+    place = {k: told[k] for k in ("region", "country") if told.get(k) is not None}
+    toll = {k: told[k] for k in ("killed", "wounded") if told.get(k) is not None}
+    return out | ({"location": place} if place else {}) | ({"casualties": toll} if toll else {})
+
+
 def empty() -> pl.DataFrame:
     """An incident frame with no rows."""
     return pl.DataFrame(schema=INCIDENTS)

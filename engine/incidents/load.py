@@ -10,8 +10,9 @@ import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -26,7 +27,10 @@ from engine.yamlsafe import CONTROL, Document, Key, control_message, dotted, loa
 TABLE_COLUMNS = ("id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded")
 
 
-TABLES = (".jsonl", ".ndjson", ".csv")
+if TYPE_CHECKING:
+    import polars as pl
+
+TABLES = (".jsonl", ".ndjson", ".csv", ".parquet")
 
 
 TABLE_LIMIT = 1024 * 1024 * 1024
@@ -108,28 +112,48 @@ def check_ids(doc: Document, incidents: list[Incident]) -> None:
 
 @dataclass(frozen=True)
 class Loaded:
-    """What a command evaluates: a name, the compiled ruleset, the incidents (and a scenario's document)."""
+    """What a command evaluates: a name, the compiled ruleset, the incident frame (and a scenario's file).
+
+    `frame` is an incident frame (`engine.incidents.frame.INCIDENTS`); `scenario` and `document` are
+    None for an incident table.
+    """
 
     name: str
     compiled: Compiled
-    incidents: list[Incident]
-    document: Document | None  # None for an incident table
+    frame: pl.DataFrame
+    scenario: Scenario | None
+    document: Document | None
+
+    @cached_property
+    def incidents(self) -> list[Incident]:
+        """The incidents as models: a scenario's own, or made from a table's rows (for a few at a time)."""
+        from engine.incidents.frame import incidents_of
+
+        return self.scenario.incidents if self.scenario is not None else incidents_of(self.frame)
 
 
 def load_input(path: str | Path, rules: str | None = None, sets: Sequence[str] = ()) -> Loaded:
     """A scenario file with its ruleset, or an incident table with the ruleset `rules` names."""
+    from engine.incidents.frame import frame_of
+
     path = Path(path)
     info = stat_of(path, str(path))
     suffix = path.suffix.lower()
     if stat.S_ISREG(info.st_mode) and suffix not in (*TABLES, *YAML):
         named = f"`{suffix}` is not a format ceasefire reads" if suffix else "a file without an extension"
-        raise InputError.at(str(path), f"{named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv)")
+        raise InputError.at(
+            str(path), f"{named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv, .parquet)"
+        )
     if suffix in TABLES:
         if rules is None:
             raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
-        return Loaded(path.stem, load_ruleset(rules, sets=sets), load_incidents(path), None)
+        from engine.incidents.tables import read_table
+
+        compiled = load_ruleset(rules, sets=sets)
+        return Loaded(path.stem, compiled, read_table(path), None, None)
     loaded = load_scenario(path, rules, sets)
-    return Loaded(loaded.scenario.scenario, loaded.compiled, loaded.scenario.incidents, loaded.document)
+    scenario = loaded.scenario
+    return Loaded(scenario.scenario, loaded.compiled, frame_of(scenario.incidents), scenario, loaded.document)
 
 
 def load_incidents(path: str | Path) -> list[Incident]:

@@ -22,7 +22,7 @@ from engine.analysis.diff import DIMENSIONS, RulesetDiff, Side
 from engine.analysis.explain import AccountExplanation, Explanation
 from engine.analysis.sweep import Sweep
 from engine.analysis.whatif import Change, WhatIf
-from engine.evaluation.result import AccountVerdict, Report, Verdict
+from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
 from engine.incidents.model import Incident
 from engine.ruleset.compile import PEOPLE
 from engine.ruleset.model import VERDICTS
@@ -62,36 +62,12 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
     }
 
 
-def write_json(report: Report, out: IO[str]) -> None:
-    """One verdict a line, so that reports diff well; byte-identical for the same inputs."""
-    dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    head = {"scenario": report.scenario, "ruleset": report.compiled.id, "engine": report.engine}
-    out.write(dump(head)[:-1] + ",\n")
-    out.write(' "verdicts": [')
-    # Incidents without accounts share a few thousand distinct bodies at most: encode each once.
-    bodies: dict[tuple[Any, ...], str] = {}
-    first = True
-    for v in report.verdicts:
-        out.write("\n  " if first else ",\n  ")
-        first = False
-        if v.accounts:
-            out.write(dump(verdict_json(v)))
-            continue
-        key = (v.verdict, v.rule, v.clause, v.explanation, v.matched, v.flags)
-        body = bodies.get(key)
-        if body is None:
-            body = bodies[key] = dump({k: x for k, x in verdict_json(v).items() if k != "incident"})[1:]
-        out.write('{"incident": ' + dump(v.incident) + ", " + body)
-    out.write("\n ],\n" if report.verdicts else "],\n")
-    out.write(' "summary": ' + dump(report.summary()) + "}\n")
-
-
 def _when(time: str | None) -> str:
     """`2016-09-17 16:00+03:00`: short enough for a table cell, still exact."""
     return (time or "").replace("T", " ").replace(":00+", "+").replace(":00-", "-")
 
 
-def _who(incident: Incident) -> str:
+def _who(incident: Shown) -> str:
     target = f" → {incident.target}" if incident.target else ""
     return f"{incident.actor or '?'}{target}"
 
@@ -104,7 +80,7 @@ def write_table(report: Report, console: Console) -> None:
     )
     for name in ("time", "incident", "actor → target", "act", "verdict", "rule"):
         table.add_column(name, overflow="fold", no_wrap=name in ("time", "verdict", "rule"))
-    for incident, v in zip(report.incidents, report.verdicts):
+    for incident, v in zip(report.shown, report.verdicts):
         table.add_row(
             _when(incident.time),
             incident.id,
@@ -141,7 +117,7 @@ def write_markdown(report: Report, out: IO[str]) -> None:
     out.write(f"# {cell(report.scenario)}\n\nRuleset `{report.compiled.id}`, engine `{report.engine}`.\n\n")
     out.write("| time | incident | actor → target | act | verdict | rule | explanation |\n")
     out.write("|---|---|---|---|---|---|---|\n")
-    for incident, v in zip(report.incidents, report.verdicts):
+    for incident, v in zip(report.shown, report.verdicts):
         out.write(
             f"| {cell(incident.time)} | {cell(incident.id)} | {cell(_who(incident))} | {cell(incident.act)} "
             f"| **{v.verdict}** | {cell(v.rule)} | {cell(v.explanation)} |\n"
@@ -353,7 +329,7 @@ def whatif_json(w: WhatIf) -> dict[str, Any]:
     return {
         "scenario": w.base.scenario,
         "engine": w.base.engine,
-        "incidents": len(w.base.incidents),
+        "incidents": w.base.count,
         "base": {"ruleset": w.base.compiled.id, "summary": w.base.summary()},
         "variants": [
             {
@@ -379,7 +355,7 @@ def _verdict_cells(v: Verdict | AccountVerdict, dim: bool = False) -> tuple[Text
 
 def write_whatif_table(w: WhatIf, console: Console) -> None:
     """Per variant, the incidents it changes (base → variant, accounts beneath); then counts per ruleset."""
-    base, total = w.base, len(w.base.incidents)
+    base, total = w.base, w.base.count
     console.print(Text(f"{base.scenario} · base ruleset {base.compiled.id} · engine {base.engine}", style="bold"))
     for o in w.outcomes:
         console.print()

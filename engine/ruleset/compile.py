@@ -69,6 +69,38 @@ class AnyOf:
 Node = Test | AllOf | AnyOf
 
 
+def holds(node: Node, row: tuple[Any, ...]) -> bool:
+    """Whether a condition holds for one fact row (values in `Compiled.fields` order; None: not told).
+
+    The meaning every executor implements: each test fails on a field not told, except `present: false`.
+    """
+    if isinstance(node, Test):
+        value = row[node.index]
+        op = node.op
+        if value is None:
+            return op == "absent"
+        if op == "eq":
+            return bool(value == node.value)
+        if op == "in":
+            return value in node.value
+        if op == "not_in":
+            return value not in node.value
+        if op == "present":
+            return True
+        if op == "absent":
+            return False
+        if op == "lt":
+            return bool(value < node.value)
+        if op == "lte":
+            return bool(value <= node.value)
+        if op == "gt":
+            return bool(value > node.value)
+        return bool(value >= node.value)
+    if isinstance(node, AllOf):
+        return all(holds(item, row) for item in node.items)
+    return any(holds(item, row) for item in node.items)
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     id: str

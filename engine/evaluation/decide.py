@@ -1,0 +1,254 @@
+"""After matching, whatever the executor: the deciding rule, the verdict and its reasons, accounts combined.
+
+Executors answer one question, which rules hold for each fact row, as bit masks (`mask_columns`).
+Everything after is here, over columns: each distinct (rules matched, people and act as resolved) is
+decided once, in Python, and joined back; accounts are combined per incident in one `group_by`.
+"""
+
+from __future__ import annotations
+
+import string
+
+import polars as pl
+
+from engine.evaluation.facts import CODES, HARM_FLAGS, UNNAMED, UNNAMED_ACT, Resolution
+from engine.evaluation.result import AccountVerdict, Verdict
+from engine.memory import paused_gc
+from engine.ruleset.compile import PEOPLE, PLACEHOLDERS, UNKNOWN, Compiled
+
+WORD = 64  # rules a mask column holds: bit j of `mask.k` is rule 64·k + j, in deciding order
+NO_RULE = "No rule of the ruleset applies to these facts."
+ACTORS_DIFFER = "accounts_name_different_actors"
+_TEXTS = pl.List(pl.String())
+# One account's verdict (or the incident's own, told without accounts), as a struct in the report.
+ACCOUNT_VERDICT = pl.Struct(
+    {
+        "source": pl.String(),
+        "actor": pl.String(),
+        "verdict": pl.String(),
+        "rule": pl.String(),
+        "clause": pl.String(),
+        "explanation": pl.String(),
+        "matched": _TEXTS,
+        "flags": _TEXTS,
+    }
+)
+# The verdict table: one row per incident, in input order; every field of a verdict in the JSON report.
+VERDICTS: dict[str, pl.DataType] = {
+    "incident": pl.String(),
+    "verdict": pl.String(),
+    "rule": pl.String(),
+    "clause": pl.String(),
+    "explanation": pl.String(),
+    "matched": _TEXTS,
+    "flags": _TEXTS,
+    "accounts": pl.List(ACCOUNT_VERDICT),
+}
+_DECIDED = ("verdict", "rule", "clause", "explanation", "matched", "flags")
+
+
+def mask_columns(rules: int) -> list[str]:
+    """The names of the mask columns for a ruleset of `rules` rules (at least one column)."""
+    return [f"mask.{k}" for k in range(max(1, -(-rules // WORD)))]
+
+
+def matched_rules(words: tuple[int, ...]) -> tuple[int, ...]:
+    """The rule indices (deciding order) that mask words stand for."""
+    return tuple(WORD * k + j for k, word in enumerate(words) for j in range(WORD) if word >> j & 1)
+
+
+def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, masks: pl.DataFrame) -> pl.DataFrame:
+    """Each fact row's verdict: `incident`, `source`, `actor` (party id), then verdict, rule, clause,
+    explanation, matched (rule ids in deciding order) and flags, one row per fact row in its order.
+
+    What the rules matched decide is worked out once per distinct mask, and each explanation once per
+    distinct (deciding rule, names it uses); flags are expressions over the fact columns.
+    """
+    rows = pl.concat([facts, masks], how="horizontal")
+    decisions = _decisions(compiled, masks.unique())
+    rows = rows.join(decisions, on=masks.columns, how="left", maintain_order="left")
+    texts = _explanations(compiled, resolution, rows)
+    return rows.select(
+        "incident",
+        "source",
+        pl.col("actor.party").alias("actor"),
+        "verdict",
+        "rule",
+        "clause",
+        texts.alias("explanation"),
+        "matched",
+        flags().alias("flags"),
+    )
+
+
+def _decisions(compiled: Compiled, masks: pl.DataFrame) -> pl.DataFrame:
+    """Per distinct mask: the deciding rule's index (`decider`, null for none), verdict, rule, clause, matched ids."""
+    rules = compiled.rules
+    matched = [matched_rules(words) for words in masks.iter_rows()]
+    first = [rules[m[0]] if m else None for m in matched]
+    return masks.with_columns(
+        pl.Series("decider", [m[0] if m else None for m in matched], dtype=pl.UInt32()),
+        pl.Series("verdict", [r.verdict if r else "undetermined" for r in first], dtype=pl.String()),
+        pl.Series("rule", [r.id if r else None for r in first], dtype=pl.String()),
+        pl.Series("clause", [r.clause if r else None for r in first], dtype=pl.String()),
+        pl.Series("matched", [[rules[i].id for i in m] for m in matched], dtype=_TEXTS),
+    )
+
+
+def _explanations(compiled: Compiled, resolution: Resolution, rows: pl.DataFrame) -> pl.Series:
+    """Each row's explanation: its deciding rule's template with the names it uses, each distinct one made once."""
+    rules = compiled.rules
+    # A template names some of the people and the act: the codes it does not name are left out of the key.
+    uses = [_placeholders(rule.explanation) for rule in rules]
+    shown = {who: pl.Series([n.shown for n in resolution.names], dtype=pl.String()) for who in PEOPLE}
+    deeds = pl.Series([d.shown for d in resolution.deeds], dtype=pl.String())
+    key = ["decider", *CODES]
+    used = [
+        pl.when(pl.col("decider").is_in([i for i, u in enumerate(uses) if name in u])).then(pl.col(code))
+        for name, code in zip(PLACEHOLDERS, CODES)
+    ]
+    keyed = rows.select(pl.col("decider"), *(u.alias(c) for u, c in zip(used, CODES)))
+    distinct = keyed.unique()
+    texts = []
+    for decider, *codes in distinct.iter_rows():
+        if decider is None:
+            texts.append(NO_RULE)
+            continue
+        words = [(UNNAMED[who] if code is None else shown[who][code]) for who, code in zip(PEOPLE, codes[:3])] + [
+            UNNAMED_ACT if codes[3] is None else deeds[codes[3]]
+        ]
+        texts.append(rules[decider].explanation.format_map(dict(zip(PLACEHOLDERS, words))))
+    table = distinct.with_columns(pl.Series("explanation", texts, dtype=pl.String()))
+    return keyed.join(table, on=key, how="left", maintain_order="left", nulls_equal=True).get_column("explanation")
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def flags() -> pl.Expr:
+    """Facts worth a reader's attention whatever the verdict, as a sorted list per fact row (see `facts.flags_of`)."""
+    hostile, target_role = pl.col("act.hostile").fill_null(False), pl.col("target.role")
+    mistaken = (
+        pl.col("intended_target.role").is_not_null()
+        & target_role.is_not_null()
+        & (
+            pl.col("intended_target.party").ne_missing(pl.col("target.party"))
+            | pl.col("intended_target.role").ne_missing(target_role)
+        )
+    )
+    unresolved = {"actor_unresolved": "actor.role", "target_unresolved": "target.role", "act_unresolved": "act"}
+    conditions = {
+        **{flag: hostile & (target_role == role) for role, flag in HARM_FLAGS.items()},
+        "mistaken_target": mistaken,
+        **{flag: pl.col(field) == UNKNOWN for flag, field in unresolved.items()},
+    }
+    listed = [pl.when(conditions[flag].fill_null(False)).then(pl.lit(flag)) for flag in sorted(conditions)]
+    return pl.concat_list(listed).list.drop_nulls()
+
+
+def combine(accounts: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
+    """The verdict table (`VERDICTS`): one verdict per incident from its accounts' verdicts.
+
+    `accounts` is `decide`'s table; `ids` the incidents' ids in order. An incident told without
+    accounts has its own verdict. Accounts that agree give their verdict (flagged
+    `accounts_name_different_actors` when they blame different parties); accounts that differ make
+    the incident `disputed`, each account's verdict kept.
+    """
+    account = pl.struct("source", "actor", "verdict", "rule", "clause", "explanation", "matched", "flags").alias(
+        "accounts"
+    )
+    own = accounts.filter(pl.col("source").is_null()).select(
+        "incident", *_DECIDED, pl.lit([], pl.List(ACCOUNT_VERDICT)).alias("accounts")
+    )
+    told = accounts.filter(pl.col("source").is_not_null())
+    if told.is_empty():
+        combined = own
+    else:
+        grouped = told.group_by("incident", maintain_order=True).agg(
+            pl.len().alias("n"),
+            pl.col("verdict").n_unique().alias("verdicts"),
+            pl.col("rule").n_unique().alias("rules"),
+            pl.col("actor").n_unique().alias("actors"),
+            pl.col("verdict", "rule", "clause", "explanation").first(),
+            pl.col("matched").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True),
+            pl.col("flags").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+            (pl.col("source") + ": " + pl.col("verdict")).str.join("; ").alias("told"),
+            (pl.col("source") + ": " + pl.col("actor").fill_null("none the ruleset knows"))
+            .str.join("; ")
+            .alias("named"),
+            account,
+        )
+        agree = pl.col("verdicts") == 1
+        differ = pl.col("actors") > 1
+        every = pl.when(pl.col("n") > 1).then(pl.lit("every account")).otherwise(pl.lit("the one account"))
+        text = (
+            pl.when(pl.col("rules") == 1)
+            .then(pl.col("explanation"))
+            .otherwise(
+                pl.concat_str(
+                    pl.col("explanation"), pl.lit(" ("), every, pl.lit(" gives "), pl.col("verdict"), pl.lit(")")
+                )
+            )
+        )
+        text = (
+            pl.when(differ)
+            .then(pl.concat_str(text, pl.lit(" The accounts name different actors ("), pl.col("named"), pl.lit(").")))
+            .otherwise(text)
+        )
+        flags = pl.when(agree & differ).then(
+            pl.col("flags").list.concat(pl.lit([ACTORS_DIFFER])).list.unique().list.sort()
+        )
+        combined_told = grouped.select(
+            "incident",
+            pl.when(agree).then(pl.col("verdict")).otherwise(pl.lit("disputed")).alias("verdict"),
+            pl.when(agree).then(pl.col("rule")).alias("rule"),
+            pl.when(agree).then(pl.col("clause")).alias("clause"),
+            pl.when(agree)
+            .then(text)
+            .otherwise(pl.concat_str(pl.lit("The accounts disagree: "), pl.col("told"), pl.lit(".")))
+            .alias("explanation"),
+            "matched",
+            flags.otherwise(pl.col("flags")).alias("flags"),
+            "accounts",
+        )
+        combined = pl.concat([own, combined_told]).sort("incident", maintain_order=True)
+    if combined.height != ids.len():
+        raise AssertionError(f"{combined.height} verdicts for {ids.len()} incidents")
+    return combined.select(ids.alias("incident"), *_DECIDED, "accounts").cast(VERDICTS)  # type: ignore[arg-type]
+
+
+def account_verdicts(accounts: pl.DataFrame) -> list[AccountVerdict]:
+    """`decide`'s table as `AccountVerdict` values, one per fact row."""
+    columns = [accounts.get_column(name).to_list() for name in AccountVerdict._fields]
+    return [AccountVerdict(*row[:6], tuple(row[6]), tuple(row[7])) for row in zip(*columns)]
+
+
+def verdicts_of(table: pl.DataFrame) -> list[Verdict]:
+    """The verdict table as `Verdict` values (for the Python API and small reports)."""
+    with paused_gc():  # tuples by the thousand, none in a cycle
+        return _verdicts_of(table)
+
+
+def _verdicts_of(table: pl.DataFrame) -> list[Verdict]:
+    columns = [table.get_column(name).to_list() for name in VERDICTS if name != "accounts"]
+    lists = {"matched", "flags"}
+    told: list[tuple[AccountVerdict, ...]] = [() for _ in range(table.height)]
+    accounts = table.select(pl.int_range(pl.len()).alias("row"), "accounts").explode("accounts").drop_nulls("accounts")
+    if not accounts.is_empty():
+        fields = accounts.get_column("accounts").struct.unnest()
+        values = [fields.get_column(name).to_list() for name in AccountVerdict._fields]
+        made = [
+            AccountVerdict(*(tuple(v) if name in lists else v for name, v in zip(AccountVerdict._fields, row)))
+            for row in zip(*values)
+        ]
+        grouped: dict[int, list[AccountVerdict]] = {}
+        for row, account in zip(accounts.get_column("row").to_list(), made):
+            grouped.setdefault(row, []).append(account)
+        for row, group in grouped.items():
+            told[row] = tuple(group)
+    names = [name for name in VERDICTS if name != "accounts"]
+    return [
+        Verdict(*(tuple(v) if name in lists else v for name, v in zip(names, row)), told[i])
+        for i, row in enumerate(zip(*columns))
+    ]

@@ -1,1 +1,1 @@
-"""Benchmarks: a synthetic incident generator and the end-to-end timing of every executor."""
+"""Benchmarks: wall time and peak RSS of every way of judging a table of incidents, and their floor."""

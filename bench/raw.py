@@ -258,20 +258,48 @@ def _flat(told: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run(source: Path, out: IO[str], name: str) -> None:
-    """Read JSON Lines, judge every incident, write the report in `ceasefire run -f json`'s shape."""
+def run(source: Path, out: IO[str], name: str, fmt: str = "json") -> None:
+    """Read JSON Lines, judge every incident, write the report as `ceasefire run -f json` (or `-f jsonl`) does.
+
+    Compact JSON (`,` and `:` without spaces, text as UTF-8); `json`: the run's header, one verdict a
+    line, the summary; `jsonl`: the verdict lines only.
+    """
     raw = Raw(Truce())
-    dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     counts: Counter[str] = Counter()
+    whole = fmt == "json"
     with source.open(encoding="utf-8") as lines:
-        out.write(dump({"scenario": name, "ruleset": raw.truce.id, "engine": "raw"})[:-1] + ",\n")
-        out.write(' "verdicts": [')
+        if whole:
+            out.write(dump({"scenario": name, "ruleset": raw.truce.id, "engine": "raw"})[:-1] + ',\n"verdicts":[')
         first = True
         for line in lines:
             if line.strip():
                 verdict = raw.incident(json.loads(line))
                 counts[verdict["verdict"]] += 1
-                out.write(("\n  " if first else ",\n  ") + dump(verdict))
+                if whole:
+                    out.write(("\n" if first else ",\n") + dump(verdict))
+                else:
+                    out.write(dump(verdict) + "\n")
                 first = False
-    out.write("\n ],\n" if not first else "],\n")
-    out.write(' "summary": ' + dump({v: counts[v] for v in VERDICTS}) + "}\n")
+    if whole:
+        out.write("\n],\n" if not first else "],\n")
+        out.write('"summary":' + dump({v: counts[v] for v in VERDICTS}) + "}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m bench.raw", description="Judge JSON Lines with raw durable_rules.")
+    p.add_argument("source", type=Path, help="incidents, JSON Lines")
+    p.add_argument("--output", "-o", type=Path, required=True, help="the report")
+    p.add_argument("--format", "-f", choices=("json", "jsonl"), default="json", help="as `ceasefire run` writes it")
+    args = p.parse_args(argv)
+    with args.output.open("w", encoding="utf-8") as out:
+        run(args.source, out, args.source.stem, args.format)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

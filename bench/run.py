@@ -1,7 +1,8 @@
-"""Time every way of judging a JSON Lines file of incidents end to end, and the evaluation alone.
+"""Time the columnar pipeline end to end against its floor and its peers, evaluation alone, growth and start-up.
 
-Each measurement runs in a fresh process (nothing warm from the one before), is repeated, and its
-median is reported. See bench/README.md for what each line measures and the figures on one machine.
+Every measurement is its own fresh process, timed from outside (wall clock from spawn to exit; CPU time
+and peak RSS from `os.wait4`), repeated, and its median reported; evaluation alone is timed inside its
+process (the table is read before the clock starts). See bench/README.md for what each line measures.
 """
 
 from __future__ import annotations
@@ -10,267 +11,430 @@ import argparse
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from engine.incidents.model import Account
-from engine.incidents.synthetic import write_jsonl
+from bench.data import OUT, ROOT, incidents_file
 
-if TYPE_CHECKING:
-    from engine.evaluation.result import Verdict
-    from engine.incidents.model import Incident
-
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
 RULESET = "syria-2016-09"
-SEED = 2016
-END_TO_END = ("floor", "native", "durable", "raw")
-EVALUATION = ("eval-floor", "eval-native", "eval-durable")
-DURABLE = ("durable", "raw", "eval-durable")  # need durable_rules (not on Python 3.13+)
-TARGETS = {"native/floor": 1.5, "durable/raw": 1.5, "native evaluation": 1_000_000, "linear": 1.25}
+DURABLE_COUNT = 100_000  # durable and raw durable_rules, and the report check
+VERSION_RUNS = 11
+MB = 1024 * 1024
 
 
-def incidents_file(count: int) -> Path:
-    path = OUT / f"incidents-{count}.jsonl"
-    if not path.exists():
-        write_jsonl(path, count, SEED)
-    return path
+@dataclass
+class Line:
+    """One measurement: the median over its runs, or why there is none (`missing`)."""
+
+    key: str
+    label: str
+    count: int
+    wall: float | None = None  # seconds (evaluation alone: timed inside the process)
+    cpu: float | None = None  # user + system seconds of the process
+    rss: int | None = None  # peak resident set, bytes
+    runs: int = 0
+    missing: str = ""
+    walls: list[float] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float | None:
+        return self.count / self.wall if self.wall else None
+
+    @property
+    def us(self) -> float | None:
+        return self.wall / self.count * 1e6 if self.wall else None
 
 
-def report_file(mode: str, count: int) -> Path:
-    return OUT / f"report-{mode}-{count}.json"
+@dataclass
+class Spawned:
+    wall: float
+    cpu: float
+    rss: int
+    code: int
+    stdout: str
+    stderr: str
 
 
-# -- one measurement, in its own process ----------------------------------------------------------
+# Starts the measured process and waits for it, from a process of its own: a child's peak RSS counts the
+# memory of the process it was forked from until its exec, so the harness (polars imported, data made)
+# must not be that process. This launcher, a bare interpreter, is smaller than anything it measures.
+LAUNCHER = """
+import json, os, sys, time
+result, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(result, "w") as out:
+    json.dump([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)], out)
+"""
 
 
-def measure(mode: str, count: int) -> tuple[float, float]:
-    """(CPU, wall) seconds for one run of `mode` over `count` incidents (called in a fresh process).
-
-    Modules are imported before the clocks start: what is timed is reading, judging and writing.
-    """
-    from engine.cli.run import load_report
-    from engine.report.render import write_json
-
-    source = incidents_file(count)
-    if mode.startswith("eval-"):
-        return _evaluation(mode.removeprefix("eval-"), source)
-    if mode == "raw":
-        from bench.raw import run
-    with report_file(mode, count).open("w", encoding="utf-8") as out:
-        start = clocks()
-        if mode == "raw":
-            run(source, out, source.stem)
-        elif mode == "floor":
-            _floor(source, out)
-        else:
-            write_json(load_report(source, RULESET, mode), out)
-        out.flush()
-        return since(start)
+def spawn(argv: Sequence[str]) -> Spawned:
+    """Run `argv` from the repository root: its wall time, CPU time and peak RSS (its own, from wait4)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "usage.json"
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        with out.open("w") as stdout, err.open("w") as stderr:
+            launcher = [sys.executable, "-S", "-c", LAUNCHER, str(result), *argv]
+            subprocess.run(launcher, cwd=ROOT, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, check=False)
+        said, told = out.read_text(), err.read_text()
+        if not result.exists():
+            return Spawned(0.0, 0.0, 0, -1, said, told or "the launcher failed")
+        wall, cpu, rss, code = json.loads(result.read_text())
+        return Spawned(wall, cpu, rss, code, said, told)
 
 
-def _floor(source: Path, out: object) -> None:
-    """Read the file as every engine must, and write a report of the same shape with no rules at all."""
-    from engine.evaluation.result import Report
-    from engine.incidents.load import load_incidents
-    from engine.report.render import write_json
+def measure(line: Line, argv: Sequence[str], runs: int, inner: bool = False) -> Line:
+    """`line` with the medians of `runs` runs of `argv`; `inner`: the process prints its own seconds."""
+    walls, cpus, rsss = [], [], []
+    for _ in range(runs):
+        done = spawn(argv)
+        if done.code != 0:
+            said = (done.stdout + done.stderr).strip().splitlines()
+            line.missing = said[-1][:160] if said else f"exit status {done.code}"
+            break
+        walls.append(float(done.stdout.split()[-1]) if inner else done.wall)
+        cpus.append(done.cpu)
+        rsss.append(done.rss)
+    if walls:
+        line.wall, line.cpu = statistics.median(walls), statistics.median(cpus)
+        line.rss, line.runs, line.walls = int(statistics.median(rsss)), len(walls), walls
+    shown = (
+        f"{line.wall:.3f}s wall, {line.cpu:.3f}s CPU, {line.rss / MB:,.0f} MB"
+        if line.wall is not None
+        else f"n/a ({line.missing})"
+    )
+    print(f"  {line.key:<24} {line.count:>11,}: {shown}", file=sys.stderr, flush=True)
+    return line
+
+
+def ceasefire() -> str:
+    """The installed console script (as a user runs it), beside this interpreter if there."""
+    beside = Path(sys.executable).with_name("ceasefire")
+    return str(beside) if beside.exists() else (shutil.which("ceasefire") or "ceasefire")
+
+
+def choices(option: str) -> tuple[str, ...]:
+    """The values `ceasefire run` accepts for `option` today (the CLI is being extended as this runs)."""
+    text = subprocess.run([ceasefire(), "run", "--help"], capture_output=True, text=True, cwd=ROOT).stdout
+    found = re.search(re.escape(option) + r" \{([^}]*)\}", text)
+    return tuple(found[1].split(",")) if found else ()
+
+
+def report_path(key: str, count: int, suffix: str) -> Path:
+    return OUT / "reports" / f"{key}-{count}.{suffix}"
+
+
+# -- evaluation alone, in its own process ---------------------------------------------------------
+
+
+def evaluate_alone(source: Path, engine: str) -> float:
+    """Seconds from an incident frame in memory to verdict columns (the table is read before the clock)."""
+    from engine.evaluation import pipeline
     from engine.ruleset.load import load_ruleset
 
     compiled = load_ruleset(RULESET)
-    incidents = load_incidents(source)
-    write_json(Report(source.stem, compiled, "none", incidents, blank_verdicts(incidents)), out)  # type: ignore[arg-type]
+    evaluate_frame: Callable[..., object] | None = getattr(pipeline, "evaluate_frame", None)
+    if evaluate_frame is None:
+        if engine == "columnar":
+            raise SystemExit("n/a: engine.evaluation.pipeline.evaluate_frame does not exist yet")
+        from engine.incidents.load import load_incidents
 
-
-def blank_verdicts(incidents: list[Incident]) -> list[Verdict]:
-    """A verdict object for each incident (and each account) saying nothing: what no evaluation can skip.
-
-    The fields of each incident (and account) that any evaluation reads are read, and dropped; the
-    objects are made the cheapest way there is, as the tuples they are. No engine can beat this.
-    """
-    from engine.evaluation.pipeline import NO_RULE
-    from engine.evaluation.result import AccountVerdict, Verdict
-    from engine.memory import paused_gc
-
-    new = tuple.__new__
-    said = ("undetermined", None, None, NO_RULE[0].upper() + NO_RULE[1:] + ".", (), ())
-    out: list[Verdict] = []
-    with paused_gc():  # as the evaluator does
-        for incident in incidents:
-            accounts = []
-            for told in (incident, *incident.accounts):
-                loc = told.location  # what every evaluation reads, read here and dropped
-                _ = (told.time, told.actor, told.act, told.target, told.intended_target)
-                _ = (loc.country, loc.region) if loc is not None else None
-                if isinstance(told, Account):
-                    accounts.append(new(AccountVerdict, (told.source, None, *said)))
-            out.append(new(Verdict, (incident.id, *said, tuple(accounts))))
-    return out
-
-
-def _evaluation(engine: str, source: Path) -> tuple[float, float]:
-    """Seconds from parsed incidents in memory to verdicts (a fresh evaluator: nothing remembered)."""
-    from engine.evaluation.pipeline import Evaluator
-    from engine.incidents.load import load_incidents
-    from engine.ruleset.load import load_ruleset
-
-    compiled = load_ruleset(RULESET)
-    incidents = load_incidents(source)
-    start = clocks()
-    if engine == "floor":
-        verdicts = blank_verdicts(incidents)
-    else:
-        with Evaluator(compiled, engine) as evaluator:
+        incidents = load_incidents(source)  # the row-by-row evaluator, to try the harness out
+        start = time.perf_counter()
+        with pipeline.Evaluator(compiled, engine) as evaluator:
             verdicts = evaluator.evaluate(incidents)
-    elapsed = since(start)
-    assert len(verdicts) == len(incidents)
+        elapsed = time.perf_counter() - start
+        assert len(verdicts) == len(incidents)
+        return elapsed
+    import polars as pl
+
+    frame = read_frame(source)
+    start = time.perf_counter()
+    result = evaluate_frame(compiled, frame, engine=engine)
+    if isinstance(result, pl.LazyFrame):
+        result = result.collect()
+    elapsed = time.perf_counter() - start
+    if isinstance(result, pl.DataFrame):
+        assert result.height == frame.height, (result.height, frame.height)
     return elapsed
 
 
-def clocks() -> tuple[float, float]:
-    return time.process_time(), time.perf_counter()
+def read_frame(source: Path) -> object:
+    """An incident frame: `engine.incidents.tables.read_table` where it exists, else through the models."""
+    try:
+        from engine.incidents.tables import read_table  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        from engine.incidents.frame import frame_of
+        from engine.incidents.load import load_incidents
 
-
-def since(start: tuple[float, float]) -> tuple[float, float]:
-    cpu, wall = clocks()
-    return cpu - start[0], wall - start[1]
+        return frame_of(load_incidents(source))
+    frame = read_table(source)
+    return getattr(frame, "frame", frame)
 
 
 # -- the driver -----------------------------------------------------------------------------------
 
 
-def median_of(mode: str, count: int, runs: int) -> tuple[float, float]:
-    """Median (CPU, wall) seconds over `runs` fresh processes."""
-    times = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.run", "--one", mode, "--count", str(count)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        cpu, wall = done.stdout.split()
-        times.append((float(cpu), float(wall)))
-    return statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
+@dataclass
+class Plan:
+    count: int  # the main size: 1M (quick: 100k)
+    growth: tuple[int, int, int]  # a tenth, the main size, ten times
+    runs: int
+    engine: str
+    fmt: str
+    quick: bool
 
 
-def same_reports(count: int, modes: Sequence[str]) -> str | None:
-    """None when every mode's report says the same (the engine's name aside), else the first difference."""
+def run_all(plan: Plan, growth: bool) -> tuple[dict[str, Line], dict[str, object]]:
+    n, runs, py = plan.count, plan.runs, sys.executable
+    files = {fmt: incidents_file(n, fmt) for fmt in ("csv", "jsonl", "parquet")}
+    durable_file = incidents_file(DURABLE_COUNT, "jsonl")
+    sizes = plan.growth if growth else ()
+    for size in sizes:
+        incidents_file(size, "csv", tile_from=n)
+    (OUT / "reports").mkdir(parents=True, exist_ok=True)
+
+    engines, formats = choices("--engine"), choices("--format")
+    usable = plan.engine in engines and plan.fmt in formats
+    why = ", ".join(
+        f"`ceasefire run` has no {option} {value} yet"
+        for option, value, known in (("--engine", plan.engine, engines), ("--format", plan.fmt, formats))
+        if value not in known
+    )
+    print(f"  ceasefire run: --engine {{{','.join(engines)}}} --format {{{','.join(formats)}}}", file=sys.stderr)
+
+    lines: dict[str, Line] = {}
+
+    def add(line: Line, argv: Sequence[str], inner: bool = False, times: int = runs) -> None:
+        lines[line.key] = measure(line, argv, times, inner)
+
+    def floor(key: str, reader: str, fmt: str, label: str) -> None:
+        out = report_path(key, n, "jsonl")
+        add(Line(key, label, n), [py, "-m", "bench.floor", reader, str(files[fmt]), str(out)])
+
+    def end_to_end(key: str, source: Path, count: int, label: str) -> None:
+        if not usable:
+            lines[key] = measure(Line(key, label, count, missing=why), [], 0)
+            return
+        out = report_path(key, count, plan.fmt)
+        argv = [ceasefire(), "run", str(source), "--rules", RULESET, "--engine", plan.engine]
+        add(Line(key, label, count), [*argv, "--format", plan.fmt, "--output", str(out)])
+
+    floor("floor-csv", "polars-csv", "csv", "floor, CSV: polars read_csv, write NDJSON")
+    floor("floor-jsonl-polars", "polars-ndjson", "jsonl", "floor, JSON Lines: polars read_ndjson, write NDJSON")
+    floor("floor-jsonl-duckdb", "duckdb-json", "jsonl", "floor, JSON Lines: DuckDB read_json, write NDJSON")
+    floor("floor-parquet", "polars-parquet", "parquet", "floor, Parquet: polars read_parquet, write NDJSON")
+    how = f"{plan.engine}, --format {plan.fmt}"
+    end_to_end("e2e-csv", files["csv"], n, f"ceasefire run ({how}), CSV")
+    end_to_end("e2e-jsonl", files["jsonl"], n, f"ceasefire run ({how}), JSON Lines")
+    end_to_end("e2e-parquet", files["parquet"], n, f"ceasefire run ({how}), Parquet")
+    for key, fmt, label in (("eval-flat", "csv", "no accounts (CSV)"), ("eval-accounts", "jsonl", "10% with accounts")):
+        argv = [py, "-m", "bench.run", "--evaluate", str(files[fmt]), "--engine", plan.engine]
+        add(Line(key, f"evaluation alone ({plan.engine}), {label}", n), argv, inner=True)
+    add(Line("peer", "peer: pandas read_csv + numpy.select, write JSON Lines", n),
+        [py, "-m", "bench.peer", str(files["csv"]), str(report_path("peer", n, "jsonl"))])  # fmt: skip
+
+    durable = "durable" in engines
+    for key, argv in (
+        ("durable", [ceasefire(), "run", str(durable_file), "--rules", RULESET, "--engine", "durable", "-f", "json"]),
+        ("raw", [py, "-m", "bench.raw", str(durable_file)]),
+    ):
+        label = "durable, ceasefire run -f json" if key == "durable" else "raw durable_rules (bench/raw.py)"
+        out = report_path(key, DURABLE_COUNT, "json")
+        if durable:
+            add(Line(key, label, DURABLE_COUNT), [*argv, "--output", str(out)])
+        else:
+            lines[key] = measure(Line(key, label, DURABLE_COUNT, missing="durable_rules is not installed"), [], 0)
+
+    for size in sizes:
+        if size != n:
+            source = incidents_file(size, "csv", tile_from=n)
+            end_to_end(f"e2e-csv-{size}", source, size, f"growth: ceasefire run ({how}), CSV")
+    if sizes:
+        lines[f"e2e-csv-{n}"] = lines["e2e-csv"]
+
+    add(Line("version", "ceasefire --version", 1), [ceasefire(), "--version"], times=VERSION_RUNS)
+    check = same_reports(durable_file, checked_engine(plan.engine, engines), durable)
+    return lines, {"check": check, "engines": engines, "formats": formats}
+
+
+def checked_engine(wanted: str, engines: Sequence[str]) -> str:
+    """The engine whose report is checked against durable's and raw's: `wanted`, else the CLI's first other."""
+    return wanted if wanted in engines else next((e for e in engines if e != "durable"), wanted)
+
+
+def same_reports(source: Path, engine: str, durable: bool) -> str:
+    """Whether `engine`'s, durable's and raw's `-f json` reports on `source` are the same bytes (engine aside)."""
+    count = DURABLE_COUNT
+    ours = report_path(f"check-{engine}", count, "json")
+    argv = [ceasefire(), "run", str(source), "--rules", RULESET, "--engine", engine, "-f", "json"]
+    done = spawn([*argv, "--output", str(ours)])
+    if done.code != 0:
+        return f"n/a: {engine} -f json failed: {(done.stdout + done.stderr).strip().splitlines()[-1:]}"
+    reports = {engine: ours}
+    if durable:
+        reports |= {"durable": report_path("durable", count, "json"), "raw": report_path("raw", count, "json")}
     texts = {}
-    for mode in modes:
-        text = report_file(mode, count).read_text(encoding="utf-8")
-        texts[mode] = text.replace(f'"engine": "{mode}"', '"engine": "-"', 1)
-    first, *rest = modes
-    for mode in rest:
-        if texts[mode] != texts[first]:
-            for number, (a, b) in enumerate(zip(texts[first].splitlines(), texts[mode].splitlines()), 1):
+    for name, path in reports.items():
+        if not path.exists():
+            return f"n/a: no {name} report"
+        text = path.read_text(encoding="utf-8")
+        texts[name] = re.sub(f'"engine": ?"{re.escape(name)}"', '"engine":"-"', text, count=1)
+    first, *rest = reports
+    for name in rest:
+        if texts[name] != texts[first]:
+            for number, (a, b) in enumerate(zip(texts[first].splitlines(), texts[name].splitlines()), 1):
                 if a != b:
-                    return f"{first} and {mode} differ at line {number}:\n  {a}\n  {b}"
-            return f"{first} and {mode} differ in length"
-    return None
+                    return f"DIFFER: {first} and {name} at line {number}:\n  {a[:300]}\n  {b[:300]}"
+            return f"DIFFER: {first} and {name} differ in length"
+    return f"same: the {', '.join(reports)} reports on {count:,} incidents are byte-identical (engine name aside)"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m bench.run",
-        description="End-to-end and evaluation-only timings of every executor on generated incidents.",
-        epilog="examples:\n  python -m bench.run\n  python -m bench.run --quick\n  python -m bench.run --runs 5",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("--quick", action="store_true", help="20k incidents (2k, 6k for linearity), one run each")
-    p.add_argument("--runs", type=int, default=None, help="runs per measurement, median reported (default 3)")
-    p.add_argument("--one", metavar="MODE", help=argparse.SUPPRESS)
-    p.add_argument("--count", type=int, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.one:
-        print(*measure(args.one, args.count))
-        return 0
-    runs = args.runs or (1 if args.quick else 3)
-    big = 20_000 if args.quick else 100_000
-    small = (2_000, 6_000) if args.quick else (10_000, 30_000)
-    OUT.mkdir(parents=True, exist_ok=True)
-    for count in (*small, big):
-        incidents_file(count)
+# -- the tables -----------------------------------------------------------------------------------
 
-    from engine.evaluation.durable import AVAILABLE
 
-    results: dict[str, dict[int, tuple[float, float]]] = {}
-    for mode in (*END_TO_END, *EVALUATION):
-        if not AVAILABLE and mode in DURABLE:
+def render(lines: dict[str, Line], plan: Plan, extra: dict[str, object]) -> str:
+    n = plan.count
+    out = [
+        f"{n:,} generated incidents (durable and raw: {DURABLE_COUNT:,}); median of {plan.runs} run(s), each a fresh "
+        f"process; {machine()}",
+        "",
+        "| line | incidents | wall s | CPU s | peak RSS MB | incidents/s | µs per incident |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, line in lines.items():
+        if key == f"e2e-csv-{n}":
             continue
-        for count in (*small, big) if mode in ("native", "durable") else (big,):
-            results.setdefault(mode, {})[count] = median_of(mode, count, runs)
-            cpu, wall = results[mode][count]
-            print(f"  {mode:<13} {count:>7,} incidents: {cpu:.3f}s CPU, {wall:.3f}s wall", file=sys.stderr)
+        if line.wall is None:
+            out.append(f"| {line.label} | {line.count:,} | n/a | | | | {line.missing} |")
+            continue
+        assert line.cpu is not None and line.rss is not None and line.per_second and line.us
+        rate = f"{line.per_second:,.0f}" if line.key != "version" else ""
+        us = f"{line.us:.2f}" if line.key != "version" else ""
+        rss = f"{line.rss / MB:,.0f}"
+        out.append(f"| {line.label} | {line.count:,} | {line.wall:.3f} | {line.cpu:.3f} | {rss} | {rate} | {us} |")
+    out += ["", "| target | measured | wanted | met |", "|---|---:|---:|---|"]
+    for name, measured, wanted, met in targets(lines, plan):
+        out.append(f"| {name} | {measured} | {wanted} | {met} |")
+    jsonl = floor_jsonl(lines)
+    if jsonl is not None:
+        out += ["", f"JSON Lines floor: the faster reader, {jsonl.label.split(': ')[1].split(',')[0]}."]
+    out += ["", f"reports: {extra['check']}"]
+    if plan.quick:
+        out += ["", "(--quick: every size a tenth of the full run's, one run each; the targets are for the full run)"]
+    return "\n".join(out)
 
-    difference = same_reports(big, ("native", "durable", "raw") if AVAILABLE else ("native",))
-    print(render(results, big, small, runs))
-    (OUT / "results.json").write_text(
-        json.dumps({"runs": runs, "machine": machine(), "cpu_wall_seconds": results}, indent=1) + "\n",
-        encoding="utf-8",
-    )
-    if difference:
-        print(f"\nreports differ: {difference}")
-        return 1
-    print(f"\nnative, durable and raw reports on {big:,} incidents are identical (engine name aside)")
-    return 0
+
+def floor_jsonl(lines: dict[str, Line]) -> Line | None:
+    timed = [lines[k] for k in ("floor-jsonl-polars", "floor-jsonl-duckdb") if lines[k].wall is not None]
+    return min(timed, key=lambda line: line.wall or 0) if timed else None
+
+
+def targets(lines: dict[str, Line], plan: Plan) -> list[tuple[str, str, str, str]]:
+    n, (_, _, big) = plan.count, plan.growth
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(name: str, value: float | None, wanted: float, shown: str, at_least: bool = False, unit: str = "") -> None:
+        if value is None:
+            rows.append((name, "n/a", f"{'≥' if at_least else '≤'} {wanted:,}{unit}", "n/a"))
+            return
+        met = value >= wanted if at_least else value <= wanted
+        rows.append((name, shown, f"{'≥' if at_least else '≤'} {wanted:,}{unit}", "yes" if met else "no"))
+
+    def ratio(a: Line | None, b: Line | None) -> float | None:
+        return a.wall / b.wall if a is not None and b is not None and a.wall and b.wall else None
+
+    r = ratio(lines["e2e-csv"], lines["floor-csv"])
+    row(f"end to end / floor, CSV, {n:,}", r, 2.0, f"{r or 0:.2f}")
+    r = ratio(lines["e2e-jsonl"], floor_jsonl(lines))
+    row(f"end to end / floor, JSON Lines, {n:,}", r, 2.0, f"{r or 0:.2f}")
+    for key, wanted in (("eval-flat", 2_000_000), ("eval-accounts", 1_000_000)):
+        rate, what = lines[key].per_second, lines[key].label.split(", ")[-1]
+        row(f"evaluation alone, incidents/s, {what}", rate, wanted, f"{rate or 0:,.0f}", True)
+    r = ratio(lines["e2e-csv"], lines["peer"])
+    row(f"end to end / pandas peer (wall), CSV, {n:,}", r, 1.0, f"{r or 0:.2f}")
+    columnar = [lines[k] for k in ("e2e-csv", "e2e-jsonl", "e2e-parquet") if lines[k].rss is not None]
+    worst = max(columnar, key=lambda line: line.rss or 0) if columnar else None
+    rss = worst.rss / MB if worst and worst.rss else None
+    which = worst.label.rsplit(", ", 1)[-1] if worst else ""
+    row(f"peak RSS at {n:,}, MB (largest: {which})", rss, 1024, f"{rss or 0:,.0f}", unit=" MB")
+    grown = lines.get(f"e2e-csv-{big}")
+    rss = grown.rss / MB if grown and grown.rss else None
+    row(f"peak RSS at {big:,} CSV, MB", rss, 1536, f"{rss or 0:,.0f}", unit=" MB")
+    us = {size: lines[f"e2e-csv-{size}"].us for size in plan.growth if f"e2e-csv-{size}" in lines}
+    shown = ", ".join(f"{size:,}: {v:.2f}" for size, v in us.items() if v is not None)
+    r = us[big] / us[n] if us.get(big) and us.get(n) else None  # type: ignore[operator]
+    row(f"µs per incident, {big:,} over {n:,} ({shown})", r, 1.1, f"{r or 0:.2f}")
+    r = ratio(lines["durable"], lines["raw"])
+    row(f"durable / raw durable_rules, {DURABLE_COUNT:,}", r, 1.5, f"{r or 0:.2f}")
+    v = lines["version"].wall
+    row("ceasefire --version, s", v, 0.1, f"{v or 0:.3f}", unit=" s")
+    return rows
 
 
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-LABELS = {
-    "floor": "floor: read, write a same-shape report, no rules",
-    "native": "native, end to end",
-    "durable": "durable, end to end",
-    "raw": "raw durable_rules, end to end",
-    "eval-floor": "evaluation floor: read the fields, make the verdict objects, no rules",
-    "eval-native": "native, evaluation alone",
-    "eval-durable": "durable, evaluation alone",
-}
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description="Wall time and peak RSS of the columnar pipeline end to end, its floor, evaluation alone, "
+        "the pandas peer, durable and raw durable_rules, growth to 10M rows and start-up.",
+        epilog="examples:\n  python -m bench.run\n  python -m bench.run --quick\n"
+        "  python -m bench.run --quick --engine native --format json   # the harness on today's CLI",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--quick", action="store_true", help="100k incidents (growth 10k, 100k, 1M), one run each")
+    p.add_argument("--runs", type=int, default=None, help="runs per measurement, median reported (default 3)")
+    p.add_argument("--engine", default="columnar", help="engine of the end-to-end lines (default: %(default)s)")
+    p.add_argument("--format", dest="fmt", default="jsonl", help="report format of those lines (default: %(default)s)")
+    p.add_argument("--no-growth", action="store_true", help="skip the growth lines (the largest file is 10M rows)")
+    p.add_argument("--check", action="store_true", help="only compare the reports on 100k incidents")
+    p.add_argument("--evaluate", metavar="FILE", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.evaluate:
+        print(f"{evaluate_alone(args.evaluate, args.engine):.6f}")
+        return 0
+    if args.check:
+        return check_only(args.engine)
+    count = 100_000 if args.quick else 1_000_000
+    plan = Plan(count, (count // 10, count, count * 10), args.runs or (1 if args.quick else 3), args.engine,
+                args.fmt, args.quick)  # fmt: skip
+    lines, extra = run_all(plan, not args.no_growth)
+    print(render(lines, plan, extra))
+    results = {"plan": asdict(plan), "machine": machine(), **extra, "lines": [asdict(line) for line in lines.values()]}
+    (OUT / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 1 if str(extra["check"]).startswith("DIFFER") else 0
 
 
-def render(results: dict[str, dict[int, tuple[float, float]]], big: int, small: tuple[int, int], runs: int) -> str:
-    """Markdown tables: the timings, then each target. Ratios are of CPU time (see bench/README.md)."""
-    lines = [
-        f"{big:,} generated incidents from JSON Lines; median of {runs} run(s), each in a fresh process; {machine()}",
-        "",
-        "| measurement | CPU s | wall s | incidents/s (CPU) | µs per incident (CPU) |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for mode, label in LABELS.items():
-        if mode in results:
-            seconds, wall = results[mode][big]
-            lines.append(f"| {label} | {seconds:.3f} | {wall:.3f} | {big / seconds:,.0f} | {seconds / big * 1e6:.1f} |")
-    cpu = {mode: results[mode][big][0] for mode in results}
-    lines += ["", "| target | measured | wanted | met |", "|---|---:|---:|---|"]
-
-    def target(name: str, measured: float, wanted: float, shown: str, at_least: bool = False) -> None:
-        met = measured >= wanted if at_least else measured <= wanted
-        lines.append(f"| {name} | {shown} | {'≥' if at_least else '≤'} {wanted:,} | {'yes' if met else 'no'} |")
-
-    ratio = cpu["native"] / cpu["floor"]
-    target("native / floor", ratio, TARGETS["native/floor"], f"{ratio:.2f}")
-    if "durable" in cpu:
-        ratio = cpu["durable"] / cpu["raw"]
-        target("durable / raw", ratio, TARGETS["durable/raw"], f"{ratio:.2f}")
-    rate = big / cpu["eval-native"]
-    target("native evaluation, incidents/s", rate, TARGETS["native evaluation"], f"{rate:,.0f}", at_least=True)
-    for mode in ("native", "durable"):
-        if mode in results:
-            per = {n: results[mode][n][0] / n * 1e6 for n in (*small, big)}
-            shown = ", ".join(f"{n:,}: {us:.1f}" for n, us in per.items())
-            ratio = per[big] / per[small[0]]
-            target(
-                f"{mode} µs per incident ({shown}), {big:,} over {small[0]:,}", ratio, TARGETS["linear"], f"{ratio:.2f}"
-            )
-    return "\n".join(lines)
+def check_only(engine: str) -> int:
+    """The engine's, durable's and raw's `-f json` reports on 100k incidents, made and compared."""
+    source = incidents_file(DURABLE_COUNT, "jsonl")
+    (OUT / "reports").mkdir(parents=True, exist_ok=True)
+    durable = "durable" in choices("--engine")
+    if durable:
+        for key, argv in (
+            ("durable", [ceasefire(), "run", str(source), "--rules", RULESET, "--engine", "durable", "-f", "json"]),
+            ("raw", [sys.executable, "-m", "bench.raw", str(source)]),
+        ):
+            done = spawn([*argv, "--output", str(report_path(key, DURABLE_COUNT, "json"))])
+            if done.code != 0:
+                print(f"{key} failed:\n{done.stderr}")
+                return 1
+    said = same_reports(source, checked_engine(engine, choices("--engine")), durable)
+    print(said)
+    return 1 if not said.startswith("same") else 0
 
 
 if __name__ == "__main__":

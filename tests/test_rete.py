@@ -56,9 +56,9 @@ def test_a_rule_with_many_grouped_alternatives_runs_split_and_agrees_with_native
     compiled = with_rules(ruleset("syria-2016-09"), rule("agreed-areas", {"act.hostile": True, "any": pairs}))
     assert [compiled.rules[i].id for i in refused(compiled)] == ["agreed-areas"]  # as one rule: error 113
     told = incidents(1500, seed=21, compiled=compiled)
-    native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
-    assert native == durable
-    assert sum(v.rule == "agreed-areas" for v in native) > 50
+    columnar, durable = evaluate(compiled, told, "columnar"), evaluate(compiled, told, "durable")
+    assert columnar == durable
+    assert sum(v.rule == "agreed-areas" for v in columnar) > 50
 
 
 def test_a_rule_too_complex_even_split_is_named_with_what_to_do(tmp_path: Path) -> None:
@@ -67,9 +67,9 @@ def test_a_rule_too_complex_even_split_is_named_with_what_to_do(tmp_path: Path) 
         DurableExecutor(compiled)
     message = str(caught.value)
     assert "rule `everything-listed` is too complex for durable_rules" in message
-    assert message.endswith("split it into simpler rules, or run with --engine native")
+    assert message.endswith("split it into simpler rules, or run with --engine columnar")
     assert caught.value.order == len(compiled.rules) - 1
-    assert evaluate(compiled, incidents(50, seed=1, compiled=compiled), "native")  # native runs it
+    assert evaluate(compiled, incidents(50, seed=1, compiled=compiled), "columnar")  # columnar runs it
 
 
 def test_run_names_the_file_and_rule_in_one_line_and_writes_nothing(
@@ -86,7 +86,7 @@ def test_run_names_the_file_and_rule_in_one_line_and_writes_nothing(
     err = capsys.readouterr().err
     assert code == 2 and not out.exists()
     assert err.count("\n") == 1 and err.startswith(f"error: {path}: rules[0]: rule `everything-listed`")
-    assert main(["run", scenario, "--rules", str(path), "--engine", "native", "-o", str(out)]) == 0
+    assert main(["run", scenario, "--rules", str(path), "--engine", "columnar", "-o", str(out)]) == 0
     capsys.readouterr()
     # `check` says so before a run does, at the rule's line, as a warning (the ruleset is valid)
     assert main(["check", str(path)]) == 0
@@ -102,6 +102,6 @@ def test_a_fact_matching_a_hundred_rules_is_judged_as_natively() -> None:
     many = [rule(f"not-{n}", {"region": {"not": f"Region {n}"}, "act.hostile": True}) for n in range(100)]
     compiled = with_rules(ruleset("syria-2016-09"), *many)
     told = incidents(300, seed=31, compiled=compiled)
-    native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
-    assert native == durable
-    assert max(len(v.matched) for v in native) > 100
+    columnar, durable = evaluate(compiled, told, "columnar"), evaluate(compiled, told, "durable")
+    assert columnar == durable
+    assert max(len(v.matched) for v in columnar) > 100

@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from engine import Compiled, Evaluator, Incident, Verdict, compile_ruleset, evaluate, load_ruleset, load_scenario
 from engine.evaluation.durable import AVAILABLE, DurableExecutor
-from engine.evaluation.facts import FactMaker, versions
-from engine.evaluation.native import NativeExecutor
+from engine.cli.main import main
+from engine.evaluation.columnar import ColumnarExecutor
+from engine.evaluation.facts import facts, told
+from engine.incidents.frame import frame_of
 from engine.incidents.load import load_incidents
 from engine.incidents.synthetic import UNKNOWN_ACTORS, UNKNOWN_ACTS, incidents, write_jsonl
 from engine.ruleset.model import Rule
@@ -36,15 +39,15 @@ def ruleset(name: str) -> Compiled:
 @functools.cache
 def evaluators(name: str) -> tuple[Evaluator, Evaluator]:
     """One evaluator per executor, kept for the whole module (each keeps no state a verdict depends on)."""
-    return Evaluator(ruleset(name), "native"), Evaluator(ruleset(name), "durable")
+    return Evaluator(ruleset(name), "columnar"), Evaluator(ruleset(name), "durable")
 
 
 def differences(name: str, told: Sequence[Incident]) -> Iterator[str]:
-    native, durable = (e.evaluate(told) for e in evaluators(name))
-    assert len(native) == len(durable) == len(told)
-    for n, d in zip(native, durable):
+    columnar, durable = (e.evaluate(told) for e in evaluators(name))
+    assert len(columnar) == len(durable) == len(told)
+    for n, d in zip(columnar, durable):
         if n != d:
-            yield f"{n.incident}:\n  native  {n}\n  durable {d}"
+            yield f"{n.incident}:\n  columnar  {n}\n  durable {d}"
 
 
 def test_the_shipped_rulesets_and_scenarios_are_all_here() -> None:
@@ -55,10 +58,10 @@ def test_the_shipped_rulesets_and_scenarios_are_all_here() -> None:
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_every_scenario_gets_identical_verdicts_from_both_executors(path: Path) -> None:
     loaded = load_scenario(path)
-    native = evaluate(loaded.compiled, loaded.scenario.incidents, "native")
+    columnar = evaluate(loaded.compiled, loaded.scenario.incidents, "columnar")
     durable = evaluate(loaded.compiled, loaded.scenario.incidents, "durable")
-    assert native == durable
-    assert len(native) == len(loaded.scenario.incidents) > 0
+    assert columnar == durable
+    assert len(columnar) == len(loaded.scenario.incidents) > 0
 
 
 @durable_only
@@ -67,20 +70,53 @@ def test_generated_incidents_get_identical_verdicts_from_both_executors(name: st
     told = incidents(3000, seed=7, compiled=ruleset(name))
     assert sum(1 for i in told if i.accounts) > 100  # the mix has accounts to combine
     assert list(differences(name, told)) == []
-    verdicts = {v.verdict for v in evaluate(ruleset(name), told, "native")}
+    verdicts = {v.verdict for v in evaluate(ruleset(name), told, "columnar")}
     assert verdicts == {"violation", "permitted", "not_covered", "disputed", "undetermined"}
 
 
 @durable_only
 @pytest.mark.parametrize("name", RULESETS)
 def test_both_executors_match_the_same_rules_on_the_same_fact_rows(name: str) -> None:
-    maker = FactMaker(ruleset(name))
-    rows = [maker.make(told)[0] for i in incidents(1000, seed=9, compiled=ruleset(name)) for told in versions(i)]
-    durable = DurableExecutor(ruleset(name))
+    compiled = ruleset(name)
+    table, _ = facts(compiled, told(frame_of(incidents(1000, seed=9, compiled=compiled))))
+    durable = DurableExecutor(compiled)
     try:
-        assert NativeExecutor(ruleset(name)).match(rows) == durable.match(rows)
+        masks = durable.match(table)
     finally:
         durable.close()
+    assert_frame_equal(ColumnarExecutor(compiled).match(table), masks)
+    assert masks.get_column("mask.0").n_unique() > 10  # many different sets of rules matched
+
+
+VARIANTS = sorted((ROOT / "rules" / "variants").glob("*.yaml"))
+
+
+@durable_only
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_scenario_under_every_variant_gets_identical_verdicts_from_both_executors(path: Path, variant: Path) -> None:
+    loaded = load_scenario(path, rules=str(variant))
+    frame = frame_of(loaded.scenario.incidents)
+    runs = []
+    for engine in ("columnar", "durable"):
+        with Evaluator(loaded.compiled, engine) as evaluator:
+            runs.append(evaluator.run(frame))
+    assert_frame_equal(runs[0].verdicts, runs[1].verdicts)
+    assert_frame_equal(runs[0].accounts, runs[1].accounts)
+
+
+@durable_only
+@pytest.mark.slow
+def test_a_100k_generated_table_gets_identical_reports_from_both_executors(tmp_path: Path) -> None:
+    table = tmp_path / "incidents.jsonl"
+    write_jsonl(table, 100_000, seed=2016)
+    reports = []
+    for engine in ("columnar", "durable"):
+        out = tmp_path / f"{engine}.json"
+        assert main(["run", str(table), "--rules", "syria-2016-09", "--engine", engine, "-f", "json", "-o", str(out)]) == 0
+        reports.append(out.read_text(encoding="utf-8").replace(f'"engine":"{engine}"', '"engine":"?"', 1))
+    assert reports[0] == reports[1]
+    assert reports[0].count("\n{\"incident\"") == 100_000
 
 
 def test_the_generator_is_deterministic_and_its_lines_are_incidents(tmp_path: Path) -> None:
@@ -190,7 +226,7 @@ def with_rules(compiled: Compiled, *rules: dict[str, Any]) -> Compiled:
 
 @durable_only
 def test_a_rule_with_two_any_groups_across_fields_gets_identical_verdicts() -> None:
-    # each group spans two fields' groups: the native executor tests both on the whole row
+    # each group spans two fields' groups: the columnar executor tests both on the whole row
     compiled = with_rules(
         ruleset("syria-2016-09"),
         {
@@ -208,14 +244,14 @@ def test_a_rule_with_two_any_groups_across_fields_gets_identical_verdicts() -> N
         },
     )
     told = incidents(2000, seed=29, compiled=compiled)
-    native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
-    assert native == durable
-    assert 50 < sum(v.rule == "two-groups" for v in native) < len(told) - 50
+    columnar, durable = evaluate(compiled, told, "columnar"), evaluate(compiled, told, "durable")
+    assert columnar == durable
+    assert 50 < sum(v.rule == "two-groups" for v in columnar) < len(told) - 50
 
 
 @durable_only
 def test_rules_on_the_toll_and_across_fields_get_identical_verdicts_from_both_executors() -> None:
-    # A test of the toll, and an `any:` over the actor's and the act's fields, take the native
+    # A test of the toll, and an `any:` over the actor's and the act's fields, take the columnar
     # executor off its lookup-by-parts path: the twins must still agree.
     compiled = with_rules(
         ruleset("syria-2016-09"),
@@ -237,13 +273,13 @@ def test_rules_on_the_toll_and_across_fields_get_identical_verdicts_from_both_ex
         },
     )
     told = incidents(2000, seed=13, compiled=compiled)
-    native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
-    assert native == durable
-    decided = {v.rule for v in native} | {a.rule for v in native for a in v.accounts}
+    columnar, durable = evaluate(compiled, told, "columnar"), evaluate(compiled, told, "durable")
+    assert columnar == durable
+    decided = {v.rule for v in columnar} | {a.rule for v in columnar for a in v.accounts}
     assert {"mass-casualty", "government-or-shelling"} <= decided
     # both branches of the `any:` hold: durable_rules fires the rule once per branch, yet it matched once
     both = Incident(id="both", time="2016-09-15T10:00:00+03:00", actor="Syrian Arab Army", act="shelling")
-    for engine in ("native", "durable"):
+    for engine in ("columnar", "durable"):
         (verdict,) = evaluate(compiled, [both], engine)
         assert verdict.matched.count("government-or-shelling") == 1 and verdict.rule == "government-or-shelling"
 
@@ -335,16 +371,16 @@ def test_drawn_rules_get_identical_verdicts_from_both_executors() -> None:
     @given(drawn_rules(base))
     def check(rules: list[dict[str, Any]]) -> None:
         compiled = with_rules(base, *rules)
-        native, durable = evaluate(compiled, told, "native"), evaluate(compiled, told, "durable")
-        assert [v for v in native if v not in durable] == []
-        assert native == durable
+        columnar, durable = evaluate(compiled, told, "columnar"), evaluate(compiled, told, "durable")
+        assert [v for v in columnar if v not in durable] == []
+        assert columnar == durable
 
     check()
 
 
 # -- no state shared between rulesets or runs ---------------------------------------------------------
 
-ENGINES = ["native", pytest.param("durable", marks=durable_only)]
+ENGINES = ["columnar", pytest.param("durable", marks=durable_only)]
 
 
 def flipped(compiled: Compiled) -> Compiled:

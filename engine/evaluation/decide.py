@@ -61,73 +61,96 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
     """Each fact row's verdict: `incident`, `source`, `actor` (party id), then verdict, rule, clause,
     explanation, matched (rule ids in deciding order) and flags, one row per fact row in its order.
 
-    What the rules matched decide is worked out once per distinct mask, and each explanation once per
-    distinct (deciding rule, names it uses); flags are expressions over the fact columns.
+    The deciding rule is the lowest bit set; the rules matched are listed once per distinct mask, and
+    each explanation made once per distinct (deciding rule, names it uses); flags are expressions.
     """
-    rows = pl.concat([facts, masks], how="horizontal")
-    decisions = _decisions(compiled, masks.unique())
-    rows = rows.join(decisions, on=masks.columns, how="left", maintain_order="left")
-    texts = _explanations(compiled, resolution, rows)
+    rules = compiled.rules
+    decider = _lowest_bit(masks.columns).alias("decider")
+    by_rule = {
+        "verdict": pl.Series([r.verdict for r in rules], dtype=pl.String()),
+        "rule": pl.Series([r.id for r in rules], dtype=pl.String()),
+        "clause": pl.Series([r.clause for r in rules], dtype=pl.String()),
+    }
+    rows = pl.concat([facts, masks], how="horizontal").with_columns(decider)
+    listed = masks.unique()
+    listed = listed.with_columns(
+        pl.Series("matched", [[rules[i].id for i in matched_rules(w)] for w in listed.iter_rows()], dtype=_TEXTS)
+    )
+    matched = rows.select(masks.columns).join(listed, on=masks.columns, how="left", maintain_order="left")
     return rows.select(
         "incident",
         "source",
-        pl.col("actor.party").alias("actor"),
-        "verdict",
-        "rule",
-        "clause",
-        texts.alias("explanation"),
-        "matched",
-        flags().alias("flags"),
-    )
+        pl.col("actor.party").cast(pl.String()).alias("actor"),
+        *(pl.lit(values).gather(pl.col("decider")).alias(name) for name, values in by_rule.items()),
+        _explanations(compiled, resolution, rows).alias("explanation"),
+        matched.get_column("matched"),
+        flags_listed(flag_bits()).alias("flags"),
+    ).with_columns(pl.col("verdict").fill_null("undetermined"))
 
 
-def _decisions(compiled: Compiled, masks: pl.DataFrame) -> pl.DataFrame:
-    """Per distinct mask: the deciding rule's index (`decider`, null for none), verdict, rule, clause, matched ids."""
-    rules = compiled.rules
-    matched = [matched_rules(words) for words in masks.iter_rows()]
-    first = [rules[m[0]] if m else None for m in matched]
-    return masks.with_columns(
-        pl.Series("decider", [m[0] if m else None for m in matched], dtype=pl.UInt32()),
-        pl.Series("verdict", [r.verdict if r else "undetermined" for r in first], dtype=pl.String()),
-        pl.Series("rule", [r.id if r else None for r in first], dtype=pl.String()),
-        pl.Series("clause", [r.clause if r else None for r in first], dtype=pl.String()),
-        pl.Series("matched", [[rules[i].id for i in m] for m in matched], dtype=_TEXTS),
-    )
+def _lowest_bit(columns: list[str]) -> pl.Expr:
+    """The index of the lowest bit set across the mask words (the deciding rule), null when none is."""
+    out = pl.lit(None, pl.UInt32())
+    for k in reversed(range(len(columns))):
+        word = pl.col(columns[k])
+        out = pl.when(word != 0).then(word.bitwise_trailing_zeros().cast(pl.UInt32()) + WORD * k).otherwise(out)
+    return out
 
 
 def _explanations(compiled: Compiled, resolution: Resolution, rows: pl.DataFrame) -> pl.Series:
     """Each row's explanation: its deciding rule's template with the names it uses, each distinct one made once."""
     rules = compiled.rules
-    # A template names some of the people and the act: the codes it does not name are left out of the key.
+    # A template names some of the people and the act: names it does not use are left out of the key, and
+    # spellings shown alike (every spelling of a party is shown by the party's name) share one number.
     uses = [_placeholders(rule.explanation) for rule in rules]
-    shown = {who: pl.Series([n.shown for n in resolution.names], dtype=pl.String()) for who in PEOPLE}
-    deeds = pl.Series([d.shown for d in resolution.deeds], dtype=pl.String())
-    key = ["decider", *CODES]
-    used = [
-        pl.when(pl.col("decider").is_in([i for i, u in enumerate(uses) if name in u])).then(pl.col(code))
-        for name, code in zip(PLACEHOLDERS, CODES)
+    people, people_shown = _shown_numbers([n.shown for n in resolution.names])
+    acts, acts_shown = _shown_numbers([d.shown for d in resolution.deeds])
+    numbers = [people] * len(PEOPLE) + [acts]
+    key = [
+        pl.when(pl.col("decider").is_in([i for i, u in enumerate(uses) if name in u]))
+        .then(pl.lit(number).gather(pl.col(code)))
+        .alias(name)
+        for name, code, number in zip(PLACEHOLDERS, CODES, numbers)
     ]
-    keyed = rows.select(pl.col("decider"), *(u.alias(c) for u, c in zip(used, CODES)))
+    keyed = rows.select(pl.col("decider"), *key)
     distinct = keyed.unique()
     texts = []
-    for decider, *codes in distinct.iter_rows():
+    for decider, *shown in distinct.iter_rows():
         if decider is None:
             texts.append(NO_RULE)
             continue
-        words = [(UNNAMED[who] if code is None else shown[who][code]) for who, code in zip(PEOPLE, codes[:3])] + [
-            UNNAMED_ACT if codes[3] is None else deeds[codes[3]]
-        ]
+        words = [UNNAMED[who] if n is None else people_shown[n] for who, n in zip(PEOPLE, shown[:3])]
+        words.append(UNNAMED_ACT if shown[3] is None else acts_shown[shown[3]])
         texts.append(rules[decider].explanation.format_map(dict(zip(PLACEHOLDERS, words))))
     table = distinct.with_columns(pl.Series("explanation", texts, dtype=pl.String()))
-    return keyed.join(table, on=key, how="left", maintain_order="left", nulls_equal=True).get_column("explanation")
+    on = ["decider", *PLACEHOLDERS]
+    return keyed.join(table, on=on, how="left", maintain_order="left", nulls_equal=True).get_column("explanation")
+
+
+def _shown_numbers(shown: list[str]) -> tuple[pl.Series, list[str]]:
+    """A number per code such that codes shown alike share it, and the texts by number."""
+    texts = list(dict.fromkeys(shown))
+    number = {text: i for i, text in enumerate(texts)}
+    return pl.Series([number[s] for s in shown], dtype=pl.UInt32()), texts
 
 
 def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def flags() -> pl.Expr:
-    """Facts worth a reader's attention whatever the verdict, as a sorted list per fact row (see `facts.flags_of`)."""
+FLAGS = (  # in the order reports list them
+    "act_unresolved",
+    "actor_unresolved",
+    "civilians_harmed",
+    "covered_party_harmed",
+    "mistaken_target",
+    "sponsor_harmed",
+    "target_unresolved",
+)
+
+
+def flag_bits() -> pl.Expr:
+    """Facts worth a reader's attention whatever the verdict (see `facts.flags_of`): bit k for FLAGS[k]."""
     hostile, target_role = pl.col("act.hostile").fill_null(False), pl.col("target.role")
     mistaken = (
         pl.col("intended_target.role").is_not_null()
@@ -143,8 +166,17 @@ def flags() -> pl.Expr:
         "mistaken_target": mistaken,
         **{flag: pl.col(field) == UNKNOWN for flag, field in unresolved.items()},
     }
-    listed = [pl.when(conditions[flag].fill_null(False)).then(pl.lit(flag)) for flag in sorted(conditions)]
-    return pl.concat_list(listed).list.drop_nulls()
+    bits = [
+        pl.when(conditions[flag]).then(pl.lit(1 << k, pl.UInt8())).otherwise(pl.lit(0, pl.UInt8()))
+        for k, flag in enumerate(FLAGS)
+    ]
+    return pl.sum_horizontal(bits).cast(pl.UInt8())
+
+
+def flags_listed(bits: pl.Expr) -> pl.Expr:
+    """Flag bits as the sorted list of flag names (looked up in the list of every set of flags)."""
+    every = pl.Series([[f for k, f in enumerate(FLAGS) if b >> k & 1] for b in range(1 << len(FLAGS))], dtype=_TEXTS)
+    return pl.lit(every).gather(bits)
 
 
 def combine(accounts: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from engine.incidents.frame import TOLD
-from engine.ruleset.compile import BASE_FIELDS, PEOPLE, UNKNOWN, Compiled, normalize
+from engine.ruleset.compile import BASE_FIELDS, NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, Compiled, normalize
 from engine.times import parse_time
 
 # A condition field's column type, by the field's kind (see BASE_FIELDS).
@@ -90,7 +90,7 @@ class Resolver:
         text = time.strip()
         if len(text) > 10:
             day = text[:10]
-            known = self._days[day] if day in self._days else self._days.setdefault(day, self._whole_day(day))
+            known = self._days[day] if day in self._days else self._days.setdefault(day, self.whole_day(day))
             if known is not None:
                 return known
         moment = parse_time(time, date_ok=True)
@@ -103,7 +103,7 @@ class Resolver:
             return False
         return None  # the day straddles a boundary: the date alone cannot tell
 
-    def _whole_day(self, day: str) -> bool | None:
+    def whole_day(self, day: str) -> bool | None:
         """Whether every time on this date, at any UTC offset, is inside (or every one outside) the window.
 
         Most times in a large table fall on days well inside or outside the window: their date alone
@@ -189,60 +189,101 @@ def told(incidents: pl.DataFrame) -> pl.DataFrame:
 def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolution]:
     """The fact table: `rows` (as `told` makes them) with `FIELDS` and `CODES` added, and how names resolved.
 
-    Each distinct spelling, time and (country, region) is resolved once and joined onto the rows.
+    Each distinct spelling, time and place is resolved once, in Python; the rows get each answer by its
+    code (`gather`), so that the cost per row is a few array lookups whatever the rules.
     """
     resolver = Resolver(compiled)
+    vocabulary = _Vocabulary(compiled)
     spellings = pl.concat([rows.get_column(who) for who in PEOPLE]).drop_nulls().unique(maintain_order=True)
     names = [resolver.name(s) for s in spellings]
-    people = pl.DataFrame(
-        {
-            "spelling": spellings,
-            "code": pl.Series(range(len(names)), dtype=pl.UInt32()),
-            "party": [n.party for n in names],
-            "role": [n.role for n in names],
-            "side": [n.side for n in names],
-        },
-        schema={
-            "spelling": pl.String(),
-            "code": pl.UInt32(),
-            "party": pl.String(),
-            "role": pl.String(),
-            "side": pl.String(),
-        },
-    )
     acts = rows.get_column("act").drop_nulls().unique(maintain_order=True)
     deeds = [resolver.act(s) for s in acts]
-    act_table = pl.DataFrame(
-        {
-            "act.told": acts,
-            "act.code": pl.Series(range(len(deeds)), dtype=pl.UInt32()),
-            "act": [d.act for d in deeds],
-            "act.hostile": [d.hostile for d in deeds],
-        },
-        schema={"act.told": pl.String(), "act.code": pl.UInt32(), "act": pl.String(), "act.hostile": pl.Boolean()},
-    )
-    times = rows.get_column("time").drop_nulls().unique()
-    windows = pl.DataFrame(
-        {"time": times, "in_window": [resolver.window(t) for t in times]},
-        schema={"time": pl.String(), "in_window": pl.Boolean()},
-    )
-    where = rows.select("country", pl.col("region").alias("region.told")).unique()
-    scopes = [resolver.place(c, r) for c, r in where.iter_rows()]
-    places = where.with_columns(
-        pl.Series("in_scope", [s for s, _ in scopes], dtype=pl.Boolean()),
-        pl.Series("region", [n for _, n in scopes], dtype=pl.String()),
-    )
-    # What was told of the act and region keeps its own column: the fields `act` and `region` are as resolved.
-    out = rows.rename({"act": "act.told", "region": "region.told"})
+    person = {
+        "party": pl.Series([n.party for n in names], dtype=vocabulary.party),
+        "role": pl.Series([n.role for n in names], dtype=vocabulary.role),
+        "side": pl.Series([n.side for n in names], dtype=vocabulary.side),
+    }
+    columns: list[pl.Expr] = []
     for who in PEOPLE:
-        named = people.rename({k: f"{who}.{k}" for k in ("code", "party", "role", "side")})
-        out = out.join(named, left_on=who, right_on="spelling", how="left", maintain_order="left")
-    out = out.join(act_table, on="act.told", how="left", maintain_order="left")
-    out = out.join(windows, on="time", how="left", maintain_order="left")
-    out = out.join(places, on=["country", "region.told"], how="left", maintain_order="left", nulls_equal=True)
+        code = _code(who, spellings).alias(f"{who}.code")
+        columns += [code, *(pl.lit(values).gather(code).alias(f"{who}.{k}") for k, values in person.items())]
+    act = _code("act.told", acts).alias("act.code")
+    columns += [
+        act,
+        pl.lit(pl.Series([d.act for d in deeds], dtype=vocabulary.act)).gather(act).alias("act"),
+        pl.lit(pl.Series([d.hostile for d in deeds], dtype=pl.Boolean())).gather(act).alias("act.hostile"),
+    ]
+    table = rows.rename({"act": "act.told", "region": "region.told"}).with_columns(
+        *columns, _windows(resolver, rows.get_column("time")).alias("in_window"), *_places(resolver, rows)
+    )
     told_columns = ("incident", "source", "time", *PEOPLE, "act.told", "country", "region.told")
-    table = out.select(*told_columns, *FIELDS, *CODES)
-    return table, Resolution(names, deeds)
+    return table.select(*told_columns, *FIELDS, *CODES), Resolution(names, deeds)
+
+
+def _code(column: str, distinct: pl.Series) -> pl.Expr:
+    """Each row's value of `column` as its index in `distinct` (null where none was told)."""
+    return pl.col(column).replace_strict(distinct, pl.Series(range(len(distinct)), dtype=pl.UInt32()), default=None)
+
+
+# A date-time as most sources write it: to the second, with its UTC offset (`Z` for UTC).
+_PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
+
+
+def _windows(resolver: Resolver, times: pl.Series) -> pl.Series:
+    """`in_window` for each time: by its date where the whole day answers, else by the instant it names.
+
+    Times of the plain form are compared in bulk; any other form (a bare date on a boundary day, a
+    fraction of a second) is resolved by `Resolver.window`, once per distinct text.
+    """
+    c = resolver.compiled
+    text = times.str.strip_chars()
+    days = text.str.slice(0, 10)
+    whole = {day: resolver.whole_day(day) for day in days.drop_nulls().unique()}
+    known = pl.when(text.str.len_chars() > 10).then(days.replace_strict(whole, default=None, return_dtype=pl.Boolean()))
+    found = pl.select(known.alias("in_window")).to_series()
+    open_ = (found.is_null() & times.is_not_null()).arg_true()
+    plain = text.gather(open_)
+    instant = (
+        pl.when(plain.str.contains(_PLAIN_TIME))
+        .then(plain.str.replace(r"Z$", "+00:00"))
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False)
+    )
+    after = instant >= pl.lit(c.start).dt.convert_time_zone("UTC")
+    inside = after if c.until is None else after & (instant < pl.lit(c.until).dt.convert_time_zone("UTC"))
+    found = found.scatter(open_, pl.select(inside).to_series())
+    rest = times.filter(found.is_null() & times.is_not_null()).unique()
+    if rest.is_empty():
+        return found
+    exact = pl.Series([resolver.window(t) for t in rest], dtype=pl.Boolean())
+    return found.fill_null(times.replace_strict(rest, exact, default=None, return_dtype=pl.Boolean()))
+
+
+def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Expr]:
+    """`in_scope` and `region` for each row, each distinct (country, region) resolved once."""
+    where = rows.select("country", "region").unique(maintain_order=True)
+    scopes = [resolver.place(country, region) for country, region in where.iter_rows()]
+    code = (
+        rows.select("country", "region")
+        .join(
+            where.with_row_index("place"), on=["country", "region"], how="left", maintain_order="left", nulls_equal=True
+        )
+        .get_column("place")
+    )
+    return [
+        pl.lit(pl.Series([s for s, _ in scopes], dtype=pl.Boolean())).gather(code).alias("in_scope"),
+        pl.lit(pl.Series([r for _, r in scopes], dtype=pl.Categorical())).gather(code).alias("region"),
+    ]
+
+
+class _Vocabulary:
+    """The column types of the resolved fields: each an enumeration of what the ruleset can name."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        ruleset = compiled.ruleset
+        self.party = pl.Enum([*ruleset.parties, *NAME_CLASSES])
+        self.role = pl.Enum(list(ROLES))
+        self.side = pl.Enum(sorted({p.side for p in ruleset.parties.values() if p.side}))
+        self.act = pl.Enum([*ruleset.acts, UNKNOWN])
 
 
 def flags_of(row: dict[str, Any]) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from typing import Any
 from engine.analysis.expect import expectation_problems
 from engine.errors import InputError, Problem, did_you_mean
 from engine.evaluation import durable as rete
-from engine.incidents.load import TABLES, load_incidents, scenario_from
+from engine.incidents.load import TABLES, scenario_from
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
@@ -81,7 +81,9 @@ def _problems(step: Callable[[], Iterable[Problem]]) -> tuple[Problem, ...]:
 
 
 def _table(path: Path) -> list[Problem]:
-    load_incidents(path)  # raises on the first bad row: a table has no meaning to check without its ruleset
+    from engine.incidents.tables import read_table  # polars: only when a table is checked
+
+    read_table(path)  # raises on the first bad row: a table has no meaning to check without its ruleset
     return []
 
 
@@ -111,7 +113,7 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
 
 
 def durable_refusals(c: Compiled) -> Iterator[tuple[Key, str]]:
-    """A rule the durable engine cannot run (the native one can), said before a run finds it."""
+    """A rule the durable engine cannot run (the columnar one can), said before a run finds it."""
     if not rete.AVAILABLE:
         return
     try:

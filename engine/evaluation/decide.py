@@ -71,20 +71,32 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
         "rule": pl.Series([r.id for r in rules], dtype=pl.String()),
         "clause": pl.Series([r.clause for r in rules], dtype=pl.String()),
     }
-    rows = pl.concat([facts, masks], how="horizontal").with_columns(decider)
-    listed = masks.unique()
+    rows = pl.concat([facts, masks], how="horizontal").with_columns(decider, flag_bits().alias("flag.bits"))
+    listed = masks.unique().with_row_index("said.mask")
     listed = listed.with_columns(
-        pl.Series("matched", [[rules[i].id for i in matched_rules(w)] for w in listed.iter_rows()], dtype=_TEXTS)
+        pl.Series(
+            "matched",
+            [[rules[i].id for i in matched_rules(w)] for w in listed.drop("said.mask").iter_rows()],
+            dtype=_TEXTS,
+        )
     )
     matched = rows.select(masks.columns).join(listed, on=masks.columns, how="left", maintain_order="left")
+    texts = _explanations(compiled, resolution, rows)
+    # Rows with the same rules matched, explanation and flags say the same: `said` numbers what they say.
+    said = (
+        matched.get_column("said.mask").cast(pl.UInt64()) * (1 << 40)
+        + texts.get_column("said.text").cast(pl.UInt64()) * (1 << 8)
+        + rows.get_column("flag.bits").cast(pl.UInt64())
+    )
     return rows.select(
         "incident",
         "source",
         pl.col("actor.party").cast(pl.String()).alias("actor"),
         *(pl.lit(values).gather(pl.col("decider")).alias(name) for name, values in by_rule.items()),
-        _explanations(compiled, resolution, rows).alias("explanation"),
+        texts.get_column("explanation"),
         matched.get_column("matched"),
-        flags_listed(flag_bits()).alias("flags"),
+        flags_listed(pl.col("flag.bits")).alias("flags"),
+        said.alias("said"),
     ).with_columns(pl.col("verdict").fill_null("undetermined"))
 
 
@@ -97,8 +109,9 @@ def _lowest_bit(columns: list[str]) -> pl.Expr:
     return out
 
 
-def _explanations(compiled: Compiled, resolution: Resolution, rows: pl.DataFrame) -> pl.Series:
-    """Each row's explanation: its deciding rule's template with the names it uses, each distinct one made once."""
+def _explanations(compiled: Compiled, resolution: Resolution, rows: pl.DataFrame) -> pl.DataFrame:
+    """Each row's explanation (its deciding rule's template with the names it uses, each distinct one made
+    once) and the number of that distinct text (`said.text`)."""
     rules = compiled.rules
     # A template names some of the people and the act: names it does not use are left out of the key, and
     # spellings shown alike (every spelling of a party is shown by the party's name) share one number.
@@ -122,9 +135,10 @@ def _explanations(compiled: Compiled, resolution: Resolution, rows: pl.DataFrame
         words = [UNNAMED[who] if n is None else people_shown[n] for who, n in zip(PEOPLE, shown[:3])]
         words.append(UNNAMED_ACT if shown[3] is None else acts_shown[shown[3]])
         texts.append(rules[decider].explanation.format_map(dict(zip(PLACEHOLDERS, words))))
-    table = distinct.with_columns(pl.Series("explanation", texts, dtype=pl.String()))
+    table = distinct.with_columns(pl.Series("explanation", texts, dtype=pl.String())).with_row_index("said.text")
     on = ["decider", *PLACEHOLDERS]
-    return keyed.join(table, on=on, how="left", maintain_order="left", nulls_equal=True).get_column("explanation")
+    joined = keyed.join(table, on=on, how="left", maintain_order="left", nulls_equal=True)
+    return joined.select("explanation", "said.text")
 
 
 def _shown_numbers(shown: list[str]) -> tuple[pl.Series, list[str]]:
@@ -179,8 +193,9 @@ def flags_listed(bits: pl.Expr) -> pl.Expr:
     return pl.lit(every).gather(bits)
 
 
-def combine(accounts: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
-    """The verdict table (`VERDICTS`): one verdict per incident from its accounts' verdicts.
+def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
+    """The verdict table (`VERDICTS`): one verdict per incident from its accounts' verdicts; and, for an
+    incident told without accounts, the number of what it says (`decide`'s `said`; null for the others).
 
     `accounts` is `decide`'s table; `ids` the incidents' ids in order. An incident told without
     accounts has its own verdict. Accounts that agree give their verdict (flagged
@@ -191,7 +206,7 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
         "accounts"
     )
     own = accounts.filter(pl.col("source").is_null()).select(
-        "incident", *_DECIDED, pl.lit([], pl.List(ACCOUNT_VERDICT)).alias("accounts")
+        "incident", *_DECIDED, pl.lit([], pl.List(ACCOUNT_VERDICT)).alias("accounts"), "said"
     )
     told = accounts.filter(pl.col("source").is_not_null())
     if told.is_empty():
@@ -243,11 +258,13 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
             "matched",
             flags.otherwise(pl.col("flags")).alias("flags"),
             "accounts",
+            pl.lit(None, pl.UInt64()).alias("said"),
         )
         combined = pl.concat([own, combined_told]).sort("incident", maintain_order=True)
     if combined.height != ids.len():
         raise AssertionError(f"{combined.height} verdicts for {ids.len()} incidents")
-    return combined.select(ids.alias("incident"), *_DECIDED, "accounts").cast(VERDICTS)  # type: ignore[arg-type]
+    verdicts = combined.select(ids.alias("incident"), *_DECIDED, "accounts").cast(VERDICTS)  # type: ignore[arg-type]
+    return verdicts, combined.get_column("said")
 
 
 def account_verdicts(accounts: pl.DataFrame) -> list[AccountVerdict]:

@@ -24,14 +24,12 @@ import polars as pl
 from engine.evaluation import durable
 from engine.evaluation.columnar import ColumnarExecutor
 from engine.evaluation.decide import combine, decide, verdicts_of
+from engine.evaluation.engines import ENGINES, RENAMED
 from engine.evaluation.facts import Resolution, facts, told
 from engine.evaluation.result import Report, Verdict
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
 from engine.ruleset.compile import Compiled
-
-ENGINES = ("durable", "columnar", "native")
-RENAMED = {"native": "columnar"}  # old engine names still accepted, for one release
 
 
 class Executor(Protocol):
@@ -68,7 +66,7 @@ class Evaluation:
     """Every stage of one evaluation, as tables.
 
     `facts` has one row per version told (see `facts.facts`), `masks` and `accounts` one row per fact
-    row in the same order, `verdicts` one row per incident (`decide.VERDICTS`).
+    row in the same order, `verdicts` and `said` one row per incident (`decide.VERDICTS`, `decide.combine`).
     """
 
     engine: str
@@ -77,6 +75,7 @@ class Evaluation:
     masks: pl.DataFrame
     accounts: pl.DataFrame
     verdicts: pl.DataFrame
+    said: pl.Series  # per incident: the number of what its one verdict says, null where accounts were combined
 
 
 class Evaluator:
@@ -101,12 +100,13 @@ class Evaluator:
         table, resolution = facts(self.compiled, told(incidents))
         masks = self.executor.match(table)
         accounts = decide(self.compiled, table, resolution, masks)
-        verdicts = combine(accounts, incidents.get_column("id"))
-        return Evaluation(self.engine, table, resolution, masks, accounts, verdicts)
+        verdicts, said = combine(accounts, incidents.get_column("id"))
+        return Evaluation(self.engine, table, resolution, masks, accounts, verdicts, said)
 
     def report(self, name: str, incidents: pl.DataFrame) -> Report:
         """A run's result over an incident frame: the verdict table with what it was made from."""
-        return Report(name, self.compiled, self.engine, incidents, self.run(incidents).verdicts)
+        run = self.run(incidents)
+        return Report(name, self.compiled, self.engine, incidents, run.verdicts, run.said)
 
     def evaluate(self, incidents: Iterable[Incident] | pl.DataFrame) -> list[Verdict]:
         """The verdicts, in order, for incident models or an incident frame."""

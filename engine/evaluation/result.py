@@ -71,6 +71,7 @@ class Report:
     engine: str
     incidents: pl.DataFrame
     table: pl.DataFrame
+    said: pl.Series | None = None  # what each verdict says, numbered (see `decide.combine`): for writing fast
 
     @property
     def count(self) -> int:

@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import json
 import math
+import multiprocessing
 import struct
 import zlib
 from collections.abc import Callable, Sequence
@@ -265,7 +266,9 @@ def _in_pool(base: Base, combos: list[Combo], jobs: int, tell: Progress) -> list
     size = max(1, -(-len(combos) // (jobs * CHUNKS_PER_JOB)))
     rows: list[Row | None] = [None] * len(combos)
     done = 0
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(base,)) as pool:
+    # spawn, not fork: a forked child inherits polars' thread pool in whatever state it was, and can hang
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(base,)) as pool:
         futures = [pool.submit(_task, i, combos[i : i + size]) for i in range(0, len(combos), size)]
         for future in as_completed(futures):
             start, results = future.result()

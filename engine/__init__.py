@@ -1,15 +1,43 @@
-"""ceasefire-sim: truce terms as YAML rules, incidents as data, verdicts with their reasons."""
+"""ceasefire-sim: truce terms as YAML rules, incidents as data, verdicts with their reasons.
 
-from engine.errors import InputError, Problem
-from engine.evaluation.pipeline import Evaluator, evaluate
-from engine.evaluation.result import AccountVerdict, Verdict
-from engine.incidents.load import load_incidents, load_scenario
-from engine.incidents.model import Incident, Scenario
-from engine.ruleset.compile import Compiled, compile_ruleset
-from engine.ruleset.load import load_ruleset
-from engine.ruleset.model import Ruleset
+The names below are imported on first use (PEP 562), so that `import engine` — and with it
+`ceasefire --version` and `--help` — loads none of polars, pydantic, rich, durable_rules or PyYAML.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.errors import InputError, Problem
+    from engine.evaluation.pipeline import Evaluator, evaluate
+    from engine.evaluation.result import AccountVerdict, Verdict
+    from engine.incidents.load import load_incidents, load_scenario
+    from engine.incidents.model import Incident, Scenario
+    from engine.ruleset.compile import Compiled, compile_ruleset
+    from engine.ruleset.load import load_ruleset
+    from engine.ruleset.model import Ruleset
 
 __version__ = "0.1.0"
+
+# Each public name and the module it lives in; keep in step with the imports above.
+_HOMES = {
+    "InputError": "engine.errors",
+    "Problem": "engine.errors",
+    "Evaluator": "engine.evaluation.pipeline",
+    "evaluate": "engine.evaluation.pipeline",
+    "AccountVerdict": "engine.evaluation.result",
+    "Verdict": "engine.evaluation.result",
+    "load_incidents": "engine.incidents.load",
+    "load_scenario": "engine.incidents.load",
+    "Incident": "engine.incidents.model",
+    "Scenario": "engine.incidents.model",
+    "Compiled": "engine.ruleset.compile",
+    "compile_ruleset": "engine.ruleset.compile",
+    "load_ruleset": "engine.ruleset.load",
+    "Ruleset": "engine.ruleset.model",
+}
 
 __all__ = [
     "AccountVerdict",
@@ -28,3 +56,18 @@ __all__ = [
     "load_ruleset",
     "load_scenario",
 ]
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which would otherwise take any name, misspelt or not, as Any
+
+    def __getattr__(name: str) -> Any:
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(import_module(home), name)
+        globals()[name] = value  # found once; later lookups no longer come here
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

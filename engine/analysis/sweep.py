@@ -9,9 +9,9 @@ import math
 import multiprocessing
 import struct
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import polars as pl
 
 from engine.errors import InputError, Problem
 from engine.evaluation.durable import EngineError
-from engine.evaluation.pipeline import Evaluator
+from engine.evaluation.pipeline import Evaluator, Facts, reading
 from engine.evaluation.result import Report
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import ruleset_from
@@ -121,6 +121,8 @@ class Base:
     document: Document  # parsed once: reading the YAML costs ten times what the rest of a combination does
     engine: str
     incidents: pl.DataFrame  # the incident frame every combination judges
+    # fact tables by what they depend on (`reading`): combinations that change only rules or policy share one
+    known: dict[Hashable, Facts] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, report: Report) -> Base:
@@ -136,7 +138,10 @@ class Base:
         """The incidents evaluated under the base ruleset with `sets` applied."""
         compiled = self.compile(sets)
         with Evaluator(compiled, self.engine) as evaluator:
-            return evaluator.report(self.scenario, self.incidents)
+            key = reading(compiled)
+            if key not in self.known:
+                self.known[key] = evaluator.facts(self.incidents)
+            return evaluator.report(self.scenario, self.incidents, self.known[key])
 
 
 def check(base: Base, params: Sequence[Param]) -> None:

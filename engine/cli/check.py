@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from engine.analysis.check import check_paths, counts, report_json, summary, unique
 from engine.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, examples
 
 
@@ -42,6 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def check(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.analysis.check import check_paths, counts, report_json, summary, unique
+
     results = check_paths(args.paths)
     if args.format == "json":
         json.dump(report_json(results), sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)

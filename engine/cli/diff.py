@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from engine.analysis.diff import diff_rulesets
 from engine.cli.main import EXIT_FINDINGS, EXIT_OK, add_engine, add_output, examples
 from engine.cli.outputs import check_output, output, refuse_inputs
-from engine.report.render import console_for, write_diff_json, write_diff_table
-from engine.ruleset.load import load_ruleset
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,6 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.analysis.diff import diff_rulesets
+    from engine.report.render import console_for, write_diff_json, write_diff_table
+    from engine.ruleset.load import load_ruleset
+
     check_output(args.output)
     a, b = load_ruleset(args.ruleset_a), load_ruleset(args.ruleset_b)
     refuse_inputs(args.output, (*a.files, *b.files))  # known once loaded: the rulesets and what they extend

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.analysis.explain import explain_incident, find_incident
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
 from engine.cli.outputs import check_output, output, refuse_inputs
-from engine.incidents.load import load_input
-from engine.incidents.model import Incident
-from engine.report.render import console_for, explanation_json, write_explanation
-from engine.ruleset.compile import Compiled
+
+if TYPE_CHECKING:
+    from engine.incidents.model import Incident
+    from engine.ruleset.compile import Compiled
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tuple[Compiled, Incident, str]:
     """The ruleset, the incident asked for, and the scenario's name."""
+    from engine.analysis.explain import find_incident
+    from engine.incidents.load import load_input
+
     loaded = load_input(path, rules, sets)
     pos = loaded.document.where(("incidents",)) if loaded.document is not None else None
     incident = find_incident(loaded.incidents, wanted, str(path), pos[0] if pos else None)
@@ -47,6 +49,11 @@ def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tu
 
 
 def explain(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.analysis.explain import explain_incident
+    from engine.report.render import console_for, explanation_json, write_explanation
+
     check_output(args.output, [args.scenario])
     compiled, incident, name = _load(args.scenario, args.rules, args.incident, args.sets)
     refuse_inputs(args.output, compiled.files)  # known once loaded: the ruleset and what it extends

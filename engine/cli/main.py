@@ -1,4 +1,9 @@
-"""The `ceasefire` command line: parse arguments, hand off to a command, turn bad input into one line."""
+"""The `ceasefire` command line: parse arguments, hand off to a command, turn bad input into one line.
+
+Building the parser must stay light, since `--version` and `--help` build it: the command modules
+register their options with the standard library alone and import their machinery (polars, pydantic,
+rich, durable_rules, PyYAML) in their handlers. tests/test_packaging.py checks that it stays so.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,7 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 
 from engine import __version__
-from engine.errors import InputError
-from engine.evaluation.durable import EngineError
-from engine.evaluation.pipeline import ENGINES
+from engine.evaluation.engines import ENGINES, RENAMED
 
 # One module a command in engine/cli/, listed by `--help` in this order.
 COMMANDS = ("run", "check", "test", "explain", "schema", "whatif", "sweep", "diff")
@@ -46,15 +49,21 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from engine.errors import InputError  # `--help` and `--version` have ended by now, without it
+
+    old = getattr(args, "engine", None)
+    if old in RENAMED:
+        print(
+            f"note: --engine {old} is now called {RENAMED[old]}; the old name goes in a later release", file=sys.stderr
+        )
+        args.engine = RENAMED[old]
+
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
     except InputError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
-        return EXIT_INPUT
-    except EngineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
@@ -63,13 +72,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:
+        if not _engine_error(exc):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _engine_error(exc: Exception) -> bool:
+    """Whether durable_rules refused a ruleset: checked without importing the executor, which raised it if so."""
+    durable = sys.modules.get("engine.evaluation.durable")
+    return durable is not None and isinstance(exc, durable.EngineError)
 
 
 SET_HELP = "change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)"
 
 
 def add_engine(p: argparse.ArgumentParser, default: str | None = None, why: str = "") -> None:
-    shown = f"{default}{why}" if default else "durable where installed, else native"
+    shown = f"{default}{why}" if default else "durable for scenarios where installed, columnar for tables"
     p.add_argument("--engine", "-e", choices=ENGINES, default=default, help=f"executor (default: {shown})")
 
 

@@ -6,15 +6,22 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from engine.errors import InputError
+if TYPE_CHECKING:
+    from engine.errors import InputError
 
 OUTPUT = "--output"
+
+
+def refused(text: str, message: str) -> InputError:
+    """InputError.at, with engine.errors imported only when there is something to refuse (the CLI starts light)."""
+    from engine.errors import InputError
+
+    return InputError.at(text, message)
 
 
 def check_output(path: str | Path | None, inputs: Iterable[str | Path] = (), option: str = OUTPUT) -> None:
@@ -23,9 +30,9 @@ def check_output(path: str | Path | None, inputs: Iterable[str | Path] = (), opt
         return
     text = str(path)
     if not text:
-        raise InputError.at(option, "names no file; expected a file path")
+        raise refused(option, "names no file; expected a file path")
     if text.endswith(("/", os.sep)):
-        raise InputError.at(text, f"{option} ends in `/`, so it names a folder; expected a file path")
+        raise refused(text, f"{option} ends in `/`, so it names a folder; expected a file path")
     target = _target(Path(text))
     try:
         mode = os.stat(target).st_mode
@@ -56,20 +63,20 @@ def _check_folder(text: str, folder: Path, option: str) -> None:
         try:
             mode = os.stat(part).st_mode
         except FileNotFoundError:
-            raise InputError.at(text, f"{option} folder `{folder}` does not exist") from None
+            raise refused(text, f"{option} folder `{folder}` does not exist") from None
         except OSError as exc:
             raise cannot_write(text, option, exc) from None
         if not stat.S_ISDIR(mode):
-            raise InputError.at(text, f"{option} folder `{part}` is not a folder")
+            raise refused(text, f"{option} folder `{part}` is not a folder")
     _probe(text, folder, option)
 
 
 def _check_existing(text: str, target: Path, mode: int, option: str) -> None:
     if stat.S_ISDIR(mode):
-        raise InputError.at(text, f"{option} is a directory; expected a file path")
+        raise refused(text, f"{option} is a directory; expected a file path")
     if not (stat.S_ISREG(mode) or _is_stream(mode)):
         kind = "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
-        raise InputError.at(text, f"{option} is {kind}; expected a file path")
+        raise refused(text, f"{option} is {kind}; expected a file path")
     if not os.access(target, os.W_OK):
         raise cannot_write(text, option, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
     if stat.S_ISREG(mode):
@@ -87,6 +94,8 @@ def _probe(text: str, folder: Path, option: str) -> None:
 
 
 def _temp(path: Path) -> tuple[int, str]:
+    import tempfile
+
     # a short prefix: the temporary name must stay within the length a name may have when `path`'s does
     return tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
 
@@ -97,7 +106,7 @@ def _is_stream(mode: int) -> bool:
 
 
 def cannot_write(text: str, option: str, exc: OSError) -> InputError:
-    return InputError.at(text, f"{option}: cannot write: {(exc.strerror or str(exc)).lower()}")
+    return refused(text, f"{option}: cannot write: {(exc.strerror or str(exc)).lower()}")
 
 
 def refuse_inputs(path: str | Path | None, inputs: Iterable[str | Path], option: str = OUTPUT) -> None:
@@ -107,7 +116,7 @@ def refuse_inputs(path: str | Path | None, inputs: Iterable[str | Path], option:
     for source in inputs:
         if same_file(path, source):
             named = "" if str(source) == str(path) else f" `{source}`,"
-            raise InputError.at(str(path), f"{option} is{named} an input of this run; choose another file")
+            raise refused(str(path), f"{option} is{named} an input of this run; choose another file")
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
-from engine.cli.outputs import OUTPUT, check_output, output, refuse_inputs, write_bytes
-from engine.errors import InputError
-from engine.evaluation.pipeline import Evaluator, default_engine
-from engine.evaluation.result import Report
-from engine.incidents.load import load_input
-from engine.report.data import write_json, write_jsonl, write_parquet
-from engine.report.render import console_for, write_markdown, write_table
+from engine.cli.outputs import OUTPUT, check_output, output, refuse_inputs, refused, write_bytes
+
+if TYPE_CHECKING:
+    from engine.evaluation.result import Report
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,14 +46,22 @@ def load_report(path: Path, rules: str | None, engine: str | None, sets: Sequenc
 
     With no engine named, a scenario runs on durable where it is installed, a table on columnar.
     """
+    from engine.evaluation.pipeline import Evaluator, default_engine
+    from engine.incidents.load import load_input
+
     loaded = load_input(path, rules, sets)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
         return evaluator.report(loaded.name, loaded.frame)
 
 
 def run(args: argparse.Namespace) -> int:
+    import io
+
+    from engine.report.data import write_json, write_jsonl, write_parquet
+    from engine.report.render import console_for, write_markdown, write_table
+
     if args.format == "parquet" and args.output is None:
-        raise InputError.at("--format parquet", "Parquet is binary; name a file with --output FILE")
+        raise refused("--format parquet", "Parquet is binary; name a file with --output FILE")
     check_output(args.output, [args.scenario])
     report = load_report(args.scenario, args.rules, args.engine, args.sets)
     refuse_inputs(args.output, report.compiled.files)  # known once loaded: the ruleset and what it extends

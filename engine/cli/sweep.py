@@ -7,14 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-from engine.analysis.sweep import MAX_COMBINATIONS, Base, check, combinations, parse_params, plot, sweep
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
-from engine.cli.outputs import check_output, output, refuse_inputs, same_file, write_bytes
-from engine.cli.run import load_report
-from engine.errors import InputError
-from engine.report.render import ProgressBar, console_for, write_sweep_csv, write_sweep_json, write_sweep_table
+from engine.cli.outputs import check_output, output, refuse_inputs, refused, same_file, write_bytes
 
 PLOT = "--plot"
+
+# engine.analysis.sweep.MAX_COMBINATIONS, repeated here for --help, which must not load the evaluation
+# (tests/test_packaging.py checks the two agree).
+MAX_COMBINATIONS = 100_000
 
 
 def _jobs(text: str) -> int:
@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a ruleset value to sweep and the values to try, e.g. policy.mistaken_target=permitted,violation; "
         "rules by id, e.g. rules.strike-on-excluded.verdict=permitted,violation (repeatable)",
     )
-    add_evaluation(p, sets=None, base="base ", engine="native", why="; durable_rules keeps every ruleset it is given")
+    add_evaluation(p, sets=None, base="base ", engine="columnar", why="; durable_rules keeps every ruleset it is given")
     add_output(p, ("table", "json", "csv"))
     p.add_argument("--plot", metavar="FILE.png", help="also draw violations per combination as a PNG")
     p.add_argument(
@@ -82,22 +82,26 @@ def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None
     if path is None:
         return
     if Path(path).suffix.lower() != ".png" and not path.endswith("/"):
-        raise InputError.at(path, f"{PLOT} writes a PNG; name the file with a .png suffix")
+        raise refused(path, f"{PLOT} writes a PNG; name the file with a .png suffix")
     check_output(path, inputs, PLOT)
     if report is not None and same_file(path, report):
-        raise InputError.at(path, f"{PLOT} names the same file as --output; give each its own file")
+        raise refused(path, f"{PLOT} names the same file as --output; give each its own file")
 
 
 def run_sweep(args: argparse.Namespace) -> int:
+    from engine.analysis.sweep import Base, check, combinations, parse_params, plot, sweep
+    from engine.cli.run import load_report
+    from engine.report.render import ProgressBar, console_for, write_sweep_csv, write_sweep_json, write_sweep_table
+
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)
     params = parse_params(args.params)
     total = combinations(params)
     if args.engine == "durable" and total > MAX_DURABLE:
-        raise InputError.at(
+        raise refused(
             "--engine",
             f"durable_rules keeps every ruleset it is given (some 330 KB a combination): a durable sweep runs "
-            f"at most {MAX_DURABLE:,} combinations, and this one has {total:,}; use --engine native (same verdicts)",
+            f"at most {MAX_DURABLE:,} combinations, and this one has {total:,}; use --engine columnar (same verdicts)",
         )
     report = load_report(args.scenario, args.rules, args.engine)
     for path, option in ((args.output, "--output"), (args.plot, PLOT)):

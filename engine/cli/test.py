@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from engine.analysis.expect import Result, check_loaded, load_checked
 from engine.cli.main import EXIT_FINDINGS, EXIT_OK, add_engine, examples
-from engine.errors import InputError, Problem
-from engine.evaluation.pipeline import default_engine
-from engine.ruleset.load import YAML
+
+if TYPE_CHECKING:
+    from engine.analysis.expect import Result
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=examples(
             "ceasefire test",
             "ceasefire test scenarios/deir-ezzor-2016-09-17.yaml",
-            "ceasefire test scenarios/ my-scenarios/ --engine native",
+            "ceasefire test scenarios/ my-scenarios/ --engine columnar",
             "ceasefire test --format json",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -47,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def scenario_files(paths: Sequence[Path]) -> list[Path]:
     """Every scenario file the paths name, sorted, each once; InputError for a path that names none."""
+    from engine.errors import InputError, Problem
+    from engine.ruleset.load import YAML
+
     found: dict[Path, Path] = {}
     problems = []
     for path in paths:
@@ -71,6 +71,10 @@ def scenario_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def test(args: argparse.Namespace) -> int:
+    from engine.analysis.expect import check_loaded, load_checked
+    from engine.errors import InputError
+    from engine.evaluation.pipeline import default_engine
+
     files = scenario_files(args.paths)
     loaded, problems = [], []
     # every file is read before any is evaluated, so that bad input is reported whole and alone
@@ -104,6 +108,9 @@ def write_text(results: Sequence[Result], out: IO[str]) -> None:
 
 
 def write_json(results: Sequence[Result], engine: str, out: IO[str]) -> None:
+    import json
+    from dataclasses import asdict
+
     passed = sum(r.passed for r in results)
     report = {
         "engine": engine,

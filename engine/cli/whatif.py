@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.analysis.whatif import WhatIf, outcome, under
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
 from engine.cli.outputs import check_output, output, refuse_inputs
-from engine.cli.run import load_report
-from engine.errors import InputError
-from engine.report.render import console_for, write_whatif_json, write_whatif_table
-from engine.ruleset.compile import Compiled
-from engine.ruleset.load import load_ruleset, read_ruleset
+
+if TYPE_CHECKING:
+    from engine.ruleset.compile import Compiled
 
 VARIANT = "--variant"
 
@@ -59,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def load_variants(files: list[str], sets: list[str]) -> list[tuple[str, Compiled]]:
     """Every variant, checked and compiled before anything is evaluated; ids must tell them apart."""
+    from engine.errors import InputError
+    from engine.ruleset.load import load_ruleset
+
     loaded: list[tuple[str, Compiled]] = []
     for file in files:
         compiled = load_ruleset(file, sets=sets)
@@ -74,6 +75,11 @@ def load_variants(files: list[str], sets: list[str]) -> list[tuple[str, Compiled
 
 
 def whatif(args: argparse.Namespace) -> int:
+    from engine.analysis.whatif import WhatIf, outcome, under
+    from engine.cli.run import load_report
+    from engine.report.render import console_for, write_whatif_json, write_whatif_table
+    from engine.ruleset.load import read_ruleset
+
     if not args.variants and not args.sets:
         args.usage_error("nothing to compare: give --variant FILE or --set PATH=VALUE")
     check_output(args.output, [args.scenario, *args.variants])

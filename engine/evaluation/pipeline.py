@@ -15,7 +15,7 @@ runs them day by day, in time order; without such terms the whole table is one b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +30,21 @@ from engine.evaluation.result import Report, Verdict
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
 from engine.ruleset.compile import Compiled
+
+Facts = tuple[pl.DataFrame, Resolution]  # a fact table and how its names resolved (see `facts.facts`)
+
+
+def reading(compiled: Compiled) -> Hashable:
+    """What of a ruleset its fact table depends on: names, acts, window and scope (not its rules or policy)."""
+    return (
+        tuple(sorted(compiled.names.items())),
+        tuple(sorted(compiled.acts.items())),
+        compiled.start,
+        compiled.until,
+        compiled.country,
+        tuple(sorted(compiled.regions)),
+        tuple((pid, p.name) for pid, p in compiled.ruleset.parties.items()),
+    )
 
 
 class Executor(Protocol):
@@ -95,17 +110,25 @@ class Evaluator:
     def close(self) -> None:
         self.executor.close()
 
-    def run(self, incidents: pl.DataFrame) -> Evaluation:
-        """Every stage's table for an incident frame (`engine.incidents.frame.INCIDENTS`)."""
-        table, resolution = facts(self.compiled, told(incidents))
+    def run(self, incidents: pl.DataFrame, known: Facts | None = None) -> Evaluation:
+        """Every stage's table for an incident frame (`engine.incidents.frame.INCIDENTS`).
+
+        `known` is the fact table of these incidents under a ruleset that reads them alike (the same
+        `reading`): a sweep that changes only the policy resolves its incidents once.
+        """
+        table, resolution = known if known is not None else self.facts(incidents)
         masks = self.executor.match(table)
         accounts = decide(self.compiled, table, resolution, masks)
         verdicts, said = combine(accounts, incidents.get_column("id"))
         return Evaluation(self.engine, table, resolution, masks, accounts, verdicts, said)
 
-    def report(self, name: str, incidents: pl.DataFrame) -> Report:
+    def facts(self, incidents: pl.DataFrame) -> Facts:
+        """The fact table of an incident frame under this ruleset, and how its names resolved."""
+        return facts(self.compiled, told(incidents))
+
+    def report(self, name: str, incidents: pl.DataFrame, known: Facts | None = None) -> Report:
         """A run's result over an incident frame: the verdict table with what it was made from."""
-        run = self.run(incidents)
+        run = self.run(incidents, known)
         return Report(name, self.compiled, self.engine, incidents, run.verdicts, run.said)
 
     def evaluate(self, incidents: Iterable[Incident] | pl.DataFrame) -> list[Verdict]:

@@ -18,10 +18,10 @@ from engine.yamlsafe import Document, load_yaml, stat_of
 _NOT_RULESETS = (".jsonl", ".ndjson", ".csv", ".parquet", ".json", ".tsv", ".txt")  # tables and other data
 
 
-SHIPPED = Path(__file__).resolve().parent / "rules"
+SHIPPED = Path(__file__).resolve().parent.parent / "rules"
 
 
-CHECKOUT = Path(__file__).resolve().parent.parent / "rules"
+CHECKOUT = Path(__file__).resolve().parent.parent.parent / "rules"
 
 
 YAML = (".yaml", ".yml")  # scenarios and rulesets

@@ -70,4 +70,5 @@ def _test(test: Test) -> pl.Expr:
         out = column > value
     else:
         out = column >= value
-    return out.fill_null(False)
+    filled: pl.Expr = out.fill_null(False)
+    return filled

@@ -268,36 +268,33 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
 
 
 def account_verdicts(accounts: pl.DataFrame) -> list[AccountVerdict]:
-    """`decide`'s table as `AccountVerdict` values, one per fact row."""
-    columns = [accounts.get_column(name).to_list() for name in AccountVerdict._fields]
-    return [AccountVerdict(*row[:6], tuple(row[6]), tuple(row[7])) for row in zip(*columns)]
+    """`decide`'s table (or an unnested `accounts` column) as `AccountVerdict` values, one per row."""
+    c = {name: accounts.get_column(name).to_list() for name in AccountVerdict._fields}
+    return [
+        AccountVerdict(source, actor, verdict, rule, clause, text, tuple(matched), tuple(flags))
+        for source, actor, verdict, rule, clause, text, matched, flags in zip(
+            c["source"], c["actor"], c["verdict"], c["rule"], c["clause"], c["explanation"], c["matched"], c["flags"]
+        )
+    ]
 
 
 def verdicts_of(table: pl.DataFrame) -> list[Verdict]:
     """The verdict table as `Verdict` values (for the Python API and small reports)."""
     with paused_gc():  # tuples by the thousand, none in a cycle
-        return _verdicts_of(table)
-
-
-def _verdicts_of(table: pl.DataFrame) -> list[Verdict]:
-    columns = [table.get_column(name).to_list() for name in VERDICTS if name != "accounts"]
-    lists = {"matched", "flags"}
-    told: list[tuple[AccountVerdict, ...]] = [() for _ in range(table.height)]
-    accounts = table.select(pl.int_range(pl.len()).alias("row"), "accounts").explode("accounts").drop_nulls("accounts")
-    if not accounts.is_empty():
-        fields = accounts.get_column("accounts").struct.unnest()
-        values = [fields.get_column(name).to_list() for name in AccountVerdict._fields]
-        made = [
-            AccountVerdict(*(tuple(v) if name in lists else v for name, v in zip(AccountVerdict._fields, row)))
-            for row in zip(*values)
+        told: list[tuple[AccountVerdict, ...]] = [() for _ in range(table.height)]
+        listed = table.select(pl.int_range(pl.len()).alias("row"), "accounts").explode("accounts").drop_nulls()
+        if not listed.is_empty():
+            rows = listed.get_column("row").to_list()
+            made = account_verdicts(listed.get_column("accounts").struct.unnest())
+            grouped: dict[int, list[AccountVerdict]] = {}
+            for row, account in zip(rows, made):
+                grouped.setdefault(row, []).append(account)
+            for row, group in grouped.items():
+                told[row] = tuple(group)
+        c = {name: table.get_column(name).to_list() for name in VERDICTS if name != "accounts"}
+        return [
+            Verdict(incident, verdict, rule, clause, text, tuple(matched), tuple(flags), accounts)
+            for incident, verdict, rule, clause, text, matched, flags, accounts in zip(
+                c["incident"], c["verdict"], c["rule"], c["clause"], c["explanation"], c["matched"], c["flags"], told
+            )
         ]
-        grouped: dict[int, list[AccountVerdict]] = {}
-        for row, account in zip(accounts.get_column("row").to_list(), made):
-            grouped.setdefault(row, []).append(account)
-        for row, group in grouped.items():
-            told[row] = tuple(group)
-    names = [name for name in VERDICTS if name != "accounts"]
-    return [
-        Verdict(*(tuple(v) if name in lists else v for name, v in zip(names, row)), told[i])
-        for i, row in enumerate(zip(*columns))
-    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 from collections.abc import Iterator, Sequence
@@ -252,6 +253,53 @@ def write_jsonl(path: Path, count: int, seed: int = 0, compiled: Compiled | None
     with path.open("w", encoding="utf-8") as out:
         for data in incident_dicts(count, seed, compiled):
             out.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+# The flat columns of a CSV (and of a Parquet) incident table, as `engine.incidents.load` reads them.
+FLAT = ("id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded")
+
+
+def _flat(data: dict[str, Any]) -> dict[str, Any]:
+    """An incident (or account) dict's facts as flat columns: location.region, casualties' counts."""
+    place = data.get("location") or {}
+    toll = data.get("casualties") or {}
+    out = {k: data.get(k) for k in ("id", "time", "actor", "act", "target", "intended_target")}
+    return {**out, "region": place.get("region"), "killed": toll.get("killed"), "wounded": toll.get("wounded")}
+
+
+def write_csv(path: Path, count: int, seed: int = 0, compiled: Compiled | None = None) -> None:
+    """The same `count` incidents as `write_jsonl(path, count, seed)`, as a CSV table (columns `FLAT`).
+
+    CSV has no place for what is not a flat column: accounts, and a location's name, country and
+    coordinates, are dropped. An absent value is an empty cell.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(FLAT)
+        for data in incident_dicts(count, seed, compiled):
+            writer.writerow(["" if v is None else v for v in _flat(data).values()])
+
+
+def write_parquet(path: Path, count: int, seed: int = 0, compiled: Compiled | None = None) -> None:
+    """The same `count` incidents as `write_jsonl(path, count, seed)`, as a Parquet table.
+
+    Columns: `FLAT` (strings; `killed` and `wounded` Int64), as CSV has them, and `accounts`, a list of
+    structs with `source` and the same columns but `id`. A location's name, country and coordinates are
+    dropped, as in CSV. Absent values are nulls; an incident without accounts has an empty list.
+    """
+    import polars as pl  # only this writer needs it; `ceasefire --version` should not pay for it
+
+    told = {k: pl.Int64() if k in ("killed", "wounded") else pl.String() for k in FLAT if k != "id"}
+    schema = {"id": pl.String(), **told, "accounts": pl.List(pl.Struct({"source": pl.String(), **told}))}
+    rows = []
+    for data in incident_dicts(count, seed, compiled):
+        accounts = [{"source": a["source"], **_flat(a)} for a in data.get("accounts", ())]
+        for account in accounts:
+            del account["id"]
+        rows.append({**_flat(data), "accounts": accounts})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(rows, schema=schema, orient="row" if not rows else None).write_parquet(path)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

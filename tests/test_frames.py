@@ -1,0 +1,504 @@
+"""Incident tables read by columns (`read_table`): the same frame as the row reader's, the same error line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from engine.errors import InputError
+from engine.incidents import synthetic, tables
+from engine.incidents.frame import INCIDENTS, frame_of
+from engine.incidents.load import load_incidents
+from engine.incidents.tables import read_table
+
+HEADER = "id,time,actor,act,target,intended_target,region,killed,wounded\n"
+COUNT = 3000
+
+
+def table(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def jsonl(tmp_path: Path, *rows: dict[str, Any]) -> Path:
+    return table(tmp_path, "events.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def error_of(read: Any, path: Path) -> str:
+    with pytest.raises(InputError) as exc:
+        read(path)
+    assert len(exc.value.problems) == 1
+    return str(exc.value.problems[0])
+
+
+def fast_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the row reader unreachable from read_table: what follows must take the columnar path."""
+
+    def refuse(path: Any) -> Any:
+        raise AssertionError(f"read_table fell back to the row reader for {path}")
+
+    monkeypatch.setattr(tables, "load_incidents", refuse)
+
+
+def agrees(path: Path) -> None:
+    """read_table and the row reader agree on `path`: the same frame, or the same one-line error."""
+    try:
+        expected = frame_of(load_incidents(path))
+    except InputError as exc:
+        assert error_of(read_table, path) == str(exc.problems[0])
+        return
+    assert_frame_equal(read_table(path), expected)
+
+
+# -- generated tables ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("generated")
+    paths = {fmt: folder / f"incidents.{fmt}" for fmt in ("jsonl", "csv", "parquet")}
+    synthetic.write_jsonl(paths["jsonl"], COUNT, 7)
+    synthetic.write_csv(paths["csv"], COUNT, 7)
+    synthetic.write_parquet(paths["parquet"], COUNT, 7)
+    return paths
+
+
+def flat_only(frame: pl.DataFrame) -> pl.DataFrame:
+    """What a CSV or Parquet table can say of a frame: no country (and, for CSV, no accounts)."""
+    no_country = pl.lit(None, pl.String()).alias("country")
+    return frame.with_columns(
+        no_country, pl.col("accounts").list.eval(pl.element().struct.with_fields(no_country))
+    ).select(pl.col(c).cast(t) for c, t in INCIDENTS.items())
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_generated_table_reads_as_the_row_reader_reads_it(
+    monkeypatch: pytest.MonkeyPatch, generated: dict[str, Path], fmt: str
+) -> None:
+    expected = frame_of(load_incidents(generated[fmt]))
+    fast_only(monkeypatch)
+    frame = read_table(generated[fmt])
+    assert_frame_equal(frame, expected)
+    assert frame.height == COUNT
+    accounts = frame["accounts"].list.len()
+    assert (accounts > 0).sum() > (COUNT // 20 if fmt == "jsonl" else -1)
+    assert fmt == "jsonl" or accounts.sum() == 0
+
+
+def test_a_generated_parquet_table_reads_as_its_json_lines_twin(
+    monkeypatch: pytest.MonkeyPatch, generated: dict[str, Path]
+) -> None:
+    expected = flat_only(frame_of(load_incidents(generated["jsonl"])))
+    fast_only(monkeypatch)
+    assert_frame_equal(read_table(generated["parquet"]), expected)
+
+
+def test_a_generated_csv_table_is_its_json_lines_twin_without_accounts(generated: dict[str, Path]) -> None:
+    expected = flat_only(frame_of(load_incidents(generated["jsonl"]))).with_columns(
+        pl.lit([], INCIDENTS["accounts"]).alias("accounts")
+    )
+    assert_frame_equal(read_table(generated["csv"]), expected)
+
+
+# -- CSV: bad tables, and good ones the fast checks leave to the row reader ---------------------------
+
+CSV_CASES = [
+    "",
+    "\n",
+    "\nid\na\n",
+    "id,act\n",
+    "id,act\n\n\n",
+    "id,time,actor,act,act\na,,x,y,z\n",
+    "ID,act\na,b\n",
+    " Killed,id\n1,a\n",
+    "id;time;actor\na;b;c\n",
+    "id\ttime\na\tb\n",
+    "time,act\nx,y\n",
+    HEADER + "a,b,c\n",
+    HEADER + "a,,,,,,,,,\n",
+    HEADER + "a,,,,,,,,\nb\n",
+    'id,act\n"a,2016\nb,c\n',
+    'id,act\na,b\n"c"d,e\n',
+    'id,act\na,b"c\n',
+    'id,act\na, "b,c"\n',
+    "id,killed\nok,1\na,1_000\n",
+    "id,killed\nok,1\na,+3\n",
+    "id,killed\nok,1\na,1e3\n",
+    "id,killed\nok,1\na,3.0\n",
+    "id,killed\nok,1\na,\u0661\u0662\n",
+    "id,killed\nok,1\na,-3\n",
+    "id,killed\nok,1\na," + "9" * 5000 + "\n",
+    "id,killed\nok,1\na,1000000001\n",
+    "id,killed\nok,1\na,\u00a012\n",
+    "id,wounded\nok,1\na,many\n",
+    'id,actor,killed\na,"two\nlines",1\nb,x,many\n',
+    HEADER + 'a,,,"shelling\x1b[31m",,,,,\n',
+    "id,region\r\na,Aleppo\x9b\r\n",
+    "id,killed\na,1\x7f\n",
+    "id,act\x1b\na,b\n",
+    'id,actor\na,"two\nlines\x07"\n',
+    "id,act\ra,b\rc,\x01\r",
+    "id,act\na,b,\x1b\n",
+    "id,time\na,9999-12-31\n",
+    "id,time\na,2016-02-30\n",
+    "id,time\na,2016-09-12T10:00:00\n",
+    "id,time\na,soon\n",
+    "id,act\na,x\nb,y\na,z\n",
+    "id,act\n,x\n",
+    'id,act\n"",x\n',
+    "id,act\n" + "x" * 201 + ",y\n",
+    "id\n\na\n",
+    "id\n  \n",
+    # good tables: the fast path's or the row reader's, the same frame either way
+    HEADER + "a,,ISIS,shelling,,,Aleppo, 12 ,007\n\n" + 'b,,"Free Syrian\nArmy",,,,,  ,\n',
+    'id,actor,act\r\na,"two\r\nlines",shelling\ttwice\r\n',
+    'id,actor\na,"Aleppo, east"\nb,"say ""hi"""\nc,\n',
+    "id,act\r\na,b\r\n\r\n",
+    "id,act\na,b\n\n\nc,d\n\n",
+    "\ufeffid,time\na,2016-09-12\nb, 2016-09-12T10:00:00+03:00\n",
+    "id,time\na,20160912T1000+0300\nb,0002-01-01T00:00:00-23:59\n",
+    "id\n" + "x" * 200 + "\n",
+    "killed,id,wounded\n0,a,1000000000\n-0,b,\n",
+    "id,actor\na,داعش\u00a0é\nb,x\u2028y\n",
+]
+
+
+@pytest.mark.parametrize("text", CSV_CASES)
+def test_csv_is_read_or_refused_as_the_row_reader_does(tmp_path: Path, text: str) -> None:
+    agrees(table(tmp_path, "events.csv", text))
+
+
+def test_plain_csv_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = table(tmp_path, "events.csv", HEADER + "a,2016-09-12,ISIS, shelling ,,,Aleppo, 12 ,007\r\nb,,,,,,,,\r\n")
+    expected = frame_of(load_incidents(path))
+    fast_only(monkeypatch)
+    assert_frame_equal(read_table(path), expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,killed\na,-1\n",
+        "id,killed\na,x\n",
+        "id,act\na,b\na,c\n",
+        "id,act\na,b\nc\n",
+        "id,act\na,b\x1b\n",
+        "id,time\na,2016-09-12T10:00:00\n",
+        'id,act\n"a",b"\n',
+    ],
+)
+def test_a_bad_csv_never_passes_the_fast_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str) -> None:
+    """Each fast check can fail: with the row reader gone, a bad table is not read as good."""
+    fast_only(monkeypatch)
+    with pytest.raises(AssertionError, match="fell back"):
+        read_table(table(tmp_path, "events.csv", text))
+
+
+# -- JSON Lines ------------------------------------------------------------------------------------
+
+JSONL_CASES = [
+    "",
+    "\n",
+    "  \n\n\t\n",
+    '{"id": "a"}\n\n{"id": "b", "killed": 1}\n',
+    '{"id": "a", "x": 1}\n',
+    '{"id": "a", "location": {"zz": 1}}\n',
+    '{"id": "a", "accounts": [{"source": "s", "zz": 1}]}\n',
+    '{"id": "a", "accounts": [{"source": "s", "accounts": []}]}\n',
+    '{"id": "a", "casualties": {"killed": true}}\n',
+    '{"id": "a", "casualties": {"killed": "12"}}\n',
+    '{"id": "a", "casualties": {"wounded": 1.5}}\n',
+    '{"id": "a", "casualties": {"killed": 1.0}}\n',
+    '{"id": "a", "casualties": {"killed": 1e20}}\n',
+    '{"id": "a", "casualties": {"killed": NaN}}\n',
+    '{"id": "a", "casualties": {"killed": Infinity}}\n',
+    '{"id": "a", "casualties": {"killed": 1e309}}\n',
+    '{"id": "a", "casualties": {"killed": -1}}\n',
+    '{"id": "a", "casualties": {"killed": 1000000001}}\n',
+    '{"id": "a", "casualties": {"killed": ' + "9" * 5000 + "}}\n",
+    '{"id": "a", "location": {"lat": ' + "-" + "9" * 5000 + "}}\n",
+    '{"id": "a", "location": {"lat": NaN}}\n',
+    '{"id": "a", "location": {"lon": -Infinity}}\n',
+    '{"id": "a", "location": {"lat": 1e309}}\n',
+    '{"id": "a", "location": {"lat": "35.2"}}\n',
+    '{"id": "a", "location": {"lat": true}}\n',
+    '{"id": "a", "location": {"lat": 91}}\n',
+    '{"id": "a", "location": {"lon": -180.5}}\n',
+    '{"id": "a", "location": "Aleppo"}\n',
+    '{"id": 5}\n',
+    '{"id": ""}\n',
+    '{"id": null}\n',
+    '{"act": "x"}\n',
+    '{"id": "' + "x" * 201 + '"}\n',
+    '{"id": "a", "actor": 3}\n',
+    '{"id": "a", "actor": {"name": "x"}}\n',
+    '{"id": "a", "notes": ["x"]}\n',
+    '{"id": "a"}\n{"id": "b"}\n{"id": "a"}\n',
+    '{"id": "a", "id": "b"}\n',
+    '{"id": "a"} {"id": "b"}\n',
+    '{"id": "a"}{"id": "b"}\n',
+    '{"id": "a"}\r{"id": "b"}\n',
+    '{"id": "a", "accounts": null}\n',
+    '{"id": "a", "accounts": [null]}\n',
+    '{"id": "a", "accounts": [1]}\n',
+    '{"id": "a", "accounts": {}}\n',
+    '{"id": "a", "accounts": [{"time": "2016-09-12"}]}\n',
+    '{"id": "a", "accounts": [{"source": ""}]}\n',
+    '{"id": "a", "accounts": [{"source": null}]}\n',
+    '{"id": "a", "accounts": [{"source": "' + "s" * 301 + '"}]}\n',
+    '{"id": "a", "accounts": [{"source": "C"}, {"source": "S"}, {"source": "C", "target": "ISIS"}]}\n',
+    '{"id": "a", "accounts": [{"source": "x", "time": "9999-12-31T23:59:59-03:00"}]}\n',
+    '{"id": "a", "accounts": [{"source": "x", "casualties": {"killed": -2}}]}\n',
+    '{"id": "a", "accounts": [{"source": "x", "location": {"lat": 100}}]}\n',
+    '{"id": "a", "expect": "violaton"}\n',
+    '{"id": "a", "expect": {"verdict": "violation", "rule": "r"}}\n',
+    '{"id": "a", "expect": {"verdict": "nope"}}\n',
+    '{"id": "a", "time": "9999-12-31"}\n',
+    '{"id": "a", "time": "0001-01-01T00:00:00+03:00"}\n',
+    '{"id": "a", "time": "2016-02-30"}\n',
+    '{"id": "a", "time": "2016-09-12T25:00:00+03:00"}\n',
+    '{"id": "a", "time": "2016-09-12T10:00:00+24:00"}\n',
+    '{"id": "a", "time": "2016-09-12T10:00:00"}\n',
+    '{"id": "a", "time": "soon"}\n',
+    '{"id": "a", "time": 2016}\n',
+    '[{"id": "a"}]\n',
+    "3\n",
+    '{"id": "a",}\n',
+    "{'id': 'a'}\n",
+    '{"id": "a"}\n{"id": "b"\n',
+    '{"id": "a\\ud800"}\n',
+    '{"id": "a", "act": "x\ty"}\n',
+    '{"id": "a", "act": "x\\u0000y"}\n',
+    '{"id": "a", "act": "shelling\\u001b[31m"}\n',
+    '{"id": "a", "act": "x\\u009B2J"}\n',
+    '{"id": "a", "act": "x\\b"}\n',
+    '{"id": "a", "notes": "x\\f"}\n',
+    '{"id": "a", "actor": "x\x7f"}\n',
+    '{"id": "a", "notes": "x\x85y"}\n',
+    '{"id": "a", "act": "\\\\\\u001b"}\n',
+    '{"id": "a", "location": {"name": "Aleppo\\u001b]0;t\\u0007"}}\n',
+    '{"id": "a", "accounts": [{"source": "s", "x\\u001b": 1}]}\n',
+    '{"\\u001bid": "b"}\n',
+    '{"id": "a", "expect": "violation\\u001b"}\n',
+    '\ufeff{"id": "a"}\n',
+    # good tables: the fast path's or the row reader's, the same frame either way
+    '{"id": "a", "actor": "ISIS\u2028"}\r\n\n{"id": "b", "notes": "x\u2029y"}\n{"id": "c"}',
+    '{"id": "a", "act": "\\\\u001b[31m, C:\\\\bin, \\\\\\\\\\u0041"}\n{"id": "b", "notes": "two\\nlines,\\ta tab"}\n',
+    '{"id": "a", "actor": "\\u062f\\u0627\\u0639\\u0634\\u00a0\\u00e9\\ud83d\\ude00"}\n',
+    '  {"id": "a"}\n\t{"id": "b"}  \n\n',
+    '{"id": "a", "actor": null, "location": null, "casualties": null, "accounts": [], "expect": null}\n',
+    '{"id": "a", "location": {"lat": 35, "lon": -40.5, "name": "x"}, "casualties": {"killed": -0}}\n',
+    '{"id": "a", "casualties": {"killed": 1000000000, "wounded": 0}}\n',
+    '{"id": "a", "accounts": [{"source": "CENTCOM"}, {"source": "centcom", "location": {"country": "Iraq"}}]}\n',
+    '{"id": "a", "expect": {"verdict": "violation", "accounts": {"s": "permitted"}}}\n',
+    '{"id": "a", "expect": "disputed", "notes": "null"}\n',
+    '{"id": "a", "notes": "\\"accounts\\": null"}\n',
+    '{"id": "a", "time": " 2016-09-12 "}\n{"id": "b", "time": "2016-09-12T10:00:00Z"}\n',
+    '{"id": "' + "x" * 200 + '", "accounts": [{"source": "' + "s" * 300 + '"}]}\n',
+]
+
+
+@pytest.mark.parametrize("text", JSONL_CASES)
+def test_json_lines_are_read_or_refused_as_the_row_reader_does(tmp_path: Path, text: str) -> None:
+    agrees(table(tmp_path, "events.jsonl", text))
+
+
+def test_ndjson_is_json_lines(tmp_path: Path) -> None:
+    agrees(table(tmp_path, "events.ndjson", '{"id": "a", "casualties": {"killed": -1}}\n'))
+    agrees(table(tmp_path, "events.NDJSON", '{"id": "a"}\n'))
+
+
+def test_plain_json_lines_take_the_fast_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = jsonl(
+        tmp_path,
+        {"id": "a", "time": "2016-09-12", "location": {"region": "Aleppo", "country": "Syria", "lat": 36}},
+        {"id": "b", "accounts": [{"source": "SANA", "casualties": {"killed": 3}}, {"source": "SOHR"}]},
+        {"id": "c", "expect": "violation", "notes": "x", "accounts": []},
+    )
+    expected = frame_of(load_incidents(path))
+    fast_only(monkeypatch)
+    assert_frame_equal(read_table(path), expected)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"id": "a", "casualties": {"killed": -1}},
+        {"id": "a", "location": {"lat": 91}},
+        {"id": "a", "time": "9999-12-31"},
+        {"id": "a", "expect": "nope"},
+        {"id": "a", "notes": "x\x1b"},
+        {"id": "a", "accounts": [{"source": "s"}, {"source": "s"}]},
+        {"id": "a", "accounts": [{"source": ""}]},
+        {"id": "a", "accounts": [None]},
+        {"id": ""},
+        {"id": "a", "actor": 1},
+    ],
+)
+def test_bad_json_lines_never_pass_the_fast_checks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, row: dict[str, Any]
+) -> None:
+    path = jsonl(tmp_path, {"id": "ok"}, row)
+    fast_only(monkeypatch)
+    with pytest.raises(AssertionError, match="fell back"):
+        read_table(path)
+
+
+# -- files and formats -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["events.csv", "events.jsonl"])
+def test_files_that_are_not_tables_are_refused_as_the_row_reader_does(tmp_path: Path, name: str) -> None:
+    for text in (b"", b"\xff\xfeh\x00", b'{"id": "a"}\x00\n', b'{"id": "\xe9"}\n', b"id\n\x00\n"):
+        agrees(table(tmp_path, name, text))
+    agrees(tmp_path / "missing.csv")
+    folder = tmp_path / "folder.jsonl"
+    folder.mkdir()
+    agrees(folder)
+
+
+def test_an_unknown_format_names_the_formats_read(tmp_path: Path) -> None:
+    path = table(tmp_path, "events.tsv", "id\na\n")
+    assert error_of(read_table, path) == f"{path}: unknown table format `.tsv`; expected .jsonl, .csv or .parquet"
+
+
+# -- Parquet ---------------------------------------------------------------------------------------
+
+
+def parquet(tmp_path: Path, frame: pl.DataFrame) -> Path:
+    path = tmp_path / "events.parquet"
+    frame.write_parquet(path)
+    return path
+
+
+def refusal(path: Path) -> str:
+    return error_of(read_table, path).removeprefix(f"{path.parent}/")
+
+
+ACCOUNT = pl.Struct({"source": pl.String(), "killed": pl.Int64()})
+
+
+def test_parquet_may_leave_out_columns_and_use_any_integer_type(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = parquet(
+        tmp_path,
+        pl.DataFrame(
+            {
+                "killed": pl.Series([3, None], dtype=pl.UInt8()),
+                "id": ["a", "b"],
+                "act": pl.Series([None, None], dtype=pl.Null()),
+                "accounts": pl.Series([[{"source": "s", "killed": 1}], None], dtype=pl.List(ACCOUNT)),
+            }
+        ),
+    )
+    fast_only(monkeypatch)
+    frame = read_table(path)
+    expected = frame_of(
+        load_incidents(
+            jsonl(
+                tmp_path,
+                {"id": "a", "casualties": {"killed": 3}, "accounts": [{"source": "s", "casualties": {"killed": 1}}]},
+                {"id": "b"},
+            )
+        )
+    )
+    assert_frame_equal(frame, expected)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"id": ["a"], "killed": ["3"]}, "column `killed` is String; expected whole numbers (an integer type)"),
+        ({"id": ["a"], "wounded": [1.0]}, "column `wounded` is Float64; expected whole numbers (an integer type)"),
+        ({"id": [1]}, "column `id` is Int64; expected text (a string type)"),
+        ({"id": ["a"], "time": [datetime(2016, 9, 12)]}, "column `time` is Datetime"),
+        ({"id": ["a"], "accounts": [[1]]}, "accounts: column `accounts` is List(Int64); expected a list of structs"),
+        (
+            {"id": ["a"], "accounts": [[{"source": "s", "lat": 3.0}]]},
+            "accounts: unknown field `lat`; did you mean `act`?; expected fields source, time,",
+        ),
+        ({"id": ["a"], "accounts": [[{"source": "s", "killed": "2"}]]}, "column `accounts.killed` is String; expected"),
+        ({"id": ["a"], "Killed": [1]}, "unknown column `Killed`; did you mean `killed`?; expected columns id, time,"),
+        (
+            {"id": ["a"], "country": ["Syria"]},
+            "unknown column `country`; did you mean `accounts`?; expected columns id, time,",
+        ),
+        ({"act": ["a"]}, "no `id` column; expected columns id, time, actor, act, target, intended_target, region,"),
+        ({"id": pl.Series([], dtype=pl.String())}, "file holds no incidents; expected a row per incident"),
+    ],
+)
+def test_a_parquet_table_of_the_wrong_shape_gets_one_line(
+    tmp_path: Path, columns: dict[str, Any], message: str
+) -> None:
+    frame = pl.DataFrame(columns)
+    assert refusal(parquet(tmp_path, frame)).startswith(f"events.parquet: {message}")
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([{"id": "a", "killed": -1}], "row 2: casualties.killed: `-1` is too small; expected at least 0"),
+        (
+            [{"id": "a", "killed": 1_000_000_001}],
+            "row 2: casualties.killed: `1000000001` is too large; expected at most 1,000,000,000",
+        ),
+        ([{"id": None}], "row 2: `id` is required"),
+        ([{"id": ""}], "row 2: id: "),
+        ([{"id": "ok"}], "row 2: id: incident id `ok` is used twice (first on row 1)"),
+        (
+            [{"id": "a", "time": "9999-12-31"}],
+            "row 2: time: `9999-12-31` is out of range; expected a year from 2 to 9998",
+        ),
+        ([{"id": "a", "time": "2016-09-12T10:00:00"}], "row 2: time: `2016-09-12T10:00:00` has no UTC offset"),
+        ([{"id": "a", "act": "x\x1b"}], "row 2: act: text holds a control character (U+001B); remove it"),
+        ([{"id": "a", "region": "x\x9b"}], "row 2: location.region: text holds a control character (U+009B)"),
+        (
+            [{"id": "a", "accounts": [{"source": "s", "killed": None}, {"source": "s", "killed": 2}]}],
+            "row 2: accounts: source `s` has two accounts (accounts[0] and [1]); merge them or tell the sources apart",
+        ),
+        ([{"id": "a", "accounts": [{"source": None, "killed": 1}]}], "row 2: accounts[0]: `source` is required"),
+        (
+            [{"id": "a", "accounts": [{"source": "s", "killed": -5}]}],
+            "row 2: accounts[0].casualties.killed: `-5` is too small",
+        ),
+    ],
+)
+def test_a_bad_parquet_row_gets_one_line_naming_the_row(
+    tmp_path: Path, rows: list[dict[str, Any]], message: str
+) -> None:
+    schema = {"id": pl.String(), "time": pl.String(), "act": pl.String(), "region": pl.String(), "killed": pl.Int64()}
+    frame = pl.DataFrame(
+        [{"id": "ok", "accounts": []}, *({"accounts": [], **r} for r in rows)],
+        schema={**schema, "accounts": pl.List(ACCOUNT)},
+    )
+    assert refusal(parquet(tmp_path, frame)).startswith(f"events.parquet: {message}")
+
+
+def test_a_parquet_count_past_int64_is_too_large(tmp_path: Path) -> None:
+    path = parquet(tmp_path, pl.DataFrame({"id": ["a"], "killed": pl.Series([2**64 - 1], dtype=pl.UInt64())}))
+    assert refusal(path).startswith("events.parquet: row 1: casualties.killed: `1000000001` is too large")
+
+
+def test_files_that_are_not_parquet_tables_get_one_line(tmp_path: Path) -> None:
+    assert refusal(table(tmp_path, "events.parquet", b"")).startswith(
+        "events.parquet: file is empty; expected a Parquet"
+    )
+    assert refusal(table(tmp_path, "events.parquet", "id\na\n")) == (
+        "events.parquet: not a Parquet file (its footer cannot be read)"
+    )
+    missing = tmp_path / "missing.parquet"
+    assert error_of(read_table, missing) == f"{missing}: no such file"
+    folder = tmp_path / "folder.parquet"
+    folder.mkdir()
+    assert error_of(read_table, folder) == f"{folder}: is a directory; expected a file"

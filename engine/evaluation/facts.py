@@ -230,18 +230,26 @@ _PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
 
 
 def _windows(resolver: Resolver, times: pl.Series) -> pl.Series:
-    """`in_window` for each time: by its date where the whole day answers, else by the instant it names.
+    """`in_window` for each time, each distinct text resolved once (see `_distinct_windows`)."""
+    distinct = times.drop_nulls().unique()
+    return times.replace_strict(
+        distinct, _distinct_windows(resolver, distinct), default=None, return_dtype=pl.Boolean()
+    )
+
+
+def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
+    """`in_window` for distinct times: by the date where the whole day answers, else by the instant named.
 
     Times of the plain form are compared in bulk; any other form (a bare date on a boundary day, a
-    fraction of a second) is resolved by `Resolver.window`, once per distinct text.
+    fraction of a second) is resolved by `Resolver.window`, one by one.
     """
     c = resolver.compiled
     text = times.str.strip_chars()
     days = text.str.slice(0, 10)
-    whole = {day: resolver.whole_day(day) for day in days.drop_nulls().unique()}
+    whole = {day: resolver.whole_day(day) for day in days.unique()}
     known = pl.when(text.str.len_chars() > 10).then(days.replace_strict(whole, default=None, return_dtype=pl.Boolean()))
     found = pl.select(known.alias("in_window")).to_series()
-    open_ = (found.is_null() & times.is_not_null()).arg_true()
+    open_ = found.is_null().arg_true()
     plain = text.gather(open_)
     instant = (
         pl.when(plain.str.contains(_PLAIN_TIME))
@@ -251,24 +259,26 @@ def _windows(resolver: Resolver, times: pl.Series) -> pl.Series:
     after = instant >= pl.lit(c.start).dt.convert_time_zone("UTC")
     inside = after if c.until is None else after & (instant < pl.lit(c.until).dt.convert_time_zone("UTC"))
     found = found.scatter(open_, pl.select(inside).to_series())
-    rest = times.filter(found.is_null() & times.is_not_null()).unique()
-    if rest.is_empty():
-        return found
-    exact = pl.Series([resolver.window(t) for t in rest], dtype=pl.Boolean())
-    return found.fill_null(times.replace_strict(rest, exact, default=None, return_dtype=pl.Boolean()))
+    rest = found.is_null().arg_true()
+    exact = pl.Series([resolver.window(t) for t in times.gather(rest)], dtype=pl.Boolean())
+    return found.scatter(rest, exact) if len(rest) else found
 
 
 def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Expr]:
     """`in_scope` and `region` for each row, each distinct (country, region) resolved once."""
-    where = rows.select("country", "region").unique(maintain_order=True)
-    scopes = [resolver.place(country, region) for country, region in where.iter_rows()]
-    code = (
-        rows.select("country", "region")
-        .join(
-            where.with_row_index("place"), on=["country", "region"], how="left", maintain_order="left", nulls_equal=True
-        )
-        .get_column("place")
-    )
+    countries, regions = (rows.get_column(k).drop_nulls().unique() for k in ("country", "region"))
+    # A place's number: its country's and region's, 0 for none told.
+    width = len(regions) + 1
+    number = _code("country", countries).fill_null(-1).cast(pl.Int64()) * width + _code("region", regions).fill_null(
+        -1
+    ).cast(pl.Int64())
+    where = rows.select((number + width + 1).alias("place")).get_column("place")
+    places = where.unique()
+    scopes = []
+    for n in places:
+        c, r = divmod(n, width)
+        scopes.append(resolver.place(None if c == 0 else countries[c - 1], None if r == 0 else regions[r - 1]))
+    code = where.replace_strict(places, pl.Series(range(len(places)), dtype=pl.UInt32()))
     return [
         pl.lit(pl.Series([s for s, _ in scopes], dtype=pl.Boolean())).gather(code).alias("in_scope"),
         pl.lit(pl.Series([r for _, r in scopes], dtype=pl.Categorical())).gather(code).alias("region"),

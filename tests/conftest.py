@@ -1,30 +1,106 @@
-"""Shared test fixtures: paths, engines, and golden files."""
+"""Shared test fixtures: paths, engines, running the command line in-process, and golden files."""
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engine import Compiled, compile_ruleset, load_ruleset
 from engine.evaluation.durable import AVAILABLE
+from engine.ruleset.model import Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
-ENGINES = ["native", pytest.param("durable", marks=pytest.mark.skipif(not AVAILABLE, reason="durable_rules absent"))]
+
+# durable_rules needs a C compiler to install: without it, its tests skip on a user's machine (not in CI, below).
+durable_only = pytest.mark.skipif(not AVAILABLE, reason="durable_rules absent")
+ENGINES = ["columnar", pytest.param("durable", marks=durable_only)]
+
+
+@functools.cache
+def ruleset(name: str) -> Compiled:
+    """A shipped ruleset, compiled once per test session."""
+    return load_ruleset(name)
+
+
+def with_rules(compiled: Compiled, *rules: dict[str, Any]) -> Compiled:
+    """The ruleset with these rules added."""
+    extra = [Rule.model_validate(rule) for rule in rules]
+    changed, problems = compile_ruleset(
+        compiled.ruleset.model_copy(update={"rules": [*compiled.ruleset.rules, *extra]}), compiled.source
+    )
+    assert problems == []
+    return changed
+
+
+Cli = Callable[..., tuple[int, str, str]]
+"""The `cli` fixture: cli(*argv) runs `ceasefire ARGV...` in-process and gives (exit code, stdout, stderr)."""
+
+
+def engine_blanked(text: str) -> str:
+    """A JSON report as written, but with the engine named in its header replaced by `<engine>`.
+
+    The header is the report itself or the one object in it that has "engine"; only that value may change.
+    """
+    report = json.loads(text)
+    headers = [report] if "engine" in report else [v for v in report.values() if isinstance(v, dict) and "engine" in v]
+    assert len(headers) == 1, f"no single header names the engine among {sorted(report)}"
+    name = headers[0]["engine"]
+    assert isinstance(name, str) and name, headers[0]
+    blanked, count = re.subn(r'("engine"\s*:\s*)' + re.escape(json.dumps(name)), r'\g<1>"<engine>"', text)
+    assert count == 1, f"the engine's name {name!r} is written {count} times"
+    headers[0]["engine"] = "<engine>"
+    assert json.loads(blanked) == report  # that value and nothing else
+    return blanked
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from current output")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI (CI set) durable_rules must be there: its absence fails the run instead of skipping its tests."""
+    if os.environ.get("CI") and not AVAILABLE:
+        raise pytest.UsageError(
+            "CI is set but durable_rules cannot be imported: its tests would be skipped; install it "
+            "(pip install '.[test]' on Python < 3.13, with a C compiler) or unset CI"
+        )
+
+
 @pytest.fixture
-def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
+    """Run the command line in-process: cli("run", PATH, ...) -> (exit code, stdout, stderr).
+
+    An exception that escapes `main` is not caught here: it fails the test that ran it.
+    """
+    from engine.cli.main import main  # here, not at collection: a broken CLI fails only the tests that use it
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     """Compare text with tests/golden/NAME (or rewrite it under --update-golden)."""
 
     def check(name: str, text: str) -> None:
         path = GOLDEN / name
         if request.config.getoption("--update-golden"):
-            path.write_text(text, encoding="utf-8")
+            # Atomically: under xdist, two tests (one per engine) may rewrite the same file at once.
+            temporary = path.with_name(f".{name}.{os.getpid()}")
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(path)
         assert path.exists(), f"no golden file {path}; run pytest --update-golden"
         assert text == path.read_text(encoding="utf-8")
 

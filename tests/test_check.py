@@ -11,7 +11,7 @@ from engine.analysis.check import Checked, check_file, check_paths, lint, shadow
 from engine.cli.main import main
 from engine.errors import Problem
 from engine.ruleset.load import read_ruleset
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Cli
 
 RULESET = """\
 id: small
@@ -78,18 +78,12 @@ def messages(checked: Checked) -> list[str]:
     return [str(p) for p in checked.problems]
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["check", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_every_shipped_ruleset_and_scenario_is_clean_even_under_strict(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
     files = sorted({*ROOT.glob("rules/**/*.yaml"), *ROOT.glob("scenarios/**/*.yaml")})
-    code, out, err = cli(capsys, "rules", "scenarios", "--strict")
+    code, out, err = cli("check", "rules", "scenarios", "--strict")
     assert (code, err) == (0, "")
     assert out == f"{len(files)} files checked: no problems\n"
 
@@ -175,12 +169,10 @@ def test_a_scenario_reports_its_own_errors_with_its_rulesets(tmp_path: Path) -> 
     ]
 
 
-def test_a_ruleset_checked_alone_and_through_its_scenario_is_reported_once(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_ruleset_checked_alone_and_through_its_scenario_is_reported_once(tmp_path: Path, cli: Cli) -> None:
     write(tmp_path, "small.yaml", RULESET.replace("role: excluded", "role: exclude"))
     write(tmp_path, "scenario.yaml", SCENARIO)
-    code, out, err = cli(capsys, str(tmp_path))
+    code, out, err = cli("check", str(tmp_path))
     assert code == 2
     assert len(err.splitlines()) == 1
     assert out == "2 files checked: 1 error\n"
@@ -334,22 +326,22 @@ def test_a_policy_knob_no_rule_reads_is_a_warning(tmp_path: Path) -> None:
     assert warnings_for(tmp_path, text) == ["12: policy.strict: no rule reads policy knob `strict`"]
 
 
-def test_warnings_exit_0_unless_strict_and_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_warnings_exit_0_unless_strict_and_errors_exit_2(tmp_path: Path, cli: Cli) -> None:
     warned = write(tmp_path, "warned.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
-    code, out, err = cli(capsys, str(warned))
+    code, out, err = cli("check", str(warned))
     assert (code, out) == (0, "1 file checked: 1 warning\n")
     assert err == f"warning: {warned}:12:10: policy.strict: no rule reads policy knob `strict`\n"
-    assert cli(capsys, str(warned), "--strict")[0] == 1
+    assert cli("check", str(warned), "--strict")[0] == 1
     broken = write(tmp_path, "broken.yaml", RULESET.replace("role: excluded", "role: exclude"))
-    code, out, err = cli(capsys, str(warned), str(broken), "--strict")
+    code, out, err = cli("check", str(warned), str(broken), "--strict")
     assert code == 2
     assert out == "2 files checked: 1 error, 1 warning\n"
     assert [line.split(":")[0] for line in err.splitlines()] == ["warning", "error"]
 
 
-def test_json_output_lists_files_problems_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_output_lists_files_problems_and_counts(tmp_path: Path, cli: Cli) -> None:
     warned = write(tmp_path, "warned.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
-    code, out, err = cli(capsys, str(warned), "--format", "json")
+    code, out, err = cli("check", str(warned), "--format", "json")
     assert (code, err) == (0, "")
     assert json.loads(out) == {
         "files": [{"file": str(warned), "kind": "ruleset"}],
@@ -365,7 +357,7 @@ def test_json_output_lists_files_problems_and_counts(tmp_path: Path, capsys: pyt
         ],
         "summary": {"files": 1, "errors": 0, "warnings": 1},
     }
-    assert out == cli(capsys, str(warned), "--format", "json")[1]
+    assert out == cli("check", str(warned), "--format", "json")[1]
 
 
 def test_summary_counts_in_words() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from engine.analysis.expect import run_scenario
 from engine.cli.main import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Cli
 
 SCENARIOS = ROOT / "scenarios"
 
@@ -49,12 +49,6 @@ incidents:
 """
 
 
-def ceasefire_test(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["test", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,25 +56,23 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_the_shipped_scenarios_all_pass(capsys: pytest.CaptureFixture[str]) -> None:
-    expected = sum(len(run_scenario(p, "native")) for p in sorted(SCENARIOS.glob("*.yaml")))
-    code, out, err = ceasefire_test(capsys, str(SCENARIOS), "--engine", "native")
+def test_the_shipped_scenarios_all_pass(cli: Cli) -> None:
+    expected = sum(len(run_scenario(p, "columnar")) for p in sorted(SCENARIOS.glob("*.yaml")))
+    code, out, err = cli("test", str(SCENARIOS), "--engine", "columnar")
     assert (code, out, err) == (0, f"{expected} passed, 0 failed\n", "")
     assert expected >= 25
 
 
-def test_the_default_path_is_the_scenarios_folder(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_default_path_is_the_scenarios_folder(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    default = ceasefire_test(capsys, "-e", "native")
-    assert default == ceasefire_test(capsys, "scenarios", "-e", "native")
+    default = cli("test", "-e", "columnar")
+    assert default == cli("test", "scenarios", "-e", "columnar")
     assert default[0] == 0
 
 
-def test_a_wrong_expectation_fails_with_exit_1_and_is_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_wrong_expectation_fails_with_exit_1_and_is_named(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, "wrong.yaml", WRONG)
-    code, out, err = ceasefire_test(capsys, str(path), "-e", "native")
+    code, out, err = cli("test", str(path), "-e", "columnar")
     assert code == 1 and err == ""
     assert out == (
         f"FAIL {path}:10: rebel-shelling\n"
@@ -91,21 +83,19 @@ def test_a_wrong_expectation_fails_with_exit_1_and_is_named(capsys: pytest.Captu
     )
 
 
-def test_incidents_without_expect_are_not_counted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_incidents_without_expect_are_not_counted(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, "good.yaml", GOOD)
-    assert ceasefire_test(capsys, str(path), "-e", "native") == (0, "1 passed, 0 failed\n", "")
+    assert cli("test", str(path), "-e", "columnar") == (0, "1 passed, 0 failed\n", "")
 
 
-def test_folders_are_searched_recursively_sorted_and_each_file_runs_once(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_folders_are_searched_recursively_sorted_and_each_file_runs_once(cli: Cli, tmp_path: Path) -> None:
     write(tmp_path, "b/wrong.yaml", WRONG)
     good = write(tmp_path, "a/good.yaml", GOOD)
     write(tmp_path, "a/notes.txt", "not a scenario")
-    code, out, _ = ceasefire_test(capsys, str(tmp_path), str(good), "-e", "native", "-f", "json")
+    code, out, _ = cli("test", str(tmp_path), str(good), "-e", "columnar", "-f", "json")
     report = json.loads(out)
     assert code == 1
-    assert (report["engine"], report["passed"], report["failed"]) == ("native", 2, 1)
+    assert (report["engine"], report["passed"], report["failed"]) == ("columnar", 2, 1)
     assert [(Path(r["scenario"]).parent.name, r["incident"], r["passed"]) for r in report["results"]] == [
         ("a", "isis-attack", True),
         ("b", "rebel-shelling", False),
@@ -131,18 +121,20 @@ def test_folders_are_searched_recursively_sorted_and_each_file_runs_once(
     ids=["empty-folder", "schema-error", "unknown-rule", "unknown-ruleset"],
 )
 def test_bad_input_exits_2_with_one_line_and_no_summary(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: dict[str, str], message: str
+    cli: Cli, tmp_path: Path, files: dict[str, str], message: str
 ) -> None:
     for name, text in files.items():
         write(tmp_path, name, text)
-    code, out, err = ceasefire_test(capsys, str(tmp_path), "-e", "native")
+    code, out, err = cli("test", str(tmp_path), "-e", "columnar")
     assert (code, out) == (2, "")
-    assert err.startswith("error: ") and message in err and "Traceback" not in err
+    # Each problem one `error:` line and nothing else (no traceback, no summary); an exception escaping main fails.
+    assert err and all(line.startswith("error: ") for line in err.splitlines()), err
+    assert message in err
 
 
-def test_bad_input_anywhere_stops_the_whole_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bad_input_anywhere_stops_the_whole_run(cli: Cli, tmp_path: Path) -> None:
     good = write(tmp_path, "good.yaml", GOOD)
-    code, out, err = ceasefire_test(capsys, str(good), str(tmp_path / "missing.yaml"), "-e", "native")
+    code, out, err = cli("test", str(good), str(tmp_path / "missing.yaml"), "-e", "columnar")
     assert (code, out, err) == (2, "", f"error: {tmp_path / 'missing.yaml'}: no such file or folder\n")
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import pytest
 
-from engine.evaluation.facts import FactMaker, Told
+from engine.evaluation.facts import Resolver
 from engine.evaluation.pipeline import Evaluator
+from engine.incidents.frame import INCIDENTS, TOLD
 from engine.ruleset.compile import AllOf, Compiled, compile_ruleset, normalize
 from engine.ruleset.model import Ruleset
 from tests.conftest import ENGINES
@@ -35,11 +37,9 @@ def build(when: dict[str, Any], **extra: Any) -> tuple[Compiled, list[str]]:
     return compiled, [f"{p.path}: {p.message}" for p in problems]
 
 
-def told(**fields: Any) -> Told:
-    base = dict.fromkeys(
-        ("time", "actor", "act", "target", "intended_target", "region", "country", "killed", "wounded")
-    )
-    return Told(source=None, **{**base, **fields})  # type: ignore[arg-type]
+def told(**fields: Any) -> pl.DataFrame:
+    """An incident frame of one incident told with these fields (`TOLD`), and no accounts."""
+    return pl.DataFrame([{"id": "i", **dict.fromkeys(TOLD), **fields, "accounts": []}], schema=INCIDENTS)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -87,8 +87,8 @@ def test_a_condition_holds_exactly_when_it_should(
     compiled, problems = build(when)
     assert problems == []
     with Evaluator(compiled, engine) as evaluator:
-        verdict = evaluator.decide([told(**facts)])[0]
-    assert (verdict.rule == "r") is holds
+        (verdict,) = evaluator.run(told(**facts)).accounts.iter_rows(named=True)
+    assert (verdict["rule"] == "r") is holds
 
 
 @pytest.mark.parametrize(
@@ -142,9 +142,10 @@ def test_rules_decide_in_priority_then_file_order() -> None:
 def test_names_match_ignoring_case_punctuation_and_spacing() -> None:
     assert normalize("JFS: Al Nusra Front") == normalize("jfs al-nusra front") == "jfsalnusrafront"
     compiled, _ = build({})
-    maker = FactMaker(compiled)
-    assert maker.name("MILITARY FORCES OF SYRIA 2000")[:2] == ("army", "covered")
-    assert maker.name("someone else")[:2] == (None, "unknown")
+    resolver = Resolver(compiled)
+    found, unknown = resolver.name("MILITARY FORCES OF SYRIA 2000"), resolver.name("someone else")
+    assert (found.party, found.role) == ("army", "covered")
+    assert (unknown.party, unknown.role) == (None, "unknown")
 
 
 def test_names_match_ignoring_accents_however_they_are_encoded() -> None:
@@ -155,5 +156,5 @@ def test_names_match_ignoring_accents_however_they_are_encoded() -> None:
     assert normalize(vocalised) == normalize(bare)
     assert normalize("\ufb01ghters") == "fighters"  # a ligature is its letters
     compiled, _ = build({})
-    maker = FactMaker(compiled)
-    assert maker.name("M\u00cdLITARY F\u00d3RCES OF SYRIA 2000")[:2] == ("army", "covered")
+    found = Resolver(compiled).name("M\u00cdLITARY F\u00d3RCES OF SYRIA 2000")
+    assert (found.party, found.role) == ("army", "covered")

@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.analysis.diff import RulesetDiff, diff_rulesets
-from engine.cli.main import main
-from engine.evaluation.facts import F, FactMaker, versions
+from engine.evaluation.facts import FIELDS, Resolver
 from engine.evaluation.pipeline import Evaluator
+from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import load_ruleset
-from tests.conftest import ENGINES, ROOT
+from tests.conftest import ENGINES, ROOT, Cli
 
 BASE = "syria-2016-09"
 VARIANTS = ROOT / "rules" / "variants"
@@ -40,23 +40,16 @@ def ruleset(ref: str, sets: tuple[str, ...] = ()) -> Compiled:
 
 
 @cache
-def diff(b: str, engine: str = "native", a: str = BASE, sets: tuple[str, ...] = ()) -> RulesetDiff:
+def diff(b: str, engine: str = "columnar", a: str = BASE, sets: tuple[str, ...] = ()) -> RulesetDiff:
     return diff_rulesets(ruleset(a), ruleset(b, sets), engine)
 
 
 def facts(c: Compiled, incident: Incident) -> dict[str, Any]:
-    row = FactMaker(c).make(versions(incident)[0])[0]
-    return {name: row[i] for name, i in F.items()}
+    return dict(zip(FIELDS, Resolver(c).row(told_of(incident))))
 
 
 def rules_of(d: RulesetDiff) -> set[tuple[str | None, str | None]]:
     return {(x.a.rule, x.b.rule) for x in d.differences}
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["diff", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -67,16 +60,16 @@ def test_a_ruleset_is_equivalent_to_itself(engine: str) -> None:
     assert 0 < d.classes < d.kinds
 
 
-def test_equivalence_is_reported_with_the_class_count_and_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, BASE, BASE, "--engine", "native", "--exit-code")
+def test_equivalence_is_reported_with_the_class_count_and_exit_0(cli: Cli) -> None:
+    code, out, _ = cli("diff", BASE, BASE, "--engine", "columnar", "--exit-code")
     assert code == 0
     classes = diff(BASE).classes
     assert f"A and B are equivalent: no incident gets a different verdict ({classes} classes checked" in out
 
 
-def test_differences_exit_0_unless_exit_code_is_asked(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli(capsys, BASE, STRICT, "-e", "native")[0] == 0
-    assert cli(capsys, BASE, STRICT, "-e", "native", "--exit-code")[0] == 1
+def test_differences_exit_0_unless_exit_code_is_asked(cli: Cli) -> None:
+    assert cli("diff", BASE, STRICT, "-e", "columnar")[0] == 0
+    assert cli("diff", BASE, STRICT, "-e", "columnar", "--exit-code")[0] == 1
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -166,7 +159,7 @@ def test_every_example_gets_the_reported_verdicts_when_evaluated_again() -> None
         d = diff(ref)
         examples = [x.example for x in d.differences]
         for c, side in ((ruleset(BASE), "a"), (ruleset(ref), "b")):
-            with Evaluator(c, "native") as ev:
+            with Evaluator(c, "columnar") as ev:
                 got = [(v.verdict, v.rule) for v in ev.evaluate(examples)]
             assert got == [(getattr(x, side).verdict, getattr(x, side).rule) for x in d.differences]
 
@@ -190,29 +183,29 @@ def test_a_longer_window_and_a_casualty_threshold_give_exactly_their_classes() -
     assert d.difference_for(nine.model_copy(update={"casualties": Casualties(killed=10)})) is None
 
 
-def test_json_lists_every_difference_with_a_pasteable_example(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, BASE, JFS, "-e", "native", "--format", "json")
+def test_json_lists_every_difference_with_a_pasteable_example(cli: Cli) -> None:
+    code, out, _ = cli("diff", BASE, JFS, "-e", "columnar", "--format", "json")
     assert code == 0
     report = json.loads(out)
     assert (report["a"], report["b"], report["engine"], report["equivalent"]) == (
         BASE,
         "syria-2016-09-jfs-covered",
-        "native",
+        "columnar",
         False,
     )
     assert report["classes"] == diff(JFS).classes and len(report["differences"]) == len(diff(JFS).differences)
     first = report["differences"][0]
     assert set(first) == {"when", "a", "b", "example"}
     incident = Incident.model_validate(first["example"])
-    with Evaluator(ruleset(JFS), "native") as ev:
+    with Evaluator(ruleset(JFS), "columnar") as ev:
         assert ev.evaluate([incident])[0].verdict == first["b"]["verdict"]
-    assert cli(capsys, BASE, JFS, "-e", "native", "--format", "json")[1] == out  # deterministic
+    assert cli("diff", BASE, JFS, "-e", "columnar", "--format", "json")[1] == out  # deterministic
 
 
 def test_table_shows_each_group_with_an_example_that_loads_as_a_scenario_incident(
-    capsys: pytest.CaptureFixture[str],
+    cli: Cli,
 ) -> None:
-    code, out, _ = cli(capsys, BASE, STRICT, "-e", "native", "--width", "160")
+    code, out, _ = cli("diff", BASE, STRICT, "-e", "columnar", "--width", "160")
     assert code == 0
     assert "A permitted (mistaken-strike-permitted) → B violation (mistaken-strike-violation)" in out
     block = out.split("in a scenario:\n", 1)[1].split("\n  A: ", 1)[0]
@@ -221,8 +214,8 @@ def test_table_shows_each_group_with_an_example_that_loads_as_a_scenario_inciden
     assert "\x1b[" not in out
 
 
-def test_an_unknown_ruleset_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, BASE, "syria-2016-9")
+def test_an_unknown_ruleset_is_one_line_and_exit_2(cli: Cli) -> None:
+    code, out, err = cli("diff", BASE, "syria-2016-9")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "no ruleset `syria-2016-9`; did you mean `syria-2016-09`?" in err
 
@@ -305,6 +298,7 @@ def incidents(draw: st.DrawFn) -> Incident:
     return Incident.model_validate(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(pair=st.sampled_from(_PAIRS), incident=incidents())
 def test_an_incident_lies_in_a_reported_class_exactly_when_its_verdict_differs(
@@ -314,7 +308,7 @@ def test_an_incident_lies_in_a_reported_class_exactly_when_its_verdict_differs(
     d = diff(b, a=a, sets=sets)
     verdicts = []
     for c in (ruleset(a), ruleset(b, sets)):
-        with Evaluator(c, "native") as ev:
+        with Evaluator(c, "columnar") as ev:
             verdicts.append(ev.evaluate([incident])[0].verdict)
     found = d.difference_for(incident)
     assert (found is not None) == (verdicts[0] != verdicts[1])

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from engine import Incident, evaluate, load_ruleset, load_scenario
-from engine.evaluation.facts import versions
+from engine.evaluation.facts import told
+from engine.incidents.frame import frame_of
 from tests.conftest import ENGINES, ROOT
 
 STRIKE: dict[str, Any] = {
@@ -55,8 +56,8 @@ def test_accounts_that_disagree_make_the_incident_disputed(engine: str) -> None:
 
 def test_an_account_overrides_only_the_fields_it_gives() -> None:
     incident = Incident.model_validate({**STRIKE, "accounts": [{"source": "SOHR", "casualties": {"killed": 83}}]})
-    (told,) = versions(incident)
-    assert (told.source, told.killed, told.wounded, told.actor) == ("SOHR", 83, 100, "coalition")
+    (row,) = told(frame_of([incident])).iter_rows(named=True)
+    assert (row["source"], row["killed"], row["wounded"], row["actor"]) == ("SOHR", 83, 100, "coalition")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -22,7 +22,7 @@ STRIKE: dict[str, Any] = {
 }
 
 
-def checked(expect: Any, incident: dict[str, Any] = STRIKE, engine: str = "native") -> Any:
+def checked(expect: Any, incident: dict[str, Any] = STRIKE, engine: str = "columnar") -> Any:
     told = Incident.model_validate({**incident, "expect": expect})
     verdict = evaluate(load_ruleset("syria-2016-09"), [told], engine)[0]
     return check(told, verdict, "s.yaml", 7)
@@ -75,7 +75,7 @@ def scenario(tmp_path: Path, expect: str, accounts: str = "") -> Path:
 
 
 def test_run_scenario_checks_only_incidents_with_an_expectation(tmp_path: Path) -> None:
-    results = run_scenario(scenario(tmp_path, "{verdict: permitted, rule: strike-on-excluded}"), "native")
+    results = run_scenario(scenario(tmp_path, "{verdict: permitted, rule: strike-on-excluded}"), "columnar")
     assert [(r.incident, r.passed, r.line, r.got) for r in results] == [
         ("shelling", False, 10, "violation (rule attack-on-covered-party)")
     ]

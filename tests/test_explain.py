@@ -17,7 +17,7 @@ DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
 WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
 
 
-def explained(path: Path, incident: str, engine: str = "native") -> Any:
+def explained(path: Path, incident: str, engine: str = "columnar") -> Any:
     loaded = load_scenario(path)
     found = find_incident(loaded.scenario.incidents, incident, str(path))
     return explain_incident(loaded.compiled, found, loaded.scenario.scenario, engine)
@@ -80,9 +80,9 @@ def test_an_unknown_incident_id_is_bad_input_with_a_suggestion(capsys: pytest.Ca
 
 
 def test_json_gives_the_same_data_as_the_tree(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["explain", str(DEZ), "dez-airstrike", "-e", "native", "-f", "json"]) == 0
+    assert main(["explain", str(DEZ), "dez-airstrike", "-e", "columnar", "-f", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["incident"], data["ruleset"], data["engine"]) == ("dez-airstrike", "syria-2016-09", "native")
+    assert (data["incident"], data["ruleset"], data["engine"]) == ("dez-airstrike", "syria-2016-09", "columnar")
     assert data["facts"]["casualties"] == {"killed": 62, "wounded": 100}
     assert data["combined"]["verdict"] == "disputed" and data["combined"]["how"].startswith("The accounts give")
     centcom = data["accounts"][0]
@@ -95,7 +95,7 @@ def test_json_gives_the_same_data_as_the_tree(capsys: pytest.CaptureFixture[str]
     assert {"field": "intended_target", "spelling": "ISIS", "resolved": "isis", "role": "excluded", "side": None} in (
         centcom["names"]
     )
-    assert main(["explain", str(DEZ), "dez-airstrike", "-e", "native", "--width", "200"]) == 0
+    assert main(["explain", str(DEZ), "dez-airstrike", "-e", "columnar", "--width", "200"]) == 0
     tree = capsys.readouterr().out
     for account in data["accounts"]:
         assert f"account: {account['source']} → {account['verdict']}" in tree
@@ -105,7 +105,7 @@ def test_json_gives_the_same_data_as_the_tree(capsys: pytest.CaptureFixture[str]
 
 
 def test_tree_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
-    assert main(["explain", str(DEZ), "dez-isis-attack", "--engine", "native", "--width", "120"]) == 0
+    assert main(["explain", str(DEZ), "dez-isis-attack", "--engine", "columnar", "--width", "120"]) == 0
     out = capsys.readouterr().out
     golden("explain-dez-isis-attack.txt", out)
     assert "\x1b[" not in out
@@ -116,7 +116,7 @@ def test_an_incident_table_can_be_explained_with_rules(capsys: pytest.CaptureFix
     table.write_text(
         json.dumps({"id": "e1", "time": "2016-09-14", "actor": "FSA", "act": "mortars", "target": "SAA"}) + "\n"
     )
-    assert main(["explain", str(table), "e1", "--rules", "syria-2016-09", "-e", "native", "-f", "json"]) == 0
+    assert main(["explain", str(table), "e1", "--rules", "syria-2016-09", "-e", "columnar", "-f", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert (data["scenario"], data["combined"]["verdict"], data["combined"]["rule"]) == (
         "events",

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 
 import engine.cli.schema
-from engine.cli.main import main
 from engine.cli.outputs import output, same_file
 from engine.errors import InputError
 from engine.schemas import schema_text
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Cli
 
 DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
 RULES = ROOT / "rules"
@@ -25,23 +24,17 @@ TABLE = '{"id": "e1", "time": "2016-09-17T16:00:00+03:00", "actor": "US-led coal
 
 # Every command that takes --output, as arguments before it: each must treat the path alike.
 COMMANDS = {
-    "run": ["run", str(DEZ), "-e", "native"],
-    "explain": ["explain", str(DEZ), "dez-airstrike", "-e", "native"],
-    "whatif": ["whatif", str(DEZ), "--set", "policy.mistaken_target=violation", "-e", "native"],
-    "sweep": ["sweep", str(DEZ), "--param", STRICT, "-e", "native", "-j", "1"],
-    "diff": ["diff", "syria-2016-09", str(RULES / "variants" / "strict-liability.yaml"), "-e", "native"],
+    "run": ["run", str(DEZ), "-e", "columnar"],
+    "explain": ["explain", str(DEZ), "dez-airstrike", "-e", "columnar"],
+    "whatif": ["whatif", str(DEZ), "--set", "policy.mistaken_target=violation", "-e", "columnar"],
+    "sweep": ["sweep", str(DEZ), "--param", STRICT, "-e", "columnar", "-j", "1"],
+    "diff": ["diff", "syria-2016-09", str(RULES / "variants" / "strict-liability.yaml"), "-e", "columnar"],
 }
 
 
-def call(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+def refused(cli: Cli, *args: str) -> str:
     """The one error line of a run that must fail with exit 2 and print nothing else."""
-    code, out, err = call(capsys, *args)
+    code, out, err = cli(*args)
     assert (code, out) == (2, ""), err
     assert len(err.splitlines()) == 1 and err.startswith("error: "), err
     return err.removeprefix("error: ").rstrip("\n")
@@ -82,7 +75,7 @@ def char_device(path: Path, minor: int) -> Path:
     ids=["parent-is-file", "ancestor-is-file", "parent-missing", "slash-missing", "slash-dir", "dir", "long", "empty"],
 )
 def test_a_bad_output_path_is_one_line_before_any_work(
-    capsys: pytest.CaptureFixture[str],
+    cli: Cli,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     command: str,
@@ -92,28 +85,27 @@ def test_a_bad_output_path_is_one_line_before_any_work(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("keep\n")
     (tmp_path / "afolder").mkdir()
-    assert refused(capsys, *COMMANDS[command], "-o", target) == message
+    assert refused(cli, *COMMANDS[command], "-o", target) == message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "afolder"]  # nothing made, not even `nowhere`
     assert (tmp_path / "afile").read_text() == "keep\n" and list((tmp_path / "afolder").iterdir()) == []
 
 
-def test_the_output_is_checked_before_the_input_is_read(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_the_output_is_checked_before_the_input_is_read(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "nowhere" / "r.json"
-    assert refused(capsys, "run", str(tmp_path / "missing.yaml"), "-o", str(target)).endswith("does not exist")
+    assert refused(cli, "run", str(tmp_path / "missing.yaml"), "-o", str(target)).endswith("does not exist")
 
 
 @pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="no sysfs")
-def test_a_folder_that_takes_no_new_file_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_that_takes_no_new_file_is_refused(cli: Cli) -> None:
     # sysfs refuses new files even to root: the check makes one, so it knows before the run
     assert (
-        refused(capsys, *COMMANDS["run"], "-o", "/sys/x.json")
-        == "/sys/x.json: --output: cannot write: permission denied"
+        refused(cli, *COMMANDS["run"], "-o", "/sys/x.json") == "/sys/x.json: --output: cannot write: permission denied"
     )
 
 
-def test_a_failed_write_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_failed_write_is_one_line(cli: Cli, tmp_path: Path) -> None:
     full = char_device(tmp_path / "full", 7)  # every write fails: no space left on device
-    message = refused(capsys, *COMMANDS["run"], "-f", "json", "-o", str(full))
+    message = refused(cli, *COMMANDS["run"], "-f", "json", "-o", str(full))
     assert message == f"{full}: --output: cannot write: no space left on device"
     assert stat.S_ISCHR(os.stat(full).st_mode)
 
@@ -163,37 +155,33 @@ def test_output_turns_an_os_error_into_an_input_error(tmp_path: Path) -> None:
         "sweep-ruleset",
     ],
 )
-def test_an_input_is_never_the_output(
-    capsys: pytest.CaptureFixture[str], project: Path, args: list[str], target: str
-) -> None:
+def test_an_input_is_never_the_output(cli: Cli, project: Path, args: list[str], target: str) -> None:
     (project / "events.jsonl").write_text(TABLE)
     before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
-    message = refused(capsys, *args, "-e", "native", "-o", target)
+    message = refused(cli, *args, "-e", "columnar", "-o", target)
     assert message.startswith(f"{target}: --output is ") and message.endswith(
         "an input of this run; choose another file"
     ), message
     assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
 
 
-def test_an_input_reached_through_a_link_is_refused_and_named(
-    capsys: pytest.CaptureFixture[str], project: Path
-) -> None:
+def test_an_input_reached_through_a_link_is_refused_and_named(cli: Cli, project: Path) -> None:
     (project / "alias.yaml").symlink_to("scenarios/deir-ezzor-2016-09-17.yaml")
     os.link(project / "rules" / "syria-2016-09.yaml", project / "hard.yaml")
     scenario = "scenarios/deir-ezzor-2016-09-17.yaml"
-    message = refused(capsys, "run", scenario, "-o", "alias.yaml")
+    message = refused(cli, "run", scenario, "-o", "alias.yaml")
     assert message == f"alias.yaml: --output is `{scenario}`, an input of this run; choose another file"
-    message = refused(capsys, "run", scenario, "-o", "hard.yaml")
+    message = refused(cli, "run", scenario, "-o", "hard.yaml")
     assert message == "hard.yaml: --output is `rules/syria-2016-09.yaml`, an input of this run; choose another file"
     assert (project / "alias.yaml").is_symlink()
 
 
-def test_sweep_refuses_one_file_for_the_report_and_the_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_sweep_refuses_one_file_for_the_report_and_the_plot(cli: Cli, tmp_path: Path) -> None:
     same = tmp_path / "same.png"
     other = tmp_path / "sub" / ".." / "same.png"
     (tmp_path / "sub").mkdir()
     for plot in (same, other):
-        message = refused(capsys, *COMMANDS["sweep"], "-o", str(same), "--plot", str(plot))
+        message = refused(cli, *COMMANDS["sweep"], "-o", str(same), "--plot", str(plot))
         assert message == f"{plot}: --plot names the same file as --output; give each its own file"
     assert not same.exists()
 
@@ -207,31 +195,31 @@ def test_sweep_refuses_one_file_for_the_report_and_the_plot(capsys: pytest.Captu
     ],
 )
 def test_the_plot_path_is_checked_as_the_output_is(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plot: str, message: str
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plot: str, message: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("keep\n")
-    assert refused(capsys, *COMMANDS["sweep"], "--plot", plot) == message
+    assert refused(cli, *COMMANDS["sweep"], "--plot", plot) == message
     assert [p.name for p in tmp_path.iterdir()] == ["afile"]
 
 
-def test_a_character_device_is_written_not_replaced(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_character_device_is_written_not_replaced(cli: Cli, tmp_path: Path) -> None:
     null = char_device(tmp_path / "null", 3)
     for command in COMMANDS.values():
-        code, out, err = call(capsys, *command, "-o", str(null))
+        code, out, err = cli(*command, "-o", str(null))
         assert (code, out, err) == (0, "", "")
         assert stat.S_ISCHR(os.stat(null).st_mode), f"{command[0]} replaced the device"
     assert [p.name for p in tmp_path.iterdir()] == ["null"]  # no temporary file left beside it
 
 
-def test_a_fifo_is_written_into_not_replaced(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_fifo_is_written_into_not_replaced(cli: Cli, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     # opened for reading first, without blocking: the report is far smaller than a pipe's buffer, so the
     # write completes at once, and a regression that replaced the FIFO would read as empty, not hang
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        assert call(capsys, *COMMANDS["run"], "-f", "json", "-o", str(fifo))[0] == 0
+        assert cli(*COMMANDS["run"], "-f", "json", "-o", str(fifo))[0] == 0
         data = os.read(reader, 1 << 16)
     finally:
         os.close(reader)
@@ -240,23 +228,23 @@ def test_a_fifo_is_written_into_not_replaced(capsys: pytest.CaptureFixture[str],
     assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
-def test_a_link_stays_a_link_and_its_file_gets_the_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_link_stays_a_link_and_its_file_gets_the_report(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "real.json").write_text("old\n")
     link, dangling = tmp_path / "link.json", tmp_path / "dangling.json"
     link.symlink_to("real.json")
     dangling.symlink_to("made.json")
     for path in (link, dangling):
-        assert call(capsys, *COMMANDS["run"], "-f", "json", "-o", str(path))[0] == 0
+        assert cli(*COMMANDS["run"], "-f", "json", "-o", str(path))[0] == 0
         assert path.is_symlink()
         assert json.loads(path.read_text())["scenario"] == "deir-ezzor-2016-09-17"
     assert os.readlink(link) == "real.json" and (tmp_path / "made.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling.json", "link.json", "made.json", "real.json"]
 
 
-def test_a_report_replaces_an_existing_file_whole(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_report_replaces_an_existing_file_whole(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "r.json"
     target.write_text("x" * 100_000)
-    assert call(capsys, *COMMANDS["run"], "-f", "json", "-o", str(target))[0] == 0
+    assert cli(*COMMANDS["run"], "-f", "json", "-o", str(target))[0] == 0
     assert json.loads(target.read_text())["scenario"] == "deir-ezzor-2016-09-17"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
@@ -271,14 +259,14 @@ def test_same_file_compares_existing_files_by_identity_and_new_ones_by_name(tmp_
 
 
 def test_schema_write_checks_its_path_and_writes_whole(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "ruleset.schema.json"
     folder.mkdir()
     monkeypatch.setattr(engine.cli.schema, "path_of", lambda kind: tmp_path / f"{kind}.schema.json")
-    message = refused(capsys, "schema", "ruleset", "--write")
+    message = refused(cli, "schema", "ruleset", "--write")
     assert message == f"{folder}: --write is a directory; expected a file path"
-    assert call(capsys, "schema", "scenario", "--write") == (0, f"wrote {tmp_path / 'scenario.schema.json'}\n", "")
+    assert cli("schema", "scenario", "--write") == (0, f"wrote {tmp_path / 'scenario.schema.json'}\n", "")
     assert (tmp_path / "scenario.schema.json").read_text(encoding="utf-8") == schema_text("scenario")
 
 

@@ -12,8 +12,8 @@ import pytest
 from engine import evaluate, load_ruleset
 from engine.cli.main import main
 from engine.evaluation.durable import AVAILABLE, DurableExecutor, EngineError, refused
-from tests.conftest import ROOT
-from tests.test_twin import incidents, ruleset, with_rules
+from engine.incidents.synthetic import incidents
+from tests.conftest import ROOT, ruleset, with_rules
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason="durable_rules absent")
 
@@ -50,7 +50,7 @@ def rule(rule_id: str, when: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_a_rule_with_many_grouped_alternatives_runs_split_and_agrees_with_native() -> None:
+def test_a_rule_with_many_grouped_alternatives_runs_split_and_agrees_with_columnar() -> None:
     # 20 alternatives of two tests each: durable_rules refuses them as one rule (error 113)
     pairs = [{"actor.party": p, "region": r} for p, r in itertools.product(PARTIES, REGIONS)]
     compiled = with_rules(ruleset("syria-2016-09"), rule("agreed-areas", {"act.hostile": True, "any": pairs}))
@@ -97,7 +97,7 @@ def test_run_names_the_file_and_rule_in_one_line_and_writes_nothing(
     assert main(["check", "--strict", str(path)]) == 1
 
 
-def test_a_fact_matching_a_hundred_rules_is_judged_as_natively() -> None:
+def test_a_fact_matching_a_hundred_rules_is_judged_alike_by_both_engines() -> None:
     # durable_rules walks the rules one fact matches on a 64-entry stack: past it, error 303 or a crash
     many = [rule(f"not-{n}", {"region": {"not": f"Region {n}"}, "act.hostile": True}) for n in range(100)]
     compiled = with_rules(ruleset("syria-2016-09"), *many)

@@ -9,21 +9,14 @@ import pytest
 
 from engine.cli.main import main
 from engine.cli.run import load_report
-from engine.evaluation.durable import AVAILABLE
-from tests.conftest import ENGINES, ROOT
+from tests.conftest import ENGINES, ROOT, Cli, durable_only, engine_blanked
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["run", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("engine", ENGINES)
-def test_json_report_has_the_documented_shape(capsys: pytest.CaptureFixture[str], engine: str) -> None:
-    code, out, _ = run(capsys, DEZ, "--format", "json", "--engine", engine)
+def test_json_report_has_the_documented_shape(cli: Cli, engine: str) -> None:
+    code, out, _ = cli("run", DEZ, "--format", "json", "--engine", engine)
     assert code == 0
     report = json.loads(out)
     assert (report["scenario"], report["ruleset"], report["engine"]) == (
@@ -39,40 +32,45 @@ def test_json_report_has_the_documented_shape(capsys: pytest.CaptureFixture[str]
     assert strike["accounts"][0]["actor"] == "coalition"
 
 
-def test_json_is_byte_identical_across_runs_and_engines_differ_only_in_name(capsys: pytest.CaptureFixture[str]) -> None:
-    first = run(capsys, DEZ, "-f", "json", "-e", "native")[1]
-    second = run(capsys, DEZ, "-f", "json", "-e", "native")[1]
+def test_json_is_byte_identical_across_runs(cli: Cli) -> None:
+    first = cli("run", DEZ, "-f", "json", "-e", "columnar")[1]
+    second = cli("run", DEZ, "-f", "json", "-e", "columnar")[1]
     assert first == second
-    durable = run(capsys, DEZ, "-f", "json", "-e", "durable")[1] if AVAILABLE else first
-    assert durable.replace('"engine": "durable"', '"engine": "native"') == first
 
 
-def test_table_report_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, DEZ, "--engine", "native", "--width", "160")
+@durable_only
+def test_json_of_the_engines_differs_only_in_their_name(cli: Cli) -> None:
+    columnar, durable = (cli("run", DEZ, "-f", "json", "-e", engine)[1] for engine in ("columnar", "durable"))
+    assert durable != columnar
+    assert engine_blanked(durable) == engine_blanked(columnar)
+
+
+def test_table_report_matches_golden(cli: Cli, golden) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("run", DEZ, "--engine", "columnar", "--width", "160")
     assert code == 0
     golden("deir-ezzor.table.txt", out)
     assert "\x1b[" not in out  # not a terminal: plain text
 
 
-def test_markdown_report_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, DEZ, "--engine", "native", "--format", "markdown")
+def test_markdown_report_matches_golden(cli: Cli, golden) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("run", DEZ, "--engine", "columnar", "--format", "markdown")
     assert code == 0
     golden("deir-ezzor.md", out)
 
 
-def test_set_flips_the_airstrike_to_violation(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = run(capsys, DEZ, "-f", "json", "-e", "native", "--set", "policy.mistaken_target=violation")
+def test_set_flips_the_airstrike_to_violation(cli: Cli) -> None:
+    _, out, _ = cli("run", DEZ, "-f", "json", "-e", "columnar", "--set", "policy.mistaken_target=violation")
     assert json.loads(out)["verdicts"][0]["verdict"] == "violation"
 
 
-def test_output_is_written_only_when_the_run_succeeds(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_output_is_written_only_when_the_run_succeeds(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "report.json"
-    assert run(capsys, DEZ, "-f", "json", "-o", str(target))[0] == 0
+    assert cli("run", DEZ, "-f", "json", "-o", str(target))[0] == 0
     assert json.loads(target.read_text())["scenario"] == "deir-ezzor-2016-09-17"
     bad = tmp_path / "bad.yaml"
     bad.write_text("scenario: x\n")
     missing = tmp_path / "never.json"
-    code, _, err = run(capsys, str(bad), "-f", "json", "-o", str(missing))
+    code, _, err = cli("run", str(bad), "-f", "json", "-o", str(missing))
     assert code == 2 and err.startswith("error: ") and not missing.exists()
     assert list(tmp_path.iterdir()) == sorted([target, bad], key=lambda p: list(tmp_path.iterdir()).index(p))
 
@@ -87,7 +85,7 @@ def as_incident(row: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def test_jsonl_and_csv_tables_give_the_same_verdicts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_jsonl_and_csv_tables_give_the_same_verdicts(cli: Cli, tmp_path: Path) -> None:
     rows = [
         {
             "id": "a",
@@ -123,7 +121,7 @@ def test_jsonl_and_csv_tables_give_the_same_verdicts(capsys: pytest.CaptureFixtu
     )
     verdicts = []
     for path in (jsonl, table):
-        code, out, err = run(capsys, str(path), "--rules", "syria-2016-09", "-f", "json", "-e", "native")
+        code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "json", "-e", "columnar")
         assert code == 0, err
         verdicts.append([(v["incident"], v["verdict"], v["rule"]) for v in json.loads(out)["verdicts"]])
     assert verdicts[0] == verdicts[1]
@@ -156,21 +154,19 @@ def test_jsonl_and_csv_tables_give_the_same_verdicts(capsys: pytest.CaptureFixtu
         ),
     ],
 )
-def test_bad_tables_get_one_line_and_exit_2(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, suffix: str, message: str
-) -> None:
+def test_bad_tables_get_one_line_and_exit_2(cli: Cli, tmp_path: Path, content: str, suffix: str, message: str) -> None:
     path = tmp_path / f"events{suffix}"
     path.write_text(content)
-    code, out, err = run(capsys, str(path), "--rules", "syria-2016-09")
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09")
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1
     assert err.startswith(f"error: {path.parent}/{message}")
 
 
-def test_a_table_without_rules_says_what_to_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_table_without_rules_says_what_to_pass(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_text('{"id": "a"}\n')
-    code, _, err = run(capsys, str(path))
+    code, _, err = cli("run", str(path))
     assert code == 2 and "pass --rules RULESET" in err
 
 
@@ -193,10 +189,10 @@ def test_brackets_and_colons_in_names_are_shown_as_written_not_read_as_markup(
     }
     table = tmp_path / "marked.jsonl"
     table.write_text(json.dumps(incident) + "\n", encoding="utf-8")
-    assert main(["run", str(table), "--rules", "syria-2016-09", "--engine", "native"]) == 0
+    assert main(["run", str(table), "--rules", "syria-2016-09", "--engine", "columnar"]) == 0
     out = capsys.readouterr().out
     assert "a[/]b" in out and "[bold red]Army[/ → Jaysh al-Islam [JaI]" in out and "shelling :bomb:" in out
-    assert main(["explain", str(table), "a[/]b", "--rules", "syria-2016-09", "--engine", "native"]) == 0
+    assert main(["explain", str(table), "a[/]b", "--rules", "syria-2016-09", "--engine", "columnar"]) == 0
     out = capsys.readouterr().out
     assert "actor: [bold red]Army[/" in out and "target: Jaysh al-Islam [JaI]" in out
 
@@ -213,9 +209,18 @@ def test_counts_by_acting_party_follow_the_accounts(tmp_path: Path) -> None:
         "    accounts:\n      - {source: A, actor: Syrian Arab Army}\n      - {source: B, actor: Russian Air Force}\n",
         encoding="utf-8",
     )
-    report = load_report(scenario, None, "native")
+    report = load_report(scenario, None, "columnar")
     assert [v.verdict for v in report.verdicts] == ["violation", "violation"]
     assert report.by_party() == {
         "(accounts name different actors)": {**dict.fromkeys(report.summary(), 0), "violation": 1},
         "Russian armed forces": {**dict.fromkeys(report.summary(), 0), "violation": 1},
     }
+
+
+def test_the_old_engine_name_native_runs_columnar_and_says_so_once(cli: Cli) -> None:
+    scenario = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
+    code, out, err = cli("run", scenario, "--engine", "native", "--format", "json")
+    assert code == 0
+    assert err == "note: --engine native is now called columnar; the old name goes in a later release\n"
+    assert json.loads(out)["engine"] == "columnar"
+    assert out == cli("run", scenario, "--engine", "columnar", "--format", "json")[1]

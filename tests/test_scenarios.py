@@ -9,7 +9,7 @@ import pytest
 
 from engine import Incident, evaluate, load_ruleset, load_scenario
 from engine.analysis.expect import run_scenario
-from engine.evaluation.facts import FactMaker, versions
+from engine.evaluation.facts import Resolver
 from engine.ruleset.model import VERDICTS
 from tests.conftest import ENGINES, ROOT
 
@@ -37,12 +37,12 @@ def test_the_week_covers_every_verdict_and_every_role() -> None:
     loaded = load_scenario(WEEK)
     incidents = loaded.scenario.incidents
     assert len(incidents) >= 15
-    assert {v.verdict for v in evaluate(loaded.compiled, incidents, "native")} == set(VERDICTS)
-    maker = FactMaker(loaded.compiled)
+    assert {v.verdict for v in evaluate(loaded.compiled, incidents, "columnar")} == set(VERDICTS)
+    resolver = Resolver(loaded.compiled)
     roles = {
-        maker.name(name)[1]
+        resolver.name(name).role
         for incident in incidents
-        for told in versions(incident)
+        for told in (incident, *incident.accounts)
         for name in (told.actor, told.target)
         if name is not None
     }
@@ -60,11 +60,11 @@ def test_the_convoy_strike_after_the_syrian_declaration_falls_inside_the_septemb
     sep = load_ruleset("syria-2016-09")
     damascus = timezone(timedelta(hours=3))
     assert sep.start == datetime(2016, 9, 12, 19, tzinfo=damascus)
-    maker = FactMaker(sep)
-    assert maker.in_window("2016-09-19T19:30:00+03:00") is True
-    assert maker.in_window("2016-09-19") is True
-    assert maker.in_window("2016-09-20T00:00:00+03:00") is False
-    assert maker.in_window("2016-09-12T18:59:00+03:00") is False
+    resolver = Resolver(sep)
+    assert resolver.window("2016-09-19T19:30:00+03:00") is True
+    assert resolver.window("2016-09-19") is True
+    assert resolver.window("2016-09-20T00:00:00+03:00") is False
+    assert resolver.window("2016-09-12T18:59:00+03:00") is False
 
 
 def test_the_february_terms_share_parties_acts_and_policy_with_september_but_not_its_own_rule() -> None:

@@ -1,14 +1,9 @@
 """The founding case end to end, through the Python API both engines share."""
 
-from pathlib import Path
-
 import pytest
 
 from engine import evaluate, load_scenario
-from engine.evaluation.durable import AVAILABLE
-
-ROOT = Path(__file__).resolve().parent.parent
-ENGINES = ["native", pytest.param("durable", marks=pytest.mark.skipif(not AVAILABLE, reason="durable_rules absent"))]
+from tests.conftest import ENGINES, ROOT
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -25,32 +25,26 @@ from engine.analysis.sweep import (
 )
 from engine.cli.main import main
 from engine.errors import InputError
-from tests.conftest import ENGINES, ROOT
+from tests.conftest import ENGINES, ROOT, Cli
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
 STRICT = "policy.mistaken_target=permitted,violation"
 BOUND = "policy.sponsors_bound=true,false"
 
 
-def sweep(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["sweep", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def as_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
-    code, out, err = sweep(capsys, *args, "--format", "json")
+def as_json(cli: Cli, *args: str) -> dict[str, Any]:
+    code, out, err = cli("sweep", *args, "--format", "json")
     assert code == 0, err
     result: dict[str, Any] = json.loads(out)
     return result
 
 
-def test_json_rows_are_plain_rows_of_values_then_verdicts_then_parties(capsys: pytest.CaptureFixture[str]) -> None:
-    result = as_json(capsys, DEZ, "--param", STRICT, "-e", "native", "-j", "1")
+def test_json_rows_are_plain_rows_of_values_then_verdicts_then_parties(cli: Cli) -> None:
+    result = as_json(cli, DEZ, "--param", STRICT, "-e", "columnar", "-j", "1")
     assert (result["scenario"], result["ruleset"], result["engine"]) == (
         "deir-ezzor-2016-09-17",
         "syria-2016-09",
-        "native",
+        "columnar",
     )
     assert result["params"] == {"policy.mistaken_target": ["permitted", "violation"]}
     verdicts = ["violation", "permitted", "not_covered", "disputed", "undetermined"]
@@ -68,8 +62,8 @@ def test_json_rows_are_plain_rows_of_values_then_verdicts_then_parties(capsys: p
     assert (second["violation"], second["disputed"], second["US-led coalition: violation"]) == (1, 0, 1)
 
 
-def test_rows_come_in_grid_order_the_first_param_varying_slowest(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = as_json(capsys, DEZ, "--param", STRICT, "--param", BOUND, "-e", "native", "-j", "2")["rows"]
+def test_rows_come_in_grid_order_the_first_param_varying_slowest(cli: Cli) -> None:
+    rows = as_json(cli, DEZ, "--param", STRICT, "--param", BOUND, "-e", "columnar", "-j", "2")["rows"]
     assert [(r["policy.mistaken_target"], r["policy.sponsors_bound"]) for r in rows] == [
         ("permitted", True),
         ("permitted", False),
@@ -86,20 +80,20 @@ def test_rows_come_in_grid_order_the_first_param_varying_slowest(capsys: pytest.
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_the_result_does_not_depend_on_the_number_of_jobs(capsys: pytest.CaptureFixture[str], engine: str) -> None:
+def test_the_result_does_not_depend_on_the_number_of_jobs(cli: Cli, engine: str) -> None:
     args = [DEZ, "--param", STRICT, "--param", BOUND, "--param", "rules.strike-on-excluded.verdict=permitted,violation"]
     outputs = {}
     for fmt in ("json", "csv"):
         for jobs in ("1", "2", "3"):
-            code, out, err = sweep(capsys, *args, "-e", engine, "-f", fmt, "-j", jobs)
+            code, out, err = cli("sweep", *args, "-e", engine, "-f", fmt, "-j", jobs)
             assert code == 0, err
             outputs[fmt, jobs] = out
         assert outputs[fmt, "1"] == outputs[fmt, "2"] == outputs[fmt, "3"]
     assert len(json.loads(outputs["json", "1"])["rows"]) == 8
 
 
-def test_csv_has_a_header_and_one_line_per_combination(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = sweep(capsys, DEZ, "--param", BOUND, "-e", "native", "-f", "csv")
+def test_csv_has_a_header_and_one_line_per_combination(cli: Cli) -> None:
+    code, out, _ = cli("sweep", DEZ, "--param", BOUND, "-e", "columnar", "-f", "csv")
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0][:3] == ["policy.sponsors_bound", "violation", "permitted"]
@@ -108,10 +102,10 @@ def test_csv_has_a_header_and_one_line_per_combination(capsys: pytest.CaptureFix
     assert dict(zip(rows[0], rows[2]))["not_covered"] == "2"
 
 
-def test_table_shows_the_grid_then_violations_by_party_then_bars(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = sweep(capsys, DEZ, "--param", STRICT, "--param", BOUND, "-e", "native")
+def test_table_shows_the_grid_then_violations_by_party_then_bars(cli: Cli) -> None:
+    code, out, _ = cli("sweep", DEZ, "--param", STRICT, "--param", BOUND, "-e", "columnar")
     assert code == 0
-    assert "deir-ezzor-2016-09-17 · ruleset syria-2016-09 · engine native · 4 combinations" in out
+    assert "deir-ezzor-2016-09-17 · ruleset syria-2016-09 · engine columnar · 4 combinations" in out
     assert out.index("violations by acting party") < out.index("violations per combination")
     bars = out[out.index("violations per combination") :].splitlines()[1:]
     assert [line.strip() for line in bars] == ["1  0", "2  0", "3  1 " + "█" * 40, "4  0"]
@@ -148,9 +142,9 @@ def red_pixels(rows: list[bytes], x0: int, x1: int) -> int:
     return sum(1 for row in rows for x in range(x0, x1) if row[3 * x : 3 * x + 3] == bytes((200, 40, 40)))
 
 
-def test_plot_writes_a_png_with_one_bar_per_combination(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_plot_writes_a_png_with_one_bar_per_combination(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "violations.png"
-    code, _, err = sweep(capsys, DEZ, "--param", STRICT, "-e", "native", "--plot", str(target))
+    code, _, err = cli("sweep", DEZ, "--param", STRICT, "-e", "columnar", "--plot", str(target))
     assert code == 0, err
     width, height, rows, text = read_png(target.read_bytes())
     assert (width, height) == (112, 220) == chart_size(2)  # 16 + 2 × 40 + 16 wide; 30 + 160 + 30 high
@@ -185,30 +179,26 @@ def test_a_chart_of_many_combinations_stays_a_viewable_size() -> None:
         ("policy.sponsors_bound=[true", "--param: policy.sponsors_bound: `[true` is not a YAML value"),
     ],
 )
-def test_a_bad_param_is_one_line_and_exit_2_before_any_work(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, param: str, message: str
-) -> None:
+def test_a_bad_param_is_one_line_and_exit_2_before_any_work(cli: Cli, tmp_path: Path, param: str, message: str) -> None:
     plot, report = tmp_path / "chart.png", tmp_path / "report.json"
-    code, out, err = sweep(capsys, DEZ, "--param", param, "--plot", str(plot), "-f", "json", "-o", str(report))
+    code, out, err = cli("sweep", DEZ, "--param", param, "--plot", str(plot), "-f", "json", "-o", str(report))
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1
     assert err.startswith(f"error: {message}"), err
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_same_path_swept_twice_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = sweep(capsys, DEZ, "--param", "policy.mistaken_target=permitted", "--param", STRICT)
+def test_the_same_path_swept_twice_is_refused(cli: Cli) -> None:
+    code, _, err = cli("sweep", DEZ, "--param", "policy.mistaken_target=permitted", "--param", STRICT)
     assert code == 2
     assert err == "error: --param: policy.mistaken_target: swept twice; give all its values in one --param\n"
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_combination_that_fails_though_each_value_passes_names_it(
-    capsys: pytest.CaptureFixture[str], jobs: str
-) -> None:
+def test_a_combination_that_fails_though_each_value_passes_names_it(cli: Cli, jobs: str) -> None:
     # each new name is fine alone; together they give two parties one spelling
-    code, out, err = sweep(
-        capsys, DEZ, "--param", "parties.jfs.name=Nusra2,Foo", "--param", "parties.isis.name=IS2,Foo", "-j", jobs
+    code, out, err = cli(
+        "sweep", DEZ, "--param", "parties.jfs.name=Nusra2,Foo", "--param", "parties.isis.name=IS2,Foo", "-j", jobs
     )
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1
@@ -223,10 +213,8 @@ def test_a_combination_that_fails_though_each_value_passes_names_it(
         (["--plot", "nowhere/chart.png"], "nowhere/chart.png: --plot folder `nowhere` does not exist"),
     ],
 )
-def test_a_bad_plot_path_is_refused_before_any_work(
-    capsys: pytest.CaptureFixture[str], args: list[str], message: str
-) -> None:
-    code, out, err = sweep(capsys, DEZ, "--param", STRICT, *args)
+def test_a_bad_plot_path_is_refused_before_any_work(cli: Cli, args: list[str], message: str) -> None:
+    code, out, err = cli("sweep", DEZ, "--param", STRICT, *args)
     assert (code, out, err) == (2, "", f"error: {message}\n")
 
 
@@ -246,11 +234,11 @@ def test_param_values_are_read_like_set_values() -> None:
     assert str(exc.value) == "--param: a: swept twice; give all its values in one --param"
 
 
-def test_a_grid_past_the_maximum_is_refused_before_it_is_built(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_grid_past_the_maximum_is_refused_before_it_is_built(cli: Cli) -> None:
     # six parameters of a hundred values: 10^12 combinations, which would fill memory if ever listed
     hundred = ",".join(map(str, range(100)))
     params = [a for i in range(6) for a in ("--param", f"policy.k{i}={hundred}")]
-    code, out, err = sweep(capsys, DEZ, *params)
+    code, out, err = cli("sweep", DEZ, *params)
     assert (code, out) == (2, "")
     assert err == (
         "error: --param: the grid has 1,000,000,000,000 combinations, more than the 100,000 a sweep runs; "
@@ -274,14 +262,14 @@ def test_the_maximum_is_counted_before_values_are_read_and_is_inclusive() -> Non
     assert str(exc.value).startswith("--param: the grid has about 10^6020 combinations")
 
 
-def test_a_sweep_runs_native_by_default_and_a_durable_one_is_held_to_its_maximum(
-    capsys: pytest.CaptureFixture[str],
+def test_a_sweep_runs_columnar_by_default_and_a_durable_one_is_held_to_its_maximum(
+    cli: Cli,
 ) -> None:
-    code, out, _ = sweep(capsys, DEZ, "--param", STRICT, "-f", "json")
-    assert code == 0 and json.loads(out)["engine"] == "native"
+    code, out, _ = cli("sweep", DEZ, "--param", STRICT, "-f", "json")
+    assert code == 0 and json.loads(out)["engine"] == "columnar"
     values = ",".join(map(str, range(50)))
     many = ["--param", f"rules.attack-on-covered-party.priority={values}", "--param", f"policy.k={values}"]
     # (refused before any value is checked: `policy.k` is no knob)
-    code, out, err = sweep(capsys, DEZ, *many, "--engine", "durable")
+    code, out, err = cli("sweep", DEZ, *many, "--engine", "durable")
     assert (code, out) == (2, "")
     assert err.startswith("error: --engine: durable_rules keeps every ruleset it is given") and "2,500" in err

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli.main import main
 from engine.errors import InputError, Problem
 from engine.incidents.load import load_incidents
 from engine.incidents.model import MAX_COUNT
 from engine.yamlsafe import parse_yaml
-from tests.conftest import ENGINES, ROOT
+from tests.conftest import ENGINES, ROOT, Cli
 
 RULES = ROOT / "rules" / "syria-2016-09.yaml"
 STRIKE = {"actor": "US-led coalition", "act": "airstrike", "target": "Syrian Arab Army"}
@@ -35,12 +34,6 @@ def refusal(path: Path) -> str:
         load_incidents(path)
     assert len(exc.value.problems) == 1
     return str(exc.value.problems[0]).removeprefix(f"{path.parent}/")
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- times -----------------------------------------------------------------------------------------
@@ -83,9 +76,7 @@ EDGE_WINDOW = (
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_times_at_the_ends_of_the_range_are_judged_on_every_path(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, engine: str
-) -> None:
+def test_times_at_the_ends_of_the_range_are_judged_on_every_path(cli: Cli, tmp_path: Path, engine: str) -> None:
     edge = table(tmp_path, "edge.yaml", EDGE_WINDOW)
     assert "until: 9997-12-31T23:59:59-23:59" in EDGE_WINDOW and "from: 0003-01-01T00:00:00+23:59" in EDGE_WINDOW
     times = {
@@ -98,7 +89,7 @@ def test_times_at_the_ends_of_the_range_are_judged_on_every_path(
     }
     path = jsonl(tmp_path, *({"id": name, "time": time, **STRIKE} for name, time in times.items()))
     for rules, inside in ((str(edge), "violation"), ("syria-2016-09", "not_covered")):
-        code, out, err = cli(capsys, "run", str(path), "-r", rules, "-e", engine, "-f", "json")
+        code, out, err = cli("run", str(path), "-r", rules, "-e", engine, "-f", "json")
         assert code == 0, err
         verdicts = [v["verdict"] for v in json.loads(out)["verdicts"]]
         assert verdicts == ["not_covered"] * 4 + [inside] * 2
@@ -109,13 +100,11 @@ def test_times_at_the_ends_of_the_range_are_judged_on_every_path(
         ["diff", str(edge), "syria-2016-09"],
         ["diff", "syria-2016-09", str(edge)],
     ):
-        code, _, err = cli(capsys, *args, "-e", engine)
+        code, _, err = cli(*args, "-e", engine)
         assert code == 0, (args, err)
 
 
-def test_every_command_refuses_a_time_out_of_range_in_one_line(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_every_command_refuses_a_time_out_of_range_in_one_line(cli: Cli, tmp_path: Path) -> None:
     path = jsonl(tmp_path, {"id": "a", "time": "9999-12-31", **STRIKE})
     line = f"error: {path}:1: time: `9999-12-31` is out of range; expected a year from 2 to 9998\n"
     for args in (
@@ -124,17 +113,17 @@ def test_every_command_refuses_a_time_out_of_range_in_one_line(
         ["whatif", str(path), "-r", "syria-2016-09", "-s", "policy.mistaken_target=violation"],
         ["sweep", str(path), "-r", "syria-2016-09", "-p", "rules.attack-on-covered-party.priority=1,2"],
     ):
-        assert cli(capsys, *args) == (2, "", line), args
-    code, _, err = cli(capsys, "check", str(path))
+        assert cli(*args) == (2, "", line), args
+    code, _, err = cli("check", str(path))
     assert (code, err) == (2, line)
 
 
-def test_diff_refuses_a_window_out_of_range_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_diff_refuses_a_window_out_of_range_in_one_line(cli: Cli, tmp_path: Path) -> None:
     text = RULES.read_text(encoding="utf-8").replace(
         "until: 2016-09-20T00:00:00+03:00", "until: 9999-12-31T23:59:59-01:00"
     )
     ruleset = table(tmp_path, "late.yaml", text)
-    code, out, err = cli(capsys, "diff", str(ruleset), "syria-2016-09")
+    code, out, err = cli("diff", str(ruleset), "syria-2016-09")
     assert (code, out) == (2, "")
     assert err.startswith(f"error: {ruleset}:")
     assert err.endswith(": window.until: `9999-12-31T23:59:59-01:00` is out of range; expected a year from 3 to 9997\n")
@@ -327,25 +316,23 @@ def test_a_csv_row_is_named_by_the_line_it_starts_on(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["events.json", "events.tsv", "events.txt", "events"])
-def test_a_file_of_no_known_format_is_named_as_such(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
-) -> None:
+def test_a_file_of_no_known_format_is_named_as_such(cli: Cli, tmp_path: Path, name: str) -> None:
     path = table(tmp_path, name, '[{"id": "a"}]')
     suffix = path.suffix
     named = f"`{suffix}` is not a format ceasefire reads" if suffix else "a file without an extension"
-    line = f"error: {path}: {named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv)\n"
-    assert cli(capsys, "run", str(path), "-r", "syria-2016-09") == (2, "", line)
+    line = f"error: {path}: {named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv, .parquet)\n"
+    assert cli("run", str(path), "-r", "syria-2016-09") == (2, "", line)
 
 
-def test_a_path_too_long_for_the_system_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_path_too_long_for_the_system_is_one_line(cli: Cli, tmp_path: Path) -> None:
     path = str(tmp_path) + "/a" * 3000 + "/x.yaml"
-    assert cli(capsys, "run", path) == (2, "", f"error: {path}: cannot read: file name too long\n")
+    assert cli("run", path) == (2, "", f"error: {path}: cannot read: file name too long\n")
 
 
-def test_a_missing_file_and_a_folder_are_one_line_each(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_missing_file_and_a_folder_are_one_line_each(cli: Cli, tmp_path: Path) -> None:
     missing = tmp_path / "missing.jsonl"
-    assert cli(capsys, "run", str(missing), "-r", "syria-2016-09") == (2, "", f"error: {missing}: no such file\n")
-    assert cli(capsys, "run", str(tmp_path)) == (2, "", f"error: {tmp_path}: is a directory; expected a file\n")
+    assert cli("run", str(missing), "-r", "syria-2016-09") == (2, "", f"error: {missing}: no such file\n")
+    assert cli("run", str(tmp_path)) == (2, "", f"error: {tmp_path}: is a directory; expected a file\n")
 
 
 # -- control characters, in every format -----------------------------------------------------------
@@ -469,13 +456,11 @@ def test_yaml_keeps_tabs_and_line_breaks() -> None:
 
 
 @pytest.mark.parametrize("command", ["run", "explain"])
-def test_no_command_prints_a_control_character_from_a_table(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
-) -> None:
+def test_no_command_prints_a_control_character_from_a_table(cli: Cli, tmp_path: Path, command: str) -> None:
     path = table(tmp_path, "events.jsonl", r'{"id": "a", "actor": "ISIS", "act": "shelling\u001b[31m"}' + "\n")
     args = [command, str(path), *(["a"] if command == "explain" else []), "-r", "syria-2016-09"]
     message = "act: text holds a control character (U+001B); remove it"
-    assert cli(capsys, *args) == (2, "", f"error: {path}:1:46: {message}\n")
+    assert cli(*args) == (2, "", f"error: {path}:1:46: {message}\n")
 
 
 def test_a_problem_quoting_control_characters_prints_them_escaped_on_one_line() -> None:

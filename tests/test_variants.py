@@ -201,7 +201,7 @@ def test_set_reads_yaml_values_and_addresses_rules_by_id() -> None:
 
 def verdicts(scenario: Path, rules: str | None = None) -> dict[str, str]:
     loaded = load_scenario(scenario, rules)
-    found = evaluate(loaded.compiled, loaded.scenario.incidents, "native")
+    found = evaluate(loaded.compiled, loaded.scenario.incidents, "columnar")
     return {v.incident: v.verdict for v in found}
 
 

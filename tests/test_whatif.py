@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from engine.cli.main import main
-from engine.evaluation.durable import AVAILABLE
-from tests.conftest import ENGINES, ROOT
+from tests.conftest import ENGINES, ROOT, Cli, durable_only, engine_blanked
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
 WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
@@ -19,14 +18,8 @@ STRICT = str(VARIANTS / "strict-liability.yaml")
 SUMMARY_DEZ = {"violation": 0, "permitted": 0, "not_covered": 1, "disputed": 1, "undetermined": 0}
 
 
-def whatif(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["whatif", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def as_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
-    code, out, err = whatif(capsys, *args, "--format", "json")
+def as_json(cli: Cli, *args: str) -> dict[str, Any]:
+    code, out, err = cli("whatif", *args, "--format", "json")
     assert code == 0, err
     result: dict[str, Any] = json.loads(out)
     return result
@@ -41,10 +34,8 @@ def decided(d: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_strict_liability_turns_the_airstrike_from_disputed_into_violation(
-    capsys: pytest.CaptureFixture[str], engine: str
-) -> None:
-    result = as_json(capsys, DEZ, "--variant", STRICT, "--engine", engine)
+def test_strict_liability_turns_the_airstrike_from_disputed_into_violation(cli: Cli, engine: str) -> None:
+    result = as_json(cli, DEZ, "--variant", STRICT, "--engine", engine)
     assert (result["scenario"], result["engine"], result["incidents"]) == ("deir-ezzor-2016-09-17", engine, 2)
     assert result["base"] == {"ruleset": "syria-2016-09", "summary": SUMMARY_DEZ}
     [variant] = result["variants"]
@@ -73,9 +64,9 @@ def test_strict_liability_turns_the_airstrike_from_disputed_into_violation(
     assert len(accounts) == 4
 
 
-def test_set_alone_makes_one_variant_of_the_base(capsys: pytest.CaptureFixture[str]) -> None:
-    inline = as_json(capsys, DEZ, "--set", "policy.mistaken_target=violation", "-e", "native")
-    from_file = as_json(capsys, DEZ, "--variant", STRICT, "-e", "native")
+def test_set_alone_makes_one_variant_of_the_base(cli: Cli) -> None:
+    inline = as_json(cli, DEZ, "--set", "policy.mistaken_target=violation", "-e", "columnar")
+    from_file = as_json(cli, DEZ, "--variant", STRICT, "-e", "columnar")
     [variant] = inline["variants"]
     assert variant["name"] == "syria-2016-09 + policy.mistaken_target=violation"
     assert (variant["ruleset"], variant["file"], variant["sets"]) == (
@@ -86,10 +77,10 @@ def test_set_alone_makes_one_variant_of_the_base(capsys: pytest.CaptureFixture[s
     assert variant["changes"] == from_file["variants"][0]["changes"]
 
 
-def test_set_with_variants_changes_every_variant_but_not_the_base(capsys: pytest.CaptureFixture[str]) -> None:
+def test_set_with_variants_changes_every_variant_but_not_the_base(cli: Cli) -> None:
     unbound = str(VARIANTS / "sponsors-not-bound.yaml")
     result = as_json(
-        capsys, DEZ, "-V", unbound, "-V", STRICT, "--set", "policy.mistaken_target=violation", "-e", "native"
+        cli, DEZ, "-V", unbound, "-V", STRICT, "--set", "policy.mistaken_target=violation", "-e", "columnar"
     )
     assert result["base"]["summary"] == SUMMARY_DEZ
     names = [v["name"] for v in result["variants"]]
@@ -102,19 +93,17 @@ def test_set_with_variants_changes_every_variant_but_not_the_base(capsys: pytest
     assert verdicts == [[side("not_covered", "actor-not-bound")], [side("violation", "mistaken-strike-violation")]]
 
 
-def test_a_variant_that_changes_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_variant_that_changes_nothing_says_so(cli: Cli) -> None:
     base = str(ROOT / "rules" / "syria-2016-09.yaml")
-    result = as_json(capsys, DEZ, "--variant", base, "-e", "native")
+    result = as_json(cli, DEZ, "--variant", base, "-e", "columnar")
     assert result["variants"][0]["changes"] == []
     assert result["variants"][0]["summary"] == SUMMARY_DEZ
-    code, out, _ = whatif(capsys, DEZ, "--variant", base, "-e", "native")
+    code, out, _ = cli("whatif", DEZ, "--variant", base, "-e", "columnar")
     assert code == 0
     assert "syria-2016-09: no verdict changes (2 incidents)" in out
 
 
-def test_a_dispute_whose_accounts_shift_is_reported_though_it_stays_disputed(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_a_dispute_whose_accounts_shift_is_reported_though_it_stays_disputed(cli: Cli, tmp_path: Path) -> None:
     scenario = tmp_path / "shift.yaml"
     scenario.write_text(
         "scenario: shift\ntitle: A dispute that shifts\nruleset: syria-2016-09\nincidents:\n"
@@ -126,7 +115,7 @@ def test_a_dispute_whose_accounts_shift_is_reported_though_it_stays_disputed(
         "  - id: quiet\n    time: 2016-09-17T16:00:00+03:00\n    actor: coalition\n    act: airstrike\n"
         "    target: ISIS\n"
     )
-    result = as_json(capsys, str(scenario), "--set", "policy.mistaken_target=violation", "-e", "native")
+    result = as_json(cli, str(scenario), "--set", "policy.mistaken_target=violation", "-e", "columnar")
     [change] = result["variants"][0]["changes"]
     assert change["incident"] == "strike"
     assert (change["base"]["verdict"], change["variant"]["verdict"]) == ("disputed", "disputed")
@@ -138,9 +127,9 @@ def test_a_dispute_whose_accounts_shift_is_reported_though_it_stays_disputed(
 
 
 @pytest.mark.skipif(not WEEK.exists(), reason="the week scenario is not in this checkout")
-def test_several_variants_on_the_week(capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_variants_on_the_week(cli: Cli) -> None:
     files = [str(VARIANTS / f"{n}.yaml") for n in ("jfs-covered", "sponsors-not-bound", "strict-liability")]
-    result = as_json(capsys, str(WEEK), *(a for f in files for a in ("--variant", f)), "-e", "native")
+    result = as_json(cli, str(WEEK), *(a for f in files for a in ("--variant", f)), "-e", "columnar")
     by_name = {v["name"]: v for v in result["variants"]}
     assert list(by_name) == [f"syria-2016-09-{n}" for n in ("jfs-covered", "sponsors-not-bound", "strict-liability")]
     for v in result["variants"]:
@@ -155,27 +144,32 @@ def test_several_variants_on_the_week(capsys: pytest.CaptureFixture[str]) -> Non
     assert jfs["russian-strike-jfs-idlib"] == "violation"
 
 
-def test_table_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = whatif(capsys, DEZ, "--variant", "rules/variants/strict-liability.yaml", "-e", "native")
+def test_table_matches_golden(cli: Cli, golden) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("whatif", DEZ, "--variant", STRICT, "-e", "columnar")
     assert code == 0
     golden("whatif-deir-ezzor.table.txt", out)
     assert "\x1b[" not in out
 
 
-def test_json_is_byte_identical_across_runs_and_engines(capsys: pytest.CaptureFixture[str]) -> None:
-    args = (DEZ, "--variant", STRICT, "-f", "json")
-    first = whatif(capsys, *args, "-e", "native")[1]
-    assert whatif(capsys, *args, "-e", "native")[1] == first
-    if AVAILABLE:
-        assert whatif(capsys, *args, "-e", "durable")[1].replace('"engine": "durable"', '"engine": "native"') == first
+def test_json_is_byte_identical_across_runs(cli: Cli) -> None:
+    args = ("whatif", DEZ, "--variant", STRICT, "-f", "json", "-e", "columnar")
+    assert cli(*args)[1] == cli(*args)[1]
 
 
-def test_output_file_is_written_only_on_success(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+@durable_only
+def test_json_of_the_engines_differs_only_in_their_name(cli: Cli) -> None:
+    args = ("whatif", DEZ, "--variant", STRICT, "-f", "json")
+    columnar, durable = (cli(*args, "-e", engine)[1] for engine in ("columnar", "durable"))
+    assert durable != columnar
+    assert engine_blanked(durable) == engine_blanked(columnar)
+
+
+def test_output_file_is_written_only_on_success(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "whatif.json"
-    assert whatif(capsys, DEZ, "--variant", STRICT, "-f", "json", "-o", str(target), "-e", "native")[0] == 0
+    assert cli("whatif", DEZ, "--variant", STRICT, "-f", "json", "-o", str(target), "-e", "columnar")[0] == 0
     assert json.loads(target.read_text())["variants"][0]["changes"][0]["incident"] == "dez-airstrike"
     missing = tmp_path / "never.json"
-    assert whatif(capsys, DEZ, "--variant", str(tmp_path / "nope.yaml"), "-o", str(missing))[0] == 2
+    assert cli("whatif", DEZ, "--variant", str(tmp_path / "nope.yaml"), "-o", str(missing))[0] == 2
     assert not missing.exists()
 
 
@@ -197,12 +191,10 @@ def test_nothing_to_compare_is_a_usage_error(capsys: pytest.CaptureFixture[str])
         (["bad.yaml"], "bad.yaml:2:10: policy.mistaken_target: `maybe` is no value the rules test for"),
     ],
 )
-def test_bad_variants_are_one_line_and_exit_2(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, variants: list[str], message: str
-) -> None:
+def test_bad_variants_are_one_line_and_exit_2(cli: Cli, tmp_path: Path, variants: list[str], message: str) -> None:
     (tmp_path / "twice.yaml").write_text(f"extends: {STRICT}\nid: twice\n")
     (tmp_path / "bad.yaml").write_text(f"extends: {STRICT}\npolicy: {{mistaken_target: maybe}}\n")
-    code, out, err = whatif(capsys, DEZ, *(a for v in variants for a in ("--variant", str(tmp_path / v))))
+    code, out, err = cli("whatif", DEZ, *(a for v in variants for a in ("--variant", str(tmp_path / v))))
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1
     assert err.startswith(f"error: {tmp_path}/{message}"), err

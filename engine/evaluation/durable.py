@@ -179,7 +179,7 @@ class DurableExecutor:
 
     def __init__(self, compiled: Compiled) -> None:
         if _durable is None:
-            raise EngineError("durable_rules is not installed here (it needs Python < 3.13); use --engine native")
+            raise EngineError("durable_rules is not installed here (it needs Python < 3.13); use --engine columnar")
         self._hits: list[int] = []
         self._host = _Host(self._hits.append)
         self._ids = itertools.count(1)
@@ -207,7 +207,7 @@ class DurableExecutor:
         rule = compiled.rules[split[0]]
         raise EngineError(
             f"rule `{rule.id}` is too complex for durable_rules, which accepts only so many nested `any:`, "
-            "`all:` and lists in one rule; split it into simpler rules, or run with --engine native",
+            "`all:` and lists in one rule; split it into simpler rules, or run with --engine columnar",
             compiled.source or compiled.id,
             rule.order,
         )

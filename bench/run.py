@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -137,49 +137,33 @@ def report_path(key: str, count: int, suffix: str) -> Path:
 # -- evaluation alone, in its own process ---------------------------------------------------------
 
 
-def evaluate_alone(source: Path, engine: str) -> float:
-    """Seconds from an incident frame in memory to verdict columns (the table is read before the clock)."""
-    from engine.evaluation import pipeline
+def evaluate_alone(source: Path, engine: str, stage: str) -> float:
+    """Seconds of one stage of evaluation in memory (the table is read before the clock):
+
+    - `facts`: the incident frame to the fact table (one row per account told; names, times and
+      places resolved);
+    - `verdicts`: the fact table to verdict columns (rules matched, decided, accounts combined),
+      what the issue calls "facts in memory → verdict columns".
+    """
+    from engine.evaluation.decide import combine, decide
+    from engine.evaluation.facts import facts, told
+    from engine.evaluation.pipeline import Evaluator
+    from engine.incidents.tables import read_table
     from engine.ruleset.load import load_ruleset
 
     compiled = load_ruleset(RULESET)
-    evaluate_frame: Callable[..., object] | None = getattr(pipeline, "evaluate_frame", None)
-    if evaluate_frame is None:
-        if engine == "columnar":
-            raise SystemExit("n/a: engine.evaluation.pipeline.evaluate_frame does not exist yet")
-        from engine.incidents.load import load_incidents
-
-        incidents = load_incidents(source)  # the row-by-row evaluator, to try the harness out
-        start = time.perf_counter()
-        with pipeline.Evaluator(compiled, engine) as evaluator:
-            verdicts = evaluator.evaluate(incidents)
-        elapsed = time.perf_counter() - start
-        assert len(verdicts) == len(incidents)
-        return elapsed
-    import polars as pl
-
-    frame = read_frame(source)
-    start = time.perf_counter()
-    result = evaluate_frame(compiled, frame, engine=engine)
-    if isinstance(result, pl.LazyFrame):
-        result = result.collect()
-    elapsed = time.perf_counter() - start
-    if isinstance(result, pl.DataFrame):
-        assert result.height == frame.height, (result.height, frame.height)
-    return elapsed
-
-
-def read_frame(source: Path) -> object:
-    """An incident frame: `engine.incidents.tables.read_table` where it exists, else through the models."""
-    try:
-        from engine.incidents.tables import read_table  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        from engine.incidents.frame import frame_of
-        from engine.incidents.load import load_incidents
-
-        return frame_of(load_incidents(source))
     frame = read_table(source)
-    return getattr(frame, "frame", frame)
+    with Evaluator(compiled, engine) as evaluator:
+        start = time.perf_counter()
+        table, resolution = facts(compiled, told(frame))
+        if stage == "facts":
+            return time.perf_counter() - start
+        start = time.perf_counter()
+        accounts = decide(compiled, table, resolution, evaluator.executor.match(table))
+        verdicts, _ = combine(accounts, frame.get_column("id"))
+        elapsed = time.perf_counter() - start
+    assert verdicts.height == frame.height, (verdicts.height, frame.height)
+    return elapsed
 
 
 # -- the driver -----------------------------------------------------------------------------------
@@ -238,9 +222,14 @@ def run_all(plan: Plan, growth: bool) -> tuple[dict[str, Line], dict[str, object
     end_to_end("e2e-csv", files["csv"], n, f"ceasefire run ({how}), CSV")
     end_to_end("e2e-jsonl", files["jsonl"], n, f"ceasefire run ({how}), JSON Lines")
     end_to_end("e2e-parquet", files["parquet"], n, f"ceasefire run ({how}), Parquet")
-    for key, fmt, label in (("eval-flat", "csv", "no accounts (CSV)"), ("eval-accounts", "jsonl", "10% with accounts")):
-        argv = [py, "-m", "bench.run", "--evaluate", str(files[fmt]), "--engine", plan.engine]
-        add(Line(key, f"evaluation alone ({plan.engine}), {label}", n), argv, inner=True)
+    for key, fmt, label in (("flat", "csv", "no accounts (CSV)"), ("accounts", "jsonl", "10% with accounts")):
+        for stage, what in (
+            ("facts", "facts: frame to fact table"),
+            ("verdicts", "evaluation alone: facts to verdicts"),
+        ):
+            argv = [py, "-m", "bench.run", "--evaluate", str(files[fmt]), "--engine", plan.engine, "--stage", stage]
+            name = f"eval-{key}" if stage == "verdicts" else f"facts-{key}"
+            add(Line(name, f"{what} ({plan.engine}), {label}", n), argv, inner=True)
     add(Line("peer", "peer: pandas read_csv + numpy.select, write JSON Lines", n),
         [py, "-m", "bench.peer", str(files["csv"]), str(report_path("peer", n, "jsonl"))])  # fmt: skip
 
@@ -402,9 +391,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-growth", action="store_true", help="skip the growth lines (the largest file is 10M rows)")
     p.add_argument("--check", action="store_true", help="only compare the reports on 100k incidents")
     p.add_argument("--evaluate", metavar="FILE", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--stage", choices=("facts", "verdicts"), default="verdicts", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.evaluate:
-        print(f"{evaluate_alone(args.evaluate, args.engine):.6f}")
+        print(f"{evaluate_alone(args.evaluate, args.engine, args.stage):.6f}")
         return 0
     if args.check:
         return check_only(args.engine)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,41 +47,59 @@ def load_report(path: Path, rules: str | None, engine: str | None, sets: Sequenc
 
     With no engine named, a scenario runs on durable where it is installed, a table on columnar.
     """
+    report, *_ = load_reports(path, rules, engine, sets, batch=None)
+    return report
+
+
+def load_reports(
+    path: Path, rules: str | None, engine: str | None, sets: Sequence[str] = (), batch: int | None = None
+) -> Iterator[Report]:
+    """Load, then evaluate in parts of `batch` incidents (None: all at once) as the parts are asked for."""
     from engine.evaluation.pipeline import Evaluator, default_engine
     from engine.incidents.load import load_input
 
     loaded = load_input(path, rules, sets)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
-        return evaluator.report(loaded.name, loaded.frame)
+        if batch is None:
+            yield evaluator.report(loaded.name, loaded.frame)
+        else:
+            yield from evaluator.reports(loaded.name, loaded.frame, batch)
 
 
 def run(args: argparse.Namespace) -> int:
     import io
 
+    from engine.evaluation.pipeline import BATCH
     from engine.report.data import write_json, write_jsonl, write_parquet
     from engine.report.render import console_for, write_markdown, write_table
 
     if args.format == "parquet" and args.output is None:
         raise refused("--format parquet", "Parquet is binary; name a file with --output FILE")
     check_output(args.output, [args.scenario])
-    report = load_report(args.scenario, args.rules, args.engine, args.sets)
-    refuse_inputs(args.output, report.compiled.files)  # known once loaded: the ruleset and what it extends
+    # Programs' formats are written part by part as the parts are judged; people's need the whole.
+    streamed = args.format in ("json", "jsonl", "parquet")
+    parts = load_reports(args.scenario, args.rules, args.engine, args.sets, BATCH if streamed else None)
+    first = next(parts)
+    refuse_inputs(args.output, first.compiled.files)  # known once loaded: the ruleset and what it extends
+    reports = itertools.chain([first], parts)
     if args.format == "parquet":
         buffer = io.BytesIO()
-        write_parquet(report, buffer)
+        write_parquet(reports, buffer)
         write_bytes(args.output, buffer.getvalue(), OUTPUT)
         return EXIT_OK
+    counts: dict[str, int] = {}
     with output(args.output) as out:
         if args.format == "json":
-            write_json(report, out)
+            write_json(reports, out)
         elif args.format == "jsonl":
-            write_jsonl(report, out)
+            counts = write_jsonl(reports, out)
         elif args.format == "markdown":
-            write_markdown(report, out)
+            write_markdown(first, out)
         else:
-            console = console_for(out, args.width)
-            write_table(report, console)
+            write_table(first, console_for(out, args.width))
+    for _ in parts:  # the one part there is: let the evaluator close
+        pass
     if args.format == "jsonl":  # the lines are for programs; people get the counts
-        counts = ", ".join(f"{n:,} {name}" for name, n in report.summary().items())
-        print(f"{report.count:,} incidents: {counts}", file=sys.stderr)
+        shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
+        print(f"{sum(counts.values()):,} incidents: {shown}", file=sys.stderr)
     return EXIT_OK

@@ -15,7 +15,7 @@ runs them day by day, in time order; without such terms the whole table is one b
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,6 +31,7 @@ from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
 from engine.ruleset.compile import Compiled
 
+BATCH = 250_000  # incidents judged at a time when a run is written as it goes
 Facts = tuple[pl.DataFrame, Resolution]  # a fact table and how its names resolved (see `facts.facts`)
 
 
@@ -130,6 +131,15 @@ class Evaluator:
         """A run's result over an incident frame: the verdict table with what it was made from."""
         run = self.run(incidents, known)
         return Report(name, self.compiled, self.engine, incidents, run.verdicts, run.said)
+
+    def reports(self, name: str, incidents: pl.DataFrame, batch: int = BATCH) -> Iterator[Report]:
+        """The run's result in parts of `batch` incidents each, in order (at least one part).
+
+        Incidents are judged each on its own accounts, so parts give what one report would; memory
+        then holds one part's tables at a time, however long the table.
+        """
+        for start in range(0, max(incidents.height, 1), batch):
+            yield self.report(name, incidents.slice(start, batch))
 
     def evaluate(self, incidents: Iterable[Incident] | pl.DataFrame) -> list[Verdict]:
         """The verdicts, in order, for incident models or an incident frame."""

@@ -8,12 +8,14 @@ whatever the engine but for the engine's name in the JSON header.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import IO, Any, BinaryIO
 
 import polars as pl
 
 from engine.evaluation.result import Report
+from engine.ruleset.model import VERDICTS
 
 BATCH = 100_000  # verdicts encoded at a time: memory stays flat however long the report
 
@@ -53,6 +55,8 @@ def encoded(report: Report) -> Iterator[pl.Series]:
 
 def _write_lines(texts: pl.Series, out: IO[str]) -> None:
     """Each text as a line, written from polars' own buffer where `out` has a binary one beneath."""
+    if texts.is_empty():
+        return
     raw = getattr(out, "buffer", None)
     if raw is None:
         out.write("\n".join(texts) + "\n")
@@ -61,26 +65,46 @@ def _write_lines(texts: pl.Series, out: IO[str]) -> None:
     texts.to_frame().write_csv(raw, include_header=False, quote_style="never", line_terminator="\n")
 
 
-def write_json(report: Report, out: IO[str]) -> None:
-    """One JSON document: the run's header, one verdict a line, then the summary; byte-identical for the same inputs."""
-    head = {"scenario": report.scenario, "ruleset": report.compiled.id, "engine": report.engine}
-    out.write(dump(head)[:-1] + ',\n"verdicts":[')
-    first = True
-    for texts in encoded(report):
-        out.write("\n" if first else ",\n")
-        _write_lines(texts.head(-1) + ",", out)
-        out.write(texts[-1])
-        first = False
-    out.write("\n],\n" if report.count else "],\n")
-    out.write('"summary":' + dump(report.summary()) + "}\n")
+def write_json(reports: Iterable[Report], out: IO[str]) -> None:
+    """One JSON document: the run's header, one verdict a line, then the summary; byte-identical for the same inputs.
+
+    `reports` are the run's parts in order (one, or a table's batches): the first gives the header.
+    """
+    counts: Counter[str] = Counter()
+    written = 0
+    for report in reports:
+        if not counts and not written:
+            head = {"scenario": report.scenario, "ruleset": report.compiled.id, "engine": report.engine}
+            out.write(dump(head)[:-1] + ',\n"verdicts":[')
+        for texts in encoded(report):
+            out.write(",\n" if written else "\n")
+            _write_lines(texts.head(-1) + ",", out)
+            out.write(texts[-1])
+            written += texts.len()
+        counts.update(report.summary())
+    out.write("\n],\n" if written else "],\n")
+    out.write('"summary":' + dump({name: counts.get(name, 0) for name in VERDICTS}) + "}\n")
 
 
-def write_jsonl(report: Report, out: IO[str]) -> None:
-    """One verdict object a line, and nothing else (the summary is the caller's to show)."""
-    for texts in encoded(report):
-        _write_lines(texts, out)
+def write_jsonl(reports: Iterable[Report], out: IO[str]) -> dict[str, int]:
+    """One verdict object a line, and nothing else; the counts of each verdict are returned for the caller to show."""
+    counts: Counter[str] = Counter()
+    for report in reports:
+        for texts in encoded(report):
+            _write_lines(texts, out)
+        counts.update(report.summary())
+    return {name: counts.get(name, 0) for name in VERDICTS}
 
 
-def write_parquet(report: Report, out: BinaryIO) -> None:
-    """One row per verdict, every field a typed column (`accounts` a list of structs)."""
-    report.table.write_parquet(out, statistics=False)
+def write_parquet(reports: Iterable[Report], out: BinaryIO) -> None:
+    """One row per verdict, every field a typed column (`accounts` a list of structs), written batch by batch."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    writer = None
+    for report in reports:
+        batch = report.table.to_arrow()
+        if writer is None:
+            writer = pq.ParquetWriter(out, batch.schema, write_statistics=False)
+        writer.write_table(batch)
+    if writer is not None:
+        writer.close()

@@ -1,0 +1,81 @@
+"""Reports for programs: the same bytes however the run is cut into parts and however verdicts are encoded."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from engine.evaluation.pipeline import Evaluator
+from engine.evaluation.result import Report
+from engine.incidents.frame import frame_of
+from engine.incidents.synthetic import incidents
+from engine.report.data import write_json, write_jsonl, write_parquet
+from tests.conftest import ENGINES, ruleset
+
+FRAME = frame_of(incidents(1500, seed=11))
+
+
+def parts(engine: str, batch: int | None) -> list[Report]:
+    with Evaluator(ruleset("syria-2016-09"), engine) as evaluator:
+        if batch is None:
+            return [evaluator.report("generated", FRAME)]
+        return list(evaluator.reports("generated", FRAME, batch))
+
+
+def as_json(reports: list[Report]) -> str:
+    out = io.StringIO()
+    write_json(reports, out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_run_written_in_parts_gives_the_bytes_of_one_written_whole(engine: str) -> None:
+    whole = parts(engine, None)
+    for batch in (97, 499, 1500, 5000):
+        cut = parts(engine, batch)
+        assert len(cut) == -(-1500 // batch)
+        assert as_json(cut) == as_json(whole)
+        lines, one = io.StringIO(), io.StringIO()
+        assert write_jsonl(cut, lines) == write_jsonl(whole, one) == whole[0].summary()
+        assert lines.getvalue() == one.getvalue()
+
+
+def test_the_json_report_is_one_document_with_a_line_a_verdict() -> None:
+    text = as_json(parts("columnar", 100))
+    report = json.loads(text)
+    assert len(report["verdicts"]) == 1500 == sum(report["summary"].values())
+    lines = text.split("\n")
+    assert lines[1] == '"verdicts":[' and lines[-3] == "]," and lines[-1] == ""
+    assert all(line.startswith('{"incident":') for line in lines[2:-3])
+
+
+def test_verdicts_that_say_the_same_are_encoded_as_each_would_be_alone() -> None:
+    (report,) = parts("columnar", None)
+    assert report.said is not None and report.said.n_unique() < 1500  # many verdicts share what they say
+    assert as_json([report]) == as_json([dataclasses.replace(report, said=None)])
+
+
+def test_a_run_written_in_parts_as_parquet_holds_every_verdict_as_typed_columns() -> None:
+    out = io.BytesIO()
+    write_parquet(parts("columnar", 400), out)
+    read = pl.read_parquet(io.BytesIO(out.getvalue()))
+    assert_frame_equal(read, parts("columnar", None)[0].table)
+    assert read.schema["accounts"] == pl.List(pl.Struct(read.schema["accounts"].inner.fields))  # type: ignore[union-attr]
+
+
+def test_an_empty_run_is_one_part_and_a_valid_report() -> None:
+    with Evaluator(ruleset("syria-2016-09"), "columnar") as evaluator:
+        reports = list(evaluator.reports("empty", FRAME.head(0)))
+    assert len(reports) == 1
+    assert json.loads(as_json(reports)) == {
+        "scenario": "empty",
+        "ruleset": "syria-2016-09",
+        "engine": "columnar",
+        "verdicts": [],
+        "summary": {"violation": 0, "permitted": 0, "not_covered": 0, "disputed": 0, "undetermined": 0},
+    }

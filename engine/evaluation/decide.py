@@ -20,31 +20,20 @@ WORD = 64  # rules a mask column holds: bit j of `mask.k` is rule 64·k + j, in 
 NO_RULE = "No rule of the ruleset applies to these facts."
 ACTORS_DIFFER = "accounts_name_different_actors"
 _TEXTS = pl.List(pl.String())
-# One account's verdict (or the incident's own, told without accounts), as a struct in the report.
-ACCOUNT_VERDICT = pl.Struct(
-    {
-        "source": pl.String(),
-        "actor": pl.String(),
-        "verdict": pl.String(),
-        "rule": pl.String(),
-        "clause": pl.String(),
-        "explanation": pl.String(),
-        "matched": _TEXTS,
-        "flags": _TEXTS,
-    }
-)
-# The verdict table: one row per incident, in input order; every field of a verdict in the JSON report.
-VERDICTS: dict[str, pl.DataType] = {
-    "incident": pl.String(),
+# What a verdict says, whoever's account it is: its columns, in the report's order.
+DECIDED: dict[str, pl.DataType] = {
     "verdict": pl.String(),
     "rule": pl.String(),
     "clause": pl.String(),
     "explanation": pl.String(),
     "matched": _TEXTS,
     "flags": _TEXTS,
-    "accounts": pl.List(ACCOUNT_VERDICT),
 }
-_DECIDED = ("verdict", "rule", "clause", "explanation", "matched", "flags")
+_DECIDED = tuple(DECIDED)
+# One account's verdict (or the incident's own, told without accounts), as a struct in the report.
+ACCOUNT_VERDICT = pl.Struct({"source": pl.String(), "actor": pl.String(), **DECIDED})
+# The verdict table: one row per incident, in input order; every field of a verdict in the JSON report.
+VERDICTS: dict[str, pl.DataType] = {"incident": pl.String(), **DECIDED, "accounts": pl.List(ACCOUNT_VERDICT)}
 
 
 def mask_columns(rules: int) -> list[str]:

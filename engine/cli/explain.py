@@ -30,22 +30,38 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv incident table")
+    p.add_argument(
+        "scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"
+    )
     p.add_argument("incident", metavar="INCIDENT_ID", help="the id of the incident to explain")
     add_evaluation(p)
     add_output(p, ("tree", "json"))
     p.set_defaults(handler=explain)
 
 
-def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tuple[Compiled, Incident, str]:
-    """The ruleset, the incident asked for, and the scenario's name."""
+def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tuple[Compiled, Incident, str, bool]:
+    """The ruleset, the incident asked for, the scenario's name, and whether it came from a table."""
+    import polars as pl
+
     from engine.analysis.explain import find_incident
+    from engine.incidents.frame import incidents_of
     from engine.incidents.load import load_input
 
     loaded = load_input(path, rules, sets)
-    pos = loaded.document.where(("incidents",)) if loaded.document is not None else None
-    incident = find_incident(loaded.incidents, wanted, str(path), pos[0] if pos else None)
-    return loaded.compiled, incident, loaded.name
+    if loaded.scenario is not None:
+        pos = loaded.document.where(("incidents",)) if loaded.document is not None else None
+        return (
+            loaded.compiled,
+            find_incident(loaded.incidents, wanted, str(path), pos[0] if pos else None),
+            loaded.name,
+            False,
+        )
+    # A table: only the row asked for becomes an incident model (a table may hold millions).
+    found = loaded.frame.filter(pl.col("id") == wanted)
+    if found.is_empty():
+        ids = loaded.frame.get_column("id")
+        find_incident(incidents_of(loaded.frame) if ids.len() <= 10_000 else [], wanted, str(path))
+    return loaded.compiled, incidents_of(found)[0], loaded.name, True
 
 
 def explain(args: argparse.Namespace) -> int:
@@ -55,9 +71,11 @@ def explain(args: argparse.Namespace) -> int:
     from engine.report.render import console_for, explanation_json, write_explanation
 
     check_output(args.output, [args.scenario])
-    compiled, incident, name = _load(args.scenario, args.rules, args.incident, args.sets)
+    from engine.evaluation.pipeline import default_engine
+
+    compiled, incident, name, table = _load(args.scenario, args.rules, args.incident, args.sets)
     refuse_inputs(args.output, compiled.files)  # known once loaded: the ruleset and what it extends
-    explanation = explain_incident(compiled, incident, name, args.engine)
+    explanation = explain_incident(compiled, incident, name, args.engine or default_engine(table=table))
     with output(args.output) as out:
         if args.format == "json":
             out.write(json.dumps(explanation_json(explanation), ensure_ascii=False, indent=1) + "\n")

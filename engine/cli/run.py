@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "run",
         help="evaluate a scenario or incident table and report the verdicts",
-        description="Evaluate every incident of a scenario (YAML) or an incident table (JSON Lines, CSV) "
+        description="Evaluate every incident of a scenario (YAML) or an incident table (JSON Lines, CSV, Parquet) "
         "under a ruleset, and report each verdict with the rule and clause that decided it. Scenarios run on the "
         "durable engine where it is installed, tables on the columnar engine; both give the same verdicts.",
         epilog=examples(
@@ -101,5 +101,6 @@ def run(args: argparse.Namespace) -> int:
         pass
     if args.format == "jsonl":  # the lines are for programs; people get the counts
         shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
-        print(f"{sum(counts.values()):,} incidents: {shown}", file=sys.stderr)
+        total = sum(counts.values())
+        print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
     return EXIT_OK

@@ -189,6 +189,9 @@ def _csv_frame(raw: bytes) -> pl.DataFrame:
 # -- JSON Lines ------------------------------------------------------------------------------------
 
 
+_LINE_NOT_AN_OBJECT = re.compile(rb"\n[\n\r \t]")  # a line that is blank or starts with white space
+
+
 def _jsonl_frame(raw: bytes) -> pl.DataFrame:
     """A JSON Lines table read by pyarrow against the incident's schema, or _Unsure."""
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -197,7 +200,7 @@ def _jsonl_frame(raw: bytes) -> pl.DataFrame:
     body = raw.strip(b" \t\r\n")
     # One object a line: a blank or indented line (or two objects on one) would leave the count of
     # lines and of rows apart, and the count is what proves that each line held one.
-    if not body or any(s in body for s in (b"\n\n", b"\n\r\n", b"\n ", b"\n\t")):
+    if not body or _LINE_NOT_AN_OBJECT.search(body):
         raise _Unsure
     # pyarrow reads `"accounts": null` as no accounts; the model refuses it (accounts are a list).
     if b"null" in body and re.search(rb'"(?:accounts|[^"\n]*\\[^"\n]*)"\s*:\s*null', body):

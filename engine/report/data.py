@@ -7,6 +7,7 @@ whatever the engine but for the engine's name in the JSON header.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -62,7 +63,12 @@ def _write_lines(texts: pl.Series, out: IO[str]) -> None:
         out.write("\n".join(texts) + "\n")
         return
     out.flush()
-    texts.to_frame().write_csv(raw, include_header=False, quote_style="never", line_terminator="\n")
+    try:
+        texts.to_frame().write_csv(raw, include_header=False, quote_style="never", line_terminator="\n")
+    except OSError as exc:  # polars words a closed pipe as a plain OSError: say it as Python would
+        if exc.errno == errno.EPIPE or "broken pipe" in str(exc).lower():
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe") from None
+        raise
 
 
 def write_json(reports: Iterable[Report], out: IO[str]) -> None:

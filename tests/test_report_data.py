@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -12,10 +15,11 @@ from polars.testing import assert_frame_equal
 
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Report
+from engine.incidents import synthetic
 from engine.incidents.frame import frame_of
 from engine.incidents.synthetic import incidents
 from engine.report.data import write_json, write_jsonl, write_parquet
-from tests.conftest import ENGINES, ruleset
+from tests.conftest import ENGINES, Cli, ruleset
 
 FRAME = frame_of(incidents(1500, seed=11))
 
@@ -79,3 +83,26 @@ def test_an_empty_run_is_one_part_and_a_valid_report() -> None:
         "verdicts": [],
         "summary": {"violation": 0, "permitted": 0, "not_covered": 0, "disputed": 0, "undetermined": 0},
     }
+
+
+@pytest.mark.slow
+def test_a_reader_that_goes_away_ends_a_json_lines_report_quietly(tmp_path: Path) -> None:
+    table = tmp_path / "t.jsonl"
+    synthetic.write_jsonl(table, 300_000, seed=5)  # more than a pipe holds, so the writer meets the closed end
+    argv = [sys.executable, "-m", "engine", "run", str(table), "-r", "syria-2016-09", "-f", "jsonl"]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b'{"incident":"gen-000000"')
+        process.stdout.close()
+        err = process.stderr.read().decode()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "Error" not in err
+
+
+def test_explain_reads_one_row_of_a_table_and_runs_it_on_columnar(cli: Cli, tmp_path: Path) -> None:
+    table = tmp_path / "t.jsonl"
+    synthetic.write_jsonl(table, 50, seed=5)
+    code, out, _ = cli("explain", str(table), "gen-000011", "-r", "syria-2016-09", "-f", "json")
+    assert code == 0 and json.loads(out)["engine"] == "columnar"
+    code, _, err = cli("explain", str(table), "gen-000099", "-r", "syria-2016-09")
+    assert code == 2 and err.startswith(f"error: {table}: incidents: no incident `gen-000099`")

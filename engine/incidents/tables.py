@@ -115,7 +115,7 @@ def _raw(path: Path) -> bytes:
             raw.decode("utf-8")  # the readers below replace or refuse bad bytes in words of their own
         except UnicodeDecodeError:
             raise _Unsure from None
-    if raw.count(b"\r") != raw.count(b"\r\n"):
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
         raise _Unsure  # a lone carriage return ends a CSV line for Python, not for polars
     return raw
 

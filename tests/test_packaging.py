@@ -72,7 +72,6 @@ def test_what_the_command_line_repeats_to_start_light_agrees_with_its_source() -
 
     engines, pipeline = engine.evaluation.engines, engine.evaluation.pipeline
     assert (engines.ENGINES, engines.RENAMED) == (pipeline.ENGINES, pipeline.RENAMED)
-    assert engines.durable_installed() == engine.evaluation.durable.AVAILABLE
     assert engine.cli.schema.KINDS == engine.schemas.KINDS
     assert engine.cli.sweep.MAX_COMBINATIONS == engine.analysis.sweep.MAX_COMBINATIONS
     assert engine.cli.schema.path_of("ruleset") == engine.schemas.path_of("ruleset")

@@ -52,7 +52,7 @@ def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tu
         pos = loaded.document.where(("incidents",)) if loaded.document is not None else None
         return (
             loaded.compiled,
-            find_incident(loaded.incidents, wanted, str(path), pos[0] if pos else None),
+            find_incident(loaded.scenario.incidents, wanted, str(path), pos[0] if pos else None),
             loaded.name,
             False,
         )

@@ -153,7 +153,9 @@ FLAGS = (  # in the order reports list them
 
 
 def flag_bits() -> pl.Expr:
-    """Facts worth a reader's attention whatever the verdict (see `facts.flags_of`): bit k for FLAGS[k]."""
+    """Facts worth a reader's attention whatever the verdict, bit k for FLAGS[k]: a hostile act on a covered
+    party, sponsor or civilians; a target other than the one intended; an actor, target or act that
+    resolves to nothing the ruleset names."""
     hostile, target_role = pl.col("act.hostile").fill_null(False), pl.col("target.role")
     mistaken = (
         pl.col("intended_target.role").is_not_null()

@@ -5,7 +5,7 @@ null); an incident with accounts is one row per account, the account's facts lai
 incident's. Its columns are the told text (`TOLD`), the fields conditions test (`FIELDS`, one column
 each, named as rules name them), and the codes of the people and act as resolved (`CODES`), which
 say how an explanation names them. Each distinct spelling, time and place is resolved once, in
-Python, by the `Resolver`; the answers are joined onto the rows.
+Python, by the `Resolver`; the rows get each answer by its code.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ FIELDS: dict[str, pl.DataType] = {name: _DTYPES[kind] for name, kind in BASE_FIE
 CODES = ("actor.code", "target.code", "intended_target.code", "act.code")
 UNNAMED = {"actor": "an unnamed actor", "target": "an unnamed target", "intended_target": "an unnamed target"}
 UNNAMED_ACT = "an unnamed act"
+# A flag for a hostile act on a target of each of these roles (see `decide.flag_bits`).
 HARM_FLAGS = {"covered": "covered_party_harmed", "sponsor": "sponsor_harmed", "civilians": "civilians_harmed"}
 
 
@@ -294,22 +295,3 @@ class _Vocabulary:
         self.role = pl.Enum(list(ROLES))
         self.side = pl.Enum(sorted({p.side for p in ruleset.parties.values() if p.side}))
         self.act = pl.Enum([*ruleset.acts, UNKNOWN])
-
-
-def flags_of(row: dict[str, Any]) -> tuple[str, ...]:
-    """Facts worth a reader's attention whatever the verdict, sorted; `row` maps FIELDS to values."""
-    flags = []
-    hostile, target_role = row["act.hostile"], row["target.role"]
-    intended = (row["intended_target.party"], row["intended_target.role"])
-    if hostile and target_role in HARM_FLAGS:
-        flags.append(HARM_FLAGS[target_role])
-    if intended[1] is not None and target_role is not None and intended != (row["target.party"], target_role):
-        flags.append("mistaken_target")
-    for field, flag in (
-        ("actor.role", "actor_unresolved"),
-        ("target.role", "target_unresolved"),
-        ("act", "act_unresolved"),
-    ):
-        if row[field] == UNKNOWN:
-            flags.append(flag)
-    return tuple(sorted(flags))

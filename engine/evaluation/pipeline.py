@@ -153,9 +153,3 @@ def evaluate(
     """Verdicts for the incidents, in order, under one ruleset and engine (default: durable where installed)."""
     with Evaluator(ruleset, engine) as evaluator:
         return evaluator.evaluate(incidents)
-
-
-def evaluate_frame(ruleset: Compiled, incidents: pl.DataFrame, engine: str | None = None) -> pl.DataFrame:
-    """The verdict table (`decide.VERDICTS`) for an incident frame (default engine: columnar)."""
-    with Evaluator(ruleset, engine or default_engine(table=True)) as evaluator:
-        return evaluator.run(incidents).verdicts

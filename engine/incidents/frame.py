@@ -74,8 +74,3 @@ def _nested(told: dict[str, Any]) -> dict[str, Any]:
     place = {k: told[k] for k in ("region", "country") if told.get(k) is not None}
     toll = {k: told[k] for k in ("killed", "wounded") if told.get(k) is not None}
     return out | ({"location": place} if place else {}) | ({"casualties": toll} if toll else {})
-
-
-def empty() -> pl.DataFrame:
-    """An incident frame with no rows."""
-    return pl.DataFrame(schema=INCIDENTS)

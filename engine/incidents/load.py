@@ -10,7 +10,6 @@ import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,13 +122,6 @@ class Loaded:
     frame: pl.DataFrame
     scenario: Scenario | None
     document: Document | None
-
-    @cached_property
-    def incidents(self) -> list[Incident]:
-        """The incidents as models: a scenario's own, or made from a table's rows (for a few at a time)."""
-        from engine.incidents.frame import incidents_of
-
-        return self.scenario.incidents if self.scenario is not None else incidents_of(self.frame)
 
 
 def load_input(path: str | Path, rules: str | None = None, sets: Sequence[str] = ()) -> Loaded:

@@ -39,9 +39,6 @@ from engine.yamlsafe import Document, control_message, stat_of
 ROW_TABLES = (".jsonl", ".ndjson", ".csv")  # what the row reader reads
 
 
-FORMATS = (*ROW_TABLES, ".parquet")
-
-
 COUNTS = ("killed", "wounded")
 
 

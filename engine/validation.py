@@ -45,7 +45,7 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
         elif kind == "value_error":
             message = str(err["msg"]).removeprefix("Value error, ")
         elif kind in _TYPE_WORDS and isinstance(value, str) and kind in ("int_type", "float_type"):
-            message = f"expected {_TYPE_WORDS[kind]}, got text `{short(value)}` (write it without quotes)"
+            message = f"expected {_TYPE_WORDS[kind]}, got text `{short(value)}`{_as_number(value)}"
         elif kind in _TYPE_WORDS:
             message = f"expected {_TYPE_WORDS[kind]}, got `{short(value)}`"
         else:
@@ -140,6 +140,17 @@ _TYPE_WORDS = {
     "string_too_short": "non-empty text",
     "too_short": "a non-empty list",
 }
+
+
+def _as_number(text: str) -> str:
+    """What would make text a number: unquoting a number, or dropping the digit separators YAML 1.2 lacks."""
+    if re.fullmatch(r"[-+]?[0-9]+(?:_+[0-9]+)+", text):
+        return f" (YAML 1.2 has no digit separators: write {text.replace('_', '')})"
+    try:
+        float(text)
+    except ValueError:
+        return ""
+    return " (write it without quotes)"
 
 
 def short(value: Any) -> str:

@@ -125,7 +125,7 @@ class _Loader(yaml.SafeLoader):
 _Loader.yaml_implicit_resolvers = {}
 for _tag, _pattern, _first in (
     ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("int", r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
     (
         "float",
         r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
@@ -251,6 +251,8 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
     _refuse_control(node.value, "text", doc, path, line, col)
     if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
         return node.value
+    if node.tag == "tag:yaml.org,2002:int" and len(node.value) <= 4000:
+        return yaml12_int(node.value)
     try:
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError):
@@ -260,6 +262,17 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
             message = f"`{shown}` ({len(node.value):,} digits) is too {size} a number"
             raise InputError.at(doc.file, message, line, col, dotted(path)) from None
         raise InputError.at(doc.file, f"bad value `{shown}`", line, col) from None
+
+
+def yaml12_int(text: str) -> int:
+    """An integer as YAML 1.2's core schema reads it: decimal (`010` is ten), `0o17` octal, `0x1F` hex.
+
+    PyYAML follows YAML 1.1, where `010` is eight and `0b1`, `1_000` and `1:30` are numbers too; the
+    resolver above lets only the 1.2 forms through, and this reads them (`text` matches its pattern).
+    """
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)
 
 
 def _refuse_control(text: str, what: str, doc: Document, path: Key, line: int, col: int) -> None:

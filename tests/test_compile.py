@@ -158,3 +158,23 @@ def test_names_match_ignoring_accents_however_they_are_encoded() -> None:
     compiled, _ = build({})
     found = Resolver(compiled).name("M\u00cdLITARY F\u00d3RCES OF SYRIA 2000")
     assert (found.party, found.role) == ("army", "covered")
+
+
+@pytest.mark.parametrize(
+    ("written", "plain"),
+    [
+        ("D\u0101\u02bfish", "Da'ish"),
+        ("Dar\u02bf\u0101", "Dar'a"),
+        ("Luhans\u02b9k", "Luhansk"),
+        ("Kyiv\u02bc", "Kyiv"),
+    ],
+)
+def test_modifier_letters_of_transliterations_match_like_apostrophes(written: str, plain: str) -> None:
+    """ALA-LC's ayn and hamza (U+02BF, U+02BE) and the Ukrainian soft sign (U+02B9) are not letters to match."""
+    assert normalize(written) == normalize(plain) == normalize(plain.replace("'", ""))
+    compiled, _ = build({}, parties={"isis": {"name": "Islamic State", "role": "excluded", "aliases": [plain]}})
+    assert Resolver(compiled).name(written).party == "isis"
+
+
+def test_arabic_script_keeps_its_letters() -> None:
+    assert normalize("\u062f\u0627\u0639\u0634") != normalize("\u062f\u0639\u0634")  # Daesh with and without alef

@@ -35,7 +35,7 @@ _ORDERING = ("lt", "lte", "gt", "gte")
 
 
 def normalize(name: str) -> str:
-    """Names match case-insensitively, ignoring punctuation, spacing and accents.
+    """Names match case-insensitively, ignoring punctuation, spacing, accents and modifier letters.
 
     Accents go with the combining marks of the decomposed form, so that a name typed composed (`é`)
     or decomposed (`e` and U+0301) matches, and so do transliterations with and without diacritics
@@ -43,7 +43,13 @@ def normalize(name: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", name)
     bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return re.sub(r"[\W_]+", "", bare.casefold())
+    return _NOT_LETTERS.sub("", bare.casefold())
+
+
+# Not letters for matching: punctuation, spacing, `_`, and the modifier letters that transliterations
+# write for ayn, hamza and soft signs (`ʿ ʾ ʼ ʹ ʻ`, Unicode's Spacing Modifier Letters and Modifier Tone
+# Letters): `Darʿā`, `Dar'a` and `Dara` match. Arabic script keeps every letter it has.
+_NOT_LETTERS = re.compile(r"[\W_\u02b0-\u02ff\ua700-\ua71f]+")
 
 
 @dataclass(frozen=True, slots=True)

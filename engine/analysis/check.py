@@ -240,7 +240,7 @@ def _domains(c: Compiled) -> dict[str, frozenset[Any]]:
     out: dict[str, frozenset[Any]] = {"act": frozenset((*c.ruleset.acts, UNKNOWN))}
     for who in PEOPLE:
         out |= {f"{who}.party": parties, f"{who}.role": frozenset(ROLES), f"{who}.side": sides}
-    out |= dict.fromkeys(("act.hostile", "in_window", "in_scope"), BOOLS)
+    out |= dict.fromkeys(("act.hostile", "in_window", "in_scope", *(f"area.{a}" for a in c.ruleset.areas)), BOOLS)
     out |= {f"policy.{k}": BOOLS for k, v in c.ruleset.policy.items() if isinstance(v, bool)}
     return out
 

@@ -23,7 +23,8 @@ from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Verdict
 from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
-from engine.ruleset.compile import NAME_CLASSES, PEOPLE, AllOf, Compiled, Node, Test, holds, normalize
+from engine.ruleset.compile import NAME_CLASSES, PEOPLE, AllOf, Compiled, Node, Test, holds
+from engine.spelling import normalize
 
 # The parts of an incident a rule can see, each setting some fields of the fact row.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -32,15 +33,22 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "target": ("target.party", "target.role", "target.side"),
     "intended_target": ("intended_target.party", "intended_target.role", "intended_target.side"),
     "time": ("in_window",),
-    "place": ("in_scope", "region"),
+    "place": ("in_scope", "admin1", "admin2", "admin3"),
     "killed": ("killed",),
     "wounded": ("wounded",),
 }
 DIMENSION_OF = {name: dim for dim, names in DIMENSIONS.items() for name in names}
+
+
+def _dimension(field: str) -> str | None:
+    """The dimension that sets a field (a named area's field is the place's); None for a policy knob."""
+    return "place" if field.startswith("area.") else DIMENSION_OF.get(field)
+
+
 # Spellings standing for "a name, act, region or country no ruleset knows": the first free one is used.
 _UNKNOWN_NAMES = ("Unlisted Brigade", "Unlisted Armed Group", "Unlisted Battalion 7")
 _UNKNOWN_ACTS = ("looting", "arson", "kidnapping")
-_OTHER_REGIONS = ("Homs", "Hama", "Latakia", "Daraa", "Quneitra")
+_OTHER_REGIONS = ("Homs", "Hama", "Lattakia", "Dar'a", "Quneitra")
 _OTHER_COUNTRIES = ("Iraq", "Lebanon", "Jordan", "Turkey")
 _STATUS = {
     "in_window": {True: "inside the window", False: "outside the window", None: "time unknown"},
@@ -217,9 +225,12 @@ def _times(a: Compiled, b: Compiled) -> list[Choice]:
     return [Choice("", told={"time": text}) for text in texts]
 
 
-def _regions(c: Compiled) -> list[str]:
-    """Region spellings as the ruleset writes them: in its scope, and in its rules' `region` tests."""
-    found = list(c.ruleset.scope.regions)
+def _named_places(c: Compiled) -> list[tuple[int, str]]:
+    """Admin areas as the ruleset writes them, (level, name): in its scope, its areas and its rules' tests."""
+    r = c.ruleset
+    found = [(1, name) for name in r.scope.regions]
+    for area in (r.scope, *r.areas.values()):
+        found += [(s.level, name) for s in (*area.include, *area.exclude) for name in s.names]
 
     def walk(when: dict[str, Any]) -> None:
         for key, spec in when.items():
@@ -227,27 +238,49 @@ def _regions(c: Compiled) -> list[str]:
                 for part in spec:
                     if isinstance(part, dict):
                         walk(part)
-            elif key == "region":
+            elif key in ("region", "admin1", "admin2", "admin3"):
+                level = 1 if key == "region" else int(key[-1])
                 for value in spec.values() if isinstance(spec, dict) else [spec]:
-                    found.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))
+                    found.extend(
+                        (level, v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+                    )
 
-    for rule in c.ruleset.rules:
+    for rule in r.rules:
         walk(rule.when)
     return found
 
 
+def _points(c: Compiled) -> list[tuple[float, float]]:
+    """(latitude, longitude): a point inside each polygon the ruleset draws, and one well outside it."""
+    out = []
+    for area in (c.places.scope, *c.places.areas.values()):
+        if area is not None and area.shape is not None:
+            inside = area.shape.representative_point()
+            west, south, _, _ = area.shape.bounds
+            out += [(inside.y, inside.x), (max(south - 1.0, -90.0), max(west - 1.0, -180.0))]
+    return out
+
+
 def _places(a: Compiled, b: Compiled) -> list[Choice]:
-    """Each scope's country, another country, none; by each region named, another region, none."""
-    named = list(dict.fromkeys(r for c in (a, b) for r in _regions(c)))
-    other_region = _first_free(_OTHER_REGIONS, lambda r: normalize(r) in {normalize(n) for n in named})
+    """Each scope's country, another country, none; by each admin area named, another, none; and points."""
+    named = list(dict.fromkeys(p for c in (a, b) for p in _named_places(c)))
+    other = _first_free(_OTHER_REGIONS, lambda r: normalize(r) in {normalize(n) for _, n in named})
     countries = [c.ruleset.scope.country for c in (a, b) if c.ruleset.scope.country]
     other_country = _first_free(_OTHER_COUNTRIES, lambda n: normalize(n) in {normalize(c) for c in countries})
-    regions = [(other_region, "another region"), *((r, r) for r in named), (None, "no region")]
-    return [
-        Choice(label, told={"country": country, "region": region})
-        for country in (*countries, other_country, None)
-        for region, label in regions
-    ]
+    areas = [((1, other), "another region"), *(((k, n), n) for k, n in named), ((0, None), "no region")]
+    points = list(dict.fromkeys(p for c in (a, b) for p in _points(c)))
+    choices = []
+    for country in (*dict.fromkeys(countries), other_country, None):
+        for (level, name), label in areas:
+            told = {"country": country, "admin1": None, "admin2": None, "admin3": None} | (
+                {f"admin{level}": name} if level else {}
+            )
+            choices.append(Choice(label, told=told))
+        for lat, lon in points:
+            choices.append(
+                Choice(f"{lat:.4f}, {lon:.4f}", told={"country": country, "latitude": lat, "longitude": lon})
+            )
+    return choices
 
 
 def _counts(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
@@ -311,12 +344,15 @@ class Space:
     def _facts(self, dim: str, told: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
         """The fields a dimension sets, under A and under B."""
         rows = [_row(m, told) for m in self.makers]
-        return tuple(tuple(row[c.fields.index(f)] for f in DIMENSIONS[dim]) for row, c in zip(rows, self.sides))
+        return tuple(
+            tuple(row[i] for i, f in enumerate(c.fields) if f in DIMENSIONS[dim] or _dimension(f) == dim)
+            for row, c in zip(rows, self.sides)
+        )
 
     def _signature(self, dim: str, told: dict[str, Any]) -> tuple[bool, ...]:
         rows = [_row(m, told) for m in self.makers]
         return tuple(
-            holds(t, row) for c, row in zip(self.sides, rows) for t in _all_tests(c) if DIMENSION_OF.get(t.field) == dim
+            holds(t, row) for c, row in zip(self.sides, rows) for t in _all_tests(c) if _dimension(t.field) == dim
         )
 
     def _classes(self, dim: str, values: list[Choice]) -> Dimension:
@@ -344,7 +380,7 @@ class Space:
         out: dict[Test, tuple[int, int] | bool] = {}
         maker = self.makers[side]
         for test in _all_tests(self.sides[side]):
-            dim = DIMENSION_OF.get(test.field)
+            dim = _dimension(test.field)
             if dim is None:  # a policy knob: fixed for the ruleset
                 out[test] = holds(test, _row(maker, {}))
                 continue
@@ -368,7 +404,7 @@ class Space:
         flat = told_of(incident)
         point = []
         for d in self.dims:
-            signature = self._signature(d.name, {k: flat[k] for k in _TOLD_OF[d.name]})
+            signature = self._signature(d.name, {k: flat.get(k) for k in _TOLD_OF[d.name]})
             if signature not in d.signatures:
                 raise LookupError(f"{incident.id}: no class of `{d.name}` has its facts; the space misses a value")
             point.append(1 << d.signatures.index(signature))
@@ -439,7 +475,7 @@ class Space:
             members = d.members(mask)
             if mask != d.full:
                 told |= next((c for c in members if not c.absent), members[0]).told
-        location = {k: told[k] for k in ("region", "country") if told.get(k) is not None}
+        location = {k: told[k] for k in _TOLD_OF["place"] if told.get(k) is not None}
         casualties = {k: told[k] for k in ("killed", "wounded") if told.get(k) is not None}
         return Incident(
             id=name,
@@ -455,7 +491,7 @@ class Space:
 
 _TOLD_OF = {
     **{dim: (dim,) for dim in (*PEOPLE, "act", "time", "killed", "wounded")},
-    "place": ("country", "region"),
+    "place": ("country", "admin1", "admin2", "admin3", "latitude", "longitude", "precision_km"),
 }
 
 

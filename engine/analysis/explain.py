@@ -8,7 +8,6 @@ from typing import Any
 
 from engine.errors import InputError, did_you_mean
 from engine.evaluation.decide import account_verdicts, matched_rules, verdicts_of
-from engine.evaluation.facts import FIELDS
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import AccountVerdict, Verdict
 from engine.incidents.frame import frame_of
@@ -96,7 +95,8 @@ def _account(
         RuleCheck(rule.id, rule.priority, rule.verdict, rule.clause, i in held, rule.id == verdict.rule)
         for i, rule in enumerate(compiled.rules)
     )
-    facts = {field: row[field] for field in FIELDS} | dict(zip(compiled.fields[len(FIELDS) :], compiled.policy))
+    columns = compiled.columns
+    facts = {field: row[field] for field in columns} | dict(zip(compiled.fields[len(columns) :], compiled.policy))
     return AccountExplanation(row["source"], own, resolutions(row), facts, checks, verdict)
 
 

@@ -8,7 +8,6 @@ from operator import and_, or_
 import polars as pl
 
 from engine.evaluation.decide import WORD, mask_columns
-from engine.evaluation.facts import FIELDS
 from engine.ruleset.compile import AllOf, Compiled, Node, Test, holds
 
 
@@ -20,13 +19,13 @@ class ColumnarExecutor:
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
         # A knob's value is the ruleset's own: a test on it is decided here, once.
-        self._policy = (None,) * len(FIELDS) + compiled.policy
+        self._policy = (None,) * len(compiled.columns) + compiled.policy
         self._conditions = [self.expression(rule.condition) for rule in compiled.rules]
 
     def expression(self, node: Node) -> pl.Expr:
         """A condition as a boolean expression that is never null (a test on a field not told is false)."""
         if isinstance(node, Test):
-            if node.field not in FIELDS:
+            if node.field.startswith("policy."):
                 return pl.lit(holds(node, self._policy))
             return _test(node)
         parts = [self.expression(item) for item in node.items]

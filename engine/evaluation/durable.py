@@ -11,7 +11,6 @@ from typing import Any
 import polars as pl
 
 from engine.evaluation.decide import WORD, mask_columns
-from engine.evaluation.facts import FIELDS
 from engine.ruleset.compile import AllOf, AnyOf, Compiled, Node, Test
 
 try:
@@ -185,7 +184,8 @@ class DurableExecutor:
         self._ids = itertools.count(1)
         self._rulesets = self._register(compiled)
         self._rules = len(compiled.rules)
-        base = len(FIELDS)
+        self._columns = compiled.columns
+        base = len(self._columns)
         self._policy = {field_key(base + i): v for i, v in enumerate(compiled.policy)}
 
     def _register(self, compiled: Compiled) -> list[str]:
@@ -228,7 +228,7 @@ class DurableExecutor:
         hits, host, names, policy = self._hits, self._host, self._rulesets, self._policy
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            for row in facts.select(list(FIELDS)).iter_rows():
+            for row in facts.select(list(self._columns)).iter_rows():
                 fact: dict[str, Any] = {field_key(i): v for i, v in enumerate(row) if v is not None}
                 fact.update(policy)
                 fact["id"] = next(self._ids)

@@ -17,7 +17,9 @@ from typing import Any
 import polars as pl
 
 from engine.incidents.frame import TOLD
-from engine.ruleset.compile import BASE_FIELDS, NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, Compiled, normalize
+from engine.places.areas import PLACE_TOLD, Place
+from engine.ruleset.compile import BASE_FIELDS, NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, Compiled
+from engine.spelling import normalize
 from engine.times import parse_time
 
 # A condition field's column type, by the field's kind (see BASE_FIELDS).
@@ -28,6 +30,7 @@ _DTYPES: dict[str, pl.DataType] = {
     "act": pl.String(),
     "bool": pl.Boolean(),
     "text": pl.String(),
+    "place": pl.String(),
     "count": pl.Int64(),
 }
 # Every field a condition can test, as a column of the fact table (policy knobs are constants: not here).
@@ -48,6 +51,18 @@ class Name:
     role: str  # a party role, a name class, or `unknown`
     side: str | None
     shown: str
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """A place as the ruleset reads it: in its scope (None: cannot tell) and why, the admin areas as fact
+    values (`admin1`..`admin3`), and whether it lies in each of the ruleset's named areas, in their order."""
+
+    place: Place
+    in_scope: bool | None
+    why: str
+    admin: tuple[str | None, ...]
+    areas: tuple[bool | None, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +138,15 @@ class Resolver:
             return False
         return None
 
-    def place(self, country: str | None, region: str | None) -> tuple[bool | None, str | None]:
-        """(in_scope, the region as rules compare it) for a place as told."""
-        c = self.compiled
-        normal = None if region is None else normalize(region)
-        if country is not None and c.country is not None and normalize(country) != c.country:
-            return False, normal
-        if c.regions:
-            return (None if normal is None else normal in c.regions), normal
-        return True, normal
+    def place(self, told: tuple[Any, ...]) -> Spot:
+        """How a place told (`PLACE_TOLD` values, None where not told) lies in the scope and named areas."""
+        places = self.compiled.places
+        place = places.resolve(told)
+        in_scope, why = (
+            (True, "the truce names no scope") if places.scope is None else places.inside(places.scope, place)
+        )
+        areas = tuple(places.inside(area, place)[0] for area in places.areas.values())
+        return Spot(place, in_scope, why, place.shown, areas)
 
     def row(self, told: dict[str, Any]) -> tuple[Any, ...]:
         """The fact row (in `compiled.fields` order, policy last) for one version told (`TOLD` keys).
@@ -149,8 +164,8 @@ class Resolver:
         values += [None, None] if deed is None else [deed.act, deed.hostile]
         time = told.get("time")
         values.append(None if time is None else self.window(time))
-        values += self.place(told.get("country"), told.get("region"))
-        values += [told.get("killed"), told.get("wounded")]
+        spot = self.place(tuple(told.get(k) for k in PLACE_TOLD))
+        values += [spot.in_scope, *spot.admin, told.get("killed"), told.get("wounded"), *spot.areas]
         return (*values, *self.compiled.policy)
 
 
@@ -214,11 +229,12 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
         pl.lit(pl.Series([d.act for d in deeds], dtype=vocabulary.act)).gather(act).alias("act"),
         pl.lit(pl.Series([d.hostile for d in deeds], dtype=pl.Boolean())).gather(act).alias("act.hostile"),
     ]
-    table = rows.rename({"act": "act.told", "region": "region.told"}).with_columns(
+    kept = ("incident", "source", "time", *PEOPLE, pl.col("act").alias("act.told"), "killed", "wounded")
+    table = rows.select(*kept).with_columns(
         *columns, _windows(resolver, rows.get_column("time")).alias("in_window"), *_places(resolver, rows)
     )
-    told_columns = ("incident", "source", "time", *PEOPLE, "act.told", "country", "region.told")
-    return table.select(*told_columns, *FIELDS, *CODES), Resolution(names, deeds)
+    told_columns = ("incident", "source", "time", *PEOPLE, "act.told")
+    return table.select(*told_columns, *compiled.columns, *CODES), Resolution(names, deeds)
 
 
 def _code(column: str, distinct: pl.Series) -> pl.Expr:
@@ -265,25 +281,30 @@ def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
     return found.scatter(rest, exact) if len(rest) else found
 
 
-def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Expr]:
-    """`in_scope` and `region` for each row, each distinct (country, region) resolved once."""
-    countries, regions = (rows.get_column(k).drop_nulls().unique() for k in ("country", "region"))
-    # A place's number: its country's and region's, 0 for none told.
-    width = len(regions) + 1
-    number = _code("country", countries).fill_null(-1).cast(pl.Int64()) * width + _code("region", regions).fill_null(
-        -1
-    ).cast(pl.Int64())
-    where = rows.select((number + width + 1).alias("place")).get_column("place")
-    places = where.unique()
-    scopes = []
-    for n in places:
-        c, r = divmod(n, width)
-        scopes.append(resolver.place(None if c == 0 else countries[c - 1], None if r == 0 else regions[r - 1]))
-    code = where.replace_strict(places, pl.Series(range(len(places)), dtype=pl.UInt32()))
-    return [
-        pl.lit(pl.Series([s for s, _ in scopes], dtype=pl.Boolean())).gather(code).alias("in_scope"),
-        pl.lit(pl.Series([r for _, r in scopes], dtype=pl.Categorical())).gather(code).alias("region"),
-    ]
+_PLACE_DTYPES = {"latitude": pl.Float64(), "longitude": pl.Float64(), "precision_km": pl.Float64()}
+
+
+def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Series]:
+    """`in_scope`, `admin1`..`admin3` and each named area's field for each row, each distinct place resolved once."""
+    told = rows.select(
+        pl.col(k)
+        if k in rows.columns
+        else pl.col("region").alias(k)
+        if k == "admin1" and "region" in rows.columns
+        else pl.lit(None, _PLACE_DTYPES.get(k, pl.String())).alias(k)
+        for k in PLACE_TOLD
+    )
+    distinct = told.unique(maintain_order=True)
+    spots = [resolver.place(row) for row in distinct.iter_rows()]
+    names = resolver.compiled.columns[len(FIELDS) :]
+    fields = ("in_scope", "admin1", "admin2", "admin3", *names)
+    answers = distinct.with_columns(  # named `=field` here: the told admin columns are join keys
+        pl.Series("=in_scope", [s.in_scope for s in spots], dtype=pl.Boolean()),
+        *(pl.Series(f"=admin{k + 1}", [s.admin[k] for s in spots], dtype=pl.String()) for k in range(3)),
+        *(pl.Series(f"={name}", [s.areas[i] for s in spots], dtype=pl.Boolean()) for i, name in enumerate(names)),
+    )
+    joined = told.join(answers, on=list(PLACE_TOLD), how="left", nulls_equal=True, maintain_order="left")
+    return [joined.get_column(f"={c}").alias(c) for c in fields]
 
 
 class _Vocabulary:

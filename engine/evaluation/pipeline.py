@@ -15,6 +15,7 @@ runs them day by day, in time order; without such terms the whole table is one b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -36,14 +37,16 @@ Facts = tuple[pl.DataFrame, Resolution]  # a fact table and how its names resolv
 
 
 def reading(compiled: Compiled) -> Hashable:
-    """What of a ruleset its fact table depends on: names, acts, window and scope (not its rules or policy)."""
+    """What of a ruleset its fact table depends on: names, acts, window, scope and areas (not its rules or policy)."""
     return (
         tuple(sorted(compiled.names.items())),
         tuple(sorted(compiled.acts.items())),
         compiled.start,
         compiled.until,
-        compiled.country,
-        tuple(sorted(compiled.regions)),
+        compiled.source,  # a polygon's file is found beside the ruleset
+        json.dumps([r.model_dump(mode="json") for r in (compiled.ruleset.scope,)], sort_keys=True),
+        json.dumps({k: a.model_dump(mode="json") for k, a in compiled.ruleset.areas.items()}, sort_keys=True),
+        json.dumps(compiled.ruleset.places, sort_keys=True),
         tuple((pid, p.name) for pid, p in compiled.ruleset.parties.items()),
     )
 

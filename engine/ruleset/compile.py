@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import string
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from engine.errors import Problem, did_you_mean, one_of
+from engine.places.areas import Places, compile_places
 from engine.ruleset.model import Rule, Ruleset
+from engine.spelling import normalize
 from engine.times import parse_time
 
 NAME_CLASSES = ("civilians", "unidentified")
 UNKNOWN = "unknown"
-ROLES = ("covered", "sponsor", "excluded", *NAME_CLASSES, UNKNOWN)
+ROLES = ("covered", "sponsor", "excluded", "not_party", *NAME_CLASSES, UNKNOWN)
+# Condition fields as first written, and the fields they now name.
+FIELD_ALIASES = {"region": "admin1"}
 PEOPLE = ("actor", "target", "intended_target")
 PLACEHOLDERS = (*PEOPLE, "act")
 
@@ -26,30 +28,14 @@ BASE_FIELDS: tuple[tuple[str, str], ...] = (
     ("act.hostile", "bool"),
     ("in_window", "bool"),
     ("in_scope", "bool"),
-    ("region", "text"),
+    ("admin1", "place"),
+    ("admin2", "place"),
+    ("admin3", "place"),
     ("killed", "count"),
     ("wounded", "count"),
 )
 OPERATORS = ("eq", "in", "not", "lt", "lte", "gt", "gte", "present")
 _ORDERING = ("lt", "lte", "gt", "gte")
-
-
-def normalize(name: str) -> str:
-    """Names match case-insensitively, ignoring punctuation, spacing, accents and modifier letters.
-
-    Accents go with the combining marks of the decomposed form, so that a name typed composed (`é`)
-    or decomposed (`e` and U+0301) matches, and so do transliterations with and without diacritics
-    (`Fatḥ al-Shām`, `Fath al-Sham`) and Arabic with and without its vowel marks.
-    """
-    decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return _NOT_LETTERS.sub("", bare.casefold())
-
-
-# Not letters for matching: punctuation, spacing, `_`, and the modifier letters that transliterations
-# write for ayn, hamza and soft signs (`ʿ ʾ ʼ ʹ ʻ`, Unicode's Spacing Modifier Letters and Modifier Tone
-# Letters): `Darʿā`, `Dar'a` and `Dara` match. Arabic script keeps every letter it has.
-_NOT_LETTERS = re.compile(r"[\W_\u02b0-\u02ff\ua700-\ua71f]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +117,18 @@ class Compiled:
     start: datetime
     until: datetime | None
     zone: tzinfo | None
-    country: str | None
-    regions: frozenset[str]
+    places: Places
     policy: tuple[Any, ...]
     files: tuple[str, ...] = ()  # every file it was read from: its own, then those it `extends`
 
     @property
     def id(self) -> str:
         return self.ruleset.id
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The fields that are columns of the fact table: all but the policy knobs (constants)."""
+        return self.fields[: len(self.fields) - len(self.policy)]
 
     def party_name(self, spelling: str | None) -> str:
         """The ruleset's name for whoever `spelling` denotes, or the spelling itself when unresolved."""
@@ -207,10 +197,12 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
     if until is not None and until <= start:
         fail("window.until", f"window ends ({ruleset.window.until}) before it starts ({ruleset.window.start})")
 
+    places = compile_places(ruleset, source, fail)
     knobs = sorted(ruleset.policy)
-    fields = tuple(name for name, _ in BASE_FIELDS) + tuple(f"policy.{k}" for k in knobs)
-    kinds = dict(BASE_FIELDS) | {f"policy.{k}": "knob" for k in knobs}
-    vocab = _Vocabulary(ruleset, fields, kinds)
+    areas = tuple(f"area.{a}" for a in ruleset.areas)
+    fields = tuple(name for name, _ in BASE_FIELDS) + areas + tuple(f"policy.{k}" for k in knobs)
+    kinds = dict(BASE_FIELDS) | dict.fromkeys(areas, "bool") | {f"policy.{k}": "knob" for k in knobs}
+    vocab = _Vocabulary(ruleset, fields, kinds, places)
 
     rules: list[CompiledRule] = []
     seen: dict[str, int] = {}
@@ -244,8 +236,7 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         start=start,
         until=until,
         zone=start.tzinfo,
-        country=normalize(ruleset.scope.country) if ruleset.scope.country else None,
-        regions=frozenset(normalize(r) for r in ruleset.scope.regions),
+        places=places,
         policy=tuple(ruleset.policy[k] for k in knobs),
     )
     return compiled, problems
@@ -291,7 +282,8 @@ def _check_template(rule: Rule, path: str, fail: Any) -> None:
 class _Vocabulary:
     """What each field may be compared with, for checking conditions as they compile."""
 
-    def __init__(self, ruleset: Ruleset, fields: tuple[str, ...], kinds: dict[str, str]) -> None:
+    def __init__(self, ruleset: Ruleset, fields: tuple[str, ...], kinds: dict[str, str], places: Places) -> None:
+        self.places = places
         self.index = {name: i for i, name in enumerate(fields)}
         self.kinds = kinds
         self.values: dict[str, tuple[str, ...]] = {
@@ -313,6 +305,7 @@ class _Vocabulary:
                 parts = tuple(self.condition(s, f"{where}[{j}]", fail) for j, s in enumerate(spec))
                 items.append(AnyOf(parts) if key == "any" else AllOf(parts))
                 continue
+            key = FIELD_ALIASES.get(key, key)
             if key not in self.index:
                 fail(where, f"unknown field `{key}`{did_you_mean(key, [*self.index, 'any', 'all'])}")
                 continue
@@ -369,11 +362,19 @@ class _Vocabulary:
         if kind == "count" and (isinstance(value, bool) or not isinstance(value, int)):
             fail(where, f"`{key}` is a whole number, not `{value}`")
             return _BAD
-        if kind == "text":
+        if kind == "place":
             if not isinstance(value, str):
-                fail(where, f"`{key}` is a name, not `{value}`")
+                fail(where, f"`{key}` is a place's name, not `{value}`")
                 return _BAD
-            return normalize(value)
+            level = int(key.removeprefix("admin"))
+            keys, problem = self.places.keys(level, value)
+            if problem is not None:
+                fail(where, problem)
+                return _BAD
+            if len(keys) > 1:
+                fail(where, f"`{value}` names {len(keys)} admin{level} areas; test the level above too")
+                return _BAD
+            return self.places.shown(level, keys[0])
         if kind == "knob" and not isinstance(value, (str, int, bool)):
             fail(where, f"`{key}` is compared with text, a number, or true or false, not `{value}`")
             return _BAD

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.times import Moment
 
-Role = Literal["covered", "sponsor", "excluded"]
+Role = Literal["covered", "sponsor", "excluded", "not_party"]
 
 
 VerdictName = Literal["violation", "permitted", "not_covered", "disputed", "undetermined"]
@@ -49,10 +49,49 @@ class Window(Strict):
     until: Moment | None = None
 
 
-class Scope(Strict):
-    """Where the truce binds: a country and, if given, only these regions (admin-1 names)."""
+Names = Name | list[Name]
 
-    country: str | None = None
+
+class Places(Strict):
+    """Admin areas at one level: `{admin1: Idleb}`, `{admin2: [Jebel Saman, Afrin]}` (exactly one level)."""
+
+    admin1: Names | None = None
+    admin2: Names | None = None
+    admin3: Names | None = None
+
+    @model_validator(mode="after")
+    def _one_level(self) -> Places:
+        given = [k for k in ("admin1", "admin2", "admin3") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("name places at one level: `admin1`, `admin2` or `admin3`")
+        return self
+
+    @property
+    def level(self) -> int:
+        """1, 2 or 3: the admin level named."""
+        return next(k for k in (1, 2, 3) if getattr(self, f"admin{k}") is not None)
+
+    @property
+    def names(self) -> list[str]:
+        value = getattr(self, f"admin{self.level}")
+        return value if isinstance(value, list) else [value]
+
+
+class Area(Strict):
+    """A territory: a country, narrowed to admin areas (`include`), less others (`exclude`), and within a
+    polygon (`geojson`), each part optional. A place is inside when every part given holds."""
+
+    country: str | None = Field(None, description="a country's name or ISO 3166 code")
+    include: list[Places] = Field([], description="inside only these admin areas (any level)")
+    exclude: list[Places] = Field([], description="but not in these")
+    geojson: str | dict[str, Any] | None = Field(
+        None, description="a GeoJSON file (relative to the ruleset) or object: inside its polygons"
+    )
+
+
+class Scope(Area):
+    """Where the truce binds (see `Area`); `regions` is `include: [{admin1: [...]}]` as first written."""
+
     regions: list[Name] = []
 
 
@@ -96,5 +135,9 @@ class Ruleset(Strict):
     civilians: NameClass = NameClass()
     unidentified: NameClass = NameClass()
     acts: dict[Id, Act]
+    places: dict[Name, list[Name]] = Field(
+        {}, description="place aliases: a place's name as rules and the gazetteer write it -> other spellings"
+    )
+    areas: dict[Id, Area] = Field({}, description="named areas, each tested by the field `area.<id>`")
     policy: dict[Id, KnobValue] = {}
     rules: list[Rule] = Field(min_length=1)

@@ -1,0 +1,1 @@
+"""Places: countries, gazetteers of admin areas, and whether a place told lies in an area."""

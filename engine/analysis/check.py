@@ -108,6 +108,7 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
         *(_warn(doc, key, message) for key, message in unmentioned_roles(c)),
         *(_warn(doc, key, message) for key, message in unread_acts(c)),
         *(_warn(doc, key, message) for key, message in unread_knobs(c)),
+        *(_warn(doc, key, message) for key, message in blind_rules(c)),
         *(_warn(doc, key, message) for key, message in durable_refusals(c)),
     ]
 
@@ -154,6 +155,50 @@ def shadowed(c: Compiled) -> Iterator[tuple[Key, str]]:
                     "comes first and holds whenever it does",
                 )
                 break
+
+
+# What a ruleset bounds, the field that says whether an incident lies within it, and in words.
+_BOUNDS = (("in_scope", "place", "scope"), ("in_window", "time", "window"))
+
+
+def blind_rules(c: Compiled) -> Iterator[tuple[Key, str]]:
+    """Rules that can find a violation (or permit an act) while the place or time is unknown.
+
+    In a ruleset with a scope (or a window), a rule that decides `violation` or `permitted` must either
+    test the field (`in_scope: true`), or come after a rule that decides whenever it is unknown
+    (`in_scope: {present: false}`, as the shipped rulesets' `place-unknown`); else an incident the
+    engine cannot place is judged as if it were inside.
+    """
+    for field, what, bound in _BOUNDS:
+        if field == "in_scope" and c.places.scope is None:
+            continue
+        unknown = Test(c.fields.index(field), field, "absent", None)
+        for j, rule in enumerate(c.rules):
+            if rule.verdict not in ("violation", "permitted") or _requires(rule.condition, field):
+                continue
+            if any(_holds_when_absent(earlier.condition, unknown) for earlier in c.rules[:j]):
+                continue
+            yield (
+                ("rules", rule.order),
+                f"rule `{rule.id}` can decide {rule.verdict} while the {what} is unknown; test `{field}: true` or "
+                f"put a rule `{{{field}: {{present: false}}}}` → undetermined before it (the truce has a {bound})",
+            )
+
+
+def _requires(node: Node, field: str) -> bool:
+    """Whether a condition holds only when `field` is told (some test on it in every branch but `absent`)."""
+    if isinstance(node, Test):
+        return node.field == field and node.op != "absent"
+    parts = [_requires(item, field) for item in node.items]
+    return any(parts) if isinstance(node, AllOf) else bool(parts) and all(parts)
+
+
+def _holds_when_absent(node: Node, unknown: Test) -> bool:
+    """Whether a condition holds on every fact row where the field of `unknown` is absent."""
+    if isinstance(node, Test):
+        return node == unknown
+    parts = [_holds_when_absent(item, unknown) for item in node.items]
+    return all(parts) if isinstance(node, AllOf) else any(parts)
 
 
 def unmentioned_roles(c: Compiled) -> Iterator[tuple[Key, str]]:

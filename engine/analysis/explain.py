@@ -8,10 +8,12 @@ from typing import Any
 
 from engine.errors import InputError, did_you_mean
 from engine.evaluation.decide import account_verdicts, matched_rules, verdicts_of
+from engine.evaluation.facts import Resolver, told
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import AccountVerdict, Verdict
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
+from engine.places.areas import PLACE_TOLD
 from engine.ruleset.compile import PEOPLE, Compiled
 
 
@@ -44,6 +46,7 @@ class AccountExplanation:
     told: dict[str, Any]  # what the account itself says, over the incident's record (empty for the record)
     names: tuple[Resolution, ...]
     facts: dict[str, Any]  # the fact row the rules test, by field
+    place: str  # why `in_scope` is what it is: the scope test that decided it, in words
     rules: tuple[RuleCheck, ...]  # every rule, in the order they decide
     verdict: AccountVerdict
 
@@ -81,15 +84,20 @@ def explain_incident(compiled: Compiled, incident: Incident, scenario: str, engi
         run = evaluator.run(frame_of([incident]))
     decided = account_verdicts(run.accounts)
     own = [a.model_dump(exclude_none=True, exclude={"source"}) for a in incident.accounts] or [{}]
+    resolver = Resolver(compiled)
+    places = [
+        resolver.place(tuple(row[k] for k in PLACE_TOLD)).why
+        for row in told(frame_of([incident])).iter_rows(named=True)
+    ]
     rows = run.facts.iter_rows(named=True)
     held = [set(matched_rules(words)) for words in run.masks.iter_rows()]
-    accounts = tuple(_account(compiled, *parts) for parts in zip(rows, held, own, decided))
+    accounts = tuple(_account(compiled, *parts) for parts in zip(rows, held, own, decided, places))
     verdict = verdicts_of(run.verdicts)[0]
     return Explanation(scenario, compiled.id, run.engine, incident, accounts, verdict, combination(decided, verdict))
 
 
 def _account(
-    compiled: Compiled, row: dict[str, Any], held: set[int], own: dict[str, Any], verdict: AccountVerdict
+    compiled: Compiled, row: dict[str, Any], held: set[int], own: dict[str, Any], verdict: AccountVerdict, place: str
 ) -> AccountExplanation:
     checks = tuple(
         RuleCheck(rule.id, rule.priority, rule.verdict, rule.clause, i in held, rule.id == verdict.rule)
@@ -97,7 +105,7 @@ def _account(
     )
     columns = compiled.columns
     facts = {field: row[field] for field in columns} | dict(zip(compiled.fields[len(columns) :], compiled.policy))
-    return AccountExplanation(row["source"], own, resolutions(row), facts, checks, verdict)
+    return AccountExplanation(row["source"], own, resolutions(row), facts, place, checks, verdict)
 
 
 def resolutions(row: dict[str, Any]) -> tuple[Resolution, ...]:

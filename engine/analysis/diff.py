@@ -244,7 +244,7 @@ def _places(a: Compiled, b: Compiled) -> list[Choice]:
     other_country = _first_free(_OTHER_COUNTRIES, lambda n: normalize(n) in {normalize(c) for c in countries})
     regions = [(other_region, "another region"), *((r, r) for r in named), (None, "no region")]
     return [
-        Choice(label, told={"country": country, "region": region})
+        Choice(label, told={"country": country, "admin1": region})
         for country in (*countries, other_country, None)
         for region, label in regions
     ]
@@ -439,7 +439,7 @@ class Space:
             members = d.members(mask)
             if mask != d.full:
                 told |= next((c for c in members if not c.absent), members[0]).told
-        location = {k: told[k] for k in ("region", "country") if told.get(k) is not None}
+        location = {k: told[k] for k in ("admin1", "country") if told.get(k) is not None}
         casualties = {k: told[k] for k in ("killed", "wounded") if told.get(k) is not None}
         return Incident(
             id=name,
@@ -455,7 +455,7 @@ class Space:
 
 _TOLD_OF = {
     **{dim: (dim,) for dim in (*PEOPLE, "act", "time", "killed", "wounded")},
-    "place": ("country", "region"),
+    "place": ("country", "admin1"),
 }
 
 

@@ -149,7 +149,7 @@ class Resolver:
         values += [None, None] if deed is None else [deed.act, deed.hostile]
         time = told.get("time")
         values.append(None if time is None else self.window(time))
-        values += self.place(told.get("country"), told.get("region"))
+        values += self.place(told.get("country"), told.get("admin1"))
         values += [told.get("killed"), told.get("wounded")]
         return (*values, *self.compiled.policy)
 
@@ -214,7 +214,7 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
         pl.lit(pl.Series([d.act for d in deeds], dtype=vocabulary.act)).gather(act).alias("act"),
         pl.lit(pl.Series([d.hostile for d in deeds], dtype=pl.Boolean())).gather(act).alias("act.hostile"),
     ]
-    table = rows.rename({"act": "act.told", "region": "region.told"}).with_columns(
+    table = rows.rename({"act": "act.told", "admin1": "region.told"}).with_columns(
         *columns, _windows(resolver, rows.get_column("time")).alias("in_window"), *_places(resolver, rows)
     )
     told_columns = ("incident", "source", "time", *PEOPLE, "act.told", "country", "region.told")
@@ -266,11 +266,11 @@ def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
 
 
 def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Expr]:
-    """`in_scope` and `region` for each row, each distinct (country, region) resolved once."""
-    countries, regions = (rows.get_column(k).drop_nulls().unique() for k in ("country", "region"))
+    """`in_scope` and `region` for each row, each distinct (country, admin1) resolved once."""
+    countries, regions = (rows.get_column(k).drop_nulls().unique() for k in ("country", "admin1"))
     # A place's number: its country's and region's, 0 for none told.
     width = len(regions) + 1
-    number = _code("country", countries).fill_null(-1).cast(pl.Int64()) * width + _code("region", regions).fill_null(
+    number = _code("country", countries).fill_null(-1).cast(pl.Int64()) * width + _code("admin1", regions).fill_null(
         -1
     ).cast(pl.Int64())
     where = rows.select((number + width + 1).alias("place")).get_column("place")

@@ -8,9 +8,11 @@ row reader reads the file again and raises its exact one-line `InputError`. Shou
 after all, its incidents become the frame: a fast check too strict costs speed, never a verdict.
 
 Readers, chosen by measurement (see the commit's notes): polars' CSV reader (all columns as text,
-counts checked and cast), pyarrow's JSON reader with an explicit schema (the only one of polars,
-DuckDB and pyarrow that refuses an unknown key, a count written as text or a name written as a
-number, rather than dropping or converting it), polars' Parquet reader. Parquet, which the row reader
+counts and the point's numbers checked and cast), pyarrow's JSON reader with an explicit schema (the
+only one of polars, DuckDB and pyarrow that refuses a count written as text or a name written as a
+number, rather than converting it; keys the schema does not name it reads as it guesses them, so
+that other tools' keys are seen, and left out, and a key unknown inside an object is seen, and
+refused), polars' Parquet reader. Parquet, which the row reader
 does not read, has its own exact row-by-row check (`_parquet_rows`) behind the fast one.
 """
 

@@ -552,3 +552,54 @@ def test_a_bad_place_never_passes_the_fast_checks(tmp_path: Path, text: str) -> 
     with pytest.raises(InputError):
         load_incidents(path)
     agrees(path)
+
+
+def test_the_frame_s_columns_are_the_contract_place_resolution_reads() -> None:
+    from engine.incidents.frame import ACCOUNT, TOLD
+
+    assert list(TOLD) == [
+        "time", "actor", "act", "target", "intended_target", "country", "admin1", "admin2", "admin3",
+        "location", "latitude", "longitude", "precision_km", "killed", "wounded",
+    ]  # fmt: skip
+    assert {TOLD[k] for k in ("latitude", "longitude", "precision_km")} == {pl.Float64()}
+    assert list(INCIDENTS) == ["id", "notes", "source", *TOLD, "accounts"]
+    assert [(f.name, f.dtype) for f in ACCOUNT.fields] == [("source", pl.String()), *TOLD.items()]
+
+
+def test_a_place_survives_the_frame_and_back(tmp_path: Path) -> None:
+    from engine.incidents.frame import incidents_of
+    from engine.incidents.model import Incident
+
+    incident = Incident.model_validate(
+        {
+            "id": "a",
+            "notes": "n",
+            "source": "ACLED",
+            "location": {"name": "Souran", "region": "Hama", "admin2": "Hama", "lat": 35.3, "lon": 36.7},
+            "accounts": [{"source": "SANA", "location": {"admin3": "Souran", "latitude": 1.0, "longitude": 2.0}}],
+        }
+    )
+    frame = frame_of([incident])
+    row = frame.row(0, named=True)
+    assert (row["admin1"], row["location"], row["latitude"], row["notes"], row["source"]) == (
+        "Hama",
+        "Souran",
+        35.3,
+        "n",
+        "ACLED",
+    )
+    assert row["accounts"][0]["admin3"] == "Souran"
+    [back] = incidents_of(frame)
+    assert back.location is not None and back.location.admin1 == "Hama" and back.location.latitude == 35.3
+    assert_frame_equal(frame_of([back]), frame)
+
+
+@pytest.mark.parametrize("spacing", ['"actor": null', '"actor" :\tnull', '"target":null', '"intended_target" : null'])
+def test_json_lines_with_a_null_person_leave_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, spacing: str
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"id": "a", "accounts": [{"source": "s", ' + spacing + "}]}\n", encoding="utf-8")
+    fast_only(monkeypatch)
+    with pytest.raises(AssertionError, match="fell back to the row reader"):
+        read_table(path)

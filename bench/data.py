@@ -19,11 +19,20 @@ OUT = ROOT / "bench" / "out"
 SEED = 2016
 GENERATED_MAX = 1_000_000  # larger files are tiled from this many generated incidents
 
-CSV_COLUMNS = ("id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded")
+CSV_COLUMNS = ("id", "time", "actor", "act", "target", "intended_target", "admin1", "killed", "wounded")
 FORMATS = ("jsonl", "csv", "parquet")
 
 # The JSON Lines file as written by the generator: nested location and casualties, accounts as a list.
-_PLACE = pl.Struct({"name": pl.String, "region": pl.String, "country": pl.String})
+_PLACE = pl.Struct(
+    {
+        "name": pl.String,
+        "country": pl.String,
+        "admin1": pl.String,
+        "latitude": pl.Float64,
+        "longitude": pl.Float64,
+        "precision_km": pl.Float64,
+    }
+)
 _TOLL = pl.Struct({"killed": pl.Int64, "wounded": pl.Int64})
 _FACTS = {
     "time": pl.String,
@@ -80,7 +89,7 @@ def _flat(facts: pl.Expr | None = None) -> list[pl.Expr]:
 
     return [
         *(field(k).alias(k) for k in ("time", "actor", "act", "target", "intended_target")),
-        field("location").struct.field("region").alias("region"),
+        field("location").struct.field("admin1").alias("admin1"),
         field("casualties").struct.field("killed").alias("killed"),
         field("casualties").struct.field("wounded").alias("wounded"),
     ]

@@ -17,7 +17,7 @@ import polars as pl
 READERS = ("polars-csv", "polars-ndjson", "duckdb-json", "polars-parquet")
 NO_RULE = "No rule of the ruleset applies to these facts."
 
-_PLACE = "STRUCT(name VARCHAR, region VARCHAR, country VARCHAR)"
+_PLACE = "STRUCT(name VARCHAR, country VARCHAR, admin1 VARCHAR, latitude DOUBLE, longitude DOUBLE, precision_km DOUBLE)"
 _TOLL = "STRUCT(killed BIGINT, wounded BIGINT)"
 _FACTS = {
     "time": "VARCHAR",

@@ -79,7 +79,7 @@ def judge(df: pd.DataFrame) -> pd.DataFrame:
     act = act.where(act.notna(), "unknown").where(df["act"].notna())
     hostile = act.map(HOSTILE)
     when = pd.to_datetime(df["time"], utc=True, format="ISO8601", errors="coerce")
-    region = clean(df["region"])
+    region = clean(df["admin1"])
     country = clean(df["country"]) if "country" in df else pd.Series(np.nan, index=df.index)
 
     bound = actor_role.isin(["covered", "sponsor"])

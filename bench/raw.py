@@ -165,7 +165,7 @@ class Raw:
         act = found[0] if found else ("unknown" if act_given is not None else None)
         hostile = found[1] if found else None
         act_shown = found[0].replace("_", " ") if found else f"`{act_given}`"
-        region = told.get("region")
+        region = told.get("admin1")
         country = told.get("country")
         fact: dict[str, Any] = {
             "cfs": 1,
@@ -251,7 +251,7 @@ def _moment(value: datetime | str) -> datetime:
 def _flat(told: dict[str, Any]) -> dict[str, Any]:
     """The fields a fact is made from, those given only."""
     out = {k: told[k] for k in ("time", "actor", "act", "target", "intended_target") if told.get(k) is not None}
-    for key, part in (("location", ("region", "country")), ("casualties", ("killed", "wounded"))):
+    for key, part in (("location", ("admin1", "country")), ("casualties", ("killed", "wounded"))):
         for k in part:
             if (told.get(key) or {}).get(k) is not None:
                 out[k] = told[key][k]

@@ -52,9 +52,9 @@ def at_pos(file: str, pos: tuple[int, int] | None, message: str, path: str = "")
     return InputError([Problem(file, message, line, column, path)])
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A `; did you mean `x`?` suffix when a close choice exists, else an empty string."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    """A `; did you mean `x`?` suffix when a choice is close (difflib's ratio at least `cutoff`), else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
     return f"; did you mean `{close[0]}`?" if close else ""
 
 

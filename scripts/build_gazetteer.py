@@ -212,7 +212,7 @@ def main():
         rows[code]["name"] = new
     for code, extra in ALIASES.items():
         aliases[code].extend(extra)
-    for code, (level, rec) in opensyria.items():
+    for code, (_level, rec) in opensyria.items():
         if code not in rows:
             print(f"warning: Open-Syria pcode {code} not in OCHA rows", file=sys.stderr)
             continue

@@ -205,8 +205,60 @@ def test_an_incident_table_is_checked_row_by_row(tmp_path: Path) -> None:
     table = write(tmp_path, "events.jsonl", '{"id": "a"}\n{"id": "b", "killed": 1}\n')
     assert messages(check_file(table)) == [
         f"{table}:2: killed: unknown key `killed`; expected one of time, actor, act, target, intended_target, "
-        "location, casualties, id, accounts, expect, notes"
+        "location, casualties, id, accounts, expect, notes, source"
     ]
+
+
+ROWS = [("ok", 1), ("a", -1), ("ok", 2), ("b", -3)]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "where"),
+    [
+        (".csv", [":3: ", ":4: ", ":5: "]),
+        (".jsonl", [":2: ", ":3: ", ":4: "]),
+        (".parquet", [": row 2: ", ": row 3: ", ": row 4: "]),
+    ],
+)
+def test_every_bad_row_of_a_table_is_listed(cli: Cli, tmp_path: Path, suffix: str, where: list[str]) -> None:
+    import polars as pl
+
+    path = tmp_path / f"events{suffix}"
+    if suffix == ".csv":
+        path.write_text("id,killed\n" + "".join(f"{i},{k}\n" for i, k in ROWS))
+    elif suffix == ".jsonl":
+        path.write_text("".join(f'{{"id": "{i}", "casualties": {{"killed": {k}}}}}\n' for i, k in ROWS))
+    else:
+        pl.DataFrame(ROWS, schema=["id", "killed"], orient="row").write_parquet(path)
+    found = messages(check_file(path))
+    assert [f[len(str(path)) :].split("casualties")[0].split("id")[0] for f in found] == where
+    assert "casualties.killed: `-1` is too small" in found[0]
+    assert "incident id `ok` is used twice" in found[1]
+    assert "casualties.killed: `-3` is too small" in found[2]
+    code, out, err = cli("check", str(path))
+    assert code == 2
+    assert err.count("error: ") == 3 and "3 errors" in out
+    code, _, err = cli("run", str(path), "--rules", "syria-2016-09")
+    assert code == 2 and err.count("error: ") == 1  # a run stops at the first
+
+
+def test_check_lists_the_first_bad_rows_of_a_table_and_counts_the_rest(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", "id,killed\n" + "".join(f"r{i},x\n" for i in range(60)) + "ok,1\n")
+    found = messages(check_file(path))
+    assert len(found) == 51
+    assert found[0] == f"{path}:2: casualties.killed: expected a whole number, got `x`"
+    assert found[49].startswith(f"{path}:51: ")
+    assert found[50] == f"{path}: … and 10 more bad rows"
+    code, _, err = cli("check", str(path))
+    assert code == 2 and err.count("\n") == 51
+
+
+def test_check_warns_of_a_table_s_columns_it_does_not_read(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "events.csv", "id,tags\na,x\n")
+    code, _, err = cli("check", str(path))
+    assert code == 0
+    assert err == f"warning: {path}: ignoring 1 column ceasefire does not read: tags\n"
+    assert cli("check", str(path), "--strict")[0] == 1
 
 
 # Lint: rules that never decide, roles and acts no rule tells apart, knobs no rule reads.

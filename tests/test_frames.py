@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 
 from engine.errors import InputError
 from engine.incidents import synthetic, tables
-from engine.incidents.frame import INCIDENTS, frame_of
+from engine.incidents.frame import INCIDENTS, POINT, frame_of
 from engine.incidents.load import load_incidents
 from engine.incidents.tables import read_table
 
@@ -44,7 +44,7 @@ def error_of(read: Any, path: Path) -> str:
 def fast_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the row reader unreachable from read_table: what follows must take the columnar path."""
 
-    def refuse(path: Any) -> Any:
+    def refuse(path: Any, *args: Any) -> Any:
         raise AssertionError(f"read_table fell back to the row reader for {path}")
 
     monkeypatch.setattr(tables, "load_incidents", refuse)
@@ -73,14 +73,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
-def flat_only(frame: pl.DataFrame) -> pl.DataFrame:
-    """What a CSV or Parquet table can say of a frame: no country (and, for CSV, no accounts)."""
-    no_country = pl.lit(None, pl.String()).alias("country")
-    return frame.with_columns(
-        no_country, pl.col("accounts").list.eval(pl.element().struct.with_fields(no_country))
-    ).select(pl.col(c).cast(t) for c, t in INCIDENTS.items())
-
-
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_a_generated_table_reads_as_the_row_reader_reads_it(
     monkeypatch: pytest.MonkeyPatch, generated: dict[str, Path], fmt: str
@@ -98,13 +90,17 @@ def test_a_generated_table_reads_as_the_row_reader_reads_it(
 def test_a_generated_parquet_table_reads_as_its_json_lines_twin(
     monkeypatch: pytest.MonkeyPatch, generated: dict[str, Path]
 ) -> None:
-    expected = flat_only(frame_of(load_incidents(generated["jsonl"])))
+    """Every place field a flat table has: country, admin1, the named location, a point and its precision."""
+    expected = frame_of(load_incidents(generated["jsonl"]))
+    nulls = expected.select(pl.col("country", "latitude", "precision_km", "location").null_count())
+    assert max(nulls.row(0)) < COUNT
+    assert expected["latitude"].drop_nulls().len() > 0
     fast_only(monkeypatch)
     assert_frame_equal(read_table(generated["parquet"]), expected)
 
 
 def test_a_generated_csv_table_is_its_json_lines_twin_without_accounts(generated: dict[str, Path]) -> None:
-    expected = flat_only(frame_of(load_incidents(generated["jsonl"]))).with_columns(
+    expected = frame_of(load_incidents(generated["jsonl"])).with_columns(
         pl.lit([], INCIDENTS["accounts"]).alias("accounts")
     )
     assert_frame_equal(read_table(generated["csv"]), expected)
@@ -321,7 +317,7 @@ def test_ndjson_is_json_lines(tmp_path: Path) -> None:
 def test_plain_json_lines_take_the_fast_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     path = jsonl(
         tmp_path,
-        {"id": "a", "time": "2016-09-12", "location": {"region": "Aleppo", "country": "Syria", "lat": 36}},
+        {"id": "a", "time": "2016-09-12", "location": {"region": "Aleppo", "country": "Syria", "lat": 36, "lon": 38}},
         {"id": "b", "accounts": [{"source": "SANA", "casualties": {"killed": 3}}, {"source": "SOHR"}]},
         {"id": "c", "expect": "violation", "notes": "x", "accounts": []},
     )
@@ -421,20 +417,26 @@ def test_parquet_may_leave_out_columns_and_use_any_integer_type(
     [
         ({"id": ["a"], "killed": ["3"]}, "column `killed` is String; expected whole numbers (an integer type)"),
         ({"id": ["a"], "wounded": [1.0]}, "column `wounded` is Float64; expected whole numbers (an integer type)"),
-        ({"id": [1]}, "column `id` is Int64; expected text (a string type)"),
+        ({"id": [1.5]}, "column `id` is Float64; expected text or whole numbers"),
+        ({"id": [True]}, "column `id` is Boolean; expected text or whole numbers"),
+        (
+            {"id": ["a"], "latitude": ["36.2"]},
+            "column `latitude` is String; expected numbers (a float or integer type)",
+        ),
+        ({"id": ["a"], "region": ["x"], "admin1": ["y"]}, "columns `region` and `admin1` are both given; `region` is"),
         ({"id": ["a"], "time": [datetime(2016, 9, 12)]}, "column `time` is Datetime"),
         ({"id": ["a"], "accounts": [[1]]}, "accounts: column `accounts` is List(Int64); expected a list of structs"),
         (
-            {"id": ["a"], "accounts": [[{"source": "s", "lat": 3.0}]]},
-            "accounts: unknown field `lat`; did you mean `act`?; expected fields source, time,",
+            {"id": ["a"], "accounts": [[{"source": "s", "kiled": 3}]]},
+            "accounts: unknown field `kiled`; did you mean `killed`?; expected fields source, time,",
         ),
         ({"id": ["a"], "accounts": [[{"source": "s", "killed": "2"}]]}, "column `accounts.killed` is String; expected"),
         ({"id": ["a"], "Killed": [1]}, "unknown column `Killed`; did you mean `killed`?; expected columns id, time,"),
         (
-            {"id": ["a"], "country": ["Syria"]},
-            "unknown column `country`; did you mean `accounts`?; expected columns id, time,",
+            {"id": ["a"], "countyr": ["Syria"]},
+            "unknown column `countyr`; did you mean `country`?; expected columns id, time,",
         ),
-        ({"act": ["a"]}, "no `id` column; expected columns id, time, actor, act, target, intended_target, region,"),
+        ({"act": ["a"]}, "no `id` column; expected columns id, time, actor, act, target, intended_target, country,"),
         ({"id": pl.Series([], dtype=pl.String())}, "file holds no incidents; expected a row per incident"),
     ],
 )
@@ -462,7 +464,19 @@ def test_a_parquet_table_of_the_wrong_shape_gets_one_line(
         ),
         ([{"id": "a", "time": "2016-09-12T10:00:00"}], "row 2: time: `2016-09-12T10:00:00` has no UTC offset"),
         ([{"id": "a", "act": "x\x1b"}], "row 2: act: text holds a control character (U+001B); remove it"),
-        ([{"id": "a", "region": "x\x9b"}], "row 2: location.region: text holds a control character (U+009B)"),
+        ([{"id": "a", "admin1": "x\x9b"}], "row 2: location.admin1: text holds a control character (U+009B)"),
+        ([{"id": "a", "location": "x\x9b"}], "row 2: location.name: text holds a control character (U+009B)"),
+        (
+            [{"id": "a", "latitude": 91.0, "longitude": 0.0}],
+            "row 2: location.latitude: `91.0` is too large; expected at",
+        ),
+        ([{"id": "a", "latitude": 1.0}], "row 2: location: `latitude` without `longitude`; a point needs both"),
+        ([{"id": "a", "precision_km": 1.0}], "row 2: location: `precision_km` without a point; give `latitude`"),
+        (
+            [{"id": "a", "latitude": 1.0, "longitude": 1.0, "precision_km": -1.0}],
+            "row 2: location.precision_km: `-1.0` is too small; expected at least 0",
+        ),
+        ([{"id": "a", "source": ""}], "row 2: source: "),
         (
             [{"id": "a", "accounts": [{"source": "s", "killed": None}, {"source": "s", "killed": 2}]}],
             "row 2: accounts: source `s` has two accounts (accounts[0] and [1]); merge them or tell the sources apart",
@@ -477,7 +491,7 @@ def test_a_parquet_table_of_the_wrong_shape_gets_one_line(
 def test_a_bad_parquet_row_gets_one_line_naming_the_row(
     tmp_path: Path, rows: list[dict[str, Any]], message: str
 ) -> None:
-    schema = {"id": pl.String(), "time": pl.String(), "act": pl.String(), "region": pl.String(), "killed": pl.Int64()}
+    schema = {k: INCIDENTS[k] for k in ("id", "source", "time", "act", "admin1", "location", *POINT, "killed")}
     frame = pl.DataFrame(
         [{"id": "ok", "accounts": []}, *({"accounts": [], **r} for r in rows)],
         schema={**schema, "accounts": pl.List(ACCOUNT)},
@@ -502,3 +516,90 @@ def test_files_that_are_not_parquet_tables_get_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "folder.parquet"
     folder.mkdir()
     assert error_of(read_table, folder) == f"{folder}: is a directory; expected a file"
+
+
+def test_json_lines_with_other_tools_keys_and_number_ids_take_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = jsonl(
+        tmp_path,
+        {"id": 1, "event_type": "Battles", "location": {"admin1": "Idlib", "latitude": 35.9, "longitude": 36.6}},
+        {"id": 2, "tags": "x", "source": "ACLED", "notes": "n", "location": {"admin2": "Ariha", "precision_km": None}},
+    )
+    expected = frame_of(load_incidents(path))
+    fast_only(monkeypatch)
+    warnings: list[Any] = []
+    frame = read_table(path, warnings)
+    assert_frame_equal(frame, expected)
+    assert frame["id"].to_list() == ["1", "2"] and frame["source"].to_list() == [None, "ACLED"]
+    assert [w.message for w in warnings] == ["ignoring 2 columns ceasefire does not read: event_type, tags"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,latitude,longitude\na,1,\n",
+        "id,latitude,longitude\na,91,1\n",
+        "id,latitude,longitude,precision_km\na,1,1,-1\n",
+        "id,precision_km\na,1\n",
+        "id,latitude,longitude\na,1.5e3,1\n",
+        "id,source\na,\nb," + "s" * 301 + "\n",
+    ],
+)
+def test_a_bad_place_never_passes_the_fast_checks(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError):
+        load_incidents(path)
+    agrees(path)
+
+
+def test_the_frame_s_columns_are_the_contract_place_resolution_reads() -> None:
+    from engine.incidents.frame import ACCOUNT, TOLD
+
+    assert list(TOLD) == [
+        "time", "actor", "act", "target", "intended_target", "country", "admin1", "admin2", "admin3",
+        "location", "latitude", "longitude", "precision_km", "killed", "wounded",
+    ]  # fmt: skip
+    assert {TOLD[k] for k in ("latitude", "longitude", "precision_km")} == {pl.Float64()}
+    assert list(INCIDENTS) == ["id", "notes", "source", *TOLD, "accounts"]
+    assert [(f.name, f.dtype) for f in ACCOUNT.fields] == [("source", pl.String()), *TOLD.items()]
+
+
+def test_a_place_survives_the_frame_and_back(tmp_path: Path) -> None:
+    from engine.incidents.frame import incidents_of
+    from engine.incidents.model import Incident
+
+    incident = Incident.model_validate(
+        {
+            "id": "a",
+            "notes": "n",
+            "source": "ACLED",
+            "location": {"name": "Souran", "region": "Hama", "admin2": "Hama", "lat": 35.3, "lon": 36.7},
+            "accounts": [{"source": "SANA", "location": {"admin3": "Souran", "latitude": 1.0, "longitude": 2.0}}],
+        }
+    )
+    frame = frame_of([incident])
+    row = frame.row(0, named=True)
+    assert (row["admin1"], row["location"], row["latitude"], row["notes"], row["source"]) == (
+        "Hama",
+        "Souran",
+        35.3,
+        "n",
+        "ACLED",
+    )
+    assert row["accounts"][0]["admin3"] == "Souran"
+    [back] = incidents_of(frame)
+    assert back.location is not None and back.location.admin1 == "Hama" and back.location.latitude == 35.3
+    assert_frame_equal(frame_of([back]), frame)
+
+
+@pytest.mark.parametrize("spacing", ['"actor": null', '"actor" :\tnull', '"target":null', '"intended_target" : null'])
+def test_json_lines_with_a_null_person_leave_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, spacing: str
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"id": "a", "accounts": [{"source": "s", ' + spacing + "}]}\n", encoding="utf-8")
+    fast_only(monkeypatch)
+    with pytest.raises(AssertionError, match="fell back to the row reader"):
+        read_table(path)

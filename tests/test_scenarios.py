@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +13,7 @@ from engine import Incident, evaluate, load_ruleset, load_scenario
 from engine.analysis.expect import run_scenario
 from engine.evaluation.facts import Resolver
 from engine.ruleset.model import VERDICTS
-from tests.conftest import ENGINES, ROOT
+from tests.conftest import ENGINES, ROOT, Cli
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
@@ -96,3 +98,69 @@ def test_a_syrian_strike_on_jfs_in_aleppo_is_permitted_in_february_and_a_violati
     sep = evaluate(load_ruleset("syria-2016-09"), [strike], engine)[0]
     assert (feb.verdict, feb.rule) == ("permitted", "strike-on-excluded")
     assert (sep.verdict, sep.rule) == ("violation", "air-combat-in-agreed-areas")
+
+
+# A Deir ez-Zor-like strike: two sources, one of which names no actor.
+UNATTRIBUTED = {
+    "id": "dez",
+    "time": "2016-09-17T16:00:00+03:00",
+    "actor": "US-led coalition",
+    "act": "airstrike",
+    "target": "Syrian Arab Army",
+    "location": {"name": "Jabal Tharda", "admin1": "Deir ez-Zor", "latitude": 35.285, "longitude": 40.175},
+    "casualties": {"killed": 62},
+}
+
+
+def _verdict(cli: Cli, path: Path, engine: str, *extra: str) -> dict[str, Any]:
+    code, out, err = cli("run", str(path), "--engine", engine, "--format", "json", *extra)
+    assert code == 0, err
+    (verdict,) = json.loads(out)["verdicts"]
+    return dict(verdict)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("form", ["yaml", "jsonl"])
+def test_an_account_that_names_no_actor_makes_the_incident_disputed(
+    cli: Cli, tmp_path: Path, engine: str, form: str
+) -> None:
+    def write(accounts: list[dict[str, Any]], name: str) -> Path:
+        incident = {**UNATTRIBUTED, "accounts": accounts}
+        if form == "jsonl":
+            path = tmp_path / f"{name}.jsonl"
+            path.write_text(json.dumps(incident) + "\n", encoding="utf-8")
+            return path
+        path = tmp_path / f"{name}.yaml"
+        scenario = {"scenario": name, "title": "t", "ruleset": "syria-2016-09", "incidents": [incident]}
+        path.write_text(json.dumps(scenario), encoding="utf-8")  # JSON is YAML
+        return path
+
+    rules = ("--rules", "syria-2016-09")
+    told = _verdict(cli, write([{"source": "SANA"}, {"source": "SOHR", "act": "airstrike"}], "told"), engine, *rules)
+    assert told["verdict"] == "violation"  # an account that leaves the actor out keeps the incident's
+    unnamed = _verdict(cli, write([{"source": "SANA"}, {"source": "SOHR", "actor": None}], "unnamed"), engine, *rules)
+    assert unnamed["verdict"] == "disputed"
+    verdicts = {a["source"]: a["verdict"] for a in unnamed["accounts"]}
+    assert verdicts["SANA"] == "violation" and verdicts["SOHR"] != "violation"
+    assert {a["source"]: a["actor"] for a in unnamed["accounts"]}["SOHR"] != "US-led coalition"
+
+
+def test_an_account_s_null_actor_is_read_as_unidentified_and_an_absent_one_is_not() -> None:
+    incident = Incident.model_validate({**UNATTRIBUTED, "accounts": [{"source": "a", "actor": None}, {"source": "b"}]})
+    assert [a.actor for a in incident.accounts] == ["unidentified", None]
+    resolved = Resolver(load_ruleset("syria-2016-09")).name("unidentified")
+    assert resolved.role == "unidentified"
+
+
+def test_a_location_gives_one_name_of_a_key_and_whole_points() -> None:
+    location = {**UNATTRIBUTED, "location": {"region": "Idlib", "lat": 35.9, "lon": 36.6, "precision_km": 5.0}}
+    place = Incident.model_validate(location).location
+    assert place is not None and (place.standard("admin1"), place.standard("latitude")) == ("Idlib", 35.9)
+    for bad, message in (
+        ({"region": "Idlib", "admin1": "Idlib"}, "`region` and `admin1` are both given"),
+        ({"lon": 1.0, "longitude": 1.0, "latitude": 1.0}, "`lon` and `longitude` are both given"),
+        ({"longitude": 1.0}, "`longitude` without `latitude`"),
+        ({"precision_km": 0.0}, "`precision_km` without a point"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            Incident.model_validate({"id": "x", "location": bad})

@@ -466,3 +466,233 @@ def test_no_command_prints_a_control_character_from_a_table(cli: Cli, tmp_path: 
 def test_a_problem_quoting_control_characters_prints_them_escaped_on_one_line() -> None:
     shown = str(Problem("f.jsonl", "bad `a\x1bb\x9bc\nd\u2028e`", 3))
     assert shown == "f.jsonl:3: bad `a\\x1bb\\x9bc\\nd\\u2028e`"
+
+
+# -- places, numeric ids, other tools' columns -------------------------------------------------------
+
+PLACE_HEADER = "id,country,admin1,admin2,admin3,location,latitude,longitude,precision_km,notes,source,killed\n"
+
+
+def test_a_csv_table_carries_a_full_place_and_the_record_s_own_notes_and_source(tmp_path: Path) -> None:
+    from engine.incidents.tables import read_table
+
+    path = table(
+        tmp_path,
+        "events.csv",
+        PLACE_HEADER + "a,Syria,Deir ez-Zor,Deir ez-Zor,Al-Bukamal,Jabal Tharda,35.285,40.175,2,seen twice,ACLED,3\n"
+        "b,,,,,,,,,,,\n",
+    )
+    frame = read_table(path)
+    assert frame.row(0, named=True) | {"accounts": []} == {
+        "id": "a",
+        "notes": "seen twice",
+        "source": "ACLED",
+        "time": None,
+        "actor": None,
+        "act": None,
+        "target": None,
+        "intended_target": None,
+        "country": "Syria",
+        "admin1": "Deir ez-Zor",
+        "admin2": "Deir ez-Zor",
+        "admin3": "Al-Bukamal",
+        "location": "Jabal Tharda",
+        "latitude": 35.285,
+        "longitude": 40.175,
+        "precision_km": 2.0,
+        "killed": 3,
+        "wounded": None,
+        "accounts": [],
+    }
+    assert frame.row(1, named=True)["latitude"] is None
+    [a, _] = load_incidents(path)  # the row reader reads the same
+    assert a.location is not None and a.location.admin3 == "Al-Bukamal" and a.location.precision_km == 2.0
+    assert (a.notes, a.source) == ("seen twice", "ACLED")
+
+
+def test_older_column_names_are_read_as_the_standard_ones(tmp_path: Path) -> None:
+    from engine.incidents.tables import read_table
+
+    path = table(tmp_path, "events.csv", "id,region,lat,lon\na,Idlib,35.9,36.6\n")
+    row = read_table(path).row(0, named=True)
+    assert (row["admin1"], row["latitude"], row["longitude"]) == ("Idlib", 35.9, 36.6)
+    path = jsonl(tmp_path, {"id": "a", "location": {"region": "Idlib", "lat": 35.9, "lon": 36.6}})
+    row = read_table(path).row(0, named=True)
+    assert (row["admin1"], row["latitude"], row["longitude"]) == ("Idlib", 35.9, 36.6)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id,region,admin1\na,x,y\n", "events.csv:1: columns `region` and `admin1` are both given; `region` is"),
+        ("id,latitude,lat\na,1,2\n", "events.csv:1: columns `lat` and `latitude` are both given; `lat` is another"),
+        ("id,admn1\na,x\n", "events.csv:1: unknown column `admn1`; did you mean `admin1`?; expected columns id, "),
+        ("id,Admin1\na,x\n", "events.csv:1: unknown column `Admin1`; did you mean `admin1`?"),
+        ("id,lattitude\na,x\n", "events.csv:1: unknown column `lattitude`; did you mean `latitude`?"),
+        ("id,latitude\na,1\n", "events.csv:2: location: `latitude` without `longitude`; a point needs both"),
+        ("id,lon\na,1\n", "events.csv:2: location: `lon` without `latitude`; a point needs both"),
+        ("id,precision_km\na,1\n", "events.csv:2: location: `precision_km` without a point; give `latitude` and"),
+        (
+            "id,latitude,longitude\na,91,0\n",
+            "events.csv:2: location.latitude: `91.0` is too large; expected at most 90",
+        ),
+        ("id,latitude,longitude\na,0,-181\n", "events.csv:2: location.longitude: `-181.0` is too small; expected at"),
+        (
+            "id,latitude,longitude,precision_km\na,0,0,-1\n",
+            "events.csv:2: location.precision_km: `-1.0` is too small; expected at least 0",
+        ),
+        (
+            "id,latitude,longitude\na,nan,0\n",
+            "events.csv:2: location.latitude: expected a number like 36.2 or -0.5, got",
+        ),
+        ("id,latitude,longitude\na,1e3,0\n", "events.csv:2: location.latitude: expected a number like 36.2 or -0.5"),
+        ("id,source\na,\nb,\n", None),
+    ],
+)
+def test_a_csv_place_is_held_to_what_a_scenario_s_is(tmp_path: Path, text: str, message: str | None) -> None:
+    from engine.incidents.tables import read_table
+
+    path = table(tmp_path, "events.csv", text)
+    if message is None:
+        assert read_table(path)["source"].to_list() == [None, None]
+        return
+    assert refusal(path).startswith(message)
+    with pytest.raises(InputError) as exc:
+        read_table(path)  # the columnar reader gives the same line
+    assert str(exc.value.problems[0]).removeprefix(f"{path.parent}/") == refusal(path)
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ({"region": "x", "admin1": "y"}, "location: `region` and `admin1` are both given; `region` is another name"),
+        ({"lat": 1, "latitude": 1, "lon": 2}, "location: `lat` and `latitude` are both given"),
+        ({"latitude": 1}, "location: `latitude` without `longitude`; a point needs both"),
+        ({"precision_km": 3}, "location: `precision_km` without a point"),
+        ({"latitude": 1, "longitude": 2, "precision_km": -0.5}, "location.precision_km: `-0.5` is too small"),
+        ({"admin4": "x"}, "location.admin4: unknown key `admin4`; expected one of name, country, admin1, "),
+    ],
+)
+def test_a_json_lines_place_is_held_to_what_a_scenario_s_is(
+    tmp_path: Path, location: dict[str, object], message: str
+) -> None:
+    from engine.incidents.tables import read_table
+
+    path = jsonl(tmp_path, {"id": "ok"}, {"id": "a", "location": location})
+    assert refusal(path).startswith(f"events.jsonl:2: {message}")
+    with pytest.raises(InputError) as exc:
+        read_table(path)
+    assert str(exc.value.problems[0]).endswith(refusal(path))
+
+
+def test_ids_written_as_whole_numbers_are_read_as_their_digits(tmp_path: Path) -> None:
+    import polars as pl
+
+    from engine.incidents.tables import read_table
+
+    numbered = jsonl(tmp_path, {"id": 244657}, {"id": -3})
+    assert [i.id for i in load_incidents(numbered)] == ["244657", "-3"]
+    assert read_table(numbered)["id"].to_list() == ["244657", "-3"]
+    mixed = table(tmp_path, "mixed.jsonl", '{"id": 244657}\n{"id": "b"}\n')
+    assert read_table(mixed)["id"].to_list() == ["244657", "b"]
+    csv_path = table(tmp_path, "events.csv", "id,act\n244657,airstrike\n")
+    assert read_table(csv_path)["id"].to_list() == ["244657"]
+    parquet = tmp_path / "events.parquet"
+    pl.DataFrame({"id": [244657, 7]}).write_parquet(parquet)
+    assert read_table(parquet)["id"].to_list() == ["244657", "7"]
+
+
+@pytest.mark.parametrize("value", ["1.5", "true", "null", "[1]"])
+def test_an_id_of_another_kind_than_text_or_a_whole_number_is_refused(tmp_path: Path, value: str) -> None:
+    path = table(tmp_path, "events.jsonl", '{"id": "ok"}\n{"id": ' + value + "}\n")
+    assert refusal(path).startswith("events.jsonl:2: id: ")
+
+
+def test_a_scenario_id_stays_text(tmp_path: Path) -> None:
+    from engine.incidents.model import Scenario
+
+    data = {"scenario": "s", "title": "t", "ruleset": "syria-2016-09", "incidents": [{"id": 5}]}
+    with pytest.raises(ValueError, match="valid string"):
+        Scenario.model_validate(data)
+
+
+def test_columns_of_other_tools_are_left_out_with_one_warning(tmp_path: Path) -> None:
+    import polars as pl
+
+    from engine.incidents.tables import read_table
+
+    expected = "ignoring 3 columns ceasefire does not read: event_type, fatalities, tags"
+    csv_path = table(
+        tmp_path,
+        "data.csv",
+        "id,event_type,act,fatalities,tags\na,Battles,airstrike,3,x\nb,Riots,shelling,0,\n",
+    )
+    rows = [
+        {"id": "a", "event_type": "Battles", "act": "airstrike", "fatalities": 3, "tags": "x"},
+        {"id": "b", "event_type": "Riots", "act": "shelling", "tags": ["y"]},
+        {"id": "c", "fatalities": 1},
+    ]
+    jsonl_path = table(tmp_path, "data.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    parquet_path = tmp_path / "data.parquet"
+    pl.DataFrame([rows[0], {**rows[1], "tags": "y"}]).write_parquet(parquet_path)
+    for path in (csv_path, jsonl_path, parquet_path):
+        warnings: list[Problem] = []
+        frame = read_table(path, warnings)
+        assert frame["act"].to_list()[:2] == ["airstrike", "shelling"]
+        assert [str(w) for w in warnings] == [f"{path}: {expected}"]
+        assert {w.severity for w in warnings} == {"warning"}
+    warnings = []
+    assert [i.id for i in load_incidents(jsonl_path, warnings)] == ["a", "b", "c"]  # the row reader alike
+    assert [str(w) for w in warnings] == [f"{jsonl_path}: {expected}"]
+    warnings = []
+    load_incidents(csv_path, warnings)
+    assert [str(w) for w in warnings] == [f"{csv_path}: {expected}"]
+
+
+def test_a_json_lines_key_that_belongs_elsewhere_or_is_misspelt_is_still_refused(tmp_path: Path) -> None:
+    from engine.incidents.tables import read_table
+
+    for row, message in (
+        ({"id": "a", "acter": "x"}, "events.jsonl:1: acter: unknown key `acter`; expected one of "),
+        ({"id": "a", "admin1": "x"}, "events.jsonl:1: admin1: unknown key `admin1`; expected one of "),
+        ({"id": "a", "tags": "x", "location": {"tags": "y"}}, "events.jsonl:1: location.tags: unknown key `tags`"),
+    ):
+        path = jsonl(tmp_path, row)
+        assert refusal(path).startswith(message)
+        with pytest.raises(InputError) as exc:
+            read_table(path)
+        assert str(exc.value.problems[0]).endswith(refusal(path))
+
+
+def test_run_says_once_which_columns_it_leaves_out(cli: Cli, tmp_path: Path) -> None:
+    path = table(tmp_path, "data.csv", "id,actor,act,target,tags,fatalities\na,ISIS,airstrike,SAA,x,1\n")
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")
+    assert code == 0
+    assert err == f"warning: {path}: ignoring 2 columns ceasefire does not read: fatalities, tags\n"
+    assert json.loads(out)["verdicts"][0]["incident"] == "a"
+    code, _, err = cli("explain", str(path), "a", "--rules", "syria-2016-09")
+    assert code == 0 and err.count("warning: ") == 1
+
+
+# -- an account that names none --------------------------------------------------------------------
+
+
+def test_an_account_s_explicit_null_person_is_read_as_unidentified(tmp_path: Path) -> None:
+    from engine.incidents.tables import read_table
+
+    rows = [
+        {"id": "a", **STRIKE, "actor": None, "accounts": [{"source": "SOHR", "actor": None}, {"source": "SANA"}]},
+        {"id": "b", **STRIKE, "accounts": [{"source": "SOHR", "target": None, "intended_target": None}]},
+    ]
+    path = table(tmp_path, "events.jsonl", "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows))
+    [a, b] = load_incidents(path)
+    assert a.actor is None  # the incident's own null is "not told"
+    assert [x.actor for x in a.accounts] == ["unidentified", None]
+    assert (b.accounts[0].target, b.accounts[0].intended_target, b.accounts[0].actor) == (
+        "unidentified",
+        "unidentified",
+        None,
+    )
+    frame = read_table(path)  # pyarrow cannot tell null from absent: the row reader reads it
+    assert frame["accounts"].to_list()[0][0]["actor"] == "unidentified"
+    assert frame["accounts"].to_list()[0][1]["actor"] is None

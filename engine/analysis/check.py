@@ -81,10 +81,16 @@ def _problems(step: Callable[[], Iterable[Problem]]) -> tuple[Problem, ...]:
 
 
 def _table(path: Path) -> list[Problem]:
+    """Every bad row of a table (up to a limit), and its warnings: a table has no meaning to check
+    without its ruleset, only its form."""
     from engine.incidents.tables import read_table  # polars: only when a table is checked
 
-    read_table(path)  # raises on the first bad row: a table has no meaning to check without its ruleset
-    return []
+    warnings: list[Problem] = []
+    try:
+        read_table(path, warnings, every=True)
+    except InputError as exc:
+        return [*exc.problems, *warnings]
+    return warnings
 
 
 def kind_of(doc: Document) -> str:

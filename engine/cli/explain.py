@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples, warn
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tu
     from engine.incidents.load import load_input
 
     loaded = load_input(path, rules, sets)
+    warn(loaded.warnings)
     if loaded.scenario is not None:
         pos = loaded.document.where(("incidents",)) if loaded.document is not None else None
         return (

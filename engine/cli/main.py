@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from engine import __version__
 from engine.evaluation.engines import ENGINES, RENAMED
+
+if TYPE_CHECKING:
+    from engine.errors import Problem
 
 # One module a command in engine/cli/, listed by `--help` in this order.
 COMMANDS = ("run", "check", "test", "explain", "schema", "whatif", "sweep", "diff")
@@ -77,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+
+
+def warn(problems: Iterable[Problem]) -> None:
+    """Say what reading an input found worth saying but not refusing: a line each, on standard error."""
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
 
 
 def _engine_error(exc: Exception) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples, warn
 from engine.cli.outputs import OUTPUT, check_output, output, refuse_inputs, refused, write_bytes
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def load_reports(
     from engine.incidents.load import load_input
 
     loaded = load_input(path, rules, sets)
+    warn(loaded.warnings)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
         if batch is None:
             yield evaluator.report(loaded.name, loaded.frame)

@@ -281,19 +281,9 @@ def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
     return found.scatter(rest, exact) if len(rest) else found
 
 
-_PLACE_DTYPES = {"latitude": pl.Float64(), "longitude": pl.Float64(), "precision_km": pl.Float64()}
-
-
 def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Series]:
     """`in_scope`, `admin1`..`admin3` and each named area's field for each row, each distinct place resolved once."""
-    told = rows.select(
-        pl.col(k)
-        if k in rows.columns
-        else pl.col("region").alias(k)
-        if k == "admin1" and "region" in rows.columns
-        else pl.lit(None, _PLACE_DTYPES.get(k, pl.String())).alias(k)
-        for k in PLACE_TOLD
-    )
+    told = rows.select(PLACE_TOLD)
     distinct = told.unique(maintain_order=True)
     spots = [resolver.place(row) for row in distinct.iter_rows()]
     names = resolver.compiled.columns[len(FIELDS) :]

@@ -1,9 +1,9 @@
 """Incidents as a table: the columns every reader produces and evaluation reads, defined once.
 
-An *incident frame* has one row per incident, in input order: its id, the facts as recorded (`TOLD`)
-and its accounts, a list of structs with a `source` and the same facts (null where the account says
-nothing, so the incident's own value stands). Scenario files, JSON Lines, CSV and Parquet tables all
-become this frame; evaluation reads nothing else.
+An *incident frame* has one row per incident, in input order: its id, its notes and source (carried,
+not evaluated), the facts as recorded (`TOLD`) and its accounts, a list of structs with a `source`
+and the same facts (null where the account says nothing, so the incident's own value stands).
+Scenario files, JSON Lines, CSV and Parquet tables all become this frame; evaluation reads nothing else.
 """
 
 from __future__ import annotations
@@ -22,13 +22,29 @@ TOLD: dict[str, pl.DataType] = {
     "act": pl.String(),
     "target": pl.String(),
     "intended_target": pl.String(),
-    "region": pl.String(),
     "country": pl.String(),
+    "admin1": pl.String(),  # first-level administrative area (`region` in older files)
+    "admin2": pl.String(),
+    "admin3": pl.String(),
+    "location": pl.String(),  # the named location (`Location.name`)
+    "latitude": pl.Float64(),  # degrees, -90 to 90
+    "longitude": pl.Float64(),  # degrees, -180 to 180
+    "precision_km": pl.Float64(),  # the radius, in km, within which the point lies
     "killed": pl.Int64(),  # a count of people, 0 to MAX_COUNT
     "wounded": pl.Int64(),
 }
+# The place fields of TOLD, as `Location` names them (the rest are its standard keys).
+PLACE = {"country": "country", "admin1": "admin1", "admin2": "admin2", "admin3": "admin3", "location": "name"}
+POINT = ("latitude", "longitude", "precision_km")
 ACCOUNT = pl.Struct({"source": pl.String(), **TOLD})
-INCIDENTS: dict[str, pl.DataType] = {"id": pl.String(), **TOLD, "accounts": pl.List(ACCOUNT)}
+# The incident's own record: `notes` and `source` (where the record comes from) are carried, not evaluated.
+INCIDENTS: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "notes": pl.String(),
+    "source": pl.String(),
+    **TOLD,
+    "accounts": pl.List(ACCOUNT),
+}
 
 
 def told_of(told: Incident | Account) -> dict[str, Any]:
@@ -40,8 +56,8 @@ def told_of(told: Incident | Account) -> dict[str, Any]:
         "act": told.act,
         "target": told.target,
         "intended_target": told.intended_target,
-        "region": loc.region if loc else None,
-        "country": loc.country if loc else None,
+        **{k: loc.standard(key) if loc else None for k, key in PLACE.items()},
+        **{k: loc.standard(k) if loc else None for k in POINT},
         "killed": cas.killed if cas else None,
         "wounded": cas.wounded if cas else None,
     }
@@ -50,7 +66,13 @@ def told_of(told: Incident | Account) -> dict[str, Any]:
 def frame_of(incidents: Iterable[Incident]) -> pl.DataFrame:
     """An incident frame (`INCIDENTS`) from incident models, in their order."""
     rows = [
-        {"id": i.id, **told_of(i), "accounts": [{"source": a.source, **told_of(a)} for a in i.accounts]}
+        {
+            "id": i.id,
+            "notes": i.notes,
+            "source": i.source,
+            **told_of(i),
+            "accounts": [{"source": a.source, **told_of(a)} for a in i.accounts],
+        }
         for i in incidents
     ]
     return pl.DataFrame(rows, schema=INCIDENTS, orient="row" if not rows else None)
@@ -60,17 +82,16 @@ def incidents_of(frame: pl.DataFrame) -> list[Incident]:
     """Incident models from an incident frame's rows (for a few rows: a table's are checked as it is read)."""
     out = []
     for row in frame.iter_rows(named=True):
-        out.append(
-            Incident.model_validate(_nested(row) | {"id": row["id"], "accounts": [_nested(a) for a in row["accounts"]]})
-        )
+        own = {k: row[k] for k in ("id", "notes", "source") if row[k] is not None}
+        out.append(Incident.model_validate(_nested(row) | own | {"accounts": [_nested(a) for a in row["accounts"]]}))
     return out
 
 
 def _nested(told: dict[str, Any]) -> dict[str, Any]:
-    """Flat told fields back in the file format's shape (location, casualties), None left out."""
+    """Flat told fields (and an account's `source`) back in the file format's shape, None left out."""
     out: dict[str, Any] = {
         k: told[k] for k in ("source", "time", "actor", "act", "target", "intended_target") if told.get(k) is not None
     }
-    place = {k: told[k] for k in ("region", "country") if told.get(k) is not None}
+    place = {key: told[k] for k, key in (*PLACE.items(), *((p, p) for p in POINT)) if told.get(k) is not None}
     toll = {k: told[k] for k in ("killed", "wounded") if told.get(k) is not None}
     return out | ({"location": place} if place else {}) | ({"casualties": toll} if toll else {})

@@ -16,14 +16,50 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from engine.errors import InputError, Problem, at_pos, did_you_mean
-from engine.incidents.model import MAX_COUNT, Incident, Scenario
+from engine.incidents.model import LOCATION_ALIASES, MAX_COUNT, Incident, Scenario, both_given
 from engine.memory import paused_gc
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import YAML, find_ruleset, inside_project, load_ruleset, read_ruleset
 from engine.validation import problems_from, short, validate
 from engine.yamlsafe import CONTROL, Document, Key, control_message, dotted, load_yaml, read_text, stat_of
 
-TABLE_COLUMNS = ("id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded")
+# A flat table's columns (CSV headers, JSON Lines' top-level keys where flat, Parquet columns), in ACLED's words.
+TABLE_COLUMNS = (
+    "id",
+    "time",
+    "actor",
+    "act",
+    "target",
+    "intended_target",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "precision_km",
+    "notes",
+    "source",
+    "killed",
+    "wounded",
+)
+# Older names of columns, each read as the standard one (`Location`'s aliases); a table gives one or the other.
+COLUMN_ALIASES = {alias: standard for alias, standard in LOCATION_ALIASES}
+# Columns of numbers: counts are whole, the point's are decimal.
+COUNT_COLUMNS = ("killed", "wounded")
+DECIMAL_COLUMNS = ("latitude", "longitude", "precision_km")
+# How a column is placed in an incident (`Location` calls the named location `name`); the rest are top-level.
+COLUMN_FIELDS = {
+    **{c: f"location.{c}" for c in ("country", "admin1", "admin2", "admin3", *DECIMAL_COLUMNS, *COLUMN_ALIASES)},
+    "location": "location.name",
+    **{c: f"casualties.{c}" for c in COUNT_COLUMNS},
+}
+# A name this close to a known column's (difflib's ratio) is taken for a misspelling of it: `admn1`, `Admin1`,
+# `lattitude`. Further off, it is another tool's column, read by none here (`timestamp`, `tags`, `geo_precision`).
+CLOSE_NAME = 0.8
+# `check` lists this many bad rows of a table, then counts the rest.
+ROW_PROBLEM_LIMIT = 50
 
 
 if TYPE_CHECKING:
@@ -114,7 +150,8 @@ class Loaded:
     """What a command evaluates: a name, the compiled ruleset, the incident frame (and a scenario's file).
 
     `frame` is an incident frame (`engine.incidents.frame.INCIDENTS`); `scenario` and `document` are
-    None for an incident table.
+    None for an incident table. `warnings`: what reading it found worth saying but not refusing
+    (a table's columns ceasefire does not read).
     """
 
     name: str
@@ -122,6 +159,7 @@ class Loaded:
     frame: pl.DataFrame
     scenario: Scenario | None
     document: Document | None
+    warnings: tuple[Problem, ...] = ()
 
 
 def load_input(path: str | Path, rules: str | None = None, sets: Sequence[str] = ()) -> Loaded:
@@ -142,57 +180,167 @@ def load_input(path: str | Path, rules: str | None = None, sets: Sequence[str] =
         from engine.incidents.tables import read_table
 
         compiled = load_ruleset(rules, sets=sets)
-        return Loaded(path.stem, compiled, read_table(path), None, None)
+        warnings: list[Problem] = []
+        frame = read_table(path, warnings)
+        return Loaded(path.stem, compiled, frame, None, None, tuple(warnings))
     loaded = load_scenario(path, rules, sets)
     scenario = loaded.scenario
     return Loaded(scenario.scenario, loaded.compiled, frame_of(scenario.incidents), scenario, loaded.document)
 
 
-def load_incidents(path: str | Path) -> list[Incident]:
-    """Incidents from a JSON Lines (.jsonl) or CSV (.csv) table."""
+def load_incidents(path: str | Path, warnings: list[Problem] | None = None, every: bool = False) -> list[Incident]:
+    """Incidents from a JSON Lines (.jsonl) or CSV (.csv) table.
+
+    Raises `InputError`: at the first bad row, or with `every`, at the end, with every bad row's problem
+    (up to `ROW_PROBLEM_LIMIT`, then how many more). Columns (JSON Lines: top-level keys) ceasefire does
+    not read, and whose names are not close to one it does, are left out, with one warning appended to
+    `warnings` (when given) naming them all.
+    """
     path = Path(path)
     shown = str(path)
     text = read_text(path, shown, limit=TABLE_LIMIT)
     suffix = path.suffix.lower()
+    rows = RowProblems(shown, every)
     with paused_gc():  # a large table makes objects by the million, none in a cycle
         if suffix in (".jsonl", ".ndjson"):
-            incidents = _from_jsonl(text, shown)
+            incidents, ignored = _from_jsonl(text, shown, rows)
         elif suffix == ".csv":
-            incidents = _from_csv(text, shown)
+            incidents, ignored = _from_csv(text, shown, rows)
         else:
             raise InputError.at(shown, f"unknown table format `{suffix}`; expected .jsonl or .csv")
     first: dict[str, int] = {}
     for line, incident in incidents:
         if incident.id in first:
-            raise InputError.at(
-                shown,
-                f"incident id `{incident.id}` is used twice (first on line {first[incident.id]})",
-                line,
-                path="id",
-            )
-        first[incident.id] = line
+            message = f"incident id `{incident.id}` is used twice (first on line {first[incident.id]})"
+            rows.add(Problem(shown, message, line, None, "id"))
+        first.setdefault(incident.id, line)
+    rows.raise_any()
+    if not incidents:
+        raise InputError.at(shown, "file holds no incidents; expected one JSON object a line")
+    if warnings is not None and ignored:
+        warnings.append(ignored_columns(shown, ignored))
     return [incident for _, incident in incidents]
 
 
-def _from_jsonl(text: str, shown: str) -> list[tuple[int, Incident]]:
+class RowProblems:
+    """Where a table reader puts what is wrong with its rows: raised at the first (to run a table), or
+    kept, up to `limit`, and counted past it, to be raised together (to check one)."""
+
+    def __init__(self, shown: str, every: bool = False, limit: int = ROW_PROBLEM_LIMIT) -> None:
+        self.shown, self.every, self.limit = shown, every, limit
+        self.found: list[Problem] = []
+        self.count = 0
+
+    def add(self, problem: Problem) -> None:
+        if not self.every:
+            raise InputError([problem])
+        self.count += 1
+        if len(self.found) < self.limit:
+            self.found.append(problem)
+
+    def raise_any(self) -> None:
+        """Raise every problem kept, and how many more there were; nothing if there were none."""
+        if not self.count:
+            return
+        more = self.count - len(self.found)
+        self.found.sort(key=lambda p: p.line or 0)  # ids used twice are found after the rows: in line order
+        rest = [Problem(self.shown, f"… and {more:,} more bad row{'s' if more != 1 else ''}")] if more else []
+        raise InputError([*self.found, *rest])
+
+
+def table_columns(
+    names: Sequence[str], shown: str, known: Sequence[str] = TABLE_COLUMNS
+) -> tuple[dict[str, str], list[str]]:
+    """The columns a table's header names: {each read, as named: its standard name}, and those left out.
+
+    A name that is not known but close to one (`admn1`, `Admin1`) is a misspelling: an error, as are a
+    name given twice, an alias given with its standard name (`region` and `admin1`), and no `id`.
+    Any other unknown name is another tool's column: left out.
+    """
+    read: dict[str, str] = {}
+    ignored: list[str] = []
+    spellings = (*known, *COLUMN_ALIASES)
+    for i, name in enumerate(names, 1):
+        if name in read or name in ignored:
+            first = names.index(name) + 1
+            raise InputError.at(shown, f"column `{name}` is given twice (columns {first} and {i})", 1)
+        if name in spellings:
+            standard = COLUMN_ALIASES.get(name, name)
+            other = next((n for n, s in read.items() if s == standard), None)
+            if other is not None:
+                alias, given = (other, name) if other in COLUMN_ALIASES else (name, other)
+                raise InputError.at(shown, "columns " + both_given(alias, given), 1)
+            read[name] = standard
+            continue
+        hint = did_you_mean(name.strip().lower(), spellings, CLOSE_NAME)
+        if hint:
+            raise InputError.at(shown, f"unknown column `{name}`{hint}; expected columns " + ", ".join(known), 1)
+        ignored.append(name)
+    if "id" not in read:
+        raise InputError.at(shown, "no `id` column; expected columns " + ", ".join(known), 1)
+    return read, ignored
+
+
+# The names a JSON Lines row's top-level key is held to: the model's, and a flat table's columns (which
+# in JSON Lines belong inside `location` or `casualties`).
+_JSONL_NAMES = tuple(dict.fromkeys((*Incident.model_fields, *TABLE_COLUMNS, *COLUMN_ALIASES)))
+
+
+def misplaced_key(key: str) -> bool:
+    """Whether a top-level key of a JSON Lines row that the model refuses is a mistake (a misspelling,
+    or a flat table's column like `killed`), rather than another tool's key, to be left out."""
+    return key in _JSONL_NAMES or bool(did_you_mean(key.strip().lower(), _JSONL_NAMES, CLOSE_NAME))
+
+
+def ignored_columns(shown: str, names: Sequence[str]) -> Problem:
+    """The one warning for a table's columns that ceasefire does not read, named in order."""
+    many = f"{len(names)} columns" if len(names) != 1 else "1 column"
+    return Problem(shown, f"ignoring {many} ceasefire does not read: " + ", ".join(sorted(names)), severity="warning")
+
+
+# What the row reader tells the model of a table row: an id may be a whole number.
+TABLE_ROW = {"table": True}
+
+
+def _from_jsonl(text: str, shown: str, rows: RowProblems) -> tuple[list[tuple[int, Incident]], list[str]]:
+    """Each line's incident (with its number), and the top-level keys left out as another tool's columns."""
     incidents = []
-    parse = Incident.model_validate_json
+    ignored: dict[str, None] = {}
     suspects = _suspect_lines(text)
     suspect = next(suspects, 0)
     # Lines end at \n alone: a JSON string may hold U+2028 or U+2029, where str.splitlines would break it.
     for number, line in enumerate(text.split("\n"), 1):
-        if number == suspect:
-            _refuse_json_control(line, shown, number)
-            suspect = next(suspects, 0)
-        if not line.strip():
-            continue
         try:
-            incidents.append((number, parse(line)))
+            if number == suspect:
+                suspect = next(suspects, 0)
+                _refuse_json_control(line, shown, number)
+            if not line.strip():
+                continue
+            incidents.append((number, _jsonl_incident(line, shown, number, ignored)))
+        except InputError as exc:
+            rows.add(exc.problems[0])
+    return incidents, list(ignored)
+
+
+def _jsonl_incident(line: str, shown: str, number: int, ignored: dict[str, None]) -> Incident:
+    """One line as an incident; top-level keys not close to a known one are left out, and added to `ignored`."""
+    try:
+        return Incident.model_validate_json(line, context=TABLE_ROW)
+    except ValidationError as exc:
+        first = exc
+    extra = {str(e["loc"][0]) for e in first.errors() if e["type"] == "extra_forbidden" and len(e["loc"]) == 1}
+    if extra and not any(map(misplaced_key, extra)):
+        data = json.loads(line)
+        for key in extra:
+            del data[key]
+        try:
+            incident = Incident.model_validate_json(json.dumps(data), context=TABLE_ROW)
         except ValidationError as exc:
-            raise InputError([_line_problem(exc, line, shown, number)]) from None
-    if not incidents:
-        raise InputError.at(shown, "file holds no incidents; expected one JSON object a line")
-    return incidents
+            first = exc
+        else:
+            ignored.update(dict.fromkeys(sorted(extra)))
+            return incident
+    raise InputError([_line_problem(first, line, shown, number)]) from None
 
 
 # Where JSON text may hold a control character: escaped (JSON must escape C0 controls, `\b` and `\f`
@@ -282,8 +430,9 @@ _KEY_BEFORE = re.compile(r'"([a-z_]+)"\s*:\s*$')
 _NUMBER_HINTS = {
     "killed": f"a whole number up to {MAX_COUNT:,}",
     "wounded": f"a whole number up to {MAX_COUNT:,}",
-    "lat": "a latitude from -90 to 90",
-    "lon": "a longitude from -180 to 180",
+    **dict.fromkeys(("lat", "latitude"), "a latitude from -90 to 90"),
+    **dict.fromkeys(("lon", "longitude"), "a longitude from -180 to 180"),
+    "precision_km": "a distance in km",
 }
 
 
@@ -307,7 +456,8 @@ _HEADER = "a header line naming its columns, from " + ", ".join(TABLE_COLUMNS)
 _COUNT = re.compile(r"-?[0-9]+")  # plain digits: not `1_000`, `+3`, `1e3` or other scripts' digits
 
 
-def _from_csv(text: str, shown: str) -> list[tuple[int, Incident]]:
+def _from_csv(text: str, shown: str, problems: RowProblems) -> tuple[list[tuple[int, Incident]], list[str]]:
+    """Each row's incident (with its line), and the columns left out as another tool's."""
     if not text.strip():
         raise InputError.at(shown, f"file is empty; expected {_HEADER}")
     _refuse_csv_control(text, shown)
@@ -315,29 +465,31 @@ def _from_csv(text: str, shown: str) -> list[tuple[int, Incident]]:
     number = 1
     try:
         header = next(rows, [])
-        columns = _columns(header, shown)
+        columns, ignored = _columns(header, shown)
         incidents = []
         number = rows.line_num + 1
         for row in rows:
-            if len(row) != len(columns):
+            if len(row) != len(header):
                 if not row or (len(row) == 1 and not row[0].strip()):  # a blank line
                     number = rows.line_num + 1
                     continue
-                raise InputError.at(shown, f"row has {len(row)} cells; the header has {len(columns)}", number)
-            incidents.append((number, _csv_incident(dict(zip(columns, row, strict=True)), shown, number)))
+                problems.add(Problem(shown, f"row has {len(row)} cells; the header has {len(header)}", number))
+            else:
+                try:
+                    cells = {c: v for c, v in zip(header, row, strict=True) if c in columns}
+                    incidents.append((number, _csv_incident(cells, shown, number)))
+                except InputError as exc:
+                    problems.add(exc.problems[0])
             number = rows.line_num + 1
     except csv.Error as exc:
         reason = str(exc)
         if reason == "unexpected end of data":
             reason = 'a quoted cell is never closed (a `"` is missing)'
-        raise InputError.at(shown, f"not valid CSV: {reason}", number) from None
-    if not incidents:
+        problems.add(Problem(shown, f"not valid CSV: {reason}", number))
+        problems.raise_any()
+    if not incidents and not problems.count:
         raise InputError.at(shown, "file holds no incidents; expected rows under the header", 1)
-    return incidents
-
-
-# a column's field in an incident, as _csv_incident places it
-_CSV_FIELDS = {"region": "location.region", "killed": "casualties.killed", "wounded": "casualties.wounded"}
+    return incidents, ignored
 
 
 def _refuse_csv_control(text: str, shown: str) -> None:
@@ -364,61 +516,65 @@ def _csv_field_with_control(text: str) -> tuple[str, str]:
             index = next((i for i, cell in enumerate(row) if CONTROL.search(cell)), None)
             if index is not None:
                 name = header[index] if index < len(header) else ""
-                return _CSV_FIELDS.get(name, name), "text"
+                return COLUMN_FIELDS.get(name, name), "text"
     except csv.Error:
         pass  # not valid CSV before the character: its line and column still say where
     return "", "text"
 
 
-def _columns(header: list[str], shown: str) -> list[str]:
-    """The header's column names, each known and given once, `id` among them."""
+def _columns(header: list[str], shown: str) -> tuple[dict[str, str], list[str]]:
+    """The header's columns read (as `table_columns` gives them), and those left out."""
     if not header:
         raise InputError.at(shown, f"the first line is empty; expected {_HEADER}", 1)
-    seen: dict[str, int] = {}
-    for i, name in enumerate(header, 1):
-        if name not in TABLE_COLUMNS:
-            separator = next((s for s in (";", "\t", "|") if s in name), None)
-            if separator is not None and len(header) == 1:
-                shown_separator = "tabs" if separator == "\t" else f"`{separator}`"
-                raise InputError.at(
-                    shown, f"unknown column `{name}`; separate columns with commas, not {shown_separator}", 1
-                )
+    if len(header) == 1 and header[0] not in TABLE_COLUMNS:
+        separator = next((s for s in (";", "\t", "|") if s in header[0]), None)
+        if separator is not None:
+            shown_separator = "tabs" if separator == "\t" else f"`{separator}`"
             raise InputError.at(
-                shown,
-                f"unknown column `{name}`{did_you_mean(name.strip().lower(), TABLE_COLUMNS)}; expected columns "
-                + ", ".join(TABLE_COLUMNS),
-                1,
+                shown, f"unknown column `{header[0]}`; separate columns with commas, not {shown_separator}", 1
             )
-        if name in seen:
-            raise InputError.at(shown, f"column `{name}` is given twice (columns {seen[name]} and {i})", 1)
-        seen[name] = i
-    if "id" not in seen:
-        raise InputError.at(shown, "no `id` column; expected columns " + ", ".join(TABLE_COLUMNS), 1)
-    return header
+    return table_columns(header, shown)
+
+
+# A decimal as tables write one: digits with an optional sign and point (`36.2021`, `-0.5`, `40`).
+DECIMAL = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_DECIMAL = re.compile(DECIMAL)
 
 
 def _csv_incident(cells: dict[str, str], shown: str, number: int) -> Incident:
-    """One row as an incident: empty cells absent, counts read as plain whole numbers."""
-    data: dict[str, Any] = {
-        k: cells[k] for k in ("id", "time", "actor", "act", "target", "intended_target") if cells.get(k)
-    }
-    if cells.get("region"):
-        data["location"] = {"region": cells["region"]}
+    """One row (its cells by the column named) as an incident: empty cells absent, numbers read as plain
+    numbers, each column placed where `COLUMN_FIELDS` says."""
+    data: dict[str, Any] = {}
+    location: dict[str, Any] = {}
     casualties: dict[str, int] = {}
-    for key in ("killed", "wounded"):
-        cell = cells.get(key, "").strip()
+    for column, cell in cells.items():
+        standard = COLUMN_ALIASES.get(column, column)
+        field = COLUMN_FIELDS.get(column, column)
+        if standard in COUNT_COLUMNS or standard in DECIMAL_COLUMNS:
+            cell = cell.strip()
         if not cell:
             continue
-        if not _COUNT.fullmatch(cell):
-            raise InputError.at(
-                shown, f"expected a whole number, got `{short(cell)}`", number, path=f"casualties.{key}"
-            )
-        # past Python's limit on digits a count is far too large anyway: its first 4,000 digits say so alike
-        casualties[key] = int(cell[:4000])
+        if standard in COUNT_COLUMNS:
+            if not _COUNT.fullmatch(cell):
+                raise InputError.at(shown, f"expected a whole number, got `{short(cell)}`", number, path=field)
+            # past Python's limit on digits a count is far too large anyway: its first 4,000 digits say so alike
+            casualties[column] = int(cell[:4000])
+        elif standard in DECIMAL_COLUMNS:
+            if not _DECIMAL.fullmatch(cell):
+                raise InputError.at(
+                    shown, f"expected a number like 36.2 or -0.5, got `{short(cell)}`", number, path=field
+                )
+            location[column] = float(cell)
+        elif field.startswith("location."):
+            location[field.removeprefix("location.")] = cell
+        else:
+            data[column] = cell
+    if location:
+        data["location"] = location
     if casualties:
         data["casualties"] = casualties
     try:
-        return Incident.model_validate(data)
+        return Incident.model_validate(data, context=TABLE_ROW)
     except ValidationError as exc:
         doc = Document(shown, data, {(): (number, 1)})
         problem = problems_from(exc, doc, Incident)[0]

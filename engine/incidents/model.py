@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from engine.ruleset.model import Id, Name, Strict, VerdictName
 from engine.times import MomentOrDay
@@ -12,12 +12,67 @@ from engine.times import MomentOrDay
 MAX_COUNT = 1_000_000_000  # casualties of one incident; far above any real toll
 
 
+# The spelling an account gives for "this source names none": every ruleset resolves it to that name class.
+UNATTRIBUTED = "unidentified"
+
+Latitude = Annotated[float, Field(ge=-90, le=90, strict=True, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, strict=True, allow_inf_nan=False)]
+
+# Older spellings still read, each the alias of a standard key: (alias, standard).
+LOCATION_ALIASES = (("region", "admin1"), ("lat", "latitude"), ("lon", "longitude"))
+
+
+def both_given(alias: str, standard: str) -> str:
+    """What is wrong with giving a key (or column) under both its names."""
+    return f"`{alias}` and `{standard}` are both given; `{alias}` is another name for `{standard}`: keep one"
+
+
 class Location(Strict):
-    name: str | None = None
-    region: str | None = None
+    """Where an incident happened: a named place, its administrative areas, and a point.
+
+    `admin1` to `admin3` are the country's first- to third-level areas (as ACLED names them);
+    `precision_km` is the radius, in km, within which the point lies. `region`, `lat` and `lon` are
+    other names for `admin1`, `latitude` and `longitude`: give one or the other.
+    """
+
+    name: str | None = Field(None, description="a named location (a town, a road, an airport)")
     country: str | None = None
-    lat: float | None = Field(None, ge=-90, le=90, strict=True, allow_inf_nan=False)
-    lon: float | None = Field(None, ge=-180, le=180, strict=True, allow_inf_nan=False)
+    admin1: str | None = Field(None, description="first-level administrative area (a governorate, province)")
+    admin2: str | None = Field(None, description="second-level administrative area (a district)")
+    admin3: str | None = Field(None, description="third-level administrative area (a sub-district)")
+    latitude: Latitude | None = Field(None, description="degrees north, -90 to 90")
+    longitude: Longitude | None = Field(None, description="degrees east, -180 to 180")
+    precision_km: float | None = Field(
+        None, ge=0, strict=True, allow_inf_nan=False, description="the radius, in km, within which the point lies"
+    )
+    region: str | None = Field(None, description="another name for `admin1`")
+    lat: Latitude | None = Field(None, description="another name for `latitude`")
+    lon: Longitude | None = Field(None, description="another name for `longitude`")
+
+    @model_validator(mode="after")
+    def _one_spelling_and_whole_points(self) -> Location:
+        """An alias or its standard key, not both; latitude with longitude; a precision only for a point."""
+        for alias, standard in LOCATION_ALIASES:
+            if getattr(self, alias) is not None and getattr(self, standard) is not None:
+                raise ValueError(both_given(alias, standard))
+        latitude, longitude = self.standard("latitude"), self.standard("longitude")
+        if (latitude is None) != (longitude is None):
+            given, missing = ("latitude", "longitude") if longitude is None else ("longitude", "latitude")
+            raise ValueError(f"`{self._spelled(given)}` without `{missing}`; a point needs both")
+        if self.precision_km is not None and latitude is None:
+            raise ValueError("`precision_km` without a point; give `latitude` and `longitude` too, or leave it out")
+        return self
+
+    def _spelled(self, key: str) -> str:
+        """How a standard key that has a value was given: as itself or as its alias."""
+        alias = next((a for a, s in LOCATION_ALIASES if s == key), key)
+        return alias if getattr(self, key) is None else key
+
+    def standard(self, key: str) -> Any:
+        """The value of a standard key (`admin1`, `latitude`, ...), as given under it or its alias."""
+        value = getattr(self, key)
+        alias = next((a for a, s in LOCATION_ALIASES if s == key), None)
+        return getattr(self, alias) if value is None and alias is not None else value
 
 
 # Strict: a count is a number as written, never `true` (which would count 1) or the text "12".
@@ -42,9 +97,20 @@ class _Told(Strict):
 
 
 class Account(_Told):
-    """One source's version: fields given override the incident's."""
+    """One source's version: fields given override the incident's.
+
+    A person given as null (`actor: null`, `target`, `intended_target`) says that this source names
+    none: it is read as `unidentified`, never as a field the account leaves out.
+    """
 
     source: Name
+
+    @model_validator(mode="after")
+    def _null_is_unattributed(self) -> Account:
+        for key in ("actor", "target", "intended_target"):
+            if key in self.model_fields_set and getattr(self, key) is None:
+                object.__setattr__(self, key, UNATTRIBUTED)  # frozen: set while the model is being made
+        return self
 
 
 class Expectation(Strict):
@@ -58,6 +124,16 @@ class Incident(_Told):
     accounts: list[Account] = Field(default_factory=list)
     expect: VerdictName | Expectation | None = None
     notes: str | None = None
+    source: Name | None = Field(None, description="where this record comes from (each account names its own)")
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """A table's id may be a whole number (`"id": 244657`): its digits are the id. Not in YAML, where
+        `0123` or `1_000` would be read as some other number."""
+        if info.context and info.context.get("table") and type(value) is int:
+            return str(value)
+        return value
 
     @field_validator("accounts")
     @classmethod

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from engine.incidents.load import TABLE_COLUMNS
 from engine.incidents.model import Incident
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import load_ruleset
@@ -214,13 +215,18 @@ class Generator:
             return None
         if draw < 0.10:
             country, region = rng.choice(ABROAD)
-            return {"region": region, "country": country}
+            return {"admin1": region, "country": country}
         place: dict[str, Any] = {}
         if rng.random() < 0.4:
             place["name"] = rng.choice(PLACES)
-        place["region"] = self.spell(rng.choice(REGIONS))
+        place["admin1"] = self.spell(rng.choice(REGIONS))
         if rng.random() < 0.8:
             place["country"] = self.spell("Syria")
+        if rng.random() < 0.1:  # a point somewhere in Syria's bounding box, to a few metres
+            place["latitude"] = round(rng.uniform(32.3, 37.3), 4)
+            place["longitude"] = round(rng.uniform(35.7, 42.4), 4)
+            if rng.random() < 0.5:
+                place["precision_km"] = rng.choice((0.5, 5.0, 25.0))
         return place
 
     def casualties(self) -> dict[str, int] | None:
@@ -256,22 +262,30 @@ def write_jsonl(path: Path, count: int, seed: int = 0, compiled: Compiled | None
 
 
 # The flat columns of a CSV (and of a Parquet) incident table, as `engine.incidents.load` reads them.
-FLAT = ("id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded")
+FLAT = TABLE_COLUMNS
+# Where each flat column is in an incident (or account) dict: (key, key within it or None).
+_PLACED = {
+    **{c: ("location", c) for c in ("country", "admin1", "admin2", "admin3", "latitude", "longitude", "precision_km")},
+    "location": ("location", "name"),
+    "killed": ("casualties", "killed"),
+    "wounded": ("casualties", "wounded"),
+}
 
 
 def _flat(data: dict[str, Any]) -> dict[str, Any]:
-    """An incident (or account) dict's facts as flat columns: location.region, casualties' counts."""
-    place = data.get("location") or {}
-    toll = data.get("casualties") or {}
-    out = {k: data.get(k) for k in ("id", "time", "actor", "act", "target", "intended_target")}
-    return {**out, "region": place.get("region"), "killed": toll.get("killed"), "wounded": toll.get("wounded")}
+    """An incident (or account) dict's facts as flat columns (`FLAT`), None where it gives none."""
+    out = {}
+    for column in FLAT:
+        key, inner = _PLACED.get(column, (column, None))
+        value = data.get(key)
+        out[column] = (value or {}).get(inner) if inner is not None else value
+    return out
 
 
 def write_csv(path: Path, count: int, seed: int = 0, compiled: Compiled | None = None) -> None:
     """The same `count` incidents as `write_jsonl(path, count, seed)`, as a CSV table (columns `FLAT`).
 
-    CSV has no place for what is not a flat column: accounts, and a location's name, country and
-    coordinates, are dropped. An absent value is an empty cell.
+    CSV has no place for what is not a flat column: accounts are dropped. An absent value is an empty cell.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -284,19 +298,21 @@ def write_csv(path: Path, count: int, seed: int = 0, compiled: Compiled | None =
 def write_parquet(path: Path, count: int, seed: int = 0, compiled: Compiled | None = None) -> None:
     """The same `count` incidents as `write_jsonl(path, count, seed)`, as a Parquet table.
 
-    Columns: `FLAT` (strings; `killed` and `wounded` Int64), as CSV has them, and `accounts`, a list of
-    structs with `source` and the same columns but `id`. A location's name, country and coordinates are
-    dropped, as in CSV. Absent values are nulls; an incident without accounts has an empty list.
+    Columns: `FLAT` (strings; `killed` and `wounded` Int64, the point's Float64), as CSV has them, and
+    `accounts`, a list of structs with `source` and the same columns but `id`, `notes` and `source`.
+    Absent values are nulls; an incident without accounts has an empty list.
     """
     import polars as pl  # only this writer needs it; `ceasefire --version` should not pay for it
 
-    told = {k: pl.Int64() if k in ("killed", "wounded") else pl.String() for k in FLAT if k != "id"}
-    schema = {"id": pl.String(), **told, "accounts": pl.List(pl.Struct({"source": pl.String(), **told}))}
+    from engine.incidents.frame import INCIDENTS, TOLD
+
+    schema = {k: INCIDENTS[k] for k in FLAT} | {"accounts": INCIDENTS["accounts"]}
     rows = []
     for data in incident_dicts(count, seed, compiled):
-        accounts = [{"source": a["source"], **_flat(a)} for a in data.get("accounts", ())]
-        for account in accounts:
-            del account["id"]
+        accounts = [
+            {"source": a["source"], **{k: v for k, v in _flat(a).items() if k in TOLD}}
+            for a in data.get("accounts", ())
+        ]
         rows.append({**_flat(data), "accounts": accounts})
     path.parent.mkdir(parents=True, exist_ok=True)
     pl.DataFrame(rows, schema=schema, orient="row" if not rows else None).write_parquet(path)

@@ -8,9 +8,11 @@ row reader reads the file again and raises its exact one-line `InputError`. Shou
 after all, its incidents become the frame: a fast check too strict costs speed, never a verdict.
 
 Readers, chosen by measurement (see the commit's notes): polars' CSV reader (all columns as text,
-counts checked and cast), pyarrow's JSON reader with an explicit schema (the only one of polars,
-DuckDB and pyarrow that refuses an unknown key, a count written as text or a name written as a
-number, rather than dropping or converting it), polars' Parquet reader. Parquet, which the row reader
+counts and the point's numbers checked and cast), pyarrow's JSON reader with an explicit schema (the
+only one of polars, DuckDB and pyarrow that refuses a count written as text or a name written as a
+number, rather than converting it; keys the schema does not name it reads as it guesses them, so
+that other tools' keys are seen, and left out, and a key unknown inside an object is seen, and
+refused), polars' Parquet reader. Parquet, which the row reader
 does not read, has its own exact row-by-row check (`_parquet_rows`) behind the fast one.
 """
 
@@ -20,6 +22,7 @@ import io
 import re
 import stat
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,9 +31,22 @@ import polars as pl
 from pydantic import TypeAdapter, ValidationError
 
 from engine.errors import InputError, Problem, did_you_mean
-from engine.incidents.frame import INCIDENTS, frame_of
-from engine.incidents.load import TABLE_COLUMNS, TABLE_LIMIT, load_incidents
-from engine.incidents.model import MAX_COUNT, Incident
+from engine.incidents.frame import INCIDENTS, PLACE, POINT, TOLD, frame_of
+from engine.incidents.load import (
+    COLUMN_ALIASES,
+    COLUMN_FIELDS,
+    COUNT_COLUMNS,
+    DECIMAL,
+    DECIMAL_COLUMNS,
+    TABLE_COLUMNS,
+    TABLE_LIMIT,
+    RowProblems,
+    ignored_columns,
+    load_incidents,
+    misplaced_key,
+    table_columns,
+)
+from engine.incidents.model import MAX_COUNT, Incident, Location, both_given
 from engine.ruleset.model import VERDICTS
 from engine.times import TIME_YEARS, MomentOrDay
 from engine.validation import problems_from
@@ -39,11 +55,11 @@ from engine.yamlsafe import Document, control_message, stat_of
 ROW_TABLES = (".jsonl", ".ndjson", ".csv")  # what the row reader reads
 
 
-COUNTS = ("killed", "wounded")
+COUNTS = COUNT_COLUMNS
 
 
-# The facts an account may give in a flat table (CSV's columns but `id`), and a Parquet table's columns.
-ACCOUNT_COLUMNS = ("source", *(c for c in TABLE_COLUMNS if c != "id"))
+# The facts an account may give in a flat table (`source` and the told columns), and a Parquet table's columns.
+ACCOUNT_COLUMNS = ("source", *(c for c in TABLE_COLUMNS if c in TOLD))
 PARQUET_COLUMNS = (*TABLE_COLUMNS, "accounts")
 
 
@@ -58,22 +74,30 @@ class _Unsure(Exception):
     """A fast check failed, or cannot be sure of the file: the exact reader decides."""
 
 
-def read_table(path: Path | str) -> pl.DataFrame:
+def read_table(path: Path | str, warnings: list[Problem] | None = None, every: bool = False) -> pl.DataFrame:
     """An incident table as an incident frame (`INCIDENTS`: one row per incident, in file order).
 
     Formats, by suffix: `.csv` (a header naming columns from `TABLE_COLUMNS`, as the row reader reads
     it), `.jsonl` / `.ndjson` (one incident object a line, as in a scenario file), and `.parquet` (the
-    CSV's flat columns, `killed` and `wounded` of an integer type, the rest text, plus an optional
-    `accounts` column: a list of structs with `source` and the same columns but `id`).
+    CSV's flat columns, `killed` and `wounded` of an integer type, `latitude`, `longitude` and
+    `precision_km` of a number type, `id` text or whole numbers, the rest text, plus an optional
+    `accounts` column: a list of structs with `source` and the same columns but `id`, `notes` and
+    `source`). Other columns (JSON Lines: top-level keys) whose names are not close to one of these are
+    left out, with one warning appended to `warnings` (when given).
 
-    Raises `InputError` with one problem, the row reader's own line for CSV and JSON Lines (the file,
-    line, column, what is wrong and what would be right), for Parquet the file, row (1-based) and field,
-    or the column and the type expected.
+    In JSON Lines an account's `"actor": null` (or `target`, `intended_target`) says the source names
+    none, read as `unidentified`; in CSV and Parquet, which cannot tell null from a value left out, a
+    null is "not told" (the incident's value stands) and a source that names none is written
+    `unidentified`.
+
+    Raises `InputError`, the row reader's own line for CSV and JSON Lines (the file, line, column, what
+    is wrong and what would be right), for Parquet the file, row (1-based) and field, or the column and
+    the type expected: the first problem, or with `every`, each bad row's (up to a limit).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return _read_parquet(path)
+        return _read_parquet(path, warnings, every)
     if suffix not in ROW_TABLES:
         try:
             load_incidents(path)  # refuses a missing, unreadable or empty file in its own words first
@@ -85,9 +109,11 @@ def read_table(path: Path | str) -> pl.DataFrame:
             raise
     try:
         raw = _raw(path)
-        frame = _csv_frame(raw) if suffix == ".csv" else _jsonl_frame(raw)
+        frame, ignored = _csv_frame(raw, str(path)) if suffix == ".csv" else _jsonl_frame(raw)
     except _Unsure:
-        return frame_of(load_incidents(path))
+        return frame_of(load_incidents(path, warnings, every))
+    if warnings is not None and ignored:
+        warnings.append(ignored_columns(str(path), ignored))
     return frame
 
 
@@ -133,15 +159,17 @@ def _has_control_bytes(raw: bytes) -> bool:
 # -- CSV -------------------------------------------------------------------------------------------
 
 
-def _csv_frame(raw: bytes) -> pl.DataFrame:
-    """A CSV table read by polars, as the row reader reads it, or _Unsure."""
+def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
+    """A CSV table read by polars, as the row reader reads it, and the columns left out; or _Unsure."""
     end = raw.find(b"\n")
     header = (raw if end < 0 else raw[:end]).removesuffix(b"\r").decode("utf-8")
     columns = header.split(",")
-    if '"' in header or len(set(columns)) != len(columns) or "id" not in columns:
+    if '"' in header or re.search(_CONTROL, header):
         raise _Unsure
-    if not set(columns) <= set(TABLE_COLUMNS) or re.search(_CONTROL, header):
-        raise _Unsure
+    try:
+        read, ignored = table_columns(columns, shown)
+    except InputError:
+        raise _Unsure from None  # the row reader says what is wrong, in its words
     if _has_control_bytes(raw):
         raise _Unsure  # the row reader says where, in its words
     body = raw.rstrip(b"\r\n")  # blank lines at the end: the row reader skips them
@@ -167,20 +195,34 @@ def _csv_frame(raw: bytes) -> pl.DataFrame:
         commas = checks["commas"]
     if body.count(b",") - commas != (len(columns) - 1) * (cells.height + 1):
         raise _Unsure
-    counts = {c: pl.col(c).str.strip_chars(" \t\r\n").replace("", None) for c in COUNTS if c in columns}
-    if counts:
-        plain = (c.str.contains(_COUNT) & (c.str.len_bytes() <= 18) | c.is_null() for c in counts.values())
+    given = {standard: name for name, standard in read.items()}
+    numbers = {
+        c: pl.col(given[c]).str.strip_chars(" \t\r\n").replace("", None)
+        for c in (*COUNTS, *DECIMAL_COLUMNS)
+        if c in given
+    }
+    if numbers:
+        plain = (
+            (c.str.contains(_COUNT) & (c.str.len_bytes() <= 18) if n in COUNTS else c.str.contains(DECIMAL))
+            | c.is_null()
+            for n, c in numbers.items()
+        )
         if not cells.select(pl.all_horizontal(plain).all()).item():
             raise _Unsure
-    texts = ("id", "time", "actor", "act", "target", "intended_target", "region")
     frame = cells.select(
-        *(pl.col(c).replace("", None) if c in columns else pl.lit(None, pl.String()).alias(c) for c in texts),
-        pl.lit(None, pl.String()).alias("country"),
-        *(counts[c].cast(pl.Int64()).alias(c) if c in counts else pl.lit(None, pl.Int64()).alias(c) for c in COUNTS),
+        *(
+            numbers[c].cast(t).alias(c)
+            if c in numbers
+            else pl.col(given[c]).replace("", None).alias(c)
+            if c in given
+            else pl.lit(None, t).alias(c)
+            for c, t in INCIDENTS.items()
+            if c != "accounts"
+        ),
         pl.lit([], INCIDENTS["accounts"]).alias("accounts"),
     )
     _check_incidents(frame, text_checked=True)
-    return frame.select(pl.col(c).cast(t) for c, t in INCIDENTS.items())
+    return frame.select(pl.col(c).cast(t) for c, t in INCIDENTS.items()), ignored
 
 
 # -- JSON Lines ------------------------------------------------------------------------------------
@@ -189,8 +231,14 @@ def _csv_frame(raw: bytes) -> pl.DataFrame:
 _LINE_NOT_AN_OBJECT = re.compile(rb"\n[\n\r \t]")  # a line that is blank or starts with white space
 
 
-def _jsonl_frame(raw: bytes) -> pl.DataFrame:
-    """A JSON Lines table read by pyarrow against the incident's schema, or _Unsure."""
+# A null the model reads otherwise than "not given": `accounts` (a list: null is refused), an account's
+# person (the source names none), or a key with a backslash escape (which may spell either).
+_MEANINGFUL_NULL = re.compile(rb'"(?:accounts|actor|target|intended_target|[^"\n]*\\[^"\n]*)"\s*:\s*null')
+_NUMBER_ID = re.compile(rb'"id"\s*:\s*-?[0-9]')
+
+
+def _jsonl_frame(raw: bytes) -> tuple[pl.DataFrame, list[str]]:
+    """A JSON Lines table read by pyarrow against the incident's schema, and the keys left out; or _Unsure."""
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.json as pj  # type: ignore[import-untyped]
 
@@ -199,10 +247,13 @@ def _jsonl_frame(raw: bytes) -> pl.DataFrame:
     # lines and of rows apart, and the count is what proves that each line held one.
     if not body or _LINE_NOT_AN_OBJECT.search(body):
         raise _Unsure
-    # pyarrow reads `"accounts": null` as no accounts; the model refuses it (accounts are a list).
-    if b"null" in body and re.search(rb'"(?:accounts|[^"\n]*\\[^"\n]*)"\s*:\s*null', body):
+    # pyarrow cannot tell `"actor": null` from no `actor`: where the model can, the row reader reads.
+    if b"null" in body and _MEANINGFUL_NULL.search(body):
         raise _Unsure
-    options = pj.ParseOptions(explicit_schema=_arrow_schema(), unexpected_field_behavior="error")
+    # Ids written as numbers are read as numbers (every one, or pyarrow refuses the file), then as text.
+    schema = _arrow_schema(number_ids=_NUMBER_ID.search(body) is not None)
+    # Keys the schema does not name are read as pyarrow guesses them: other tools' columns, left out below.
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
     try:
         table = pj.read_json(
             pa.BufferReader(body), read_options=pj.ReadOptions(block_size=1 << 24), parse_options=options
@@ -211,59 +262,87 @@ def _jsonl_frame(raw: bytes) -> pl.DataFrame:
         raise _Unsure from None
     if table.num_rows != body.count(b"\n") + 1:
         raise _Unsure
+    ignored = [name for name in table.schema.names if name not in schema.names]
+    if any(map(misplaced_key, ignored)):
+        raise _Unsure  # a misspelt key: the row reader says which line
+    table = table.select(schema.names)
+    if not table.schema.equals(schema):
+        raise _Unsure  # an unknown key inside an object: the row reader refuses it
     nested = pl.from_arrow(table)
     assert isinstance(nested, pl.DataFrame)
     del table
     _check_nested(nested)
     frame = nested.select(
-        "id",
+        pl.col("id").cast(pl.String()),
+        "notes",
+        "source",
         *_flat_told(pl.col),
         pl.col("accounts")
         .list.eval(pl.struct(pl.element().struct.field("source"), *_flat_told(pl.element().struct.field)))
         .fill_null(pl.lit([], INCIDENTS["accounts"])),
     )
     _check_incidents(frame)
-    return frame.select(pl.col(c).cast(t) for c, t in INCIDENTS.items())
+    return frame.select(pl.col(c).cast(t) for c, t in INCIDENTS.items()), ignored
 
 
 def _flat_told(field: Any) -> list[pl.Expr]:
-    """The flat facts (`TOLD`) of an incident or account struct as the JSON gives it, by `field(name)`."""
+    """The flat facts (`TOLD`) of an incident or account struct as the JSON gives it, by `field(name)`.
+
+    A place's key read under its name or its alias (`_check_nested` has made sure not both).
+    """
+    location = field("location").struct.field
+    aliases = {standard: alias for alias, standard in COLUMN_ALIASES.items()}
+
+    def place(key: str) -> pl.Expr:
+        value = location(key)
+        return pl.coalesce(value, location(aliases[key])) if key in aliases else value
+
     return [
         *(field(k) for k in ("time", "actor", "act", "target", "intended_target")),
-        field("location").struct.field("region").alias("region"),
-        field("location").struct.field("country").alias("country"),
+        *(place(key).alias(k) for k, key in PLACE.items()),
+        *(place(k).alias(k) for k in POINT),
         field("casualties").struct.field("killed").alias("killed"),
         field("casualties").struct.field("wounded").alias("wounded"),
     ]
 
 
-def _arrow_schema() -> Any:
-    """The `Incident` model as a pyarrow schema: every key it knows, no other (`expect` as text only)."""
+def _arrow_schema(number_ids: bool = False) -> Any:
+    """The `Incident` model as a pyarrow schema: every key it knows (`expect` as text only).
+
+    `number_ids`: `id` as whole numbers, not text.
+    """
     import pyarrow as pa
 
     text, count, number = pa.string(), pa.int64(), pa.float64()
-    place = pa.struct([("name", text), ("region", text), ("country", text), ("lat", number), ("lon", number)])
+    place = pa.struct([(k, number if k in (*POINT, "lat", "lon") else text) for k in Location.model_fields])
     told = [
         *((k, text) for k in ("time", "actor", "act", "target", "intended_target")),
         ("location", place),
         ("casualties", pa.struct([("killed", count), ("wounded", count)])),
     ]
     account = pa.struct([("source", text), *told])
-    return pa.schema([("id", text), *told, ("accounts", pa.list_(account)), ("expect", text), ("notes", text)])
+    return pa.schema(
+        [
+            ("id", count if number_ids else text),
+            *told,
+            ("accounts", pa.list_(account)),
+            ("expect", text),
+            ("notes", text),
+            ("source", text),
+        ]
+    )
 
 
 def _check_nested(nested: pl.DataFrame) -> None:
-    """What the model checks beyond the incident frame's columns: coordinates, `expect`, text anywhere."""
+    """What the model checks beyond the incident frame's columns: a place's key and its alias not both,
+    `expect`, text anywhere."""
     accounts = nested.select(pl.col("accounts").explode()).filter(pl.col("accounts").is_not_null()).unnest("accounts")
     places = [nested.select(pl.col("location").struct.unnest())]
     if accounts.height:
         places.append(accounts.select(pl.col("location").struct.unnest()))
     for place in places:
-        ok = place.select(
-            pl.col("lat").is_null() | (pl.col("lat").is_finite() & pl.col("lat").is_between(-90, 90)),
-            pl.col("lon").is_null() | (pl.col("lon").is_finite() & pl.col("lon").is_between(-180, 180)),
-        ).select(pl.all().all())
-        if not all(ok.row(0)) or _has_control(place.select(pl.col(pl.String()))):
+        one = pl.all_horizontal(pl.col(a).is_null() | pl.col(s).is_null() for a, s in COLUMN_ALIASES.items())
+        if not place.select(one.all()).item() or _has_control(place.select(pl.col(pl.String()))):
             raise _Unsure
     expect = nested.select(pl.col("expect").is_in(VERDICTS) | pl.col("expect").is_null()).to_series()
     if not expect.all() or _has_control(nested.select("notes", "expect")):
@@ -283,9 +362,10 @@ def _has_control(frame: pl.DataFrame) -> bool:
 def _check_incidents(frame: pl.DataFrame, text_checked: bool = False) -> None:
     """What the model and the row reader hold an incident frame's columns to, all rows at once; _Unsure if not.
 
-    Ids present, 1 to 200 characters and unique; counts 0 to MAX_COUNT; no control character in any
-    text (unless the caller has `text_checked` already); every time as the model takes it; accounts
-    with a source, one account a source.
+    Ids present, 1 to 200 characters and unique; an incident's source, if any, 1 to 300; counts 0 to
+    MAX_COUNT; a point's latitude -90 to 90 and longitude -180 to 180, both or neither, a precision (at
+    least 0) only with them; no control character in any text (unless the caller has `text_checked`
+    already); every time as the model takes it; accounts with a source, one account a source.
     """
     text = [c for c, t in INCIDENTS.items() if t == pl.String()]
     told = frame.select(pl.col("accounts").list.len().sum()).item()
@@ -309,6 +389,10 @@ def _check_incidents(frame: pl.DataFrame, text_checked: bool = False) -> None:
                 pl.lit(True) if text_checked else ~pl.any_horizontal(pl.col(*texts, key).str.contains(_CONTROL).any())
             ).alias("text"),
             (pl.lit(True) if key == "id" else ~pl.struct("row", key).is_duplicated().any()).alias("unique"),
+            _point_ok().all().alias("point"),
+            (pl.col("source").is_null() | pl.col("source").str.len_chars().is_between(1, 300)).all().alias("source")
+            if key == "id"
+            else pl.lit(True),
         ).row(0)
         if not all(ok):
             raise _Unsure
@@ -319,6 +403,17 @@ def _check_incidents(frame: pl.DataFrame, text_checked: bool = False) -> None:
     times = pl.concat([frame.select("time"), accounts.select("time")]).drop_nulls().unique()
     if not all(_time_ok(t) for t in times.to_series()):
         raise _Unsure
+
+
+def _point_ok() -> pl.Expr:
+    """Whether a row's point is as `Location` takes it: in range and finite, whole, a precision only with it."""
+    latitude, longitude, precision = pl.col("latitude"), pl.col("longitude"), pl.col("precision_km")
+    return (
+        (latitude.is_null() | (latitude.is_finite() & latitude.is_between(-90, 90)))
+        & (longitude.is_null() | (longitude.is_finite() & longitude.is_between(-180, 180)))
+        & (latitude.is_null() == longitude.is_null())
+        & (precision.is_null() | (precision.is_finite() & (precision >= 0) & latitude.is_not_null()))
+    )
 
 
 _TIME = TypeAdapter(MomentOrDay)
@@ -344,7 +439,7 @@ def _time_ok(value: str) -> bool:
 _COLUMNS = ", ".join(PARQUET_COLUMNS)
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
+def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool = False) -> pl.DataFrame:
     """A Parquet table as an incident frame: its columns and types checked, then its rows."""
     shown = str(path)
     info = stat_of(path, shown)
@@ -360,28 +455,33 @@ def _read_parquet(path: Path) -> pl.DataFrame:
         schema = pl.read_parquet_schema(path)
     except (pl.exceptions.PolarsError, OSError, ValueError):
         raise InputError.at(shown, "not a Parquet file (its footer cannot be read)") from None
-    _check_parquet_columns(schema, shown)
+    read, ignored = _check_parquet_columns(schema, shown)
     try:
-        table = pl.read_parquet(path)
+        table = pl.read_parquet(path, columns=list(read))
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputError.at(shown, f"cannot read: {str(exc).splitlines()[0]}") from None
     if table.height == 0:
         raise InputError.at(shown, "file holds no incidents; expected a row per incident")
-    frame = _parquet_frame(table)
+    frame = _parquet_frame(table.rename(read))
     try:
         _check_incidents(frame)
     except _Unsure:
-        _parquet_rows(frame, shown)  # raises the exact problem; if it finds none, the fast check was too strict
+        _parquet_rows(frame, shown, every)  # raises the exact problems; if none, the fast check was too strict
+    if warnings is not None and ignored:
+        warnings.append(ignored_columns(shown, ignored))
     return frame
 
 
-def _check_parquet_columns(schema: dict[str, pl.DataType], shown: str) -> None:
-    """Each column known, of a type its values can be read from; `id` among them."""
-    for name, dtype in schema.items():
-        if name not in PARQUET_COLUMNS:
-            hint = did_you_mean(name.strip().lower(), PARQUET_COLUMNS)
-            raise InputError.at(shown, f"unknown column `{name}`{hint}; expected columns {_COLUMNS}")
-        if name == "accounts":
+def _check_parquet_columns(schema: dict[str, pl.DataType], shown: str) -> tuple[dict[str, str], list[str]]:
+    """The columns read ({as named: standard name}) and those left out, each read of a type its values
+    can be read from; an account's fields each known."""
+    try:
+        read, ignored = table_columns(list(schema), shown, PARQUET_COLUMNS)
+    except InputError as exc:  # a header's line means nothing in Parquet
+        raise InputError([replace(p, line=None) for p in exc.problems]) from None
+    for name, standard in read.items():
+        dtype = schema[name]
+        if standard == "accounts":
             fields = dtype.inner.fields if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct) else None
             if fields is None and dtype != pl.Null():
                 raise InputError.at(
@@ -390,44 +490,55 @@ def _check_parquet_columns(schema: dict[str, pl.DataType], shown: str) -> None:
                     + ", ".join(ACCOUNT_COLUMNS[1:]),
                     path="accounts",
                 )
+            given: dict[str, str] = {}
             for field in fields or ():
-                if field.name not in ACCOUNT_COLUMNS:
+                field_standard = COLUMN_ALIASES.get(field.name, field.name)
+                if field_standard not in ACCOUNT_COLUMNS:
                     hint = did_you_mean(field.name.strip().lower(), ACCOUNT_COLUMNS)
                     raise InputError.at(
                         shown,
                         f"unknown field `{field.name}`{hint}; expected fields " + ", ".join(ACCOUNT_COLUMNS),
                         path="accounts",
                     )
-                _check_type(field.name, field.dtype, shown, f"accounts.{field.name}")
+                if field_standard in given:
+                    alias, named = sorted((field.name, given[field_standard]), key=lambda n: n not in COLUMN_ALIASES)
+                    raise InputError.at(shown, "fields " + both_given(alias, named), path="accounts")
+                given[field_standard] = field.name
+                _check_type(field_standard, field.dtype, shown, f"accounts.{field.name}")
         else:
-            _check_type(name, dtype, shown, name)
-    if "id" not in schema:
-        raise InputError.at(shown, "no `id` column; expected columns " + _COLUMNS)
+            _check_type(standard, dtype, shown, name)
+    return read, ignored
 
 
 def _check_type(name: str, dtype: Any, shown: str, where: str) -> None:
-    """Refuse a column (or account field) whose type its values cannot be read from."""
+    """Refuse a column (or account field), by its standard name, whose type its values cannot be read from."""
     if dtype == pl.Null():
         return
     if name in COUNTS and not dtype.is_integer():
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected whole numbers (an integer type)")
-    if name not in COUNTS and dtype != pl.String():
+    if name in DECIMAL_COLUMNS and not dtype.is_numeric():
+        raise InputError.at(shown, f"column `{where}` is {dtype}; expected numbers (a float or integer type)")
+    if name == "id" and not (dtype == pl.String() or dtype.is_integer()):
+        raise InputError.at(shown, f"column `{where}` is {dtype}; expected text or whole numbers")
+    if name not in (*COUNTS, *DECIMAL_COLUMNS, "id") and dtype != pl.String():
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected text (a string type)")
 
 
 def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:
-    """A Parquet table of known columns and types as an incident frame (values not yet checked)."""
+    """A Parquet table of known columns (by their standard names) and types as an incident frame (values
+    not yet checked); an account's fields may be named by their aliases."""
 
     def column(name: str, have: Mapping[str, Any], get: Any) -> pl.Expr:
         dtype = INCIDENTS[name] if name != "source" else pl.String()
-        if name not in have:
+        alias = next((a for a, s in COLUMN_ALIASES.items() if s == name and a in have), None)
+        if name not in have and alias is None:
             return pl.lit(None, dtype).alias(name)
-        value: pl.Expr = get(name)
-        if have[name] == pl.UInt64():  # past Int64 a count is far too large anyway: MAX_COUNT + 1 stands for it
-            value = value.clip(upper_bound=MAX_COUNT + 1)
+        value: pl.Expr = get(name if name in have else alias)
+        if name in COUNTS and have[name] == pl.UInt64():  # past Int64 a count is far too large anyway
+            value = value.clip(upper_bound=MAX_COUNT + 1)  # MAX_COUNT + 1 stands for it
         return value.cast(dtype).alias(name)
 
-    told = [c for c in INCIDENTS if c not in ("id", "accounts")]
+    told = list(TOLD)
     accounts: pl.Expr = pl.lit([], INCIDENTS["accounts"])
     dtype = table.schema.get("accounts")
     if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
@@ -439,31 +550,35 @@ def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:
             .fill_null(accounts)
         )
     return table.select(
-        column("id", table.schema, pl.col),
-        *(column(c, table.schema, pl.col) for c in told),
+        *(column(c, table.schema, pl.col) for c in INCIDENTS if c != "accounts"),
         accounts.cast(INCIDENTS["accounts"]).alias("accounts"),
     )
 
 
-def _parquet_rows(frame: pl.DataFrame, shown: str) -> None:
-    """Each row of a Parquet table's frame validated as an `Incident`, in order: the first problem raised."""
+def _parquet_rows(frame: pl.DataFrame, shown: str, every: bool = False) -> None:
+    """Each row of a Parquet table's frame validated as an `Incident`, in order: the first problem raised,
+    or with `every`, each bad row's."""
+    problems = RowProblems(shown, every)
     first: dict[str, int] = {}
     for number, row in enumerate(_rows(frame), 1):
         found = _control_in(row)
         if found:
             field, char = found
-            raise InputError.at(shown, control_message(char), path=f"row {number}: {field}")
+            problems.add(Problem(shown, control_message(char), None, None, f"row {number}: {field}"))
+            continue
         data = _incident_data(row)
         try:
             incident = Incident.model_validate(data)
         except ValidationError as exc:
             problem = problems_from(exc, Document(shown, data, {}), Incident)[0]
             where = f"row {number}: {problem.path}" if problem.path else f"row {number}"
-            raise InputError([Problem(shown, problem.message, None, None, where)]) from None
+            problems.add(Problem(shown, problem.message, None, None, where))
+            continue
         if incident.id in first:
             message = f"incident id `{incident.id}` is used twice (first on row {first[incident.id]})"
-            raise InputError.at(shown, message, path=f"row {number}: id")
-        first[incident.id] = number
+            problems.add(Problem(shown, message, None, None, f"row {number}: id"))
+        first.setdefault(incident.id, number)
+    problems.raise_any()
 
 
 def _rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
@@ -474,8 +589,7 @@ def _rows(frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
 def _incident_data(row: dict[str, Any]) -> dict[str, Any]:
     """A frame row as an incident's data, as written in JSON: absent where null."""
     data = _told_data(row)
-    if row["id"] is not None:
-        data["id"] = row["id"]
+    data |= {k: row[k] for k in ("id", "notes", "source") if row[k] is not None}
     if row["accounts"]:
         data["accounts"] = [
             {**({"source": a["source"]} if a["source"] is not None else {}), **_told_data(a)} for a in row["accounts"]
@@ -485,7 +599,7 @@ def _incident_data(row: dict[str, Any]) -> dict[str, Any]:
 
 def _told_data(row: dict[str, Any]) -> dict[str, Any]:
     data = {k: row[k] for k in ("time", "actor", "act", "target", "intended_target") if row[k] is not None}
-    location = {k: row[k] for k in ("region", "country") if row[k] is not None}
+    location = {key: row[k] for k, key in (*PLACE.items(), *((p, p) for p in POINT)) if row[k] is not None}
     casualties = {k: row[k] for k in COUNTS if row[k] is not None}
     if location:
         data["location"] = location
@@ -502,8 +616,6 @@ def _control_in(row: dict[str, Any]) -> tuple[str, str] | None:
         fields += [(f"accounts[{i}].{k}", v) for k, v in account.items()]
     for key, value in fields:
         if isinstance(value, str) and (found := pattern.search(value)):
-            return _FIELDS.get(key, key), found[0]
+            prefix, _, name = key.rpartition(".")
+            return (f"{prefix}." if prefix else "") + COLUMN_FIELDS.get(name, name), found[0]
     return None
-
-
-_FIELDS = {"region": "location.region", "country": "location.country"}

@@ -185,7 +185,8 @@ def _account_tree(a: AccountExplanation, root: Tree) -> None:
         names.add(f"{n.field}: {n.spelling} → {n.resolved or '(nothing)'} → {n.role}{side}")
     facts = [(k, x) for k, x in a.facts.items() if k not in _NAME_FIELDS]
     node.add("facts: " + "; ".join(f"{k} {_shown(x)}" for k, x in facts if not k.startswith("policy.")))
-    node.add(f"place: {_shown(a.facts.get('in_scope'))} in scope: {a.place}")
+    scope = {True: "in scope", False: "out of scope", None: "scope unknown"}[a.facts.get("in_scope")]
+    node.add(f"place: {scope} ({a.place})")
     knobs = [(k.removeprefix("policy."), x) for k, x in facts if k.startswith("policy.")]
     if knobs:
         node.add("policy: " + "; ".join(f"{k} {_shown(x)}" for k, x in knobs))

@@ -44,6 +44,12 @@ rules:
     when: {actor.role: covered, act: shelling, target.role: covered}
     verdict: violation
     explanation: e
+  - id: time-unknown
+    clause: c
+    priority: 25
+    when: {in_window: {present: false}}
+    verdict: undetermined
+    explanation: e
 """
 
 SCENARIO = """\
@@ -56,6 +62,7 @@ incidents:
     act: shelling
     target: Rebels
     expect: violation
+    time: 2016-09-13T10:00:00+03:00
 """
 
 
@@ -112,7 +119,7 @@ def test_every_schema_error_of_a_file_is_reported_at_its_line(tmp_path: Path) ->
         f"{path}:6:3: parties.army: `name` is required",
         f"{path}:6:10: parties.army.nmae: unknown key `nmae`; expected one of name, role, side, aliases; "
         "did you mean `name`?",
-        f"{path}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded; "
+        f"{path}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, not_party; "
         "did you mean `excluded`?",
         f"{path}:25:5: rules[2]: `verdict` is required",
     ]
@@ -154,7 +161,7 @@ def test_a_variant_is_checked_as_the_ruleset_it_makes(tmp_path: Path) -> None:
     result = check_file(variant)
     assert result.kind == "ruleset"
     assert messages(result) == [
-        f"{variant}:4:10: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded; "
+        f"{variant}:4:10: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, not_party; "
         "did you mean `excluded`?"
     ]
 
@@ -163,8 +170,8 @@ def test_a_scenario_reports_its_own_errors_with_its_rulesets(tmp_path: Path) -> 
     ruleset = write(tmp_path, "small.yaml", RULESET.replace("role: excluded", "role: exclude"))
     scenario = write(tmp_path, "scenario.yaml", SCENARIO + "  - id: one\n")
     assert messages(check_file(scenario)) == [
-        f"{scenario}:10:5: incidents[1].id: incident id `one` is used twice (first at incidents[0])",
-        f"{ruleset}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded; "
+        f"{scenario}:11:5: incidents[1].id: incident id `one` is used twice (first at incidents[0])",
+        f"{ruleset}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, not_party; "
         "did you mean `excluded`?",
     ]
 
@@ -337,7 +344,7 @@ def test_priority_not_file_order_decides_who_comes_first(tmp_path: Path) -> None
 def test_the_shadow_warning_names_both_rules_at_the_later_rules_line(tmp_path: Path) -> None:
     text = RULESET + rule("heavy-attack", 40, "{act: shelling, actor.role: covered, target.role: covered, killed: 9}")
     assert warnings_for(tmp_path, text) == [
-        "31: rules[3]: rule `heavy-attack` can never decide: rule `attack` (priority 30) comes first and holds "
+        "37: rules[4]: rule `heavy-attack` can never decide: rule `attack` (priority 30) comes first and holds "
         "whenever it does"
     ]
 

@@ -39,12 +39,14 @@ incidents:
     actor: FSA
     act: shelling
     target: SAA
+    location: {admin1: Hama}
     expect: {verdict: permitted, rule: strike-on-excluded}
   - id: coalition-on-isis
     time: 2016-09-14T11:00:00+03:00
     actor: coalition
     act: airstrike
     target: ISIS
+    location: {admin1: Ar-Raqqa}
     expect: permitted
 """
 
@@ -75,7 +77,7 @@ def test_a_wrong_expectation_fails_with_exit_1_and_is_named(cli: Cli, tmp_path: 
     code, out, err = cli("test", str(path), "-e", "columnar")
     assert code == 1 and err == ""
     assert out == (
-        f"FAIL {path}:10: rebel-shelling\n"
+        f"FAIL {path}:11: rebel-shelling\n"
         "  expected: permitted (rule strike-on-excluded)\n"
         "  got:      violation (rule attack-on-covered-party)\n"
         "  deciding rule: attack-on-covered-party\n"
@@ -103,7 +105,7 @@ def test_folders_are_searched_recursively_sorted_and_each_file_runs_once(cli: Cl
     ]
     failed = report["results"][1]
     assert (failed["line"], failed["expected"], failed["got"], failed["rule"]) == (
-        10,
+        11,
         "permitted (rule strike-on-excluded)",
         "violation (rule attack-on-covered-party)",
         "attack-on-covered-party",

@@ -15,7 +15,7 @@ from engine.analysis.diff import RulesetDiff, diff_rulesets
 from engine.evaluation.facts import FIELDS, Resolver
 from engine.evaluation.pipeline import Evaluator
 from engine.incidents.frame import told_of
-from engine.incidents.model import Casualties, Incident
+from engine.incidents.model import Casualties, Incident, Location
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import load_ruleset
 from tests.conftest import ENGINES, ROOT, Cli
@@ -42,6 +42,9 @@ def ruleset(ref: str, sets: tuple[str, ...] = ()) -> Compiled:
 @cache
 def diff(b: str, engine: str = "columnar", a: str = BASE, sets: tuple[str, ...] = ()) -> RulesetDiff:
     return diff_rulesets(ruleset(a), ruleset(b, sets), engine)
+
+
+HAMA = Location(admin1="Hama")
 
 
 def facts(c: Compiled, incident: Incident) -> dict[str, Any]:
@@ -96,6 +99,7 @@ def test_the_deir_ezzor_strike_as_centcom_tells_it_is_in_a_strict_liability_clas
         act="airstrike",
         target="Syrian Arab Army",
         intended_target="ISIS",
+        location=Location(admin1="Deir ez-Zor"),
         casualties=Casualties(killed=62, wounded=100),
     )
     found = diff(STRICT).difference_for(strike)
@@ -112,12 +116,13 @@ def test_sponsors_not_bound_changes_only_coalition_acts_that_were_not_already_no
         assert dict(x.when)["actor"] == "coalition (sponsor)"
         assert (x.b.verdict, x.b.rule) == ("not_covered", "actor-not-bound")
         assert x.a.verdict in ("violation", "permitted", "undetermined")
-    # actor-not-bound decides before an unknown act or time, so those undetermined verdicts change too
+    # actor-not-bound decides before an unknown act, time or place, so those undetermined verdicts change too
     assert rules_of(d) == {
         (rule, "actor-not-bound")
         for rule in (
             "act-unresolved",
             "time-unknown",
+            "place-unknown",
             "aid-obstruction",
             "attack-on-civilians",
             "strike-on-excluded",
@@ -131,7 +136,9 @@ def test_sponsors_not_bound_changes_only_coalition_acts_that_were_not_already_no
 def test_sponsors_not_bound_leaves_non_hostile_and_out_of_window_coalition_acts_alone() -> None:
     d = diff(UNBOUND)
     patrol = Incident(id="p", time="2016-09-14T10:00:00+03:00", actor="coalition", act="patrol")
-    late = Incident(id="l", time="2016-10-01T10:00:00+03:00", actor="coalition", act="airstrike", target="SAA")
+    late = Incident(
+        id="l", time="2016-10-01T10:00:00+03:00", actor="coalition", act="airstrike", target="SAA", location=HAMA
+    )
     assert d.difference_for(patrol) is None and d.difference_for(late) is None
     strike = late.model_copy(update={"time": "2016-09-14T10:00:00+03:00"})
     found = d.difference_for(strike)
@@ -178,7 +185,9 @@ def test_a_longer_window_and_a_casualty_threshold_give_exactly_their_classes() -
             killed = x.example.casualties.killed if x.example.casualties else None
             assert killed is None or killed < 10
             assert (x.b.verdict, x.b.explanation) == ("undetermined", "No rule of the ruleset applies to these facts.")
-    nine = Incident(id="n", time="2016-09-14T10:00:00+03:00", actor="SAA", act="shelling", target="civilians")
+    nine = Incident(
+        id="n", time="2016-09-14T10:00:00+03:00", actor="SAA", act="shelling", target="civilians", location=HAMA
+    )
     assert d.difference_for(nine.model_copy(update={"casualties": Casualties(killed=9)})) is not None
     assert d.difference_for(nine.model_copy(update={"casualties": Casualties(killed=10)})) is None
 

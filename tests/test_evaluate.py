@@ -19,6 +19,7 @@ STRIKE: dict[str, Any] = {
     "target": "Syrian Arab Army",
     "intended_target": "ISIS",
     "casualties": {"killed": 62, "wounded": 100},
+    "location": {"admin1": "Deir ez-Zor"},
 }
 
 
@@ -76,6 +77,7 @@ def test_accounts_that_agree_on_the_verdict_but_not_the_actor_say_so(engine: str
         "time": "2016-09-19T19:30:00+03:00",
         "act": "airstrike",
         "target": "aid convoy",
+        "location": {"name": "Urum al-Kubra", "admin1": "Aleppo"},
         "accounts": [
             {"source": "US officials", "actor": "Russian Air Force"},
             {"source": "Russian MoD", "actor": "SAA"},

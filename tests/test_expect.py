@@ -19,6 +19,7 @@ STRIKE: dict[str, Any] = {
     "target": "Syrian Arab Army",
     "intended_target": "ISIS",
     "accounts": [{"source": "CENTCOM"}, {"source": "SANA", "intended_target": "Syrian Arab Army"}],
+    "location": {"admin1": "Deir ez-Zor"},
 }
 
 
@@ -67,7 +68,7 @@ def scenario(tmp_path: Path, expect: str, accounts: str = "") -> Path:
     path.write_text(
         "scenario: s\ntitle: t\nruleset: syria-2016-09\nincidents:\n"
         "  - id: shelling\n    time: 2016-09-14T10:00:00+03:00\n    actor: FSA\n    act: shelling\n"
-        f"    target: SAA\n{accounts}    expect: {expect}\n"
+        f"    target: SAA\n{accounts}    expect: {expect}\n    location: {{admin1: Hama}}\n"
         "  - id: unexpected\n    actor: ISIS\n    act: shelling\n",
         encoding="utf-8",
     )

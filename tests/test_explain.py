@@ -114,7 +114,17 @@ def test_tree_matches_golden(capsys: pytest.CaptureFixture[str], golden) -> None
 def test_an_incident_table_can_be_explained_with_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     table = tmp_path / "events.jsonl"
     table.write_text(
-        json.dumps({"id": "e1", "time": "2016-09-14", "actor": "FSA", "act": "mortars", "target": "SAA"}) + "\n"
+        json.dumps(
+            {
+                "id": "e1",
+                "time": "2016-09-14",
+                "actor": "FSA",
+                "act": "mortars",
+                "target": "SAA",
+                "location": {"admin1": "Hama"},
+            }
+        )
+        + "\n"
     )
     assert main(["explain", str(table), "e1", "--rules", "syria-2016-09", "-e", "columnar", "-f", "json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -14,7 +14,7 @@ from engine.yamlsafe import parse_yaml
 from tests.conftest import ENGINES, ROOT, Cli
 
 RULES = ROOT / "rules" / "syria-2016-09.yaml"
-STRIKE = {"actor": "US-led coalition", "act": "airstrike", "target": "Syrian Arab Army"}
+STRIKE = {"actor": "US-led coalition", "act": "airstrike", "target": "Syrian Arab Army", "location": {"admin1": "Hama"}}
 HEADER = "id,time,actor,act,target,intended_target,region,killed,wounded\n"
 
 

@@ -168,7 +168,7 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
             "--set: `rules.strike-on-excluder.verdict`: no entry `strike-on-excluder` in `rules`; "
             "did you mean `strike-on-excluded`?",
         ),
-        ("rules.strike-on-excluded.verdict=guilty", "--set: rules[12].verdict: unknown verdict `guilty`; expected one"),
+        ("rules.strike-on-excluded.verdict=guilty", "--set: rules[13].verdict: unknown verdict `guilty`; expected one"),
         ("id=null", "--set: id: `id` is required"),
     ],
 )

@@ -157,7 +157,7 @@ class Places:
                 parts.append((None, f"no country is told, and nothing told places it in {named}"))
             else:
                 same = place.country == area.country
-                parts.append((same, f"{country_name(place.country)} is {'' if same else 'not '}{named}"))
+                parts.append((same, f"in {named}" if same else f"in {country_name(place.country)}, not {named}"))
         if area.include:
             found = [(self._in(s, place), s) for s in area.include]
             value = _any([v for v, _ in found])

@@ -47,9 +47,18 @@ GENERIC = (
 _GENERIC = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in GENERIC) + r")(?!\w)", re.IGNORECASE)
 
 
+# The Arabic article as transliterations write it before a word: al-, el-, and assimilated (ar-, as-, az-,
+# ash-, ad-, an-, at-, and ez-, es- ...), hyphenated or spaced: "Ar-Raqqa" is "Raqqa", "Dayr az Zawr" is
+# "Dayr Zawr", as "Deir ez-Zor" is "Deir Zor". Only in Latin script: Arabic script keeps its own article.
+_ARTICLE = re.compile(
+    r"(?<![^\W\d_])(?:[ae]l|[ae][dnrstz]|[ae]sh|[ae]dh|[ae]th|[ae]zh)(?:-|\s+)(?=[^\W\d_])", re.IGNORECASE
+)
+
+
 def place_key(name: str) -> str:
-    """The key a place name matches on: `normalize` without the generic words ("Idlib Governorate" -> "idlib")."""
-    bare = normalize(_GENERIC.sub(" ", name))
+    """The key a place name matches on: `normalize` without the generic words and the Arabic article
+    ("Idlib Governorate" -> "idlib", "Ar-Raqqa" -> "raqqa")."""
+    bare = normalize(_ARTICLE.sub("", _GENERIC.sub(" ", name)))
     return bare or normalize(name)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.incidents.model import Scenario
-from engine.ruleset.compile import BASE_FIELDS, ROLES
+from engine.ruleset.compile import BASE_FIELDS, FIELD_ALIASES, ROLES
 from engine.ruleset.model import Ruleset
 
 HERE = Path(__file__).resolve().parent
@@ -77,9 +77,14 @@ def condition_schema() -> dict[str, Any]:
         "act": {"type": "string", "description": "an act id, or `unknown`"},
         "bool": {"type": "boolean"},
         "text": {"type": "string"},
+        "place": {
+            "type": "string",
+            "description": "an admin area's name, as the gazetteer or the ruleset's places write it",
+        },
         "count": {"type": "integer", "minimum": 0},
     }
     properties = {name: _test(values[kind], counts=kind == "count") for name, kind in BASE_FIELDS}
+    properties |= {alias: properties[field] for alias, field in FIELD_ALIASES.items()}
     for combine, meaning in (("any", "at least one of these conditions holds"), ("all", "every one holds")):
         properties[combine] = {
             "type": "array",
@@ -93,7 +98,10 @@ def condition_schema() -> dict[str, Any]:
         "description": "Field tests, all of which must hold. A test is a value (equals), a list (one of), or a "
         "map of operators. Every test fails on a fact the incident does not give, except `present: false`.",
         "properties": properties,
-        "patternProperties": {r"^policy\.[a-z0-9][a-z0-9_-]*$": _test(knob, counts=False)},
+        "patternProperties": {
+            r"^policy\.[a-z0-9][a-z0-9_-]*$": _test(knob, counts=False),
+            r"^area\.[a-z0-9][a-z0-9_-]*$": _test(values["bool"], counts=False),
+        },
         "additionalProperties": False,
     }
 

@@ -36,12 +36,13 @@ Facts = tuple[pl.DataFrame, Resolution]  # a fact table and how its names resolv
 
 
 def reading(compiled: Compiled) -> Hashable:
-    """What of a ruleset its fact table depends on: names, acts, window and scope (not its rules or policy)."""
+    """What of a ruleset its fact table depends on: names, acts, window, zone and scope (not its rules or policy)."""
     return (
         tuple(sorted(compiled.names.items())),
         tuple(sorted(compiled.acts.items())),
         compiled.start,
         compiled.until,
+        compiled.zone,
         compiled.country,
         tuple(sorted(compiled.regions)),
         tuple((pid, p.name) for pid, p in compiled.ruleset.parties.items()),

@@ -10,7 +10,7 @@ from typing import Any
 from engine.analysis.expect import expectation_problems
 from engine.errors import InputError, Problem, did_you_mean
 from engine.evaluation import durable as rete
-from engine.incidents.load import TABLES, scenario_from
+from engine.incidents.load import TABLES, LoadedScenario, implausible_times, scenario_from
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
@@ -69,7 +69,22 @@ def check_file(path: Path) -> Checked:
         return Checked(shown, None, tuple(exc.problems))
     if kind == "ruleset":
         return Checked(shown, kind, _problems(lambda: lint(ruleset_from(doc, path))))
-    return Checked(shown, kind, _problems(lambda: expectation_problems(scenario_from(doc, path))))
+    return Checked(shown, kind, _problems(lambda: _scenario(doc, path)))
+
+
+def _scenario(doc: Document, path: Path) -> list[Problem]:
+    """A scenario's expectations that can never be met (errors), and its implausible times (warnings)."""
+    loaded = scenario_from(doc, path)
+    return [*expectation_problems(loaded), *implausible_warnings(loaded)]
+
+
+def implausible_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
+    """A warning at each time far from the window (see `Compiled.implausible`): likely a slip in its year."""
+    low, high = loaded.compiled.plausible_years
+    for key, time in implausible_times(loaded.compiled, loaded.scenario.incidents):
+        line, column = loaded.document.where(key) or (None, None)
+        message = f"`{time}` is implausibly far from the window (years {low} to {high} are plausible); check its year"
+        yield Problem(loaded.document.file, message, line, column, dotted(key), "warning")
 
 
 def _problems(step: Callable[[], Iterable[Problem]]) -> tuple[Problem, ...]:

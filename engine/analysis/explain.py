@@ -45,6 +45,8 @@ class AccountExplanation:
     told: dict[str, Any]  # what the account itself says, over the incident's record (empty for the record)
     names: tuple[Resolution, ...]
     facts: dict[str, Any]  # the fact row the rules test, by field
+    time_read: str | None  # how its time was read, where the ruleset's zone or the window's offset says (see
+    # `Compiled.reading`); None for a date-time with its own offset, or no time
     rules: tuple[RuleCheck, ...]  # every rule, in the order they decide
     verdict: AccountVerdict
 
@@ -97,7 +99,8 @@ def _account(
         for i, rule in enumerate(compiled.rules)
     )
     facts = {field: row[field] for field in FIELDS} | dict(zip(compiled.fields[len(FIELDS) :], compiled.policy))
-    return AccountExplanation(row["source"], own, resolutions(row), facts, checks, verdict)
+    time_read = None if row["time"] is None else compiled.reading(row["time"])
+    return AccountExplanation(row["source"], own, resolutions(row), facts, time_read, checks, verdict)
 
 
 def resolutions(row: dict[str, Any]) -> tuple[Resolution, ...]:

@@ -158,6 +158,7 @@ def explanation_json(e: Explanation) -> dict[str, Any]:
                 "told": a.told,
                 "names": [asdict(n) for n in a.names],
                 "facts": a.facts,
+                "time_read": a.time_read,
                 "rules": [asdict(r) for r in a.rules],
                 **_account(a.verdict),
             }
@@ -184,6 +185,8 @@ def _account_tree(a: AccountExplanation, root: Tree) -> None:
         names.add(f"{n.field}: {n.spelling} → {n.resolved or '(nothing)'} → {n.role}{side}")
     facts = [(k, x) for k, x in a.facts.items() if k not in _NAME_FIELDS]
     node.add("facts: " + "; ".join(f"{k} {_shown(x)}" for k, x in facts if not k.startswith("policy.")))
+    if a.time_read is not None:
+        node.add(a.time_read)
     knobs = [(k.removeprefix("policy."), x) for k, x in facts if k.startswith("policy.")]
     if knobs:
         node.add("policy: " + "; ".join(f"{k} {_shown(x)}" for k, x in knobs))

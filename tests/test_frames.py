@@ -151,7 +151,7 @@ CSV_CASES = [
     "id,act\na,b,\x1b\n",
     "id,time\na,9999-12-31\n",
     "id,time\na,2016-02-30\n",
-    "id,time\na,2016-09-12T10:00:00\n",
+    "id,time\na,2016-09-14/2016-09-10\n",
     "id,time\na,soon\n",
     "id,act\na,x\nb,y\na,z\n",
     "id,act\n,x\n",
@@ -193,7 +193,7 @@ def test_plain_csv_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch, tmp_path
         "id,act\na,b\na,c\n",
         "id,act\na,b\nc\n",
         "id,act\na,b\x1b\n",
-        "id,time\na,2016-09-12T10:00:00\n",
+        "id,time\na,2016-W54\n",
         'id,act\n"a",b"\n',
     ],
 )

@@ -68,7 +68,7 @@ class Resolver:
 
     Each method answers for one value told; callers ask once per distinct value. The answers follow
     the ruleset: names match its parties' and classes' spellings ignoring case, punctuation, spacing
-    and accents; a time is in its window, out, or (a bare date on a boundary day) unknown.
+    and accents; a time is in its window, out, or (a period that straddles an end) unknown.
     """
 
     def __init__(self, compiled: Compiled) -> None:
@@ -227,15 +227,15 @@ _OFFSET = re.compile(_WITH_OFFSET)
 
 
 def _times(resolver: Resolver, times: pl.Series) -> list[pl.Series]:
-    """`in_window` and `time.implausible` for each time, each distinct text resolved once."""
+    """`in_window` (each distinct text resolved once) and `time.implausible` (by the years written) for each time."""
     distinct = times.drop_nulls().unique()
     inside = _distinct_windows(resolver, distinct)
     low, high = resolver.compiled.plausible_years
-    years = _written_years(distinct)
-    implausible = ~(years.get_column("first").is_between(low, high) & years.get_column("last").is_between(low, high))
+    years = _written_years(times)
+    plausible = years.get_column("first").is_between(low, high) & years.get_column("last").is_between(low, high)
     return [
-        times.replace_strict(distinct, values, default=None, return_dtype=pl.Boolean()).alias(name)
-        for name, values in (("in_window", inside), ("time.implausible", implausible))
+        times.replace_strict(distinct, inside, default=None, return_dtype=pl.Boolean()).alias("in_window"),
+        (~plausible).alias("time.implausible"),
     ]
 
 

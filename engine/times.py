@@ -1,9 +1,19 @@
-"""Times as sources write them: ISO 8601 date-times with a UTC offset, or bare dates."""
+"""Times as sources write them: ISO 8601 date-times, days, weeks, months and spans, each read as a period.
+
+A time names a stretch of time, `Period.first` up to (not including) `Period.end`: a date-time the
+instant it names (`end` a microsecond later, datetime's resolution), a day, week or month its whole
+length, a span from its first end to the end of its last. A date-time with a UTC offset (`Z` too) is
+an instant anywhere; one without an offset is a *local* time, read in the ruleset's zone; days, weeks,
+months and spans of days are calendar dates, read in the ruleset's zone or, where it names none, at
+the window's offset. Reading a period in a zone is the compiled ruleset's business
+(`engine.ruleset.compile.Compiled.bounds`); this module reads the text.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -17,28 +27,169 @@ TIME_YEARS = (2, 9998)
 WINDOW_YEARS = (3, 9997)
 
 
-def parse_time(value: str, *, date_ok: bool, years: tuple[int, int] = TIME_YEARS) -> datetime | date:
-    """An ISO 8601 datetime with its UTC offset (or, where allowed, a bare date); `years` words a year 0."""
+# A time whose years (as written) lie further than this from the window's is implausible: a slip like
+# the year 0022 for 2022, met in real exports. Twenty years holds any truce's aftermath and reports
+# written long after; a slip of a digit or two in the year falls far outside.
+PLAUSIBLE_YEARS = 20
+
+
+TICK = timedelta(microseconds=1)  # an instant's length: the time it names, and nothing after
+DAY = timedelta(days=1)
+
+# What each precision is, as `Period.precision` names it.
+CALENDAR = ("day", "week", "month", "days")  # calendar dates: read in the ruleset's zone, or the window's offset
+INSTANTS = ("time", "times")  # a date-time, a span of date-times: local (read in the ruleset's zone) without offset
+
+FORMS = (
+    "a date-time like 2016-09-17T16:00:00+03:00, a day (2016-09-17), a week (2016-W37), a month (2016-09) "
+    "or a span of days (2016-09-10/2016-09-14)"
+)
+
+# A day: extended (2016-09-17), basic (20160917), or an ISO week date (2016-W37-6).
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")
+_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+# 24:00, the end of a day (the next day's 00:00), which ISO 8601 allows and Python refuses.
+_END_OF_DAY = re.compile(
+    r"(?P<day>\d{4}-\d{2}-\d{2})T24(?::00(?::00(?:[.,]0+)?)?)?(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_YEAR = re.compile(r"\d{4}")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A time as told, read: from `first` up to (not including) `end`.
+
+    `precision` is `time` (a date-time), `day`, `week`, `month`, `days` (a span of days) or `times` (a
+    span of date-times). Both ends are aware (an offset was written) or naive (a calendar date, or a
+    local time of day: see `local`).
+    """
+
+    precision: str
+    first: datetime
+    end: datetime
+
+    @property
+    def local(self) -> bool:
+        """A time of day written without a UTC offset: it needs the ruleset's zone to name an instant."""
+        return self.precision in INSTANTS and self.first.tzinfo is None
+
+
+def read_time(value: str, *, years: tuple[int, int] = TIME_YEARS) -> Period:
+    """The period a time names. Raises ValueError saying, in the project's words, what is wrong with it.
+
+    `years` bounds the years written (see `TIME_YEARS`).
+    """
     text = value.strip()
-    moment: datetime | date
-    if date_ok and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if "/" in text:
+        return _span(value, text, years)
+    week = _WEEK.fullmatch(text)
+    if week:
+        return _week(value, int(week[1]), int(week[2]), years)
+    month = _MONTH.fullmatch(text)
+    if month:
+        return _month(value, int(month[1]), int(month[2]), years)
+    return _point(value, text, years)
+
+
+def read_moment(value: str, *, years: tuple[int, int] = WINDOW_YEARS) -> datetime:
+    """A date-time (aware, or naive where written without an offset); ValueError for anything else."""
+    text = value.strip()
+    if _DAY.fullmatch(text) or _WEEK.fullmatch(text) or _MONTH.fullmatch(text) or "/" in text:
+        like = f"{text}T00:00:00" if _DAY.fullmatch(text) else "2016-09-12T19:00:00"
+        raise ValueError(f"`{value}` is not a date-time; write one with its UTC offset, like {like}+HH:MM")
+    return _date_time(value, text, years)
+
+
+def written_years(text: str) -> tuple[int, int]:
+    """The first and last years a time's text names, as written (every form starts with its year)."""
+    text = text.strip()
+    last = text.rpartition("/")[2].strip()
+    first_year, last_year = _YEAR.match(text), _YEAR.match(last)
+    assert first_year is not None and last_year is not None, f"`{text}` was read as a time"
+    return int(first_year[0]), int(last_year[0])
+
+
+def zoneless(value: str, offset: str, ruleset: str) -> str:
+    """Why a local time cannot be read under a ruleset that names no zone, with `offset` (the window's) as the fix."""
+    return (
+        f"`{value}` has no UTC offset and ruleset `{ruleset}` names no timezone; write it with one, like "
+        f"{value.strip()}{offset}, or name the zone with a top-level `timezone` (like `timezone: Asia/Damascus`)"
+    )
+
+
+def _point(value: str, text: str, years: tuple[int, int]) -> Period:
+    """A day or a date-time."""
+    if _DAY.fullmatch(text):
         try:
-            moment = date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError as exc:
             raise ValueError(_unreal(value, "date", str(exc), years)) from None
-    else:
-        try:
+        _check_years(value, (day.year,), years)
+        first = datetime(day.year, day.month, day.day)
+        return Period("day", first, first + DAY)
+    moment = _date_time(value, text, years)
+    return Period("time", moment, moment + TICK)
+
+
+def _date_time(value: str, text: str, years: tuple[int, int]) -> datetime:
+    end_of_day = _END_OF_DAY.fullmatch(text)
+    try:
+        if end_of_day:
+            moment = datetime.fromisoformat(f"{end_of_day['day']}T00:00{end_of_day['offset'] or ''}") + DAY
+        else:
             moment = datetime.fromisoformat(text)
-        except ValueError as exc:
-            if str(exc).startswith("Invalid isoformat"):
-                raise ValueError(
-                    f"`{value}` is not an ISO 8601 date-time; write it like 2016-09-12T19:00:00+03:00"
-                ) from None
-            raise ValueError(_unreal(value, "date-time", str(exc), years)) from None
-        if moment.tzinfo is None:
-            like = f"{text}T00:00:00+03:00" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else f"{text}+03:00"
-            raise ValueError(f"`{value}` has no UTC offset; write it with one, like {like}")
+    except ValueError as exc:
+        if str(exc).startswith("Invalid isoformat"):
+            raise ValueError(f"`{value}` is not an ISO 8601 time; write {FORMS}") from None
+        raise ValueError(_unreal(value, "date-time", str(exc), years)) from None
+    except OverflowError:
+        raise ValueError(_out_of_range(value, years)) from None
+    _check_years(value, (moment.year,), years)
     return moment
+
+
+def _week(value: str, year: int, week: int, years: tuple[int, int]) -> Period:
+    _check_years(value, (year,), years)
+    weeks = date(year, 12, 28).isocalendar().week  # the 28th of December is always in the year's last week
+    if not 1 <= week <= weeks:
+        raise ValueError(f"`{value}` is not a real ISO week; {year} has weeks {year}-W01 to {year}-W{weeks}")
+    monday = date.fromisocalendar(year, week, 1)
+    first = datetime(monday.year, monday.month, monday.day)
+    return Period("week", first, first + 7 * DAY)
+
+
+def _month(value: str, year: int, month: int, years: tuple[int, int]) -> Period:
+    _check_years(value, (year,), years)
+    if not 1 <= month <= 12:
+        raise ValueError(f"`{value}` is not a real month; write it like {year}-09 (months 01 to 12)")
+    first = datetime(year, month, 1)
+    return Period("month", first, datetime(year + month // 12, month % 12 + 1, 1))
+
+
+def _span(value: str, text: str, years: tuple[int, int]) -> Period:
+    """Two days, or two date-times, joined by `/`: from the first's start to the end of the second."""
+    start, _, stop = (part.strip() for part in text.partition("/"))
+    if not start or not stop or "/" in stop:
+        raise ValueError(f"`{value}` is not a span; write two days joined by `/`, like 2016-09-10/2016-09-14")
+    if _WEEK.fullmatch(start) or _MONTH.fullmatch(start) or _WEEK.fullmatch(stop) or _MONTH.fullmatch(stop):
+        raise ValueError(f"`{value}`: a span's ends are days or date-times, like 2016-09-10/2016-09-14")
+    a, b = _point(start, start, years), _point(stop, stop, years)
+    if a.precision != b.precision:
+        raise ValueError(
+            f"`{value}` joins a day and a date-time; write both ends as days, like 2016-09-10/2016-09-14, "
+            "or both as date-times"
+        )
+    if (a.first.tzinfo is None) != (b.first.tzinfo is None):
+        raise ValueError(f"`{value}` gives a UTC offset at one end only; give both ends one, or neither")
+    if b.end <= a.first:
+        raise ValueError(f"`{value}` ends before it starts; write the earlier end first, like {stop}/{start}")
+    return Period("days" if a.precision == "day" else "times", a.first, b.end)
+
+
+def _check_years(value: str, found: tuple[int, ...], years: tuple[int, int]) -> None:
+    if not all(years[0] <= year <= years[1] for year in found):
+        raise ValueError(_out_of_range(value, years))
 
 
 def _unreal(value: str, kind: str, reason: str, years: tuple[int, int]) -> str:
@@ -54,27 +205,37 @@ def _out_of_range(value: str, years: tuple[int, int]) -> str:
     return f"`{value}` is out of range; expected a year from {years[0]} to {years[1]}"
 
 
-def _checked(date_ok: bool, years: tuple[int, int]) -> AfterValidator:
-    first, last = years
-
-    def check(value: str) -> str:
-        # A date-time with its offset, the common case in a large table, needs no more than
-        # `fromisoformat`; a date, or anything else, goes through `parse_time` (which says what is wrong).
-        try:
-            moment: datetime | date = datetime.fromisoformat(value)
-        except ValueError:
-            moment = parse_time(value, date_ok=date_ok, years=years)
-        if isinstance(moment, datetime) and moment.tzinfo is None:
-            moment = parse_time(value, date_ok=date_ok, years=years)
-        if not first <= moment.year <= last:
-            raise ValueError(_out_of_range(value, years))
-        return value
-
-    return AfterValidator(check)
+def _checked_time(value: str) -> str:
+    # A date-time with its offset, the common case in a large table, needs no more than `fromisoformat`;
+    # any other form goes through `read_time` (which says what is wrong).
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or not TIME_YEARS[0] <= moment.year <= TIME_YEARS[1]:
+        read_time(value)
+    return value
 
 
-# Times stay the text the source gave (reports echo it); they are checked here, parsed where used.
-Moment = Annotated[str, _checked(False, WINDOW_YEARS), Field(json_schema_extra={"format": "date-time"})]
+def _checked_moment(value: str) -> str:
+    read_moment(value)
+    return value
 
 
-MomentOrDay = Annotated[str, _checked(True, TIME_YEARS), Field(description="ISO 8601 date-time with offset, or a date")]
+# Times stay the text the source gave (reports echo it); they are checked here, read where used. A local
+# time (no offset) is refused once the ruleset is known, if it names no zone to read it in.
+Moment = Annotated[
+    str,
+    AfterValidator(_checked_moment),
+    Field(description="ISO 8601 date-time with its UTC offset (without one if the ruleset names its timezone)"),
+]
+
+
+MomentOrDay = Annotated[
+    str,
+    AfterValidator(_checked_time),
+    Field(
+        description="ISO 8601: a date-time (with its UTC offset unless the ruleset names its timezone), a day, "
+        "a week (2016-W37), a month (2016-09) or a span (2016-09-10/2016-09-14)"
+    ),
+]

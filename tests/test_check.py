@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -110,16 +111,14 @@ def test_every_schema_error_of_a_file_is_reported_at_its_line(tmp_path: Path) ->
         RULESET.replace("role: excluded", "role: exclude")
         .replace("{name: Army,", "{nmae: Army,")
         .replace("    verdict: violation\n", "")
-        .replace("from: 2016-09-12T19:00:00+03:00", "from: 2016-09-12T19:00:00")
     )
     path = write(tmp_path, "bad.yaml", text)
     assert messages(check_file(path)) == [
-        f"{path}:4:10: window.from: `2016-09-12T19:00:00` has no UTC offset; write it with one, like "
-        "2016-09-12T19:00:00+03:00",
         f"{path}:6:3: parties.army: `name` is required",
         f"{path}:6:10: parties.army.nmae: unknown key `nmae`; expected one of name, role, side, aliases; "
         "did you mean `name`?",
-        f"{path}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, not_party; "
+        f"{path}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, "
+        "not_party; "
         "did you mean `excluded`?",
         f"{path}:25:5: rules[2]: `verdict` is required",
     ]
@@ -161,7 +160,8 @@ def test_a_variant_is_checked_as_the_ruleset_it_makes(tmp_path: Path) -> None:
     result = check_file(variant)
     assert result.kind == "ruleset"
     assert messages(result) == [
-        f"{variant}:4:10: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, not_party; "
+        f"{variant}:4:10: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, "
+        "not_party; "
         "did you mean `excluded`?"
     ]
 
@@ -171,7 +171,8 @@ def test_a_scenario_reports_its_own_errors_with_its_rulesets(tmp_path: Path) -> 
     scenario = write(tmp_path, "scenario.yaml", SCENARIO + "  - id: one\n")
     assert messages(check_file(scenario)) == [
         f"{scenario}:11:5: incidents[1].id: incident id `one` is used twice (first at incidents[0])",
-        f"{ruleset}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, not_party; "
+        f"{ruleset}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, "
+        "not_party; "
         "did you mean `excluded`?",
     ]
 
@@ -438,8 +439,27 @@ def test_check_needs_a_path(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_window_end_given_as_a_bare_date_is_shown_a_time_that_would_do(tmp_path: Path) -> None:
     path = write(tmp_path, "dated.yaml", RULESET.replace("from: 2016-09-12T19:00:00+03:00", "from: 2016-09-12"))
     assert messages(check_file(path)) == [
-        f"{path}:4:10: window.from: `2016-09-12` has no UTC offset; write it with one, like 2016-09-12T00:00:00+03:00"
+        f"{path}:4:10: window.from: `2016-09-12` is not a date-time; write one with its UTC offset, like "
+        "2016-09-12T00:00:00+HH:MM"
     ]
+
+
+def test_a_window_end_without_offset_is_shown_the_other_ends_offset(tmp_path: Path) -> None:
+    path = write(tmp_path, "local.yaml", RULESET.replace("from: 2016-09-12T19:00:00+03:00", "from: 2016-09-12T19:00"))
+    assert messages(check_file(path)) == [
+        f"{path}:4:10: window.from: `2016-09-12T19:00` has no UTC offset; write it with one, like "
+        "2016-09-12T19:00+03:00, or name the ruleset's zone with a top-level `timezone` "
+        "(like `timezone: Asia/Damascus`)"
+    ]
+
+
+def test_a_window_end_without_offset_is_read_in_the_rulesets_zone(tmp_path: Path) -> None:
+    text = RULESET.replace("from: 2016-09-12T19:00:00+03:00", "from: 2016-09-12T19:00").replace(
+        "\nwindow:", "\ntimezone: Asia/Damascus\nwindow:"
+    )
+    compiled = read_ruleset(write(tmp_path, "zoned.yaml", text)).compiled
+    assert compiled.start == datetime(2016, 9, 12, 16, 0, tzinfo=UTC)
+    assert compiled.start.utcoffset() == timedelta(hours=3)
 
 
 def test_a_path_the_system_refuses_is_one_problem_not_a_crash(tmp_path: Path) -> None:

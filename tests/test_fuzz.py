@@ -23,7 +23,7 @@ from engine.analysis.check import check_file, lint
 from engine.errors import InputError, Problem
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Verdict
-from engine.incidents.load import check_ids, load_incidents
+from engine.incidents.load import check_ids, load_incidents, unreadable_times
 from engine.incidents.model import Scenario
 from engine.ruleset.compile import BASE_FIELDS, OPERATORS, Compiled
 from engine.ruleset.load import read_ruleset, ruleset_from
@@ -325,8 +325,11 @@ def _texts(data: Any) -> Iterator[str]:
             yield from _texts(item)
 
 
-def loaded_incidents(incidents: list[dict[str, Any]]) -> Iterator[list[Any]]:
-    """The incidents loaded like a scenario's, or nothing when loading refuses them in one-line problems."""
+def loaded_incidents(incidents: list[dict[str, Any]], ruleset_known: bool = True) -> Iterator[list[Any]]:
+    """The incidents loaded like a scenario's, or nothing when loading refuses them in one-line problems.
+
+    With `ruleset_known`, times the ruleset cannot read (a local time: it names no zone) are refused too.
+    """
     if any(CONTROL.search(text) for text in _texts(incidents)):
         return  # a scenario file's reader refuses such text before validation (tests/test_tables.py)
     doc = Document("fuzz.yaml", {"scenario": "fuzz", "title": "t", "ruleset": "syria-2016-09", "incidents": incidents})
@@ -335,6 +338,10 @@ def loaded_incidents(incidents: list[dict[str, Any]]) -> Iterator[list[Any]]:
         check_ids(doc, scenario.incidents)
     except InputError as exc:
         one_line(exc.problems)
+        return
+    refused = [Problem("fuzz.yaml", message) for _, message in unreadable_times(syria(), scenario.incidents)]
+    if ruleset_known and refused:
+        one_line(refused)
         return
     yield scenario.incidents
 
@@ -360,9 +367,9 @@ def test_random_incidents_load_from_a_table_as_from_a_scenario(folder: Path, inc
         from_table = load_incidents(table)
     except InputError as exc:
         one_line(exc.problems)
-        assert not list(loaded_incidents(incidents))
+        assert not list(loaded_incidents(incidents, ruleset_known=False))
         return
-    assert [from_table] == list(loaded_incidents(incidents))
+    assert [from_table] == list(loaded_incidents(incidents, ruleset_known=False))
 
 
 @durable_only

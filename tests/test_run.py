@@ -202,11 +202,13 @@ def test_counts_by_acting_party_follow_the_accounts(tmp_path: Path) -> None:
     scenario = tmp_path / "attr.yaml"
     scenario.write_text(
         "scenario: attr\ntitle: t\nruleset: syria-2016-09\nincidents:\n"
-        "  - id: convoy\n    time: 2016-09-19T20:00:00+03:00\n    location: {admin1: Aleppo}\n    actor: US-led coalition\n"
+        "  - id: convoy\n    time: 2016-09-19T20:00:00+03:00\n"
+        "    location: {admin1: Aleppo}\n    actor: US-led coalition\n"
         "    act: airstrike\n    target: aid convoy\n    accounts:\n"
         "      - {source: US officials, actor: Russian Air Force}\n"
         "      - {source: UN inquiry, actor: Russian military}\n"
-        "  - id: split\n    time: 2016-09-19T20:00:00+03:00\n    location: {admin1: Aleppo}\n    act: shelling\n    target: civilians\n"
+        "  - id: split\n    time: 2016-09-19T20:00:00+03:00\n"
+        "    location: {admin1: Aleppo}\n    act: shelling\n    target: civilians\n"
         "    accounts:\n      - {source: A, actor: Syrian Arab Army}\n      - {source: B, actor: Russian Air Force}\n",
         encoding="utf-8",
     )

@@ -53,7 +53,11 @@ def refusal(path: Path) -> str:
             "2016-09-12T10:00:00+24:00",
             "`2016-09-12T10:00:00+24:00` has a UTC offset out of range; expected one from -23:59 to +23:59",
         ),
-        ("soon", "`soon` is not an ISO 8601 date-time; write it like 2016-09-12T19:00:00+03:00"),
+        (
+            "soon",
+            "`soon` is not an ISO 8601 time; write a date-time like 2016-09-17T16:00:00+03:00, a day (2016-09-17), "
+            "a week (2016-W37), a month (2016-09) or a span of days (2016-09-10/2016-09-14)",
+        ),
     ],
 )
 def test_a_time_no_datetime_can_hold_is_refused_at_validation(tmp_path: Path, time: str, message: str) -> None:

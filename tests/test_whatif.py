@@ -107,12 +107,14 @@ def test_a_dispute_whose_accounts_shift_is_reported_though_it_stays_disputed(cli
     scenario = tmp_path / "shift.yaml"
     scenario.write_text(
         "scenario: shift\ntitle: A dispute that shifts\nruleset: syria-2016-09\nincidents:\n"
-        "  - id: strike\n    time: 2016-09-17T16:00:00+03:00\n    location: {admin1: Aleppo}\n    actor: coalition\n    act: airstrike\n"
+        "  - id: strike\n    time: 2016-09-17T16:00:00+03:00\n"
+        "    location: {admin1: Aleppo}\n    actor: coalition\n    act: airstrike\n"
         "    target: SAA\n    accounts:\n"
         "      - {source: aimed at ISIS, intended_target: ISIS}\n"
         "      - {source: hit JFS, target: JFS}\n"
         "      - {source: deliberate, intended_target: SAA}\n"
-        "  - id: quiet\n    time: 2016-09-17T16:00:00+03:00\n    location: {admin1: Aleppo}\n    actor: coalition\n    act: airstrike\n"
+        "  - id: quiet\n    time: 2016-09-17T16:00:00+03:00\n"
+        "    location: {admin1: Aleppo}\n    actor: coalition\n    act: airstrike\n"
         "    target: ISIS\n"
     )
     result = as_json(cli, str(scenario), "--set", "policy.mistaken_target=violation", "-e", "columnar")

@@ -10,7 +10,7 @@ from typing import Any
 from engine.analysis.expect import expectation_problems
 from engine.errors import InputError, Problem, did_you_mean
 from engine.evaluation import durable as rete
-from engine.incidents.load import TABLES, scenario_from
+from engine.incidents.load import TABLES, LoadedScenario, implausible_times, scenario_from
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
@@ -69,7 +69,65 @@ def check_file(path: Path) -> Checked:
         return Checked(shown, None, tuple(exc.problems))
     if kind == "ruleset":
         return Checked(shown, kind, _problems(lambda: lint(ruleset_from(doc, path))))
-    return Checked(shown, kind, _problems(lambda: expectation_problems(scenario_from(doc, path))))
+    return Checked(shown, kind, _problems(lambda: _scenario(doc, path)))
+
+
+def _scenario(doc: Document, path: Path) -> list[Problem]:
+    """A scenario's expectations that can never be met (errors), and its implausible times (warnings)."""
+    loaded = scenario_from(doc, path)
+    return [*expectation_problems(loaded), *implausible_warnings(loaded), *unresolved_warnings(loaded)]
+
+
+def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
+    """A warning at each name, act and place told that the ruleset cannot resolve, with the nearest it knows.
+
+    Such an incident is judged (an unknown actor is `undetermined`, say), never guessed: the warning is
+    for the typo that made it so.
+    """
+    from engine.evaluation.facts import Resolver
+
+    c, doc = loaded.compiled, loaded.document
+    resolver = Resolver(c)
+    spellings = [*(n for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)), *NAME_CLASSES]
+    acts = [n for aid, a in c.ruleset.acts.items() for n in (aid, *a.aliases)]
+
+    def told(i: int, told: Any, prefix: Key) -> Iterator[tuple[Key, str]]:
+        for who in PEOPLE:
+            value = getattr(told, who)
+            if value is not None and resolver.name(value).role == UNKNOWN:
+                yield (*prefix, who), f"`{value}` resolves to no party or class{did_you_mean(value, spellings)}"
+        if told.act is not None and resolver.act(told.act).act == UNKNOWN:
+            yield (*prefix, "act"), f"`{told.act}` is no act the ruleset knows{did_you_mean(told.act, acts)}"
+        loc = told.location
+        if loc is not None:
+            place = c.places.resolve((loc.country, loc.admin1 or loc.region, loc.admin2, loc.admin3, None, None, None))
+            if place.problem is not None:
+                field = next(
+                    (
+                        k
+                        for k in ("country", "admin3", "admin2", "admin1", "region")
+                        if getattr(loc, k) and f"`{getattr(loc, k)}`" in place.problem
+                    ),
+                    "",
+                )
+                yield (*prefix, "location", *([field] if field else [])), place.problem
+
+    for i, incident in enumerate(loaded.scenario.incidents):
+        found = list(told(i, incident, ("incidents", i)))
+        for j, account in enumerate(incident.accounts):
+            found += told(i, account, ("incidents", i, "accounts", j))
+        for key, message in found:
+            line, column = doc.where(key) or (None, None)
+            yield Problem(doc.file, message, line, column, dotted(key), "warning")
+
+
+def implausible_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
+    """A warning at each time far from the window (see `Compiled.implausible`): likely a slip in its year."""
+    low, high = loaded.compiled.plausible_years
+    for key, time in implausible_times(loaded.compiled, loaded.scenario.incidents):
+        line, column = loaded.document.where(key) or (None, None)
+        message = f"`{time}` is implausibly far from the window (years {low} to {high} are plausible); check its year"
+        yield Problem(loaded.document.file, message, line, column, dotted(key), "warning")
 
 
 def _problems(step: Callable[[], Iterable[Problem]]) -> tuple[Problem, ...]:

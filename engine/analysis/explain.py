@@ -47,6 +47,8 @@ class AccountExplanation:
     names: tuple[Resolution, ...]
     facts: dict[str, Any]  # the fact row the rules test, by field
     place: str  # why `in_scope` is what it is: the scope test that decided it, in words
+    time_read: str | None  # how its time was read, where the ruleset's zone or the window's offset says (see
+    # `Compiled.reading`); None for a date-time with its own offset, or no time
     rules: tuple[RuleCheck, ...]  # every rule, in the order they decide
     verdict: AccountVerdict
 
@@ -105,7 +107,8 @@ def _account(
     )
     columns = compiled.columns
     facts = {field: row[field] for field in columns} | dict(zip(compiled.fields[len(columns) :], compiled.policy))
-    return AccountExplanation(row["source"], own, resolutions(row), facts, place, checks, verdict)
+    time_read = None if row["time"] is None else compiled.reading(row["time"])
+    return AccountExplanation(row["source"], own, resolutions(row), facts, place, time_read, checks, verdict)
 
 
 def resolutions(row: dict[str, Any]) -> tuple[Resolution, ...]:

@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "fields, dates without offsets) and meaning error (names that do not exist, duplicate ids and "
         "aliases, windows that end before they start, a scenario's ruleset and expectations), each as "
         "FILE:LINE:COL: path: message. Warnings: rules that can never decide because an earlier rule "
-        "always holds first, party roles and acts no rule tells apart, policy knobs no rule reads. "
+        "always holds first, party roles and acts no rule tells apart, policy knobs no rule reads, a "
+        "scenario's times implausibly far from its ruleset's window (a year written 0022 for 2022). "
         "A file is a ruleset if it has a top-level `rules` or `extends`, a scenario if it has `incidents`. "
         "Exit 0 when clean (warnings allowed unless --strict), 1 on warnings under --strict, 2 on errors.",
         epilog=examples(

@@ -13,7 +13,9 @@ from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples, warn
 from engine.cli.outputs import OUTPUT, check_output, output, refuse_inputs, refused, write_bytes
 
 if TYPE_CHECKING:
+    from engine.errors import Problem
     from engine.evaluation.result import Report
+    from engine.incidents.load import Loaded
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,10 +57,15 @@ def load_reports(
     path: Path, rules: str | None, engine: str | None, sets: Sequence[str] = (), batch: int | None = None
 ) -> Iterator[Report]:
     """Load, then evaluate in parts of `batch` incidents (None: all at once) as the parts are asked for."""
-    from engine.evaluation.pipeline import Evaluator, default_engine
     from engine.incidents.load import load_input
 
-    loaded = load_input(path, rules, sets)
+    yield from reports_of(load_input(path, rules, sets), engine, batch)
+
+
+def reports_of(loaded: Loaded, engine: str | None, batch: int | None = None) -> Iterator[Report]:
+    """Evaluate what was loaded, in parts of `batch` incidents (None: all at once) as the parts are asked for."""
+    from engine.evaluation.pipeline import Evaluator, default_engine
+
     warn(loaded.warnings)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
         if batch is None:
@@ -76,10 +83,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "parquet" and args.output is None:
         raise refused("--format parquet", "Parquet is binary; name a file with --output FILE")
+    from engine.incidents.load import load_input
+
     check_output(args.output, [args.scenario])
     # Programs' formats are written part by part as the parts are judged; people's need the whole.
     streamed = args.format in ("json", "jsonl", "parquet")
-    parts = load_reports(args.scenario, args.rules, args.engine, args.sets, BATCH if streamed else None)
+    loaded = load_input(args.scenario, args.rules, args.sets)
+    flagged: list[Report] = []  # the parts with an incident flagged `implausible_time`
+    parts = _noting_implausible(reports_of(loaded, args.engine, BATCH if streamed else None), flagged)
     first = next(parts)
     refuse_inputs(args.output, first.compiled.files)  # known once loaded: the ruleset and what it extends
     reports = itertools.chain([first], parts)
@@ -87,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         buffer = io.BytesIO()
         write_parquet(reports, buffer)
         write_bytes(args.output, buffer.getvalue(), OUTPUT)
+        _warn_implausible(loaded, flagged, args.scenario)
         return EXIT_OK
     counts: dict[str, int] = {}
     with output(args.output) as out:
@@ -104,4 +116,46 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         total = sum(counts.values())
         print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
+    _warn_implausible(loaded, flagged, args.scenario)
     return EXIT_OK
+
+
+IMPLAUSIBLE = "implausible_time"
+
+
+def _noting_implausible(reports: Iterator[Report], flagged: list[Report]) -> Iterator[Report]:
+    """The reports, unchanged; each with an incident flagged `implausible_time` kept in `flagged` as it passes."""
+    import polars as pl
+
+    for report in reports:
+        if report.table.select(pl.col("flags").list.contains(IMPLAUSIBLE).any()).item():
+            flagged.append(report)
+        yield report
+
+
+def _warn_implausible(loaded: Loaded, flagged: list[Report], path: Path) -> None:
+    """One line on stderr: how many incidents tell an implausible time, and where the first is."""
+    if flagged:
+        print(f"warning: {_implausible_problem(loaded, flagged, path)}", file=sys.stderr)
+
+
+def _implausible_problem(loaded: Loaded, flagged: list[Report], path: Path) -> Problem:
+    import polars as pl
+
+    from engine.incidents.frame import incidents_of
+    from engine.incidents.load import implausible_problem, implausible_times
+    from engine.yamlsafe import dotted
+
+    compiled = loaded.compiled
+    count = sum(r.table.select(pl.col("flags").list.contains(IMPLAUSIBLE).sum()).item() for r in flagged)
+    file = loaded.document.file if loaded.document is not None else str(path)
+    if loaded.scenario is not None and loaded.document is not None:
+        key, time = next(implausible_times(compiled, loaded.scenario.incidents))
+        line, column = loaded.document.where(key) or (None, None)
+        return implausible_problem(compiled, file, count, time, line, column, dotted(key))
+    # A table: the first flagged incident made a model, to find which of its times it is.
+    report = flagged[0]
+    row = report.table.select(pl.col("flags").list.contains(IMPLAUSIBLE).arg_true().first()).item()
+    incident = incidents_of(report.incidents.slice(row, 1))[0]
+    _, time = next(implausible_times(compiled, [incident]))
+    return implausible_problem(compiled, file, count, time, path=f"incident `{incident.id}`")

@@ -146,6 +146,7 @@ FLAGS = (  # in the order reports list them
     "actor_unresolved",
     "civilians_harmed",
     "covered_party_harmed",
+    "implausible_time",
     "mistaken_target",
     "sponsor_harmed",
     "target_unresolved",
@@ -155,7 +156,7 @@ FLAGS = (  # in the order reports list them
 def flag_bits() -> pl.Expr:
     """Facts worth a reader's attention whatever the verdict, bit k for FLAGS[k]: a hostile act on a covered
     party, sponsor or civilians; a target other than the one intended; an actor, target or act that
-    resolves to nothing the ruleset names."""
+    resolves to nothing the ruleset names; a time far from the truce's window (`facts.NOTED`)."""
     hostile, target_role = pl.col("act.hostile").fill_null(False), pl.col("target.role")
     mistaken = (
         pl.col("intended_target.role").is_not_null()
@@ -169,6 +170,7 @@ def flag_bits() -> pl.Expr:
     conditions = {
         **{flag: hostile & (target_role == role) for role, flag in HARM_FLAGS.items()},
         "mistaken_target": mistaken,
+        "implausible_time": pl.col("time.implausible").fill_null(False),
         **{flag: pl.col(field) == UNKNOWN for flag, field in unresolved.items()},
     }
     bits = [

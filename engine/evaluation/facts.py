@@ -3,15 +3,17 @@
 The fact table has one row per version told: an incident without accounts is one row (`source`
 null); an incident with accounts is one row per account, the account's facts laid over the
 incident's. Its columns are the told text (`TOLD`), the fields conditions test (`FIELDS`, one column
-each, named as rules name them), and the codes of the people and act as resolved (`CODES`), which
-say how an explanation names them. Each distinct spelling, time and place is resolved once, in
-Python, by the `Resolver`; the rows get each answer by its code.
+each, named as rules name them), the codes of the people and act as resolved (`CODES`), which say
+how an explanation names them, and facts that flags note but no rule tests (`NOTED`). Each distinct
+spelling, time and place is resolved once, in Python, by the `Resolver`; the rows get each answer by
+its code.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
@@ -20,7 +22,7 @@ from engine.incidents.frame import TOLD
 from engine.places.areas import PLACE_TOLD, Place
 from engine.ruleset.compile import BASE_FIELDS, NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, Compiled
 from engine.spelling import normalize
-from engine.times import parse_time
+from engine.times import DAY, read_time
 
 # A condition field's column type, by the field's kind (see BASE_FIELDS).
 _DTYPES: dict[str, pl.DataType] = {
@@ -37,6 +39,8 @@ _DTYPES: dict[str, pl.DataType] = {
 FIELDS: dict[str, pl.DataType] = {name: _DTYPES[kind] for name, kind in BASE_FIELDS}
 # How the people and the act resolved: an index into `Resolution.shown` (null when none was told).
 CODES = ("actor.code", "target.code", "intended_target.code", "act.code")
+# Facts a verdict's flags note and no rule tests: a time far from the truce's window (see `Compiled.implausible`).
+NOTED = ("time.implausible",)
 UNNAMED = {"actor": "an unnamed actor", "target": "an unnamed target", "intended_target": "an unnamed target"}
 UNNAMED_ACT = "an unnamed act"
 # A flag for a hostile act on a target of each of these roles (see `decide.flag_bits`).
@@ -79,7 +83,7 @@ class Resolver:
 
     Each method answers for one value told; callers ask once per distinct value. The answers follow
     the ruleset: names match its parties' and classes' spellings ignoring case, punctuation, spacing
-    and accents; a time is in its window, out, or (a bare date on a boundary day) unknown.
+    and accents; a time is in its window, out, or (a period that straddles an end) unknown.
     """
 
     def __init__(self, compiled: Compiled) -> None:
@@ -101,23 +105,18 @@ class Resolver:
         return Deed(found[0], found[1], found[0].replace("_", " "))
 
     def window(self, time: str) -> bool | None:
-        """Whether the time is inside the truce's window; None when a bare date straddles an end."""
-        c = self.compiled
+        """Whether the time is inside the truce's window: None when the period it names straddles an end.
+
+        Raises ValueError for a local time (no UTC offset) when the ruleset names no zone (the loaders
+        refuse one first, at its file and line).
+        """
         text = time.strip()
-        if len(text) > 10:
+        if len(text) > 10 and text[10] == "T" and "/" not in text:
             day = text[:10]
             known = self._days[day] if day in self._days else self._days.setdefault(day, self.whole_day(day))
-            if known is not None:
+            if known is not None and (self.compiled.timezone is not None or _OFFSET.search(text)):
                 return known
-        moment = parse_time(time, date_ok=True)
-        if isinstance(moment, datetime):
-            return moment >= c.start and (c.until is None or moment < c.until)
-        first, last = c.day_span(moment)
-        if first >= c.start and (c.until is None or last <= c.until):
-            return True
-        if last <= c.start or (c.until is not None and first >= c.until):
-            return False
-        return None  # the day straddles a boundary: the date alone cannot tell
+        return self.compiled.in_window(*self.compiled.bounds(read_time(time), time))
 
     def whole_day(self, day: str) -> bool | None:
         """Whether every time on this date, at any UTC offset, is inside (or every one outside) the window.
@@ -127,16 +126,10 @@ class Resolver:
         """
         try:
             d = date.fromisoformat(day)
-            first = datetime(d.year, d.month, d.day, tzinfo=UTC) - timedelta(days=1)
+            first = datetime(d.year, d.month, d.day, tzinfo=UTC) - DAY
         except ValueError:
             return None
-        last = first + timedelta(days=3)  # offsets reach at most a day either side
-        c = self.compiled
-        if first >= c.start and (c.until is None or last <= c.until):
-            return True
-        if last <= c.start or (c.until is not None and first >= c.until):
-            return False
-        return None
+        return self.compiled.in_window(first, first + 3 * DAY)  # offsets reach at most a day either side
 
     def place(self, told: tuple[Any, ...]) -> Spot:
         """How a place told (`PLACE_TOLD` values, None where not told) lies in the scope and named areas."""
@@ -231,10 +224,10 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
     ]
     kept = ("incident", "source", "time", *PEOPLE, pl.col("act").alias("act.told"), "killed", "wounded")
     table = rows.select(*kept).with_columns(
-        *columns, _windows(resolver, rows.get_column("time")).alias("in_window"), *_places(resolver, rows)
+        *columns, *_times(resolver, rows.get_column("time")), *_places(resolver, rows)
     )
     told_columns = ("incident", "source", "time", *PEOPLE, "act.told")
-    return table.select(*told_columns, *compiled.columns, *CODES), Resolution(names, deeds)
+    return table.select(*told_columns, *compiled.columns, *CODES, *NOTED), Resolution(names, deeds)
 
 
 def _code(column: str, distinct: pl.Series) -> pl.Expr:
@@ -244,27 +237,51 @@ def _code(column: str, distinct: pl.Series) -> pl.Expr:
 
 # A date-time as most sources write it: to the second, with its UTC offset (`Z` for UTC).
 _PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
+# A time that ends in a UTC offset: one its date alone can place, whatever the ruleset's zone.
+_WITH_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_OFFSET = re.compile(_WITH_OFFSET)
 
 
-def _windows(resolver: Resolver, times: pl.Series) -> pl.Series:
-    """`in_window` for each time, each distinct text resolved once (see `_distinct_windows`)."""
+def _times(resolver: Resolver, times: pl.Series) -> list[pl.Series]:
+    """`in_window` (each distinct text resolved once) and `time.implausible` (by the years written) for each time."""
     distinct = times.drop_nulls().unique()
-    return times.replace_strict(
-        distinct, _distinct_windows(resolver, distinct), default=None, return_dtype=pl.Boolean()
-    )
+    inside = _distinct_windows(resolver, distinct)
+    low, high = resolver.compiled.plausible_years
+    years = _written_years(times)
+    plausible = years.get_column("first").is_between(low, high) & years.get_column("last").is_between(low, high)
+    return [
+        times.replace_strict(distinct, inside, default=None, return_dtype=pl.Boolean()).alias("in_window"),
+        (~plausible).alias("time.implausible"),
+    ]
+
+
+def _written_years(times: pl.Series) -> pl.DataFrame:
+    """The first and last year each time names, as written (`engine.times.written_years`, for a column)."""
+    text = times.str.strip_chars()
+    first = text.str.slice(0, 4).cast(pl.Int32())
+    if not text.str.contains("/", literal=True).any():
+        return pl.DataFrame({"first": first, "last": first})
+    last = text.str.split("/").list.last().str.strip_chars().str.slice(0, 4).cast(pl.Int32())
+    return pl.DataFrame({"first": first, "last": last})
 
 
 def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
     """`in_window` for distinct times: by the date where the whole day answers, else by the instant named.
 
-    Times of the plain form are compared in bulk; any other form (a bare date on a boundary day, a
-    fraction of a second) is resolved by `Resolver.window`, one by one.
+    A date-time (not a span) answers by its date when the whole day is inside or outside the window at
+    any offset; one without an offset only under a ruleset that names its zone (else it is refused, by
+    `Resolver.window`). Times of the plain form are compared in bulk; any other form (a day, week,
+    month or span, a date near a boundary with a fraction of a second) is resolved by `Resolver.window`,
+    one by one.
     """
     c = resolver.compiled
     text = times.str.strip_chars()
     days = text.str.slice(0, 10)
     whole = {day: resolver.whole_day(day) for day in days.unique()}
-    known = pl.when(text.str.len_chars() > 10).then(days.replace_strict(whole, default=None, return_dtype=pl.Boolean()))
+    dated = (text.str.len_chars() > 10) & (text.str.slice(10, 1) == "T") & ~text.str.contains("/", literal=True)
+    if c.timezone is None:
+        dated = dated & text.str.contains(_WITH_OFFSET)
+    known = pl.when(dated).then(days.replace_strict(whole, default=None, return_dtype=pl.Boolean()))
     found = pl.select(known.alias("in_window")).to_series()
     open_ = found.is_null().arg_true()
     plain = text.gather(open_)
@@ -273,8 +290,8 @@ def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
         .then(plain.str.replace(r"Z$", "+00:00"))
         .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False)
     )
-    after = instant >= pl.lit(c.start).dt.convert_time_zone("UTC")
-    inside = after if c.until is None else after & (instant < pl.lit(c.until).dt.convert_time_zone("UTC"))
+    after = instant >= pl.lit(c.start.astimezone(UTC))
+    inside = after if c.until is None else after & (instant < pl.lit(c.until.astimezone(UTC)))
     found = found.scatter(open_, pl.select(inside).to_series())
     rest = found.is_null().arg_true()
     exact = pl.Series([resolver.window(t) for t in times.gather(rest)], dtype=pl.Boolean())

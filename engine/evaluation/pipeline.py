@@ -37,12 +37,13 @@ Facts = tuple[pl.DataFrame, Resolution]  # a fact table and how its names resolv
 
 
 def reading(compiled: Compiled) -> Hashable:
-    """What of a ruleset its fact table depends on: names, acts, window, scope and areas (not its rules or policy)."""
+    """What of a ruleset its fact table depends on: names, acts, window, zone, scope and areas (not rules or policy)."""
     return (
         tuple(sorted(compiled.names.items())),
         tuple(sorted(compiled.acts.items())),
         compiled.start,
         compiled.until,
+        compiled.zone,
         compiled.source,  # a polygon's file is found beside the ruleset
         json.dumps([r.model_dump(mode="json") for r in (compiled.ruleset.scope,)], sort_keys=True),
         json.dumps({k: a.model_dump(mode="json") for k, a in compiled.ruleset.areas.items()}, sort_keys=True),

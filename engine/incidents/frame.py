@@ -17,7 +17,7 @@ from engine.incidents.model import Account, Incident
 
 # What one source tells of an incident, flat: the incident's own record, or one account's version.
 TOLD: dict[str, pl.DataType] = {
-    "time": pl.String(),  # ISO 8601 as written: a date-time with its UTC offset, or a date
+    "time": pl.String(),  # ISO 8601 as written: a date-time, day, week, month or span (see engine.times)
     "actor": pl.String(),
     "act": pl.String(),
     "target": pl.String(),

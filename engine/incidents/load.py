@@ -102,9 +102,60 @@ def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Seq
             compiled = read_ruleset(found, str(found), sets).compiled
     except InputError as exc:
         problems += exc.problems
+    else:
+        for key, message in unreadable_times(compiled, scenario.incidents):
+            line, column = doc.where(key) or (None, None)
+            problems.append(Problem(doc.file, message, line, column, dotted(key)))
     if problems:
         raise InputError(problems)
     return LoadedScenario(scenario, compiled, doc)
+
+
+def told_times(incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
+    """Each time a scenario's incidents tell, with where it is written (`incidents[i].accounts[j].time`)."""
+    for i, incident in enumerate(incidents):
+        if incident.time is not None:
+            yield ("incidents", i, "time"), incident.time
+        for j, account in enumerate(incident.accounts):
+            if account.time is not None:
+                yield ("incidents", i, "accounts", j, "time"), account.time
+
+
+def unreadable_times(compiled: Compiled, incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
+    """Times the ruleset cannot read (a local time where it names no zone), each with where it is and why.
+
+    Incidents are validated before their ruleset is known: a time's shape then, what it means here.
+    """
+    for key, time in told_times(incidents):
+        message = compiled.unreadable(time)
+        if message is not None:
+            yield key, message
+
+
+def implausible_times(compiled: Compiled, incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
+    """Times far from the ruleset's window (see `Compiled.implausible`), each with where it is written."""
+    for key, time in told_times(incidents):
+        if compiled.implausible(time):
+            yield key, time
+
+
+def implausible_problem(
+    compiled: Compiled,
+    file: str,
+    count: int,
+    first: str,
+    line: int | None = None,
+    column: int | None = None,
+    path: str = "",
+) -> Problem:
+    """A warning that `count` incidents tell a time far from the window, quoting the first (`first`)."""
+    low, high = compiled.plausible_years
+    many = f"{count:,} incidents tell" if count != 1 else "1 incident tells"
+    message = (
+        f"{many} a time implausibly far from the window (years {low} to {high} are plausible), the first "
+        f"`{first}`; check its year (verdicts flag it `implausible_time`)"
+    )
+    return Problem(file, message, line, column, path, "warning")
 
 
 def scenario_ruleset(doc: Document, path: Path, ref: str) -> Path:
@@ -182,10 +233,40 @@ def load_input(path: str | Path, rules: str | None = None, sets: Sequence[str] =
         compiled = load_ruleset(rules, sets=sets)
         warnings: list[Problem] = []
         frame = read_table(path, warnings)
+        _refuse_unreadable_times(compiled, frame, path)
         return Loaded(path.stem, compiled, frame, None, None, tuple(warnings))
     loaded = load_scenario(path, rules, sets)
     scenario = loaded.scenario
     return Loaded(scenario.scenario, loaded.compiled, frame_of(scenario.incidents), scenario, loaded.document)
+
+
+def _refuse_unreadable_times(compiled: Compiled, frame: pl.DataFrame, path: Path) -> None:
+    """Refuse the first time of a table the ruleset cannot read, at its line (a Parquet table: its row)."""
+    from engine.incidents.tables import first_local_time
+
+    if compiled.timezone is not None:
+        return
+    found = first_local_time(frame)
+    if found is None:
+        return
+    row, account, time = found
+    message = compiled.unreadable(time)
+    assert message is not None, f"`{time}` is a local time"
+    field = "time" if account is None else f"accounts[{account}].time"
+    shown = str(path)
+    if path.suffix.lower() == ".parquet":
+        raise InputError.at(shown, message, path=f"row {row + 1}: {field}")
+    raise InputError.at(shown, message, incident_lines(path)[row], path=field)
+
+
+def incident_lines(path: Path) -> list[int]:
+    """The line each incident of a JSON Lines or CSV table starts on, in order (the row reader's count)."""
+    shown = str(path)
+    text = read_text(path, shown, limit=TABLE_LIMIT)
+    with paused_gc():
+        rows = RowProblems(shown, False)
+        read, _ = _from_csv(text, shown, rows) if path.suffix.lower() == ".csv" else _from_jsonl(text, shown, rows)
+    return [line for line, _ in read]
 
 
 def load_incidents(path: str | Path, warnings: list[Problem] | None = None, every: bool = False) -> list[Incident]:

@@ -48,7 +48,7 @@ from engine.incidents.load import (
 )
 from engine.incidents.model import MAX_COUNT, Incident, Location, both_given
 from engine.ruleset.model import VERDICTS
-from engine.times import TIME_YEARS, MomentOrDay
+from engine.times import TIME_YEARS, MomentOrDay, read_time
 from engine.validation import problems_from
 from engine.yamlsafe import Document, control_message, stat_of
 
@@ -417,6 +417,29 @@ def _point_ok() -> pl.Expr:
 
 
 _TIME = TypeAdapter(MomentOrDay)
+
+# A time that ends in a UTC offset (`Z`, `+03:00`, `-0500`, `+03`): never a local time.
+_WITH_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def first_local_time(frame: pl.DataFrame) -> tuple[int, int | None, str] | None:
+    """The first time of day written without a UTC offset in an incident frame, in row order (an incident's
+    own time before its accounts'): (row, account index or None, the time as written); None if there is none.
+    """
+    accounts = frame.select(pl.int_range(pl.len()).alias("row"), "accounts").explode("accounts")
+    accounts = accounts.filter(pl.col("accounts").is_not_null()).select(
+        "row", pl.int_range(pl.len()).over("row").alias("account"), pl.col("accounts").struct.field("time")
+    )
+    own = frame.select(pl.int_range(pl.len()).alias("row"), pl.lit(None, pl.Int64()).alias("account"), "time")
+    told = pl.concat([own, accounts.cast({"account": pl.Int64()})]).filter(
+        pl.col("time").is_not_null() & ~pl.col("time").str.strip_chars().str.contains(_WITH_OFFSET)
+    )
+    candidates = told.get_column("time").unique()
+    local = [t for t in candidates if read_time(t).local]
+    if not local:
+        return None
+    first = told.filter(pl.col("time").is_in(local)).sort("row", "account", nulls_last=False).row(0)
+    return first[0], first[1], first[2]
 
 
 def _time_ok(value: str) -> bool:

@@ -226,10 +226,8 @@ def compile_places(ruleset: Ruleset, source: str, fail: Callable[[str, str], Non
     places = Places()
     scope = ruleset.scope
     if scope.country is not None:
-        places.country = country_code(scope.country)
-        if places.country is None:
-            fail("scope.country", f"`{scope.country}` is no country{country_hint(scope.country)}")
-        else:
+        places.country = country_code(scope.country)  # an unknown one is reported with the scope's area
+        if places.country is not None:
             shipped = gazetteer(places.country)
             places.gazetteer = shipped.copy() if shipped is not None else None
     named: set[str] = set()
@@ -240,15 +238,19 @@ def compile_places(ruleset: Ruleset, source: str, fail: Callable[[str, str], Non
                 places.aliases[place_key(spelling)] = place_key(canonical)
             named.add(place_key(canonical))
             continue
-        found = [a for level in LEVELS for a in places.gazetteer.find(level, canonical)]
-        if len(found) != 1:
-            g = places.gazetteer
+        g = places.gazetteer
+        found = {level: g.find(level, canonical) for level in LEVELS}
+        if not any(found.values()):
             hint = did_you_mean(canonical, sorted({a.name for a in g.areas.values()}))
-            many = f"names {len(found)} areas; use its P-code" if found else f"is no area of {country_name(g.country)}"
-            fail(path, f"`{canonical}` {many}{hint}")
+            fail(path, f"`{canonical}` is no area of {country_name(g.country)}{hint}")
             continue
-        for spelling in spellings:
-            places.gazetteer.add(found[0].level, spelling, found[0].pcode)
+        shared = next((level for level, areas in found.items() if len(areas) > 1), None)
+        if shared is not None:
+            fail(path, f"`{canonical}` names {len(found[shared])} admin{shared} areas; write the alias for one")
+            continue
+        for level, areas in found.items():  # a name at several levels (Idleb, its district, its city) is each
+            for spelling in spellings if areas else ():
+                g.add(level, spelling, areas[0].pcode)
     root = Path(source).parent if source else Path()
     if scope != type(scope)():
         include = [*scope.include]

@@ -159,6 +159,7 @@ def explanation_json(e: Explanation) -> dict[str, Any]:
                 "names": [asdict(n) for n in a.names],
                 "facts": a.facts,
                 "place": a.place,
+                "time_read": a.time_read,
                 "rules": [asdict(r) for r in a.rules],
                 **_account(a.verdict),
             }
@@ -187,6 +188,8 @@ def _account_tree(a: AccountExplanation, root: Tree) -> None:
     node.add("facts: " + "; ".join(f"{k} {_shown(x)}" for k, x in facts if not k.startswith("policy.")))
     scope = {True: "in scope", False: "out of scope", None: "scope unknown"}[a.facts.get("in_scope")]
     node.add(f"place: {scope} ({a.place})")
+    if a.time_read is not None:
+        node.add(a.time_read)
     knobs = [(k.removeprefix("policy."), x) for k, x in facts if k.startswith("policy.")]
     if knobs:
         node.add("policy: " + "; ".join(f"{k} {_shown(x)}" for k, x in knobs))

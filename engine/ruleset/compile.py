@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine.errors import Problem, did_you_mean, one_of
 from engine.places.areas import Places, compile_places
 from engine.ruleset.model import Rule, Ruleset
 from engine.spelling import normalize
-from engine.times import parse_time
+from engine.times import PLAUSIBLE_YEARS, Period, read_moment, read_time, written_years, zoneless
 
 NAME_CLASSES = ("civilians", "unidentified")
 UNKNOWN = "unknown"
@@ -116,7 +117,7 @@ class Compiled:
     acts: dict[str, tuple[str, bool]]  # normalized spelling -> (act id, hostile)
     start: datetime
     until: datetime | None
-    zone: tzinfo | None
+    zone: tzinfo  # the ruleset's `timezone`, or the offset of `window.from` when it names none
     places: Places
     policy: tuple[Any, ...]
     files: tuple[str, ...] = ()  # every file it was read from: its own, then those it `extends`
@@ -140,9 +141,65 @@ class Compiled:
         party = self.ruleset.parties.get(found[0])
         return party.name if party else found[0]
 
-    def day_span(self, day: date) -> tuple[datetime, datetime]:
-        first = datetime(day.year, day.month, day.day, tzinfo=self.zone)
-        return first, first + timedelta(days=1)
+    @property
+    def timezone(self) -> str | None:
+        """The zone the ruleset names, if it names one."""
+        return self.ruleset.timezone
+
+    def bounds(self, period: Period, told: str) -> tuple[datetime, datetime]:
+        """A period as instants in UTC, [first, end): calendar dates read in `zone`, local times in `timezone`.
+
+        Raises ValueError for a local time (`told`, as written) when the ruleset names no zone: it is
+        refused, never read at a guessed offset.
+        """
+        if period.first.tzinfo is not None:
+            return period.first.astimezone(UTC), period.end.astimezone(UTC)
+        if period.local and self.timezone is None:
+            raise ValueError(zoneless(told, _offset_text(self.zone, self.start), self.id))
+        first, end = (t.replace(tzinfo=self.zone).astimezone(UTC) for t in (period.first, period.end))
+        return first, end
+
+    def unreadable(self, told: str) -> str | None:
+        """Why a time (already read as a shape) names no period under this ruleset, or None when it names one."""
+        try:
+            self.bounds(read_time(told), told)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
+    def in_window(self, first: datetime, end: datetime) -> bool | None:
+        """Whether the period [first, end) lies wholly inside the window (True), wholly outside (False), or
+        straddles an end of it (None: the time told cannot say)."""
+        if first >= self.start and (self.until is None or end <= self.until):
+            return True
+        if end <= self.start or (self.until is not None and first >= self.until):
+            return False
+        return None
+
+    @property
+    def plausible_years(self) -> tuple[int, int]:
+        """The years a time may name (as written) and be plausible: within `PLAUSIBLE_YEARS` of the window's
+        own years (from `window.from` to `window.until`, or `window.from` alone when the window is open)."""
+        last = self.until if self.until is not None else self.start
+        return self.start.year - PLAUSIBLE_YEARS, last.year + PLAUSIBLE_YEARS
+
+    def implausible(self, told: str) -> bool:
+        """Whether a time (as written, already read) names a year far from the window's: likely a slip."""
+        low, high = self.plausible_years
+        return not all(low <= year <= high for year in written_years(told))
+
+    def reading(self, told: str) -> str | None:
+        """How a time was read, when the ruleset's zone or the window's offset says what it means (None for a
+        date-time with its own offset): `time 2016-09-17T16:00 read in Asia/Damascus (UTC+03:00)`."""
+        period = read_time(told)
+        if period.first.tzinfo is not None:
+            return None
+        first, end = self.bounds(period, told)
+        where = self.timezone if self.timezone is not None else "the window's offset"
+        if period.precision == "time":
+            return f"time {told.strip()} read in {where} ({_utc(first.astimezone(self.zone))})"
+        shown = [t.astimezone(self.zone).isoformat(timespec="seconds") for t in (first, end)]
+        return f"time {told.strip()} read in {where}: from {shown[0]} until {shown[1]}"
 
 
 def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[Problem]]:
@@ -191,9 +248,8 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         if pid in NAME_CLASSES or pid == UNKNOWN:
             fail(f"parties.{pid}", f"`{pid}` is a reserved name class; choose another party id")
 
-    start = parse_time(ruleset.window.start, date_ok=False)
-    until = parse_time(ruleset.window.until, date_ok=False) if ruleset.window.until else None
-    assert isinstance(start, datetime) and (until is None or isinstance(until, datetime))
+    zone = _zone(ruleset.timezone, fail)
+    start, until = _window(ruleset, zone, fail)
     if until is not None and until <= start:
         fail("window.until", f"window ends ({ruleset.window.until}) before it starts ({ruleset.window.start})")
 
@@ -235,11 +291,56 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         acts=acts,
         start=start,
         until=until,
-        zone=start.tzinfo,
+        zone=zone or start.tzinfo or UTC,
         places=places,
         policy=tuple(ruleset.policy[k] for k in knobs),
     )
     return compiled, problems
+
+
+def _zone(name: str | None, fail: Any) -> tzinfo | None:
+    """The zone a ruleset names (None if it names none, or one that does not exist: a problem then)."""
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        hint = did_you_mean(name, sorted(available_timezones()))
+        fail("timezone", f"unknown time zone `{name}`; expected an IANA name like Asia/Damascus or Europe/Kyiv{hint}")
+        return None
+
+
+def _window(ruleset: Ruleset, zone: tzinfo | None, fail: Any) -> tuple[datetime, datetime | None]:
+    """The window's ends as aware date-times: without an offset, read in the ruleset's zone."""
+    told = {"from": ruleset.window.start, "until": ruleset.window.until}
+    moments = {key: read_moment(text) for key, text in told.items() if text is not None}
+    offsets = [m.tzinfo for m in moments.values() if m.tzinfo is not None]
+    for key, moment in moments.items():
+        if moment.tzinfo is not None:
+            continue
+        if zone is None and ruleset.timezone is None:
+            like = f"{told[key]}{_offset_text(offsets[0], moment)}" if offsets else f"{told[key]}+HH:MM"
+            fail(
+                f"window.{key}",
+                f"`{told[key]}` has no UTC offset; write it with one, like {like}, or name the ruleset's zone "
+                "with a top-level `timezone` (like `timezone: Asia/Damascus`)",
+            )
+        moments[key] = moment.replace(tzinfo=zone or UTC)
+    return moments["from"], moments.get("until")
+
+
+def _offset_text(zone: tzinfo | None, moment: datetime) -> str:
+    """The UTC offset `zone` has at `moment`, as ISO 8601 writes it (`+03:00`)."""
+    return _utc(moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)).removeprefix("UTC")
+
+
+def _utc(moment: datetime) -> str:
+    """`UTC+03:00`: an aware date-time's offset."""
+    offset = moment.utcoffset()
+    assert offset is not None
+    sign, minutes = ("-", -offset) if offset.total_seconds() < 0 else ("+", offset)
+    hours, rest = divmod(int(minutes.total_seconds()) // 60, 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
 def _knob_values(rules: list[CompiledRule]) -> dict[str, set[Any]]:

@@ -42,7 +42,8 @@ class Agreement(Strict):
 
 
 class Window(Strict):
-    """When the truce binds: from `from`, until `until` if given (ISO 8601 with offset)."""
+    """When the truce binds: from `from`, until `until` if given (ISO 8601 date-times with their UTC offset, or
+    without one when the ruleset names its `timezone`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     start: Moment = Field(alias="from")
@@ -130,6 +131,11 @@ class Ruleset(Strict):
     title: Name
     agreement: Agreement
     window: Window
+    timezone: str | None = Field(
+        None,
+        description="the zone local times and dates are read in (IANA name, like Asia/Damascus); "
+        "without it dates are read at the window's offset and times need their UTC offset",
+    )
     scope: Scope = Scope()
     parties: dict[Id, Party]
     civilians: NameClass = NameClass()

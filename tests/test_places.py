@@ -1,0 +1,272 @@
+"""Places as real data writes them: understood, or unknown and said so, never silently misread."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import Incident, evaluate
+from engine.evaluation.facts import Resolver
+from engine.places.countries import country_code
+from engine.places.gazetteer import gazetteer, place_key
+from engine.ruleset.compile import Compiled, compile_ruleset
+from engine.ruleset.model import Ruleset
+from tests.conftest import ENGINES, Cli, ruleset
+
+SEPTEMBER = "syria-2016-09"
+SHELLING = {"time": "2016-09-14T10:00:00+03:00", "actor": "Syrian Arab Army", "act": "shelling", "target": "FSA"}
+
+
+def judged(compiled: Compiled, engine: str, **told: Any) -> tuple[str, str | None]:
+    (v,) = evaluate(compiled, [Incident.model_validate({"id": "i", **told})], engine)
+    return v.verdict, v.rule
+
+
+def truce(scope: dict[str, Any], **extra: Any) -> Compiled:
+    """The September ruleset with another scope (and areas, places)."""
+    base = ruleset(SEPTEMBER).ruleset.model_dump(by_alias=True, exclude_none=True)
+    data = {**base, "scope": scope, **extra}
+    compiled, problems = compile_ruleset(Ruleset.model_validate(data), "t.yaml")
+    assert problems == []
+    return compiled
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("admin1", ["Aleppo governorate", "Halab", "حلب", "ALEPPO Province"])
+def test_a_syrian_airstrike_in_aleppo_however_written_is_in_the_agreed_areas(engine: str, admin1: str) -> None:
+    strike = {**SHELLING, "actor": "Syrian Air Force", "act": "airstrike", "target": "JFS"}
+    assert judged(ruleset(SEPTEMBER), engine, **strike, location={"admin1": admin1}) == (
+        "violation",
+        "air-combat-in-agreed-areas",
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("told", ["Idlib", "Idleb", "Edlib", "إدلب", "Idlib province"])
+def test_shelling_in_idlib_is_inside_a_scope_that_lists_idleb(engine: str, told: str) -> None:
+    compiled = truce({"country": "Syria", "regions": ["Idleb"]}, places={"Idleb": ["Edlib"]})
+    assert judged(compiled, engine, **SHELLING, location={"admin1": told}) == ("violation", "attack-on-covered-party")
+    assert judged(compiled, engine, **SHELLING, location={"admin1": "Hama"}) == ("not_covered", "outside-scope")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_without_a_gazetteer_generic_words_are_ignored_luhansk_oblast_is_luhansk(engine: str) -> None:
+    compiled = truce({"country": "Ukraine", "regions": ["Luhansk", "Donetsk"]}, places={"Luhansk": ["Luhanska"]})
+    assert compiled.places.gazetteer is None
+    for told in ("Luhansk Oblast", "Luhanska oblast", "luhansk region"):
+        place = {"admin1": told, "country": "Ukraine"}
+        assert judged(compiled, engine, **SHELLING, location=place) == ("violation", "attack-on-covered-party")
+    # a region the scope names places the incident in its country, as the gazetteer does for Syria
+    assert judged(compiled, engine, **SHELLING, location={"admin1": "Donetsk Oblast"})[0] == "violation"
+    # outside the regions listed, in Ukraine or not
+    assert judged(compiled, engine, **SHELLING, location={"admin1": "Kharkiv Oblast"}) == (
+        "not_covered",
+        "outside-scope",
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("country", ["Syria", "Syrian Arab Republic", "SY", "SYR", "760", "syria"])
+def test_a_country_by_name_official_name_or_iso_code_is_inside_a_syria_scope(engine: str, country: str) -> None:
+    assert judged(ruleset(SEPTEMBER), engine, **SHELLING, location={"country": country})[0] == "violation"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_coalition_strike_in_nineveh_is_not_a_syria_violation(engine: str) -> None:
+    strike = {**SHELLING, "actor": "US-led coalition", "act": "airstrike", "target": "civilians"}
+    compiled = ruleset(SEPTEMBER)
+    assert judged(compiled, engine, **strike, location={"admin1": "Nineveh"}) == ("undetermined", "place-unknown")
+    assert judged(compiled, engine, **strike, location={"admin1": "Nineveh", "country": "Iraq"}) == (
+        "not_covered",
+        "outside-scope",
+    )
+    assert judged(compiled, engine, **strike) == ("undetermined", "place-unknown")  # no place at all
+    assert judged(compiled, engine, **strike, location={"admin1": "Raqqa"}) == ("violation", "attack-on-civilians")
+
+
+def test_a_place_that_resolves_to_nothing_says_what_it_might_be() -> None:
+    spot = Resolver(ruleset(SEPTEMBER)).place(("Sirya", None, None, None, None, None, None))
+    assert (
+        spot.in_scope is None
+        and spot.why == "the place is unknown: country `Sirya` is no country; did you mean `Syria`?"
+    )
+    spot = Resolver(ruleset(SEPTEMBER)).place((None, "Alepo", None, None, None, None, None))
+    assert spot.in_scope is None and "`Alepo` is no admin1 area of Syria; did you mean `Aleppo`?" in spot.why
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_scope_with_included_districts_and_an_excluded_one(engine: str) -> None:
+    """All of Idleb; of Aleppo only Jebel Saman (the city) and Afrin, but not Afrin's Jandairis."""
+    compiled = truce(
+        {
+            "country": "Syria",
+            "include": [{"admin1": "Idleb"}, {"admin2": ["Jebel Saman", "Afrin"]}],
+            "exclude": [{"admin3": "Jandairis"}],
+        }
+    )
+    cases = [
+        ({"admin1": "Idlib"}, "violation"),
+        ({"admin2": "Jebel Saman"}, "violation"),
+        ({"admin1": "Aleppo", "admin2": "Afrin", "admin3": "Afrin"}, "violation"),
+        ({"admin2": "Afrin", "admin3": "Jandairis"}, "not_covered"),
+        ({"admin2": "Al Bab"}, "not_covered"),
+        ({"admin1": "Hama"}, "not_covered"),
+        ({"admin1": "Aleppo"}, "undetermined"),  # which district of Aleppo cannot be told
+        ({"admin2": "Afrin"}, "undetermined"),  # Jandairis lies in Afrin
+        ({"admin1": "Idleb", "admin2": "Jebel Saman"}, "undetermined"),  # Jebel Saman is not in Idleb
+    ]
+    for place, verdict in cases:
+        assert judged(compiled, engine, **SHELLING, location=place)[0] == verdict, place
+
+
+SQUARE = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[36.0, 35.0], [37.0, 35.0], [37.0, 36.0], [36.0, 36.0], [36.0, 35.0]]],
+            },
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_polygon_scope_with_points_inside_outside_and_straddling_its_edge(engine: str, tmp_path: Path) -> None:
+    compiled = truce({"country": "Syria", "geojson": SQUARE})
+    inside = {"country": "Syria", "latitude": 35.5, "longitude": 36.5}
+    assert judged(compiled, engine, **SHELLING, location={"latitude": 35.5, "longitude": 36.5})[0] == "undetermined"
+    assert judged(compiled, engine, **SHELLING, location=inside)[0] == "violation"
+    assert judged(compiled, engine, **SHELLING, location={"latitude": 35.5, "longitude": 38.5})[0] == "not_covered"
+    edge = {"country": "Syria", "latitude": 35.5, "longitude": 36.99, "precision_km": 25.0}  # 25 km reaches past 37°E
+    assert judged(compiled, engine, **SHELLING, location=edge) == ("undetermined", "place-unknown")
+    assert judged(compiled, engine, **SHELLING, location={**edge, "precision_km": 0.5})[0] == "violation"
+    assert judged(compiled, engine, **SHELLING, location={"admin1": "Hama"}) == ("undetermined", "place-unknown")
+    # the same polygon, in a file beside the ruleset
+    (tmp_path / "square.geojson").write_text(json.dumps(SQUARE))
+    base = ruleset(SEPTEMBER).ruleset.model_dump(by_alias=True, exclude_none=True)
+    from_file, problems = compile_ruleset(
+        Ruleset.model_validate({**base, "scope": {"geojson": "square.geojson"}}), str(tmp_path / "r.yaml")
+    )
+    assert problems == []
+    assert judged(from_file, engine, **SHELLING, location=inside)[0] == "violation"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_named_area_is_a_field_rules_test(engine: str) -> None:
+    areas = {
+        "agreed": {"include": [{"admin1": ["Aleppo", "Idleb"]}]},
+        "castello": {"include": [{"admin3": "Jebel Saman"}]},
+        "south": {"include": [{"admin1": ["Dar'a", "Quneitra"]}]},
+    }
+    rule = {
+        "id": "south-shelling",
+        "clause": "c",
+        "priority": 44,
+        "when": {"area.south": True, "act": "shelling"},
+        "verdict": "violation",
+        "explanation": "e",
+    }
+    base = ruleset(SEPTEMBER).ruleset.model_dump(by_alias=True, exclude_none=True)
+    compiled, problems = compile_ruleset(
+        Ruleset.model_validate({**base, "areas": areas, "rules": [*base["rules"], rule]})
+    )
+    assert problems == []
+    assert compiled.columns[-2:] == ("area.castello", "area.south")
+    assert judged(compiled, engine, **SHELLING, location={"admin1": "Deraa"}) == ("violation", "south-shelling")
+    assert judged(compiled, engine, **SHELLING, location={"admin1": "Hama"}) == ("violation", "attack-on-covered-party")
+
+
+def test_rule_values_and_scopes_are_checked_against_the_gazetteer() -> None:
+    base = ruleset(SEPTEMBER).ruleset.model_dump(by_alias=True, exclude_none=True)
+    bad = {**base, "scope": {"country": "Sirya"}}
+    _, problems = compile_ruleset(Ruleset.model_validate(bad), "t.yaml")
+    assert [(p.path, p.message) for p in problems] == [
+        ("scope.country", "`Sirya` is no country; did you mean `Syria`?")
+    ]
+    rule = {
+        "id": "x",
+        "clause": "c",
+        "priority": 1,
+        "when": {"admin1": "Alepo"},
+        "verdict": "violation",
+        "explanation": "e",
+    }
+    _, problems = compile_ruleset(Ruleset.model_validate({**base, "rules": [rule]}), "t.yaml")
+    assert [(p.path, p.message) for p in problems] == [
+        ("rules[0].when.admin1", "`Alepo` is no admin1 area of Syria; did you mean `Aleppo`?")
+    ]
+
+
+def test_countries_come_from_iso_3166_with_the_short_names_event_data_uses() -> None:
+    for name, code in [("Russia", "RUS"), ("Turkey", "TUR"), ("Türkiye", "TUR"), ("Russia (Soviet Union)", "RUS")]:
+        assert country_code(name) == code
+    assert country_code("Nineveh") is None
+
+
+def test_the_gazetteer_has_every_admin_area_of_syria_with_arabic_names() -> None:
+    g = gazetteer("SYR")
+    assert g is not None
+    levels = [sum(a.level == k for a in g.areas.values()) for k in (1, 2, 3)]
+    assert levels == [14, 62, 272]
+    assert all(a.name_ar for a in g.areas.values())
+    assert [a.pcode for a in g.find(1, "Dayr az Zawr governorate")] == ["SY09"]
+    assert place_key("Ar-Raqqa") == place_key("Raqqa") and place_key("Deir ez-Zor") == place_key("Deir-ez-Zor")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_party_named_but_not_part_of_the_truce_is_not_party_not_unknown(engine: str) -> None:
+    compiled = ruleset(SEPTEMBER)
+    where = {"location": {"admin1": "Aleppo"}}
+    assert judged(compiled, engine, **{**SHELLING, "actor": "SDF"}, **where) == (
+        "not_covered",
+        "actor-not-bound",
+    )
+    assert judged(compiled, engine, **{**SHELLING, "target": "Israel Defense Forces"}, **where) == (
+        "not_covered",
+        "target-not-party",
+    )
+    assert judged(compiled, engine, **{**SHELLING, "target": "someone else"}, **where) == (
+        "undetermined",
+        "target-unresolved",
+    )
+    resolver = Resolver(compiled)
+    assert (resolver.name("YPG").role, resolver.name("someone else").role) == ("not_party", "unknown")
+
+
+def test_explain_says_which_scope_test_failed(cli: Cli, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "scenario: s\ntitle: t\nruleset: syria-2016-09\nincidents:\n"
+        "  - id: mosul\n    time: 2016-09-14T10:00:00+03:00\n    actor: coalition\n    act: airstrike\n"
+        "    target: ISIS\n    location: {admin1: Nineveh, country: Iraq}\n"
+        "  - id: nowhere\n    time: 2016-09-14T10:00:00+03:00\n    actor: coalition\n    act: airstrike\n"
+        "    target: ISIS\n    location: {admin1: Alepo}\n"
+    )
+    code, out, _ = cli("explain", str(scenario), "mosul", "-e", "columnar")
+    assert code == 0 and "place: out of scope (in Iraq, not Syria)" in out
+    code, out, _ = cli("explain", str(scenario), "nowhere", "-e", "columnar")
+    assert code == 0 and "place: scope unknown (the place is unknown: `Alepo` is no admin1 area of Syria" in out
+
+
+def test_check_warns_about_places_and_names_it_cannot_resolve(cli: Cli, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "scenario: s\ntitle: t\nruleset: syria-2016-09\nincidents:\n"
+        "  - id: a\n    time: 2016-09-14T10:00:00+03:00\n    actor: Syrian Arab Amry\n    act: shelling\n"
+        "    target: FSA\n    location: {admin1: Alepo}\n"
+    )
+    code, _, err = cli("check", str(scenario))
+    assert code == 0
+    assert (
+        f"warning: {scenario}:10:16: incidents[0].location.admin1: `Alepo` is no admin1 area of Syria; "
+        "did you mean `Aleppo`?" in err
+    )
+    assert f"warning: {scenario}:7:5: incidents[0].actor: `Syrian Arab Amry` resolves to no party" in err
+    assert cli("check", "--strict", str(scenario))[0] == 1

@@ -1,0 +1,319 @@
+"""Times at every precision: read, placed in the window (in, out, or straddling an end), in a ruleset's zone."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from engine.evaluation.facts import Resolver
+from engine.evaluation.pipeline import Evaluator, evaluate
+from engine.incidents.frame import frame_of
+from engine.incidents.model import Incident
+from engine.ruleset.compile import Compiled, compile_ruleset
+from engine.times import PLAUSIBLE_YEARS, read_time
+from tests.conftest import ENGINES, ROOT, Cli, ruleset
+
+SEPTEMBER = "syria-2016-09"  # from 2016-09-12T19:00+03:00 until 2016-09-20T00:00+03:00
+FEBRUARY = "syria-2016-02"  # from 2016-02-27T00:00+02:00, open
+
+
+def zoned(name: str, zone: str, **window: str) -> Compiled:
+    """A shipped ruleset with a `timezone` (and, if given, other window ends)."""
+    base = ruleset(name).ruleset
+    update: dict[str, Any] = {"timezone": zone}
+    if window:
+        update["window"] = base.window.model_copy(update=window)
+    compiled, problems = compile_ruleset(base.model_copy(update=update))
+    assert problems == []
+    return compiled
+
+
+@pytest.mark.parametrize(
+    ("text", "precision", "first", "end"),
+    [
+        ("2016-09-17T16:00:00+03:00", "time", "2016-09-17T16:00:00+03:00", "2016-09-17T16:00:00.000001+03:00"),
+        ("2016-09-17T13:00Z", "time", "2016-09-17T13:00:00+00:00", "2016-09-17T13:00:00.000001+00:00"),
+        ("2016-09-17T16:00", "time", "2016-09-17T16:00:00", "2016-09-17T16:00:00.000001"),
+        ("2016-09-12T24:00+03:00", "time", "2016-09-13T00:00:00+03:00", "2016-09-13T00:00:00.000001+03:00"),
+        ("2016-09-17", "day", "2016-09-17T00:00:00", "2016-09-18T00:00:00"),
+        ("20160917", "day", "2016-09-17T00:00:00", "2016-09-18T00:00:00"),
+        ("2016-W37-6", "day", "2016-09-17T00:00:00", "2016-09-18T00:00:00"),
+        ("2016-W37", "week", "2016-09-12T00:00:00", "2016-09-19T00:00:00"),
+        ("2015-W53", "week", "2015-12-28T00:00:00", "2016-01-04T00:00:00"),
+        ("2016-09", "month", "2016-09-01T00:00:00", "2016-10-01T00:00:00"),
+        ("2016-12", "month", "2016-12-01T00:00:00", "2017-01-01T00:00:00"),
+        ("2016-09-10/2016-09-14", "days", "2016-09-10T00:00:00", "2016-09-15T00:00:00"),
+        ("2016-09-14/2016-09-14", "days", "2016-09-14T00:00:00", "2016-09-15T00:00:00"),
+        (
+            "2016-09-12T10:00+03:00/2016-09-12T12:00+03:00",
+            "times",
+            "2016-09-12T10:00:00+03:00",
+            "2016-09-12T12:00:00.000001+03:00",
+        ),
+    ],
+)
+def test_each_form_names_its_period(text: str, precision: str, first: str, end: str) -> None:
+    period = read_time(text)
+    assert (period.precision, period.first.isoformat(), period.end.isoformat()) == (precision, first, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2016-W54", "`2016-W54` is not a real ISO week; 2016 has weeks 2016-W01 to 2016-W52"),
+        ("2015-W54", "`2015-W54` is not a real ISO week; 2015 has weeks 2015-W01 to 2015-W53"),
+        ("2016-W00", "`2016-W00` is not a real ISO week; 2016 has weeks 2016-W01 to 2016-W52"),
+        ("2016-13", "`2016-13` is not a real month; write it like 2016-09 (months 01 to 12)"),
+        (
+            "2016-09-14/2016-09-10",
+            "`2016-09-14/2016-09-10` ends before it starts; write the earlier end first, like 2016-09-10/2016-09-14",
+        ),
+        ("2016-09-10/", "`2016-09-10/` is not a span; write two days joined by `/`, like 2016-09-10/2016-09-14"),
+        ("2016-W37/2016-W38", "`2016-W37/2016-W38`: a span's ends are days or date-times, like 2016-09-10/2016-09-14"),
+        (
+            "2016-09-12T10:00/2016-09-12T12:00Z",
+            "`2016-09-12T10:00/2016-09-12T12:00Z` gives a UTC offset at one end only; give both ends one, or neither",
+        ),
+        ("2016-09-12T24:30+03:00", "`2016-09-12T24:30+03:00` is not a real date-time (hour must be in 0..23)"),
+        ("0001-09", "`0001-09` is out of range; expected a year from 2 to 9998"),
+    ],
+)
+def test_a_malformed_time_is_refused_with_the_right_form(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        read_time(text)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("name", "time", "inside"),
+    [
+        # a day
+        (SEPTEMBER, "2016-09-14", True),
+        (SEPTEMBER, "2016-09-01", False),
+        (SEPTEMBER, "2016-09-12", None),
+        (SEPTEMBER, "2016-09-19", True),
+        (SEPTEMBER, "2016-09-20", False),
+        # an ISO week
+        (FEBRUARY, "2016-W09", True),
+        (FEBRUARY, "2016-W07", False),
+        (FEBRUARY, "2016-W08", None),
+        (SEPTEMBER, "2016-W37", None),
+        # a month
+        (FEBRUARY, "2016-03", True),
+        (FEBRUARY, "2016-01", False),
+        (FEBRUARY, "2016-02", None),
+        # a span of days, and of date-times
+        (SEPTEMBER, "2016-09-13/2016-09-15", True),
+        (SEPTEMBER, "2016-09-01/2016-09-05", False),
+        (SEPTEMBER, "2016-09-10/2016-09-14", None),
+        (SEPTEMBER, "2016-09-19/2016-09-20", None),
+        (SEPTEMBER, "2016-09-12T19:00+03:00/2016-09-12T23:00+03:00", True),
+        (SEPTEMBER, "2016-09-12T10:00+03:00/2016-09-12T18:59:59+03:00", False),
+        (SEPTEMBER, "2016-09-12T10:00+03:00/2016-09-12T20:00+03:00", None),
+        # 24:00 is the next day's 00:00; Z is UTC
+        (SEPTEMBER, "2016-09-19T24:00+03:00", False),
+        (SEPTEMBER, "2016-09-19T23:59:59+03:00", True),
+        (SEPTEMBER, "2016-09-12T24:00:00+03:00", True),
+        (SEPTEMBER, "2016-09-12T16:00:00Z", True),
+        (SEPTEMBER, "2016-09-12T15:59:59Z", False),
+    ],
+)
+def test_a_period_is_inside_outside_or_straddling_the_window(name: str, time: str, inside: bool | None) -> None:
+    assert Resolver(ruleset(name)).window(time) is inside
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_window_test_decides_the_verdict_alike_on_each_engine(engine: str) -> None:
+    told = {
+        "actor": "Syrian Arab Army",
+        "act": "shelling",
+        "target": "Free Syrian Army",
+        "location": {"admin1": "Hama"},
+    }
+    times = ["2016-W37", "2016-09-13/2016-09-15", "2016-09", "2016-09-19T24:00+03:00", "2016-08"]
+    incidents = [Incident(id=str(i), time=t, **told) for i, t in enumerate(times)]
+    rules = [v.rule for v in evaluate(ruleset(SEPTEMBER), incidents, engine)]
+    assert rules == ["time-unknown", "attack-on-covered-party", "time-unknown", "outside-window", "outside-window"]
+
+
+def test_a_day_in_many_rows_takes_the_bulk_path_and_agrees_with_one_by_one() -> None:
+    compiled = ruleset(SEPTEMBER)
+    times = ["2016-09-14T10:00:00+03:00", "2016-09-14T10:00", "2016-09-10/2016-09-20", "2016-09-14", "2016-W37"]
+    with Evaluator(zoned(SEPTEMBER, "Asia/Damascus"), "columnar") as evaluator:
+        table, _ = evaluator.facts(frame_of([Incident(id=str(i), time=t) for i, t in enumerate(times)]))
+    assert table.get_column("in_window").to_list() == [True, True, None, True, None]
+    with pytest.raises(ValueError, match="names no timezone"):
+        Resolver(compiled).window("2016-09-12T19:30")
+
+
+def test_daylight_saving_is_honoured_in_the_rulesets_zone() -> None:
+    """Damascus was UTC+2 in February 2016 and UTC+3 in September: a local time is read at each."""
+    february = zoned(FEBRUARY, "Asia/Damascus", start="2016-02-27T00:00")
+    assert february.start == datetime(2016, 2, 26, 22, 0, tzinfo=UTC)
+    assert Resolver(february).window("2016-02-27T00:30") is True  # 22:30 UTC: at +03:00 it would be outside
+    assert Resolver(february).window("2016-02-26T23:30") is False
+    september = zoned(SEPTEMBER, "Asia/Damascus")
+    assert Resolver(september).window("2016-09-12T18:30") is False  # 15:30 UTC: at +02:00 it would be inside
+    assert Resolver(september).window("2016-09-12T19:00") is True
+    # days are the zone's calendar days: 27 Feb began at 00:00+02:00
+    assert Resolver(february).window("2016-02-27") is True
+    assert september.reading("2016-09-17T16:00") == "time 2016-09-17T16:00 read in Asia/Damascus (UTC+03:00)"
+    assert february.reading("2016-02-28T16:00") == "time 2016-02-28T16:00 read in Asia/Damascus (UTC+02:00)"
+    assert september.reading("2016-W37") == (
+        "time 2016-W37 read in Asia/Damascus: from 2016-09-12T00:00:00+03:00 until 2016-09-19T00:00:00+03:00"
+    )
+    assert september.reading("2016-09-17T16:00:00+03:00") is None
+
+
+MINSK = """\
+id: minsk-ii
+title: Minsk II, a sketch
+agreement: {name: Package of Measures for the Implementation of the Minsk Agreements}
+{zone}window: {from: 2015-02-15T00:00:00+02:00}
+parties:
+  ukraine: {name: Armed Forces of Ukraine, role: covered, side: ukraine, aliases: [AFU]}
+  dpr: {name: DPR forces, role: covered, side: separatists, aliases: [DPR]}
+acts:
+  shelling: {hostile: true}
+rules:
+  - id: outside-window
+    clause: "Art. 1: ceasefire from 00:00 (Kyiv time) on 15 February 2015"
+    priority: 10
+    when: {in_window: false}
+    verdict: not_covered
+    explanation: Before the ceasefire.
+  - id: attack
+    clause: "Art. 1: an immediate and comprehensive ceasefire"
+    priority: 20
+    when: {in_window: true, actor.role: covered, act.hostile: true, target.role: covered}
+    verdict: violation
+    explanation: "{actor} attacked {target}."
+"""
+
+KYIV_SCENARIO = """\
+scenario: minsk-night
+title: Shelling half an hour into the ceasefire
+ruleset: minsk.yaml
+incidents:
+  - id: shelling
+    time: 2015-02-15T00:30
+    actor: DPR
+    act: shelling
+    target: AFU
+"""
+
+
+def test_a_kyiv_local_time_is_read_in_kyiv(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "minsk.yaml").write_text(MINSK.replace("{zone}", "timezone: Europe/Kyiv\n"), encoding="utf-8")
+    scenario = tmp_path / "night.yaml"
+    scenario.write_text(KYIV_SCENARIO, encoding="utf-8")
+    code, out, err = cli("run", str(scenario), "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["verdicts"][0]["rule"] == "attack"  # at +03:00 it would fall before the truce
+    code, out, _ = cli("explain", str(scenario), "shelling")
+    assert code == 0 and "time 2015-02-15T00:30 read in Europe/Kyiv (UTC+02:00)" in out
+
+
+def test_a_local_time_without_a_zone_is_refused_with_the_windows_offset(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "minsk.yaml").write_text(MINSK.replace("{zone}", ""), encoding="utf-8")
+    scenario = tmp_path / "night.yaml"
+    scenario.write_text(KYIV_SCENARIO, encoding="utf-8")
+    code, out, err = cli("run", str(scenario))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"error: {scenario}:6:5: incidents[0].time: `2015-02-15T00:30` has no UTC offset and ruleset `minsk-ii` "
+        "names no timezone; write it with one, like 2015-02-15T00:30+02:00, or name the zone with a top-level "
+        "`timezone` (like `timezone: Asia/Damascus`)"
+    ]
+
+
+def test_a_tables_local_time_is_refused_at_its_line(cli: Cli, tmp_path: Path) -> None:
+    table = tmp_path / "events.csv"
+    table.write_text(
+        'id,time,actor\na,2016-09-14T10:00:00+03:00,"two\nlines"\nb,2016-09-14,SAA\nc,2016-09-14T10:00,SAA\n',
+        encoding="utf-8",
+    )
+    code, _, err = cli("run", str(table), "--rules", SEPTEMBER)
+    assert code == 2
+    assert err.startswith(f"error: {table}:5: time: `2016-09-14T10:00` has no UTC offset and ruleset")
+    parquet = tmp_path / "events.parquet"
+    pl.DataFrame({"id": ["a", "b"], "time": ["2016-09-14", "2016-09-14T10:00"]}).write_parquet(parquet)
+    code, _, err = cli("run", str(parquet), "--rules", SEPTEMBER)
+    assert code == 2 and err.startswith(f"error: {parquet}: row 2: time: `2016-09-14T10:00` has no UTC offset")
+    lines = tmp_path / "events.jsonl"
+    lines.write_text(
+        '{"id": "a", "time": "2016-09-14"}\n{"id": "b", "accounts": [{"source": "s", "time": "2016-09-14T10:00"}]}\n',
+        encoding="utf-8",
+    )
+    code, _, err = cli("run", str(lines), "--rules", SEPTEMBER)
+    assert code == 2 and err.startswith(f"error: {lines}:2: accounts[0].time: `2016-09-14T10:00` has no UTC offset")
+
+
+def test_an_unknown_zone_is_a_ruleset_error_with_a_suggestion() -> None:
+    base = ruleset(SEPTEMBER).ruleset
+    _, problems = compile_ruleset(base.model_copy(update={"timezone": "Europe/Kyev"}))
+    assert [(p.path, p.message) for p in problems] == [
+        (
+            "timezone",
+            "unknown time zone `Europe/Kyev`; expected an IANA name like Asia/Damascus or Europe/Kyiv; "
+            "did you mean `Europe/Kyiv`?",
+        )
+    ]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_implausible_time_is_flagged_alike_on_each_engine(engine: str) -> None:
+    told = {"actor": "Syrian Arab Army", "act": "shelling", "target": "Free Syrian Army"}
+    incidents = [
+        Incident(id="typo", time="0016-09-14T10:00:00+03:00", **told),
+        Incident(id="fine", time="2016-09-14T10:00:00+03:00", **told),
+        Incident(id="far-span", time="2016-09-14/2099-09-14", **told),
+        Incident(id="edge", time=f"{2016 + PLAUSIBLE_YEARS}-01", **told),
+        Incident(id="account", time="2016-09-14", accounts=[{"source": "s", "time": "2106-09-14"}], **told),
+    ]
+    flagged = {v.incident: "implausible_time" in v.flags for v in evaluate(ruleset(SEPTEMBER), incidents, engine)}
+    assert flagged == {"typo": True, "fine": False, "far-span": True, "edge": False, "account": True}
+
+
+def test_run_warns_once_of_implausible_times_and_check_strict_fails_on_them(cli: Cli, tmp_path: Path) -> None:
+    scenario = tmp_path / "typo.yaml"
+    scenario.write_text(
+        (ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
+        .read_text(encoding="utf-8")
+        .replace("ruleset: syria-2016-09", f"ruleset: {ROOT / 'rules' / 'syria-2016-09.yaml'}")
+        .replace("time: 2016-09-17T16:00:00+03:00", "time: 0016-09-17T16:00:00+03:00", 1),
+        encoding="utf-8",
+    )
+    code, out, err = cli("run", str(scenario), "--format", "json")
+    assert code == 0
+    warning = err.splitlines()
+    assert len(warning) == 1 and warning[0].startswith(f"warning: {scenario}:")
+    assert "1 incident tells a time implausibly far from the window (years 1996 to 2036 are plausible), " in err
+    assert "the first `0016-09-17T16:00:00+03:00`" in err
+    flags = [v["flags"] for v in json.loads(out)["verdicts"]]
+    assert sum("implausible_time" in f for f in flags) == 1
+    code, _, err = cli("check", str(scenario))
+    assert code == 0 and "warning: " in err and "`0016-09-17T16:00:00+03:00` is implausibly far" in err
+    code, _, _ = cli("check", "--strict", str(scenario))
+    assert code == 1
+
+
+def test_a_tables_implausible_times_are_counted_and_the_first_named(cli: Cli, tmp_path: Path) -> None:
+    table = tmp_path / "events.csv"
+    table.write_text("id,time\na,2016-09-14\nb,0016-09-14\nc,9016-09\n", encoding="utf-8")
+    code, _, err = cli("run", str(table), "--rules", SEPTEMBER, "-f", "jsonl", "-o", str(tmp_path / "out.jsonl"))
+    assert code == 0
+    assert err.splitlines()[-1] == (
+        f"warning: {table}: incident `b`: 2 incidents tell a time implausibly far from the window (years 1996 to "
+        "2036 are plausible), the first `0016-09-14`; check its year (verdicts flag it `implausible_time`)"
+    )
+
+
+def test_a_plausible_year_is_within_twenty_years_of_the_window() -> None:
+    assert ruleset(SEPTEMBER).plausible_years == (1996, 2036)
+    assert ruleset(FEBRUARY).plausible_years == (1996, 2036)  # an open window counts from its start

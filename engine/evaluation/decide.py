@@ -71,10 +71,11 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
     )
     matched = rows.select(masks.columns).join(listed, on=masks.columns, how="left", maintain_order="left")
     texts = _explanations(compiled, resolution, rows)
-    # Rows with the same rules matched, explanation and flags say the same: `said` numbers what they say.
+    # Rows with the same rules matched, explanation and flags say the same: `said` numbers what they say
+    # (the matched rules' number above bit 40, the explanation's above the flags' bits).
     said = (
         matched.get_column("said.mask").cast(pl.UInt64()) * (1 << 40)
-        + texts.get_column("said.text").cast(pl.UInt64()) * (1 << 8)
+        + texts.get_column("said.text").cast(pl.UInt64()) * (1 << len(FLAGS))
         + rows.get_column("flag.bits").cast(pl.UInt64())
     )
     return rows.select(
@@ -148,6 +149,7 @@ FLAGS = (  # in the order reports list them
     "covered_party_harmed",
     "implausible_time",
     "mistaken_target",
+    "place_unresolved",
     "sponsor_harmed",
     "target_unresolved",
 )
@@ -156,7 +158,8 @@ FLAGS = (  # in the order reports list them
 def flag_bits() -> pl.Expr:
     """Facts worth a reader's attention whatever the verdict, bit k for FLAGS[k]: a hostile act on a covered
     party, sponsor or civilians; a target other than the one intended; an actor, target or act that
-    resolves to nothing the ruleset names; a time far from the truce's window (`facts.NOTED`)."""
+    resolves to nothing the ruleset names; a time far from the truce's window, a place told that resolves
+    to nothing (`facts.NOTED`)."""
     hostile, target_role = pl.col("act.hostile").fill_null(False), pl.col("target.role")
     mistaken = (
         pl.col("intended_target.role").is_not_null()
@@ -171,13 +174,14 @@ def flag_bits() -> pl.Expr:
         **{flag: hostile & (target_role == role) for role, flag in HARM_FLAGS.items()},
         "mistaken_target": mistaken,
         "implausible_time": pl.col("time.implausible").fill_null(False),
+        "place_unresolved": pl.col("place.unresolved"),
         **{flag: pl.col(field) == UNKNOWN for flag, field in unresolved.items()},
     }
     bits = [
-        pl.when(conditions[flag]).then(pl.lit(1 << k, pl.UInt8())).otherwise(pl.lit(0, pl.UInt8()))
+        pl.when(conditions[flag]).then(pl.lit(1 << k, pl.UInt16())).otherwise(pl.lit(0, pl.UInt16()))
         for k, flag in enumerate(FLAGS)
     ]
-    return pl.sum_horizontal(bits).cast(pl.UInt8())
+    return pl.sum_horizontal(bits).cast(pl.UInt16())
 
 
 def flags_listed(bits: pl.Expr) -> pl.Expr:

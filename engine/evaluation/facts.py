@@ -39,8 +39,9 @@ _DTYPES: dict[str, pl.DataType] = {
 FIELDS: dict[str, pl.DataType] = {name: _DTYPES[kind] for name, kind in BASE_FIELDS}
 # How the people and the act resolved: an index into `Resolution.shown` (null when none was told).
 CODES = ("actor.code", "target.code", "intended_target.code", "act.code")
-# Facts a verdict's flags note and no rule tests: a time far from the truce's window (see `Compiled.implausible`).
-NOTED = ("time.implausible",)
+# Facts a verdict's flags note and no rule tests: a time far from the truce's window (see `Compiled.implausible`),
+# a place told that resolves to nothing (a name no gazetteer level knows, a country that is none).
+NOTED = ("time.implausible", "place.unresolved")
 UNNAMED = {"actor": "an unnamed actor", "target": "an unnamed target", "intended_target": "an unnamed target"}
 UNNAMED_ACT = "an unnamed act"
 # A flag for a hostile act on a target of each of these roles (see `decide.flag_bits`).
@@ -299,14 +300,16 @@ def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
 
 
 def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Series]:
-    """`in_scope`, `admin1`..`admin3` and each named area's field for each row, each distinct place resolved once."""
+    """`in_scope`, `admin1`..`admin3`, each named area's field and `place.unresolved` for each row, each distinct
+    place resolved once."""
     told = rows.select(PLACE_TOLD)
     distinct = told.unique(maintain_order=True)
     spots = [resolver.place(row) for row in distinct.iter_rows()]
     names = resolver.compiled.columns[len(FIELDS) :]
-    fields = ("in_scope", "admin1", "admin2", "admin3", *names)
+    fields = ("in_scope", "admin1", "admin2", "admin3", *names, "place.unresolved")
     answers = distinct.with_columns(  # named `=field` here: the told admin columns are join keys
         pl.Series("=in_scope", [s.in_scope for s in spots], dtype=pl.Boolean()),
+        pl.Series("=place.unresolved", [s.place.problem is not None for s in spots], dtype=pl.Boolean()),
         *(pl.Series(f"=admin{k + 1}", [s.admin[k] for s in spots], dtype=pl.String()) for k in range(3)),
         *(pl.Series(f"={name}", [s.areas[i] for s in spots], dtype=pl.Boolean()) for i, name in enumerate(names)),
     )

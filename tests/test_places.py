@@ -270,3 +270,25 @@ def test_check_warns_about_places_and_names_it_cannot_resolve(cli: Cli, tmp_path
     )
     assert f"warning: {scenario}:7:5: incidents[0].actor: `Syrian Arab Amry` resolves to no party" in err
     assert cli("check", "--strict", str(scenario))[0] == 1
+
+
+def test_check_with_rules_warns_about_what_a_table_tells_that_the_ruleset_cannot_read(cli: Cli, tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "id,time,actor,act,target,admin1,country\n"
+        "a1,2016-09-14T10:00:00+03:00,Syrian Arab Amry,shelling,FSA,Alepo,\n"
+        "a2,2016-09-14T10:00:00+03:00,Syrian Arab Amry,shellling,FSA,Aleppo,\n"
+        "a3,0016-09-14T10:00:00+03:00,SAA,shelling,FSA,Nineveh,Iraq\n"
+    )
+    assert cli("check", str(table)) == (0, "1 file checked: no problems\n", "")
+    code, out, err = cli("check", str(table), "--rules", "syria-2016-09")
+    assert (code, out) == (0, "1 file checked: 4 warnings\n")
+    assert err.splitlines() == [
+        f"warning: {table}:2: actor: `Syrian Arab Amry` resolves to no party or class (2 incidents, the first `a1`);"
+        " did you mean `Syrian Arab Army`?",
+        f"warning: {table}:2: location: `Alepo` is no admin1 area of Syria (incident `a1`); did you mean `Aleppo`?",
+        f"warning: {table}:3: act: `shellling` is no act the ruleset knows (incident `a2`); did you mean `shelling`?",
+        f"warning: {table}:4: time: `0016-09-14T10:00:00+03:00` is implausibly far from the window (years 1996 to"
+        " 2036) (incident `a3`)",
+    ]
+    assert cli("check", str(table), "--rules", "syria-2016-09", "--strict")[0] == 1

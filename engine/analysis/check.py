@@ -10,7 +10,8 @@ from typing import Any
 from engine.analysis.expect import expectation_problems
 from engine.errors import InputError, Problem, did_you_mean
 from engine.evaluation import durable as rete
-from engine.incidents.load import TABLES, LoadedScenario, implausible_times, scenario_from
+from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, scenario_from
+from engine.places.areas import PLACE_TOLD
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
@@ -32,12 +33,12 @@ class Checked:
     problems: tuple[Problem, ...]
 
 
-def check_paths(paths: Sequence[Path]) -> list[Checked]:
+def check_paths(paths: Sequence[Path], rules: str | None = None) -> list[Checked]:
     """Check each file named, and each .yaml file under each folder named (searched recursively, sorted)."""
     out: list[Checked] = []
     for path in paths:
         if not _is_dir(path):
-            out.append(check_file(path))
+            out.append(check_file(path, rules))
             continue
         found = sorted(p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file())
         out += [check_file(p) for p in found] or [
@@ -53,7 +54,7 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def check_file(path: Path) -> Checked:
+def check_file(path: Path, rules: str | None = None) -> Checked:
     """Every error in one file (and, for a scenario, in its ruleset); lint warnings for a ruleset."""
     shown = str(path)
     try:
@@ -61,7 +62,7 @@ def check_file(path: Path) -> Checked:
     except InputError as exc:
         return Checked(shown, None, tuple(exc.problems))
     if path.suffix.lower() in TABLES:
-        return Checked(shown, "table", _problems(lambda: _table(path)))
+        return Checked(shown, "table", _problems(lambda: _table(path, rules)))
     try:
         doc = load_yaml(path, shown)
         kind = kind_of(doc)
@@ -138,9 +139,9 @@ def _problems(step: Callable[[], Iterable[Problem]]) -> tuple[Problem, ...]:
         return tuple(exc.problems)
 
 
-def _table(path: Path) -> list[Problem]:
-    """Every bad row of a table (up to a limit), and its warnings: a table has no meaning to check
-    without its ruleset, only its form."""
+def _table(path: Path, rules: str | None) -> list[Problem]:
+    """Every bad row of a table (up to a limit) and its warnings; with its ruleset, also what the ruleset
+    cannot resolve in it (see `table_warnings`)."""
     from engine.incidents.tables import read_table  # polars: only when a table is checked
 
     warnings: list[Problem] = []
@@ -148,7 +149,62 @@ def _table(path: Path) -> list[Problem]:
         read_table(path, warnings, every=True)
     except InputError as exc:
         return [*exc.problems, *warnings]
-    return warnings
+    if rules is None:
+        return warnings
+    from engine.incidents.load import load_input
+
+    return [*warnings, *table_warnings(load_input(path, rules), path)]
+
+
+def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
+    """A warning for each distinct name, act and place told in a table that its ruleset cannot resolve, and
+    each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row)."""
+    import polars as pl
+
+    from engine.evaluation.facts import Resolver, told
+    from engine.incidents.load import incident_lines
+
+    c = loaded.compiled
+    resolver = Resolver(c)
+    rows = told(loaded.frame).with_columns(pl.struct(PLACE_TOLD).alias("place"))
+    ids = loaded.frame.get_column("id")
+    lines = None if path.suffix.lower() == ".parquet" else incident_lines(path)
+    spellings = [*(n for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)), *NAME_CLASSES]
+    acts = [n for aid, a in c.ruleset.acts.items() for n in (aid, *a.aliases)]
+    found: list[tuple[int, str, int, str]] = []  # (first incident, field, incidents, message)
+
+    def each(column: str) -> Iterator[tuple[Any, int, int]]:
+        """Each distinct value of a column of `rows`, with its first incident and how many incidents tell it."""
+        groups = (
+            rows.select(pl.col(column).alias("value"), "incident")
+            .drop_nulls("value")
+            .group_by("value", maintain_order=True)
+            .agg(pl.col("incident").first().alias("first"), pl.col("incident").n_unique().alias("n"))
+        )
+        yield from groups.iter_rows()
+
+    for who in PEOPLE:
+        for value, first, n in each(who):
+            if resolver.name(value).role == UNKNOWN:
+                hint = did_you_mean(value, spellings)
+                found.append((first, who, n, f"`{value}` resolves to no party or class{hint}"))
+    for value, first, n in each("act"):
+        if resolver.act(value).act == UNKNOWN:
+            found.append((first, "act", n, f"`{value}` is no act the ruleset knows{did_you_mean(value, acts)}"))
+    for value, first, n in each("time"):
+        if c.implausible(value):
+            low, high = c.plausible_years
+            found.append((first, "time", n, f"`{value}` is implausibly far from the window (years {low} to {high})"))
+    for value, first, n in each("place"):
+        problem = resolver.place(tuple(value[k] for k in PLACE_TOLD)).place.problem
+        if problem is not None:
+            found.append((first, "location", n, problem))
+    for first, field, n, message in sorted(found, key=lambda f: (f[0], f[1])):
+        what, semicolon, hint = message.partition("; ")  # a did-you-mean goes last
+        told = f"{n:,} incidents, the first `{ids[first]}`" if n > 1 else f"incident `{ids[first]}`"
+        where = f"row {first + 1}: {field}" if lines is None else field
+        line = None if lines is None else lines[first]
+        yield Problem(str(path), f"{what} ({told}){semicolon}{hint}", line, None, where, "warning")
 
 
 def kind_of(doc: Document) -> str:

@@ -18,13 +18,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "aliases, windows that end before they start, a scenario's ruleset and expectations), each as "
         "FILE:LINE:COL: path: message. Warnings: rules that can never decide because an earlier rule "
         "always holds first, party roles and acts no rule tells apart, policy knobs no rule reads, a "
-        "scenario's times implausibly far from its ruleset's window (a year written 0022 for 2022). "
+        "scenario's times implausibly far from its ruleset's window (a year written 0022 for 2022), names, "
+        "acts and places a scenario (or, with --rules, a table) tells that its ruleset cannot resolve. "
         "A file is a ruleset if it has a top-level `rules` or `extends`, a scenario if it has `incidents`. "
         "Exit 0 when clean (warnings allowed unless --strict), 1 on warnings under --strict, 2 on errors.",
         epilog=examples(
             "ceasefire check rules/syria-2016-09.yaml",
             "ceasefire check rules/ scenarios/ --strict",
             "ceasefire check scenarios/deir-ezzor-2016-09-17.yaml --format json",
+            "ceasefire check events.csv --rules syria-2016-09",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -34,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         type=Path,
         nargs="+",
         help="ruleset or scenario files, or folders of them (*.yaml, searched recursively)",
+    )
+    p.add_argument(
+        "--rules",
+        "-r",
+        metavar="RULESET",
+        help="check incident tables against this ruleset too: names, acts, places and times it cannot read",
     )
     p.add_argument("--strict", action="store_true", help="treat warnings as findings: exit 1 when there are any")
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format (default: text)")
@@ -45,7 +53,7 @@ def check(args: argparse.Namespace) -> int:
 
     from engine.analysis.check import check_paths, counts, report_json, summary, unique
 
-    results = check_paths(args.paths)
+    results = check_paths(args.paths, args.rules)
     if args.format == "json":
         json.dump(report_json(results), sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)
         sys.stdout.write("\n")

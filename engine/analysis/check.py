@@ -83,7 +83,7 @@ def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
     """A warning at each name, act and place told that the ruleset cannot resolve, with the nearest it knows.
 
     Such an incident is judged (an unknown actor is `undetermined`, say), never guessed: the warning is
-    for the typo that made it so.
+    for the typo that made it so. An incident expected `undetermined` is left alone: its author knows.
     """
     from engine.evaluation.facts import Resolver
 
@@ -114,6 +114,11 @@ def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
                 yield (*prefix, "location", *([field] if field else [])), place.problem
 
     for i, incident in enumerate(loaded.scenario.incidents):
+        expect = (
+            incident.expect if isinstance(incident.expect, str) or incident.expect is None else incident.expect.verdict
+        )
+        if expect == "undetermined":
+            continue  # the author expects what cannot be resolved: the warning would tell them what they wrote
         found = list(told(i, incident, ("incidents", i)))
         for j, account in enumerate(incident.accounts):
             found += told(i, account, ("incidents", i, "accounts", j))
@@ -201,10 +206,10 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
             found.append((first, "location", n, problem))
     for first, field, n, message in sorted(found, key=lambda f: (f[0], f[1])):
         what, semicolon, hint = message.partition("; ")  # a did-you-mean goes last
-        told = f"{n:,} incidents, the first `{ids[first]}`" if n > 1 else f"incident `{ids[first]}`"
+        telling = f"{n:,} incidents, the first `{ids[first]}`" if n > 1 else f"incident `{ids[first]}`"
         where = f"row {first + 1}: {field}" if lines is None else field
         line = None if lines is None else lines[first]
-        yield Problem(str(path), f"{what} ({told}){semicolon}{hint}", line, None, where, "warning")
+        yield Problem(str(path), f"{what} ({telling}){semicolon}{hint}", line, None, where, "warning")
 
 
 def kind_of(doc: Document) -> str:

@@ -16,8 +16,9 @@ from engine.evaluation.facts import FIELDS, Resolver
 from engine.evaluation.pipeline import Evaluator
 from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
-from engine.ruleset.compile import Compiled
+from engine.ruleset.compile import Compiled, compile_ruleset
 from engine.ruleset.load import load_ruleset
+from engine.ruleset.model import Ruleset
 from tests.conftest import ENGINES, ROOT, Cli
 
 BASE = "syria-2016-09"
@@ -323,3 +324,28 @@ def test_an_incident_lies_in_a_reported_class_exactly_when_its_verdict_differs(
     assert (found is not None) == (verdicts[0] != verdicts[1])
     if found is not None:
         assert (found.a.verdict, found.b.verdict) == tuple(verdicts)
+
+
+def scoped(exclude: dict[str, str]) -> Compiled:
+    base = ruleset(BASE)
+    data = base.ruleset.model_dump(by_alias=True, exclude_none=True)
+    compiled, problems = compile_ruleset(
+        Ruleset.model_validate({**data, "scope": {"country": "Syria", "exclude": [exclude]}}), base.source
+    )
+    assert problems == []
+    return compiled
+
+
+def test_excluding_a_district_or_one_of_its_sub_districts_differs_on_the_others() -> None:
+    """The areas a scope names are tried, and around them the areas they lie in and another within them."""
+    a, b = scoped({"admin3": "Jandairis"}), scoped({"admin2": "Afrin"})
+    d = diff_rulesets(a, b, "columnar")
+    places = {json.dumps(x.example.location.model_dump(exclude_none=True)) for x in d.differences if x.example.location}
+    assert '{"country": "Syria", "admin3": "Afrin"}' in places  # another sub-district of Afrin: in A, out in B
+    strike = Incident(
+        id="raju", time="2016-09-15T10:00:00+03:00", actor="SAA", act="shelling", target="FSA",
+        location=Location(country="Syria", admin3="Raju"),
+    )  # fmt: skip
+    found = d.difference_for(strike)
+    assert found is not None and (found.a.rule, found.b.rule) == ("attack-on-covered-party", "outside-scope")
+    assert diff_rulesets(a, a, "columnar").differences == ()

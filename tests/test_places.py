@@ -204,6 +204,14 @@ def test_rule_values_and_scopes_are_checked_against_the_gazetteer() -> None:
     ]
 
 
+def test_a_place_alias_cannot_take_another_areas_name() -> None:
+    base = ruleset(SEPTEMBER).ruleset.model_dump(by_alias=True, exclude_none=True)
+    _, problems = compile_ruleset(Ruleset.model_validate({**base, "places": {"Idleb": ["Aleppo", "Edlib"]}}), "t.yaml")
+    assert [(p.path, p.message) for p in problems] == [
+        ("places.Idleb", "`Aleppo` is already the name of admin1 `Aleppo`; it cannot also be `Idleb`")
+    ]
+
+
 def test_countries_come_from_iso_3166_with_the_short_names_event_data_uses() -> None:
     for name, code in [("Russia", "RUS"), ("Turkey", "TUR"), ("Türkiye", "TUR"), ("Russia (Soviet Union)", "RUS")]:
         assert country_code(name) == code

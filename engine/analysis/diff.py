@@ -23,6 +23,7 @@ from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Verdict
 from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
+from engine.places.gazetteer import place_key
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, AllOf, Compiled, Node, Test, holds
 from engine.spelling import normalize
 
@@ -261,9 +262,33 @@ def _points(c: Compiled) -> list[tuple[float, float]]:
     return out
 
 
+def _kin(c: Compiled, named: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Around each area named, in the ruleset's gazetteer: the areas it lies in, and at each deeper level
+    one area within it that is not named (Afrin named, and its sub-district Jandairis: another of Afrin's)."""
+    g = c.places.gazetteer
+    if g is None:
+        return []
+    keys = {(k, place_key(n)) for k, n in named}
+    out: list[tuple[int, str]] = []
+    for level, name in named:
+        for area in g.find(level, name):
+            out += [(above.level, above.name) for above in g.lineage(area)[:-1]]
+            for deeper in range(level + 1, 4):
+                inside = sorted(
+                    (x for x in g.areas.values() if x.level == deeper and g.lineage(x)[level - 1] == area),
+                    key=lambda x: x.pcode,
+                )
+                other = next((x for x in inside if (deeper, place_key(x.name)) not in keys), None)
+                if other is not None:
+                    out.append((deeper, other.name))
+    return out
+
+
 def _places(a: Compiled, b: Compiled) -> list[Choice]:
-    """Each scope's country, another country, none; by each admin area named, another, none; and points."""
+    """Each scope's country, another country, none; by each admin area named, the areas around it (see
+    `_kin`), another, none; and points."""
     named = list(dict.fromkeys(p for c in (a, b) for p in _named_places(c)))
+    named = list(dict.fromkeys([*named, *(p for c in (a, b) for p in _kin(c, named))]))
     other = _first_free(_OTHER_REGIONS, lambda r: normalize(r) in {normalize(n) for _, n in named})
     countries = [c.ruleset.scope.country for c in (a, b) if c.ruleset.scope.country]
     other_country = _first_free(_OTHER_COUNTRIES, lambda n: normalize(n) in {normalize(c) for c in countries})

@@ -250,6 +250,11 @@ def compile_places(ruleset: Ruleset, source: str, fail: Callable[[str, str], Non
             continue
         for level, areas in found.items():  # a name at several levels (Idleb, its district, its city) is each
             for spelling in spellings if areas else ():
+                taken = [a for a in g.find(level, spelling) if a.pcode != areas[0].pcode]
+                if taken:
+                    owner = f"admin{level} `{taken[0].name}`"
+                    fail(path, f"`{spelling}` is already the name of {owner}; it cannot also be `{canonical}`")
+                    continue
                 g.add(level, spelling, areas[0].pcode)
     root = Path(source).parent if source else Path()
     if scope != type(scope)():

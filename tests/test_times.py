@@ -317,3 +317,12 @@ def test_a_tables_implausible_times_are_counted_and_the_first_named(cli: Cli, tm
 def test_a_plausible_year_is_within_twenty_years_of_the_window() -> None:
     assert ruleset(SEPTEMBER).plausible_years == (1996, 2036)
     assert ruleset(FEBRUARY).plausible_years == (1996, 2036)  # an open window counts from its start
+
+
+def test_a_local_time_a_clock_change_repeats_is_both_its_readings() -> None:
+    """Damascus put its clocks back at 00:00 on 28 Oct 2016: 23:30 on the 27th came twice, at +03:00 and
+    +02:00. A window ending between the two readings cannot place it; one ending after both can."""
+    ends_between = zoned(SEPTEMBER, "Asia/Damascus", until="2016-10-27T21:00:00+00:00")
+    assert Resolver(ends_between).window("2016-10-27T23:30") is None
+    ends_after = zoned(SEPTEMBER, "Asia/Damascus", until="2016-10-28T12:00:00+00:00")
+    assert Resolver(ends_after).window("2016-10-27T23:30") is True

@@ -156,7 +156,10 @@ class Compiled:
             return period.first.astimezone(UTC), period.end.astimezone(UTC)
         if period.local and self.timezone is None:
             raise ValueError(zoneless(told, _offset_text(self.zone, self.start), self.id))
-        first, end = (t.replace(tzinfo=self.zone).astimezone(UTC) for t in (period.first, period.end))
+        # A wall-clock time a daylight-saving change skips or repeats names no one instant: both readings
+        # bound it, so the window test says unknown where they fall on either side of an end.
+        first = min(period.first.replace(tzinfo=self.zone, fold=f).astimezone(UTC) for f in (0, 1))
+        end = max(period.end.replace(tzinfo=self.zone, fold=f).astimezone(UTC) for f in (0, 1))
         return first, end
 
     def unreadable(self, told: str) -> str | None:

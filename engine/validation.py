@@ -25,7 +25,11 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
         if kind == "extra_forbidden":
             allowed = _fields_at(model, parent)
             listed = f"; {one_of(allowed)}" if allowed else ""
-            message = f"unknown key `{field}`{listed}{did_you_mean(field, allowed)}"
+            nested = next((k for k, fields in _NESTED.items() if k in allowed and field in fields), None)
+            if nested is not None:  # a table's flat column, written flat in a nested format
+                message = f"`{field}` goes under `{nested}`: {nested}: {{{field}: ...}}"
+            else:
+                message = f"unknown key `{field}`{listed}{did_you_mean(field, allowed)}"
         elif kind == "missing":
             # a value `--set ...=null` took away is that option's doing, not the file's
             where = loc if doc.files.get(loc, "").startswith("--") else parent
@@ -151,6 +155,24 @@ def _as_number(text: str) -> str:
     except ValueError:
         return ""
     return " (write it without quotes)"
+
+
+# Keys a CSV table has as columns that YAML and JSON Lines nest: under which key each goes.
+_NESTED = {
+    "location": (
+        "country",
+        "admin1",
+        "admin2",
+        "admin3",
+        "region",
+        "latitude",
+        "longitude",
+        "lat",
+        "lon",
+        "precision_km",
+    ),
+    "casualties": ("killed", "wounded"),
+}
 
 
 def short(value: Any) -> str:

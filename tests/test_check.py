@@ -212,8 +212,7 @@ def test_missing_files_and_empty_folders_are_errors(tmp_path: Path) -> None:
 def test_an_incident_table_is_checked_row_by_row(tmp_path: Path) -> None:
     table = write(tmp_path, "events.jsonl", '{"id": "a"}\n{"id": "b", "killed": 1}\n')
     assert messages(check_file(table)) == [
-        f"{table}:2: killed: unknown key `killed`; expected one of time, actor, act, target, intended_target, "
-        "location, casualties, id, accounts, expect, notes, source"
+        f"{table}:2: killed: `killed` goes under `casualties`: casualties: {{killed: ...}}"
     ]
 
 

@@ -47,19 +47,29 @@ JSONL_SCHEMA = {"id": pl.String, **_FACTS, "accounts": pl.List(pl.Struct({"sourc
 
 
 def path_of(count: int, fmt: str) -> Path:
-    return OUT / f"incidents-{count}.{fmt}"
+    """Where the file of `count` generated incidents lives; named by the generator's columns too, so that a
+    file made by an older generator is never timed in place of the current one."""
+    return OUT / f"incidents-{count}-{_columns_tag()}.{fmt}"
+
+
+def _columns_tag() -> str:
+    import hashlib
+
+    from engine.incidents.frame import INCIDENTS
+
+    return hashlib.sha256(repr(INCIDENTS).encode()).hexdigest()[:8]
 
 
 def incidents_file(count: int, fmt: str = "jsonl", tile_from: int | None = None) -> Path:
     """The file of `count` generated incidents in format `fmt` (jsonl, csv, parquet), made if missing.
 
     Past `GENERATED_MAX` incidents, or with `tile_from`, the file of that many generated incidents is
-    tiled instead (`incidents-COUNT-tiled.FMT`).
+    tiled instead (`incidents-COUNT-TAG-tiled.FMT`).
     """
     if count > GENERATED_MAX and tile_from is None:
         tile_from = GENERATED_MAX
     if tile_from is not None and tile_from < count:
-        path = OUT / f"incidents-{count}-tiled.{fmt}"
+        path = OUT / f"incidents-{count}-{_columns_tag()}-tiled.{fmt}"
         if not path.exists():
             _tile(incidents_file(tile_from, fmt), path, count)
         return path

@@ -302,9 +302,14 @@ def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
 def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Series]:
     """`in_scope`, `admin1`..`admin3`, each named area's field and `place.unresolved` for each row, each distinct
     place resolved once."""
-    told = rows.select(PLACE_TOLD)
+    places = resolver.compiled.places
+    drawn = any(a is not None and a.shape is not None for a in (places.scope, *places.areas.values()))
+    # A point matters only against a polygon: without one, places are told apart by their names alone.
+    keys = PLACE_TOLD if drawn else PLACE_TOLD[:4]
+    told = rows.select(keys)
     distinct = told.unique(maintain_order=True)
-    spots = [resolver.place(row) for row in distinct.iter_rows()]
+    unplaced = (None,) * (len(PLACE_TOLD) - len(keys))
+    spots = [resolver.place((*row, *unplaced)) for row in distinct.iter_rows()]
     names = resolver.compiled.columns[len(FIELDS) :]
     fields = ("in_scope", "admin1", "admin2", "admin3", *names, "place.unresolved")
     answers = distinct.with_columns(  # named `=field` here: the told admin columns are join keys
@@ -313,7 +318,7 @@ def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Series]:
         *(pl.Series(f"=admin{k + 1}", [s.admin[k] for s in spots], dtype=pl.String()) for k in range(3)),
         *(pl.Series(f"={name}", [s.areas[i] for s in spots], dtype=pl.Boolean()) for i, name in enumerate(names)),
     )
-    joined = told.join(answers, on=list(PLACE_TOLD), how="left", nulls_equal=True, maintain_order="left")
+    joined = told.join(answers, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
     return [joined.get_column(f"={c}").alias(c) for c in fields]
 
 

@@ -19,6 +19,9 @@ from typing import IO, Any
 
 import yaml
 
+from engine.places.areas import PLACE_TOLD
+from engine.ruleset.load import load_ruleset
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import durable.engine
@@ -44,7 +47,7 @@ CONDITIONS: dict[str, dict[str, Any]] = {
     "actor-missing": {"$nex": {"actor_role": 1}},
     "actor-not-bound": {
         "$or": [
-            _any("actor_role", "excluded", "civilians"),
+            _any("actor_role", "excluded", "not_party", "civilians"),
             {"$and": [{"actor_role": "sponsor"}, {"sponsors_bound": False}]},
         ]
     },
@@ -53,10 +56,11 @@ CONDITIONS: dict[str, dict[str, Any]] = {
     "outside-scope": {"in_scope": False},
     "non-hostile-act": {"hostile": False},
     "time-unknown": {"$nex": {"in_window": 1}},
+    "place-unknown": {"$nex": {"in_scope": 1}},
     "aid-obstruction": {"$and": [BOUND, {"act": "aid_obstruction"}]},
     "attack-on-civilians": {"$and": [BOUND, HOSTILE, {"target_role": "civilians"}]},
     "air-combat-in-agreed-areas": {
-        "$and": [{"actor_party": "syrian-government"}, {"act": "airstrike"}, _any("region", "aleppo", "idlib", "idleb")]
+        "$and": [{"actor_party": "syrian-government"}, {"act": "airstrike"}, {"agreed_area": True}]
     },
     "territorial-advance": {"$and": [{"actor_role": "covered"}, {"act": "territorial_advance"}, PARTY_HIT]},
     "strike-on-excluded": {"$and": [BOUND, HOSTILE, {"target_role": "excluded"}]},
@@ -67,6 +71,7 @@ CONDITIONS: dict[str, dict[str, Any]] = {
         "$and": [BOUND, HOSTILE, PARTY_HIT, {"intended_role": "excluded"}, {"mistaken_target": "violation"}]
     },
     "attack-on-covered-party": {"$and": [BOUND, HOSTILE, PARTY_HIT]},
+    "target-not-party": {"$and": [BOUND, HOSTILE, {"target_role": "not_party"}]},
     "target-unresolved": {
         "$and": [
             BOUND,
@@ -120,7 +125,9 @@ class Truce:
             for spelling in (aid, *([act["name"]] if act.get("name") else []), *act.get("aliases", [])):
                 self.acts[norm(spelling)] = (aid, act["hostile"])
         self.start, self.until = (_moment(data["window"][k]) for k in ("from", "until"))
-        self.country = norm(data["scope"]["country"])
+        # Where: names through the product's gazetteer, as an analyst would use one; the rules stay hand-written.
+        self.compiled = load_ruleset(str(path))
+        self.places = self.compiled.places
         self.policy = data["policy"]
         order = sorted(enumerate(data["rules"]), key=lambda r: (r[1]["priority"], r[0]))
         self.rules = [r for _, r in order]
@@ -165,8 +172,10 @@ class Raw:
         act = found[0] if found else ("unknown" if act_given is not None else None)
         hostile = found[1] if found else None
         act_shown = found[0].replace("_", " ") if found else f"`{act_given}`"
-        region = told.get("admin1")
-        country = told.get("country")
+        place = t.places.resolve(tuple(told.get(k) for k in PLACE_TOLD))
+        assert t.places.scope is not None
+        in_scope = t.places.inside(t.places.scope, place)[0]
+        agreed = t.places.inside(t.places.areas["agreed"], place)[0]
         fact: dict[str, Any] = {
             "cfs": 1,
             "actor_party": actor[0],
@@ -176,8 +185,8 @@ class Raw:
             "act": act,
             "hostile": hostile,
             "in_window": t.in_window(told.get("time")),
-            "in_scope": not (country is not None and norm(country) != t.country),
-            "region": norm(region) if region is not None else None,
+            "in_scope": in_scope,
+            "agreed_area": agreed,
             **t.policy,
         }
         self.seq += 1
@@ -196,6 +205,10 @@ class Raw:
         for role, flag in ((actor[1], "actor_unresolved"), (target[1], "target_unresolved"), (act, "act_unresolved")):
             if role == "unknown":
                 flags.append(flag)
+        if place.problem is not None:
+            flags.append("place_unresolved")
+        if told.get("time") is not None and t.compiled.implausible(told["time"]):
+            flags.append("implausible_time")
         out = {"source": source, "actor": actor[0], "verdict": "undetermined", "rule": None, "clause": None}
         if matched:
             rule = t.rules[t.rank[matched[0]]]
@@ -251,7 +264,8 @@ def _moment(value: datetime | str) -> datetime:
 def _flat(told: dict[str, Any]) -> dict[str, Any]:
     """The fields a fact is made from, those given only."""
     out = {k: told[k] for k in ("time", "actor", "act", "target", "intended_target") if told.get(k) is not None}
-    for key, part in (("location", ("admin1", "country")), ("casualties", ("killed", "wounded"))):
+    place = ("country", "admin1", "admin2", "admin3", "latitude", "longitude", "precision_km")
+    for key, part in (("location", place), ("casualties", ("killed", "wounded"))):
         for k in part:
             if (told.get(key) or {}).get(k) is not None:
                 out[k] = told[key][k]

@@ -68,7 +68,7 @@ if TYPE_CHECKING:
 TABLES = (".jsonl", ".ndjson", ".csv", ".parquet")
 
 
-TABLE_LIMIT = 1024 * 1024 * 1024
+TABLE_LIMIT = 2 * 1024 * 1024 * 1024  # bytes: 10M rows of CSV with every place column are about 1.2 GB
 
 
 @dataclass(frozen=True)

@@ -248,14 +248,25 @@ def test_a_party_named_but_not_part_of_the_truce_is_not_party_not_unknown(engine
     assert (resolver.name("YPG").role, resolver.name("someone else").role) == ("not_party", "unknown")
 
 
+def scenario_of(tmp_path: Path, *incidents: str) -> Path:
+    """A scenario under the September ruleset; each incident is `id, actor, act, target, location`."""
+    path = tmp_path / "s.yaml"
+    text = "scenario: s\ntitle: t\nruleset: syria-2016-09\nincidents:\n"
+    for incident in incidents:
+        iid, actor, act, target, location = (part.strip() for part in incident.split(",", 4))
+        text += (
+            f"  - id: {iid}\n    time: 2016-09-14T10:00:00+03:00\n    actor: {actor}\n    act: {act}\n"
+            f"    target: {target}\n    location: {location}\n"
+        )
+    path.write_text(text)
+    return path
+
+
 def test_explain_says_which_scope_test_failed(cli: Cli, tmp_path: Path) -> None:
-    scenario = tmp_path / "s.yaml"
-    scenario.write_text(
-        "scenario: s\ntitle: t\nruleset: syria-2016-09\nincidents:\n"
-        "  - id: mosul\n    time: 2016-09-14T10:00:00+03:00\n    actor: coalition\n    act: airstrike\n"
-        "    target: ISIS\n    location: {admin1: Nineveh, country: Iraq}\n"
-        "  - id: nowhere\n    time: 2016-09-14T10:00:00+03:00\n    actor: coalition\n    act: airstrike\n"
-        "    target: ISIS\n    location: {admin1: Alepo}\n"
+    scenario = scenario_of(
+        tmp_path,
+        "mosul, coalition, airstrike, ISIS, {admin1: Nineveh, country: Iraq}",
+        "nowhere, coalition, airstrike, ISIS, {admin1: Alepo}",
     )
     code, out, _ = cli("explain", str(scenario), "mosul", "-e", "columnar")
     assert code == 0 and "place: out of scope (in Iraq, not Syria)" in out
@@ -264,12 +275,7 @@ def test_explain_says_which_scope_test_failed(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_check_warns_about_places_and_names_it_cannot_resolve(cli: Cli, tmp_path: Path) -> None:
-    scenario = tmp_path / "s.yaml"
-    scenario.write_text(
-        "scenario: s\ntitle: t\nruleset: syria-2016-09\nincidents:\n"
-        "  - id: a\n    time: 2016-09-14T10:00:00+03:00\n    actor: Syrian Arab Amry\n    act: shelling\n"
-        "    target: FSA\n    location: {admin1: Alepo}\n"
-    )
+    scenario = scenario_of(tmp_path, "a, Syrian Arab Amry, shelling, FSA, {admin1: Alepo}")
     code, _, err = cli("check", str(scenario))
     assert code == 0
     assert (

@@ -10,8 +10,10 @@ from typing import Any
 from engine.analysis.expect import expectation_problems
 from engine.errors import InputError, Problem, did_you_mean
 from engine.evaluation import durable as rete
+from engine.incidents.frame import told_of as frame_told
 from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, scenario_from
-from engine.places.areas import PLACE_TOLD
+from engine.incidents.model import Expectation
+from engine.places.areas import PLACE_TOLD, Place
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
@@ -79,49 +81,64 @@ def _scenario(doc: Document, path: Path) -> list[Problem]:
     return [*expectation_problems(loaded), *implausible_warnings(loaded), *unresolved_warnings(loaded)]
 
 
+class _Unread:
+    """What a ruleset cannot resolve in what a source told: each name, act or place, in words with the nearest
+    spelling it knows. Shared by scenarios (each place it is told) and tables (each distinct value)."""
+
+    def __init__(self, c: Compiled) -> None:
+        from engine.evaluation.facts import Resolver
+
+        self.resolver = Resolver(c)
+        self.spellings = [*(n for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)), *NAME_CLASSES]
+        self.acts = [n for aid, a in c.ruleset.acts.items() for n in (aid, *a.aliases)]
+
+    def name(self, spelling: str) -> str | None:
+        if self.resolver.name(spelling).role != UNKNOWN:
+            return None
+        return f"`{spelling}` resolves to no party or class{did_you_mean(spelling, self.spellings)}"
+
+    def act(self, spelling: str) -> str | None:
+        if self.resolver.act(spelling).act != UNKNOWN:
+            return None
+        return f"`{spelling}` is no act the ruleset knows{did_you_mean(spelling, self.acts)}"
+
+    def place(self, told: tuple[Any, ...]) -> Place:
+        """The place told (`PLACE_TOLD` values) as resolved: its `problem` and `field` say what is unread."""
+        return self.resolver.place(told).place
+
+
 def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
     """A warning at each name, act and place told that the ruleset cannot resolve, with the nearest it knows.
 
     Such an incident is judged (an unknown actor is `undetermined`, say), never guessed: the warning is
     for the typo that made it so. An incident expected `undetermined` is left alone: its author knows.
     """
-    from engine.evaluation.facts import Resolver
+    doc = loaded.document
+    unread = _Unread(loaded.compiled)
 
-    c, doc = loaded.compiled, loaded.document
-    resolver = Resolver(c)
-    spellings = [*(n for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)), *NAME_CLASSES]
-    acts = [n for aid, a in c.ruleset.acts.items() for n in (aid, *a.aliases)]
-
-    def told(i: int, told: Any, prefix: Key) -> Iterator[tuple[Key, str]]:
+    def told(told: Any, prefix: Key) -> Iterator[tuple[Key, str]]:
         for who in PEOPLE:
             value = getattr(told, who)
-            if value is not None and resolver.name(value).role == UNKNOWN:
-                yield (*prefix, who), f"`{value}` resolves to no party or class{did_you_mean(value, spellings)}"
-        if told.act is not None and resolver.act(told.act).act == UNKNOWN:
-            yield (*prefix, "act"), f"`{told.act}` is no act the ruleset knows{did_you_mean(told.act, acts)}"
+            message = None if value is None else unread.name(value)
+            if message is not None:
+                yield (*prefix, who), message
+        message = None if told.act is None else unread.act(told.act)
+        if message is not None:
+            yield (*prefix, "act"), message
         loc = told.location
         if loc is not None:
-            place = c.places.resolve((loc.country, loc.admin1 or loc.region, loc.admin2, loc.admin3, None, None, None))
+            place = unread.place(tuple(frame_told(told)[k] for k in PLACE_TOLD))
             if place.problem is not None:
-                field = next(
-                    (
-                        k
-                        for k in ("country", "admin3", "admin2", "admin1", "region")
-                        if getattr(loc, k) and f"`{getattr(loc, k)}`" in place.problem
-                    ),
-                    "",
-                )
+                field = "region" if place.field == "admin1" and loc.admin1 is None else place.field
                 yield (*prefix, "location", *([field] if field else [])), place.problem
 
     for i, incident in enumerate(loaded.scenario.incidents):
-        expect = (
-            incident.expect if isinstance(incident.expect, str) or incident.expect is None else incident.expect.verdict
-        )
+        expect = incident.expect if not isinstance(incident.expect, Expectation) else incident.expect.verdict
         if expect == "undetermined":
             continue  # the author expects what cannot be resolved: the warning would tell them what they wrote
-        found = list(told(i, incident, ("incidents", i)))
+        found = list(told(incident, ("incidents", i)))
         for j, account in enumerate(incident.accounts):
-            found += told(i, account, ("incidents", i, "accounts", j))
+            found += told(account, ("incidents", i, "accounts", j))
         for key, message in found:
             line, column = doc.where(key) or (None, None)
             yield Problem(doc.file, message, line, column, dotted(key), "warning")
@@ -166,16 +183,14 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
     each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row)."""
     import polars as pl
 
-    from engine.evaluation.facts import Resolver, told
+    from engine.evaluation.facts import told
     from engine.incidents.load import incident_lines
 
     c = loaded.compiled
-    resolver = Resolver(c)
+    unread = _Unread(c)
     rows = told(loaded.frame).with_columns(pl.struct(PLACE_TOLD).alias("place"))
     ids = loaded.frame.get_column("id")
     lines = None if path.suffix.lower() == ".parquet" else incident_lines(path)
-    spellings = [*(n for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)), *NAME_CLASSES]
-    acts = [n for aid, a in c.ruleset.acts.items() for n in (aid, *a.aliases)]
     found: list[tuple[int, str, int, str]] = []  # (first incident, field, incidents, message)
 
     def each(column: str) -> Iterator[tuple[Any, int, int]]:
@@ -188,20 +203,17 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
         )
         yield from groups.iter_rows()
 
-    for who in PEOPLE:
-        for value, first, n in each(who):
-            if resolver.name(value).role == UNKNOWN:
-                hint = did_you_mean(value, spellings)
-                found.append((first, who, n, f"`{value}` resolves to no party or class{hint}"))
-    for value, first, n in each("act"):
-        if resolver.act(value).act == UNKNOWN:
-            found.append((first, "act", n, f"`{value}` is no act the ruleset knows{did_you_mean(value, acts)}"))
+    for column, read in (*((who, unread.name) for who in PEOPLE), ("act", unread.act)):
+        for value, first, n in each(column):
+            message = read(value)
+            if message is not None:
+                found.append((first, column, n, message))
     for value, first, n in each("time"):
         if c.implausible(value):
             low, high = c.plausible_years
             found.append((first, "time", n, f"`{value}` is implausibly far from the window (years {low} to {high})"))
     for value, first, n in each("place"):
-        problem = resolver.place(tuple(value[k] for k in PLACE_TOLD)).place.problem
+        problem = unread.place(tuple(value[k] for k in PLACE_TOLD)).problem
         if problem is not None:
             found.append((first, "location", n, problem))
     for first, field, n, message in sorted(found, key=lambda f: (f[0], f[1])):

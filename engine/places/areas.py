@@ -22,7 +22,7 @@ from typing import Any
 from engine.errors import did_you_mean
 from engine.places.countries import country_code, country_hint, country_name
 from engine.places.gazetteer import LEVELS, AdminArea, Gazetteer, gazetteer, place_key
-from engine.ruleset.model import Area, Ruleset
+from engine.ruleset.model import AdminAreas, Area, Ruleset
 from engine.spelling import normalize
 
 PLACE_TOLD = ("country", "admin1", "admin2", "admin3", "latitude", "longitude", "precision_km")
@@ -37,7 +37,7 @@ class Place:
     `admin[k]` is the key of the level k+1 area: its P-code where a gazetteer names it, else its name's
     `place_key`; `shown[k]` is what the fact table holds for it (the same for every spelling).
     `point` is (longitude, latitude, radius in km). `problem` says what could not be placed: then every
-    test on the place is unknown.
+    test on the place is unknown, and `field` names the told field it is about (`country`, `admin2`).
     """
 
     country: str | None = None
@@ -45,6 +45,7 @@ class Place:
     shown: tuple[str | None, ...] = (None, None, None)
     point: tuple[float, float, float] | None = None
     problem: str | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,8 @@ class Places:
         if country_told is not None:
             country = country_code(country_told)
             if country is None:
-                return Place(point=point, problem=f"country `{country_told}` is no country{country_hint(country_told)}")
+                problem = f"country `{country_told}` is no country{country_hint(country_told)}"
+                return Place(point=point, problem=problem, field="country")
         g = self.gazetteer
         if g is None or (country is not None and country != g.country):
             admin = tuple(None if n is None else self.aliases.get(place_key(n), place_key(n)) for n in names)
@@ -131,12 +133,13 @@ class Places:
                 above = g.lineage(deeper)[level - 1]
                 if above not in found:
                     problem = f"admin{level + 1} `{deeper.name}` is not in admin{level} `{spelling}`"
-                    return Place(country, point=point, problem=problem)
+                    return Place(country, point=point, problem=problem, field=f"admin{level}")
                 chosen[level - 1] = above
                 continue
             if len(found) != 1:
                 many = f"`{spelling}` names {len(found)} admin{level} areas; name the area above it too"
-                return Place(country, point=point, problem=self.keys(level, spelling)[1] if not found else many)
+                why = self.keys(level, spelling)[1] if not found else many
+                return Place(country, point=point, problem=why, field=f"admin{level}")
             chosen[level - 1] = found[0]
         deepest = next((a for a in reversed(chosen) if a is not None), None)
         if deepest is None:
@@ -260,9 +263,7 @@ def compile_places(ruleset: Ruleset, source: str, fail: Callable[[str, str], Non
     if scope != type(scope)():
         include = [*scope.include]
         if scope.regions:
-            from engine.ruleset.model import Places as Selected
-
-            include.append(Selected(admin1=list(scope.regions)))
+            include.append(AdminAreas(admin1=list(scope.regions)))
         places.scope = _area(places, scope, include, "scope", root, fail)
     for selector in places.scope.include if places.scope else ():
         named |= selector.keys
@@ -273,7 +274,7 @@ def compile_places(ruleset: Ruleset, source: str, fail: Callable[[str, str], Non
 
 
 def _area(
-    places: Places, area: Area, include: list[Any], path: str, root: Path, fail: Callable[[str, str], None]
+    places: Places, area: Area, include: list[AdminAreas], path: str, root: Path, fail: Callable[[str, str], None]
 ) -> CompiledArea:
     country = None
     if area.country is not None:
@@ -281,7 +282,7 @@ def _area(
         if country is None:
             fail(f"{path}.country", f"`{area.country}` is no country{country_hint(area.country)}")
 
-    def selectors(items: list[Any], where: str) -> tuple[Selector, ...]:
+    def selectors(items: list[AdminAreas], where: str) -> tuple[Selector, ...]:
         out = []
         for i, item in enumerate(items):
             keys: list[str] = []

@@ -53,7 +53,7 @@ class Window(Strict):
 Names = Name | list[Name]
 
 
-class Places(Strict):
+class AdminAreas(Strict):
     """Admin areas at one level: `{admin1: Idleb}`, `{admin2: [Jebel Saman, Afrin]}` (exactly one level)."""
 
     admin1: Names | None = None
@@ -61,7 +61,7 @@ class Places(Strict):
     admin3: Names | None = None
 
     @model_validator(mode="after")
-    def _one_level(self) -> Places:
+    def _one_level(self) -> AdminAreas:
         given = [k for k in ("admin1", "admin2", "admin3") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("name places at one level: `admin1`, `admin2` or `admin3`")
@@ -83,8 +83,8 @@ class Area(Strict):
     polygon (`geojson`), each part optional. A place is inside when every part given holds."""
 
     country: str | None = Field(None, description="a country's name or ISO 3166 code")
-    include: list[Places] = Field([], description="inside only these admin areas (any level)")
-    exclude: list[Places] = Field([], description="but not in these")
+    include: list[AdminAreas] = Field([], description="inside only these admin areas (any level)")
+    exclude: list[AdminAreas] = Field([], description="but not in these")
     geojson: str | dict[str, Any] | None = Field(
         None, description="a GeoJSON file (relative to the ruleset) or object: inside its polygons"
     )

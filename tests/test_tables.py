@@ -488,6 +488,10 @@ def test_a_csv_table_carries_a_full_place_and_the_record_s_own_notes_and_source(
     )
     frame = read_table(path)
     assert frame.row(0, named=True) | {"accounts": []} == {
+        "mutual": False,
+        "assoc_actor": [],
+        "assoc_target": [],
+        "flags": [],
         "id": "a",
         "notes": "seen twice",
         "source": "ACLED",

@@ -65,7 +65,8 @@ class Explanation:
 
     def recorded(self) -> dict[str, Any]:
         """The incident's facts as recorded (without its accounts and expectation)."""
-        return self.incident.model_dump(exclude_none=True, exclude={"id", "accounts", "expect"})
+        data = self.incident.model_dump(exclude_none=True, exclude={"id", "accounts", "expect"})
+        return {k: v for k, v in data.items() if v or k not in ("mutual", "assoc_actor", "assoc_target")}
 
 
 def find_incident(incidents: Sequence[Incident], wanted: str, file: str, line: int | None = None) -> Incident:

@@ -45,6 +45,28 @@ INCIDENTS: dict[str, pl.DataType] = {
     **TOLD,
     "accounts": pl.List(ACCOUNT),
 }
+# How an incident is judged, beside what was told: `mutual` (both directions judged: a clash whose record
+# does not say who attacked), the associated actors of each side (ACLED's `assoc_actor_1`/`_2`, named in the
+# verdict and counted with their side, never tested by rules), and flags the record itself raises (UCDP's
+# civilian deaths: `civilians_harmed`). A frame may leave these out: `with_defaults` adds them.
+JUDGED: dict[str, pl.DataType] = {
+    "mutual": pl.Boolean(),
+    "assoc_actor": pl.List(pl.String()),
+    "assoc_target": pl.List(pl.String()),
+    "flags": pl.List(pl.String()),
+}
+_DEFAULTS = {"mutual": False, "assoc_actor": [], "assoc_target": [], "flags": []}
+
+
+def with_defaults(frame: pl.DataFrame) -> pl.DataFrame:
+    """An incident frame with every `JUDGED` column: those it lacks added with their defaults (not
+    mutual, no associated actors, no flags), nulls in those it has read as the defaults."""
+    return frame.with_columns(
+        pl.col(name).fill_null(pl.lit(_DEFAULTS[name], dtype)).cast(dtype)
+        if name in frame.columns
+        else pl.lit(_DEFAULTS[name], dtype).alias(name)
+        for name, dtype in JUDGED.items()
+    )
 
 
 def told_of(told: Incident | Account) -> dict[str, Any]:
@@ -72,10 +94,14 @@ def frame_of(incidents: Iterable[Incident]) -> pl.DataFrame:
             "source": i.source,
             **told_of(i),
             "accounts": [{"source": a.source, **told_of(a)} for a in i.accounts],
+            "mutual": i.mutual,
+            "assoc_actor": i.assoc_actor,
+            "assoc_target": i.assoc_target,
+            "flags": [],
         }
         for i in incidents
     ]
-    return pl.DataFrame(rows, schema=INCIDENTS, orient="row" if not rows else None)
+    return pl.DataFrame(rows, schema=INCIDENTS | JUDGED, orient="row" if not rows else None)
 
 
 def incidents_of(frame: pl.DataFrame) -> list[Incident]:
@@ -83,6 +109,7 @@ def incidents_of(frame: pl.DataFrame) -> list[Incident]:
     out = []
     for row in frame.iter_rows(named=True):
         own = {k: row[k] for k in ("id", "notes", "source") if row[k] is not None}
+        own |= {k: row[k] for k in ("mutual", "assoc_actor", "assoc_target") if row.get(k)}
         out.append(Incident.model_validate(_nested(row) | own | {"accounts": [_nested(a) for a in row["accounts"]]}))
     return out
 

@@ -125,6 +125,15 @@ class Incident(_Told):
     expect: VerdictName | Expectation | None = None
     notes: str | None = None
     source: Name | None = Field(None, description="where this record comes from (each account names its own)")
+    mutual: bool = Field(
+        False,
+        description="the record does not say which side attacked (an armed clash): both directions are judged, "
+        "and the graver verdict names every party whose direction gives it",
+    )
+    assoc_actor: list[Name] = Field(
+        [], description="actors associated with the actor (ACLED's `assoc_actor_1`): named in the verdict, not judged"
+    )
+    assoc_target: list[Name] = Field([], description="actors associated with the target (ACLED's `assoc_actor_2`)")
 
     @field_validator("id", mode="before")
     @classmethod

@@ -31,7 +31,7 @@ import polars as pl
 from pydantic import TypeAdapter, ValidationError
 
 from engine.errors import InputError, Problem, did_you_mean
-from engine.incidents.frame import INCIDENTS, PLACE, POINT, TOLD, frame_of
+from engine.incidents.frame import INCIDENTS, PLACE, POINT, TOLD, frame_of, with_defaults
 from engine.incidents.load import (
     COLUMN_ALIASES,
     COLUMN_FIELDS,
@@ -97,7 +97,7 @@ def read_table(path: Path | str, warnings: list[Problem] | None = None, every: b
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return _read_parquet(path, warnings, every)
+        return with_defaults(_read_parquet(path, warnings, every))
     if suffix not in ROW_TABLES:
         try:
             load_incidents(path)  # refuses a missing, unreadable or empty file in its own words first
@@ -114,7 +114,7 @@ def read_table(path: Path | str, warnings: list[Problem] | None = None, every: b
         return frame_of(load_incidents(path, warnings, every))
     if warnings is not None and ignored:
         warnings.append(ignored_columns(str(path), ignored))
-    return frame
+    return with_defaults(frame)
 
 
 # -- bytes -----------------------------------------------------------------------------------------

@@ -26,7 +26,18 @@ def test_json_report_has_the_documented_shape(cli: Cli, engine: str) -> None:
     )
     assert report["summary"] == {"violation": 0, "permitted": 0, "not_covered": 1, "disputed": 1, "undetermined": 0}
     strike = report["verdicts"][0]
-    assert set(strike) == {"incident", "verdict", "rule", "clause", "explanation", "matched", "flags", "accounts"}
+    assert set(strike) == {
+        "incident",
+        "verdict",
+        "rule",
+        "clause",
+        "explanation",
+        "matched",
+        "flags",
+        "actors",
+        "accounts",
+    }
+    assert strike["actors"] == ["coalition"]
     assert strike["accounts"][0]["source"] == "CENTCOM"
     assert {"source", "actor", "verdict", "rule"} <= set(strike["accounts"][0])
     assert strike["accounts"][0]["actor"] == "coalition"

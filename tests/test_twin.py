@@ -196,7 +196,12 @@ def told(compiled: Compiled) -> st.SearchStrategy[dict[str, Any]]:
 def incident_lists(compiled: Compiled) -> st.SearchStrategy[list[Incident]]:
     account = st.builds(lambda d, s: {**d, "source": s}, told(compiled), st.sampled_from(["A", "B", "C", "D"]))
     accounts = st.lists(account, max_size=3, unique_by=lambda a: str(a["source"]))  # one account per source
-    one = st.builds(lambda d, a: {**d, "accounts": a}, told(compiled), accounts)
+    # An incident may be judged both ways (`mutual`) and name associated actors of either side.
+    associates = st.lists(st.sampled_from(spellings(compiled)), max_size=2)
+    judged = st.fixed_dictionaries(
+        {}, optional={"mutual": st.booleans(), "assoc_actor": associates, "assoc_target": associates}
+    )
+    one = st.builds(lambda d, j, a: {**d, **j, "accounts": a}, told(compiled), judged, accounts)
     return st.lists(one, min_size=20, max_size=60).map(
         lambda ds: [Incident.model_validate({"id": f"h{n}", **d}) for n, d in enumerate(ds)]
     )

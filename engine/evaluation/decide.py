@@ -28,6 +28,7 @@ DECIDED: dict[str, pl.DataType] = {
     "explanation": pl.String(),
     "matched": _TEXTS,
     "flags": _TEXTS,
+    "actors": _TEXTS,  # the parties the verdict names: who acted, with their associated actors (party ids)
 }
 _DECIDED = tuple(DECIDED)
 # One account's verdict (or the incident's own, told without accounts), as a struct in the report.
@@ -78,10 +79,14 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
         + texts.get_column("said.text").cast(pl.UInt64()) * (1 << len(FLAGS))
         + rows.get_column("flag.bits").cast(pl.UInt64())
     )
+    actor = pl.col("actor.party").cast(pl.String())
     return rows.select(
         "incident",
+        "version",
         "source",
-        pl.col("actor.party").cast(pl.String()).alias("actor"),
+        "direction",
+        actor.alias("actor"),
+        pl.concat_list(actor, "assoc.parties").list.drop_nulls().list.unique(maintain_order=True).alias("actors"),
         *(pl.lit(values).gather(pl.col("decider")).alias(name) for name, values in by_rule.items()),
         texts.get_column("explanation"),
         matched.get_column("matched"),
@@ -115,10 +120,16 @@ def _explanations(compiled: Compiled, resolution: Resolution, rows: pl.DataFrame
         .alias(name)
         for name, code, number in zip(PLACEHOLDERS, CODES, numbers)
     ]
-    keyed = rows.select(pl.col("decider"), *key)
+    # The parties a row names are part of what it says, whatever its explanation uses.
+    associates = pl.col("assoc.parties")
+    named = (
+        pl.col("actor.party").to_physical().alias("named.actor"),
+        pl.when(associates.list.len() > 0).then(associates.list.join(",")).alias("named.associates"),
+    )
+    keyed = rows.select(pl.col("decider"), *key, *named)
     distinct = keyed.unique()
     texts = []
-    for decider, *shown in distinct.iter_rows():
+    for decider, *shown, _, _ in distinct.iter_rows():
         if decider is None:
             texts.append(NO_RULE)
             continue
@@ -126,7 +137,7 @@ def _explanations(compiled: Compiled, resolution: Resolution, rows: pl.DataFrame
         words.append(UNNAMED_ACT if shown[3] is None else acts_shown[shown[3]])
         texts.append(rules[decider].explanation.format_map(dict(zip(PLACEHOLDERS, words))))
     table = distinct.with_columns(pl.Series("explanation", texts, dtype=pl.String())).with_row_index("said.text")
-    on = ["decider", *PLACEHOLDERS]
+    on = ["decider", *PLACEHOLDERS, "named.actor", "named.associates"]
     joined = keyed.join(table, on=on, how="left", maintain_order="left", nulls_equal=True)
     return joined.select("explanation", "said.text")
 
@@ -149,6 +160,7 @@ FLAGS = (  # in the order reports list them
     "covered_party_harmed",
     "implausible_time",
     "mistaken_target",
+    "mutual",
     "place_unresolved",
     "sponsor_harmed",
     "target_unresolved",
@@ -159,7 +171,8 @@ def flag_bits() -> pl.Expr:
     """Facts worth a reader's attention whatever the verdict, bit k for FLAGS[k]: a hostile act on a covered
     party, sponsor or civilians; a target other than the one intended; an actor, target or act that
     resolves to nothing the ruleset names; a time far from the truce's window, a place told that resolves
-    to nothing (`facts.NOTED`)."""
+    to nothing (`facts.NOTED`); an incident judged both ways (`mutual`); and any of these the record
+    raises itself (`record.flags`: UCDP's civilian deaths say `civilians_harmed` whoever the target)."""
     hostile, target_role = pl.col("act.hostile").fill_null(False), pl.col("target.role")
     mistaken = (
         pl.col("intended_target.role").is_not_null()
@@ -175,8 +188,11 @@ def flag_bits() -> pl.Expr:
         "mistaken_target": mistaken,
         "implausible_time": pl.col("time.implausible").fill_null(False),
         "place_unresolved": pl.col("place.unresolved"),
+        "mutual": pl.col("mutual"),
         **{flag: pl.col(field) == UNKNOWN for flag, field in unresolved.items()},
     }
+    raised = pl.col("record.flags")  # flags the record raises itself: only flags of this list mean anything
+    conditions = {flag: condition | raised.list.contains(flag) for flag, condition in conditions.items()}
     bits = [
         pl.when(conditions[flag]).then(pl.lit(1 << k, pl.UInt16())).otherwise(pl.lit(0, pl.UInt16()))
         for k, flag in enumerate(FLAGS)
@@ -190,6 +206,68 @@ def flags_listed(bits: pl.Expr) -> pl.Expr:
     return pl.lit(every).gather(bits)
 
 
+# How grave a verdict is, when one of two directions must be chosen: the graver is the one a monitor must act on.
+GRAVITY = ("violation", "undetermined", "permitted", "not_covered")
+BOTH_WAYS = "The record does not say which side attacked, so the incident is judged both ways. "
+
+
+def fold(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per version told: a `mutual` version's two directions (`decide`'s rows) folded into one.
+
+    The folded verdict is the graver of the two (`GRAVITY`); it names every party whose direction gives it
+    (`actors`), lists the rules either direction matched and the flags of both, and its explanation says
+    that the incident was judged both ways and why. Rows of other versions pass as they are. The result
+    has `decide`'s columns but `version` and `direction`, in version order; `said` is null where folded.
+    """
+    columns = [c for c in rows.columns if c not in ("version", "direction")]
+    reverse = rows.filter(pl.col("direction") == 1)
+    if reverse.is_empty():
+        return rows.select(columns)
+    both = pl.col("version").is_in(reverse.get_column("version").implode())
+    ahead = rows.filter(both & (pl.col("direction") == 0))
+    pair = pl.concat([ahead, reverse.select(pl.all().name.suffix("~"))], how="horizontal")
+    rank = {v: i for i, v in enumerate(GRAVITY)}
+    r0 = pl.col("verdict").replace_strict(rank, return_dtype=pl.UInt8())
+    r1 = pl.col("verdict~").replace_strict(rank, return_dtype=pl.UInt8())
+    first, same = r0 <= r1, r0 == r1
+
+    def chosen(name: str) -> pl.Expr:
+        return pl.when(first).then(pl.col(name)).otherwise(pl.col(f"{name}~")).alias(name)
+
+    unique = {"maintain_order": True}
+    other = pl.when(first).then(pl.col("verdict~")).otherwise(pl.col("verdict"))
+    other_rule = pl.when(first).then(pl.col("rule~")).otherwise(pl.col("rule")).fill_null("none")
+    one_way = pl.concat_str(
+        pl.lit(BOTH_WAYS),
+        chosen("explanation"),
+        pl.lit(" The other way it is "),
+        other,
+        pl.lit(" (rule "),
+        other_rule,
+        pl.lit(")."),
+    )
+    two_ways = pl.concat_str(pl.lit(BOTH_WAYS), pl.col("explanation"), pl.lit(" "), pl.col("explanation~"))
+    folded = pair.select(
+        "incident",
+        "version",
+        "source",
+        chosen("actor"),
+        chosen("verdict"),
+        chosen("rule"),
+        chosen("clause"),
+        pl.when(same).then(two_ways).otherwise(one_way).alias("explanation"),
+        pl.concat_list("matched", "matched~").list.unique(**unique).alias("matched"),
+        pl.concat_list("flags", "flags~").list.unique().list.sort().alias("flags"),
+        pl.when(same)
+        .then(pl.concat_list("actors", "actors~").list.unique(**unique))
+        .otherwise(chosen("actors"))
+        .alias("actors"),
+        pl.lit(None, pl.UInt64()).alias("said"),
+    )
+    kept = rows.filter(~both).select("version", *columns)
+    return pl.concat([kept, folded.select("version", *columns)]).sort("version").select(columns)
+
+
 def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
     """The verdict table (`VERDICTS`): one verdict per incident from its accounts' verdicts; and, for an
     incident told without accounts, the number of what it says (`decide`'s `said`; null for the others).
@@ -199,9 +277,7 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
     `accounts_name_different_actors` when they blame different parties); accounts that differ make
     the incident `disputed`, each account's verdict kept.
     """
-    account = pl.struct("source", "actor", "verdict", "rule", "clause", "explanation", "matched", "flags").alias(
-        "accounts"
-    )
+    account = pl.struct("source", "actor", *_DECIDED).alias("accounts")
     own = accounts.filter(pl.col("source").is_null()).select(
         "incident", *_DECIDED, pl.lit([], pl.List(ACCOUNT_VERDICT)).alias("accounts"), "said"
     )
@@ -213,10 +289,11 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
             pl.len().alias("n"),
             pl.col("verdict").n_unique().alias("verdicts"),
             pl.col("rule").n_unique().alias("rules"),
-            pl.col("actor").n_unique().alias("actors"),
+            pl.col("actor").n_unique().alias("blamed"),
             pl.col("verdict", "rule", "clause", "explanation").first(),
             pl.col("matched").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True),
             pl.col("flags").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+            pl.col("actors").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True),
             (pl.col("source") + ": " + pl.col("verdict")).str.join("; ").alias("told"),
             (pl.col("source") + ": " + pl.col("actor").fill_null("none the ruleset knows"))
             .str.join("; ")
@@ -224,7 +301,7 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
             account,
         )
         agree = pl.col("verdicts") == 1
-        differ = pl.col("actors") > 1
+        differ = pl.col("blamed") > 1
         every = pl.when(pl.col("n") > 1).then(pl.lit("every account")).otherwise(pl.lit("the one account"))
         text = (
             pl.when(pl.col("rules") == 1)
@@ -254,6 +331,7 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
             .alias("explanation"),
             "matched",
             flags.otherwise(pl.col("flags")).alias("flags"),
+            "actors",
             "accounts",
             pl.lit(None, pl.UInt64()).alias("said"),
         )
@@ -268,9 +346,17 @@ def account_verdicts(accounts: pl.DataFrame) -> list[AccountVerdict]:
     """`decide`'s table (or an unnested `accounts` column) as `AccountVerdict` values, one per row."""
     c = {name: accounts.get_column(name).to_list() for name in AccountVerdict._fields}
     return [
-        AccountVerdict(source, actor, verdict, rule, clause, text, tuple(matched), tuple(flags))
-        for source, actor, verdict, rule, clause, text, matched, flags in zip(
-            c["source"], c["actor"], c["verdict"], c["rule"], c["clause"], c["explanation"], c["matched"], c["flags"]
+        AccountVerdict(source, actor, verdict, rule, clause, text, tuple(matched), tuple(flags), tuple(actors))
+        for source, actor, verdict, rule, clause, text, matched, flags, actors in zip(
+            c["source"],
+            c["actor"],
+            c["verdict"],
+            c["rule"],
+            c["clause"],
+            c["explanation"],
+            c["matched"],
+            c["flags"],
+            c["actors"],
         )
     ]
 
@@ -290,8 +376,16 @@ def verdicts_of(table: pl.DataFrame) -> list[Verdict]:
                 told[row] = tuple(group)
         c = {name: table.get_column(name).to_list() for name in VERDICTS if name != "accounts"}
         return [
-            Verdict(incident, verdict, rule, clause, text, tuple(matched), tuple(flags), accounts)
-            for incident, verdict, rule, clause, text, matched, flags, accounts in zip(
-                c["incident"], c["verdict"], c["rule"], c["clause"], c["explanation"], c["matched"], c["flags"], told
+            Verdict(incident, verdict, rule, clause, text, tuple(matched), tuple(flags), tuple(actors), accounts)
+            for incident, verdict, rule, clause, text, matched, flags, actors, accounts in zip(
+                c["incident"],
+                c["verdict"],
+                c["rule"],
+                c["clause"],
+                c["explanation"],
+                c["matched"],
+                c["flags"],
+                c["actors"],
+                told,
             )
         ]

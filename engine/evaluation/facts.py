@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from engine.incidents.frame import TOLD
+from engine.incidents.frame import TOLD, with_defaults
 from engine.places.areas import PLACE_TOLD, Place
 from engine.ruleset.compile import BASE_FIELDS, NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, Compiled
 from engine.spelling import normalize
@@ -42,6 +42,9 @@ CODES = ("actor.code", "target.code", "intended_target.code", "act.code")
 # Facts a verdict's flags note and no rule tests: a time far from the truce's window (see `Compiled.implausible`),
 # a place told that resolves to nothing (a name no gazetteer level knows, a country that is none).
 NOTED = ("time.implausible", "place.unresolved")
+# How a row is judged beside its facts (see `told`): kept for `decide` and `fold`, never tested by rules.
+JUDGED = ("version", "direction", "mutual", "record.flags")
+ASSOCIATED = ("assoc_actor", "assoc_target")
 UNNAMED = {"actor": "an unnamed actor", "target": "an unnamed target", "intended_target": "an unnamed target"}
 UNNAMED_ACT = "an unnamed act"
 # A flag for a hostile act on a target of each of these roles (see `decide.flag_bits`).
@@ -172,28 +175,61 @@ class Resolution:
 
 
 def told(incidents: pl.DataFrame) -> pl.DataFrame:
-    """One row per version told, in incident order then account order.
+    """One row per version told and direction judged, in incident order, then account order, then direction.
 
-    Columns: `incident` (UInt32, the incident's row in `incidents`), `source` (null for an incident
-    told without accounts), then `TOLD`, each the account's value where it gives one, else the incident's.
+    Columns: `incident` (UInt32, the incident's row in `incidents`), `version` (UInt32, the version's
+    number: one per incident told without accounts, one per account), `source` (null for an incident told
+    without accounts), `direction` (UInt8: 0 as told; 1 the reverse, for a `mutual` incident), then
+    `TOLD`, each the account's value where it gives one, else the incident's, `assoc_actor` and
+    `assoc_target` (the associated actors of the side acting and of the side acted on), `mutual`, and
+    `record.flags` (the flags the incident's record raises itself). The reverse direction swaps actor and
+    target, and their associates, and has no intended target: that was the other side's aim.
     """
-    numbered = incidents.with_row_index("incident")
+    numbered = with_defaults(incidents).with_row_index("incident")
+    carried = ("assoc_actor", "assoc_target", "mutual", pl.col("flags").alias("record.flags"))
     own = numbered.filter(pl.col("accounts").list.len() == 0).select(
-        "incident", pl.lit(None, pl.String()).alias("source"), *TOLD
+        "incident", pl.lit(None, pl.String()).alias("source"), *TOLD, *carried
     )
     with_accounts = numbered.filter(pl.col("accounts").list.len() > 0)
-    if with_accounts.is_empty():
-        return own
-    accounts = (
-        with_accounts.select("incident", *TOLD, pl.col("accounts").alias("account"))
-        .explode("account")
-        .select(
-            "incident",
-            pl.col("account").struct.field("source"),
-            *(pl.coalesce(pl.col("account").struct.field(k).alias(f"_{k}"), pl.col(k)).alias(k) for k in TOLD),
+    if not with_accounts.is_empty():
+        accounts = (
+            with_accounts.select("incident", *TOLD, *carried, pl.col("accounts").alias("account"))
+            .explode("account")
+            .select(
+                "incident",
+                pl.col("account").struct.field("source"),
+                *(pl.coalesce(pl.col("account").struct.field(k).alias(f"_{k}"), pl.col(k)).alias(k) for k in TOLD),
+                "assoc_actor",
+                "assoc_target",
+                "mutual",
+                "record.flags",
+            )
         )
+        own = pl.concat([own, accounts]).sort("incident", maintain_order=True)
+    rows = own.with_row_index("version").with_columns(pl.lit(0, pl.UInt8()).alias("direction"))
+    mutual = rows.filter(pl.col("mutual"))
+    if mutual.is_empty():
+        return rows.select(_TOLD_ORDER)
+    swapped = {"actor": "target", "target": "actor", "assoc_actor": "assoc_target", "assoc_target": "assoc_actor"}
+    reverse = mutual.with_columns(
+        *(pl.col(b).alias(a) for a, b in swapped.items()),
+        pl.lit(None, pl.String()).alias("intended_target"),
+        pl.lit(1, pl.UInt8()).alias("direction"),
     )
-    return pl.concat([own, accounts]).sort("incident", maintain_order=True)
+    return pl.concat([rows, reverse.select(rows.columns)]).sort("version", "direction").select(_TOLD_ORDER)
+
+
+_TOLD_ORDER = (
+    "incident",
+    "version",
+    "source",
+    "direction",
+    *TOLD,
+    "assoc_actor",
+    "assoc_target",
+    "mutual",
+    "record.flags",
+)
 
 
 def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolution]:
@@ -204,7 +240,9 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
     """
     resolver = Resolver(compiled)
     vocabulary = _Vocabulary(compiled)
-    spellings = pl.concat([rows.get_column(who) for who in PEOPLE]).drop_nulls().unique(maintain_order=True)
+    associated = [rows.get_column(c).explode() for c in ASSOCIATED]
+    told_names = [rows.get_column(who) for who in PEOPLE]
+    spellings = pl.concat([*told_names, *associated]).drop_nulls().unique(maintain_order=True)
     names = [resolver.name(s) for s in spellings]
     acts = rows.get_column("act").drop_nulls().unique(maintain_order=True)
     deeds = [resolver.act(s) for s in acts]
@@ -223,12 +261,28 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
         pl.lit(pl.Series([d.act for d in deeds], dtype=vocabulary.act)).gather(act).alias("act"),
         pl.lit(pl.Series([d.hostile for d in deeds], dtype=pl.Boolean())).gather(act).alias("act.hostile"),
     ]
-    kept = ("incident", "source", "time", *PEOPLE, pl.col("act").alias("act.told"), "killed", "wounded")
+    kept = ("incident", "source", "time", *PEOPLE, pl.col("act").alias("act.told"), "killed", "wounded", *JUDGED)
     table = rows.select(*kept).with_columns(
-        *columns, *_times(resolver, rows.get_column("time")), *_places(resolver, rows)
+        *columns,
+        _associated_parties(rows, spellings, names),
+        *_times(resolver, rows.get_column("time")),
+        *_places(resolver, rows),
     )
     told_columns = ("incident", "source", "time", *PEOPLE, "act.told")
-    return table.select(*told_columns, *compiled.columns, *CODES, *NOTED), Resolution(names, deeds)
+    return table.select(*told_columns, *compiled.columns, *CODES, *NOTED, *JUDGED, "assoc.parties"), Resolution(
+        names, deeds
+    )
+
+
+def _associated_parties(rows: pl.DataFrame, spellings: pl.Series, names: list[Name]) -> pl.Series:
+    """`assoc.parties`: the parties (ids) the acting side's associated actors resolve to, in order, each once;
+    an associate that resolves to none is left out here (`ceasefire names` lists it)."""
+    acting = rows.get_column("assoc_actor")
+    if not acting.list.len().gt(0).any():
+        return pl.Series("assoc.parties", [[]] * rows.height, dtype=pl.List(pl.String()))
+    parties = pl.Series([n.party for n in names], dtype=pl.String())
+    resolved = acting.list.eval(pl.element().replace_strict(spellings, parties, default=None))
+    return resolved.list.drop_nulls().list.unique(maintain_order=True).alias("assoc.parties")
 
 
 def _code(column: str, distinct: pl.Series) -> pl.Expr:

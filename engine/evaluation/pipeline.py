@@ -6,10 +6,11 @@ The stages, each over a table (see the modules named):
 2. `facts.facts`: names, acts, times and places resolved, once per distinct value, into the fields rules test;
 3. the executor's `match`: which rules hold for each row, as bit masks (`columnar` or `durable`: the only step
    they differ in);
-4. `decide.decide`: each row's verdict, rule, clause, explanation, matched rules and flags;
-5. `decide.combine`: one verdict per incident from its accounts' verdicts.
+4. `decide.decide`: each row's verdict, rule, clause, explanation, matched rules, flags and the parties named;
+5. `decide.fold`: a `mutual` incident's two directions (who attacked is not recorded) folded into the graver;
+6. `decide.combine`: one verdict per incident from its accounts' verdicts.
 
-Stages 3–5 work on any batch of fact rows: a stage that needs what earlier days decided (a truce's phase)
+Stages 3–6 work on any batch of fact rows: a stage that needs what earlier days decided (a truce's phase)
 runs them day by day, in time order; without such terms the whole table is one batch.
 """
 
@@ -24,7 +25,7 @@ import polars as pl
 
 from engine.evaluation import durable
 from engine.evaluation.columnar import ColumnarExecutor
-from engine.evaluation.decide import combine, decide, verdicts_of
+from engine.evaluation.decide import combine, decide, fold, verdicts_of
 from engine.evaluation.engines import ENGINES, RENAMED
 from engine.evaluation.facts import Resolution, facts, told
 from engine.evaluation.result import Report, Verdict
@@ -123,7 +124,7 @@ class Evaluator:
         """
         table, resolution = known if known is not None else self.facts(incidents)
         masks = self.executor.match(table)
-        accounts = decide(self.compiled, table, resolution, masks)
+        accounts = fold(decide(self.compiled, table, resolution, masks))
         verdicts, said = combine(accounts, incidents.get_column("id"))
         return Evaluation(self.engine, table, resolution, masks, accounts, verdicts, said)
 

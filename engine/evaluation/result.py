@@ -28,6 +28,7 @@ class AccountVerdict(NamedTuple):
     explanation: str
     matched: tuple[str, ...]
     flags: tuple[str, ...]
+    actors: tuple[str, ...]  # the parties (ids) the verdict names: the actor and its associates; both sides if mutual
 
 
 # Named tuples rather than frozen dataclasses: as immutable, and three times cheaper to make, which
@@ -42,6 +43,7 @@ class Verdict(NamedTuple):
     explanation: str
     matched: tuple[str, ...]
     flags: tuple[str, ...]
+    actors: tuple[str, ...]  # the parties (ids) the verdict names, as `AccountVerdict.actors`, over every account
     accounts: tuple[AccountVerdict, ...]
 
 
@@ -95,36 +97,46 @@ class Report:
         return {name: counts.get(name, 0) for name in VERDICTS}
 
     def by_party(self) -> dict[str, dict[str, int]]:
-        """Verdict counts per acting party (by the name the ruleset gives it).
+        """Verdict counts per party the verdict names (by the name the ruleset gives it).
 
-        Who acted is as the accounts tell it where there are accounts (they may name another actor than
-        the record); accounts that name different actors count under ACCOUNTS_DIFFER.
+        A verdict counts once for each party it names: the actor and its associated actors, and for an
+        incident judged both ways, each side whose direction gives the verdict. Who acted is as the
+        accounts tell it where there are accounts; accounts that name different actors count under
+        ACCOUNTS_DIFFER; a verdict that names no party counts under the actor as recorded (as spelled).
         """
-        actors = self.table.get_column("accounts").list.eval(pl.element().struct.field("actor"))
+        told = self.table.get_column("accounts").list.eval(pl.element().struct.field("actor"))
         rows = pl.DataFrame(
             {
-                "told": actors,
+                "told": told,
+                "actors": self.table.get_column("actors"),
                 "recorded": self.incidents.get_column("actor"),
                 "verdict": self.table.get_column("verdict"),
             }
         )
-        keys = rows.select("told", "recorded").unique(maintain_order=True)
+        keys = rows.select("told", "actors", "recorded").unique(maintain_order=True)
         acting = keys.with_columns(
-            pl.Series("party", [self.acting(told, recorded) for told, recorded in keys.iter_rows()], dtype=pl.String())
+            pl.Series(
+                "party",
+                [self.acting(*key) for key in keys.iter_rows()],
+                dtype=pl.List(pl.String()),
+            )
         )
         counted = (
-            rows.join(acting, on=["told", "recorded"], how="left", nulls_equal=True).group_by("party", "verdict").len()
+            rows.join(acting, on=["told", "actors", "recorded"], how="left", nulls_equal=True)
+            .explode("party")
+            .group_by("party", "verdict")
+            .len()
         )
         out: dict[str, dict[str, int]] = {}
         for party, verdict, n in counted.iter_rows():
             out.setdefault(party, dict.fromkeys(VERDICTS, 0))[verdict] = n
         return dict(sorted(out.items()))
 
-    def acting(self, told: Sequence[str | None], recorded: str | None) -> str:
-        """Who acted, from the actors the accounts name (party ids) and the actor as recorded (as spelled)."""
-        actors = set(told)
-        if len(actors) > 1:
-            return ACCOUNTS_DIFFER
-        if actors and None not in actors:
-            return self.compiled.party_name(actors.pop())
-        return self.compiled.party_name(recorded)
+    def acting(self, told: Sequence[str | None], actors: Sequence[str], recorded: str | None) -> list[str]:
+        """The names a verdict counts under: from the actors its accounts name (party ids), the parties it
+        names, and the actor as recorded (as spelled)."""
+        if len(set(told)) > 1:
+            return [ACCOUNTS_DIFFER]
+        if actors:
+            return [self.compiled.party_name(a) for a in actors]
+        return [self.compiled.party_name(recorded)]

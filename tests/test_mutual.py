@@ -1,0 +1,138 @@
+"""Incidents judged both ways (`mutual`: the record does not say who attacked) and actors associated with a side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+from engine import Evaluator, Incident
+from engine.evaluation.decide import BOTH_WAYS
+from engine.evaluation.result import Verdict
+from engine.incidents.frame import frame_of
+from tests.conftest import ENGINES, ruleset
+
+SEP = "2016-09-15T10:00:00+03:00"  # inside the September window
+ALEPPO = {"country": "Syria", "admin1": "Aleppo"}
+
+
+def judged(engine: str, *incidents: dict[str, Any], frame: pl.DataFrame | None = None) -> list[Verdict]:
+    told = [Incident.model_validate({"time": SEP, "location": ALEPPO, **i}) for i in incidents]
+    with Evaluator(ruleset("syria-2016-09"), engine) as evaluator:
+        return evaluator.evaluate(frame if frame is not None else frame_of(told))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_clash_between_two_covered_parties_is_a_violation_by_both(engine: str) -> None:
+    clash = {"id": "c", "actor": "Syrian Arab Army", "act": "Armed clash", "target": "FSA", "mutual": True}
+    (v,) = judged(engine, clash)
+    assert (v.verdict, v.rule) == ("violation", "attack-on-covered-party")
+    assert v.actors == ("syrian-government", "opposition")
+    assert "mutual" in v.flags
+    assert v.explanation.startswith(BOTH_WAYS)
+    assert "Syrian government forces attacked Armed opposition" in v.explanation
+    assert "Armed opposition groups party to the cessation attacked Syrian government forces" in v.explanation
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_clash_with_an_excluded_group_is_permitted_and_names_only_the_covered_side(engine: str) -> None:
+    clash = {"id": "c", "actor": "Jabhat al-Nusra", "act": "Armed clash", "target": "SAA", "mutual": True}
+    (v,) = judged(engine, clash)
+    assert (v.verdict, v.rule, v.actors) == ("permitted", "strike-on-excluded", ("syrian-government",))
+    assert "The other way it is not_covered (rule actor-not-bound)." in v.explanation
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_clash_with_an_unidentified_side_is_undetermined(engine: str) -> None:
+    clash = {"id": "c", "actor": "FSA", "act": "Armed clash", "target": "unknown gunmen", "mutual": True}
+    (v,) = judged(engine, clash)
+    assert v.verdict == "undetermined"
+    assert set(v.matched) >= {"target-unresolved", "actor-unresolved"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_same_clash_told_one_way_is_judged_one_way(engine: str) -> None:
+    clash = {"id": "c", "actor": "Jabhat al-Nusra", "act": "Armed clash", "target": "SAA"}
+    (v,) = judged(engine, clash)
+    assert (v.verdict, v.actors, "mutual" in v.flags) == ("not_covered", ("jfs",), False)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_account_of_a_mutual_incident_is_judged_both_ways(engine: str) -> None:
+    clash = {
+        "id": "c",
+        "act": "Armed clash",
+        "mutual": True,
+        "accounts": [
+            {"source": "A", "actor": "SAA", "target": "FSA"},
+            {"source": "B", "actor": "SAA", "target": "ISIS"},
+        ],
+    }
+    (v,) = judged(engine, clash)
+    assert v.verdict == "disputed"
+    assert [(a.source, a.verdict, a.actors) for a in v.accounts] == [
+        ("A", "violation", ("syrian-government", "opposition")),
+        ("B", "permitted", ("syrian-government",)),
+    ]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_associated_actors_are_named_beside_the_actor_but_never_judged(engine: str) -> None:
+    strike = {
+        "id": "s",
+        "actor": "SAA",
+        "assoc_actor": ["Russian Air Force", "someone nobody knows"],
+        "act": "shelling",
+        "target": "FSA",
+        "assoc_target": ["Jabhat al-Nusra"],
+    }
+    (v,) = judged(engine, strike)
+    assert (v.verdict, v.rule) == ("violation", "attack-on-covered-party")
+    assert v.actors == ("syrian-government", "russia")  # the unresolved associate is left out; the target's too
+
+
+def test_a_mutual_verdict_counts_once_for_each_party_it_names() -> None:
+    told = [
+        Incident.model_validate(
+            {
+                "id": "c",
+                "time": SEP,
+                "location": ALEPPO,
+                "actor": "SAA",
+                "act": "clashes",
+                "target": "FSA",
+                "mutual": True,
+            }
+        ),
+        Incident.model_validate(
+            {
+                "id": "s",
+                "time": SEP,
+                "location": ALEPPO,
+                "actor": "SAA",
+                "assoc_actor": ["Russian Air Force"],
+                "act": "shelling",
+                "target": "FSA",
+            }
+        ),
+    ]
+    with Evaluator(ruleset("syria-2016-09"), "columnar") as evaluator:
+        report = evaluator.report("t", frame_of(told))
+    counts = {party: n["violation"] for party, n in report.by_party().items()}
+    assert counts == {
+        "Armed opposition groups party to the cessation": 1,
+        "Russian armed forces": 1,
+        "Syrian government forces": 2,
+    }
+    assert report.summary()["violation"] == 2  # the totals count incidents
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_flag_the_record_raises_itself_is_kept(engine: str) -> None:
+    clash = Incident.model_validate(
+        {"id": "c", "time": SEP, "location": ALEPPO, "actor": "SAA", "act": "clashes", "target": "FSA"}
+    )
+    frame = frame_of([clash]).with_columns(pl.lit(["civilians_harmed"], pl.List(pl.String())).alias("flags"))
+    (v,) = judged(engine, frame=frame)
+    assert v.flags == ("civilians_harmed", "covered_party_harmed")

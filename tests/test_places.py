@@ -117,6 +117,8 @@ def test_a_scope_with_included_districts_and_an_excluded_one(engine: str) -> Non
         ({"admin1": "Aleppo"}, "undetermined"),  # which district of Aleppo cannot be told
         ({"admin2": "Afrin"}, "undetermined"),  # Jandairis lies in Afrin
         ({"admin1": "Idleb", "admin2": "Jebel Saman"}, "undetermined"),  # Jebel Saman is not in Idleb
+        ({"admin1": "Idleb", "admin3": "Jandairis"}, "undetermined"),  # nor Jandairis, with no admin2 between
+        ({"admin1": "Aleppo", "admin3": "Jandairis"}, "not_covered"),
     ]
     for place, verdict in cases:
         assert judged(compiled, engine, **SHELLING, location=place)[0] == verdict, place

@@ -156,7 +156,8 @@ class Generator:
             data[key] = value
 
     def name(self, roles: Sequence[tuple[str | None, int]]) -> str | None:
-        role = self._weighted(roles)
+        # a role no party of the ruleset has (the Idlib protocol has no sponsor) is not drawn
+        role = self._weighted([(r, w) for r, w in roles if r is None or self.vocab.names.get(r)])
         if role is None:
             return None
         return self.spell(self.rng.choice(self.vocab.names[role]))

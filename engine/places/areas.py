@@ -128,11 +128,12 @@ class Places:
             if spelling is None:
                 continue
             found = g.find(level, spelling)
-            deeper = chosen[level] if level < 3 else None
+            # the nearest level told below, not only the next: admin1 and admin3 told without admin2 must agree
+            deeper = next((a for a in chosen[level:] if a is not None), None)
             if deeper is not None:
                 above = g.lineage(deeper)[level - 1]
                 if above not in found:
-                    problem = f"admin{level + 1} `{deeper.name}` is not in admin{level} `{spelling}`"
+                    problem = f"admin{deeper.level} `{deeper.name}` is not in admin{level} `{spelling}`"
                     return Place(country, point=point, problem=problem, field=f"admin{level}")
                 chosen[level - 1] = above
                 continue

@@ -279,6 +279,7 @@ class EventTable:
         self.path, self.kind, self.block, self.rows = path, kind, block, rows
         self.shown = str(path)
         self.bad = BadRows(self.shown)
+        self._shapes: list[Problem] = []  # the rows of the wrong shape in the block being read
         self.parquet = path.suffix.lower() == ".parquet"
         info = stat_of(path, self.shown)
         if stat.S_ISDIR(info.st_mode):
@@ -298,7 +299,7 @@ class EventTable:
 
         `progress`, if given, is called with the bytes (Parquet: rows) read so far after each block.
         """
-        self.bad = BadRows(self.shown)
+        self.bad, self._shapes = BadRows(self.shown), []
         seen = pl.Series("id", [], pl.String())
         empty = True
         for cells, lines in self._cells(progress):
@@ -315,7 +316,7 @@ class EventTable:
 
     def lines(self) -> list[int]:
         """The line (Parquet: the row, from 1) of each incident kept, in order."""
-        self.bad = BadRows(self.shown)
+        self.bad, self._shapes = BadRows(self.shown), []
         seen = pl.Series("id", [], pl.String())
         out: list[int] = []
         for cells, lines in self._cells(None):
@@ -440,7 +441,7 @@ class EventTable:
                 if not row or (len(row) == 1 and not row[0].strip()):
                     pass  # a blank line
                 elif len(row) != len(header):
-                    self.bad.add(Problem(self.shown, _shape(row, header), number))
+                    self._shapes.append(Problem(self.shown, _shape(row, header), number))
                 else:
                     rows.append(row)
                     lines.append(number)
@@ -449,7 +450,7 @@ class EventTable:
             reason = str(exc)
             if reason == "unexpected end of data":
                 reason = 'a quoted cell is never closed (a `"` is missing)'
-            self.bad.add(Problem(self.shown, f"not valid CSV: {reason}; the rest of the block is skipped", number))
+            self._shapes.append(Problem(self.shown, f"not valid CSV: {reason}; the rest of the block is skipped", number))
         cells = pl.DataFrame(rows, schema=dict.fromkeys(header, pl.String()), orient="row")
         return cells, pl.Series("line", lines, pl.Int64())
 
@@ -467,11 +468,16 @@ class EventTable:
                 pl.when(again)
                 .then(pl.format("event id `{}` is given twice; the first row is kept", "id"))
                 .otherwise("why")
+                .alias("why")
             )
         bad = mapped.filter(pl.col("why").is_not_null())
+        found = self._shapes
         for number, reason in bad.select("line", "why").iter_rows():
             row = cells.filter(pl.col("line") == number).row(0, named=True) if "empty" in reason else None
-            self.bad.add(_problem(self.shown, self.parquet, number, reason, row))
+            found.append(_problem(self.shown, self.parquet, number, reason, row))
+        for problem in sorted(found, key=lambda p: p.line or 0):  # in file order, a block's rows of the wrong shape too
+            self.bad.add(problem)
+        self._shapes = []
         good = mapped.filter(pl.col("why").is_null()).drop("why")
         kept = pl.concat([seen, good.get_column("id")]).rechunk()
         return good.select(*SCHEMAS[self.kind], "line"), kept
@@ -495,10 +501,8 @@ def _row_end(block: bytes) -> int:
 def _shape(row: list[str], header: list[str]) -> str:
     """Why a row of the wrong number of cells is skipped."""
     if len(row) < len(header):
-        return (
-            f"the row has {len(row)} cells and the header {len(header)} (cut short?); from `{header[len(row)]}` on none"
-        )
-    return f"the row has {len(row)} cells and the header {len(header)}"
+        return f"the row has {len(row)} cells, the header {len(header)}: it stops before `{header[len(row)]}` (cut short?)"
+    return f"the row has {len(row)} cells, the header {len(header)}"
 
 
 def _problem(shown: str, parquet: bool, number: int, reason: str, row: dict[str, Any] | None) -> Problem:

@@ -90,7 +90,7 @@ TARGETS = (
 ASSOCIATED = ("Military Forces of Russia (2000-)", "NDF: National Defence Forces", "Hezbollah", "Liwa al-Quds")
 # (country, iso, admin1, admin2, admin3, location, latitude, longitude)
 PLACES = (
-    ("Syria", 760, "Aleppo", "Jebel Saman", "Aleppo", "Aleppo - Bustan al Qasr", 36.1976, 37.1518),
+    ("Syria", 760, "Aleppo", "Jebel Saman", "Jebel Saman", "Aleppo - Bustan al Qasr", 36.1976, 37.1518),
     ("Syria", 760, "Aleppo", "Jebel Saman", "Haritan", "Castello Road", 36.2457, 37.1312),
     ("Syria", 760, "Aleppo", "Al Bab", "Al Bab", "Al Bab", 36.3704, 37.5157),
     ("Syria", 760, "Idleb", "Idleb", "Idleb", "Idleb", 35.9306, 36.6339),
@@ -101,7 +101,7 @@ PLACES = (
     ("Syria", 760, "Rural Damascus", "Duma", "Duma", "Duma", 33.5711, 36.4016),
     ("Syria", 760, "Deir-ez-Zor", "Deir-ez-Zor", "Deir-ez-Zor", "Deir ez Zor Airport", 35.2854, 40.1758),
     ("Syria", 760, "Dar'a", "Dar'a", "Dar'a", "Dar'a", 32.6189, 36.1021),
-    ("Syria", 760, "Lattakia", "Al-Haffa", "Kinsabba", "Kabani", 35.7683, 36.1686),
+    ("Syria", 760, "Lattakia", "Al-Haffa", "Kansaba", "Kabani", 35.7683, 36.1686),
     ("Iraq", 368, "Ninewa", "Mosul", "Mosul", "Mosul", 36.3450, 43.1450),
     ("Turkey", 792, "Kilis", "Kilis", "Kilis", "Kilis", 36.7184, 37.1212),
 )

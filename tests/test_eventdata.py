@@ -77,7 +77,9 @@ def read(path: Path) -> list[dict[str, Any]]:
 
 def test_acled_row_mapped(tmp_path: Path) -> None:
     (row,) = read(
-        acled_csv(tmp_path / "a.csv", {"assoc_actor_1": "Military Forces of Russia (2000-); NDF: National Defence Forces"})
+        acled_csv(
+            tmp_path / "a.csv", {"assoc_actor_1": "Military Forces of Russia (2000-); NDF: National Defence Forces"}
+        )
     )
     assert row["id"] == "SYR1001"
     assert (row["time"], row["actor"], row["act"], row["target"]) == (
@@ -88,7 +90,12 @@ def test_acled_row_mapped(tmp_path: Path) -> None:
     )
     assert row["assoc_actor"] == ["Military Forces of Russia (2000-)", "NDF: National Defence Forces"]
     assert row["assoc_target"] == []
-    assert (row["country"], row["admin1"], row["admin2"], row["admin3"]) == ("Syria", "Aleppo", "Jebel Saman", "Jebel Saman")
+    assert (row["country"], row["admin1"], row["admin2"], row["admin3"]) == (
+        "Syria",
+        "Aleppo",
+        "Jebel Saman",
+        "Jebel Saman",
+    )
     assert row["location"] == "Aleppo - Bustan al Qasr"
     assert (row["latitude"], row["longitude"], row["precision_km"]) == (36.1976, 37.1518, 5.0)
     assert (row["killed"], row["wounded"]) == (2, None)
@@ -139,7 +146,9 @@ def test_acled_only_armed_clashes_are_mutual(tmp_path: Path, sub_event: str, mut
         ("Opposition Rebels (Syria)", "", "Civilians", ["Opposition Rebels (Syria)"]),
     ],
 )
-def test_acled_civilian_targeting(tmp_path: Path, actor2: str, assoc2: str, target: str, assoc_target: list[str]) -> None:
+def test_acled_civilian_targeting(
+    tmp_path: Path, actor2: str, assoc2: str, target: str, assoc_target: list[str]
+) -> None:
     changes = {"civilian_targeting": "Civilian targeting", "actor2": actor2, "assoc_actor_2": assoc2}
     (row,) = read(acled_csv(tmp_path / "a.csv", changes))
     assert (row["target"], row["assoc_target"]) == (target, assoc_target)
@@ -147,7 +156,12 @@ def test_acled_civilian_targeting(tmp_path: Path, actor2: str, assoc2: str, targ
 
 @pytest.mark.parametrize(
     ("precision", "point", "km"),
-    [("1", (36.1976, 37.1518), 5.0), ("2", (36.1976, 37.1518), 25.0), ("3", (None, None), None), ("", (36.1976, 37.1518), None)],
+    [
+        ("1", (36.1976, 37.1518), 5.0),
+        ("2", (36.1976, 37.1518), 25.0),
+        ("3", (None, None), None),
+        ("", (36.1976, 37.1518), None),
+    ],
 )
 def test_acled_geo_precision(tmp_path: Path, precision: str, point: tuple[Any, Any], km: float | None) -> None:
     (row,) = read(acled_csv(tmp_path / "a.csv", {"geo_precision": precision}))
@@ -283,7 +297,9 @@ def bad_export(tmp_path: Path) -> Path:
     )
     with path.open("a", encoding="utf-8") as out:
         out.write("SYR1007,2016-09-14,2016,1,Political violence\n")
-        out.write(",".join(json.dumps(v) if "," in v else v for v in {**BASE, "event_id_cnty": "SYR1008"}.values()) + "\n")
+        out.write(
+            ",".join(json.dumps(v) if "," in v else v for v in {**BASE, "event_id_cnty": "SYR1008"}.values()) + "\n"
+        )
     return path
 
 
@@ -356,7 +372,10 @@ def test_one_bad_row_of_thousands(tmp_path: Path) -> None:
 def test_blocks_give_what_one_read_gives(tmp_path: Path) -> None:
     path = acled_csv(
         tmp_path / "a.csv",
-        *({"event_id_cnty": f"SYR{i}", "notes": "a note\nover, two lines" if i % 7 == 0 else "plain"} for i in range(200)),
+        *(
+            {"event_id_cnty": f"SYR{i}", "notes": "a note\nover, two lines" if i % 7 == 0 else "plain"}
+            for i in range(200)
+        ),
         {"event_id_cnty": "SYR-bad", "fatalities": "x"},
     )
     whole = EventTable(path, "acled")
@@ -382,7 +401,10 @@ def test_foreign_rows_not_covered() -> None:
     assert abroad.sum() == 3
     for verdict, foreign in zip(verdicts, abroad, strict=True):
         if foreign:
-            assert (verdict.verdict, verdict.rule) in {("not_covered", "outside-scope"), ("not_covered", "outside-window")}
+            assert (verdict.verdict, verdict.rule) in {
+                ("not_covered", "outside-scope"),
+                ("not_covered", "outside-window"),
+            }
 
 
 def test_foreign_row_in_the_window_is_outside_the_scope(tmp_path: Path) -> None:

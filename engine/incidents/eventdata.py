@@ -171,7 +171,7 @@ UCDP_CIVILIANS = "Civilians"  # side_b of a one-sided event
 ACLED_CIVILIANS = "Civilians"  # the target of a row flagged `civilian_targeting` that names none
 CIVILIANS_HARMED = "civilians_harmed"  # the flag of a UCDP event with civilian deaths
 
-BLOCK = 64 * 1024 * 1024  # bytes of CSV read and mapped at a time
+BLOCK = 32 * 1024 * 1024  # bytes of CSV read and mapped at a time
 PARQUET_ROWS = 250_000  # rows of Parquet read at a time
 LONGEST_SOURCE = 300  # an incident's `source` (the model's limit): longer text is cut, with `…`
 LONGEST_ID = 200
@@ -280,6 +280,7 @@ class EventTable:
         self.shown = str(path)
         self.bad = BadRows(self.shown)
         self._shapes: list[Problem] = []  # the rows of the wrong shape in the block being read
+        self._control = True  # whether the block being read may hold a control character
         self.parquet = path.suffix.lower() == ".parquet"
         info = stat_of(path, self.shown)
         if stat.S_ISDIR(info.st_mode):
@@ -355,6 +356,7 @@ class EventTable:
             part = part.rename({c: c.strip() for c in part.columns}).with_columns(
                 _as_text(part, name) for name in part.columns
             )
+            self._control = True
             yield part, pl.int_range(done + 1, done + 1 + part.height, eager=True).alias("line")
             done += part.height
             if progress is not None:
@@ -369,35 +371,39 @@ class EventTable:
                 raise InputError.at(self.shown, f"the header cannot be read: {exc}", 1) from None
             line = 2  # the line the next block starts on
             done = len(first)
-            rest = b""
+            size = self.block
             while True:
-                data = stream.read(self.block)
-                block = rest + data
-                if not data:
-                    cut = len(block)
-                else:
-                    cut = _row_end(block)
-                    if cut < 0:  # no row ends in this block: a row longer than a block; read on
-                        rest = block
-                        continue
-                body, rest = block[:cut], block[cut:]
-                if body.strip(b"\r\n"):
-                    yield self._csv_block(body, header, line)
-                line += body.count(b"\n")
-                done += len(body)
+                block = stream.read(size)
+                if not block:
+                    break
+                cut = _row_end(block) if len(block) == size else len(block)
+                if cut < 0:  # no row ends in this block: a row longer than a block; read it again, larger
+                    stream.seek(-len(block), io.SEEK_CUR)
+                    size *= 2
+                    continue
+                size = self.block
+                if cut < len(block):  # the row cut in two is read again with the next block
+                    stream.seek(cut - len(block), io.SEEK_CUR)
+                    block = block[:cut]
+                breaks = block.count(b"\n")
+                if not _BLANK.fullmatch(block):
+                    yield self._csv_block(block, header, line, breaks)
+                line += breaks
+                done += len(block)
                 if progress is not None:
                     progress(done)
-                if not data:
-                    break
 
-    def _csv_block(self, body: bytes, header: list[str], line: int) -> tuple[pl.DataFrame, pl.Series]:
-        """One block of whole rows read into text cells, with each row's line: fast, or exactly if unsure."""
+    def _csv_block(self, body: bytes, header: list[str], line: int, breaks: int) -> tuple[pl.DataFrame, pl.Series]:
+        """One block of whole rows read into text cells, with each row's line: fast, or exactly if unsure.
+
+        polars refuses a row with too many cells but fills a short one with empty cells, and skips a blank
+        line: the block's length says whether it did either. Every byte is in a cell, or is a separator
+        (`width - 1` a row), a row's line break (with its carriage return), or a quote around a cell (a
+        quoted `""` is one quote in the cell and two in the block); the cells' lengths cost a read of
+        their offsets, the rest a count of bytes.
+        """
         width = len(header)
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            start = body.count(b"\n", 0, exc.start)
-            raise InputError.at(self.shown, "not UTF-8 text; save the export as UTF-8", line + start) from None
+        self._control = _has_control_bytes(body)
         try:
             cells = pl.read_csv(
                 body,
@@ -407,31 +413,35 @@ class EventTable:
                 empty_string_is_null=False,
                 raise_if_empty=False,
             )
-        except (pl.exceptions.PolarsError, ValueError):
-            return self._csv_exact(text, header, line)
-        breaks = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-        commas = body.count(b",")
-        inside = (0, 0)
-        if '"' in text:
-            inside = cells.select(
-                pl.sum_horizontal(pl.col(c).str.count_matches(",", literal=True).sum() for c in header).alias("c"),
-                pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).sum() for c in header).alias("n"),
-            ).row(0)
-            commas -= inside[0]
-            breaks -= inside[1]
-        # every line a row (no blank line, no line break outside quotes unread), every row `width` cells
-        if breaks != cells.height or commas != (width - 1) * cells.height:
-            return self._csv_exact(text, header, line)
-        lines = pl.int_range(line, line + cells.height, eager=True)
-        if inside[1]:
+        except (pl.exceptions.PolarsError, ValueError):  # a row too long, or not UTF-8
+            return self._csv_exact(body, header, line)
+        rows = cells.height
+        text = [pl.col(c).str.len_bytes().cast(pl.Int64()).sum() for c in header]
+        quotes = body.count(b'"')
+        if quotes and b'""' in body:  # a quote within a cell, or an empty quoted cell: count what the cells hold
+            text += [-pl.col(c).str.count_matches('"', literal=True).cast(pl.Int64()).sum() for c in header]
+        held = cells.select(pl.sum_horizontal(text)).item() if rows else 0
+        returns = body.count(b"\r\n") if b"\r" in body else 0
+        ended = body.endswith(b"\n")
+        expected = held + (width - 1) * rows + rows - (0 if ended else 1) + returns + quotes
+        if rows == 0 or len(body) != expected or (b"\r" in body and body.count(b"\r") != returns):
+            return self._csv_exact(body, header, line)
+        lines = pl.int_range(line, line + rows, eager=True)
+        if breaks - (0 if ended else -1) != rows:  # a quoted cell holds a line break: the rows after it move down
             within = cells.select(
                 pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True) for c in header)
             ).to_series()
             lines = lines + within.cum_sum() - within
         return cells, lines.alias("line")
 
-    def _csv_exact(self, text: str, header: list[str], line: int) -> tuple[pl.DataFrame, pl.Series]:
+    def _csv_exact(self, body: bytes, header: list[str], line: int) -> tuple[pl.DataFrame, pl.Series]:
         """A block read row by row: rows of the wrong shape reported and left out."""
+        self._control = True
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            start = body.count(b"\n", 0, exc.start)
+            raise InputError.at(self.shown, "not UTF-8 text; save the export as UTF-8", line + start) from None
         rows: list[list[str]] = []
         lines: list[int] = []
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -450,7 +460,9 @@ class EventTable:
             reason = str(exc)
             if reason == "unexpected end of data":
                 reason = 'a quoted cell is never closed (a `"` is missing)'
-            self._shapes.append(Problem(self.shown, f"not valid CSV: {reason}; the rest of the block is skipped", number))
+            self._shapes.append(
+                Problem(self.shown, f"not valid CSV: {reason}; the rest of the block is skipped", number)
+            )
         cells = pl.DataFrame(rows, schema=dict.fromkeys(header, pl.String()), orient="row")
         return cells, pl.Series("line", lines, pl.Int64())
 
@@ -458,8 +470,10 @@ class EventTable:
 
     def _mapped(self, cells: pl.DataFrame, lines: pl.Series, seen: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
         """A block's cells as incidents (with their `line`), bad rows reported and left out; `seen` ids grown."""
-        cells = cells.with_columns(lines.cast(pl.Int64()).alias("line"))
-        mapped = _acled(cells) if self.kind == "acled" else _ucdp(cells)
+        raw = cells.with_columns(lines.cast(pl.Int64()).alias("line"))
+        cells = raw.with_columns(_cleaned(c) for c in READ[self.kind])
+        control = self._control
+        mapped = _acled(cells, control) if self.kind == "acled" else _ucdp(cells, control)
         why = mapped.get_column("why")
         ids = mapped.get_column("id")
         again = why.is_null() & (ids.is_in(seen.implode()) | (ids.is_duplicated() & ~ids.is_first_distinct()))
@@ -473,7 +487,7 @@ class EventTable:
         bad = mapped.filter(pl.col("why").is_not_null())
         found = self._shapes
         for number, reason in bad.select("line", "why").iter_rows():
-            row = cells.filter(pl.col("line") == number).row(0, named=True) if "empty" in reason else None
+            row = raw.filter(pl.col("line") == number).row(0, named=True) if "empty" in reason else None
             found.append(_problem(self.shown, self.parquet, number, reason, row))
         for problem in sorted(found, key=lambda p: p.line or 0):  # in file order, a block's rows of the wrong shape too
             self.bad.add(problem)
@@ -481,6 +495,21 @@ class EventTable:
         good = mapped.filter(pl.col("why").is_null()).drop("why")
         kept = pl.concat([seen, good.get_column("id")]).rechunk()
         return good.select(*SCHEMAS[self.kind], "line"), kept
+
+
+# The C0 controls but tab, line feed and carriage return, and DEL, as bytes; C1 controls are two bytes in UTF-8.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def _has_control_bytes(raw: bytes) -> bool:
+    """Whether UTF-8 text holds a control character anywhere (engine.yamlsafe.CONTROL's)."""
+    if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
+        return True
+    return not raw.isascii() and _C1.search(raw) is not None
+
+
+_BLANK = re.compile(rb"[\r\n]*")
 
 
 def _row_end(block: bytes) -> int:
@@ -501,7 +530,9 @@ def _row_end(block: bytes) -> int:
 def _shape(row: list[str], header: list[str]) -> str:
     """Why a row of the wrong number of cells is skipped."""
     if len(row) < len(header):
-        return f"the row has {len(row)} cells, the header {len(header)}: it stops before `{header[len(row)]}` (cut short?)"
+        return (
+            f"the row has {len(row)} cells, the header {len(header)}: it stops before `{header[len(row)]}` (cut short?)"
+        )
     return f"the row has {len(row)} cells, the header {len(header)}"
 
 
@@ -539,15 +570,22 @@ def _as_text(part: pl.DataFrame, name: str) -> pl.Expr:
 # -- shared pieces of the two mappings -------------------------------------------------------------
 
 
-def _text(name: str) -> pl.Expr:
-    """A text cell, stripped; empty is null."""
+def _cleaned(name: str) -> pl.Expr:
+    """A text cell, stripped; empty is null (done once per block, before the mapping reads it)."""
     value = pl.col(name).str.strip_chars()
-    return pl.when(value == "").then(None).otherwise(value)
+    return pl.when(value == "").then(None).otherwise(value).alias(name)
+
+
+def _text(name: str) -> pl.Expr:
+    """A text cell as cleaned (`_cleaned`)."""
+    return pl.col(name)
 
 
 def _whole(name: str) -> pl.Expr:
-    """A cell as a whole number (null where empty or not one)."""
-    return _text(name).str.replace(r"^(-?[0-9]+)\.0+$", "${1}").cast(pl.Int64(), strict=False)
+    """A cell as a whole number (null where empty or not one); `12.0`, as a spreadsheet may write it, is 12."""
+    number = _text(name).cast(pl.Float64(), strict=False)
+    whole = pl.when(number == number.round(0)).then(number).cast(pl.Int64(), strict=False)
+    return pl.coalesce(_text(name).cast(pl.Int64(), strict=False), whole)
 
 
 def _source(name: str) -> pl.Expr:
@@ -575,7 +613,9 @@ def _quoted(name: str) -> pl.Expr:
     return pl.format("`{}`", pl.col(name).str.slice(0, 60))
 
 
-def _common_checks(texts: Sequence[str], counts: Sequence[str], points: tuple[str, str]) -> list[tuple[pl.Expr, Any]]:
+def _common_checks(
+    texts: Sequence[str], counts: Sequence[str], points: tuple[str, str], control: bool
+) -> list[tuple[pl.Expr, Any]]:
     """Checks both datasets share: counts whole, the point's numbers in range, no control character."""
     checks: list[tuple[pl.Expr, Any]] = []
     for name in counts:
@@ -600,8 +640,9 @@ def _common_checks(texts: Sequence[str], counts: Sequence[str], points: tuple[st
             )
         )
     checks.append((latitude.is_null() != longitude.is_null(), "a point needs both `latitude` and `longitude`"))
-    control = pl.any_horizontal(pl.col(c).str.contains(_CONTROL) for c in texts)
-    checks.append((control.fill_null(False), "a cell holds a control character"))
+    if control:  # the block's bytes hold one somewhere: which rows
+        held = pl.any_horizontal(pl.col(c).str.contains(_CONTROL) for c in texts)
+        checks.append((held.fill_null(False), "a cell holds a control character"))
     return checks
 
 
@@ -697,7 +738,7 @@ def acled_time(key: str) -> str | None:
     return None
 
 
-def _acled(cells: pl.DataFrame) -> pl.DataFrame:
+def _acled(cells: pl.DataFrame, control: bool = True) -> pl.DataFrame:
     """ACLED rows (text cells) as incidents, with `why` a row is bad (null for a good one) and its `line`."""
     text = [c for c in ACLED_READ]
     precision = _text("time_precision")
@@ -718,7 +759,7 @@ def _acled(cells: pl.DataFrame) -> pl.DataFrame:
             time.is_null(),
             pl.format(f"`event_date` {{}} is not a date; expected one like {ACLED_DATES}", _quoted("event_date")),
         ),
-        *_common_checks(text, ["fatalities"], ("latitude", "longitude")),
+        *_common_checks(text, ["fatalities"], ("latitude", "longitude"), control),
         (
             _text("geo_precision").is_not_null() & ~geo.is_in([1, 2, 3]).fill_null(False),
             pl.format("`geo_precision` is {}; expected 1, 2 or 3", _quoted("geo_precision")),
@@ -808,7 +849,7 @@ def ucdp_time(key: str) -> str | None:
     return start.isoformat() if start == end else f"{start}/{end}"
 
 
-def _ucdp(cells: pl.DataFrame) -> pl.DataFrame:
+def _ucdp(cells: pl.DataFrame, control: bool = True) -> pl.DataFrame:
     """UCDP GED rows (text cells) as incidents, with `why` a row is bad (null for a good one) and its `line`."""
     kind = _whole("type_of_violence")
     where = _whole("where_prec")
@@ -829,7 +870,7 @@ def _ucdp(cells: pl.DataFrame) -> pl.DataFrame:
             ~kind.is_in(list(UCDP_ACTS)).fill_null(False),
             pl.format("`type_of_violence` is {}; expected 1, 2 or 3", _quoted("type_of_violence")),
         ),
-        *_common_checks(list(UCDP_READ), ["best"], ("latitude", "longitude")),
+        *_common_checks(list(UCDP_READ), ["best"], ("latitude", "longitude"), control),
     ]
     civilians = _whole("deaths_civilians")
     side_b = _text("side_b")

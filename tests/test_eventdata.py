@@ -464,3 +464,11 @@ def test_unreadable_header(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(InputError):
         load_input(path, "syria-2016-09", source="acled")
+
+
+def test_an_id_given_twice_blocks_apart(tmp_path: Path) -> None:
+    path = acled_csv(tmp_path / "a.csv", *({"event_id_cnty": f"SYR{i}"} for i in range(50)), {"event_id_cnty": "SYR3"})
+    table = EventTable(path, "acled", block=2048)
+    frame = table.frame()
+    assert frame.height == 50 and table.bad.count == 1
+    assert table.bad.found[0].line == 52 and "SYR3" in table.bad.found[0].message

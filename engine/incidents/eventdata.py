@@ -301,10 +301,10 @@ class EventTable:
         `progress`, if given, is called with the bytes (Parquet: rows) read so far after each block.
         """
         self.bad, self._shapes = BadRows(self.shown), []
-        seen = pl.Series("id", [], pl.String())
+        seen = _Seen()
         empty = True
         for cells, lines in self._cells(progress):
-            frame, seen = self._mapped(cells, lines, seen)
+            frame = self._mapped(cells, lines, seen)
             if frame.height or empty:
                 empty = False
                 yield frame.drop("line")
@@ -318,10 +318,10 @@ class EventTable:
     def lines(self) -> list[int]:
         """The line (Parquet: the row, from 1) of each incident kept, in order."""
         self.bad, self._shapes = BadRows(self.shown), []
-        seen = pl.Series("id", [], pl.String())
+        seen = _Seen()
         out: list[int] = []
         for cells, lines in self._cells(None):
-            frame, seen = self._mapped(cells, lines, seen)
+            frame = self._mapped(cells, lines, seen)
             out += frame.get_column("line").to_list()
         return out
 
@@ -353,9 +353,8 @@ class EventTable:
         for batch in source.iter_batches(batch_size=self.rows, columns=columns):
             part = pl.from_arrow(batch)
             assert isinstance(part, pl.DataFrame)
-            part = part.rename({c: c.strip() for c in part.columns}).with_columns(
-                _as_text(part, name) for name in part.columns
-            )
+            part = part.rename({c: c.strip() for c in part.columns})
+            part = _nulled(part.with_columns(_as_text(part, name) for name in part.columns))
             self._control = True
             yield part, pl.int_range(done + 1, done + 1 + part.height, eager=True).alias("line")
             done += part.height
@@ -410,7 +409,7 @@ class EventTable:
                 has_header=False,
                 new_columns=header,
                 schema=dict.fromkeys(header, pl.String()),
-                empty_string_is_null=False,
+                empty_string_is_null=True,
                 raise_if_empty=False,
             )
         except (pl.exceptions.PolarsError, ValueError):  # a row too long, or not UTF-8
@@ -463,38 +462,39 @@ class EventTable:
             self._shapes.append(
                 Problem(self.shown, f"not valid CSV: {reason}; the rest of the block is skipped", number)
             )
-        cells = pl.DataFrame(rows, schema=dict.fromkeys(header, pl.String()), orient="row")
+        cells = _nulled(pl.DataFrame(rows, schema=dict.fromkeys(header, pl.String()), orient="row"))
         return cells, pl.Series("line", lines, pl.Int64())
 
     # -- mapping -----------------------------------------------------------------------------------
 
-    def _mapped(self, cells: pl.DataFrame, lines: pl.Series, seen: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
+    def _mapped(self, cells: pl.DataFrame, lines: pl.Series, seen: _Seen) -> pl.DataFrame:
         """A block's cells as incidents (with their `line`), bad rows reported and left out; `seen` ids grown."""
         raw = cells.with_columns(lines.cast(pl.Int64()).alias("line"))
-        cells = raw.with_columns(_cleaned(c) for c in READ[self.kind])
+        # Empty cells are null as read; an id, a date, a code or a count is stripped too (names and notes are
+        # long, and exports do not pad them: stripping them would copy every cell's text).
+        cells = raw.with_columns(_cleaned(c) for c in READ[self.kind] if c in STRIPPED[self.kind])
         control = self._control
-        mapped = _acled(cells, control) if self.kind == "acled" else _ucdp(cells, control)
+        mapped, reasons = _acled(cells, control) if self.kind == "acled" else _ucdp(cells, control)
         why = mapped.get_column("why")
         ids = mapped.get_column("id")
-        again = why.is_null() & (ids.is_in(seen.implode()) | (ids.is_duplicated() & ~ids.is_first_distinct()))
+        again = why.is_null() & (seen.holds(ids) | (ids.is_duplicated() & ~ids.is_first_distinct()))
         if again.any():
-            mapped = mapped.with_columns(
-                pl.when(again)
-                .then(pl.format("event id `{}` is given twice; the first row is kept", "id"))
-                .otherwise("why")
-                .alias("why")
-            )
-        bad = mapped.filter(pl.col("why").is_not_null())
+            twice = len(reasons)
+            reasons = [*reasons, "event id `{_id}` is given twice; the first row is kept"]
+            mapped = mapped.with_columns(pl.when(again).then(pl.lit(twice, pl.Int32())).otherwise("why").alias("why"))
+        bad = mapped.filter(pl.col("why").is_not_null()).select("line", "why", "id")
         found = self._shapes
-        for number, reason in bad.select("line", "why").iter_rows():
-            row = raw.filter(pl.col("line") == number).row(0, named=True) if "empty" in reason else None
-            found.append(_problem(self.shown, self.parquet, number, reason, row))
+        if bad.height:
+            rows = raw.join(bad, on="line", how="semi")
+            for (number, code, given), row in zip(bad.iter_rows(), rows.iter_rows(named=True), strict=True):
+                reason = reasons[code].replace("{_id}", str(given).replace("{", "{{").replace("}", "}}"))
+                found.append(_problem(self.shown, self.parquet, number, _reason(reason, row), row))
         for problem in sorted(found, key=lambda p: p.line or 0):  # in file order, a block's rows of the wrong shape too
             self.bad.add(problem)
         self._shapes = []
         good = mapped.filter(pl.col("why").is_null()).drop("why")
-        kept = pl.concat([seen, good.get_column("id")]).rechunk()
-        return good.select(*SCHEMAS[self.kind], "line"), kept
+        seen.add(good.get_column("id"))
+        return good.select(*SCHEMAS[self.kind], "line")
 
 
 # The C0 controls but tab, line feed and carriage return, and DEL, as bytes; C1 controls are two bytes in UTF-8.
@@ -510,6 +510,35 @@ def _has_control_bytes(raw: bytes) -> bool:
 
 
 _BLANK = re.compile(rb"[\r\n]*")
+
+
+class _Seen:
+    """The ids of the rows kept so far: each block's ids, and a 64-bit hash of every id to look them up by.
+
+    A hash's 8 bytes keep the lookup small however long the ids; a hash found is confirmed against the ids
+    themselves, so that two ids that hash alike are never taken for one.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: list[pl.Series] = []
+        self.hashes = pl.Series("hash", [], pl.UInt64())
+
+    def holds(self, ids: pl.Series) -> pl.Series:
+        """For each id, whether an earlier block kept it."""
+        if not self.blocks:
+            return pl.Series("held", [False] * ids.len(), pl.Boolean())
+        found = ids.hash().is_in(self.hashes.implode())
+        if not found.any():
+            return found
+        candidates = ids.filter(found)
+        confirmed = pl.Series("held", [False] * candidates.len(), pl.Boolean())
+        for block in self.blocks:
+            confirmed = confirmed | candidates.is_in(block.implode())
+        return found.scatter(found.arg_true(), confirmed)
+
+    def add(self, ids: pl.Series) -> None:
+        self.blocks.append(ids)
+        self.hashes = pl.concat([self.hashes, ids.hash()])
 
 
 def _row_end(block: bytes) -> int:
@@ -536,10 +565,10 @@ def _shape(row: list[str], header: list[str]) -> str:
     return f"the row has {len(row)} cells, the header {len(header)}"
 
 
-def _problem(shown: str, parquet: bool, number: int, reason: str, row: dict[str, Any] | None) -> Problem:
-    """A bad row as a problem at its line (Parquet: its row); a row whose cells are empty from some column to
-    the end is said to be cut short."""
-    if row is not None:
+def _problem(shown: str, parquet: bool, number: int, reason: str, row: dict[str, Any]) -> Problem:
+    """A bad row as a problem at its line (Parquet: its row); a row short of a value whose cells are empty from
+    some column to the end is said to be cut short."""
+    if "empty" in reason:
         cells = [(k, v) for k, v in row.items() if k != "line"]
         empty = 0
         for _, value in reversed(cells):
@@ -557,6 +586,8 @@ def _as_text(part: pl.DataFrame, name: str) -> pl.Expr:
     """A Parquet column as the text a CSV export would hold: dates ISO, whole floats without `.0`."""
     dtype = part.schema[name]
     column = pl.col(name)
+    if dtype == pl.String():
+        return column
     if dtype.is_float():
         whole = column.is_finite() & (column == column.round(0)) & (column.abs() < 2**53)
         return pl.when(whole).then(column.cast(pl.Int64()).cast(pl.String())).otherwise(column.cast(pl.String()))
@@ -568,6 +599,47 @@ def _as_text(part: pl.DataFrame, name: str) -> pl.Expr:
 
 
 # -- shared pieces of the two mappings -------------------------------------------------------------
+
+
+STRIPPED = {
+    "acled": (
+        "event_id_cnty",
+        "event_date",
+        "time_precision",
+        "inter1",
+        "inter2",
+        "interaction",
+        "latitude",
+        "longitude",
+        "geo_precision",
+        "fatalities",
+        "timestamp",
+        "civilian_targeting",
+    ),
+    "ucdp": (
+        "id",
+        "type_of_violence",
+        "where_prec",
+        "latitude",
+        "longitude",
+        "event_clarity",
+        "date_prec",
+        "date_start",
+        "date_end",
+        "deaths_a",
+        "deaths_b",
+        "deaths_civilians",
+        "deaths_unknown",
+        "best",
+        "high",
+        "low",
+    ),
+}
+
+
+def _nulled(part: pl.DataFrame) -> pl.DataFrame:
+    """A frame's empty texts as nulls, as the CSV reader reads them."""
+    return part.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in part.columns)
 
 
 def _cleaned(name: str) -> pl.Expr:
@@ -601,42 +673,38 @@ def _source(name: str) -> pl.Expr:
 _NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
 
 
-def _why(*checks: tuple[pl.Expr, pl.Expr | str]) -> pl.Expr:
-    """The first reason whose condition holds (null where none does)."""
-    out: pl.Expr = pl.lit(None, pl.String())
-    for condition, reason in reversed(checks):
-        out = pl.when(condition).then(reason if isinstance(reason, pl.Expr) else pl.lit(reason)).otherwise(out)
+def _why(checks: Sequence[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The number of the first check whose condition holds (null where none does): its words are made only
+    for the few rows that are bad (`_reason`)."""
+    out: pl.Expr = pl.lit(None, pl.Int32())
+    for number in reversed(range(len(checks))):
+        out = pl.when(checks[number][0]).then(pl.lit(number, pl.Int32())).otherwise(out)
     return out.alias("why")
 
 
-def _quoted(name: str) -> pl.Expr:
-    return pl.format("`{}`", pl.col(name).str.slice(0, 60))
+def _reason(template: str, row: dict[str, Any]) -> str:
+    """A check's words for a bad row: `{column}` is the cell as written, quoted (cut to 60 characters)."""
+    shown = {k: f"`{str(v)[:60]}`" if v not in (None, "") else "empty" for k, v in row.items()}
+    return template.format_map(shown)
 
 
 def _common_checks(
     texts: Sequence[str], counts: Sequence[str], points: tuple[str, str], control: bool
-) -> list[tuple[pl.Expr, Any]]:
+) -> list[tuple[pl.Expr, str]]:
     """Checks both datasets share: counts whole, the point's numbers in range, no control character."""
-    checks: list[tuple[pl.Expr, Any]] = []
+    checks: list[tuple[pl.Expr, str]] = []
     for name in counts:
         value = _text(name)
         plain = value.str.contains(r"^[0-9]{1,12}(?:\.0+)?$")
-        bad = value.is_null() | ~plain | (_whole(name) > MAX_COUNT)
-        checks.append(
-            (
-                bad,
-                pl.when(value.is_null())
-                .then(pl.lit(f"`{name}` is empty; expected a whole number"))
-                .otherwise(pl.format(f"`{name}` is {{}}; expected a whole number", _quoted(name))),
-            )
-        )
+        checks.append((value.is_null(), f"`{name}` is empty; expected a whole number"))
+        checks.append((~plain | (_whole(name) > MAX_COUNT), f"`{name}` is {{{name}}}; expected a whole number"))
     latitude, longitude = (_text(p) for p in points)
     for value, name, limit in ((latitude, points[0], 90), (longitude, points[1], 180)):
         number = value.cast(pl.Float64(), strict=False)
         checks.append(
             (
                 value.is_not_null() & (~value.str.contains(_NUMBER) | (number.abs() > limit)),
-                pl.format(f"`{name}` is {{}}; expected a number from -{limit} to {limit}", _quoted(name)),
+                f"`{name}` is {{{name}}}; expected a number from -{limit} to {limit}",
             )
         )
     checks.append((latitude.is_null() != longitude.is_null(), "a point needs both `latitude` and `longitude`"))
@@ -738,8 +806,9 @@ def acled_time(key: str) -> str | None:
     return None
 
 
-def _acled(cells: pl.DataFrame, control: bool = True) -> pl.DataFrame:
-    """ACLED rows (text cells) as incidents, with `why` a row is bad (null for a good one) and its `line`."""
+def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str]]:
+    """ACLED rows (text cells) as incidents, with `why` a row is bad (the number of a check, null for a good row)
+    and its `line`; and the words of each check."""
     text = [c for c in ACLED_READ]
     precision = _text("time_precision")
     geo = _whole("geo_precision")
@@ -753,16 +822,16 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> pl.DataFrame:
         (_text("event_date").is_null(), "`event_date` is empty"),
         (
             precision.is_not_null() & ~precision.is_in(["1", "2", "3"]),
-            pl.format("`time_precision` is {}; expected 1, 2 or 3", _quoted("time_precision")),
+            "`time_precision` is {time_precision}; expected 1, 2 or 3",
         ),
         (
             time.is_null(),
-            pl.format(f"`event_date` {{}} is not a date; expected one like {ACLED_DATES}", _quoted("event_date")),
+            f"`event_date` {{event_date}} is not a date; expected one like {ACLED_DATES}",
         ),
         *_common_checks(text, ["fatalities"], ("latitude", "longitude"), control),
         (
             _text("geo_precision").is_not_null() & ~geo.is_in([1, 2, 3]).fill_null(False),
-            pl.format("`geo_precision` is {}; expected 1, 2 or 3", _quoted("geo_precision")),
+            "`geo_precision` is {geo_precision}; expected 1, 2 or 3",
         ),
     ]
     actor2 = _text("actor2")
@@ -805,9 +874,9 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> pl.DataFrame:
             *(_text(n).alias(n) for n in ("civilian_targeting", "source_scale", "tags")),
             _whole("timestamp").alias("timestamp"),
         ).alias("acled"),
-        _why(*checks),
+        _why(checks),
         pl.col("line"),
-    )
+    ), [reason for _, reason in checks]
 
 
 def _associated(name: str) -> pl.Expr:
@@ -849,8 +918,9 @@ def ucdp_time(key: str) -> str | None:
     return start.isoformat() if start == end else f"{start}/{end}"
 
 
-def _ucdp(cells: pl.DataFrame, control: bool = True) -> pl.DataFrame:
-    """UCDP GED rows (text cells) as incidents, with `why` a row is bad (null for a good one) and its `line`."""
+def _ucdp(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str]]:
+    """UCDP GED rows (text cells) as incidents, with `why` a row is bad (the number of a check, null for a good row)
+    and its `line`; and the words of each check."""
     kind = _whole("type_of_violence")
     where = _whole("where_prec")
     time = _mapped_time(pl.concat_str(_text("date_start"), pl.lit("\t"), _text("date_end").fill_null("")), ucdp_time)
@@ -860,15 +930,12 @@ def _ucdp(cells: pl.DataFrame, control: bool = True) -> pl.DataFrame:
         (_text("date_start").is_null(), "`date_start` is empty"),
         (
             time.is_null(),
-            pl.format(
-                "`date_start` {} or `date_end` {} is not a date (like 2016-09-17 00:00:00.000), or ends first",
-                _quoted("date_start"),
-                pl.format("`{}`", pl.col("date_end").fill_null("").str.slice(0, 60)),
-            ),
+            "`date_start` {date_start} or `date_end` {date_end} is not a date (like 2016-09-17 00:00:00.000), "
+            "or ends first",
         ),
         (
             ~kind.is_in(list(UCDP_ACTS)).fill_null(False),
-            pl.format("`type_of_violence` is {}; expected 1, 2 or 3", _quoted("type_of_violence")),
+            "`type_of_violence` is {type_of_violence}; expected 1, 2 or 3",
         ),
         *_common_checks(list(UCDP_READ), ["best"], ("latitude", "longitude"), control),
     ]
@@ -913,6 +980,6 @@ def _ucdp(cells: pl.DataFrame, control: bool = True) -> pl.DataFrame:
             _text("relid").alias("relid"),
             _whole("event_clarity").alias("event_clarity"),
         ).alias("ucdp"),
-        _why(*checks),
+        _why(checks),
         pl.col("line"),
-    )
+    ), [reason for _, reason in checks]

@@ -140,3 +140,29 @@ def _tile(source: Path, target: Path, count: int) -> None:
 
 def _say(text: str) -> None:
     print(f"  {text}", file=sys.stderr, flush=True)
+
+
+def acled_files(count: int) -> tuple[Path, Path]:
+    """A synthetic ACLED export of `count` rows (`engine.incidents.synthetic_events`, seed `SEED`) and the same
+    rows as ceasefire's own CSV table (the incidents the export reader makes of them, `TABLE_COLUMNS`), made if
+    missing: what reading an export costs beyond reading its incidents."""
+    from engine.incidents.eventdata import EventTable
+    from engine.incidents.load import TABLE_COLUMNS
+    from engine.incidents.synthetic_events import write_acled_csv
+
+    export = OUT / f"acled-{count}-{_columns_tag()}.csv"
+    plain = OUT / f"acled-{count}-{_columns_tag()}-plain.csv"
+    if not export.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        _say(f"generating {count:,} ACLED rows ({export.name})")
+        partial = export.with_suffix(".part")
+        write_acled_csv(partial, count, SEED)
+        partial.replace(export)
+    if not plain.exists():
+        _say(f"writing the same rows as a plain CSV table ({plain.name})")
+        partial = plain.with_suffix(".part")
+        with partial.open("wb") as out:
+            for i, batch in enumerate(EventTable(export, "acled").batches()):
+                batch.select(TABLE_COLUMNS).write_csv(out, include_header=i == 0)
+        partial.replace(plain)
+    return export, plain

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench.data import OUT, ROOT, incidents_file
+from bench.data import OUT, ROOT, acled_files, incidents_file
 
 RULESET = "syria-2016-09"
 DURABLE_COUNT = 100_000  # durable and raw durable_rules, and the report check
@@ -222,6 +222,9 @@ def run_all(plan: Plan, growth: bool) -> tuple[dict[str, Line], dict[str, object
     end_to_end("e2e-csv", files["csv"], n, f"ceasefire run ({how}), CSV")
     end_to_end("e2e-jsonl", files["jsonl"], n, f"ceasefire run ({how}), JSON Lines")
     end_to_end("e2e-parquet", files["parquet"], n, f"ceasefire run ({how}), Parquet")
+    export, plain = acled_files(n)
+    end_to_end("e2e-acled", export, n, f"ceasefire run ({how}), ACLED export (CSV, 31 columns)")
+    end_to_end("e2e-acled-plain", plain, n, f"ceasefire run ({how}), the same rows as a plain CSV table")
     for key, fmt, label in (("flat", "csv", "no accounts (CSV)"), ("accounts", "jsonl", "10% with accounts")):
         for stage, what in (
             ("facts", "facts: frame to fact table"),
@@ -350,6 +353,10 @@ def targets(lines: dict[str, Line], plan: Plan) -> list[tuple[str, str, str, str
     for key, wanted in (("eval-flat", 2_000_000), ("eval-accounts", 1_000_000)):
         rate, what = lines[key].per_second, lines[key].label.split(", ")[-1]
         row(f"evaluation alone, incidents/s, {what}", rate, wanted, f"{rate or 0:,.0f}", True)
+    r = ratio(lines["e2e-acled"], lines["e2e-acled-plain"])
+    row(f"ACLED export / the same rows as a plain CSV, end to end, {n:,}", r, 1.5, f"{r or 0:.2f}")
+    rss = lines["e2e-acled"].rss
+    row(f"peak RSS, ACLED export, {n:,}, MB", rss / MB if rss else None, 1024, f"{(rss or 0) / MB:,.0f}", unit=" MB")
     r = ratio(lines["e2e-csv"], lines["peer"])
     row(f"end to end / pandas peer (wall), CSV, {n:,}", r, 1.0, f"{r or 0:.2f}")
     columnar = [lines[k] for k in ("e2e-csv", "e2e-jsonl", "e2e-parquet") if lines[k].rss is not None]

@@ -35,12 +35,15 @@ class Checked:
     problems: tuple[Problem, ...]
 
 
-def check_paths(paths: Sequence[Path], rules: str | None = None) -> list[Checked]:
-    """Check each file named, and each .yaml file under each folder named (searched recursively, sorted)."""
+def check_paths(paths: Sequence[Path], rules: str | None = None, source: str | None = None) -> list[Checked]:
+    """Check each file named, and each .yaml file under each folder named (searched recursively, sorted).
+
+    `source` (`acled`, `ucdp`) reads each table named as that dataset's export (see `load_input`).
+    """
     out: list[Checked] = []
     for path in paths:
         if not _is_dir(path):
-            out.append(check_file(path, rules))
+            out.append(check_file(path, rules, source))
             continue
         found = sorted(p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file())
         out += [check_file(p) for p in found] or [
@@ -56,7 +59,7 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def check_file(path: Path, rules: str | None = None) -> Checked:
+def check_file(path: Path, rules: str | None = None, source: str | None = None) -> Checked:
     """Every error in one file (and, for a scenario, in its ruleset); lint warnings for a ruleset."""
     shown = str(path)
     try:
@@ -64,7 +67,7 @@ def check_file(path: Path, rules: str | None = None) -> Checked:
     except InputError as exc:
         return Checked(shown, None, tuple(exc.problems))
     if path.suffix.lower() in TABLES:
-        return Checked(shown, "table", _problems(lambda: _table(path, rules)))
+        return Checked(shown, "table", _problems(lambda: _table(path, rules, source)))
     try:
         doc = load_yaml(path, shown)
         kind = kind_of(doc)
@@ -161,11 +164,25 @@ def _problems(step: Callable[[], Iterable[Problem]]) -> tuple[Problem, ...]:
         return tuple(exc.problems)
 
 
-def _table(path: Path, rules: str | None) -> list[Problem]:
+def _table(path: Path, rules: str | None, source: str | None = None) -> list[Problem]:
     """Every bad row of a table (up to a limit) and its warnings; with its ruleset, also what the ruleset
-    cannot resolve in it (see `table_warnings`)."""
-    from engine.incidents.tables import read_table  # polars: only when a table is checked
+    cannot resolve in it (see `table_warnings`). An ACLED or UCDP GED export's bad rows are warnings: a run
+    skips them."""
+    from engine.incidents.eventdata import EventTable, kind_of  # polars: only when a table is checked
+    from engine.incidents.load import load_input
+    from engine.incidents.tables import read_table
 
+    kind = kind_of(path, source)
+    if kind is not None:
+        if rules is not None:
+            loaded = load_input(path, rules, source=kind)
+            found = list(table_warnings(loaded, path))
+            assert loaded.events is not None
+            return [*loaded.events.bad.problems(), *found]
+        events = EventTable(path, kind)
+        for _ in events.batches():
+            pass
+        return events.bad.problems()
     warnings: list[Problem] = []
     try:
         read_table(path, warnings, every=True)
@@ -173,8 +190,6 @@ def _table(path: Path, rules: str | None) -> list[Problem]:
         return [*exc.problems, *warnings]
     if rules is None:
         return warnings
-    from engine.incidents.load import load_input
-
     return [*warnings, *table_warnings(load_input(path, rules), path)]
 
 
@@ -190,7 +205,13 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
     unread = _Unread(c)
     rows = told(loaded.frame).with_columns(pl.struct(PLACE_TOLD).alias("place"))
     ids = loaded.frame.get_column("id")
-    lines = None if path.suffix.lower() == ".parquet" else incident_lines(path)
+    events = loaded.events
+    parquet = path.suffix.lower() == ".parquet"
+    # the line of each incident (a Parquet table's row), where the incident that tells it is
+    if events is not None:
+        lines = events.lines()
+    else:
+        lines = list(range(1, loaded.frame.height + 1)) if parquet else incident_lines(path)
     found: list[tuple[int, str, int, str]] = []  # (first incident, field, incidents, message)
 
     def each(column: str) -> Iterator[tuple[Any, int, int]]:
@@ -219,8 +240,8 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
     for first, field, n, message in sorted(found, key=lambda f: (f[0], f[1])):
         what, semicolon, hint = message.partition("; ")  # a did-you-mean goes last
         telling = f"{n:,} incidents, the first `{ids[first]}`" if n > 1 else f"incident `{ids[first]}`"
-        where = f"row {first + 1}: {field}" if lines is None else field
-        line = None if lines is None else lines[first]
+        where = f"row {lines[first]}: {field}" if parquet else field
+        line = None if parquet else lines[first]
         yield Problem(str(path), f"{what} ({telling}){semicolon}{hint}", line, None, where, "warning")
 
 

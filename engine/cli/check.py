@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, examples
+from engine.cli.main import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, add_source, examples
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire check rules/ scenarios/ --strict",
             "ceasefire check scenarios/deir-ezzor-2016-09-17.yaml --format json",
             "ceasefire check events.csv --rules syria-2016-09",
+            "ceasefire check acled-export.csv --from acled --rules syria-2016-09   # bad rows are warnings",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,7 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="RULESET",
         help="check incident tables against this ruleset too: names, acts, places and times it cannot read",
     )
-    p.add_argument("--strict", action="store_true", help="treat warnings as findings: exit 1 when there are any")
+    add_source(p, strict=False)
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings as findings (an export's bad rows among them): exit 1 when there are any",
+    )
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format (default: text)")
     p.set_defaults(handler=check)
 
@@ -53,7 +59,7 @@ def check(args: argparse.Namespace) -> int:
 
     from engine.analysis.check import check_paths, counts, report_json, summary, unique
 
-    results = check_paths(args.paths, args.rules)
+    results = check_paths(args.paths, args.rules, args.source)
     if args.format == "json":
         json.dump(report_json(results), sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)
         sys.stdout.write("\n")

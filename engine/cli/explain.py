@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples, warn
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples, warn, warn_skipped
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire explain scenarios/deir-ezzor-2016-09-17.yaml dez-airstrike -s policy.mistaken_target=violation",
             "ceasefire explain scenarios/syria-week-2016-09.yaml urum-al-kubra-convoy --format json",
             "ceasefire explain incidents.jsonl ev-17 --rules syria-2016-09",
+            "ceasefire explain acled-export.csv SYR78126 --rules syria-2016-09",
+            "ceasefire explain GEDEvent_v23_1.csv 318416 --from ucdp --rules syria-2016-09",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -35,11 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("incident", metavar="INCIDENT_ID", help="the id of the incident to explain")
     add_evaluation(p)
+    add_source(p)
     add_output(p, ("tree", "json"))
     p.set_defaults(handler=explain)
 
 
-def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tuple[Compiled, Incident, str, bool]:
+def _load(
+    path: Path, rules: str | None, wanted: str, sets: Sequence[str], source: str | None = None, strict: bool = False
+) -> tuple[Compiled, Incident, str, bool]:
     """The ruleset, the incident asked for, the scenario's name, and whether it came from a table."""
     import polars as pl
 
@@ -47,7 +52,7 @@ def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tu
     from engine.incidents.frame import incidents_of
     from engine.incidents.load import load_input
 
-    loaded = load_input(path, rules, sets)
+    loaded = load_input(path, rules, sets, source, strict)
     warn(loaded.warnings)
     if loaded.scenario is not None:
         pos = loaded.document.where(("incidents",)) if loaded.document is not None else None
@@ -59,6 +64,7 @@ def _load(path: Path, rules: str | None, wanted: str, sets: Sequence[str]) -> tu
         )
     # A table: only the row asked for becomes an incident model (a table may hold millions).
     found = loaded.frame.filter(pl.col("id") == wanted)
+    warn_skipped(loaded)
     if found.is_empty():
         ids = loaded.frame.get_column("id")
         find_incident(incidents_of(loaded.frame) if ids.len() <= 10_000 else [], wanted, str(path))
@@ -74,7 +80,9 @@ def explain(args: argparse.Namespace) -> int:
     check_output(args.output, [args.scenario])
     from engine.evaluation.pipeline import default_engine
 
-    compiled, incident, name, table = _load(args.scenario, args.rules, args.incident, args.sets)
+    compiled, incident, name, table = _load(
+        args.scenario, args.rules, args.incident, args.sets, args.source, args.strict
+    )
     refuse_inputs(args.output, compiled.files)  # known once loaded: the ruleset and what it extends
     explanation = explain_incident(compiled, incident, name, args.engine or default_engine(table=table))
     with output(args.output) as out:

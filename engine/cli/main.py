@@ -19,6 +19,7 @@ from engine.evaluation.engines import ENGINES, RENAMED
 
 if TYPE_CHECKING:
     from engine.errors import Problem
+    from engine.incidents.load import Loaded
 
 # One module a command in engine/cli/, listed by `--help` in this order.
 COMMANDS = ("run", "check", "test", "explain", "schema", "whatif", "sweep", "diff")
@@ -118,6 +119,36 @@ def add_evaluation(
     if sets is not None:
         p.add_argument("--set", "-s", metavar="PATH=VALUE", action="append", default=[], dest="sets", help=sets)
     p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
+
+
+DATASETS = ("acled", "ucdp")  # engine.incidents.eventdata.KINDS, here for --help (which must not load polars)
+
+
+def add_source(p: argparse.ArgumentParser, strict: bool = True) -> None:
+    """The options of every command that reads an incident table: which dataset an export is, and --strict."""
+    p.add_argument(
+        "--from",
+        dest="source",
+        choices=DATASETS,
+        default=None,
+        help="read the table as an ACLED or UCDP GED export (.csv or .parquet) as it comes "
+        "(default: an export is told by its columns)",
+    )
+    if strict:
+        p.add_argument(
+            "--strict",
+            action="store_true",
+            help="refuse an export that has bad rows (exit 2, a line each) instead of skipping them with a warning",
+        )
+
+
+def warn_skipped(loaded: Loaded) -> None:
+    """Say which rows of an export were skipped (each, up to a limit, then how many more) and how many in all."""
+    events = loaded.events
+    if events is None or not events.bad.count:
+        return
+    warn(events.bad.problems())
+    print(f"warning: {events.bad.summary()}", file=sys.stderr)
 
 
 def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples, warn
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples, warn, warn_skipped
 from engine.cli.outputs import OUTPUT, check_output, output, refuse_inputs, refused, write_bytes
 
 if TYPE_CHECKING:
@@ -33,37 +33,51 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire run incidents.jsonl --rules syria-2016-09 -f json -o report.json",
             "ceasefire run events.csv --rules syria-2016-09 -f jsonl -o verdicts.jsonl   # summary on stderr",
             "ceasefire run events.parquet --rules syria-2016-09 -f parquet -o verdicts.parquet",
+            "ceasefire run acled-export.csv --rules syria-2016-09 -f jsonl -o verdicts.jsonl   # told by its columns",
+            "ceasefire run GEDEvent_v23_1.csv --from ucdp --rules syria-2016-09 -f jsonl --strict",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"
+        "scenario",
+        metavar="SCENARIO",
+        type=Path,
+        help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table (or ACLED or UCDP GED export)",
     )
     add_evaluation(p)
+    add_source(p)
     add_output(p, ("table", "json", "jsonl", "markdown", "parquet"))
     p.set_defaults(handler=run)
 
 
-def load_report(path: Path, rules: str | None, engine: str | None, sets: Sequence[str] = ()) -> Report:
+def load_report(
+    path: Path,
+    rules: str | None,
+    engine: str | None,
+    sets: Sequence[str] = (),
+    source: str | None = None,
+    strict: bool = False,
+) -> Report:
     """Load and evaluate: shared by every command that reports on a scenario or table.
 
-    With no engine named, a scenario runs on durable where it is installed, a table on columnar.
+    With no engine named, a scenario runs on durable where it is installed, a table on columnar. The rows an
+    export's reading skipped are said on stderr.
     """
-    report, *_ = load_reports(path, rules, engine, sets, batch=None)
+    from engine.incidents.load import load_input
+
+    loaded = load_input(path, rules, sets, source, strict)
+    report, *_ = reports_of(loaded, engine, batch=None)
+    warn_skipped(loaded)
     return report
 
 
-def load_reports(
-    path: Path, rules: str | None, engine: str | None, sets: Sequence[str] = (), batch: int | None = None
+def reports_of(
+    loaded: Loaded, engine: str | None, batch: int | None = None, progress: Callable[[int], None] | None = None
 ) -> Iterator[Report]:
-    """Load, then evaluate in parts of `batch` incidents (None: all at once) as the parts are asked for."""
-    from engine.incidents.load import load_input
+    """Evaluate what was loaded, in parts of `batch` incidents (None: all at once) as the parts are asked for.
 
-    yield from reports_of(load_input(path, rules, sets), engine, batch)
-
-
-def reports_of(loaded: Loaded, engine: str | None, batch: int | None = None) -> Iterator[Report]:
-    """Evaluate what was loaded, in parts of `batch` incidents (None: all at once) as the parts are asked for."""
+    An export (ACLED, UCDP GED) is read as its parts are judged: `progress` hears how far its reading has got.
+    """
     from engine.evaluation.pipeline import Evaluator, default_engine
 
     warn(loaded.warnings)
@@ -71,15 +85,13 @@ def reports_of(loaded: Loaded, engine: str | None, batch: int | None = None) -> 
         if batch is None:
             yield evaluator.report(loaded.name, loaded.frame)
         else:
-            yield from evaluator.reports(loaded.name, loaded.frame, batch)
+            for part in loaded.parts(batch, progress):
+                yield evaluator.report(loaded.name, part)
 
 
 def run(args: argparse.Namespace) -> int:
-    import io
-
     from engine.evaluation.pipeline import BATCH
-    from engine.report.data import write_json, write_jsonl, write_parquet
-    from engine.report.render import console_for, write_markdown, write_table
+    from engine.report.render import ProgressBar
 
     if args.format == "parquet" and args.output is None:
         raise refused("--format parquet", "Parquet is binary; name a file with --output FILE")
@@ -88,19 +100,47 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.output, [args.scenario])
     # Programs' formats are written part by part as the parts are judged; people's need the whole.
     streamed = args.format in ("json", "jsonl", "parquet")
-    loaded = load_input(args.scenario, args.rules, args.sets)
+    loaded = load_input(args.scenario, args.rules, args.sets, args.source, args.strict)
     flagged: list[Report] = []  # the parts with an incident flagged `implausible_time`
-    parts = _noting_implausible(reports_of(loaded, args.engine, BATCH if streamed else None), flagged)
+    events = loaded.events
+    bar = ProgressBar(
+        events.size if events is not None else 0,
+        f"reading the {events.name} export" if events is not None else "",
+        enabled=events is not None and sys.stderr.isatty(),
+        unit="bytes" if events is not None and not events.parquet else "items",
+    )
+    with bar:
+        counts = _write(
+            args,
+            loaded,
+            _noting_implausible(reports_of(loaded, args.engine, BATCH if streamed else None, bar.update), flagged),
+        )
+    if args.format == "jsonl":  # the lines are for programs; people get the counts
+        shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
+        total = sum(counts.values())
+        print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
+    warn_skipped(loaded)
+    _warn_implausible(loaded, flagged, args.scenario)
+    return EXIT_OK
+
+
+def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) -> dict[str, int]:
+    """Write the report in the format asked for, part by part where it can be; the counts of each verdict for
+    JSON Lines (empty for the rest)."""
+    import io
+
+    from engine.report.data import write_json, write_jsonl, write_parquet
+    from engine.report.render import console_for, write_markdown, write_table
+
     first = next(parts)
     refuse_inputs(args.output, first.compiled.files)  # known once loaded: the ruleset and what it extends
     reports = itertools.chain([first], parts)
+    counts: dict[str, int] = {}
     if args.format == "parquet":
         buffer = io.BytesIO()
         write_parquet(reports, buffer)
         write_bytes(args.output, buffer.getvalue(), OUTPUT)
-        _warn_implausible(loaded, flagged, args.scenario)
-        return EXIT_OK
-    counts: dict[str, int] = {}
+        return counts
     with output(args.output) as out:
         if args.format == "json":
             write_json(reports, out)
@@ -112,12 +152,7 @@ def run(args: argparse.Namespace) -> int:
             write_table(first, console_for(out, args.width))
     for _ in parts:  # the one part there is: let the evaluator close
         pass
-    if args.format == "jsonl":  # the lines are for programs; people get the counts
-        shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
-        total = sum(counts.values())
-        print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
-    _warn_implausible(loaded, flagged, args.scenario)
-    return EXIT_OK
+    return counts
 
 
 IMPLAUSIBLE = "implausible_time"

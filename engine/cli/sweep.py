@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
 from engine.cli.outputs import check_output, output, refuse_inputs, refused, same_file, write_bytes
 
 PLOT = "--plot"
@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "--param policy.sponsors_bound=true,false --plot violations.png",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param parties.jfs.role=excluded,covered -f csv",
             "ceasefire sweep incidents.jsonl --rules syria-2016-09 --param policy.sponsors_bound=true,false --jobs 4",
+            "ceasefire sweep GEDEvent_v23_1.csv --from ucdp --rules syria-2016-09 "
+            "--param policy.mistaken_target=permitted,violation",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -63,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "rules by id, e.g. rules.strike-on-excluded.verdict=permitted,violation (repeatable)",
     )
     add_evaluation(p, sets=None, base="base ", engine="columnar", why="; durable_rules keeps every ruleset it is given")
+    add_source(p)
     add_output(p, ("table", "json", "csv"))
     p.add_argument("--plot", metavar="FILE.png", help="also draw violations per combination as a PNG")
     p.add_argument(
@@ -105,7 +108,7 @@ def run_sweep(args: argparse.Namespace) -> int:
             f"durable_rules keeps every ruleset it is given (some 330 KB a combination): a durable sweep runs "
             f"at most {MAX_DURABLE:,} combinations, and this one has {total:,}; use --engine columnar (same verdicts)",
         )
-    report = load_report(args.scenario, args.rules, args.engine)
+    report = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
     for path, option in ((args.output, "--output"), (args.plot, PLOT)):
         refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
     base = Base.of(report)

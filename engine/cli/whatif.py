@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 if TYPE_CHECKING:
@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire whatif scenarios/syria-week-2016-09.yaml --variant rules/variants/jfs-covered.yaml "
             "--variant rules/variants/sponsors-not-bound.yaml -f json",
             "ceasefire whatif incidents.jsonl --rules syria-2016-09 --set policy.sponsors_bound=false",
+            "ceasefire whatif acled-export.csv --from acled --rules syria-2016-09 "
+            "--variant rules/variants/strict-liability.yaml",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -53,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a variant ruleset (a file with `extends:`, or any ruleset id or path); repeatable",
     )
     add_evaluation(p, sets=WHATIF_SET, base="base ")
+    add_source(p)
     add_output(p, ("table", "json"))
     p.set_defaults(handler=whatif, usage_error=p.error)
 
@@ -86,7 +89,7 @@ def whatif(args: argparse.Namespace) -> int:
         args.usage_error("nothing to compare: give --variant FILE or --set PATH=VALUE")
     check_output(args.output, [args.scenario, *args.variants])
     variants = load_variants(args.variants, args.sets)
-    base = load_report(args.scenario, args.rules, args.engine)
+    base = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
     # known once loaded: the rulesets and what they extend
     refuse_inputs(args.output, [f for c in (base.compiled, *(v for _, v in variants)) for f in c.files])
     if not variants:

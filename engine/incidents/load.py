@@ -8,8 +8,9 @@ import io
 import json
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,8 @@ ROW_PROBLEM_LIMIT = 50
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from engine.incidents.eventdata import EventTable
 
 TABLES = (".jsonl", ".ndjson", ".csv", ".parquet")
 
@@ -198,39 +201,92 @@ def check_ids(doc: Document, incidents: list[Incident]) -> None:
 
 @dataclass(frozen=True)
 class Loaded:
-    """What a command evaluates: a name, the compiled ruleset, the incident frame (and a scenario's file).
+    """What a command evaluates: a name, the compiled ruleset, the incidents (and a scenario's file).
 
-    `frame` is an incident frame (`engine.incidents.frame.INCIDENTS`); `scenario` and `document` are
-    None for an incident table. `warnings`: what reading it found worth saying but not refusing
-    (a table's columns ceasefire does not read).
+    `read` is an incident frame (`engine.incidents.frame.INCIDENTS`), or for an ACLED or UCDP GED export,
+    the export (`engine.incidents.eventdata.EventTable`), read a block at a time as `parts` are asked for;
+    `frame` is the whole frame either way. `scenario` and `document` are None for an incident table.
+    `warnings`: what reading it found worth saying but not refusing (a table's columns ceasefire does not read).
     """
 
     name: str
     compiled: Compiled
-    frame: pl.DataFrame
+    read: pl.DataFrame | EventTable
     scenario: Scenario | None
     document: Document | None
     warnings: tuple[Problem, ...] = ()
 
+    @cached_property
+    def frame(self) -> pl.DataFrame:
+        """Every incident, as one incident frame (an export is read whole for it)."""
+        from engine.incidents.eventdata import EventTable
 
-def load_input(path: str | Path, rules: str | None = None, sets: Sequence[str] = ()) -> Loaded:
-    """A scenario file with its ruleset, or an incident table with the ruleset `rules` names."""
+        return self.read.frame() if isinstance(self.read, EventTable) else self.read
+
+    @property
+    def events(self) -> EventTable | None:
+        """The ACLED or UCDP GED export read, if that is what was loaded."""
+        from engine.incidents.eventdata import EventTable
+
+        return self.read if isinstance(self.read, EventTable) else None
+
+    def parts(self, batch: int, progress: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
+        """The incidents in parts of at most `batch` (at least one part): an export as it is read, block by block.
+
+        `progress` is called with how far an export's reading has got (see `EventTable.batches`).
+        """
+        if self.events is None:
+            frame = self.frame
+            for start in range(0, max(frame.height, 1), batch):
+                yield frame.slice(start, batch)
+            return
+        for block in self.events.batches(progress):
+            for start in range(0, max(block.height, 1), batch):
+                yield block.slice(start, batch)
+
+
+def load_input(
+    path: str | Path,
+    rules: str | None = None,
+    sets: Sequence[str] = (),
+    source: str | None = None,
+    strict: bool = False,
+) -> Loaded:
+    """A scenario file with its ruleset, or an incident table with the ruleset `rules` names.
+
+    A CSV or Parquet table whose columns are an ACLED or UCDP GED export's is read as one (`source`, `acled`
+    or `ucdp`, says which it must be). Its bad rows are skipped, and kept in `Loaded.events.bad`; with
+    `strict`, the export is read through first and any bad row refused (each its own line).
+    """
     from engine.incidents.frame import frame_of
 
     path = Path(path)
     info = stat_of(path, str(path))
     suffix = path.suffix.lower()
+    if source is not None and stat.S_ISREG(info.st_mode) and suffix in YAML:
+        raise InputError.at(str(path), f"--from {source} reads an export (.csv or .parquet); this is a scenario")
     if stat.S_ISREG(info.st_mode) and suffix not in (*TABLES, *YAML):
         named = f"`{suffix}` is not a format ceasefire reads" if suffix else "a file without an extension"
         raise InputError.at(
             str(path), f"{named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv, .parquet)"
         )
     if suffix in TABLES:
+        from engine.incidents.eventdata import EventTable, kind_of
+
+        kind = kind_of(path, source) if stat.S_ISREG(info.st_mode) or source is not None else None
         if rules is None:
             raise InputError.at(str(path), "an incident table names no ruleset; pass --rules RULESET")
+        compiled = load_ruleset(rules, sets=sets)
+        if kind is not None:
+            events = EventTable(path, kind)
+            if strict:
+                for _ in events.batches():
+                    pass
+                if events.bad.count:
+                    raise InputError(events.bad.problems("error"))
+            return Loaded(path.stem, compiled, events, None, None)
         from engine.incidents.tables import read_table
 
-        compiled = load_ruleset(rules, sets=sets)
         warnings: list[Problem] = []
         frame = read_table(path, warnings)
         _refuse_unreadable_times(compiled, frame, path)

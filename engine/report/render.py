@@ -13,7 +13,15 @@ from typing import IO, Any
 import yaml
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -456,8 +464,10 @@ def write_sweep_table(s: Sweep, console: Console) -> None:
 class ProgressBar:
     """A transient bar on stderr that appears only once the work has taken more than a moment."""
 
-    def __init__(self, total: int, description: str, enabled: bool, delay: float = 0.5) -> None:
+    def __init__(self, total: int, description: str, enabled: bool, delay: float = 0.5, unit: str = "items") -> None:
+        """`unit`: what is counted, `items` (shown as done/total) or `bytes` (shown in MB)."""
         self.total, self.description, self.enabled, self.delay = total, description, enabled, delay
+        self.unit = unit
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._since = time.monotonic()
@@ -479,7 +489,7 @@ class ProgressBar:
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
+                DownloadColumn() if self.unit == "bytes" else MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=True,

@@ -1,0 +1,474 @@
+"""ACLED and UCDP GED exports read as they come: each mapping, dates and precisions, sniffing, bad rows, batches.
+
+ACLED rows here are synthetic, in ACLED's exact column layout (its licence forbids sharing real rows); the
+UCDP rows are real (tests/fixtures/ucdp/, CC BY 4.0).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from engine.errors import InputError
+from engine.evaluation.pipeline import evaluate
+from engine.incidents.eventdata import EventTable, acled_day, acled_time, kind_of, sniff, ucdp_time
+from engine.incidents.load import load_input
+from engine.incidents.synthetic_events import ACLED_COLUMNS, acled_frame, write_acled_csv
+from tests.conftest import ENGINES, ROOT, Cli, ruleset
+
+UCDP_SAMPLE = ROOT / "tests" / "fixtures" / "ucdp" / "ged-23.1-sample.csv"
+
+# One ACLED row inside the September 2016 cessation, in Aleppo: every column as an export writes it.
+BASE = {
+    "event_id_cnty": "SYR1001",
+    "event_date": "2016-09-14",
+    "year": "2016",
+    "time_precision": "1",
+    "disorder_type": "Political violence",
+    "event_type": "Explosions/Remote violence",
+    "sub_event_type": "Shelling/artillery/missile attack",
+    "actor1": "Military Forces of Syria (2000-)",
+    "assoc_actor_1": "",
+    "inter1": "1",
+    "actor2": "Opposition Rebels (Syria)",
+    "assoc_actor_2": "",
+    "inter2": "2",
+    "interaction": "12",
+    "civilian_targeting": "",
+    "iso": "760",
+    "region": "Middle East",
+    "country": "Syria",
+    "admin1": "Aleppo",
+    "admin2": "Jebel Saman",
+    "admin3": "Jebel Saman",
+    "location": "Aleppo - Bustan al Qasr",
+    "latitude": "36.1976",
+    "longitude": "37.1518",
+    "geo_precision": "1",
+    "source": "SOHR",
+    "source_scale": "National",
+    "notes": "On 14 September 2016, regime forces shelled Bustan al Qasr. [synthetic row]",
+    "fatalities": "2",
+    "tags": "",
+    "timestamp": "1474000000",
+}
+
+
+def acled_csv(path: Path, *rows: dict[str, Any], columns: tuple[str, ...] = ACLED_COLUMNS) -> Path:
+    """An ACLED CSV export of `rows` (each BASE with its changes), written as ACLED writes one."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([{**BASE, **row}.get(c, "") for c in columns])
+    return path
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    kind = kind_of(path)
+    assert kind is not None
+    return EventTable(path, kind).frame().to_dicts()
+
+
+def test_acled_row_mapped(tmp_path: Path) -> None:
+    (row,) = read(
+        acled_csv(
+            tmp_path / "a.csv", {"assoc_actor_1": "Military Forces of Russia (2000-); NDF: National Defence Forces"}
+        )
+    )
+    assert row["id"] == "SYR1001"
+    assert (row["time"], row["actor"], row["act"], row["target"]) == (
+        "2016-09-14",
+        "Military Forces of Syria (2000-)",
+        "Shelling/artillery/missile attack",
+        "Opposition Rebels (Syria)",
+    )
+    assert row["assoc_actor"] == ["Military Forces of Russia (2000-)", "NDF: National Defence Forces"]
+    assert row["assoc_target"] == []
+    assert (row["country"], row["admin1"], row["admin2"], row["admin3"]) == (
+        "Syria",
+        "Aleppo",
+        "Jebel Saman",
+        "Jebel Saman",
+    )
+    assert row["location"] == "Aleppo - Bustan al Qasr"
+    assert (row["latitude"], row["longitude"], row["precision_km"]) == (36.1976, 37.1518, 5.0)
+    assert (row["killed"], row["wounded"]) == (2, None)
+    assert row["notes"].startswith("On 14 September 2016") and row["source"] == "SOHR"
+    assert row["mutual"] is False and row["flags"] == [] and row["accounts"] == []
+    assert row["acled"] == {
+        "event_type": "Explosions/Remote violence",
+        "sub_event_type": "Shelling/artillery/missile attack",
+        "disorder_type": "Political violence",
+        "inter1": 1,
+        "inter2": 2,
+        "interaction": 12,
+        "time_precision": 1,
+        "geo_precision": 1,
+        "civilian_targeting": None,
+        "source_scale": "National",
+        "tags": None,
+        "timestamp": 1474000000,
+    }
+
+
+def test_acled_region_is_never_admin1(tmp_path: Path) -> None:
+    (row,) = read(acled_csv(tmp_path / "a.csv", {"admin1": "", "region": "Middle East"}))
+    assert row["admin1"] is None
+
+
+@pytest.mark.parametrize(
+    ("sub_event", "mutual"),
+    [
+        ("Armed clash", True),
+        ("Government regains territory", False),
+        ("Non-state actor overtakes territory", False),
+        ("Attack", False),
+        ("Air/drone strike", False),
+    ],
+)
+def test_acled_only_armed_clashes_are_mutual(tmp_path: Path, sub_event: str, mutual: bool) -> None:
+    (row,) = read(acled_csv(tmp_path / "a.csv", {"sub_event_type": sub_event}))
+    assert row["mutual"] is mutual
+    assert row["act"] == sub_event
+
+
+@pytest.mark.parametrize(
+    ("actor2", "assoc2", "target", "assoc_target"),
+    [
+        ("", "", "Civilians", []),
+        ("Civilians (Syria)", "Journalists (Syria)", "Civilians (Syria)", ["Journalists (Syria)"]),
+        ("Opposition Rebels (Syria)", "", "Civilians", ["Opposition Rebels (Syria)"]),
+    ],
+)
+def test_acled_civilian_targeting(
+    tmp_path: Path, actor2: str, assoc2: str, target: str, assoc_target: list[str]
+) -> None:
+    changes = {"civilian_targeting": "Civilian targeting", "actor2": actor2, "assoc_actor_2": assoc2}
+    (row,) = read(acled_csv(tmp_path / "a.csv", changes))
+    assert (row["target"], row["assoc_target"]) == (target, assoc_target)
+
+
+@pytest.mark.parametrize(
+    ("precision", "point", "km"),
+    [
+        ("1", (36.1976, 37.1518), 5.0),
+        ("2", (36.1976, 37.1518), 25.0),
+        ("3", (None, None), None),
+        ("", (36.1976, 37.1518), None),
+    ],
+)
+def test_acled_geo_precision(tmp_path: Path, precision: str, point: tuple[Any, Any], km: float | None) -> None:
+    (row,) = read(acled_csv(tmp_path / "a.csv", {"geo_precision": precision}))
+    assert ((row["latitude"], row["longitude"]), row["precision_km"]) == (point, km)
+    assert row["admin1"] == "Aleppo"  # a point left out leaves the admin names to place it
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("2016-09-14", "2016-09-14"),
+        ("14 September 2016", "2016-09-14"),
+        ("14-September-2016", "2016-09-14"),
+        ("14-Sep-16", "2016-09-14"),  # a spreadsheet's way: met in a real 2020 export as 9-May-20
+        ("9-May-20", "2020-05-09"),
+        ("3 Dec 1997", "1997-12-03"),
+        ("31-Dec-97", "1997-12-31"),
+    ],
+)
+def test_acled_date_forms(written: str, day: str) -> None:
+    found = acled_day(written)
+    assert found is not None and found.isoformat() == day
+
+
+@pytest.mark.parametrize("written", ["2016-02-30", "14/09/2016", "September 14, 2016", "14 Septembre 2016", "", "2016"])
+def test_acled_dates_not_read(written: str) -> None:
+    assert acled_day(written) is None
+
+
+@pytest.mark.parametrize(
+    ("precision", "time"),
+    [("1", "2016-09-14"), ("", "2016-09-14"), ("2", "2016-09-11/2016-09-17"), ("3", "2016-09"), ("4", None)],
+)
+def test_acled_time_precision(precision: str, time: str | None) -> None:
+    assert acled_time(f"14 September 2016\t{precision}") == time
+
+
+def test_ucdp_sample_mapped() -> None:
+    rows = {r["id"]: r for r in read(UCDP_SAMPLE)}
+    assert len(rows) == 23
+    clash = rows["228796"]  # Government of Syria against Syrian insurgents, Aleppo, 30 Sep 2016
+    assert (clash["time"], clash["actor"], clash["target"], clash["act"]) == (
+        "2016-09-30",
+        "Government of Syria",
+        "Syrian insurgents",
+        "state-based conflict",
+    )
+    assert clash["mutual"] is True and clash["flags"] == []
+    assert (clash["country"], clash["admin1"]) == ("Syria", "Aleppo governorate")
+    assert clash["ucdp"]["type_of_violence"] == 1 and clash["ucdp"]["relid"].startswith("SYR-2016")
+    one_sided = rows["320214"]
+    assert (one_sided["target"], one_sided["act"], one_sided["mutual"]) == ("Civilians", "one-sided violence", False)
+    assert one_sided["flags"] == ["civilians_harmed"] and one_sided["ucdp"]["deaths_civilians"] == 12
+    assert rows["227091"]["flags"] == ["civilians_harmed"]  # a state-based event that killed civilians
+    assert rows["317217"]["act"] == "non-state conflict" and rows["317217"]["mutual"] is True
+    span = rows["363818"]
+    assert span["time"] == "2013-07-25/2013-07-27" and span["ucdp"]["date_prec"] == 2
+    assert rows["300380"]["precision_km"] == 5.0 and rows["300380"]["location"] == "Rami village"
+    wide = rows["335339"]  # where_prec 4: the province, no point
+    assert (wide["latitude"], wide["precision_km"], wide["admin1"]) == (None, None, "Idlib governorate")
+    assert all(isinstance(r["killed"], int) for r in rows.values())
+
+
+@pytest.mark.parametrize(
+    ("key", "time"),
+    [
+        ("2016-09-17 00:00:00.000\t2016-09-17 00:00:00.000", "2016-09-17"),
+        ("2016-09-17 00:00:00.000\t2016-09-19 00:00:00.000", "2016-09-17/2016-09-19"),
+        ("2016-09-17\t", "2016-09-17"),
+        ("2016-09-19\t2016-09-17", None),
+        ("17/09/2016\t17/09/2016", None),
+    ],
+)
+def test_ucdp_dates(key: str, time: str | None) -> None:
+    assert ucdp_time(key) == time
+
+
+def test_sniffing(tmp_path: Path) -> None:
+    assert sniff(["actor1", "event_date", "event_id_cnty"]) == "acled"
+    assert sniff(["type_of_violence", "side_a", "date_start", "id"]) == "ucdp"
+    assert sniff(["id", "time", "actor", "act"]) is None
+    older = ("data_id", "iso", "event_id_cnty", "event_id_no_cnty", *ACLED_COLUMNS[1:], "iso3")
+    assert kind_of(acled_csv(tmp_path / "old.csv", {}, columns=older)) == "acled"
+    shuffled = tuple(reversed(ACLED_COLUMNS))
+    assert read(acled_csv(tmp_path / "r.csv", {}, columns=shuffled))[0]["id"] == "SYR1001"
+    assert kind_of(UCDP_SAMPLE) == "ucdp"
+    assert kind_of(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml") is None
+
+
+def test_parquet_export(tmp_path: Path) -> None:
+    path = acled_csv(tmp_path / "a.csv", {}, {"event_id_cnty": "SYR1002", "event_date": "15 September 2016"})
+    typed = pl.read_csv(path, infer_schema=False).with_columns(
+        pl.col("fatalities", "inter1", "inter2", "timestamp").cast(pl.Int64()),
+        pl.col("latitude", "longitude").cast(pl.Float64()),
+    )
+    typed.write_parquet(tmp_path / "a.parquet")
+    assert kind_of(tmp_path / "a.parquet") == "acled"
+    assert read(tmp_path / "a.parquet") == read(path)
+
+
+def test_from_override(tmp_path: Path, cli: Cli) -> None:
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,time,actor,act\nx,2016-09-14,SAA,shelling\n", encoding="utf-8")
+    code, out, err = cli("run", str(plain), "--rules", "syria-2016-09", "--from", "acled")
+    assert code == 2 and out == ""
+    assert err == f"error: {plain}:1: not an ACLED export: no columns `event_id_cnty`, `event_date`, `actor1`\n"
+    code, _, err = cli("run", str(UCDP_SAMPLE), "--rules", "syria-2016-09", "--from", "acled", "-f", "jsonl")
+    assert code == 2 and "no columns `event_id_cnty`, `event_date`, `actor1`" in err
+    code, out, _ = cli("run", str(UCDP_SAMPLE), "--rules", "syria-2016-09", "--from", "ucdp", "-f", "jsonl")
+    assert code == 0 and len(out.splitlines()) == 23
+
+
+BAD = (
+    {"event_id_cnty": ""},
+    {"event_id_cnty": "SYR1004", "event_date": "14/09/2016"},
+    {"event_id_cnty": "SYR1005", "fatalities": "unknown"},
+    {"event_id_cnty": "SYR1001", "notes": "the same id again"},
+)
+
+
+def bad_export(tmp_path: Path) -> Path:
+    """Five good rows and five bad ones (one cut short), in a known order."""
+    path = acled_csv(
+        tmp_path / "bad.csv",
+        {},
+        BAD[0],
+        {"event_id_cnty": "SYR1002"},
+        BAD[1],
+        {"event_id_cnty": "SYR1003", "notes": "two\nlines"},
+        BAD[2],
+        BAD[3],
+        {"event_id_cnty": "SYR1006"},
+    )
+    with path.open("a", encoding="utf-8") as out:
+        out.write("SYR1007,2016-09-14,2016,1,Political violence\n")
+        out.write(
+            ",".join(json.dumps(v) if "," in v else v for v in {**BASE, "event_id_cnty": "SYR1008"}.values()) + "\n"
+        )
+    return path
+
+
+def test_bad_rows_skipped_and_counted(tmp_path: Path, cli: Cli) -> None:
+    path = bad_export(tmp_path)
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0
+    assert [json.loads(line)["incident"] for line in out.splitlines()] == [
+        "SYR1001",
+        "SYR1002",
+        "SYR1003",
+        "SYR1006",
+        "SYR1008",
+    ]
+    lines = err.splitlines()
+    assert lines[0].startswith("5 incidents: ")
+    assert lines[1:] == [
+        f"warning: {path}:3: no `event_id_cnty`: a row without an id",
+        f"warning: {path}:5: `event_date` `14/09/2016` is not a date; expected one like 2020-04-27, 27 April 2020, "
+        "27-April-2020 or 27-Apr-20",
+        f"warning: {path}:8: `fatalities` is `unknown`; expected a whole number",
+        f"warning: {path}:9: event id `SYR1001` is given twice; the first row is kept",
+        f"warning: {path}:11: the row has 5 cells, the header 31: it stops before `event_type` (cut short?)",
+        f"warning: {path}: 5 bad rows skipped",
+    ]
+
+
+def test_strict_refuses_bad_rows(tmp_path: Path, cli: Cli) -> None:
+    path = bad_export(tmp_path)
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 5 and all(line.startswith(f"error: {path}:") for line in err.splitlines())
+    code, _, err = cli("run", str(acled_csv(tmp_path / "good.csv", {})), "--rules", "syria-2016-09", "--strict")
+    assert code == 0 and "warning" not in err
+
+
+def test_bad_rows_in_the_table_report_and_check(tmp_path: Path, cli: Cli) -> None:
+    path = bad_export(tmp_path)
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09")
+    assert code == 0 and "SYR1008" in out and err.endswith(f"warning: {path}: 5 bad rows skipped\n")
+    code, out, err = cli("check", str(path))
+    assert code == 0 and err.count("warning: ") == 5 and "5 warnings" in out
+    code, _, _ = cli("check", str(path), "--strict")
+    assert code == 1
+
+
+def test_many_bad_rows_are_counted_past_the_limit(tmp_path: Path, cli: Cli) -> None:
+    rows = [{"event_id_cnty": f"SYR{i}", "fatalities": "?"} for i in range(60)]
+    path = acled_csv(tmp_path / "many.csv", {}, *rows)
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0 and len(out.splitlines()) == 1
+    lines = err.splitlines()
+    assert lines[-2:] == [f"warning: {path}: … and 10 more bad rows", f"warning: {path}: 60 bad rows skipped"]
+    assert len(lines) == 1 + 50 + 2
+
+
+def test_one_bad_row_of_thousands(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    write_acled_csv(path, 5_000, seed=3)
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    text[2501] = text[2501].replace("2016", "20l6", 1)  # the date of the 2,501st row
+    path.write_text("".join(text), encoding="utf-8")
+    table = EventTable(path, "acled", block=64 * 1024)  # many blocks
+    frame = table.frame()
+    assert frame.height == 4_999 and table.bad.count == 1
+    assert table.bad.found[0].line == 2502
+    assert frame.get_column("id").n_unique() == 4_999
+
+
+def test_blocks_give_what_one_read_gives(tmp_path: Path) -> None:
+    path = acled_csv(
+        tmp_path / "a.csv",
+        *(
+            {"event_id_cnty": f"SYR{i}", "notes": "a note\nover, two lines" if i % 7 == 0 else "plain"}
+            for i in range(200)
+        ),
+        {"event_id_cnty": "SYR-bad", "fatalities": "x"},
+    )
+    whole = EventTable(path, "acled")
+    parts = EventTable(path, "acled", block=997)
+    assert parts.frame().equals(whole.frame())
+    assert parts.lines() == whole.lines()
+    assert whole.lines()[:9] == [2, 4, 5, 6, 7, 8, 9, 10, 12]  # a quoted line break takes a line
+    assert [p.line for p in parts.bad.found] == [p.line for p in whole.bad.found] == [231]
+
+
+def test_synthetic_export_is_acled_shaped() -> None:
+    frame = acled_frame(1_000, seed=1)
+    assert tuple(frame.columns) == ACLED_COLUMNS
+    assert frame.get_column("event_id_cnty").n_unique() == 1_000
+    assert acled_frame(1_000, seed=1).equals(frame) and not acled_frame(1_000, seed=2).equals(frame)
+    assert set(frame.get_column("time_precision")) == {"1", "2", "3"}
+
+
+def test_foreign_rows_not_covered() -> None:
+    loaded = load_input(UCDP_SAMPLE, "syria-2016-09")
+    verdicts = evaluate(loaded.compiled, loaded.frame, engine="columnar")
+    abroad = loaded.frame.get_column("country") != "Syria"
+    assert abroad.sum() == 3
+    for verdict, foreign in zip(verdicts, abroad, strict=True):
+        if foreign:
+            assert (verdict.verdict, verdict.rule) in {
+                ("not_covered", "outside-scope"),
+                ("not_covered", "outside-window"),
+            }
+
+
+def test_foreign_row_in_the_window_is_outside_the_scope(tmp_path: Path) -> None:
+    path = acled_csv(
+        tmp_path / "a.csv",
+        {"country": "Iraq", "admin1": "Ninewa", "admin2": "Mosul", "admin3": "Mosul", "location": "Mosul"},
+        {"event_id_cnty": "IRQ2", "country": "Iraq", "actor1": "Unidentified Armed Group (Iraq)", "admin1": "Ninewa"},
+    )
+    loaded = load_input(path, "syria-2016-09")
+    verdicts = evaluate(loaded.compiled, loaded.frame, engine="columnar")
+    assert [(v.verdict, v.rule) for v in verdicts] == [("not_covered", "outside-scope")] * 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engines_agree_on_exports(tmp_path: Path, engine: str) -> None:
+    path = tmp_path / "acled.csv"
+    write_acled_csv(path, 400, seed=5)
+    compiled = ruleset("syria-2016-09")
+    for source in (path, UCDP_SAMPLE):
+        loaded = load_input(source, "syria-2016-09")
+        assert evaluate(compiled, loaded.frame, engine=engine) == evaluate(compiled, loaded.frame, engine="columnar")
+
+
+def test_synthetic_export_judged(tmp_path: Path, cli: Cli) -> None:
+    path = tmp_path / "acled.csv"
+    write_acled_csv(path, 2_000, seed=9)
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0 and len(out.splitlines()) == 2_000
+    counts = {}
+    for line in out.splitlines():
+        verdict = json.loads(line)["verdict"]
+        counts[verdict] = counts.get(verdict, 0) + 1
+    assert counts.get("violation", 0) > 100 and counts.get("not_covered", 0) > 100
+    assert "warning" not in err
+
+
+def test_explain_an_export_row(tmp_path: Path, cli: Cli) -> None:
+    path = acled_csv(tmp_path / "a.csv", {})
+    code, out, err = cli("explain", str(path), "SYR1001", "--rules", "syria-2016-09", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["combined"]["verdict"] == "violation"
+
+
+def test_a_scenario_is_no_export(cli: Cli) -> None:
+    code, _, err = cli("run", str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"), "--from", "acled")
+    assert code == 2 and "--from acled reads an export (.csv or .parquet); this is a scenario" in err
+
+
+def test_help_shows_from(cli: Cli) -> None:
+    for command in ("run", "explain", "whatif", "sweep", "check"):
+        with pytest.raises(SystemExit):
+            cli(command, "--help")
+
+
+def test_unreadable_header(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InputError):
+        load_input(path, "syria-2016-09", source="acled")
+
+
+def test_an_id_given_twice_blocks_apart(tmp_path: Path) -> None:
+    path = acled_csv(tmp_path / "a.csv", *({"event_id_cnty": f"SYR{i}"} for i in range(50)), {"event_id_cnty": "SYR3"})
+    table = EventTable(path, "acled", block=2048)
+    frame = table.frame()
+    assert frame.height == 50 and table.bad.count == 1
+    assert table.bad.found[0].line == 52 and "SYR3" in table.bad.found[0].message

@@ -472,3 +472,18 @@ def test_an_id_given_twice_blocks_apart(tmp_path: Path) -> None:
     frame = table.frame()
     assert frame.height == 50 and table.bad.count == 1
     assert table.bad.found[0].line == 52 and "SYR3" in table.bad.found[0].message
+
+
+def test_reports_carry_the_export_s_own_record(tmp_path: Path, cli: Cli) -> None:
+    code, out, _ = cli("run", str(UCDP_SAMPLE), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0
+    first = json.loads(out.splitlines()[0])
+    assert list(first)[-1] == "ucdp"  # after every field of the verdict
+    record = first["ucdp"]
+    assert {"notes", "source", "type_of_violence", "best", "low", "high", "where_prec"} <= set(record)
+    assert record["source"].startswith('"')  # UCDP's source_article as written
+    parquet = tmp_path / "v.parquet"
+    assert cli("run", str(UCDP_SAMPLE), "--rules", "syria-2016-09", "-f", "parquet", "-o", str(parquet))[0] == 0
+    table = pl.read_parquet(parquet)
+    assert table.get_column("ucdp").struct.field("relid").to_list()[0] == record["relid"]
+    assert table.height == len(out.splitlines())

@@ -136,3 +136,11 @@ def test_a_flag_the_record_raises_itself_is_kept(engine: str) -> None:
     frame = frame_of([clash]).with_columns(pl.lit(["civilians_harmed"], pl.List(pl.String())).alias("flags"))
     (v,) = judged(engine, frame=frame)
     assert v.flags == ("civilians_harmed", "covered_party_harmed")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_explanation_both_directions_give_alike_is_said_once(engine: str) -> None:
+    clash = {"id": "c", "actor": "SAA", "act": "clashes", "target": "FSA", "mutual": True, "time": "2016-01-01"}
+    (v,) = judged(engine, clash)
+    assert v.verdict == "not_covered"
+    assert v.explanation == BOTH_WAYS + "The incident falls outside the period the arrangement was in force."

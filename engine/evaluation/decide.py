@@ -246,7 +246,12 @@ def fold(rows: pl.DataFrame) -> pl.DataFrame:
         other_rule,
         pl.lit(")."),
     )
-    two_ways = pl.concat_str(pl.lit(BOTH_WAYS), pl.col("explanation"), pl.lit(" "), pl.col("explanation~"))
+    two_ways = pl.concat_str(
+        pl.lit(BOTH_WAYS),
+        pl.col("explanation"),
+        pl.when(pl.col("explanation") != pl.col("explanation~")).then(pl.lit(" ") + pl.col("explanation~")),
+        ignore_nulls=True,
+    )
     folded = pair.select(
         "incident",
         "version",

@@ -75,6 +75,19 @@ class Report:
     table: pl.DataFrame
     said: pl.Series | None = None  # what each verdict says, numbered (see `decide.combine`): for writing fast
 
+    @cached_property
+    def record(self) -> pl.DataFrame | None:
+        """What an event dataset's export says of each incident beyond the facts judged, for reports: one
+        struct column named for the dataset (`acled` or `ucdp`, see `engine.incidents.eventdata`), with
+        the record's `notes` and `source` and the dataset's own codes; None for other inputs."""
+        from engine.incidents.eventdata import KINDS
+
+        kind = next((k for k in KINDS if k in self.incidents.columns), None)
+        if kind is None:
+            return None
+        own = pl.struct(pl.col("notes"), pl.col("source"), pl.col(kind).struct.unnest()).alias(kind)
+        return self.incidents.select(own)
+
     @property
     def count(self) -> int:
         """The number of incidents."""

@@ -1,7 +1,8 @@
 """Reports for programs: JSON, JSON Lines and Parquet, written from the verdict table in batches.
 
-Every format carries every field of a verdict (`engine.evaluation.decide.VERDICTS`), encoded the same
-way: compact JSON (`,` and `:` with no spaces, text as UTF-8), the same bytes for the same inputs
+Every format carries every field of a verdict (`engine.evaluation.decide.VERDICTS`), and for an event
+dataset's export the record's own fields (`Report.record`: one object named `acled` or `ucdp`), encoded
+the same way: compact JSON (`,` and `:` with no spaces, text as UTF-8), the same bytes for the same inputs
 whatever the engine but for the engine's name in the JSON header.
 """
 
@@ -51,6 +52,9 @@ def encoded(report: Report) -> Iterator[pl.Series]:
         if len(rest):
             whole = batch.gather(rest).select(pl.struct(pl.all()).struct.json_encode()).to_series()
             texts = texts.scatter(rest, whole)
+        if report.record is not None:  # an export's own record of each incident, after the verdict's fields
+            record = report.record.slice(start, BATCH).select(pl.struct(pl.all()).struct.json_encode()).to_series()
+            texts = pl.select(pl.concat_str(texts.str.head(-1), pl.lit(","), record.str.tail(-1))).to_series()
         yield texts
 
 
@@ -108,7 +112,8 @@ def write_parquet(reports: Iterable[Report], out: BinaryIO) -> None:
 
     writer = None
     for report in reports:
-        batch = report.table.to_arrow()
+        table = report.table if report.record is None else pl.concat([report.table, report.record], how="horizontal")
+        batch = table.to_arrow()
         if writer is None:
             writer = pq.ParquetWriter(out, batch.schema, write_statistics=False)
         writer.write_table(batch)

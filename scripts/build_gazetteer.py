@@ -107,7 +107,7 @@ ALIASES = {
     "SY1005": ["Al-Shaykh Badr"],
     "SY1006": ["Qadmus"],
     "SY1101": ["Raqqah"],
-    "SY1102": ["Tell Abyad", "Tal Abyad", "Tal Abiad", "Gire Spi"],
+    "SY1102": ["Tell Abyad", "Tal Abyad", "Tal Abiad", "Tall Abyad", "Gire Spi"],
     "SY1103": ["Tabqa", "Al-Tabqah"],
     "SY1200": ["Daraa", "Deraa"],
     "SY1202": ["Sanamein"],

@@ -308,3 +308,20 @@ def test_check_with_rules_warns_about_what_a_table_tells_that_the_ruleset_cannot
         " 2036) (incident `a3`)",
     ]
     assert cli("check", str(table), "--rules", "syria-2016-09", "--strict")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "district"),
+    [
+        ("Mintaqat Markaz Homs district", "Homs"),
+        ("Markaz Daraa district", "Dar'a"),
+        ("Tall Abyad district", "Tell Abiad"),
+        ("Jabal Saman district", "Jebel Saman"),
+    ],
+)
+def test_districts_as_ucdp_names_them(written: str, district: str) -> None:
+    from engine.places.gazetteer import gazetteer
+
+    syria = gazetteer("SYR")
+    assert syria is not None
+    assert [a.name for a in syria.find(2, written)] == [district]

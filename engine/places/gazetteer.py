@@ -36,6 +36,7 @@ GENERIC = (
     "nahiya",
     "nahiyah",
     "mantiqah",
+    "mintaqat",  # mantiqah in a construct, as UCDP writes districts: "Mintaqat Markaz Homs"
     "muhafazah",
     "raion",
     "rayon",
@@ -142,4 +143,7 @@ def gazetteer(country: str) -> Gazetteer | None:
             shown = f"{row['name']} ({by_pcode[parent]['name']})"
         areas.append(AdminArea(row["pcode"], int(row["level"]), row["name"], row["name_ar"], parent, shown))
     spellings = {row["pcode"]: [a for a in row["aliases"].split("|") if a] for row in rows}
+    for area in areas:  # a district is also named for its centre, "Markaz Daraa" (UCDP's `adm_2`, GADM's names)
+        if area.level == 2:
+            spellings[area.pcode] += [f"Markaz {s}" for s in (area.name, *spellings[area.pcode])]
     return Gazetteer(country, areas, spellings)

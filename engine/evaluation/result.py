@@ -101,30 +101,38 @@ class Report:
         the record); accounts that name different actors count under ACCOUNTS_DIFFER.
         """
         actors = self.table.get_column("accounts").list.eval(pl.element().struct.field("actor"))
+        recorded = self.incidents.get_column("actor")
+        # A spelling a pattern valid only between days matches names whom it names when it was told.
+        dated = {s for s in recorded.drop_nulls().unique() if self.compiled.spelled(s).dated}
+        when = self.incidents.get_column("time") if dated else pl.Series([None] * len(recorded), dtype=pl.String())
         rows = pl.DataFrame(
             {
                 "told": actors,
-                "recorded": self.incidents.get_column("actor"),
+                "recorded": recorded,
+                "when": pl.select(pl.when(recorded.is_in(list(dated))).then(when)).to_series(),
                 "verdict": self.table.get_column("verdict"),
             }
         )
-        keys = rows.select("told", "recorded").unique(maintain_order=True)
+        keys = rows.select("told", "recorded", "when").unique(maintain_order=True)
         acting = keys.with_columns(
-            pl.Series("party", [self.acting(told, recorded) for told, recorded in keys.iter_rows()], dtype=pl.String())
+            pl.Series("party", [self.acting(*key) for key in keys.iter_rows()], dtype=pl.String())
         )
         counted = (
-            rows.join(acting, on=["told", "recorded"], how="left", nulls_equal=True).group_by("party", "verdict").len()
+            rows.join(acting, on=["told", "recorded", "when"], how="left", nulls_equal=True)
+            .group_by("party", "verdict")
+            .len()
         )
         out: dict[str, dict[str, int]] = {}
         for party, verdict, n in counted.iter_rows():
             out.setdefault(party, dict.fromkeys(VERDICTS, 0))[verdict] = n
         return dict(sorted(out.items()))
 
-    def acting(self, told: Sequence[str | None], recorded: str | None) -> str:
-        """Who acted, from the actors the accounts name (party ids) and the actor as recorded (as spelled)."""
+    def acting(self, told: Sequence[str | None], recorded: str | None, when: str | None = None) -> str:
+        """Who acted, from the actors the accounts name (party ids) and the actor as recorded (as spelled, told at
+        `when`)."""
         actors = set(told)
         if len(actors) > 1:
             return ACCOUNTS_DIFFER
         if actors and None not in actors:
             return self.compiled.party_name(actors.pop())
-        return self.compiled.party_name(recorded)
+        return self.compiled.party_name(recorded, when)

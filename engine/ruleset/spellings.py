@@ -115,8 +115,10 @@ class Spelled:
         timeless = [o for o, ps in owners.items() if any(not p.dated for p in ps)]
         if len(timeless) > 1:
             return self._ambiguous(self.matched)
-        if sides is None:
-            if len(owners) == 1 and timeless:
+        if sides is None:  # no time told: a dated pattern cannot say, so only a timeless one of a sole owner does
+            if len(owners) > 1:
+                return self._ambiguous(self.matched)
+            if timeless:
                 return Reading(self.matched[0].entry, "pattern", tuple(owners[timeless[0]]))
             return self._dated("no time is told")
         spans = {o: _merged(ps) for o, ps in owners.items()}

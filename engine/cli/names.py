@@ -15,8 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="list every spelling of a person in a scenario or table, and what the ruleset reads it as",
         description="List every distinct spelling of a person in a scenario or incident table: the actor,\n"
         "target and intended target of each incident and account, and each actor associated with either\n"
-        "side (assoc_actor, assoc_target). For each: where it is told, in how many records (an incident's\n"
-        "own, and each of its accounts), how many of those lie inside the truce's scope and window, and\n"
+        "side (assoc_actor, assoc_target). For each: where it is told, in how many rows (an incident's own\n"
+        "record, and each of its accounts), how many of those lie inside the truce's scope and window, and\n"
         "what it resolved to: a party and its role, a name class, or `unresolved`, with why (no spelling\n"
         "or pattern matches; the patterns of two parties match; or it matches only a pattern valid between\n"
         "days the time told is not within). A spelling read differently at different times is listed once\n"

@@ -231,6 +231,25 @@ Moment = Annotated[
 ]
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _checked_day(value: str) -> str:
+    text = value.strip()
+    if not _ISO_DAY.fullmatch(text):
+        raise ValueError(f"`{value}` is not a day; write one like 2024-12-08")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(_unreal(value, "date", str(exc), WINDOW_YEARS) + "; write one like 2024-12-08") from None
+    _check_years(value, (day.year,), WINDOW_YEARS)
+    return text
+
+
+# A day as a ruleset writes a bound (a pattern's validity): ISO 8601, read in the ruleset's zone.
+Day = Annotated[str, AfterValidator(_checked_day), Field(description="an ISO 8601 day, like 2024-12-08")]
+
+
 MomentOrDay = Annotated[
     str,
     AfterValidator(_checked_time),

@@ -115,7 +115,7 @@ def test_every_schema_error_of_a_file_is_reported_at_its_line(tmp_path: Path) ->
     path = write(tmp_path, "bad.yaml", text)
     assert messages(check_file(path)) == [
         f"{path}:6:3: parties.army: `name` is required",
-        f"{path}:6:10: parties.army.nmae: unknown key `nmae`; expected one of name, role, side, aliases; "
+        f"{path}:6:10: parties.army.nmae: unknown key `nmae`; expected one of name, role, side, aliases, patterns; "
         "did you mean `name`?",
         f"{path}:8:31: parties.isis.role: unknown role `exclude`; expected one of covered, sponsor, excluded, "
         "not_party; "
@@ -466,3 +466,41 @@ def test_a_path_the_system_refuses_is_one_problem_not_a_crash(tmp_path: Path) ->
     (result,) = check_paths([too_long])
     assert result.kind is None and len(result.problems) == 1
     assert result.problems[0].message == "cannot read: file name too long"
+
+
+PATTERNED = RULESET.replace(
+    "  rebels: {name: Rebels, role: covered, side: opposition}\n",
+    "  rebels: {name: Rebels, role: covered, side: opposition, patterns: ['.*Rebels.*']}\n",
+).replace(
+    "  isis: {name: Islamic State, role: excluded, aliases: [ISIS]}\n",
+    "  isis: {name: Islamic State, role: excluded, aliases: [ISIS], patterns: ['Rebels .+',"
+    " {pattern: 'Army .+', from: 2016-09-15}]}\n",
+)
+
+
+def test_patterns_of_two_parties_that_match_one_spelling_are_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, "small.yaml", PATTERNED)
+    assert messages(check_file(path)) == [
+        f"{path}:8:75: parties.isis.patterns[0]: pattern `Rebels .+` of `isis` and pattern `.*Rebels.*` of `rebels` "
+        "both match `Rebels a`: such a spelling resolves to neither; narrow one, or give the spelling as an alias"
+    ]
+    apart = PATTERNED.replace("'Rebels .+',", "'IS \\(.+\\)',")
+    assert messages(check_file(write(tmp_path, "small.yaml", apart))) == []
+
+
+def test_a_scenario_is_warned_at_each_name_its_time_leaves_unread(tmp_path: Path) -> None:
+    write(tmp_path, "small.yaml", PATTERNED)
+    scenario = write(
+        tmp_path,
+        "s.yaml",
+        SCENARIO.replace("    actor: Army\n", "    actor: Army Air Force\n")
+        + "  - {id: two, time: 2016-09-16T10:00:00+03:00, actor: Army Air Force, act: shelling, target: Free Rebels,\n"
+        "     assoc_actor: [Wagner], accounts: [{source: S, time: 2016-09-14}]}\n",
+    )
+    outside = "`Army .+` (isis, valid only from 2016-09-15), and the time told lies outside those days"
+    assert messages(check_file(scenario)) == [
+        f"{scenario}:6:5: incidents[0].actor: `Army Air Force` matches only patterns valid between days: {outside}",
+        f"{scenario}:12:20: incidents[1].assoc_actor[0]: `Wagner` resolves to no party or class",
+        f"{scenario}:12:52: incidents[1].accounts[0].time: the incident's actor: `Army Air Force` matches only "
+        f"patterns valid between days: {outside}",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from functools import cache
 from typing import Any
@@ -16,6 +17,7 @@ from engine.evaluation.facts import FIELDS, Resolver
 from engine.evaluation.pipeline import Evaluator
 from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
+from engine.report.render import console_for, write_diff_json, write_diff_table
 from engine.ruleset.compile import Compiled, compile_ruleset
 from engine.ruleset.load import load_ruleset
 from engine.ruleset.model import Ruleset
@@ -349,3 +351,34 @@ def test_excluding_a_district_or_one_of_its_sub_districts_differs_on_the_others(
     found = d.difference_for(strike)
     assert found is not None and (found.a.rule, found.b.rule) == ("attack-on-covered-party", "outside-scope")
     assert diff_rulesets(a, a, "columnar").differences == ()
+
+
+def test_a_pattern_one_ruleset_adds_is_tried_by_a_spelling_it_matches() -> None:
+    # Under B, ACLED's name for the coalition's aircraft is the coalition's by pattern; under A, nobody's.
+    pattern = "parties.coalition.patterns=['US Air Force .+']"
+    d = diff(BASE, sets=(pattern,), a=BASE)
+    assert not d.equivalent
+    added = [x for x in d.differences if dict(x.when).get("actor", "").startswith("unknown name → coalition")]
+    assert added and {(x.a.rule, x.b.rule) for x in added} >= {("actor-unresolved", "attack-on-covered-party")}
+    example = added[0].example
+    assert example.actor is not None and example.actor.startswith("US Air Force ")
+    assert d.untried == ()
+
+
+def test_a_spelling_whose_meaning_depends_on_the_time_is_named_when_the_two_read_it_differently() -> None:
+    dated = "parties.isis.patterns=[{pattern: 'IS .+', from: 2016-09-15}]"
+    later = "parties.isis.patterns=[{pattern: 'IS .+', from: 2016-09-16}]"
+    d = diff(BASE, sets=(dated,), a=BASE)
+    assert d.untried == ("IS a",)  # not compared: under B it is ISIS from the 15th, under A nobody
+    assert diff_rulesets(ruleset(BASE, (dated,)), ruleset(BASE, (dated,)), "columnar").untried == ()  # read alike
+    assert diff_rulesets(ruleset(BASE, (dated,)), ruleset(BASE, (later,)), "columnar").untried == ("IS a",)
+    out = io.StringIO()
+    write_diff_table(d, console_for(out, 200))
+    assert "Not compared: `IS a`, whose meaning depends on when it is told" in out.getvalue()
+    assert json.loads(_json(d))["untried"] == ["IS a"]
+
+
+def _json(d: RulesetDiff) -> str:
+    out = io.StringIO()
+    write_diff_json(d, out)
+    return out.getvalue()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from engine import Incident, evaluate, load_ruleset, load_scenario
+from engine import Incident, compile_ruleset, evaluate, load_ruleset, load_scenario
 from engine.evaluation.facts import told
 from engine.incidents.frame import frame_of
 from tests.conftest import ENGINES, ROOT
@@ -108,3 +108,14 @@ def test_the_loaders_take_paths_as_text_and_one_change_given_alone() -> None:
     assert load_scenario(scenario).scenario.scenario == "deir-ezzor-2016-09-17"
     changed = load_ruleset("syria-2016-09", sets="policy.mistaken_target=violation")
     assert changed.policy == load_ruleset("syria-2016-09", sets=["policy.mistaken_target=violation"]).policy
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rules_that_always_hold_judge_every_incident(engine: str) -> None:
+    # A condition that always holds is a constant: the executor must still answer for every row.
+    r = load_ruleset("syria-2016-09").ruleset
+    rules = [r.rules[0].model_copy(update={"id": "always", "when": {}, "priority": 0, "verdict": "violation"})]
+    compiled, problems = compile_ruleset(r.model_copy(update={"rules": rules}), "")
+    assert problems == []
+    told_ = [Incident.model_validate({**STRIKE, "id": f"s{n}"}) for n in range(3)]
+    assert [(v.incident, v.rule) for v in evaluate(compiled, told_, engine)] == [(f"s{n}", "always") for n in range(3)]

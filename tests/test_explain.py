@@ -92,9 +92,14 @@ def test_json_gives_the_same_data_as_the_tree(capsys: pytest.CaptureFixture[str]
         "mistaken-strike-permitted",
     )
     assert [r["id"] for r in centcom["rules"] if r["deciding"]] == ["mistaken-strike-permitted"]
-    assert {"field": "intended_target", "spelling": "ISIS", "resolved": "isis", "role": "excluded", "side": None} in (
-        centcom["names"]
-    )
+    assert {
+        "field": "intended_target",
+        "spelling": "ISIS",
+        "resolved": "isis",
+        "role": "excluded",
+        "side": None,
+        "note": None,
+    } in centcom["names"]
     assert main(["explain", str(DEZ), "dez-airstrike", "-e", "columnar", "--width", "200"]) == 0
     tree = capsys.readouterr().out
     for account in data["accounts"]:

@@ -164,3 +164,28 @@ def test_a_location_gives_one_name_of_a_key_and_whole_points() -> None:
     ):
         with pytest.raises(ValueError, match=message):
             Incident.model_validate({"id": "x", "location": bad})
+
+
+SHIPPED_RULESETS = sorted({*ROOT.glob("rules/*.yaml"), *ROOT.glob("rules/variants/*.yaml")})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("path", SHIPPED_RULESETS, ids=lambda p: p.stem)
+def test_an_event_outside_the_truces_time_or_place_is_not_covered_whoever_did_it(path: Path, engine: str) -> None:
+    compiled = load_ruleset(str(path))
+    before = (compiled.start - timedelta(days=2)).isoformat()
+    inside = (compiled.start + timedelta(hours=6)).isoformat()
+    who = ["Syrian Arab Army", "Unlisted Brigade", "unidentified gunmen", None, "ISIS"]
+    told = [
+        Incident(id=f"{n}-{k}", time=time, actor=actor, act=act, target="FSA", location=place)
+        for n, (time, place) in enumerate([(before, {"admin1": "Aleppo"}), (inside, {"country": "Iraq"})])
+        for k, (actor, act) in enumerate((a, act) for a in who for act in ("shelling", "juggling", None))
+    ]
+    verdicts = evaluate(compiled, told, engine)
+    assert {(v.verdict, v.rule) for v in verdicts[: len(told) // 2]} == {("not_covered", "outside-window")}
+    assert {(v.verdict, v.rule) for v in verdicts[len(told) // 2 :]} == {("not_covered", "outside-scope")}
+    gates = [r for r in compiled.rules if r.id in ("outside-window", "outside-scope")]
+    names = [
+        r for r in compiled.rules if r.id in ("actor-unresolved", "actor-missing", "actor-not-bound", "act-unresolved")
+    ]
+    assert max(r.priority for r in gates) < min(r.priority for r in names)

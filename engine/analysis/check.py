@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from engine.analysis.expect import expectation_problems
+from engine.analysis.names import Unread, spellings, unresolved
 from engine.errors import InputError, Problem, did_you_mean
 from engine.evaluation import durable as rete
 from engine.incidents.frame import told_of as frame_told
 from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, scenario_from
 from engine.incidents.model import Expectation
-from engine.places.areas import PLACE_TOLD, Place
+from engine.places.areas import PLACE_TOLD
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
@@ -84,32 +85,6 @@ def _scenario(doc: Document, path: Path) -> list[Problem]:
     return [*expectation_problems(loaded), *implausible_warnings(loaded), *unresolved_warnings(loaded)]
 
 
-class _Unread:
-    """What a ruleset cannot resolve in what a source told: each name, act or place, in words with the nearest
-    spelling it knows. Shared by scenarios (each place it is told) and tables (each distinct value)."""
-
-    def __init__(self, c: Compiled) -> None:
-        from engine.evaluation.facts import Resolver
-
-        self.resolver = Resolver(c)
-        self.spellings = [*(n for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)), *NAME_CLASSES]
-        self.acts = [n for aid, a in c.ruleset.acts.items() for n in (aid, *a.aliases)]
-
-    def name(self, spelling: str) -> str | None:
-        if self.resolver.name(spelling).role != UNKNOWN:
-            return None
-        return f"`{spelling}` resolves to no party or class{did_you_mean(spelling, self.spellings)}"
-
-    def act(self, spelling: str) -> str | None:
-        if self.resolver.act(spelling).act != UNKNOWN:
-            return None
-        return f"`{spelling}` is no act the ruleset knows{did_you_mean(spelling, self.acts)}"
-
-    def place(self, told: tuple[Any, ...]) -> Place:
-        """The place told (`PLACE_TOLD` values) as resolved: its `problem` and `field` say what is unread."""
-        return self.resolver.place(told).place
-
-
 def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
     """A warning at each name, act and place told that the ruleset cannot resolve, with the nearest it knows.
 
@@ -117,12 +92,14 @@ def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
     for the typo that made it so. An incident expected `undetermined` is left alone: its author knows.
     """
     doc = loaded.document
-    unread = _Unread(loaded.compiled)
+    unread = Unread(loaded.compiled)
 
-    def told(told: Any, prefix: Key) -> Iterator[tuple[Key, str]]:
+    def told(told: Any, prefix: Key, time: str | None) -> Iterator[tuple[Key, str]]:
+        """What the ruleset cannot read in an incident's record or an account (told at `time`, its own or
+        the incident's)."""
         for who in PEOPLE:
             value = getattr(told, who)
-            message = None if value is None else unread.name(value)
+            message = None if value is None else unread.name(value, time)
             if message is not None:
                 yield (*prefix, who), message
         message = None if told.act is None else unread.act(told.act)
@@ -139,9 +116,23 @@ def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
         expect = incident.expect if not isinstance(incident.expect, Expectation) else incident.expect.verdict
         if expect == "undetermined":
             continue  # the author expects what cannot be resolved: the warning would tell them what they wrote
-        found = list(told(incident, ("incidents", i)))
+        found = list(told(incident, ("incidents", i), incident.time))
+        for field in ("assoc_actor", "assoc_target"):
+            for k, value in enumerate(getattr(incident, field)):
+                message = unread.name(value, incident.time)
+                if message is not None:
+                    found.append((("incidents", i, field, k), message))
         for j, account in enumerate(incident.accounts):
-            found += told(account, ("incidents", i, "accounts", j))
+            found += told(account, ("incidents", i, "accounts", j), account.time or incident.time)
+            if account.time is None:
+                continue
+            for who in PEOPLE:  # a name it leaves to the incident, read at the account's own time
+                value = getattr(incident, who)
+                if value is None or getattr(account, who) is not None or unread.name(value, incident.time):
+                    continue
+                message = unread.name(value, account.time)
+                if message is not None:
+                    found.append((("incidents", i, "accounts", j, "time"), f"the incident's {who}: {message}"))
         for key, message in found:
             line, column = doc.where(key) or (None, None)
             yield Problem(doc.file, message, line, column, dotted(key), "warning")
@@ -195,14 +186,17 @@ def _table(path: Path, rules: str | None, source: str | None = None) -> list[Pro
 
 def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
     """A warning for each distinct name, act and place told in a table that its ruleset cannot resolve, and
-    each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row)."""
+    each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row).
+
+    Names are those `ceasefire names` lists as unresolved, each told where it is (`actor`, `target, assoc_actor`).
+    """
     import polars as pl
 
     from engine.evaluation.facts import told
     from engine.incidents.load import incident_lines
 
     c = loaded.compiled
-    unread = _Unread(c)
+    unread = Unread(c)
     rows = told(loaded.frame).with_columns(pl.struct(PLACE_TOLD).alias("place"))
     ids = loaded.frame.get_column("id")
     events = loaded.events
@@ -224,11 +218,14 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
         )
         yield from groups.iter_rows()
 
-    for column, read in (*((who, unread.name) for who in PEOPLE), ("act", unread.act)):
-        for value, first, n in each(column):
-            message = read(value)
-            if message is not None:
-                found.append((first, column, n, message))
+    for name in unresolved(spellings(c, loaded.frame)):
+        message = unread.said(name.spelling, name)
+        assert message is not None
+        found.append((name.first, ", ".join(name.fields), name.incidents, message))
+    for value, first, n in each("act"):
+        message = unread.act(value)
+        if message is not None:
+            found.append((first, "act", n, message))
     for value, first, n in each("time"):
         if c.implausible(value):
             low, high = c.plausible_years
@@ -268,7 +265,40 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
         *(_warn(doc, key, message) for key, message in unread_knobs(c)),
         *(_warn(doc, key, message) for key, message in blind_rules(c)),
         *(_warn(doc, key, message) for key, message in durable_refusals(c)),
+        *(_warn(doc, key, message) for key, message in overlapping_patterns(c)),
     ]
+
+
+def overlapping_patterns(c: Compiled) -> Iterator[tuple[Key, str]]:
+    """Patterns of two parties (or classes) that match one spelling at one time: such a spelling names neither.
+
+    Found by trying, for each pattern, one spelling it matches (`spellings.sample`) against the others'; a
+    spelling that an exact alias claims is read by the alias and overlaps nothing.
+    """
+    from engine.ruleset.spellings import sample
+
+    seen: set[tuple[int, int]] = set()
+    for i, p in enumerate(c.patterns):
+        spelling = sample(p.regex)
+        if spelling is None or c.spelled(spelling).exact is not None:
+            continue
+        for j, q in enumerate(c.patterns):
+            overlap = (p.until is None or q.start is None or q.start < p.until) and (
+                q.until is None or p.start is None or p.start < q.until
+            )
+            if q.owner == p.owner or not overlap or not q.matches(spelling) or (min(i, j), max(i, j)) in seen:
+                continue
+            seen.add((min(i, j), max(i, j)))
+            yield (
+                _key_of(p.path),
+                f"pattern `{p.text}` of `{p.owner}` and pattern `{q.text}` of `{q.owner}` both match "
+                f"`{spelling}`: such a spelling resolves to neither; narrow one, or give the spelling as an alias",
+            )
+
+
+def _key_of(path: str) -> Key:
+    """`parties.jfs.patterns[0]` as a document key: ("parties", "jfs", "patterns", 0)."""
+    return tuple(int(part) if part.isdigit() else part for part in path.replace("[", ".").replace("]", "").split("."))
 
 
 def durable_refusals(c: Compiled) -> Iterator[tuple[Key, str]]:

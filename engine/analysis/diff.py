@@ -25,6 +25,7 @@ from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
 from engine.places.gazetteer import place_key
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, AllOf, Compiled, Node, Test, holds
+from engine.ruleset.spellings import sample
 from engine.spelling import normalize
 
 # The parts of an incident a rule can see, each setting some fields of the fact row.
@@ -122,6 +123,7 @@ class RulesetDiff:
     kinds: int  # incident kinds in the space: the product of every dimension's value count
     differences: tuple[DiffClass, ...]
     space: Space
+    untried: tuple[str, ...] = ()  # spellings not compared, that could tell the two apart (see `untried`)
 
     @property
     def equivalent(self) -> bool:
@@ -170,19 +172,55 @@ def _person(a: tuple[str, str, str | None] | None, b: tuple[str, str, str | None
 
 
 def _people(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
-    """One spelling per distinct pair of meanings under A and B, a party's own name first."""
+    """One spelling per distinct pair of meanings under A and B, a party's own name first.
+
+    The spellings tried are every party's and class's own, and for each pattern one spelling it matches
+    (`spellings.sample`). A spelling whose meaning depends on when it is told (a pattern valid only between
+    days) is left out: see `untried`.
+    """
+    found: dict[Any, Choice] = {}
+    for s in _spellings(a, b):
+        if a.spelled(s).dated or b.spelled(s).dated:
+            continue
+        pair = (a.read_name(s).entry, b.read_name(s).entry)
+        found.setdefault(pair, Choice(*_person(*pair), told={dim: s}))
+    unknown = _first_free(
+        _UNKNOWN_NAMES, lambda s: a.read_name(s).entry is not None or b.read_name(s).entry is not None
+    )
+    return [*found.values(), Choice("unknown name", told={dim: unknown}, kind="unknown name")]
+
+
+def _known(c: Compiled, spelling: str) -> bool:
+    """Whether a ruleset reads anything into a spelling (an exact one, or a pattern that matches it, whenever)."""
+    spelled = c.spelled(spelling)
+    return spelled.exact is not None or bool(spelled.matched)
+
+
+def _spellings(a: Compiled, b: Compiled) -> list[str]:
+    """The spellings worth trying: every party's and class's own, then one for each pattern."""
     spellings: list[str] = []
     for c in (a, b):
         for pid, party in c.ruleset.parties.items():
             spellings += [party.name, *party.aliases, pid]
         for cls in NAME_CLASSES:
             spellings += [*getattr(c.ruleset, cls).aliases, cls]
-    found: dict[Any, Choice] = {}
-    for s in spellings:
-        pair = (a.names.get(normalize(s)), b.names.get(normalize(s)))
-        found.setdefault(pair, Choice(*_person(*pair), told={dim: s}))
-    unknown = _first_free(_UNKNOWN_NAMES, lambda s: normalize(s) in a.names or normalize(s) in b.names)
-    return [*found.values(), Choice("unknown name", told={dim: unknown}, kind="unknown name")]
+    for c in (a, b):
+        spellings += [s for s in (sample(p.regex) for p in c.patterns) if s is not None]
+    return list(dict.fromkeys(spellings))
+
+
+def untried(a: Compiled, b: Compiled) -> tuple[str, ...]:
+    """Spellings `diff` leaves out that could tell A and B apart: their meaning depends on when they are told,
+    and the two rulesets read them differently (other parties, roles, sides, or days). A spelling both read
+    alike names, at each time, what another spelling tried names at that time, so leaving it out loses nothing."""
+
+    def dated(c: Compiled, s: str) -> Any:
+        spelled = c.spelled(s)
+        return (spelled.exact, tuple((p.entry, p.start, p.until) for p in spelled.matched))
+
+    return tuple(
+        s for s in _spellings(a, b) if (a.spelled(s).dated or b.spelled(s).dated) and dated(a, s) != dated(b, s)
+    )
 
 
 def _acts(a: Compiled, b: Compiled) -> list[Choice]:
@@ -599,4 +637,4 @@ def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> Rulese
             DiffClass(box, space.describe(box), incident, _side(va), _side(vb))
             for box, incident, va, vb in zip(boxes, shown, ea.evaluate(shown), eb.evaluate(shown))
         )
-        return RulesetDiff(a, b, ea.engine, len(found), space.kinds(), differences, space)
+        return RulesetDiff(a, b, ea.engine, len(found), space.kinds(), differences, space, untried(a, b))

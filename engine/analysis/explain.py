@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.errors import InputError, did_you_mean
 from engine.evaluation.decide import account_verdicts, matched_rules, verdicts_of
-from engine.evaluation.facts import Resolver, told
+from engine.evaluation.facts import Name, Resolver, told
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import AccountVerdict, Verdict
 from engine.incidents.frame import frame_of
@@ -26,6 +26,7 @@ class Resolution:
     resolved: str | None  # party id, name class or act id; None when it resolves to nothing
     role: str  # a party role, `unknown`, or for an act `hostile` / `not hostile` / `unknown`
     side: str | None
+    note: str | None = None  # a name found by a pattern: which; one that resolves to nothing: why
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +95,20 @@ def explain_incident(compiled: Compiled, incident: Incident, scenario: str, engi
     ]
     rows = run.facts.iter_rows(named=True)
     held = [set(matched_rules(words)) for words in run.masks.iter_rows()]
-    accounts = tuple(_account(compiled, *parts) for parts in zip(rows, held, own, decided, places))
+    names = run.resolution.names
+    accounts = tuple(_account(compiled, names, *parts) for parts in zip(rows, held, own, decided, places))
     verdict = verdicts_of(run.verdicts)[0]
     return Explanation(scenario, compiled.id, run.engine, incident, accounts, verdict, combination(decided, verdict))
 
 
 def _account(
-    compiled: Compiled, row: dict[str, Any], held: set[int], own: dict[str, Any], verdict: AccountVerdict, place: str
+    compiled: Compiled,
+    names: Sequence[Name],
+    row: dict[str, Any],
+    held: set[int],
+    own: dict[str, Any],
+    verdict: AccountVerdict,
+    place: str,
 ) -> AccountExplanation:
     checks = tuple(
         RuleCheck(rule.id, rule.priority, rule.verdict, rule.clause, i in held, rule.id == verdict.rule)
@@ -109,16 +117,21 @@ def _account(
     columns = compiled.columns
     facts = {field: row[field] for field in columns} | dict(zip(compiled.fields[len(columns) :], compiled.policy))
     time_read = None if row["time"] is None else compiled.reading(row["time"])
-    return AccountExplanation(row["source"], own, resolutions(row), facts, place, time_read, checks, verdict)
+    return AccountExplanation(row["source"], own, resolutions(row, names), facts, place, time_read, checks, verdict)
 
 
-def resolutions(row: dict[str, Any]) -> tuple[Resolution, ...]:
-    """Each name and the act a fact row was told, as the ruleset resolved them."""
+def resolutions(row: dict[str, Any], names: Sequence[Name] = ()) -> tuple[Resolution, ...]:
+    """Each name and the act a fact row was told, as the ruleset resolved them (`names`: the fact table's, by
+    code, for how each name was found)."""
     out = []
     for field in PEOPLE:
         spelling = row[field]
         if spelling is not None:
-            out.append(Resolution(field, spelling, row[f"{field}.party"], row[f"{field}.role"], row[f"{field}.side"]))
+            code = row[f"{field}.code"]
+            name = names[code] if code is not None and code < len(names) else None
+            note = None if name is None else name.why or (f"pattern `{name.pattern}`" if name.pattern else None)
+            party, role, side = row[f"{field}.party"], row[f"{field}.role"], row[f"{field}.side"]
+            out.append(Resolution(field, spelling, party, role, side, note))
     if row["act.told"] is not None:
         hostile = row["act.hostile"]
         kind = "unknown" if hostile is None else ("hostile" if hostile else "not hostile")

@@ -36,13 +36,15 @@ class ColumnarExecutor:
     def match(self, facts: pl.DataFrame) -> pl.DataFrame:
         """One row per fact row: the mask columns of the rules whose condition holds."""
         words = []
-        for k, name in enumerate(mask_columns(len(self._conditions))):
+        names = mask_columns(len(self._conditions))
+        for k, name in enumerate(names):
             bits = [
                 pl.when(condition).then(pl.lit(1 << j, pl.UInt64())).otherwise(pl.lit(0, pl.UInt64()))
                 for j, condition in enumerate(self._conditions[k * WORD : (k + 1) * WORD])
             ]
             words.append((pl.sum_horizontal(bits) if bits else pl.lit(0, pl.UInt64())).cast(pl.UInt64()).alias(name))
-        return facts.select(words)
+        # with_columns, not select: a condition that always holds is a literal, which alone would make one row
+        return facts.with_columns(words).select(names)
 
     def close(self) -> None:
         pass

@@ -12,6 +12,7 @@ its code.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,7 +21,8 @@ import polars as pl
 
 from engine.incidents.frame import TOLD, with_defaults
 from engine.places.areas import PLACE_TOLD, Place
-from engine.ruleset.compile import BASE_FIELDS, NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, Compiled
+from engine.ruleset.compile import BASE_FIELDS, NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, Compiled, within
+from engine.ruleset.spellings import Reading, Spelled
 from engine.spelling import normalize
 from engine.times import DAY, read_time
 
@@ -53,12 +55,17 @@ HARM_FLAGS = {"covered": "covered_party_harmed", "sponsor": "sponsor_harmed", "c
 
 @dataclass(frozen=True, slots=True)
 class Name:
-    """A spelling as the ruleset reads it: party (or class) id, role, side, and how an explanation names it."""
+    """A spelling as the ruleset reads it (at the time it was told): party (or class) id, role, side, how an
+    explanation names it, and how it was found (`Reading.how`: alias, pattern, none, ambiguous, dated), by
+    which pattern, and, when it names nothing, why (after the spelling: `resolves to no party or class`)."""
 
     party: str | None  # None: the spelling resolves to no party the ruleset knows
     role: str  # a party role, a name class, or `unknown`
     side: str | None
     shown: str
+    how: str = "alias"
+    pattern: str | None = None  # the pattern that found it
+    why: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +99,31 @@ class Resolver:
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
-        self._days: dict[str, bool | None] = {}
+        self._days: dict[tuple[datetime | None, datetime | None, str], bool | None] = {}
+        self._spelled: dict[str, Spelled] = {}
 
-    def name(self, spelling: str) -> Name:
-        found = self.compiled.names.get(normalize(spelling))
+    def spelled(self, spelling: str) -> Spelled:
+        """A spelling as the ruleset reads it before its time is known (each distinct one worked out once)."""
+        found = self._spelled.get(spelling)
         if found is None:
-            return Name(None, UNKNOWN, None, f"`{spelling}`")
-        pid, role, side = found
+            found = self._spelled[spelling] = self.compiled.spelled(spelling)
+        return found
+
+    def name(self, spelling: str, time: str | None = None) -> Name:
+        """What a spelling names when told at `time` (as written; None: no time told)."""
+        spelled = self.spelled(spelling)
+        if not spelled.dated or time is None:
+            return self.named(spelling, spelled.at(None))
+        return self.named(spelling, spelled.at({b: self.within(time, b, None) for b in spelled.boundaries}))
+
+    def named(self, spelling: str, reading: Reading) -> Name:
+        """A reading of a spelling as the fact table holds it."""
+        pattern = reading.patterns[0].text if reading.how == "pattern" else None
+        if reading.entry is None:
+            return Name(None, UNKNOWN, None, f"`{spelling}`", reading.how, None, reading.why)
+        pid, role, side = reading.entry
         party = self.compiled.ruleset.parties.get(pid)
-        return Name(pid, role, side, party.name if party else pid)
+        return Name(pid, role, side, party.name if party else pid, reading.how, pattern)
 
     def act(self, spelling: str) -> Deed:
         found = self.compiled.acts.get(normalize(spelling))
@@ -114,16 +137,21 @@ class Resolver:
         Raises ValueError for a local time (no UTC offset) when the ruleset names no zone (the loaders
         refuse one first, at its file and line).
         """
+        return self.within(time, self.compiled.start, self.compiled.until)
+
+    def within(self, time: str, start: datetime | None, until: datetime | None) -> bool | None:
+        """Whether the time lies inside [start, until) (None: unbounded at that end): the window, or the days a
+        pattern of names is valid; None when the period it names straddles an end (see `window`)."""
         text = time.strip()
         if len(text) > 10 and text[10] == "T" and "/" not in text:
-            day = text[:10]
-            known = self._days[day] if day in self._days else self._days.setdefault(day, self.whole_day(day))
+            key = (start, until, text[:10])
+            known = self._days[key] if key in self._days else self._days.setdefault(key, self.whole_day(*key))
             if known is not None and (self.compiled.timezone is not None or _OFFSET.search(text)):
                 return known
-        return self.compiled.in_window(*self.compiled.bounds(read_time(time), time))
+        return within(*self.compiled.bounds(read_time(time), time), start, until)
 
-    def whole_day(self, day: str) -> bool | None:
-        """Whether every time on this date, at any UTC offset, is inside (or every one outside) the window.
+    def whole_day(self, start: datetime | None, until: datetime | None, day: str) -> bool | None:
+        """Whether every time on this date, at any UTC offset, is inside (or every one outside) [start, until).
 
         Most times in a large table fall on days well inside or outside the window: their date alone
         answers, with no date-time to parse. None when the date is near a boundary (or not a date).
@@ -133,7 +161,7 @@ class Resolver:
             first = datetime(d.year, d.month, d.day, tzinfo=UTC) - DAY
         except ValueError:
             return None
-        return self.compiled.in_window(first, first + 3 * DAY)  # offsets reach at most a day either side
+        return within(first, first + 3 * DAY, start, until)  # offsets reach at most a day either side
 
     def place(self, told: tuple[Any, ...]) -> Spot:
         """How a place told (`PLACE_TOLD` values, None where not told) lies in the scope and named areas."""
@@ -154,7 +182,7 @@ class Resolver:
         values: list[Any] = []
         for who in PEOPLE:
             spelling = told.get(who)
-            name = None if spelling is None else self.name(spelling)
+            name = None if spelling is None else self.name(spelling, told.get("time"))
             values += [None, None, None] if name is None else [name.party, name.role, name.side]
         act = told.get("act")
         deed = None if act is None else self.act(act)
@@ -240,10 +268,8 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
     """
     resolver = Resolver(compiled)
     vocabulary = _Vocabulary(compiled)
-    associated = [rows.get_column(c).explode() for c in ASSOCIATED]
-    told_names = [rows.get_column(who) for who in PEOPLE]
-    spellings = pl.concat([*told_names, *associated]).drop_nulls().unique(maintain_order=True)
-    names = [resolver.name(s) for s in spellings]
+    rows = _judged(rows)
+    codes, names = name_codes(resolver, rows, PEOPLE)
     acts = rows.get_column("act").drop_nulls().unique(maintain_order=True)
     deeds = [resolver.act(s) for s in acts]
     person = {
@@ -251,10 +277,10 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
         "role": pl.Series([n.role for n in names], dtype=vocabulary.role),
         "side": pl.Series([n.side for n in names], dtype=vocabulary.side),
     }
-    columns: list[pl.Expr] = []
+    columns: list[pl.Expr | pl.Series] = []
     for who in PEOPLE:
-        code = _code(who, spellings).alias(f"{who}.code")
-        columns += [code, *(pl.lit(values).gather(code).alias(f"{who}.{k}") for k, values in person.items())]
+        code = codes[who]
+        columns += [code.alias(f"{who}.code"), *(v.gather(code).alias(f"{who}.{k}") for k, v in person.items())]
     act = _code("act.told", acts).alias("act.code")
     columns += [
         act,
@@ -264,7 +290,7 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
     kept = ("incident", "source", "time", *PEOPLE, pl.col("act").alias("act.told"), "killed", "wounded", *JUDGED)
     table = rows.select(*kept).with_columns(
         *columns,
-        _associated_parties(rows, spellings, names),
+        _associated_parties(resolver, rows),
         *_times(resolver, rows.get_column("time")),
         *_places(resolver, rows),
     )
@@ -274,15 +300,80 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
     )
 
 
-def _associated_parties(rows: pl.DataFrame, spellings: pl.Series, names: list[Name]) -> pl.Series:
-    """`assoc.parties`: the parties (ids) the acting side's associated actors resolve to, in order, each once;
-    an associate that resolves to none is left out here (`ceasefire names` lists it)."""
-    acting = rows.get_column("assoc_actor")
-    if not acting.list.len().gt(0).any():
+def _judged(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows as `told` makes them: those made otherwise (one per version, as told) get its other columns."""
+    defaults = {
+        "version": pl.int_range(pl.len(), dtype=pl.UInt32()),
+        "direction": pl.lit(0, pl.UInt8()),
+        "assoc_actor": pl.lit([], pl.List(pl.String())),
+        "assoc_target": pl.lit([], pl.List(pl.String())),
+        "mutual": pl.lit(False),
+        "record.flags": pl.lit([], pl.List(pl.String())),
+    }
+    return rows.with_columns(value.alias(name) for name, value in defaults.items() if name not in rows.columns)
+
+
+def _associated_parties(resolver: Resolver, rows: pl.DataFrame) -> pl.Series:
+    """`assoc.parties`: the parties (ids) the acting side's associated actors resolve to (told at the row's
+    time), in order, each once; an associate that resolves to none is left out here (`ceasefire names` lists it)."""
+    acting = rows.select(pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row"), "time", "assoc_actor")
+    told = acting.filter(pl.col("assoc_actor").list.len() > 0).explode("assoc_actor")
+    if told.is_empty():
         return pl.Series("assoc.parties", [[]] * rows.height, dtype=pl.List(pl.String()))
+    codes, names = name_codes(resolver, told, ("assoc_actor",))
     parties = pl.Series([n.party for n in names], dtype=pl.String())
-    resolved = acting.list.eval(pl.element().replace_strict(spellings, parties, default=None))
-    return resolved.list.drop_nulls().list.unique(maintain_order=True).alias("assoc.parties")
+    named = told.select("row", parties.gather(codes["assoc_actor"]).alias("party")).drop_nulls()
+    grouped = named.group_by("row", maintain_order=True).agg(pl.col("party").unique(maintain_order=True))
+    laid = acting.select("row").join(grouped, on="row", how="left", maintain_order="left")
+    return laid.get_column("party").fill_null(pl.lit([], pl.List(pl.String()))).alias("assoc.parties")
+
+
+def name_codes(
+    resolver: Resolver, rows: pl.DataFrame, columns: Sequence[str]
+) -> tuple[dict[str, pl.Series], list[Name]]:
+    """How the spellings in `columns` of `rows` resolve, told at each row's `time`: for each column its codes
+    (UInt32, null where none is told), and the names they index.
+
+    Each distinct spelling is resolved once. One that a pattern valid only between days matches (`Spelled.dated`)
+    is resolved once for each distinct way a row's time lies against those days, and those rows get that code.
+    """
+    spellings = pl.concat([rows.get_column(c) for c in columns]).drop_nulls().unique(maintain_order=True)
+    spelled = [resolver.spelled(s) for s in spellings]
+    names = [resolver.named(s.spelling, s.at(None)) for s in spelled]
+    codes = {c: rows.select(_code(c, spellings)).to_series() for c in columns}
+    dated = [i for i, s in enumerate(spelled) if s.dated]
+    if not dated:
+        return codes, names
+    # Each distinct time against every day a dated pattern begins or ends, numbered by the way it lies.
+    boundaries = sorted({b for i in dated for b in spelled[i].boundaries})
+    times = rows.get_column("time")
+    distinct = times.drop_nulls().unique()
+    sides = pl.DataFrame(
+        [_distinct_within(resolver, distinct, b, None).alias(f"b{k}") for k, b in enumerate(boundaries)]
+    )
+    ways = sides.unique(maintain_order=True).with_row_index("way")
+    numbered = sides.with_columns(distinct.alias("time")).join(
+        ways, on=sides.columns, how="left", nulls_equal=True, maintain_order="left"
+    )
+    way = times.replace_strict(numbered.get_column("time"), numbered.get_column("way"), default=None)
+    is_dated = pl.Series([s.dated for s in spelled], dtype=pl.Boolean())
+    pairs = (
+        pl.concat([pl.DataFrame({"code": codes[c], "way": way}) for c in columns])
+        .filter(pl.lit(is_dated).gather(pl.col("code")).fill_null(False) & pl.col("way").is_not_null())
+        .unique(maintain_order=True)
+    )
+    laid = [dict(zip(boundaries, row)) for row in ways.drop("way").iter_rows()]
+    new = []
+    for code, w in pairs.iter_rows():
+        names.append(resolver.named(spelled[code].spelling, spelled[code].at(laid[w])))
+        new.append(len(names) - 1)
+    recoded = pairs.with_columns(pl.Series("new", new, dtype=pl.UInt32()))
+    for c in columns:
+        joined = pl.DataFrame({"code": codes[c], "way": way}).join(
+            recoded, on=["code", "way"], how="left", maintain_order="left"
+        )
+        codes[c] = joined.select(pl.coalesce("new", "code")).to_series().alias(c)
+    return codes, names
 
 
 def _code(column: str, distinct: pl.Series) -> pl.Expr:
@@ -300,7 +391,7 @@ _OFFSET = re.compile(_WITH_OFFSET)
 def _times(resolver: Resolver, times: pl.Series) -> list[pl.Series]:
     """`in_window` (each distinct text resolved once) and `time.implausible` (by the years written) for each time."""
     distinct = times.drop_nulls().unique()
-    inside = _distinct_windows(resolver, distinct)
+    inside = _distinct_within(resolver, distinct, resolver.compiled.start, resolver.compiled.until)
     low, high = resolver.compiled.plausible_years
     years = _written_years(times)
     plausible = years.get_column("first").is_between(low, high) & years.get_column("last").is_between(low, high)
@@ -320,19 +411,20 @@ def _written_years(times: pl.Series) -> pl.DataFrame:
     return pl.DataFrame({"first": first, "last": last})
 
 
-def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
-    """`in_window` for distinct times: by the date where the whole day answers, else by the instant named.
+def _distinct_within(resolver: Resolver, times: pl.Series, start: datetime | None, until: datetime | None) -> pl.Series:
+    """For distinct times, whether each lies inside [start, until) (`Resolver.within`: the window, or the days a
+    pattern of names is valid): by the date where the whole day answers, else by the instant named.
 
     A date-time (not a span) answers by its date when the whole day is inside or outside the window at
     any offset; one without an offset only under a ruleset that names its zone (else it is refused, by
-    `Resolver.window`). Times of the plain form are compared in bulk; any other form (a day, week,
-    month or span, a date near a boundary with a fraction of a second) is resolved by `Resolver.window`,
+    `Resolver.within`). Times of the plain form are compared in bulk; any other form (a day, week,
+    month or span, a date near a boundary with a fraction of a second) is resolved by `Resolver.within`,
     one by one.
     """
     c = resolver.compiled
     text = times.str.strip_chars()
     days = text.str.slice(0, 10)
-    whole = {day: resolver.whole_day(day) for day in days.unique()}
+    whole = {day: resolver.whole_day(start, until, day) for day in days.unique()}
     dated = (text.str.len_chars() > 10) & (text.str.slice(10, 1) == "T") & ~text.str.contains("/", literal=True)
     if c.timezone is None:
         dated = dated & text.str.contains(_WITH_OFFSET)
@@ -345,11 +437,11 @@ def _distinct_windows(resolver: Resolver, times: pl.Series) -> pl.Series:
         .then(plain.str.replace(r"Z$", "+00:00"))
         .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False)
     )
-    after = instant >= pl.lit(c.start.astimezone(UTC))
-    inside = after if c.until is None else after & (instant < pl.lit(c.until.astimezone(UTC)))
+    after = pl.when(instant.is_not_null()).then(True) if start is None else instant >= pl.lit(start.astimezone(UTC))
+    inside = after if until is None else after & (instant < pl.lit(until.astimezone(UTC)))
     found = found.scatter(open_, pl.select(inside).to_series())
     rest = found.is_null().arg_true()
-    exact = pl.Series([resolver.window(t) for t in times.gather(rest)], dtype=pl.Boolean())
+    exact = pl.Series([resolver.within(t, start, until) for t in times.gather(rest)], dtype=pl.Boolean())
     return found.scatter(rest, exact) if len(rest) else found
 
 

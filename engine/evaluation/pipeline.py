@@ -38,9 +38,11 @@ Facts = tuple[pl.DataFrame, Resolution]  # a fact table and how its names resolv
 
 
 def reading(compiled: Compiled) -> Hashable:
-    """What of a ruleset its fact table depends on: names, acts, window, zone, scope and areas (not rules or policy)."""
+    """What of a ruleset its fact table depends on: names and patterns, acts, window, zone, scope and areas (not
+    rules or policy)."""
     return (
         tuple(sorted(compiled.names.items())),
+        tuple((p.entry, p.text, p.start, p.until) for p in compiled.patterns),
         tuple(sorted(compiled.acts.items())),
         compiled.start,
         compiled.until,

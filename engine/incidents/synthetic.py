@@ -31,7 +31,7 @@ UNKNOWN_ACTORS = (
     "Kurdish forces",
     "tribal militia",
 )
-UNKNOWN_ACTS = ("Suicide bomb", "Remote explosive/landmine/IED", "abduction", "looting", "arrests", "Peaceful protest")
+UNKNOWN_ACTS = ("sabotage", "arson", "hostage taking", "threats", "cyber attack", "Road closure")
 REGIONS = (
     "Aleppo",
     "Idlib",

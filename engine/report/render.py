@@ -28,6 +28,7 @@ from rich.tree import Tree
 
 from engine.analysis.diff import DIMENSIONS, RulesetDiff, Side
 from engine.analysis.explain import AccountExplanation, Explanation
+from engine.analysis.names import NameList, Spelling
 from engine.analysis.sweep import Sweep
 from engine.analysis.whatif import Change, WhatIf
 from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
@@ -191,7 +192,8 @@ def _account_tree(a: AccountExplanation, root: Tree) -> None:
     names = node.add("names")
     for n in a.names:
         side = f" ({n.side})" if n.side else ""
-        names.add(f"{n.field}: {n.spelling} → {n.resolved or '(nothing)'} → {n.role}{side}")
+        note = f" ({n.note})" if n.note else ""
+        names.add(f"{n.field}: {n.spelling} → {n.resolved or '(nothing)'} → {n.role}{side}{note}")
     facts = [(k, x) for k, x in a.facts.items() if k not in _NAME_FIELDS]
     node.add("facts: " + "; ".join(f"{k} {_shown(x)}" for k, x in facts if not k.startswith("policy.")))
     scope = {True: "in scope", False: "out of scope", None: "scope unknown"}[a.facts.get("in_scope")]
@@ -254,6 +256,7 @@ def diff_json(diff: RulesetDiff) -> dict[str, Any]:
             {"when": dict(d.when), "a": _side_json(d.a), "b": _side_json(d.b), "example": example_json(d.example)}
             for d in diff.differences
         ],
+        "untried": list(diff.untried),
     }
 
 
@@ -272,8 +275,17 @@ def write_diff_table(diff: RulesetDiff, console: Console) -> None:
         names.add_row(letter, Text(c.id, style="bold"), Text(c.ruleset.title))
     console.print(names)
     checked = f"{diff.classes:,} classes checked, covering {diff.kinds:,} kinds of incident; engine {diff.engine}"
+    if diff.untried:
+        spelled = ", ".join(f"`{s}`" for s in diff.untried)
+        console.print(
+            Text(
+                f"\nNot compared: {spelled}, whose meaning depends on when it is told (a pattern valid only "
+                "between days) and which A and B read differently."
+            )
+        )
     if diff.equivalent:
-        console.print(Text(f"\nA and B are equivalent: no incident gets a different verdict ({checked})."))
+        but = " but for those spellings" if diff.untried else ""
+        console.print(Text(f"\nA and B are equivalent: no incident{but} gets a different verdict ({checked})."))
         return
     count = len(diff.differences)
     console.print(
@@ -301,6 +313,73 @@ def write_diff_table(diff: RulesetDiff, console: Console) -> None:
         console.print(Text(textwrap.indent(example.rstrip("\n"), "    ")))
         for letter, side in (("A", first.a), ("B", first.b)):
             console.print(Text.assemble(f"  {letter}: ", _decided(side), f": {side.explanation}"))
+
+
+NAME_COLUMNS = ("spelling", "told_as", "rows", "inside", "resolved", "party", "role", "side", "how", "pattern", "why")
+
+
+def _name_record(s: Spelling) -> dict[str, Any]:
+    return {
+        "spelling": s.spelling,
+        "told_as": list(s.fields),
+        "rows": s.rows,
+        "inside": s.inside,
+        "resolved": s.names,
+        "party": s.party,
+        "role": s.role,
+        "side": s.side,
+        "how": s.how,
+        "pattern": s.pattern,
+        "why": s.why,
+    }
+
+
+def names_json(n: NameList) -> dict[str, Any]:
+    """The listing for programs: each spelling with its counts and what it names (null where nothing)."""
+    return {
+        "scenario": n.name,
+        "ruleset": n.ruleset,
+        "spellings": [_name_record(s) for s in n.spellings],
+        "summary": {"spellings": len(n.spellings), "unresolved": n.unresolved},
+    }
+
+
+def write_names_json(n: NameList, out: IO[str]) -> None:
+    out.write(json.dumps(names_json(n), ensure_ascii=False, indent=1) + "\n")
+
+
+def write_names_csv(n: NameList, out: IO[str]) -> None:
+    """One spelling a row; `told_as` lists its fields joined by `;`, empty cells for what is not there."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(NAME_COLUMNS)
+    for s in n.spellings:
+        record = _name_record(s) | {"told_as": ";".join(s.fields)}
+        writer.writerow("" if record[k] is None else record[k] for k in NAME_COLUMNS)
+
+
+def _how(s: Spelling) -> str:
+    if s.why is not None:
+        return s.why
+    return f"pattern `{s.pattern}`" if s.pattern is not None else s.how
+
+
+def write_names_table(n: NameList, console: Console) -> None:
+    """Each spelling: where it is told, in how many records (inside the truce's scope and window), what it names."""
+    table = Table(
+        title=f"{n.name} · ruleset {n.ruleset} · {len(n.spellings):,} spellings, {n.unresolved:,} unresolved",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    table.add_column("spelling", overflow="fold")
+    table.add_column("told as", overflow="fold")
+    table.add_column("rows", justify="right", no_wrap=True)
+    table.add_column("in scope and window", justify="right", no_wrap=True)
+    table.add_column("resolves to", overflow="fold")
+    table.add_column("how", overflow="fold")
+    for s in n.spellings:
+        resolved = Text(s.names, style="" if s.resolved else STYLES["undetermined"])
+        table.add_row(s.spelling, ", ".join(s.fields), f"{s.rows:,}", f"{s.inside:,}", resolved, _how(s))
+    console.print(table)
 
 
 def console_for(out: IO[str], width: int | None = None) -> Console:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from engine.errors import Problem, did_you_mean, one_of
 from engine.places.areas import Places, compile_places
 from engine.ruleset.model import Rule, Ruleset
+from engine.ruleset.spellings import Entry, NamePattern, Reading, Sides, Spelled, compile_patterns
 from engine.spelling import normalize
 from engine.times import PLAUSIBLE_YEARS, Period, read_moment, read_time, written_years, zoneless
 
@@ -113,7 +114,7 @@ class Compiled:
     source: str
     fields: tuple[str, ...]
     rules: tuple[CompiledRule, ...]
-    names: dict[str, tuple[str, str, str | None]]  # normalized spelling -> (party or class, role, side)
+    names: dict[str, Entry]  # normalized spelling -> (party or class, role, side): the exact spellings
     acts: dict[str, tuple[str, bool]]  # normalized spelling -> (act id, hostile)
     start: datetime
     until: datetime | None
@@ -121,6 +122,7 @@ class Compiled:
     places: Places
     policy: tuple[Any, ...]
     files: tuple[str, ...] = ()  # every file it was read from: its own, then those it `extends`
+    patterns: tuple[NamePattern, ...] = ()  # spellings by pattern, tried when no exact one matches (file order)
 
     @property
     def id(self) -> str:
@@ -131,11 +133,36 @@ class Compiled:
         """The fields that are columns of the fact table: all but the policy knobs (constants)."""
         return self.fields[: len(self.fields) - len(self.policy)]
 
-    def party_name(self, spelling: str | None) -> str:
-        """The ruleset's name for whoever `spelling` denotes, or the spelling itself when unresolved."""
+    def spelled(self, spelling: str) -> Spelled:
+        """A spelling as this ruleset reads it before its time is known: its exact entry, or the patterns it matches."""
+        exact = self.names.get(normalize(spelling))
+        matched = () if exact is not None else tuple(p for p in self.patterns if p.matches(spelling))
+        return Spelled(spelling, exact, matched)
+
+    @property
+    def dated(self) -> bool:
+        """Whether some spelling's meaning depends on when it was told (a pattern valid only between days)."""
+        return any(p.dated for p in self.patterns)
+
+    def read_name(self, spelling: str, time: str | None = None) -> Reading:
+        """What a spelling names when told at `time` (as written; None: no time told). For a few values at a
+        time: tables resolve each distinct spelling and time once (`engine.evaluation.facts`)."""
+        spelled = self.spelled(spelling)
+        return spelled.at(None if time is None or not spelled.dated else self.sides(time, spelled.boundaries))
+
+    def sides(self, time: str, boundaries: tuple[datetime, ...]) -> Sides | None:
+        """A time (as written) against each instant of `boundaries`; None when it names no period here."""
+        try:
+            first, end = self.bounds(read_time(time), time)
+        except ValueError:
+            return None
+        return {b: within(first, end, b, None) for b in boundaries}
+
+    def party_name(self, spelling: str | None, time: str | None = None) -> str:
+        """The ruleset's name for whoever `spelling` denotes (told at `time`), or the spelling when unresolved."""
         if spelling is None:
             return "(no actor)"
-        found = self.names.get(normalize(spelling))
+        found = self.read_name(spelling, time).entry
         if found is None:
             return f"{spelling} (unresolved)"
         party = self.ruleset.parties.get(found[0])
@@ -156,11 +183,7 @@ class Compiled:
             return period.first.astimezone(UTC), period.end.astimezone(UTC)
         if period.local and self.timezone is None:
             raise ValueError(zoneless(told, _offset_text(self.zone, self.start), self.id))
-        # A wall-clock time a daylight-saving change skips or repeats names no one instant: both readings
-        # bound it, so the window test says unknown where they fall on either side of an end.
-        first = min(period.first.replace(tzinfo=self.zone, fold=f).astimezone(UTC) for f in (0, 1))
-        end = max(period.end.replace(tzinfo=self.zone, fold=f).astimezone(UTC) for f in (0, 1))
-        return first, end
+        return local_instant(period.first, self.zone), local_instant(period.end, self.zone, last=True)
 
     def unreadable(self, told: str) -> str | None:
         """Why a time (already read as a shape) names no period under this ruleset, or None when it names one."""
@@ -173,11 +196,7 @@ class Compiled:
     def in_window(self, first: datetime, end: datetime) -> bool | None:
         """Whether the period [first, end) lies wholly inside the window (True), wholly outside (False), or
         straddles an end of it (None: the time told cannot say)."""
-        if first >= self.start and (self.until is None or end <= self.until):
-            return True
-        if end <= self.start or (self.until is not None and first >= self.until):
-            return False
-        return None
+        return within(first, end, self.start, self.until)
 
     @property
     def plausible_years(self) -> tuple[int, int]:
@@ -205,6 +224,27 @@ class Compiled:
         return f"time {told.strip()} read in {where}: from {shown[0]} until {shown[1]}"
 
 
+def within(first: datetime, end: datetime, start: datetime | None, until: datetime | None) -> bool | None:
+    """Whether the period [first, end) lies wholly inside [start, until) (None: unbounded at that end): True;
+    wholly outside: False; across an end of it: None."""
+    if (start is None or first >= start) and (until is None or end <= until):
+        return True
+    if (start is not None and end <= start) or (until is not None and first >= until):
+        return False
+    return None
+
+
+def local_instant(moment: datetime, zone: tzinfo, last: bool = False) -> datetime:
+    """A wall-clock time in `zone` as an instant in UTC.
+
+    A time a daylight-saving change skips or repeats names no one instant: its first reading is given (its
+    last with `last`), so that a period read from the first of one end to the last of the other holds both,
+    and a test of it says unknown where they fall on either side of a bound.
+    """
+    readings = [moment.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1)]
+    return max(readings) if last else min(readings)
+
+
 def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[Problem]]:
     """Compile, returning every meaning error found (as problems with a dotted path)."""
     problems: list[Problem] = []
@@ -212,10 +252,10 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
     def fail(path: str, message: str) -> None:
         problems.append(Problem(source, message, path=path))
 
-    names: dict[str, tuple[str, str, str | None]] = {}
+    names: dict[str, Entry] = {}
     owner: dict[str, str] = {}
 
-    def claim(spelling: str, who: str, entry: tuple[str, str, str | None], path: str) -> None:
+    def claim(spelling: str, who: str, entry: Entry, path: str) -> None:
         key = normalize(spelling)
         if not key:
             fail(path, f"alias `{spelling}` has no letters or digits")
@@ -255,6 +295,14 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
     start, until = _window(ruleset, zone, fail)
     if until is not None and until <= start:
         fail("window.until", f"window ends ({ruleset.window.until}) before it starts ({ruleset.window.start})")
+    days = zone or start.tzinfo or UTC  # days are read in the ruleset's zone, or at the window's offset
+    entries = {pid: (pid, p.role, p.side) for pid, p in ruleset.parties.items()}
+    patterns = compile_patterns(
+        ruleset,
+        entries | {cls: (cls, cls, None) for cls in NAME_CLASSES},
+        lambda day: local_instant(datetime(day.year, day.month, day.day), days),
+        fail,
+    )
 
     places = compile_places(ruleset, source, fail)
     knobs = sorted(ruleset.policy)
@@ -297,6 +345,7 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         zone=zone or start.tzinfo or UTC,
         places=places,
         policy=tuple(ruleset.policy[k] for k in knobs),
+        patterns=patterns,
     )
     return compiled, problems
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from engine.times import Moment
+from engine.times import Day, Moment
 
 Role = Literal["covered", "sponsor", "excluded", "not_party"]
 
@@ -96,17 +96,47 @@ class Scope(Area):
     regions: list[Name] = []
 
 
+Pattern = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=300,
+        json_schema_extra={"format": "regex"},
+        description="a regular expression (Python `re`) that must match the whole spelling, ignoring case, "
+        "with runs of white space read as one space",
+    ),
+]
+
+
+class DatedPattern(Strict):
+    """A pattern of spellings valid only between dates: from `from` (inclusive) until `until` (exclusive),
+    days read in the ruleset's zone; either may be left out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    pattern: Pattern
+    start: Day | None = Field(None, alias="from")
+    until: Day | None = None
+
+
+PATTERNS_DESCRIPTION = (
+    "spellings by regular expression, each a pattern or {pattern, from, until} (a pattern valid only between "
+    "days); an exact alias wins over a pattern, and a spelling the patterns of two parties match resolves to none"
+)
+
+
 class Party(Strict):
     name: Name
     role: Role
     side: str | None = None
     aliases: list[Name] = []
+    patterns: list[Pattern | DatedPattern] = Field([], description=PATTERNS_DESCRIPTION)
 
 
 class NameClass(Strict):
     """Spellings that stand for a class rather than a party (civilians, unidentified actors)."""
 
     aliases: list[Name] = []
+    patterns: list[Pattern | DatedPattern] = Field([], description=PATTERNS_DESCRIPTION)
 
 
 class Act(Strict):

@@ -189,19 +189,30 @@ NAMES = {
     "Unidentified Armed Group (Syria)": ("unidentified", "unidentified", None),
     "Unidentified Military Forces": ("unidentified", "unidentified", None),
     "Islamist Militia (Syria)": ("unidentified", "unidentified", None),
-    # exact aliases only: a sub-unit or regime years the ruleset does not list resolve to nothing
-    "Military Forces of Syria (2000-) Republican Guard": (None, "unknown", None),
-    "Military Forces of Russia (2000-2024)": (None, "unknown", None),
+    # by pattern: a sub-unit, or regime years, the aliases do not list
+    "Military Forces of Syria (2000-) Republican Guard": ("syrian-government", "covered", "government"),
+    "Military Forces of Russia (2000-2024)": ("russia", "covered", "government"),
+    "HTS: Hayat Tahrir al-Sham": ("hts", "excluded", None),
+    "Civilians (Turkey)": ("civilians", "civilians", None),
 }
+TOLD_AT = "2020-03-10T12:00+02:00"
 
 
 def test_each_acled_and_ucdp_spelling_resolves_to_its_party_role_and_side() -> None:
     resolver = Resolver(ruleset(IDLIB))
     got = {}
     for spelling in NAMES:
-        name = resolver.name(spelling)
+        name = resolver.name(spelling, TOLD_AT)
         got[spelling] = (name.party, name.role, name.side)
     assert got == NAMES
+
+
+def test_the_syrian_forces_patterns_hold_until_the_government_fell() -> None:
+    resolver = Resolver(ruleset(IDLIB))
+    unit = "Military Forces of Syria (2000-) Republican Guard"
+    assert resolver.name(unit, "2024-12-08").party == "syrian-government"
+    assert resolver.name(unit, "2025-01-10").party is None
+    assert resolver.name(unit).party is None  # no time: the days cannot be told
 
 
 # Every ACLED sub-event type, and whether the ruleset holds it an act of war.

@@ -487,3 +487,16 @@ def test_reports_carry_the_export_s_own_record(tmp_path: Path, cli: Cli) -> None
     table = pl.read_parquet(parquet)
     assert table.get_column("ucdp").struct.field("relid").to_list()[0] == record["relid"]
     assert table.height == len(out.splitlines())
+
+
+def test_a_run_says_how_many_incidents_in_scope_and_window_name_someone_unresolved(cli: Cli) -> None:
+    sample = str(UCDP_SAMPLE)
+    code, _, err = cli("run", sample, "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0 and "cannot resolve" not in err  # every row is outside the window: no name matters
+    widened = ("--set", "window.until=2025-01-01T00:00:00+03:00")
+    code, _, err = cli("run", sample, "--rules", "syria-2016-09", *widened, "-f", "jsonl")
+    assert code == 0
+    assert (
+        "note: 1 incident inside the truce's scope and window names someone the ruleset cannot resolve; "
+        f"`ceasefire names {sample} --rules syria-2016-09` lists each spelling"
+    ) in err.splitlines()

@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     streamed = args.format in ("json", "jsonl", "parquet")
     loaded = load_input(args.scenario, args.rules, args.sets, args.source, args.strict)
     flagged: list[Report] = []  # the parts with an incident flagged `implausible_time`
+    unresolved: list[int] = []  # each part's count of incidents naming someone the ruleset cannot resolve
     events = loaded.events
     bar = ProgressBar(
         events.size if events is not None else 0,
@@ -113,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
         counts = _write(
             args,
             loaded,
-            _noting_implausible(reports_of(loaded, args.engine, BATCH if streamed else None, bar.update), flagged),
+            _counting_unresolved(
+                _noting_implausible(reports_of(loaded, args.engine, BATCH if streamed else None, bar.update), flagged),
+                unresolved,
+            ),
         )
     if args.format == "jsonl":  # the lines are for programs; people get the counts
         shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
@@ -121,7 +125,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
     warn_skipped(loaded)
     _warn_implausible(loaded, flagged, args.scenario)
+    _note_unresolved(args, sum(unresolved))
     return EXIT_OK
+
+
+def _note_unresolved(args: argparse.Namespace, count: int) -> None:
+    """One line on stderr: how many incidents inside the truce's scope and window name someone unresolved."""
+    if count:
+        rules = f" --rules {args.rules}" if args.rules else ""
+        print(
+            f"note: {count:,} incident{'' if count == 1 else 's'} inside the truce's scope and window "
+            f"name{'s' if count == 1 else ''} someone the ruleset cannot resolve; "
+            f"`ceasefire names {args.scenario}{rules}` lists each spelling",
+            file=sys.stderr,
+        )
 
 
 def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) -> dict[str, int]:
@@ -156,6 +173,13 @@ def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) ->
 
 
 IMPLAUSIBLE = "implausible_time"
+
+
+def _counting_unresolved(reports: Iterator[Report], counts: list[int]) -> Iterator[Report]:
+    """The reports, unchanged; each one's count of incidents with unresolved names kept in `counts` as it passes."""
+    for report in reports:
+        counts.append(report.unresolved)
+        yield report
 
 
 def _noting_implausible(reports: Iterator[Report], flagged: list[Report]) -> Iterator[Report]:

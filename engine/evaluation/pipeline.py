@@ -31,7 +31,7 @@ from engine.evaluation.facts import Resolution, facts, told
 from engine.evaluation.result import Report, Verdict
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
-from engine.ruleset.compile import Compiled
+from engine.ruleset.compile import PEOPLE, UNKNOWN, Compiled
 
 BATCH = 250_000  # incidents judged at a time when a run is written as it goes
 Facts = tuple[pl.DataFrame, Resolution]  # a fact table and how its names resolved (see `facts.facts`)
@@ -137,7 +137,7 @@ class Evaluator:
     def report(self, name: str, incidents: pl.DataFrame, known: Facts | None = None) -> Report:
         """A run's result over an incident frame: the verdict table with what it was made from."""
         run = self.run(incidents, known)
-        return Report(name, self.compiled, self.engine, incidents, run.verdicts, run.said)
+        return Report(name, self.compiled, self.engine, incidents, run.verdicts, run.said, unresolved(run.facts))
 
     def reports(self, name: str, incidents: pl.DataFrame, batch: int = BATCH) -> Iterator[Report]:
         """The run's result in parts of `batch` incidents each, in order (at least one part).
@@ -152,6 +152,14 @@ class Evaluator:
         """The verdicts, in order, for incident models or an incident frame."""
         frame = incidents if isinstance(incidents, pl.DataFrame) else frame_of(incidents)
         return verdicts_of(self.run(frame).verdicts)
+
+
+def unresolved(facts: pl.DataFrame) -> int:
+    """How many incidents of a fact table name a person (actor, target, intended target) the ruleset cannot
+    resolve, in a version told inside the truce's scope and window (where a name could change the verdict)."""
+    unknown = pl.any_horizontal(pl.col(f"{who}.role") == UNKNOWN for who in PEOPLE)
+    inside = (pl.col("in_scope") & pl.col("in_window")).fill_null(False)
+    return facts.filter(unknown & inside).get_column("incident").n_unique()
 
 
 def evaluate(

@@ -74,6 +74,7 @@ class Report:
     incidents: pl.DataFrame
     table: pl.DataFrame
     said: pl.Series | None = None  # what each verdict says, numbered (see `decide.combine`): for writing fast
+    unresolved: int = 0  # incidents inside the truce's scope and window that name someone the ruleset cannot read
 
     @cached_property
     def record(self) -> pl.DataFrame | None:

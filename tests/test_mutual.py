@@ -82,14 +82,15 @@ def test_associated_actors_are_named_beside_the_actor_but_never_judged(engine: s
     strike = {
         "id": "s",
         "actor": "SAA",
-        "assoc_actor": ["Russian Air Force", "someone nobody knows"],
+        "assoc_actor": ["Russian Air Force", "someone nobody knows", "unknown gunmen"],
         "act": "shelling",
         "target": "FSA",
         "assoc_target": ["Jabhat al-Nusra"],
     }
     (v,) = judged(engine, strike)
     assert (v.verdict, v.rule) == ("violation", "attack-on-covered-party")
-    assert v.actors == ("syrian-government", "russia")  # the unresolved associate is left out; the target's too
+    # an associate that resolves to no party, or to a class (unidentified), is left out; the target's too
+    assert v.actors == ("syrian-government", "russia")
 
 
 def test_a_mutual_verdict_counts_once_for_each_party_it_names() -> None:

@@ -315,13 +315,15 @@ def _judged(rows: pl.DataFrame) -> pl.DataFrame:
 
 def _associated_parties(resolver: Resolver, rows: pl.DataFrame) -> pl.Series:
     """`assoc.parties`: the parties (ids) the acting side's associated actors resolve to (told at the row's
-    time), in order, each once; an associate that resolves to none is left out here (`ceasefire names` lists it)."""
+    time), in order, each once; an associate that resolves to no party (to none, `ceasefire names` lists it;
+    or to a class, `Islamist Militia (Syria)` as unidentified) is left out."""
     acting = rows.select(pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row"), "time", "assoc_actor")
     told = acting.filter(pl.col("assoc_actor").list.len() > 0).explode("assoc_actor")
     if told.is_empty():
         return pl.Series("assoc.parties", [[]] * rows.height, dtype=pl.List(pl.String()))
     codes, names = name_codes(resolver, told, ("assoc_actor",))
-    parties = pl.Series([n.party for n in names], dtype=pl.String())
+    known = resolver.compiled.ruleset.parties  # a class (civilians, unidentified) is no party to name
+    parties = pl.Series([n.party if n.party in known else None for n in names], dtype=pl.String())
     named = told.select("row", parties.gather(codes["assoc_actor"]).alias("party")).drop_nulls()
     grouped = named.group_by("row", maintain_order=True).agg(pl.col("party").unique(maintain_order=True))
     laid = acting.select("row").join(grouped, on="row", how="left", maintain_order="left")

@@ -42,6 +42,7 @@ from engine.errors import InputError, Problem
 from engine.incidents.frame import INCIDENTS, JUDGED
 from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT
 from engine.incidents.model import MAX_COUNT
+from engine.incidents.tables import has_control_bytes
 from engine.times import TIME_YEARS
 from engine.yamlsafe import stat_of
 
@@ -404,7 +405,7 @@ class EventTable:
         their offsets, the rest a count of bytes.
         """
         width = len(header)
-        self._control = _has_control_bytes(body)
+        self._control = has_control_bytes(body)
         try:
             cells = pl.read_csv(
                 body,
@@ -497,18 +498,6 @@ class EventTable:
         good = mapped.filter(pl.col("why").is_null()).drop("why")
         seen.add(good.get_column("id"))
         return good.select(*SCHEMAS[self.kind], "line")
-
-
-# The C0 controls but tab, line feed and carriage return, and DEL, as bytes; C1 controls are two bytes in UTF-8.
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-_C1 = re.compile(rb"\xc2[\x80-\x9f]")
-
-
-def _has_control_bytes(raw: bytes) -> bool:
-    """Whether UTF-8 text holds a control character anywhere (engine.yamlsafe.CONTROL's)."""
-    if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
-        return True
-    return not raw.isascii() and _C1.search(raw) is not None
 
 
 _BLANK = re.compile(rb"[\r\n]*")

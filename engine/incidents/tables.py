@@ -149,7 +149,7 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
-def _has_control_bytes(raw: bytes) -> bool:
+def has_control_bytes(raw: bytes) -> bool:
     """Whether UTF-8 text holds a control character anywhere (as `yamlsafe.CONTROL` finds them)."""
     if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
         return True
@@ -170,7 +170,7 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
         read, ignored = table_columns(columns, shown)
     except InputError:
         raise _Unsure from None  # the row reader says what is wrong, in its words
-    if _has_control_bytes(raw):
+    if has_control_bytes(raw):
         raise _Unsure  # the row reader says where, in its words
     body = raw.rstrip(b"\r\n")  # blank lines at the end: the row reader skips them
     try:

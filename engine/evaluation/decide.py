@@ -8,6 +8,8 @@ decided once, in Python, and joined back; accounts are combined per incident in 
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator
+from typing import Any
 
 import polars as pl
 
@@ -347,23 +349,18 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
     return verdicts, combined.get_column("said")
 
 
+_LISTED = ("matched", "flags", "actors")  # list columns of a verdict, tuples in its values
+
+
+def _values(table: pl.DataFrame, names: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+    """Each row's values of the columns `names`, in order, the list columns as tuples."""
+    columns = [table.get_column(name).to_list() for name in names]
+    return zip(*([tuple(v) for v in c] if name in _LISTED else c for name, c in zip(names, columns)))
+
+
 def account_verdicts(accounts: pl.DataFrame) -> list[AccountVerdict]:
     """`decide`'s table (or an unnested `accounts` column) as `AccountVerdict` values, one per row."""
-    c = {name: accounts.get_column(name).to_list() for name in AccountVerdict._fields}
-    return [
-        AccountVerdict(source, actor, verdict, rule, clause, text, tuple(matched), tuple(flags), tuple(actors))
-        for source, actor, verdict, rule, clause, text, matched, flags, actors in zip(
-            c["source"],
-            c["actor"],
-            c["verdict"],
-            c["rule"],
-            c["clause"],
-            c["explanation"],
-            c["matched"],
-            c["flags"],
-            c["actors"],
-        )
-    ]
+    return [AccountVerdict(*row) for row in _values(accounts, AccountVerdict._fields)]
 
 
 def verdicts_of(table: pl.DataFrame) -> list[Verdict]:
@@ -379,18 +376,5 @@ def verdicts_of(table: pl.DataFrame) -> list[Verdict]:
                 grouped.setdefault(row, []).append(account)
             for row, group in grouped.items():
                 told[row] = tuple(group)
-        c = {name: table.get_column(name).to_list() for name in VERDICTS if name != "accounts"}
-        return [
-            Verdict(incident, verdict, rule, clause, text, tuple(matched), tuple(flags), tuple(actors), accounts)
-            for incident, verdict, rule, clause, text, matched, flags, actors, accounts in zip(
-                c["incident"],
-                c["verdict"],
-                c["rule"],
-                c["clause"],
-                c["explanation"],
-                c["matched"],
-                c["flags"],
-                c["actors"],
-                told,
-            )
-        ]
+        values = _values(table, Verdict._fields[:-1])
+        return [Verdict._make((*row, accounts)) for row, accounts in zip(values, told)]

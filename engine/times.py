@@ -246,6 +246,33 @@ def _checked_day(value: str) -> str:
     return text
 
 
+_DURATION = re.compile(r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?")
+
+
+def read_duration(value: str) -> timedelta:
+    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (`PT48H`, `P7D`, `P1DT12H`).
+
+    Raises ValueError for anything else: years and months name no fixed length, so they are refused.
+    """
+    found = _DURATION.fullmatch(value.strip())
+    if found is None or not any(found.groupdict().values()) or value.strip().endswith("T"):
+        raise ValueError(f"`{value}` is not a duration; write one in ISO 8601, like PT48H (48 hours) or P7D (7 days)")
+    n = {k: int(v or 0) for k, v in found.groupdict().items()}
+    return timedelta(weeks=n["w"], days=n["d"], hours=n["h"], minutes=n["m"], seconds=n["s"])
+
+
+def _checked_duration(value: str) -> str:
+    read_duration(value)
+    return value
+
+
+Duration = Annotated[
+    str,
+    AfterValidator(_checked_duration),
+    Field(description="an ISO 8601 duration in weeks, days, hours, minutes or seconds, like PT48H or P7D"),
+]
+
+
 # A day as a ruleset writes a bound (a pattern's validity): ISO 8601, read in the ruleset's zone.
 Day = Annotated[str, AfterValidator(_checked_day), Field(description="an ISO 8601 day, like 2024-12-08")]
 

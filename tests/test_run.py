@@ -28,6 +28,7 @@ def test_json_report_has_the_documented_shape(cli: Cli, engine: str) -> None:
     strike = report["verdicts"][0]
     assert set(strike) == {
         "incident",
+        "phase",
         "verdict",
         "rule",
         "clause",

@@ -75,7 +75,8 @@ def test_the_february_terms_share_parties_acts_and_policy_with_september_but_not
     assert feb.ruleset.agreement.pa_x == 1507
     assert {k: p.role for k, p in feb.ruleset.parties.items()} == {k: p.role for k, p in sep.ruleset.parties.items()}
     assert feb.ruleset.acts == sep.ruleset.acts
-    assert feb.ruleset.policy == sep.ruleset.policy
+    # September adds the knobs of its phases (the JIC after quiet days) to February's
+    assert sep.ruleset.policy == {**feb.ruleset.policy, "jic_after_days": 7, "reduced_violence_max_per_day": 0}
     assert [r.id for r in feb.ruleset.rules] == [r.id for r in sep.ruleset.rules if r.id not in SEPTEMBER_ONLY]
     # every spelling September knows resolves to the same party under February, and back
     assert feb.names == sep.names
@@ -83,21 +84,20 @@ def test_the_february_terms_share_parties_acts_and_policy_with_september_but_not
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_syrian_strike_on_jfs_in_aleppo_is_permitted_in_february_and_a_violation_in_september(engine: str) -> None:
-    strike = Incident.model_validate(
-        {
-            "id": "s",
-            "time": "2016-09-18T15:00:00+03:00",
-            "actor": "Syrian Air Force",
-            "act": "airstrike",
-            "target": "Jabhat al-Nusra",
-            "location": {"region": "Aleppo"},
-        }
-    )
-    feb = evaluate(load_ruleset("syria-2016-02"), [strike], engine)[0]
-    sep = evaluate(load_ruleset("syria-2016-09"), [strike], engine)[0]
-    assert (feb.verdict, feb.rule) == ("permitted", "strike-on-excluded")
-    assert (sep.verdict, sep.rule) == ("violation", "air-combat-in-agreed-areas")
+def test_a_syrian_strike_on_jfs_in_aleppo_is_a_violation_only_once_the_jic_has_started(engine: str) -> None:
+    told = {"actor": "Syrian Air Force", "act": "airstrike", "target": "Jabhat al-Nusra"}
+    told["location"] = {"region": "Aleppo"}
+    before = Incident.model_validate({"id": "s", "time": "2016-09-18T15:00:00+03:00", **told})
+    after = Incident.model_validate({"id": "t", "time": "2016-09-20T15:00:00+03:00", **told})
+    feb = evaluate(load_ruleset("syria-2016-02"), [before], engine)[0]
+    sep = evaluate(load_ruleset("syria-2016-09"), [before], engine)[0]
+    assert (feb.verdict, feb.rule, feb.phase) == ("permitted", "strike-on-excluded", None)
+    assert (sep.verdict, sep.rule, sep.phase) == ("permitted", "strike-on-excluded", "initial")
+    # In the truce as if it had held, 13-19 Sep are seven quiet days: the JIC starts at 00:00 on the 20th.
+    held = load_ruleset(str(ROOT / "rules" / "variants" / "truce-held.yaml"))
+    first, second = evaluate(held, [before, after], engine)
+    assert (first.verdict, first.phase) == ("permitted", "initial")
+    assert (second.verdict, second.rule, second.phase) == ("violation", "air-combat-in-agreed-areas", "jic")
 
 
 # A Deir ez-Zor-like strike: two sources, one of which names no actor.

@@ -492,6 +492,7 @@ def test_a_csv_table_carries_a_full_place_and_the_record_s_own_notes_and_source(
         "assoc_actor": [],
         "assoc_target": [],
         "flags": [],
+        "in_response_to": None,
         "id": "a",
         "notes": "seen twice",
         "source": "ACLED",

@@ -26,6 +26,7 @@ RULES = ROOT / "rules"
 VARIANTS = RULES / "variants"
 DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
 WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
+SEPTEMBER_POLICY = {"jic_after_days": 7, "reduced_violence_max_per_day": 0}  # the knobs of its phases
 # the shipped scenarios the shipped variants apply to: those under the ruleset they extend
 SCENARIOS = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if "\nruleset: syria-2016-09\n" in p.read_text()]
 
@@ -96,7 +97,8 @@ def test_a_variant_of_a_variant_merges_every_level(tmp_path: Path) -> None:
     compiled = load_ruleset(tmp_path / "jfs.yaml")
     rules = compiled.ruleset
     assert rules.id == "strict-unbound-jfs"
-    assert rules.policy == {"mistaken_target": "violation", "sponsors_bound": False}  # strict, then unbound
+    # strict, then unbound
+    assert rules.policy == {**SEPTEMBER_POLICY, "mistaken_target": "violation", "sponsors_bound": False}
     assert rules.parties["jfs"].role == "covered"
     assert rules.parties["jfs"].side is None  # `null` deleted the key
     assert rules.parties["jfs"].aliases == load_ruleset("syria-2016-09").ruleset.parties["jfs"].aliases
@@ -225,7 +227,12 @@ def told(incident: Incident, field: str) -> list[str | None]:
 
 
 def test_the_variants_ship_and_each_is_a_variant_of_the_september_ruleset() -> None:
-    assert sorted(p.stem for p in VARIANTS.glob("*.yaml")) == ["jfs-covered", "sponsors-not-bound", "strict-liability"]
+    assert sorted(p.stem for p in VARIANTS.glob("*.yaml")) == [
+        "jfs-covered",
+        "sponsors-not-bound",
+        "strict-liability",
+        "truce-held",
+    ]
     for path in VARIANTS.glob("*.yaml"):
         assert path.read_text().splitlines()[0].startswith("# yaml-language-server: $schema=")
         assert load_ruleset(path).id == f"syria-2016-09-{path.stem}"

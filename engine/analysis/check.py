@@ -17,6 +17,7 @@ from engine.incidents.model import Expectation
 from engine.places.areas import PLACE_TOLD
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
+from engine.ruleset.model import knob_references
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
 
 MARKERS = {"rules": "ruleset", "extends": "ruleset", "incidents": "scenario", "scenario": "scenario"}
@@ -428,7 +429,9 @@ def unread_acts(c: Compiled) -> Iterator[tuple[Key, str]]:
 
 
 def unread_knobs(c: Compiled) -> Iterator[tuple[Key, str]]:
+    """Policy knobs nothing reads: no rule tests one, and no phase, self-defence or escalation term names it."""
     read = {test.field.removeprefix("policy.") for test in _tests(c) if test.field.startswith("policy.")}
+    read |= {ref.removeprefix("policy.") for ref in knob_references(c.ruleset)}
     for knob in c.ruleset.policy:
         if knob not in read:
             yield ("policy", knob), f"no rule reads policy knob `{knob}`"

@@ -24,7 +24,7 @@ from engine.evaluation.result import Verdict
 from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
 from engine.places.gazetteer import place_key
-from engine.ruleset.compile import NAME_CLASSES, PEOPLE, AllOf, Compiled, Node, Test, holds
+from engine.ruleset.compile import NAME_CLASSES, PEOPLE, UNKNOWN, AllOf, Compiled, Node, Test, holds
 from engine.ruleset.spellings import sample
 from engine.spelling import normalize
 
@@ -38,6 +38,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "place": ("in_scope", "admin1", "admin2", "admin3"),
     "killed": ("killed",),
     "wounded": ("wounded",),
+    "phase": ("phase",),  # given with an example, not told: it follows from what happened on earlier days
 }
 DIMENSION_OF = {name: dim for dim, names in DIMENSIONS.items() for name in names}
 
@@ -129,9 +130,9 @@ class RulesetDiff:
     def equivalent(self) -> bool:
         return not self.differences
 
-    def difference_for(self, incident: Incident) -> DiffClass | None:
-        """The differing class an incident (as recorded) falls in; None when both give it one verdict."""
-        point = self.space.locate(incident)
+    def difference_for(self, incident: Incident, phase: str | None = None) -> DiffClass | None:
+        """The differing class an incident (as recorded, in `phase`) falls in; None when both give it one verdict."""
+        point = self.space.locate(incident, phase)
         inside = (d for d in self.differences if all(p & m for p, m in zip(point, d.box)))
         return next(inside, None)
 
@@ -380,6 +381,9 @@ def _values(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
         found = _times(a, b)
     elif dim == "place":
         found = _places(a, b)
+    elif dim == "phase":
+        ids = dict.fromkeys(p.id for c in (a, b) for p in c.phases)
+        found = [Choice(phase, told={"phase": phase}) for phase in (*ids, UNKNOWN)]
     else:
         found = _counts(a, b, dim)
     none = Choice("no region" if dim == "place" else "none", told=dict.fromkeys(found[0].told)) if found else None
@@ -462,9 +466,10 @@ class Space:
             total *= d.size()
         return total
 
-    def locate(self, incident: Incident) -> Box:
-        """The point (one class per dimension) where an incident, as recorded without its accounts, lies."""
-        flat = told_of(incident)
+    def locate(self, incident: Incident, phase: str | None = None) -> Box:
+        """The point (one class per dimension) where an incident, as recorded without its accounts, lies, in
+        `phase` (None: outside every phase; the phase follows from earlier days, not from the record)."""
+        flat = {**told_of(incident), "phase": phase}
         point = []
         for d in self.dims:
             signature = self._signature(d.name, {k: flat.get(k) for k in _TOLD_OF[d.name]})
@@ -531,6 +536,15 @@ class Space:
                 out.append((d.name, _words(d, mask)))
         return tuple(out)
 
+    def phase(self, box: Box) -> str | None:
+        """The phase an example of the box is judged in (None: outside every phase, or the dimension left open)."""
+        d = list(DIMENSIONS).index("phase")
+        dim, mask = self.dims[d], box[d]
+        if mask == dim.full:
+            return None
+        members = dim.members(mask)
+        return next((c for c in members if not c.absent), members[0]).told.get("phase")
+
     def example(self, box: Box, name: str) -> Incident:
         """An incident in the box: a dimension left open is left out, else its first value a source would give."""
         told: dict[str, Any] = {}
@@ -553,7 +567,7 @@ class Space:
 
 
 _TOLD_OF = {
-    **{dim: (dim,) for dim in (*PEOPLE, "act", "time", "killed", "wounded")},
+    **{dim: (dim,) for dim in (*PEOPLE, "act", "time", "killed", "wounded", "phase")},
     "place": ("country", "admin1", "admin2", "admin3", "latitude", "longitude", "precision_km"),
 }
 
@@ -620,8 +634,10 @@ def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> Rulese
     found = space.classes()
     with Evaluator(a, engine) as ea, Evaluator(b, engine) as eb:
         examples = [space.example(box, f"class-{i + 1}") for i, (box, _) in enumerate(found)]
+        given = {e.id: space.phase(box) for e, (box, _) in zip(examples, found)}
         outcomes: dict[tuple[int, int], list[Box]] = {}
-        for (box, decided), va, vb in zip(found, ea.evaluate(examples), eb.evaluate(examples)):
+        judged = zip(found, ea.evaluate(examples, given), eb.evaluate(examples, given))
+        for (box, decided), va, vb in judged:
             for c, v, rule in zip((a, b), (va, vb), decided):
                 expected = c.rules[rule].id if rule >= 0 else None
                 if v.rule != expected:
@@ -633,8 +649,9 @@ def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> Rulese
         order = sorted(outcomes, key=lambda rules: tuple(r if r >= 0 else last for r in rules))
         boxes = [box for rules in order for box in _merge(outcomes[rules])]
         shown = [space.example(box, f"diff-{i + 1}") for i, box in enumerate(boxes)]
+        given = {e.id: space.phase(box) for e, box in zip(shown, boxes)}
         differences = tuple(
             DiffClass(box, space.describe(box), incident, _side(va), _side(vb))
-            for box, incident, va, vb in zip(boxes, shown, ea.evaluate(shown), eb.evaluate(shown))
+            for box, incident, va, vb in zip(boxes, shown, ea.evaluate(shown, given), eb.evaluate(shown, given))
         )
         return RulesetDiff(a, b, ea.engine, len(found), space.kinds(), differences, space, untried(a, b))

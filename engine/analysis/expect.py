@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import InputError, Problem, did_you_mean
+from engine.errors import InputError, Problem, did_you_mean, one_of
+from engine.evaluation.decide import ACTORS_DIFFER, FLAGS, LATER_FLAGS
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Verdict
 from engine.incidents.load import LoadedScenario, load_scenario
@@ -14,6 +15,7 @@ from engine.incidents.model import Expectation, Incident
 from engine.yamlsafe import Key, dotted
 
 NO_ACCOUNT = "(no such account)"
+KNOWN_FLAGS = tuple(sorted((*FLAGS, *LATER_FLAGS, ACTORS_DIFFER)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +38,24 @@ def expectation(incident: Incident) -> Expectation | None:
     return incident.expect
 
 
-def describe(verdict: str, rule: str | None, accounts: Mapping[str, str], *, with_rule: bool) -> str:
-    """`disputed; CENTCOM: permitted, SANA: violation` or `violation (rule x)`: the parts an expectation names."""
+def describe(
+    verdict: str,
+    rule: str | None,
+    accounts: Mapping[str, str],
+    *,
+    with_rule: bool,
+    phase: str | None = None,
+    flags: Sequence[str] = (),
+) -> str:
+    """`disputed; CENTCOM: permitted, SANA: violation` or `violation (rule x) in phase jic, flagged self_defense`:
+    the parts an expectation names."""
     text = verdict
     if with_rule:
         text += f" (rule {rule})" if rule else " (no rule)"
+    if phase is not None:
+        text += f" in phase {phase}"
+    if flags:
+        text += f", flagged {', '.join(flags)}"
     if accounts:
         text += "; " + ", ".join(f"{source}: {v}" for source, v in accounts.items())
     return text
@@ -54,17 +69,23 @@ def check(incident: Incident, verdict: Verdict, scenario: str = "", line: int | 
     by_source = {a.source: a.verdict for a in verdict.accounts}
     got_accounts = {source: by_source.get(source, NO_ACCOUNT) for source in expect.accounts}
     with_rule = expect.rule is not None
+    phase = None if expect.phase is None else str(verdict.phase or "none")
+    flags = [f for f in expect.flags if f in verdict.flags]
     passed = (
         verdict.verdict == expect.verdict
         and (not with_rule or verdict.rule == expect.rule)
+        and (expect.phase is None or phase == expect.phase)
+        and flags == expect.flags
         and got_accounts == dict(expect.accounts)
     )
     return Result(
         scenario,
         incident.id,
         line,
-        describe(expect.verdict, expect.rule, expect.accounts, with_rule=with_rule),
-        describe(verdict.verdict, verdict.rule, got_accounts, with_rule=with_rule),
+        describe(
+            expect.verdict, expect.rule, expect.accounts, with_rule=with_rule, phase=expect.phase, flags=expect.flags
+        ),
+        describe(verdict.verdict, verdict.rule, got_accounts, with_rule=with_rule, phase=phase, flags=flags),
         verdict.rule,
         passed,
     )
@@ -84,9 +105,20 @@ def expectation_problems(loaded: LoadedScenario) -> list[Problem]:
         expect = expectation(incident)
         if expect is None:
             continue
+        phases = [p.id for p in loaded.compiled.phases]
+        if expect.phase is not None and expect.phase not in (*phases, "unknown", "none"):
+            named = f"its phases are {', '.join(phases)}, " if phases else "it declares no phases; "
+            fail(
+                ("incidents", i, "expect", "phase"),
+                f"ruleset `{loaded.compiled.id}` has no phase `{expect.phase}`; {named}or write `unknown` or `none`"
+                + did_you_mean(expect.phase, phases),
+            )
         if expect.rule is not None and expect.rule not in rules:
             hint = did_you_mean(expect.rule, rules)
             fail(("incidents", i, "expect", "rule"), f"no rule `{expect.rule}` in ruleset `{loaded.compiled.id}`{hint}")
+        for k, flag in enumerate(expect.flags):
+            if flag not in KNOWN_FLAGS:
+                fail(("incidents", i, "expect", "flags", k), f"no flag `{flag}`; {one_of(KNOWN_FLAGS)}")
         sources = [a.source for a in incident.accounts]
         for source in expect.accounts:
             if source not in sources:

@@ -27,6 +27,7 @@ DECIDED: dict[str, pl.DataType] = {
     "verdict": pl.String(),
     "rule": pl.String(),
     "clause": pl.String(),
+    "phase": pl.String(),  # the truce's phase the incident falls in (`unknown`: more than one; null: none)
     "explanation": pl.String(),
     "matched": _TEXTS,
     "flags": _TEXTS,
@@ -74,11 +75,13 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
     )
     matched = rows.select(masks.columns).join(listed, on=masks.columns, how="left", maintain_order="left")
     texts = _explanations(compiled, resolution, rows)
-    # Rows with the same rules matched, explanation and flags say the same: `said` numbers what they say
-    # (the matched rules' number above bit 40, the explanation's above the flags' bits).
+    # Rows with the same rules matched, explanation, phase and flags say the same: `said` numbers what they say
+    # (the matched rules' number above bit 48, the explanation's above bit 20, the phase's above the flags' 16).
+    phase = (rows.get_column("phase").to_physical().cast(pl.UInt64()) + 1).fill_null(0)
     said = (
-        matched.get_column("said.mask").cast(pl.UInt64()) * (1 << 40)
-        + texts.get_column("said.text").cast(pl.UInt64()) * (1 << len(FLAGS))
+        matched.get_column("said.mask").cast(pl.UInt64()) * (1 << 48)
+        + texts.get_column("said.text").cast(pl.UInt64()) * (1 << 20)
+        + phase * (1 << 16)
         + rows.get_column("flag.bits").cast(pl.UInt64())
     )
     actor = pl.col("actor.party").cast(pl.String())
@@ -90,10 +93,12 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
         actor.alias("actor"),
         pl.concat_list(actor, "assoc.parties").list.drop_nulls().list.unique(maintain_order=True).alias("actors"),
         *(pl.lit(values).gather(pl.col("decider")).alias(name) for name, values in by_rule.items()),
+        pl.col("phase").cast(pl.String()),
         texts.get_column("explanation"),
         matched.get_column("matched"),
         flags_listed(pl.col("flag.bits")).alias("flags"),
         said.alias("said"),
+        *(["trial"] if "trial" in rows.columns else []),
     ).with_columns(pl.col("verdict").fill_null("undetermined"))
 
 
@@ -163,10 +168,13 @@ FLAGS = (  # in the order reports list them
     "implausible_time",
     "mistaken_target",
     "mutual",
+    "phase_unknown",
     "place_unresolved",
     "sponsor_harmed",
     "target_unresolved",
 )
+# Flags later stages raise (`engine.evaluation.timed`): listed with the others, in name order.
+LATER_FLAGS = ("escalation", "response_outside_terms", "self_defense")
 
 
 def flag_bits() -> pl.Expr:
@@ -191,6 +199,7 @@ def flag_bits() -> pl.Expr:
         "implausible_time": pl.col("time.implausible").fill_null(False),
         "place_unresolved": pl.col("place.unresolved"),
         "mutual": pl.col("mutual"),
+        "phase_unknown": pl.col("phase").cast(pl.String()).eq_missing(UNKNOWN),
         **{flag: pl.col(field) == UNKNOWN for flag, field in unresolved.items()},
     }
     raised = pl.col("record.flags")  # flags the record raises itself: only flags of this list mean anything
@@ -269,6 +278,7 @@ def fold(rows: pl.DataFrame) -> pl.DataFrame:
         .then(pl.concat_list("actors", "actors~").list.unique(**unique))
         .otherwise(chosen("actors"))
         .alias("actors"),
+        "phase",
         pl.lit(None, pl.UInt64()).alias("said"),
     )
     kept = rows.filter(~both).select("version", *columns)
@@ -298,6 +308,7 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
             pl.col("rule").n_unique().alias("rules"),
             pl.col("actor").n_unique().alias("blamed"),
             pl.col("verdict", "rule", "clause", "explanation").first(),
+            pl.when(pl.col("phase").n_unique() == 1).then(pl.col("phase").first()).otherwise(pl.lit(UNKNOWN)),
             pl.col("matched").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True),
             pl.col("flags").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
             pl.col("actors").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True),
@@ -332,6 +343,7 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
             pl.when(agree).then(pl.col("verdict")).otherwise(pl.lit("disputed")).alias("verdict"),
             pl.when(agree).then(pl.col("rule")).alias("rule"),
             pl.when(agree).then(pl.col("clause")).alias("clause"),
+            "phase",
             pl.when(agree)
             .then(text)
             .otherwise(pl.concat_str(pl.lit("The accounts disagree: "), pl.col("told"), pl.lit(".")))

@@ -191,6 +191,8 @@ class Resolver:
         values.append(None if time is None else self.window(time))
         spot = self.place(tuple(told.get(k) for k in PLACE_TOLD))
         values += [spot.in_scope, *spot.admin, told.get("killed"), told.get("wounded"), *spot.areas]
+        if self.compiled.phases:
+            values.append(told.get("phase"))  # a phase as given: it follows from earlier days, not from the row
         return (*values, *self.compiled.policy)
 
 
@@ -295,9 +297,11 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
         *_places(resolver, rows),
     )
     told_columns = ("incident", "source", "time", *PEOPLE, "act.told")
-    return table.select(*told_columns, *compiled.columns, *CODES, *NOTED, *JUDGED, "assoc.parties"), Resolution(
-        names, deeds
-    )
+    # The phase is placed after (`engine.evaluation.phases`): it depends on what earlier days' verdicts were.
+    table = table.with_columns(pl.lit(None, vocabulary.phase).alias("phase"))
+    unphased = () if "phase" in compiled.columns else ("phase",)
+    kept = (*told_columns, *compiled.columns, *unphased, *CODES, *NOTED, *JUDGED, "assoc.parties")
+    return table.select(kept), Resolution(names, deeds)
 
 
 def _judged(rows: pl.DataFrame) -> pl.DataFrame:
@@ -320,7 +324,7 @@ def _associated_parties(resolver: Resolver, rows: pl.DataFrame) -> pl.Series:
     acting = rows.select(pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row"), "time", "assoc_actor")
     told = acting.filter(pl.col("assoc_actor").list.len() > 0).explode("assoc_actor")
     if told.is_empty():
-        return pl.Series("assoc.parties", [[]] * rows.height, dtype=pl.List(pl.String()))
+        return pl.repeat(pl.lit([], pl.List(pl.String())), rows.height, eager=True).alias("assoc.parties")
     codes, names = name_codes(resolver, told, ("assoc_actor",))
     known = resolver.compiled.ruleset.parties  # a class (civilians, unidentified) is no party to name
     parties = pl.Series([n.party if n.party in known else None for n in names], dtype=pl.String())
@@ -458,7 +462,7 @@ def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Series]:
     distinct = told.unique(maintain_order=True)
     unplaced = (None,) * (len(PLACE_TOLD) - len(keys))
     spots = [resolver.place((*row, *unplaced)) for row in distinct.iter_rows()]
-    names = resolver.compiled.columns[len(FIELDS) :]
+    names = [c for c in resolver.compiled.columns if c.startswith("area.")]
     fields = ("in_scope", "admin1", "admin2", "admin3", *names, "place.unresolved")
     answers = distinct.with_columns(  # named `=field` here: the told admin columns are join keys
         pl.Series("=in_scope", [s.in_scope for s in spots], dtype=pl.Boolean()),
@@ -479,3 +483,4 @@ class _Vocabulary:
         self.role = pl.Enum(list(ROLES))
         self.side = pl.Enum(sorted({p.side for p in ruleset.parties.values() if p.side}))
         self.act = pl.Enum([*ruleset.acts, UNKNOWN])
+        self.phase = pl.Enum([*(p.id for p in ruleset.phases), UNKNOWN])

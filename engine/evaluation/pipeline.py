@@ -17,18 +17,20 @@ runs them day by day, in time order; without such terms the whole table is one b
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import polars as pl
 
-from engine.evaluation import durable
+from engine.evaluation import durable, phases
 from engine.evaluation.columnar import ColumnarExecutor
 from engine.evaluation.decide import combine, decide, fold, verdicts_of
 from engine.evaluation.engines import ENGINES, RENAMED
 from engine.evaluation.facts import Resolution, facts, told
-from engine.evaluation.result import Report, Verdict
+from engine.evaluation.result import Episode, PhaseBand, Report, Verdict
+from engine.evaluation.timed import escalate, phase_tested, respond, settle, with_trials
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
 from engine.ruleset.compile import PEOPLE, UNKNOWN, Compiled
@@ -99,6 +101,8 @@ class Evaluation:
     accounts: pl.DataFrame
     verdicts: pl.DataFrame
     said: pl.Series  # per incident: the number of what its one verdict says, null where accounts were combined
+    bands: list[phases.Band]  # the phases in force, in order (none for a ruleset without phases)
+    episodes: list[Episode]  # escalation episodes, by party then start (none without `escalation` terms)
 
 
 class Evaluator:
@@ -118,17 +122,66 @@ class Evaluator:
     def close(self) -> None:
         self.executor.close()
 
-    def run(self, incidents: pl.DataFrame, known: Facts | None = None) -> Evaluation:
+    def run(
+        self, incidents: pl.DataFrame, known: Facts | None = None, given: Mapping[str, str | None] | None = None
+    ) -> Evaluation:
         """Every stage's table for an incident frame (`engine.incidents.frame.INCIDENTS`).
 
         `known` is the fact table of these incidents under a ruleset that reads them alike (the same
-        `reading`): a sweep that changes only the policy resolves its incidents once.
+        `reading`): a sweep that changes only the policy resolves its incidents once. `given` (incident id ->
+        phase id, `unknown` or None) judges each incident in the phase given rather than the one its time and
+        the days before place it in (`diff` compares rulesets phase by phase); a phase the ruleset does not
+        declare is none.
         """
         table, resolution = known if known is not None else self.facts(incidents)
+        ids = incidents.get_column("id")
+        answered = _answered(incidents)
+        timing = self.compiled.phases or answered is not None or self.compiled.escalation is not None
+        spans = phases.periods(self.compiled, table.get_column("time")) if timing else None
+        if not self.compiled.phases:
+            return self._judge(table, resolution, ids, answered=answered, spans=spans)
+        if given is not None:
+            placed = phases.given(self.compiled, ids.gather(table.get_column("incident")), given)
+            trials = with_trials(table, placed, phase_tested(self.compiled))
+            return self._judge(trials, resolution, ids, answered=answered, spans=spans)
+        # In time order: judged with the phases known so far until no phase that waits for quiet days begins.
+        assert spans is not None
+        last = spans.get_column("end").max()
+        tested = phase_tested(self.compiled)
+        quiet: dict[int, datetime] = {}
+        while True:
+            bands = phases.timeline(self.compiled, quiet)
+            placed = phases.placed(self.compiled, bands, spans)
+            run = self._judge(with_trials(table, placed, tested), resolution, ids, bands, answered, spans)
+            if not self.compiled.timed:
+                return run
+            days = incident_days(table, spans, run.verdicts)
+            found = phases.quiet_start(self.compiled, bands, quiet, days, last)  # type: ignore[arg-type]
+            if found is None:
+                return run
+            quiet[found[0]] = found[1]
+
+    def _judge(
+        self,
+        table: pl.DataFrame,
+        resolution: Resolution,
+        ids: pl.Series,
+        bands: list[phases.Band] | None = None,
+        answered: pl.Series | None = None,
+        spans: pl.DataFrame | None = None,
+    ) -> Evaluation:
+        """Stages 3–6 over a fact table whose phases are placed (`answered`, `spans`: for responses)."""
         masks = self.executor.match(table)
-        accounts = fold(decide(self.compiled, table, resolution, masks))
-        verdicts, said = combine(accounts, incidents.get_column("id"))
-        return Evaluation(self.engine, table, resolution, masks, accounts, verdicts, said)
+        rows = settle(self.compiled, decide(self.compiled, table, resolution, masks))
+        told = table.filter(pl.col("trial") == 0) if "trial" in table.columns else table
+        if answered is not None and spans is not None:
+            rows = respond(self.compiled, told, rows, spans, answered, ids)
+        accounts = fold(rows)
+        verdicts, said = combine(accounts, ids)
+        episodes: list[Episode] = []
+        if spans is not None:
+            verdicts, said, episodes = escalate(self.compiled, verdicts, said, spans, told.get_column("incident"))
+        return Evaluation(self.engine, table, resolution, masks, accounts, verdicts, said, bands or [], episodes)
 
     def facts(self, incidents: pl.DataFrame) -> Facts:
         """The fact table of an incident frame under this ruleset, and how its names resolved."""
@@ -137,7 +190,12 @@ class Evaluator:
     def report(self, name: str, incidents: pl.DataFrame, known: Facts | None = None) -> Report:
         """A run's result over an incident frame: the verdict table with what it was made from."""
         run = self.run(incidents, known)
-        return Report(name, self.compiled, self.engine, incidents, run.verdicts, run.said, unresolved(run.facts))
+        bands = tuple(
+            PhaseBand(self.compiled.phases[b.phase].id, self.compiled.phases[b.phase].clause, b.start, b.until)
+            for b in run.bands
+        )
+        facts = (run.verdicts, run.said, unresolved(run.facts), bands, tuple(run.episodes))
+        return Report(name, self.compiled, self.engine, incidents, *facts)
 
     def reports(self, name: str, incidents: pl.DataFrame, batch: int = BATCH) -> Iterator[Report]:
         """The run's result in parts of `batch` incidents each, in order (at least one part).
@@ -148,10 +206,37 @@ class Evaluator:
         for start in range(0, max(incidents.height, 1), batch):
             yield self.report(name, incidents.slice(start, batch))
 
-    def evaluate(self, incidents: Iterable[Incident] | pl.DataFrame) -> list[Verdict]:
-        """The verdicts, in order, for incident models or an incident frame."""
+    def evaluate(
+        self, incidents: Iterable[Incident] | pl.DataFrame, given: Mapping[str, str | None] | None = None
+    ) -> list[Verdict]:
+        """The verdicts, in order, for incident models or an incident frame (`given`: phases, as for `run`)."""
         frame = incidents if isinstance(incidents, pl.DataFrame) else frame_of(incidents)
-        return verdicts_of(self.run(frame).verdicts)
+        return verdicts_of(self.run(frame, given=given).verdicts)
+
+
+def _answered(incidents: pl.DataFrame) -> pl.Series | None:
+    """Per incident, the row of the incident it answers (`in_response_to`), null for none; None when none does.
+    The loaders refuse an id the input does not have."""
+    if (
+        "in_response_to" not in incidents.columns
+        or incidents.get_column("in_response_to").null_count() == incidents.height
+    ):
+        return None
+    ids = incidents.get_column("id")
+    rows = pl.Series(range(ids.len()), dtype=pl.UInt32())
+    return incidents.get_column("in_response_to").replace_strict(ids, rows, default=None, return_dtype=pl.UInt32())
+
+
+def incident_days(table: pl.DataFrame, spans: pl.DataFrame, verdicts: pl.DataFrame) -> pl.DataFrame:
+    """The incidents that fall on one calendar day (every version told places them on the same one), with the
+    day (`day`, Date in the ruleset's zone), `incident` (row) and `violation` (whether the verdict is one)."""
+    told = pl.DataFrame({"incident": table.get_column("incident"), "day": spans.get_column("day")})
+    one = told.group_by("incident").agg(
+        pl.col("day").first(), (pl.col("day").n_unique() == 1).alias("one"), pl.col("day").null_count().alias("none")
+    )
+    placed = one.filter(pl.col("one") & (pl.col("none") == 0)).select("incident", "day").sort("incident")
+    violation = verdicts.get_column("verdict").gather(placed.get_column("incident")) == "violation"
+    return placed.with_columns(violation.alias("violation"))
 
 
 def unresolved(facts: pl.DataFrame) -> int:

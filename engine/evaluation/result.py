@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import NamedTuple
 
@@ -25,6 +26,7 @@ class AccountVerdict(NamedTuple):
     verdict: str
     rule: str | None
     clause: str | None
+    phase: str | None  # the truce's phase (`unknown`: the time told cannot place it in one); None: in none
     explanation: str
     matched: tuple[str, ...]
     flags: tuple[str, ...]
@@ -40,6 +42,7 @@ class Verdict(NamedTuple):
     verdict: str
     rule: str | None
     clause: str | None
+    phase: str | None  # as `AccountVerdict.phase`; `unknown` where accounts place it in different phases
     explanation: str
     matched: tuple[str, ...]
     flags: tuple[str, ...]
@@ -48,6 +51,26 @@ class Verdict(NamedTuple):
 
 
 ACCOUNTS_DIFFER = "(accounts name different actors)"  # in counts by acting party
+
+
+class PhaseBand(NamedTuple):
+    """A phase of the truce in force: `phase` (its id) from `start` until `until` (aware date-times in UTC;
+    None: still in force when the input ends, or open), with the clause that sets it."""
+
+    phase: str
+    clause: str
+    start: datetime
+    until: datetime | None
+
+
+class Episode(NamedTuple):
+    """Escalation: `party` (a party id) found in `violations` violations from `start` until `until` (UTC),
+    no more than the ruleset's `escalation.hours` apart from first to last in any run of `escalation.violations`."""
+
+    party: str
+    start: datetime
+    until: datetime
+    violations: int
 
 
 class Shown(NamedTuple):
@@ -75,6 +98,8 @@ class Report:
     table: pl.DataFrame
     said: pl.Series | None = None  # what each verdict says, numbered (see `decide.combine`): for writing fast
     unresolved: int = 0  # incidents inside the truce's scope and window that name someone the ruleset cannot read
+    phases: tuple[PhaseBand, ...] = ()  # the truce's phases as they came into force, in order
+    episodes: tuple[Episode, ...] = ()  # escalation episodes (`escalation` terms), by party then start
 
     @cached_property
     def record(self) -> pl.DataFrame | None:

@@ -497,7 +497,8 @@ class EventTable:
         self._shapes = []
         good = mapped.filter(pl.col("why").is_null()).drop("why")
         seen.add(good.get_column("id"))
-        return good.select(*SCHEMAS[self.kind], "line")
+        responses = pl.lit(None, pl.String()).alias("in_response_to")  # datasets do not link one event to another
+        return good.with_columns(responses).select(*SCHEMAS[self.kind], "line")
 
 
 _BLANK = re.compile(rb"[\r\n]*")

@@ -54,8 +54,15 @@ JUDGED: dict[str, pl.DataType] = {
     "assoc_actor": pl.List(pl.String()),
     "assoc_target": pl.List(pl.String()),
     "flags": pl.List(pl.String()),
+    "in_response_to": pl.String(),  # the id of the incident of the same input this one answers
 }
-_DEFAULTS = {"mutual": False, "assoc_actor": [], "assoc_target": [], "flags": []}
+_DEFAULTS: dict[str, Any] = {
+    "mutual": False,
+    "assoc_actor": [],
+    "assoc_target": [],
+    "flags": [],
+    "in_response_to": None,
+}
 
 
 def with_defaults(frame: pl.DataFrame) -> pl.DataFrame:
@@ -98,6 +105,7 @@ def frame_of(incidents: Iterable[Incident]) -> pl.DataFrame:
             "assoc_actor": i.assoc_actor,
             "assoc_target": i.assoc_target,
             "flags": [],
+            "in_response_to": i.in_response_to,
         }
         for i in incidents
     ]
@@ -109,7 +117,7 @@ def incidents_of(frame: pl.DataFrame) -> list[Incident]:
     out = []
     for row in frame.iter_rows(named=True):
         own = {k: row[k] for k in ("id", "notes", "source") if row[k] is not None}
-        own |= {k: row[k] for k in ("mutual", "assoc_actor", "assoc_target") if row.get(k)}
+        own |= {k: row[k] for k in ("mutual", "assoc_actor", "assoc_target", "in_response_to") if row.get(k)}
         out.append(Incident.model_validate(_nested(row) | own | {"accounts": [_nested(a) for a in row["accounts"]]}))
     return out
 

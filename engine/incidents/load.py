@@ -21,6 +21,7 @@ from engine.incidents.model import LOCATION_ALIASES, MAX_COUNT, Incident, Scenar
 from engine.memory import paused_gc
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import YAML, find_ruleset, inside_project, load_ruleset, read_ruleset
+from engine.times import read_time
 from engine.validation import problems_from, short, validate
 from engine.yamlsafe import CONTROL, Document, Key, control_message, dotted, load_yaml, read_text, stat_of
 
@@ -106,7 +107,7 @@ def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Seq
     except InputError as exc:
         problems += exc.problems
     else:
-        for key, message in unreadable_times(compiled, scenario.incidents):
+        for key, message in (*unreadable_times(compiled, scenario.incidents), *responses(compiled, scenario.incidents)):
             line, column = doc.where(key) or (None, None)
             problems.append(Problem(doc.file, message, line, column, dotted(key)))
     if problems:
@@ -197,6 +198,52 @@ def check_ids(doc: Document, incidents: list[Incident]) -> None:
         seen.setdefault(incident.id, i)
     if problems:
         raise InputError(problems)
+
+
+def responses(compiled: Compiled, incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
+    """What is wrong with each `in_response_to`, with where it is written: an id no incident of the input has,
+    the incident itself, one that its record's time puts after the response, or a cycle of responses."""
+    index = {incident.id: i for i, incident in enumerate(incidents)}
+    for i, incident in enumerate(incidents):
+        answered = incident.in_response_to
+        if answered is None:
+            continue
+        key: Key = ("incidents", i, "in_response_to")
+        if answered == incident.id:
+            yield key, f"incident `{answered}` cannot respond to itself; name the incident it answers"
+        elif answered not in index:
+            yield key, f"no incident `{answered}` in this input{did_you_mean(answered, list(index))}"
+        elif _before(compiled, incident.time, incidents[index[answered]].time):
+            yield (
+                key,
+                (
+                    f"incident `{incident.id}` ({incident.time}) responds to `{answered}`, which comes after it "
+                    f"({incidents[index[answered]].time}); a response follows what it answers"
+                ),
+            )
+        elif _cycle(incidents, index, i):
+            yield key, f"incident `{incident.id}` is in a cycle of responses (it answers, in the end, itself)"
+
+
+def _before(compiled: Compiled, response: str | None, answered: str | None) -> bool:
+    """Whether the response's time certainly ends before the time of the incident it answers begins."""
+    if response is None or answered is None:
+        return False
+    try:
+        return compiled.bounds(read_time(response), response)[1] <= compiled.bounds(read_time(answered), answered)[0]
+    except ValueError:  # an unreadable time is refused on its own
+        return False
+
+
+def _cycle(incidents: Sequence[Incident], index: dict[str, int], start: int) -> bool:
+    seen = {start}
+    at = incidents[start].in_response_to
+    while at is not None and at in index:
+        if index[at] in seen:
+            return index[at] == start
+        seen.add(index[at])
+        at = incidents[index[at]].in_response_to
+    return False
 
 
 @dataclass(frozen=True)

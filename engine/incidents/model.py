@@ -116,6 +116,8 @@ class Account(_Told):
 class Expectation(Strict):
     verdict: VerdictName
     rule: str | None = None
+    phase: str | None = Field(None, description="the phase of the truce the incident falls in (or `unknown`)")
+    flags: list[str] = Field([], description="flags the verdict must carry (it may carry others)")
     accounts: dict[str, VerdictName] = Field(default_factory=dict)
 
 
@@ -134,6 +136,11 @@ class Incident(_Told):
         [], description="actors associated with the actor (ACLED's `assoc_actor_1`): named in the verdict, not judged"
     )
     assoc_target: list[Name] = Field([], description="actors associated with the target (ACLED's `assoc_actor_2`)")
+    in_response_to: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None,
+        description="the id of the incident of the same input this one answers (self-defence, in the ruleset's "
+        "`self_defense` terms)",
+    )
 
     @field_validator("id", mode="before")
     @classmethod

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine.errors import Problem, did_you_mean, one_of
 from engine.places.areas import Places, compile_places
-from engine.ruleset.model import Rule, Ruleset
+from engine.ruleset.model import Phase, Rule, Ruleset
 from engine.ruleset.spellings import Entry, NamePattern, Reading, Sides, Spelled, compile_patterns
 from engine.spelling import normalize
-from engine.times import PLAUSIBLE_YEARS, Period, read_moment, read_time, written_years, zoneless
+from engine.times import PLAUSIBLE_YEARS, Period, read_duration, read_moment, read_time, written_years, zoneless
 
 NAME_CLASSES = ("civilians", "unidentified")
 UNKNOWN = "unknown"
@@ -106,6 +106,39 @@ class CompiledRule:
     order: int  # position in the file: breaks priority ties
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledPhase:
+    """A phase ready to place incidents in (see `engine.ruleset.model.Phase`): its start is a fixed instant
+    (`at`, aware), `duration` after phase `after` began, or after `quiet_days` quiet days counted from then."""
+
+    id: str
+    clause: str
+    at: datetime | None
+    after: int | None  # the index of the phase whose start this one follows
+    duration: timedelta | None
+    quiet_days: int | None
+    max_violations: int  # violations a quiet day may have
+    until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SelfDefenseTerms:
+    """`self_defense` ready to apply (see `engine.ruleset.model.SelfDefense`); `ratio` None: casualties not bounded."""
+
+    clause: str
+    window: timedelta
+    same_class: bool
+    ratio: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationTerms:
+    """`escalation` ready to apply: at least `violations` violations by one party within `hours` hours."""
+
+    violations: int
+    hours: int
+
+
 @dataclass(frozen=True)
 class Compiled:
     """A ruleset ready to run: resolution tables, the window, and rules in the order they decide."""
@@ -123,6 +156,15 @@ class Compiled:
     policy: tuple[Any, ...]
     files: tuple[str, ...] = ()  # every file it was read from: its own, then those it `extends`
     patterns: tuple[NamePattern, ...] = ()  # spellings by pattern, tried when no exact one matches (file order)
+    phases: tuple[CompiledPhase, ...] = ()  # in the order they begin
+    self_defense: SelfDefenseTerms | None = None
+    escalation: EscalationTerms | None = None
+    act_classes: dict[str, str] | None = None  # act id -> its class (its own id where it names none)
+
+    @property
+    def timed(self) -> bool:
+        """Whether verdicts depend on what happened before: a phase that begins after quiet days."""
+        return any(p.quiet_days is not None for p in self.phases)
 
     @property
     def id(self) -> str:
@@ -307,9 +349,12 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
     places = compile_places(ruleset, source, fail)
     knobs = sorted(ruleset.policy)
     areas = tuple(f"area.{a}" for a in ruleset.areas)
-    fields = tuple(name for name, _ in BASE_FIELDS) + areas + tuple(f"policy.{k}" for k in knobs)
+    phased = ("phase",) if ruleset.phases else ()
+    fields = tuple(name for name, _ in BASE_FIELDS) + areas + phased + tuple(f"policy.{k}" for k in knobs)
     kinds = dict(BASE_FIELDS) | dict.fromkeys(areas, "bool") | {f"policy.{k}": "knob" for k in knobs}
+    kinds |= dict.fromkeys(phased, "phase")
     vocab = _Vocabulary(ruleset, fields, kinds, places)
+    phases = _phases(ruleset, zone, start, fail)
 
     rules: list[CompiledRule] = []
     seen: dict[str, int] = {}
@@ -346,8 +391,115 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         places=places,
         policy=tuple(ruleset.policy[k] for k in knobs),
         patterns=patterns,
+        phases=phases,
+        self_defense=_self_defense(ruleset, fail),
+        escalation=_escalation(ruleset, fail),
+        act_classes={aid: act.act_class or aid for aid, act in ruleset.acts.items()},
     )
     return compiled, problems
+
+
+def _phases(ruleset: Ruleset, zone: tzinfo | None, start: datetime, fail: Any) -> tuple[CompiledPhase, ...]:
+    """The phases ready to place incidents in; each problem (an unknown phase, a knob that is no count) said."""
+    index: dict[str, int] = {}
+    out = []
+    for i, phase in enumerate(ruleset.phases):
+        path = f"phases[{i}]"
+        if phase.id in index:
+            fail(f"{path}.id", f"duplicate phase id `{phase.id}` (also phases[{index[phase.id]}])")
+        if phase.id == UNKNOWN:
+            fail(f"{path}.id", "`unknown` is the phase of an incident no one phase holds; choose another id")
+        at, after, duration, quiet, most = _phase_start(ruleset, phase, i, index, zone, start, path, fail)
+        until = None if phase.until is None else _aware(ruleset, phase.until, zone, f"{path}.until", fail)
+        if until is not None and at is not None and until <= at:
+            fail(f"{path}.until", f"the phase ends ({phase.until}) before it begins")
+        index.setdefault(phase.id, i)
+        out.append(CompiledPhase(phase.id, phase.clause, at, after, duration, quiet, most, until))
+    return tuple(out)
+
+
+def _phase_start(
+    ruleset: Ruleset,
+    phase: Phase,
+    i: int,
+    index: dict[str, int],
+    zone: tzinfo | None,
+    start: datetime,
+    path: str,
+    fail: Any,
+) -> tuple[datetime | None, int | None, timedelta | None, int | None, int]:
+    """A phase's start as (at, after, duration, quiet_days, max_violations)."""
+    told = phase.start
+    if told is None:
+        if i > 0:
+            fail(f"{path}.from", "only the first phase may leave out `from` (it then begins with the window)")
+        return start, None, None, None, 0
+    if isinstance(told, str):
+        return _aware(ruleset, told, zone, f"{path}.from", fail), None, None, None, 0
+    if told.after not in index:
+        listed = list(index)
+        hint = did_you_mean(told.after, [p.id for p in ruleset.phases])
+        earlier = f"; {one_of(listed)}" if listed else "; the first phase follows none"
+        fail(f"{path}.from.after", f"`{told.after}` is no phase listed before this one{earlier}{hint}")
+    after = index.get(told.after)
+    duration = None if told.duration is None else read_duration(told.duration)
+    quiet = None if told.quiet_days is None else _count(ruleset, told.quiet_days, f"{path}.from.quiet_days", fail)
+    if quiet == 0:
+        fail(f"{path}.from.quiet_days", "a phase needs at least one quiet day to begin; write 1 or more")
+    most = told.max_violations or 0
+    most = _count(ruleset, most, f"{path}.from.max_violations", fail)
+    return None, after, duration, quiet, most
+
+
+def _count(ruleset: Ruleset, value: int | str, path: str, fail: Any) -> int:
+    """A whole number written, or the one a policy knob (`policy.NAME`) holds; 0 after a problem said."""
+    if isinstance(value, int):
+        return value
+    knob = value.removeprefix("policy.")
+    if knob not in ruleset.policy:
+        hint = did_you_mean(knob, list(ruleset.policy))
+        fail(path, f"`{value}` names no policy knob; add `{knob}: N` under `policy`{hint}")
+        return 0
+    held = ruleset.policy[knob]
+    if isinstance(held, bool) or not isinstance(held, int) or held < 0:
+        fail(f"policy.{knob}", f"`{_yaml_text(held)}` is not a whole number, which `{path}` reads it as")
+        return 0
+    return held
+
+
+def _self_defense(ruleset: Ruleset, fail: Any) -> SelfDefenseTerms | None:
+    terms = ruleset.self_defense
+    if terms is None:
+        return None
+    ratio = terms.max_casualty_ratio
+    bound = None if ratio is None else _count(ruleset, ratio, "self_defense.max_casualty_ratio", fail)
+    return SelfDefenseTerms(terms.clause, read_duration(terms.window), terms.same_class, bound)
+
+
+def _escalation(ruleset: Ruleset, fail: Any) -> EscalationTerms | None:
+    terms = ruleset.escalation
+    if terms is None:
+        return None
+    violations = _count(ruleset, terms.violations, "escalation.violations", fail)
+    hours = _count(ruleset, terms.hours, "escalation.hours", fail)
+    if violations == 0 or hours == 0:
+        fail("escalation", "an escalation needs at least 1 violation within at least 1 hour")
+    return EscalationTerms(violations, hours)
+
+
+def _aware(ruleset: Ruleset, told: str, zone: tzinfo | None, path: str, fail: Any) -> datetime:
+    """A date-time a ruleset writes, aware: without an offset, read in the ruleset's zone (a problem without one)."""
+    moment = read_moment(told)
+    if moment.tzinfo is not None:
+        return moment
+    if zone is None and ruleset.timezone is None:
+        fail(
+            path,
+            f"`{told}` has no UTC offset; write it with one, like {told}+HH:MM, or name the ruleset's zone with a "
+            "top-level `timezone` (like `timezone: Asia/Damascus`)",
+        )
+        return moment.replace(tzinfo=UTC)
+    return local_instant(moment, zone or UTC)
 
 
 def _zone(name: str | None, fail: Any) -> tzinfo | None:
@@ -444,6 +596,7 @@ class _Vocabulary:
             "role": ROLES,
             "side": tuple(sorted({p.side for p in ruleset.parties.values() if p.side})),
             "act": (*ruleset.acts, UNKNOWN),
+            "phase": (*(p.id for p in ruleset.phases), UNKNOWN),
         }
         self.policy = ruleset.policy
 
@@ -459,6 +612,9 @@ class _Vocabulary:
                 items.append(AnyOf(parts) if key == "any" else AllOf(parts))
                 continue
             key = FIELD_ALIASES.get(key, key)
+            if key == "phase" and key not in self.index:
+                fail(where, "`phase` is tested, but the ruleset declares no `phases`")
+                continue
             if key not in self.index:
                 fail(where, f"unknown field `{key}`{did_you_mean(key, [*self.index, 'any', 'all'])}")
                 continue

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from engine.times import Day, Moment
+from engine.times import Day, Duration, Moment
 
 Role = Literal["covered", "sponsor", "excluded", "not_party"]
 
@@ -140,9 +140,16 @@ class NameClass(Strict):
 
 
 class Act(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     name: str | None = None
     hostile: bool
     aliases: list[Name] = []
+    act_class: Id | None = Field(
+        None,
+        alias="class",
+        description="the class of act (like `air`, `artillery`, `ground`), for what counts as a proportionate "
+        "response (`self_defense`); an act without one is its own class",
+    )
 
 
 class Rule(Strict):
@@ -152,6 +159,70 @@ class Rule(Strict):
     when: dict[str, Any] = Field(description="the condition: field tests, all of which must hold")
     verdict: RuleVerdict
     explanation: Name = Field(description="one sentence; may use {actor} {target} {intended_target} {act}")
+
+
+KnobRef = Annotated[
+    str, Field(pattern=r"^policy\.[a-z0-9][a-z0-9_-]*$", description="a policy knob holding a whole number")
+]
+# A whole number written here, or the policy knob that holds it (`policy.jic_after_days`), so that `--set` and
+# `sweep` can change it.
+Count = Annotated[int, Field(ge=0, strict=True)] | KnobRef
+
+
+class PhaseAfter(Strict):
+    """A phase's start that follows another phase's: a fixed `duration` after that phase began, or once
+    `quiet_days` consecutive calendar days (in the ruleset's zone, each wholly inside the window and after
+    that phase began) each had at most `max_violations` violations; then at 00:00 after the last of them."""
+
+    after: Id = Field(description="the phase (an id listed before this one) whose start this one follows")
+    duration: Duration | None = None
+    quiet_days: Count | None = None
+    max_violations: Count | None = Field(None, description="violations a quiet day may have (default 0)")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> PhaseAfter:
+        if (self.duration is None) == (self.quiet_days is None):
+            raise ValueError("give `duration` (a time after that phase began) or `quiet_days`, not both")
+        if self.max_violations is not None and self.quiet_days is None:
+            raise ValueError("`max_violations` counts quiet days: give it with `quiet_days`")
+        return self
+
+
+class Phase(Strict):
+    """One phase of the truce: from its start until it ends (`until`), another phase begins, or the window ends.
+
+    Phases begin in the order listed: once one has begun, none listed before it begins again.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    id: Id
+    clause: Name = Field(description="the clause of the agreement that sets this phase, cited")
+    start: Moment | PhaseAfter | None = Field(
+        None,
+        alias="from",
+        description="a date-time, or {after, duration} or {after, quiet_days, max_violations}; "
+        "the first phase may leave it out to begin with the window",
+    )
+    until: Moment | None = None
+
+
+class SelfDefense(Strict):
+    """When force used in response to an incident (`in_response_to`) is self-defence the terms allow: it begins
+    within `window` after the incident it answers, by the party that incident struck, against the party that
+    struck it, and is proportionate (the same class of act, when `same_class`; at most `max_casualty_ratio`
+    times that incident's casualties, killed and wounded, when given)."""
+
+    clause: Name
+    window: Duration
+    same_class: bool = True
+    max_casualty_ratio: Count | None = None
+
+
+class Escalation(Strict):
+    """Escalation: a party with at least `violations` violations within any `hours` hours."""
+
+    violations: Count
+    hours: Count
 
 
 class Ruleset(Strict):
@@ -176,4 +247,20 @@ class Ruleset(Strict):
     )
     areas: dict[Id, Area] = Field({}, description="named areas, each tested by the field `area.<id>`")
     policy: dict[Id, KnobValue] = {}
+    phases: list[Phase] = Field([], description="the truce's phases, in the order they begin; rules test `phase`")
+    self_defense: SelfDefense | None = None
+    escalation: Escalation | None = None
     rules: list[Rule] = Field(min_length=1)
+
+
+def knob_references(ruleset: Ruleset) -> list[str]:
+    """The policy knobs (`policy.NAME`) the ruleset's phases, self-defence and escalation terms read, in order."""
+    counts: list[Any] = []
+    for phase in ruleset.phases:
+        if isinstance(phase.start, PhaseAfter):
+            counts += [phase.start.quiet_days, phase.start.max_violations]
+    if ruleset.self_defense is not None:
+        counts.append(ruleset.self_defense.max_casualty_ratio)
+    if ruleset.escalation is not None:
+        counts += [ruleset.escalation.violations, ruleset.escalation.hours]
+    return [c for c in counts if isinstance(c, str)]

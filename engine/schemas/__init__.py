@@ -85,6 +85,8 @@ def condition_schema() -> dict[str, Any]:
     }
     properties = {name: _test(values[kind], counts=kind == "count") for name, kind in BASE_FIELDS}
     properties |= {alias: properties[field] for alias, field in FIELD_ALIASES.items()}
+    phase = {"type": "string", "description": "a phase id the ruleset declares, or `unknown`"}
+    properties["phase"] = _test(phase, counts=False)
     for combine, meaning in (("any", "at least one of these conditions holds"), ("all", "every one holds")):
         properties[combine] = {
             "type": "array",

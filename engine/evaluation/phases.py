@@ -1,0 +1,265 @@
+"""A truce's phases: when each began, and which phase each version told falls in.
+
+A phase begins at a fixed time, a duration after another began, or after quiet days: N consecutive calendar
+days (in the ruleset's zone) on each of which at most K violations were found. The last depends on verdicts,
+which depend on the phase: the pipeline evaluates with the phases known so far, finds the earliest quiet start
+those verdicts give (`quiet_start`), fixes it, and evaluates again, until no new phase begins. Days before the
+earliest change keep their verdicts each time, so the result is what a day-by-day evaluation in time order
+gives; the loop runs once per quiet start, and once for a ruleset whose phases begin at fixed times only.
+
+The state carried from day to day is small: the count of quiet days and the current phase (`Band`s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+
+import polars as pl
+
+from engine.ruleset.compile import UNKNOWN, Compiled, CompiledPhase, local_instant
+from engine.times import TICK, read_time
+
+_INSTANT = pl.Datetime("us", "UTC")
+NO_PHASE = ""  # in a list of the phases an incident could be in: outside every phase
+# A date-time as most sources write it: to the second, with its UTC offset (`Z` for UTC); read in bulk.
+_PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A phase in force: `phase` (index into `Compiled.phases`) from `start` until `until` (UTC; None: open)."""
+
+    phase: int
+    start: datetime
+    until: datetime | None
+
+
+def local_date(instants: pl.Series, zone: tzinfo) -> pl.Series:
+    """The calendar date (Date) of each instant (Datetime UTC) in `zone`: an IANA zone, or a fixed offset."""
+    key = getattr(zone, "key", None)
+    if key is not None:
+        return instants.dt.convert_time_zone(str(key)).dt.date()
+    offset = zone.utcoffset(None) or timedelta(0)  # a fixed offset: polars knows only some by name
+    return (instants + offset).dt.date()
+
+
+def periods(compiled: Compiled, times: pl.Series) -> pl.DataFrame:
+    """Each time told as the instants it lies between and the calendar day it falls on.
+
+    Columns: `first` and `end` (Datetime µs UTC, [first, end); null where no time is told or it cannot be
+    read), and `day` (Date in the ruleset's zone, its window's offset when it names none; null unless the
+    whole period lies in one day: a week, month or span of days falls on none). Plain date-times with an
+    offset are read in bulk; every other distinct form once, in Python.
+    """
+    text = times.str.strip_chars()
+    plain = text.str.contains(_PLAIN_TIME).fill_null(False)
+    first = (
+        pl.select(
+            pl.when(plain)
+            .then(text.str.replace(r"Z$", "+00:00"))
+            .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False)
+        )
+        .to_series()
+        .cast(_INSTANT)
+    )
+    end = first + TICK
+    rest = text.filter(~plain & text.is_not_null()).unique()
+    if len(rest):
+        read = [_bounds(compiled, t) for t in rest]
+        known = pl.DataFrame(
+            {
+                "text": rest,
+                "first": pl.Series([r[0] for r in read], dtype=_INSTANT),
+                "end": pl.Series([r[1] for r in read], dtype=_INSTANT),
+            }
+        )
+        laid = pl.DataFrame({"text": text}).join(known, on="text", how="left", maintain_order="left")
+        first = pl.select(pl.coalesce(first, laid.get_column("first"))).to_series()
+        end = pl.select(pl.coalesce(end, laid.get_column("end"))).to_series()
+    day, last = local_date(first, compiled.zone), local_date(end - TICK, compiled.zone)
+    one_day = pl.select(pl.when(day == last).then(day)).to_series()
+    return pl.DataFrame({"first": first, "end": end, "day": one_day})
+
+
+def _bounds(compiled: Compiled, told: str) -> tuple[datetime | None, datetime | None]:
+    try:
+        return compiled.bounds(read_time(told), told)
+    except ValueError:
+        return None, None
+
+
+def timeline(compiled: Compiled, quiet: Mapping[int, datetime]) -> list[Band]:
+    """The phases in force, in order, given when each phase that waits for quiet days found them (`quiet`:
+    phase index -> its start). A phase begins at its start unless one listed after it has already begun;
+    a band ends when the next begins, at its phase's `until`, or when the window ends, whichever is first."""
+    phases = compiled.phases
+    began: dict[int, datetime] = {}
+    current = -1
+    while True:
+        ready = []
+        for i in range(current + 1, len(phases)):
+            start = _start(phases[i], i, began, quiet)
+            if start is not None and (not began or start >= began[current]):
+                ready.append((start, i))
+        if not ready:
+            break
+        start, current = min(ready)
+        began[current] = start
+    bands = []
+    order = sorted(began.items())
+    for k, (i, start) in enumerate(order):
+        ends = [t for t in (phases[i].until, compiled.until) if t is not None]
+        if k + 1 < len(order):
+            ends.append(order[k + 1][1])
+        until = min(ends).astimezone(UTC) if ends else None
+        first = max(start, compiled.start).astimezone(UTC)
+        if until is None or first < until:
+            bands.append(Band(i, first, until))
+    return bands
+
+
+def _start(
+    phase: CompiledPhase, i: int, began: Mapping[int, datetime], quiet: Mapping[int, datetime]
+) -> datetime | None:
+    """When phase `i` would begin, from what has begun so far (None: not known, or never)."""
+    if phase.at is not None:
+        return phase.at.astimezone(UTC)
+    if phase.after is None or phase.after not in began:
+        return None
+    if phase.duration is not None:
+        return began[phase.after] + phase.duration
+    return quiet.get(i)
+
+
+def placed(compiled: Compiled, bands: list[Band], spans: pl.DataFrame) -> pl.DataFrame:
+    """Which phase each period (`periods`' `first`, `end`) falls in, with the others it could be in.
+
+    Columns: `phase` (a phase id; `unknown` where the period overlaps more than one phase, or no time is
+    told; null where it lies wholly outside every phase), and `phase.trials` (List of phase ids, `NO_PHASE`
+    for none: for an unknown phase, each phase it could be in, in order). Bands are few: each is one expression.
+    """
+    ids = [p.id for p in compiled.phases]
+    first, end = pl.col("first"), pl.col("end")
+    inside, overlaps = [], []
+    for band in bands:
+        after = first >= pl.lit(band.start, _INSTANT)
+        before = pl.lit(True) if band.until is None else end <= pl.lit(band.until, _INSTANT)
+        inside.append(after & before)
+        starts_before = pl.lit(True) if band.until is None else first < pl.lit(band.until, _INSTANT)
+        overlaps.append(starts_before & (end > pl.lit(band.start, _INSTANT)))
+    gaps = _gaps(compiled, bands)
+    gap_overlaps = [
+        (pl.lit(True) if s is None else end > pl.lit(s, _INSTANT))
+        & (pl.lit(True) if u is None else first < pl.lit(u, _INSTANT))
+        for s, u in gaps
+    ]
+    in_gap = pl.lit(False) if not gap_overlaps else pl.any_horizontal(gap_overlaps)
+    phase = pl.lit(None, pl.String())
+    for band, holds in zip(reversed(bands), reversed(inside)):
+        phase = pl.when(holds & ~in_gap).then(pl.lit(ids[band.phase])).otherwise(phase)
+    touched = pl.any_horizontal(overlaps) if overlaps else pl.lit(False)
+    phase = (
+        pl.when(first.is_null())
+        .then(pl.lit(UNKNOWN))
+        .when(phase.is_not_null())
+        .then(phase)
+        .when(touched)
+        .then(pl.lit(UNKNOWN))
+        .otherwise(pl.lit(None, pl.String()))
+    )
+    every = [*ids, NO_PHASE]
+    listed = [pl.when(o).then(pl.lit(ids[b.phase])) for b, o in zip(bands, overlaps)]
+    listed.append(pl.when(in_gap).then(pl.lit(NO_PHASE)))
+    trials = (
+        pl.when(first.is_null())
+        .then(pl.lit(pl.Series([every], dtype=pl.List(pl.String()))))
+        .when(phase == UNKNOWN)
+        .then(pl.concat_list(*listed).list.drop_nulls())
+    )
+    return spans.select(phase.alias("phase"), trials.alias("phase.trials"))
+
+
+def given(compiled: Compiled, ids: pl.Series, phases: Mapping[str, str | None]) -> pl.DataFrame:
+    """`placed`'s columns for phases given by incident id (`ids`: each fact row's incident id): a phase the
+    ruleset does not declare is none; an `unknown` one could be any."""
+    declared = {p.id for p in compiled.phases} | {UNKNOWN}
+    phase = ids.replace_strict(
+        list(phases), [p if p in declared else None for p in phases.values()], default=None, return_dtype=pl.String()
+    )
+    every = pl.Series([[*(p.id for p in compiled.phases), NO_PHASE]], dtype=pl.List(pl.String()))
+    return pl.DataFrame({"phase": phase}).with_columns(
+        pl.when(pl.col("phase") == UNKNOWN).then(pl.lit(every)).alias("phase.trials")
+    )
+
+
+def _gaps(compiled: Compiled, bands: list[Band]) -> list[tuple[datetime | None, datetime | None]]:
+    """The stretches of time no phase holds: before the first band, between bands, after the last."""
+    gaps: list[tuple[datetime | None, datetime | None]] = []
+    edge: datetime | None = None
+    for k, band in enumerate(bands):
+        if k == 0 or (edge is not None and band.start > edge):
+            gaps.append((None if k == 0 else edge, band.start))
+        edge = band.until
+    if not bands:
+        return [(None, None)]
+    if edge is not None:
+        gaps.append((edge, None))
+    return gaps
+
+
+def quiet_start(
+    compiled: Compiled, bands: list[Band], quiet: Mapping[int, datetime], days: pl.DataFrame, last: datetime | None
+) -> tuple[int, datetime] | None:
+    """The earliest start, under the verdicts so far, of a phase that waits for quiet days and has not yet
+    been given one: (phase index, start in UTC), or None when no such phase would begin.
+
+    `days` has one row per incident that falls on one day (`day`, Date in the ruleset's zone) with
+    `violation` (Boolean, whether its verdict is a violation). A day counts only when the truce was in
+    force for the whole of it: wholly after the phase counted from began and inside the window, and before
+    `last` (the end of the latest time the input tells: the input says nothing of the days after it).
+    """
+    began = {b.phase: b.start for b in bands}
+    counts = dict(days.filter(pl.col("violation")).group_by("day").len().iter_rows())
+    found: list[tuple[datetime, int]] = []
+    for i, phase in enumerate(compiled.phases):
+        if phase.quiet_days is None or i in quiet or phase.after not in began:
+            continue
+        start = _count_days(compiled, began[phase.after], phase.quiet_days, phase.max_violations, counts, last)
+        if start is not None:
+            found.append((start, i))
+    if not found:
+        return None
+    start, i = min(found)
+    return i, start
+
+
+def _count_days(
+    compiled: Compiled, since: datetime, needed: int, most: int, counts: Mapping[date, int], last: datetime | None
+) -> datetime | None:
+    """00:00 (UTC) after the `needed`th consecutive whole day after `since` with at most `most` violations."""
+    zone = compiled.zone
+    local = since.astimezone(zone)
+    day = local.date() if local.replace(tzinfo=None) == datetime(local.year, local.month, local.day) else None
+    day = day or local.date() + timedelta(days=1)
+    ends = [t for t in (compiled.until, last) if t is not None]
+    limit = min(ends) if ends else None
+    if limit is None:
+        return None
+    run = 0
+    while True:
+        next_midnight = _midnight(day + timedelta(days=1), zone)
+        if next_midnight > limit:
+            return None
+        run = run + 1 if counts.get(day, 0) <= most else 0
+        if run == needed:
+            return next_midnight
+        day += timedelta(days=1)
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    """00:00 of a calendar day in `zone`, in UTC (its first instant where a change of clocks skips midnight)."""
+    if isinstance(zone, timezone):
+        return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    return local_instant(datetime(day.year, day.month, day.day), zone)

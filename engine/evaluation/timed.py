@@ -1,0 +1,284 @@
+"""Stages over time, after matching: a phase the time told cannot place, self-defence, escalation.
+
+Each works on `decide`'s rows or the verdict table and changes only the rows its terms reach; a row it
+changes says something of its own, so its `said` number (`decide.decide`) is cleared.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from engine.evaluation.phases import NO_PHASE
+from engine.evaluation.result import Episode
+from engine.ruleset.compile import Compiled
+
+
+def with_trials(table: pl.DataFrame, placed: pl.DataFrame, tested: bool) -> pl.DataFrame:
+    """The fact table with each row's `phase` (`phases.placed`), and `trial` (UInt8): 0 for each row as told,
+    then, where some rule tests the phase (`tested`) and the row's is `unknown`, one more row for each phase
+    it could be in (`trial` 1, 2, …, its `phase` that one, null for none), for `settle` to compare."""
+    phase_type = table.schema["phase"]
+    rows = table.with_columns(
+        placed.get_column("phase").cast(phase_type).alias("phase"), pl.lit(0, pl.UInt8()).alias("trial")
+    )
+    if not tested:
+        return rows
+    tried = (
+        rows.with_columns(placed.get_column("phase.trials").alias("tried"))
+        .filter(pl.col("tried").is_not_null())
+        .explode("tried")
+    )
+    if tried.is_empty():
+        return rows
+    tried = tried.with_columns(
+        pl.when(pl.col("tried") != NO_PHASE).then(pl.col("tried")).cast(phase_type).alias("phase"),
+        (pl.int_range(pl.len()).over("version", "direction") + 1).cast(pl.UInt8()).alias("trial"),
+    ).drop("tried")
+    return pl.concat([rows, tried.select(rows.columns)])
+
+
+def settle(compiled: Compiled, rows: pl.DataFrame) -> pl.DataFrame:
+    """`decide`'s rows for the rows as told (trial 0), each with an `unknown` phase settled against its trials.
+
+    A rule that would decide ahead of the row's own deciding rule in some phase the row could be in, and does
+    not hold with the phase unknown, depends on the phase: it cannot decide, and nothing after it may. The
+    row is then `undetermined` under that rule (the earliest such in deciding order), and says why.
+    """
+    if "trial" not in rows.columns:
+        return rows
+    base = rows.filter(pl.col("trial") == 0).drop("trial")
+    trials = rows.filter(pl.col("trial") > 0)
+    if trials.is_empty():
+        return base
+    rules = compiled.rules
+    position = {rule.id: k for k, rule in enumerate(rules)}
+    row = pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row")
+    keyed = base.select(row, "version", "direction", "rule", "matched")
+    tried = trials.select("version", "direction", pl.col("phase").alias("tried"), pl.col("matched").alias("holds"))
+    joined = keyed.join(tried, on=["version", "direction"], how="inner", maintain_order="left")
+    found: dict[int, tuple[int, str | None, list[str | None]]] = {}  # row -> (rule, phase, phases tried)
+    for row, rule, matched, phase, holds in joined.select("row", "rule", "matched", "tried", "holds").iter_rows():
+        limit = len(rules) if rule is None else position[rule]
+        ahead = [position[r] for r in holds if r not in matched and position[r] < limit]
+        best, where, phases = found.get(row, (len(rules), None, []))
+        phases.append(phase)
+        if ahead and min(ahead) < best:
+            best, where = min(ahead), phase
+        found[row] = (best, where, phases)
+    changed = {row: v for row, v in found.items() if v[0] < len(rules)}
+    if not changed:
+        return base
+    at = pl.Series(list(changed), dtype=pl.UInt32())
+    decided = [rules[k] for k, _, _ in changed.values()]
+    texts = [_unplaced(rules[k].id, rules[k].verdict, where, tried) for k, where, tried in changed.values()]
+    return base.with_columns(
+        base.get_column("verdict").scatter(at, "undetermined"),
+        base.get_column("rule").scatter(at, pl.Series([r.id for r in decided], dtype=pl.String())),
+        base.get_column("clause").scatter(at, pl.Series([r.clause for r in decided], dtype=pl.String())),
+        base.get_column("explanation").scatter(at, pl.Series(texts, dtype=pl.String())),
+        base.get_column("said").scatter(at, None),
+    )
+
+
+def _unplaced(rule: str, verdict: str, phase: str | None, tried: list[str | None]) -> str:
+    shown = " or ".join("none" if p is None else p for p in tried)
+    where = "outside every phase" if phase is None else f"in phase {phase}"
+    return (
+        f"The time told cannot place the incident in one phase of the truce (it could be in {shown}), and rule "
+        f"{rule} decides {where} only ({verdict.replace('_', ' ')} there): the terms cannot be applied to it."
+    )
+
+
+def phase_tested(compiled: Compiled) -> bool:
+    """Whether some rule's condition tests the phase (then an `unknown` phase is tried as each it could be)."""
+    from engine.ruleset.compile import Node, Test
+
+    def tests(node: Node) -> bool:
+        if isinstance(node, Test):
+            return node.field == "phase"
+        return any(tests(item) for item in node.items)
+
+    return any(tests(rule.condition) for rule in compiled.rules)
+
+
+SELF_DEFENSE = "self_defense"  # the rule column of a response the terms permit: the ruleset's `self_defense` terms
+NO_TERMS = "the ruleset sets no `self_defense` terms"
+
+
+def respond(
+    compiled: Compiled,
+    table: pl.DataFrame,
+    rows: pl.DataFrame,
+    spans: pl.DataFrame,
+    answered: pl.Series,
+    ids: pl.Series,
+) -> pl.DataFrame:
+    """`decide`'s rows with each response (`in_response_to`) that the verdict finds a violation judged under the
+    ruleset's `self_defense` terms: inside them, `permitted` by those terms, flagged `self_defense`; outside
+    them, as it was, flagged `response_outside_terms`, and the explanation says which term it misses.
+
+    `table` and `spans` (`phases.periods`) are the fact rows `rows` were decided from, in the same order;
+    `answered` gives, per incident (row of the input), the row of the incident it answers (null for none);
+    `ids` the incidents' ids.
+    A response is measured against every version told of the incident it answers: all must leave it inside.
+    """
+    facts = table.select(
+        "incident", "direction", "actor.party", "target.party", "act", "killed", "wounded"
+    ).with_columns(spans.get_column("first"), spans.get_column("end"))
+    told = facts.to_dicts()
+    versions: dict[int, list[dict[str, object]]] = {}
+    for fact in told:
+        if fact["direction"] == 0:
+            versions.setdefault(int(str(fact["incident"])), []).append(fact)
+    target = answered.gather(rows.get_column("incident"))
+    at = (target.is_not_null() & (rows.get_column("verdict") == "violation")).arg_true()
+    if at.is_empty():
+        return rows
+    terms = compiled.self_defense
+    verdict, rule, clause = rows.get_column("verdict"), rows.get_column("rule"), rows.get_column("clause")
+    texts, flags = rows.get_column("explanation").to_list(), rows.get_column("flags").to_list()
+    verdicts, rules, clauses = verdict.to_list(), rule.to_list(), clause.to_list()
+    for k in at.to_list():
+        original = int(target[k])
+        reason = NO_TERMS if terms is None else _outside(compiled, told[k], versions.get(original, []))
+        shown = f"`{ids[original]}`"
+        if reason is None and terms is not None:
+            verdicts[k], rules[k], clauses[k] = "permitted", SELF_DEFENSE, terms.clause
+            texts[k] = (
+                f"{_name(compiled, told[k]['actor.party'])} answered incident {shown} within "
+                f"{_words(terms.window)}, against the party that struck it and in proportion: self-defence the "
+                "terms allow."
+            )
+            flags[k] = sorted({*flags[k], SELF_DEFENSE})
+        else:
+            texts[k] = f"{texts[k]} It answers incident {shown}, but not within the self-defence terms: {reason}."
+            flags[k] = sorted({*flags[k], "response_outside_terms"})
+    changed = pl.Series(at, dtype=pl.UInt32())
+    return rows.with_columns(
+        pl.Series("verdict", verdicts, dtype=pl.String()),
+        pl.Series("rule", rules, dtype=pl.String()),
+        pl.Series("clause", clauses, dtype=pl.String()),
+        pl.Series("explanation", texts, dtype=pl.String()),
+        pl.Series("flags", flags, dtype=pl.List(pl.String())),
+        rows.get_column("said").scatter(changed, None),
+    )
+
+
+def _outside(compiled: Compiled, response: dict[str, object], versions: list[dict[str, object]]) -> str | None:
+    """Why a response (a fact row) is not self-defence against the incident it answers (its versions told), or
+    None when every version leaves it inside the terms."""
+    terms = compiled.self_defense
+    assert terms is not None
+    classes = compiled.act_classes or {}
+    for o in versions:
+        first, end = response["first"], response["end"]
+        o_first, o_end = o["first"], o["end"]
+        if first is None or o_first is None or not (first >= o_end and end <= o_first + terms.window):  # type: ignore[operator]
+            return f"the times told cannot show it began after that incident and within {_words(terms.window)} of it"
+        if response["actor.party"] is None or response["actor.party"] != o["target.party"]:
+            return f"{_name(compiled, response['actor.party'])} is not the party that incident struck"
+        if response["target.party"] is None or response["target.party"] != o["actor.party"]:
+            return f"it struck {_name(compiled, response['target.party'])}, not the party that struck first"
+        if terms.same_class and classes.get(str(response["act"])) != classes.get(str(o["act"])):
+            return f"its act ({response['act']}) is not of the same class as that incident's ({o['act']})"
+        if terms.ratio is not None:
+            mine, theirs = _casualties(response), _casualties(o)
+            if mine is None or theirs is None:
+                return "the casualties told cannot show it was in proportion"
+            if mine > terms.ratio * theirs:
+                return f"it caused {mine} casualties, more than {terms.ratio} times that incident's {theirs}"
+    return None
+
+
+def _casualties(fact: dict[str, object]) -> int | None:
+    told = [v for v in (fact["killed"], fact["wounded"]) if v is not None]
+    return sum(told) if told else None  # type: ignore[arg-type]
+
+
+def _name(compiled: Compiled, party: object) -> str:
+    if party is None:
+        return "an unnamed party"
+    found = compiled.ruleset.parties.get(str(party))
+    return found.name if found else str(party)
+
+
+def _words(span: timedelta) -> str:
+    """A duration in words: `6 hours`, `2 days`, `90 minutes`."""
+    minutes = int(span.total_seconds()) // 60
+    for unit, size in (("day", 1440), ("hour", 60), ("minute", 1)):
+        if minutes % size == 0:
+            n = minutes // size
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    return str(span)
+
+
+def escalate(
+    compiled: Compiled, verdicts: pl.DataFrame, said: pl.Series, spans: pl.DataFrame, rows: pl.Series
+) -> tuple[pl.DataFrame, pl.Series, list[Episode]]:
+    """Escalation (the ruleset's `escalation` terms): each party found in at least N violations within any T hours.
+
+    `verdicts` is the verdict table, `spans` (`phases.periods`) the fact rows' periods and `rows` their incidents
+    (rows of the input). An incident's period runs from the first of its versions' to the last; a violation
+    counts for each party it names (`actors`) that the ruleset lists, and only when its whole period lies in the
+    T hours. Overlapping runs of one party are one episode. Every verdict naming that party whose period lies
+    inside one of its episodes is flagged `escalation`. Returns the verdicts, their `said` numbers (cleared where
+    flagged) and the episodes, by party then start.
+    """
+    terms = compiled.escalation
+    if terms is None:
+        return verdicts, said, []
+    window = timedelta(hours=terms.hours)
+    span = (
+        spans.with_columns(rows.alias("row"))
+        .group_by("row")
+        .agg(pl.col("first").min(), pl.col("end").max(), pl.col("first").null_count().alias("untimed"))
+    )
+    table = (
+        verdicts.select(pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row"), "verdict", "actors")
+        .join(span, on="row", how="left", maintain_order="left")
+        .filter(pl.col("untimed") == 0)
+        .explode("actors")
+        .filter(pl.col("actors").is_in(list(compiled.ruleset.parties)))
+    )
+    episodes: list[Episode] = []
+    flagged: set[int] = set()
+    for (party,), group in table.sort("first", "row").group_by("actors", maintain_order=True):
+        found = group.filter(pl.col("verdict") == "violation")
+        firsts, ends = found.get_column("first").to_list(), found.get_column("end").to_list()
+        runs = _runs(firsts, ends, terms.violations, window)
+        for start, until, count in runs:
+            episodes.append(Episode(str(party), start, until, count))
+            inside = group.filter((pl.col("first") >= start) & (pl.col("end") <= until))
+            flagged.update(inside.get_column("row").to_list())
+    if not flagged:
+        return verdicts, said, sorted(episodes)
+    at = pl.Series(sorted(flagged), dtype=pl.UInt32())
+    flags = verdicts.get_column("flags").to_list()
+    for k in at.to_list():
+        flags[k] = sorted({*flags[k], "escalation"})
+    out = verdicts.with_columns(pl.Series("flags", flags, dtype=pl.List(pl.String())))
+    return out, said.scatter(at, None), sorted(episodes)
+
+
+def _runs(
+    firsts: list[datetime], ends: list[datetime], needed: int, window: timedelta
+) -> list[tuple[datetime, datetime, int]]:
+    """Episodes over violations sorted by start: (from, until, count), each a union of overlapping runs of at
+    least `needed` violations whose periods all lie within `window` of the run's first start."""
+    out: list[tuple[datetime, datetime, int, int]] = []  # from, until, first index, last index
+    j = 0
+    for i, first in enumerate(firsts):
+        j = max(j, i)
+        while j + 1 < len(firsts) and firsts[j + 1] < first + window and ends[j + 1] <= first + window:
+            j += 1
+        if j - i + 1 < needed or ends[i] > first + window:
+            continue
+        until = max(ends[i : j + 1])
+        if out and first <= out[-1][1]:
+            start, last_until, a, _ = out[-1]
+            out[-1] = (start, max(last_until, until), a, j)
+        else:
+            out.append((first, until, i, j))
+    return [(start, until, b - a + 1) for start, until, a, b in out]

@@ -127,13 +127,14 @@ class TableReader:
     """A table of incidents read a block of rows at a time (Parquet: `rows` rows, default `PARQUET_ROWS`), as
     `read_table` reads one whole.
 
-    `batches()` gives the incident frames of its rows in file order: each block of whole rows (`block` bytes
-    of CSV or JSON Lines, cut at a row's end; default `BLOCK`) read and checked as `read_table` reads a table, and the ids of
-    every block checked against each other's once the last is read. Where a block's checks cannot be sure, an
-    id is given twice, or a time of day names no zone and the ruleset (`compiled`) none either, the whole
-    table is read by `frame()` instead, which raises the same one-line `InputError` as a table read whole,
-    and the rows not yet given follow from it. Memory stays at a block and its frames, and the ids' hashes
-    (8 bytes an incident). `warnings` says which columns were left out once the table is read through.
+    `batches()` gives the incident frames of its rows in file order: each block of whole rows (`block`
+    bytes of CSV or JSON Lines, default `BLOCK`, cut at a row's end) read and checked as `read_table` reads
+    a table, and the ids of every block checked against each other's once the last is read. Where a block's
+    checks cannot be sure, an id is given twice, or a time of day names no zone and the ruleset (`compiled`)
+    none either, the whole table is read by `frame()` instead, which raises the same one-line `InputError`
+    as a table read whole, and the rows not yet given follow from it. Memory stays at a block and its frames,
+    and the ids' hashes (8 bytes an incident). `warnings` says which columns were left out once the table
+    is read through.
     """
 
     def __init__(self, path: Path, compiled: Compiled, block: int | None = None, rows: int | None = None) -> None:

@@ -10,8 +10,6 @@ import io
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-BLOCK = 32 * 1024 * 1024  # bytes of a text table read at a time
-
 
 def blocks(stream: BinaryIO, size: int, row_end: Callable[[bytes], int]) -> Iterator[bytes]:
     """The rest of `stream`, from where it stands (at a row's start), in blocks of whole rows of about `size` bytes.

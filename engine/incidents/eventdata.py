@@ -39,7 +39,7 @@ from typing import Any
 import polars as pl
 
 from engine.errors import InputError, Problem
-from engine.incidents.blocks import BLOCK, blocks, csv_row_end
+from engine.incidents.blocks import blocks, csv_row_end
 from engine.incidents.frame import INCIDENTS, JUDGED
 from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT
 from engine.incidents.model import MAX_COUNT
@@ -175,6 +175,7 @@ UCDP_CIVILIANS = "Civilians"  # side_b of a one-sided event
 ACLED_CIVILIANS = "Civilians"  # the target of a row flagged `civilian_targeting` that names none
 CIVILIANS_HARMED = "civilians_harmed"  # the flag of a UCDP event with civilian deaths
 
+BLOCK = 32 * 1024 * 1024  # bytes of CSV read and mapped at a time
 PARQUET_ROWS = 250_000  # rows of Parquet read at a time
 LONGEST_SOURCE = 300  # an incident's `source` (the model's limit): longer text is cut, with `…`
 LONGEST_ID = 200

@@ -251,7 +251,7 @@ def test_a_table_judged_as_it_is_read_gives_the_report_of_the_table_read_whole(
     synthetic.write_jsonl(path, 2000, 3)
     expected = io.StringIO()
     write_json(reports_of(load_input(path, "syria-2016-09"), None), expected)
-    monkeypatch.setattr(tables, "BLOCK", 10_000)  # about 30 blocks
+    monkeypatch.setattr(tables, "JSONL_BLOCK", 10_000)  # about 30 blocks
     assert cli("run", str(path), "-r", "syria-2016-09", "-f", "json")[:2] == (0, expected.getvalue())
 
 

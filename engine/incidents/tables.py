@@ -66,10 +66,12 @@ COUNTS = COUNT_COLUMNS
 # The facts an account may give in a flat table (`source` and the told columns), and a Parquet table's columns.
 ACCOUNT_COLUMNS = ("source", *(c for c in TABLE_COLUMNS if c in TOLD))
 PARQUET_COLUMNS = (*TABLE_COLUMNS, "accounts")
-# How much of a table `TableReader` reads at a time. Measured on 1M generated incidents: blocks of 16 MB
-# took 620 MB peak for CSV and 670 MB for JSON Lines (10% with accounts), 32 MB blocks 720 MB and 990 MB,
-# in no less time.
-BLOCK = 16 * 1024 * 1024  # bytes of CSV or JSON Lines
+# How much of a table `TableReader` reads at a time. Measured on `ceasefire run` of 1M generated incidents
+# (peak RSS, wall time in pairs): CSV in blocks of 32 MB (about 290,000 rows) 710 MB; in 16 MB blocks 610 MB
+# but about 10% slower (each part judged costs time of its own). JSON Lines (10% with accounts, read by
+# pyarrow) in 16 MB blocks 670 MB; in 32 MB blocks 990 MB, in no less time.
+BLOCK = 32 * 1024 * 1024  # bytes of CSV
+JSONL_BLOCK = 16 * 1024 * 1024  # bytes of JSON Lines
 PARQUET_ROWS = 250_000  # rows of Parquet
 
 
@@ -132,7 +134,7 @@ class TableReader:
     `read_table` reads one whole.
 
     `batches()` gives the incident frames of its rows in file order: each block of whole rows (`block`
-    bytes of CSV or JSON Lines, default `BLOCK`, cut at a row's end) read and checked as `read_table` reads
+    bytes, default `BLOCK` for CSV and `JSONL_BLOCK`, cut at a row's end) read and checked as `read_table` reads
     a table, and the ids of every block checked against each other's once the last is read. Where a block's
     checks cannot be sure, an id is given twice, or a time of day names no zone and the ruleset (`compiled`)
     none either, the whole table is read by `frame()` instead, which raises the same one-line `InputError`
@@ -143,9 +145,10 @@ class TableReader:
 
     def __init__(self, path: Path, compiled: Compiled, block: int | None = None, rows: int | None = None) -> None:
         self.path, self.compiled = path, compiled
-        self.block, self.rows = block or BLOCK, rows or PARQUET_ROWS
         self.shown = str(path)
         self.suffix = path.suffix.lower()
+        self.block = block or (BLOCK if self.suffix == ".csv" else JSONL_BLOCK)
+        self.rows = rows or PARQUET_ROWS
         self.warnings: list[Problem] = []
 
     def frame(self) -> pl.DataFrame:

@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from engine.errors import InputError, Problem
 from engine.incidents import synthetic, tables
 from engine.incidents.frame import INCIDENTS, POINT, frame_of
-from engine.incidents.load import load_incidents
+from engine.incidents.load import load_incidents, load_input
 from engine.incidents.tables import read_table
 from tests.conftest import ruleset
 
@@ -679,3 +679,14 @@ def test_an_id_given_again_in_a_later_block_is_refused_at_its_line(tmp_path: Pat
     with pytest.raises(InputError) as exc:
         list(tables.TableReader(path, ruleset("syria-2016-09"), 64).batches())
     assert str(exc.value.problems[0]) == f"{path}:52: id: incident id `r3` is used twice (first on line 5)"
+
+
+def test_a_streamed_table_s_parts_are_cut_to_the_batch_whatever_its_blocks(
+    monkeypatch: pytest.MonkeyPatch, generated: dict[str, Path]
+) -> None:
+    monkeypatch.setattr(tables, "BLOCK", 3000)  # about 25 rows a block
+    loaded = load_input(generated["csv"], "syria-2016-09", stream=True)
+    parts = list(loaded.parts(128))
+    assert [part.height for part in parts] == [128] * (COUNT // 128) + [COUNT % 128]
+    assert_frame_equal(pl.concat(parts), load_input(generated["csv"], "syria-2016-09").frame)
+    assert [part.height for part in loaded.parts(None)] == [COUNT]

@@ -247,6 +247,8 @@ class Loaded:
         `progress` is called with how far an export's reading has got (see `EventTable.batches`). Raises
         `InputError` for a table read a block at a time when the block that shows its problem is reached.
         """
+        import polars as pl
+
         from engine.incidents.tables import TableReader
 
         if batch is None:
@@ -258,9 +260,20 @@ class Loaded:
             blocks = self.events.batches(progress)
         else:
             blocks = iter([self.frame])
+        # Blocks as read are cut into parts of `batch`, a block's last rows joined to the next's first: each
+        # part judged costs time of its own, while a block costs memory as it is parsed.
+        held: list[pl.DataFrame] = []
+        rows, given = 0, False
         for block in blocks:
-            for start in range(0, max(block.height, 1), batch):
-                yield block.slice(start, batch)
+            held.append(block)
+            rows += block.height
+            while rows >= batch:
+                joined = pl.concat(held) if len(held) > 1 else held[0]
+                yield joined.slice(0, batch)
+                rest = joined.slice(batch)
+                held, rows, given = [rest], rest.height, True
+        if rows or not given:
+            yield pl.concat(held) if len(held) > 1 else held[0]
 
 
 def load_input(

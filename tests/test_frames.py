@@ -681,12 +681,16 @@ def test_an_id_given_again_in_a_later_block_is_refused_at_its_line(tmp_path: Pat
     assert str(exc.value.problems[0]) == f"{path}:52: id: incident id `r3` is used twice (first on line 5)"
 
 
-def test_a_streamed_table_s_parts_are_cut_to_the_batch_whatever_its_blocks(
+def test_a_streamed_table_s_parts_are_its_blocks_size_or_the_batch(
     monkeypatch: pytest.MonkeyPatch, generated: dict[str, Path]
 ) -> None:
     monkeypatch.setattr(tables, "BLOCK", 3000)  # about 25 rows a block
     loaded = load_input(generated["csv"], "syria-2016-09", stream=True)
-    parts = list(loaded.parts(128))
-    assert [part.height for part in parts] == [128] * (COUNT // 128) + [COUNT % 128]
-    assert_frame_equal(pl.concat(parts), load_input(generated["csv"], "syria-2016-09").frame)
+    whole = load_input(generated["csv"], "syria-2016-09").frame
+    parts = [part.height for part in loaded.parts(10)]
+    assert parts == [10] * (COUNT // 10)
+    heights = [part.height for part in loaded.parts(1000)]
+    assert 15 < heights[0] < 40 and sum(heights) == COUNT
+    assert sorted(heights[:-1]) == heights[:-1]  # each the largest block's so far
+    assert_frame_equal(pl.concat(loaded.parts(1000)), whole)
     assert [part.height for part in loaded.parts(None)] == [COUNT]

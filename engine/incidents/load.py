@@ -242,7 +242,7 @@ class Loaded:
 
     def parts(self, batch: int | None, progress: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
         """The incidents in parts of at most `batch` (None: all of them in one), at least one part: a table or an
-        export read a block at a time is read as the parts are asked for.
+        export read a block at a time is read as the parts are asked for, in parts of its largest block's size.
 
         `progress` is called with how far an export's reading has got (see `EventTable.batches`). Raises
         `InputError` for a table read a block at a time when the block that shows its problem is reached.
@@ -260,17 +260,18 @@ class Loaded:
             blocks = self.events.batches(progress)
         else:
             blocks = iter([self.frame])
-        # Blocks as read are cut into parts of `batch`, a block's last rows joined to the next's first: each
-        # part judged costs time of its own, while a block costs memory as it is parsed.
+        # Parts the size of the largest block so far (at most `batch`), a block's last rows joined to the next
+        # block's first: a part judged costs time of its own, and memory by its rows (a block is sized to that).
         held: list[pl.DataFrame] = []
-        rows, given = 0, False
+        rows, size, given = 0, 0, False
         for block in blocks:
             held.append(block)
             rows += block.height
-            while rows >= batch:
+            size = min(batch, max(size, block.height))
+            while size and rows >= size:
                 joined = pl.concat(held) if len(held) > 1 else held[0]
-                yield joined.slice(0, batch)
-                rest = joined.slice(batch)
+                yield joined.slice(0, size)
+                rest = joined.slice(size)
                 held, rows, given = [rest], rest.height, True
         if rows or not given:
             yield pl.concat(held) if len(held) > 1 else held[0]

@@ -7,9 +7,11 @@ The names below are imported on first use (PEP 562), so that `import engine` —
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing on every start (mypy reads it alike)
 if TYPE_CHECKING:
+    from typing import Any
+
     from engine.errors import InputError, Problem
     from engine.evaluation.pipeline import Evaluator, evaluate
     from engine.evaluation.result import AccountVerdict, Verdict

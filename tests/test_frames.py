@@ -11,11 +11,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from engine.errors import InputError
+from engine.errors import InputError, Problem
 from engine.incidents import synthetic, tables
 from engine.incidents.frame import INCIDENTS, POINT, frame_of
-from engine.incidents.load import load_incidents
+from engine.incidents.load import load_incidents, load_input
 from engine.incidents.tables import read_table
+from tests.conftest import ruleset
 
 HEADER = "id,time,actor,act,target,intended_target,region,killed,wounded\n"
 COUNT = 3000
@@ -603,3 +604,93 @@ def test_json_lines_with_a_null_person_leave_the_fast_path(
     fast_only(monkeypatch)
     with pytest.raises(AssertionError, match="fell back to the row reader"):
         read_table(path)
+
+
+# -- read a block at a time ------------------------------------------------------------------------
+
+
+def whole(path: Path, warnings: list[Problem]) -> pl.DataFrame:
+    """The table read whole, as a run that reads it so does: a time the ruleset cannot read refused at its line."""
+    frame = read_table(path, warnings)
+    tables.refuse_unreadable_times(ruleset("syria-2016-09"), frame, path)
+    return frame
+
+
+def streams_as_whole(path: Path, block: int, rows: int | None = None) -> None:
+    """`TableReader` with blocks of `block` bytes (Parquet: `rows` rows) gives what reading the table whole
+    gives: the same frame and warnings, or the same one-line error."""
+    expected: list[Problem] = []
+    reader = tables.TableReader(path, ruleset("syria-2016-09"), block, rows)
+    try:
+        frame = whole(path, expected)
+    except InputError as exc:
+        with pytest.raises(InputError) as streamed:
+            list(reader.batches())
+        assert [str(p) for p in streamed.value.problems] == [str(p) for p in exc.problems]
+        return
+    parts = list(reader.batches())
+    assert parts and all(part.height for part in parts)
+    assert_frame_equal(pl.concat(parts), frame)
+    assert reader.warnings == expected
+
+
+@pytest.mark.parametrize("block", [1, 24])
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        *(("events.csv", t) for t in CSV_CASES),
+        *(("events.jsonl", t) for t in JSONL_CASES),
+        ("events.csv", "id,time\na,2016-09-12T10:00:00\nb,2016-09-12\n"),  # a local time: refused at its line
+        ("events.csv", "id,time,act\na,2016-09-12T10:00\n" + "b,,x\n" * 20 + "c,,x,y\n"),  # ... after a bad row
+        ("events.jsonl", '{"id": "a"}\n' * 2 + '{"id": "b", "tags": 1}\n' + '{"id": "c", "zz": []}\n'),
+    ],
+)
+def test_a_table_read_a_block_at_a_time_is_the_table_read_whole(
+    tmp_path: Path, name: str, text: str, block: int
+) -> None:
+    streams_as_whole(table(tmp_path, name, text), block)
+
+
+@pytest.mark.parametrize("name", ["events.csv", "events.jsonl", "events.parquet"])
+def test_files_that_are_not_tables_stream_as_they_read_whole(tmp_path: Path, name: str) -> None:
+    texts = (b"", b"\xff\xfeh\x00", b'{"id": "a"}\x00\n', b'{"id": "\xe9"}\n', b"id\n\x00\n", b"\xef\xbb\xbfid\na\n")
+    for text in texts:
+        streams_as_whole(table(tmp_path, name, text), 16)
+    streams_as_whole(tmp_path / "missing.csv", 16)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_a_generated_table_streams_in_many_blocks_on_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch, generated: dict[str, Path], fmt: str
+) -> None:
+    expected = read_table(generated[fmt])
+    fast_only(monkeypatch)
+    reader = tables.TableReader(generated[fmt], ruleset("syria-2016-09"), block=20_000, rows=700)
+    parts = list(reader.batches())
+    assert len(parts) > 4
+    assert_frame_equal(pl.concat(parts), expected)
+
+
+def test_an_id_given_again_in_a_later_block_is_refused_at_its_line(tmp_path: Path) -> None:
+    rows = [f"r{i},shelling\n" for i in range(60)]
+    rows[50] = "r3,shelling\n"
+    path = table(tmp_path, "events.csv", "id,act\n" + "".join(rows))
+    streams_as_whole(path, 64)
+    with pytest.raises(InputError) as exc:
+        list(tables.TableReader(path, ruleset("syria-2016-09"), 64).batches())
+    assert str(exc.value.problems[0]) == f"{path}:52: id: incident id `r3` is used twice (first on line 5)"
+
+
+def test_a_streamed_table_s_parts_are_its_blocks_size_or_the_batch(
+    monkeypatch: pytest.MonkeyPatch, generated: dict[str, Path]
+) -> None:
+    monkeypatch.setattr(tables, "BLOCK", 3000)  # about 25 rows a block
+    loaded = load_input(generated["csv"], "syria-2016-09", stream=True)
+    whole = load_input(generated["csv"], "syria-2016-09").frame
+    parts = [part.height for part in loaded.parts(10)]
+    assert parts == [10] * (COUNT // 10)
+    heights = [part.height for part in loaded.parts(1000)]
+    assert 15 < heights[0] < 40 and sum(heights) == COUNT
+    assert sorted(heights[:-1]) == heights[:-1]  # each the largest block's so far
+    assert_frame_equal(pl.concat(loaded.parts(1000)), whole)
+    assert [part.height for part in loaded.parts(None)] == [COUNT]

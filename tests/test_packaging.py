@@ -40,16 +40,33 @@ print(json.dumps(loaded))
 LIGHT = [["--version"], ["--help"], *([command, "--help"] for command in COMMANDS)]
 
 
+def modules(*argv: str) -> list[str]:
+    """The modules that `ceasefire ARGV` imports, run in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", RUNNER, *argv], capture_output=True, text=True, check=True, cwd=ROOT)
+    names: list[str] = json.loads(done.stdout)
+    return names
+
+
 def imported(*argv: str) -> set[str]:
     """The top-level names of the modules that `ceasefire ARGV` imports, run in a fresh interpreter."""
-    done = subprocess.run([sys.executable, "-c", RUNNER, *argv], capture_output=True, text=True, check=True, cwd=ROOT)
-    return {name.split(".")[0] for name in json.loads(done.stdout)}
+    return {name.split(".")[0] for name in modules(*argv)}
 
 
 @pytest.mark.parametrize("argv", LIGHT, ids=" ".join)
 def test_version_and_help_import_no_machinery(argv: list[str]) -> None:
     heavy = sorted(imported(*argv) & set(HEAVY))
     assert heavy == [], f"`ceasefire {' '.join(argv)}` imported {heavy}: import them in the command's handler"
+
+
+def test_version_is_said_as_the_parser_says_it_without_loading_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli.main import main, parser
+
+    with pytest.raises(SystemExit) as done:
+        parser().parse_args(["--version"])
+    said = capsys.readouterr().out
+    assert done.value.code == 0 and main(["--version"]) == 0
+    assert capsys.readouterr().out == said == f"ceasefire-sim {engine.__version__}\n"
+    assert not {f"engine.cli.{command}" for command in COMMANDS} & set(modules("--version"))
 
 
 def test_the_api_is_there_when_asked_for() -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from engine.cli.main import main
-from engine.cli.run import load_report
+from engine.cli.run import load_report, reports_of
+from engine.incidents import synthetic, tables
+from engine.incidents.load import load_input
+from engine.report.data import write_json
 from tests.conftest import ENGINES, ROOT, Cli, durable_only, engine_blanked
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
@@ -239,3 +243,27 @@ def test_the_old_engine_name_native_runs_columnar_and_says_so_once(cli: Cli) -> 
     assert err == "note: --engine native is now called columnar; the old name goes in a later release\n"
     assert json.loads(out)["engine"] == "columnar"
     assert out == cli("run", scenario, "--engine", "columnar", "--format", "json")[1]
+
+
+def test_a_table_judged_as_it_is_read_gives_the_report_of_the_table_read_whole(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.jsonl"
+    synthetic.write_jsonl(path, 2000, 3)
+    expected = io.StringIO()
+    write_json(reports_of(load_input(path, "syria-2016-09"), None), expected)
+    monkeypatch.setattr(tables, "JSONL_BLOCK", 10_000)  # about 30 blocks
+    assert cli("run", str(path), "-r", "syria-2016-09", "-f", "json")[:2] == (0, expected.getvalue())
+
+
+def test_an_id_given_again_late_in_a_table_is_refused_and_nothing_is_written(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text("id,act\n" + "".join(f"r{i},shelling\n" for i in range(3000)) + "r7,shelling\n", encoding="utf-8")
+    monkeypatch.setattr(tables, "BLOCK", 4096)
+    output = tmp_path / "report.jsonl"
+    code, out, err = cli("run", str(path), "-r", "syria-2016-09", "-f", "jsonl", "-o", str(output))
+    assert (code, out) == (2, "")
+    assert err == f"error: {path}:3002: id: incident id `r7` is used twice (first on line 9)\n"
+    assert list(tmp_path.iterdir()) == [path]

@@ -12,11 +12,11 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from importlib import import_module
-from typing import TYPE_CHECKING
 
 from engine import __version__
 from engine.evaluation.engines import ENGINES, RENAMED
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing on every start (mypy reads it alike)
 if TYPE_CHECKING:
     from engine.errors import Problem
     from engine.incidents.load import Loaded
@@ -26,6 +26,8 @@ COMMANDS = ("run", "check", "test", "explain", "names", "schema", "whatif", "swe
 
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+VERSION = f"ceasefire-sim {__version__}"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
         "Run `ceasefire COMMAND --help` for a command's options and examples.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    top.add_argument("--version", action="version", version=f"ceasefire-sim {__version__}")
+    top.add_argument("--version", action="version", version=VERSION)
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
@@ -53,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(VERSION)  # as the parser's --version says it, without loading every command to build the parser
+        return EXIT_OK
     args = parser().parse_args(argv)
     from engine.errors import InputError  # `--help` and `--version` have ended by now, without it
 

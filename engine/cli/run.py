@@ -76,17 +76,17 @@ def reports_of(
 ) -> Iterator[Report]:
     """Evaluate what was loaded, in parts of `batch` incidents (None: all at once) as the parts are asked for.
 
-    An export (ACLED, UCDP GED) is read as its parts are judged: `progress` hears how far its reading has got.
+    A table loaded to be streamed, or an export (ACLED, UCDP GED), is read as its parts are judged: `progress`
+    hears how far an export's reading has got.
     """
     from engine.evaluation.pipeline import Evaluator, default_engine
 
-    warn(loaded.warnings)
+    said = loaded.warnings
+    warn(said)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
-        if batch is None:
-            yield evaluator.report(loaded.name, loaded.frame)
-        else:
-            for part in loaded.parts(batch, progress):
-                yield evaluator.report(loaded.name, part)
+        for part in loaded.parts(batch, progress):
+            yield evaluator.report(loaded.name, part)
+    warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.output, [args.scenario])
     # Programs' formats are written part by part as the parts are judged; people's need the whole.
     streamed = args.format in ("json", "jsonl", "parquet")
-    loaded = load_input(args.scenario, args.rules, args.sets, args.source, args.strict)
+    loaded = load_input(args.scenario, args.rules, args.sets, args.source, args.strict, stream=streamed)
     flagged: list[Report] = []  # the parts with an incident flagged `implausible_time`
     unresolved: list[int] = []  # each part's count of incidents naming someone the ruleset cannot resolve
     events = loaded.events

@@ -39,6 +39,7 @@ from typing import Any
 import polars as pl
 
 from engine.errors import InputError, Problem
+from engine.incidents.blocks import blocks, csv_row_end
 from engine.incidents.frame import INCIDENTS, JUDGED
 from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT
 from engine.incidents.model import MAX_COUNT
@@ -373,20 +374,7 @@ class EventTable:
                 raise InputError.at(self.shown, f"the header cannot be read: {exc}", 1) from None
             line = 2  # the line the next block starts on
             done = len(first)
-            size = self.block
-            while True:
-                block = stream.read(size)
-                if not block:
-                    break
-                cut = _row_end(block) if len(block) == size else len(block)
-                if cut < 0:  # no row ends in this block: a row longer than a block; read it again, larger
-                    stream.seek(-len(block), io.SEEK_CUR)
-                    size *= 2
-                    continue
-                size = self.block
-                if cut < len(block):  # the row cut in two is read again with the next block
-                    stream.seek(cut - len(block), io.SEEK_CUR)
-                    block = block[:cut]
+            for block in blocks(stream, self.block, csv_row_end):
                 breaks = block.count(b"\n")
                 if not _BLANK.fullmatch(block):
                     yield self._csv_block(block, header, line, breaks)
@@ -531,21 +519,6 @@ class _Seen:
     def add(self, ids: pl.Series) -> None:
         self.blocks.append(ids)
         self.hashes = pl.concat([self.hashes, ids.hash()])
-
-
-def _row_end(block: bytes) -> int:
-    """Where the last whole row in `block` ends (after its line break), or -1: a line break with an even number
-    of quotes before it (a quoted cell's `""` counts two), the block starting at a row's start."""
-    quotes = block.count(b'"')
-    end = len(block)
-    while True:
-        at = block.rfind(b"\n", 0, end)
-        if at < 0:
-            return -1
-        after = block.count(b'"', at)
-        if (quotes - after) % 2 == 0:
-            return at + 1
-        end = at
 
 
 def _shape(row: list[str], header: list[str]) -> str:

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from engine.incidents.eventdata import EventTable
+    from engine.incidents.tables import TableReader
 
 TABLES = (".jsonl", ".ndjson", ".csv", ".parquet")
 
@@ -250,25 +251,34 @@ def _cycle(incidents: Sequence[Incident], index: dict[str, int], start: int) -> 
 class Loaded:
     """What a command evaluates: a name, the compiled ruleset, the incidents (and a scenario's file).
 
-    `read` is an incident frame (`engine.incidents.frame.INCIDENTS`), or for an ACLED or UCDP GED export,
-    the export (`engine.incidents.eventdata.EventTable`), read a block at a time as `parts` are asked for;
-    `frame` is the whole frame either way. `scenario` and `document` are None for an incident table.
-    `warnings`: what reading it found worth saying but not refusing (a table's columns ceasefire does not read).
+    `read` is an incident frame (`engine.incidents.frame.INCIDENTS`); or an incident table read a block at a
+    time as `parts` are asked for (`engine.incidents.tables.TableReader`); or an ACLED or UCDP GED export
+    (`engine.incidents.eventdata.EventTable`), read so too. `frame` is the whole frame either way.
+    `scenario` and `document` are None for an incident table.
     """
 
     name: str
     compiled: Compiled
-    read: pl.DataFrame | EventTable
+    read: pl.DataFrame | TableReader | EventTable
     scenario: Scenario | None
     document: Document | None
-    warnings: tuple[Problem, ...] = ()
+    found: tuple[Problem, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What reading found worth saying but not refusing (a table's columns ceasefire does not read): for a
+        table read a block at a time, known once it has been read through."""
+        from engine.incidents.tables import TableReader
+
+        return tuple(self.read.warnings) if isinstance(self.read, TableReader) else self.found
 
     @cached_property
     def frame(self) -> pl.DataFrame:
-        """Every incident, as one incident frame (an export is read whole for it)."""
+        """Every incident, as one incident frame (a table or an export read a block at a time is read whole for it)."""
         from engine.incidents.eventdata import EventTable
+        from engine.incidents.tables import TableReader
 
-        return self.read.frame() if isinstance(self.read, EventTable) else self.read
+        return self.read.frame() if isinstance(self.read, (EventTable, TableReader)) else self.read
 
     @property
     def events(self) -> EventTable | None:
@@ -277,19 +287,41 @@ class Loaded:
 
         return self.read if isinstance(self.read, EventTable) else None
 
-    def parts(self, batch: int, progress: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
-        """The incidents in parts of at most `batch` (at least one part): an export as it is read, block by block.
+    def parts(self, batch: int | None, progress: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
+        """The incidents in parts of at most `batch` (None: all of them in one), at least one part: a table or an
+        export read a block at a time is read as the parts are asked for, in parts of its largest block's size.
 
-        `progress` is called with how far an export's reading has got (see `EventTable.batches`).
+        `progress` is called with how far an export's reading has got (see `EventTable.batches`). Raises
+        `InputError` for a table read a block at a time when the block that shows its problem is reached.
         """
-        if self.events is None:
-            frame = self.frame
-            for start in range(0, max(frame.height, 1), batch):
-                yield frame.slice(start, batch)
+        import polars as pl
+
+        from engine.incidents.tables import TableReader
+
+        if batch is None:
+            yield self.frame
             return
-        for block in self.events.batches(progress):
-            for start in range(0, max(block.height, 1), batch):
-                yield block.slice(start, batch)
+        if isinstance(self.read, TableReader):
+            blocks = self.read.batches()
+        elif self.events is not None:
+            blocks = self.events.batches(progress)
+        else:
+            blocks = iter([self.frame])
+        # Parts the size of the largest block so far (at most `batch`), a block's last rows joined to the next
+        # block's first: a part judged costs time of its own, and memory by its rows (a block is sized to that).
+        held: list[pl.DataFrame] = []
+        rows, size, given = 0, 0, False
+        for block in blocks:
+            held.append(block)
+            rows += block.height
+            size = min(batch, max(size, block.height))
+            while size and rows >= size:
+                joined = pl.concat(held) if len(held) > 1 else held[0]
+                yield joined.slice(0, size)
+                rest = joined.slice(size)
+                held, rows, given = [rest], rest.height, True
+        if rows or not given:
+            yield pl.concat(held) if len(held) > 1 else held[0]
 
 
 def load_input(
@@ -298,8 +330,12 @@ def load_input(
     sets: Sequence[str] = (),
     source: str | None = None,
     strict: bool = False,
+    stream: bool = False,
 ) -> Loaded:
     """A scenario file with its ruleset, or an incident table with the ruleset `rules` names.
+
+    With `stream`, a table is read a block at a time as `Loaded.parts` are asked for (its problems raised
+    then); else it is read, and refused if bad, here.
 
     A CSV or Parquet table whose columns are an ACLED or UCDP GED export's is read as one (`source`, `acled`
     or `ucdp`, says which it must be). Its bad rows are skipped, and kept in `Loaded.events.bad`; with
@@ -332,34 +368,15 @@ def load_input(
                 if events.bad.count:
                     raise InputError(events.bad.problems("error"))
             return Loaded(path.stem, compiled, events, None, None)
-        from engine.incidents.tables import read_table
+        from engine.incidents.tables import TableReader
 
-        warnings: list[Problem] = []
-        frame = read_table(path, warnings)
-        _refuse_unreadable_times(compiled, frame, path)
-        return Loaded(path.stem, compiled, frame, None, None, tuple(warnings))
+        table = TableReader(path, compiled)
+        if stream:
+            return Loaded(path.stem, compiled, table, None, None)
+        return Loaded(path.stem, compiled, table.frame(), None, None, tuple(table.warnings))
     loaded = load_scenario(path, rules, sets)
     scenario = loaded.scenario
     return Loaded(scenario.scenario, loaded.compiled, frame_of(scenario.incidents), scenario, loaded.document)
-
-
-def _refuse_unreadable_times(compiled: Compiled, frame: pl.DataFrame, path: Path) -> None:
-    """Refuse the first time of a table the ruleset cannot read, at its line (a Parquet table: its row)."""
-    from engine.incidents.tables import first_local_time
-
-    if compiled.timezone is not None:
-        return
-    found = first_local_time(frame)
-    if found is None:
-        return
-    row, account, time = found
-    message = compiled.unreadable(time)
-    assert message is not None, f"`{time}` is a local time"
-    field = "time" if account is None else f"accounts[{account}].time"
-    shown = str(path)
-    if path.suffix.lower() == ".parquet":
-        raise InputError.at(shown, message, path=f"row {row + 1}: {field}")
-    raise InputError.at(shown, message, incident_lines(path)[row], path=field)
 
 
 def incident_lines(path: Path) -> list[int]:

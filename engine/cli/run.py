@@ -83,8 +83,9 @@ def reports_of(
 
     said = loaded.warnings
     warn(said)
+    whole = loaded.compiled.over_time  # what one incident's verdict depends on may lie in any part
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
-        for part in loaded.parts(batch, progress):
+        for part in loaded.parts(None if whole else batch, progress):
             yield evaluator.report(loaded.name, part)
     warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
 

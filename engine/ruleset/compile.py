@@ -167,6 +167,12 @@ class Compiled:
         return any(p.quiet_days is not None for p in self.phases)
 
     @property
+    def over_time(self) -> bool:
+        """Whether an incident's verdict or flags can depend on other incidents of the input (quiet days before
+        a phase, escalation): then the input is judged whole, never in parts."""
+        return self.timed or self.escalation is not None
+
+    @property
     def id(self) -> str:
         return self.ruleset.id
 

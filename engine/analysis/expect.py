@@ -10,6 +10,7 @@ from engine.errors import InputError, Problem, did_you_mean, one_of
 from engine.evaluation.decide import ACTORS_DIFFER, FLAGS, LATER_FLAGS
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Verdict
+from engine.evaluation.timed import SELF_DEFENSE
 from engine.incidents.load import LoadedScenario, load_scenario
 from engine.incidents.model import Expectation, Incident
 from engine.yamlsafe import Key, dotted
@@ -94,6 +95,8 @@ def check(incident: Incident, verdict: Verdict, scenario: str = "", line: int | 
 def expectation_problems(loaded: LoadedScenario) -> list[Problem]:
     """Expectations that can never be met: a rule the ruleset lacks, or an account the incident lacks."""
     doc, rules = loaded.document, [r.id for r in loaded.compiled.rules]
+    if loaded.compiled.self_defense is not None:
+        rules.append(SELF_DEFENSE)  # what a response inside the self-defence terms is decided by
     problems = []
 
     def fail(key: Key, message: str) -> None:

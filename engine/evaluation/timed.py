@@ -6,6 +6,7 @@ changes says something of its own, so its `said` number (`decide.decide`) is cle
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -103,6 +104,7 @@ def phase_tested(compiled: Compiled) -> bool:
     return any(tests(rule.condition) for rule in compiled.rules)
 
 
+_PRECISE = timedelta(minutes=1)  # a response told to within this is placed by its time alone
 SELF_DEFENSE = "self_defense"  # the rule column of a response the terms permit: the ruleset's `self_defense` terms
 NO_TERMS = "the ruleset sets no `self_defense` terms"
 
@@ -127,43 +129,45 @@ def respond(
     facts = table.select(
         "incident", "direction", "actor.party", "target.party", "act", "killed", "wounded"
     ).with_columns(spans.get_column("first"), spans.get_column("end"))
-    told = facts.to_dicts()
-    versions: dict[int, list[dict[str, object]]] = {}
-    for fact in told:
-        if fact["direction"] == 0:
-            versions.setdefault(int(str(fact["incident"])), []).append(fact)
     target = answered.gather(rows.get_column("incident"))
     at = (target.is_not_null() & (rows.get_column("verdict") == "violation")).arg_true()
     if at.is_empty():
         return rows
+    told = {k: facts.row(k, named=True) for k in at.to_list()}  # the responses, and below what they answer
+    answers = facts.filter(pl.col("incident").is_in(target.gather(at).implode()) & (pl.col("direction") == 0))
+    versions: dict[int, list[dict[str, object]]] = {}
+    for fact in answers.iter_rows(named=True):
+        versions.setdefault(int(fact["incident"]), []).append(fact)
     terms = compiled.self_defense
-    verdict, rule, clause = rows.get_column("verdict"), rows.get_column("rule"), rows.get_column("clause")
-    texts, flags = rows.get_column("explanation").to_list(), rows.get_column("flags").to_list()
-    verdicts, rules, clauses = verdict.to_list(), rule.to_list(), clause.to_list()
+    changes: list[dict[str, object]] = []
     for k in at.to_list():
         original = int(target[k])
         reason = NO_TERMS if terms is None else _outside(compiled, told[k], versions.get(original, []))
         shown = f"`{ids[original]}`"
+        row = rows.row(k, named=True)
         if reason is None and terms is not None:
-            verdicts[k], rules[k], clauses[k] = "permitted", SELF_DEFENSE, terms.clause
-            texts[k] = (
+            text = (
                 f"{_name(compiled, told[k]['actor.party'])} answered incident {shown} within "
                 f"{_words(terms.window)}, against the party that struck it and in proportion: self-defence the "
                 "terms allow."
             )
-            flags[k] = sorted({*flags[k], SELF_DEFENSE})
+            change = {"verdict": "permitted", "rule": SELF_DEFENSE, "clause": terms.clause, "explanation": text}
+            flag = SELF_DEFENSE
         else:
-            texts[k] = f"{texts[k]} It answers incident {shown}, but not within the self-defence terms: {reason}."
-            flags[k] = sorted({*flags[k], "response_outside_terms"})
-    changed = pl.Series(at, dtype=pl.UInt32())
-    return rows.with_columns(
-        pl.Series("verdict", verdicts, dtype=pl.String()),
-        pl.Series("rule", rules, dtype=pl.String()),
-        pl.Series("clause", clauses, dtype=pl.String()),
-        pl.Series("explanation", texts, dtype=pl.String()),
-        pl.Series("flags", flags, dtype=pl.List(pl.String())),
-        rows.get_column("said").scatter(changed, None),
+            text = f"{row['explanation']} It answers incident {shown}, but not within the self-defence terms: {reason}."
+            change = {"verdict": row["verdict"], "rule": row["rule"], "clause": row["clause"], "explanation": text}
+            flag = "response_outside_terms"
+        changes.append({"row": k, **change, "flags": sorted({*row["flags"], flag})})
+    changed = pl.DataFrame(
+        changes, schema={"row": pl.UInt32(), **{c: rows.schema[c] for c in changes[0] if c != "row"}}
     )
+    numbered = rows.with_row_index("row").with_columns(
+        pl.when(pl.col("row").is_in(changed.get_column("row").implode()))
+        .then(None)
+        .otherwise(pl.col("said"))
+        .alias("said")
+    )
+    return numbered.update(changed, on="row").drop("row")
 
 
 def _outside(compiled: Compiled, response: dict[str, object], versions: list[dict[str, object]]) -> str | None:
@@ -176,6 +180,9 @@ def _outside(compiled: Compiled, response: dict[str, object], versions: list[dic
         first, end = response["first"], response["end"]
         o_first, o_end = o["first"], o["end"]
         if first is None or o_first is None or not (first >= o_end and end <= o_first + terms.window):  # type: ignore[operator]
+            late = first is not None and o_first is not None and first >= o_end and end - first < _PRECISE  # type: ignore[operator]
+            if late:
+                return f"it began {_words(first - o_first)} after that incident, later than {_words(terms.window)}"  # type: ignore[operator]
             return f"the times told cannot show it began after that incident and within {_words(terms.window)} of it"
         if response["actor.party"] is None or response["actor.party"] != o["target.party"]:
             return f"{_name(compiled, response['actor.party'])} is not the party that incident struck"
@@ -243,42 +250,60 @@ def escalate(
         .filter(pl.col("actors").is_in(list(compiled.ruleset.parties)))
     )
     episodes: list[Episode] = []
-    flagged: set[int] = set()
-    for (party,), group in table.sort("first", "row").group_by("actors", maintain_order=True):
-        found = group.filter(pl.col("verdict") == "violation")
+    violations = table.filter(pl.col("verdict") == "violation").sort("first", "row")
+    for (party,), found in violations.group_by("actors", maintain_order=True):
         firsts, ends = found.get_column("first").to_list(), found.get_column("end").to_list()
-        runs = _runs(firsts, ends, terms.violations, window)
-        for start, until, count in runs:
-            episodes.append(Episode(str(party), start, until, count))
-            inside = group.filter((pl.col("first") >= start) & (pl.col("end") <= until))
-            flagged.update(inside.get_column("row").to_list())
-    if not flagged:
-        return verdicts, said, sorted(episodes)
-    at = pl.Series(sorted(flagged), dtype=pl.UInt32())
-    flags = verdicts.get_column("flags").to_list()
-    for k in at.to_list():
-        flags[k] = sorted({*flags[k], "escalation"})
-    out = verdicts.with_columns(pl.Series("flags", flags, dtype=pl.List(pl.String())))
+        episodes += [Episode(str(party), *run) for run in _runs(firsts, ends, terms.violations, window)]
+    if not episodes:
+        return verdicts, said, []
+    # Each verdict against the latest episode of its party that starts before it (a party's episodes do not overlap).
+    spells = pl.DataFrame(
+        [(e.party, e.start, e.until) for e in episodes],
+        schema={"actors": pl.String(), "start": table.schema["first"], "until": table.schema["end"]},
+        orient="row",
+    ).sort("start")
+    placed = table.sort("first").join_asof(
+        spells, left_on="first", right_on="start", by="actors", check_sortedness=False
+    )
+    at = placed.filter(pl.col("end") <= pl.col("until")).get_column("row").unique().sort()
+    marked = pl.int_range(pl.len(), dtype=pl.UInt32()).is_in(at.implode())
+    out = verdicts.with_columns(pl.when(marked).then(with_flag("escalation")).otherwise(pl.col("flags")).alias("flags"))
     return out, said.scatter(at, None), sorted(episodes)
+
+
+def with_flag(flag: str) -> pl.Expr:
+    """The `flags` column with `flag` added, each list kept sorted and without repeats."""
+    return pl.concat_list(pl.col("flags"), pl.lit([flag], pl.List(pl.String()))).list.unique().list.sort()
+
+
+@dataclass
+class _Spell:
+    start: datetime
+    until: datetime
+    first: int  # index of its first violation
+    last: int  # index of its last
 
 
 def _runs(
     firsts: list[datetime], ends: list[datetime], needed: int, window: timedelta
 ) -> list[tuple[datetime, datetime, int]]:
     """Episodes over violations sorted by start: (from, until, count), each a union of overlapping runs of at
-    least `needed` violations whose periods all lie within `window` of the run's first start."""
-    out: list[tuple[datetime, datetime, int, int]] = []  # from, until, first index, last index
+    least `needed` violations whose periods all lie within `window` of the run's first start. Linear in the
+    violations: the run's end only moves forward, and an episode's last end is kept as it grows."""
+    out: list[_Spell] = []
     j = 0
     for i, first in enumerate(firsts):
+        limit = first + window
         j = max(j, i)
-        while j + 1 < len(firsts) and firsts[j + 1] < first + window and ends[j + 1] <= first + window:
+        while j + 1 < len(firsts) and firsts[j + 1] < limit and ends[j + 1] <= limit:
             j += 1
-        if j - i + 1 < needed or ends[i] > first + window:
+        if j - i + 1 < needed or ends[i] > limit:
             continue
-        until = max(ends[i : j + 1])
-        if out and first <= out[-1][1]:
-            start, last_until, a, _ = out[-1]
-            out[-1] = (start, max(last_until, until), a, j)
+        if out and first <= out[-1].until:
+            spell = out[-1]
+            for k in range(spell.last + 1, j + 1):
+                spell.until = max(spell.until, ends[k])
+            spell.last = max(spell.last, j)
         else:
-            out.append((first, until, i, j))
-    return [(start, until, b - a + 1) for start, until, a, b in out]
+            out.append(_Spell(first, max(ends[i : j + 1]), i, j))
+    return [(s.start, s.until, s.last - s.first + 1) for s in out]

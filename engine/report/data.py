@@ -82,7 +82,9 @@ def write_json(reports: Iterable[Report], out: IO[str]) -> None:
     """
     counts: Counter[str] = Counter()
     written = 0
+    last: Report | None = None
     for report in reports:
+        last = report
         if not counts and not written:
             head = {"scenario": report.scenario, "ruleset": report.compiled.id, "engine": report.engine}
             out.write(dump(head)[:-1] + ',\n"verdicts":[')
@@ -93,7 +95,40 @@ def write_json(reports: Iterable[Report], out: IO[str]) -> None:
             written += texts.len()
         counts.update(report.summary())
     out.write("\n],\n" if written else "],\n")
+    if last is not None:
+        for key, value in over_time(last).items():
+            out.write(f'"{key}":' + dump(value) + ",\n")
     out.write('"summary":' + dump({name: counts.get(name, 0) for name in VERDICTS}) + "}\n")
+
+
+def over_time(report: Report) -> dict[str, Any]:
+    """The truce over time, for a JSON report: `phases` (each with its clause, from and until in the ruleset's zone)
+    where the ruleset declares phases, `escalation` (episodes: party, from, until, violations) where it sets
+    escalation terms; nothing for a ruleset with neither."""
+    from engine.report.render import moment_text
+
+    out: dict[str, Any] = {}
+    if report.compiled.phases:
+        out["phases"] = [
+            {
+                "phase": b.phase,
+                "clause": b.clause,
+                "from": moment_text(report, b.start),
+                "until": moment_text(report, b.until) or None,
+            }
+            for b in report.phases
+        ]
+    if report.compiled.escalation is not None:
+        out["escalation"] = [
+            {
+                "party": e.party,
+                "from": moment_text(report, e.start),
+                "until": moment_text(report, e.until),
+                "violations": e.violations,
+            }
+            for e in report.episodes
+        ]
+    return out
 
 
 def write_jsonl(reports: Iterable[Report], out: IO[str]) -> dict[str, int]:

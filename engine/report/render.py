@@ -8,6 +8,7 @@ import os
 import textwrap
 import time
 from dataclasses import asdict
+from datetime import datetime
 from typing import IO, Any
 
 import yaml
@@ -52,6 +53,7 @@ def _account(a: AccountVerdict) -> dict[str, Any]:
         "verdict": a.verdict,
         "rule": a.rule,
         "clause": a.clause,
+        "phase": a.phase,
         "explanation": a.explanation,
         "matched": list(a.matched),
         "flags": list(a.flags),
@@ -64,6 +66,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "verdict": v.verdict,
         "rule": v.rule,
         "clause": v.clause,
+        "phase": v.phase,
         "explanation": v.explanation,
         "matched": list(v.matched),
         "flags": list(v.flags),
@@ -74,6 +77,15 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
 def _when(time: str | None) -> str:
     """`2016-09-17 16:00+03:00`: short enough for a table cell, still exact."""
     return (time or "").replace("T", " ").replace(":00+", "+").replace(":00-", "-")
+
+
+def moment_text(report: Report, moment: datetime | None) -> str:
+    """An instant as ISO 8601 in the ruleset's zone, to the second (`2016-09-20T00:00:00+03:00`); `` for None."""
+    return "" if moment is None else moment.astimezone(report.compiled.zone).isoformat(timespec="seconds")
+
+
+def _moment(report: Report, moment: datetime | None) -> str:
+    return _when(moment_text(report, moment)) or "(open)"
 
 
 def _who(incident: Shown) -> str:
@@ -87,14 +99,17 @@ def write_table(report: Report, console: Console) -> None:
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
-    for name in ("time", "incident", "actor → target", "act", "verdict", "rule"):
+    phased = bool(report.compiled.phases)
+    for name in ("time", "incident", "actor → target", "act", *(("phase",) if phased else ()), "verdict", "rule"):
         table.add_column(name, overflow="fold", no_wrap=name in ("time", "verdict", "rule"))
     for incident, v in zip(report.shown, report.verdicts):
+        phase = (v.phase or "none",) if phased else ()
         table.add_row(
             _when(incident.time),
             incident.id,
             _who(incident),
             incident.act or "",
+            *phase,
             Text(v.verdict, style=STYLES[v.verdict]),
             v.rule or "",
         )
@@ -105,10 +120,26 @@ def write_table(report: Report, console: Console) -> None:
                     "",
                     Text(f"  {a.source}", style="italic"),
                     "",
+                    *(("",) if phased else ()),
                     Text(a.verdict, style=STYLES[a.verdict]),
                     a.rule or "",
                 )
     console.print(table)
+    if phased:
+        bands = Table(title="phases", box=box.SIMPLE_HEAD, title_justify="left")
+        for name in ("phase", "from", "until", "clause"):
+            bands.add_column(name, overflow="fold", no_wrap=name != "clause")
+        for band in report.phases:
+            bands.add_row(band.phase, _moment(report, band.start), _moment(report, band.until), band.clause)
+        console.print(bands)
+    if report.episodes:
+        episodes = Table(title="escalation", box=box.SIMPLE_HEAD, title_justify="left")
+        for name in ("party", "from", "until", "violations"):
+            episodes.add_column(name, no_wrap=True, justify="right" if name == "violations" else "left")
+        for e in report.episodes:
+            shown = report.compiled.party_name(e.party)
+            episodes.add_row(shown, _moment(report, e.start), _moment(report, e.until), str(e.violations))
+        console.print(episodes)
     summary = Table(title="verdicts by acting party", box=box.SIMPLE_HEAD, title_justify="left")
     summary.add_column("party")
     for name in VERDICTS:
@@ -124,15 +155,32 @@ def write_markdown(report: Report, out: IO[str]) -> None:
         return (text or "").replace("|", "\\|").replace("\n", " ")
 
     out.write(f"# {cell(report.scenario)}\n\nRuleset `{report.compiled.id}`, engine `{report.engine}`.\n\n")
-    out.write("| time | incident | actor → target | act | verdict | rule | explanation |\n")
-    out.write("|---|---|---|---|---|---|---|\n")
+    phased = bool(report.compiled.phases)
+    out.write(
+        "| time | incident | actor → target | act |"
+        + (" phase |" if phased else "")
+        + " verdict | rule | explanation |\n"
+    )
+    out.write("|---|---|---|---|" + ("---|" if phased else "") + "---|---|---|\n")
     for incident, v in zip(report.shown, report.verdicts):
+        phase = f" {cell(v.phase or 'none')} |" if phased else ""
         out.write(
-            f"| {cell(incident.time)} | {cell(incident.id)} | {cell(_who(incident))} | {cell(incident.act)} "
-            f"| **{v.verdict}** | {cell(v.rule)} | {cell(v.explanation)} |\n"
+            f"| {cell(incident.time)} | {cell(incident.id)} | {cell(_who(incident))} | {cell(incident.act)} |{phase}"
+            f" **{v.verdict}** | {cell(v.rule)} | {cell(v.explanation)} |\n"
         )
         for a in v.accounts if v.verdict == "disputed" else ():
-            out.write(f"| | | *{cell(a.source)}* | | {a.verdict} | {cell(a.rule)} | {cell(a.explanation)} |\n")
+            blank = " |" if phased else ""
+            out.write(f"| | | *{cell(a.source)}* | |{blank} {a.verdict} | {cell(a.rule)} | {cell(a.explanation)} |\n")
+    if phased:
+        out.write("\n## Phases\n\n| phase | from | until | clause |\n|---|---|---|---|\n")
+        for band in report.phases:
+            until = moment_text(report, band.until)
+            out.write(f"| {band.phase} | {moment_text(report, band.start)} | {until} | {cell(band.clause)} |\n")
+    if report.episodes:
+        out.write("\n## Escalation\n\n| party | from | until | violations |\n|---|---|---|---:|\n")
+        for e in report.episodes:
+            start, until = moment_text(report, e.start), moment_text(report, e.until)
+            out.write(f"| {cell(report.compiled.party_name(e.party))} | {start} | {until} | {e.violations} |\n")
     out.write("\n## Verdicts by acting party\n\n| party | " + " | ".join(VERDICTS) + " |\n")
     out.write("|---|" + "---:|" * len(VERDICTS) + "\n")
     for who, counts in report.by_party().items():

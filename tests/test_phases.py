@@ -1,0 +1,170 @@
+"""A truce over time: phases placed in time order, self-defence windows, escalation episodes."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import Incident, evaluate, load_ruleset, load_scenario
+from engine.errors import InputError
+from engine.ruleset.compile import Compiled, compile_ruleset
+from engine.ruleset.model import Ruleset
+from tests.conftest import ENGINES, ROOT, Cli
+
+HELD = str(ROOT / "rules" / "variants" / "truce-held.yaml")
+STRIKE = {"actor": "Syrian Air Force", "act": "airstrike", "target": "JFS", "location": {"region": "Aleppo"}}
+SHELLING = {"actor": "Syrian Arab Army", "act": "shelling", "target": "FSA", "location": {"region": "Hama"}}
+
+
+def incident(name: str, time: str, **told: Any) -> Incident:
+    return Incident.model_validate({"id": name, "time": time, **(told or STRIKE)})
+
+
+def phases_of(compiled: Compiled, incidents: list[Incident], engine: str = "columnar") -> dict[str, str | None]:
+    return {v.incident: v.phase for v in evaluate(compiled, incidents, engine)}
+
+
+def held(**policy: Any) -> Compiled:
+    base = load_ruleset(HELD).ruleset.model_dump(by_alias=True, exclude_none=True)
+    compiled, problems = compile_ruleset(Ruleset.model_validate({**base, "policy": {**base["policy"], **policy}}))
+    assert problems == []
+    return compiled
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_jic_starts_at_midnight_after_seven_whole_quiet_days(engine: str) -> None:
+    # Day D's evening (12 Sep) does not count: 13-19 Sep are the seven days, so the JIC starts on the 20th.
+    before = incident("before", "2016-09-19T23:59:00+03:00")
+    after = incident("after", "2016-09-20T00:00:00+03:00")
+    found = phases_of(held(), [after, before], engine)
+    assert found == {"after": "jic", "before": "initial"}
+    verdicts = {v.incident: v.rule for v in evaluate(held(), [after, before], engine)}
+    assert verdicts == {"after": "air-combat-in-agreed-areas", "before": "strike-on-excluded"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_day_with_a_violation_starts_the_count_again(engine: str) -> None:
+    violation = incident("shelling", "2016-09-15T10:00:00+03:00", **SHELLING)
+    late = [incident("22nd", "2016-09-22T12:00:00+03:00"), incident("23rd", "2016-09-23T00:30:00+03:00")]
+    found = phases_of(held(), [violation, *late], engine)
+    assert found == {"shelling": "initial", "22nd": "initial", "23rd": "jic"}  # 16-22 Sep are the seven days
+    # a day may have one violation and still count, under the knob
+    assert phases_of(held(reduced_violence_max_per_day=1), [violation, *late], engine)["22nd"] == "jic"
+    assert phases_of(held(jic_after_days=3), [violation, *late], engine)["22nd"] == "jic"
+
+
+def test_an_incident_dated_to_a_week_counts_on_no_day() -> None:
+    week = incident("week", "2016-W37", **SHELLING)  # 12-18 Sep: a violation, but on no one day
+    assert phases_of(held(), [week, incident("after", "2016-09-20T10:00:00+03:00")]) == {
+        "week": "unknown",
+        "after": "jic",
+    }
+
+
+def test_days_after_the_last_time_told_are_not_counted() -> None:
+    # Nothing is known of the days after the input ends: no phase begins on their quiet.
+    assert phases_of(held(), [incident("only", "2016-09-14T10:00:00+03:00")]) == {"only": "initial"}
+
+
+def test_the_order_of_the_input_does_not_matter() -> None:
+    rng = random.Random(11)
+    days = [f"2016-09-{d:02d}T{h:02d}:00:00+03:00" for d in range(13, 30) for h in (3, 15)]
+    told = [incident(f"i{k}", t, **(SHELLING if rng.random() < 0.1 else STRIKE)) for k, t in enumerate(days)]
+    first = evaluate(held(), told, "columnar")
+    rng.shuffle(told)
+    again = {v.incident: v for v in evaluate(held(), told, "columnar")}
+    assert [again[v.incident] for v in first] == first
+
+
+@pytest.mark.parametrize(
+    ("phases", "message"),
+    [
+        (
+            [{"id": "a", "clause": "c"}, {"id": "b", "clause": "c", "from": {"after": "x", "duration": "P1D"}}],
+            "phases[1].from.after: `x` is no phase listed before this one",
+        ),
+        (
+            [
+                {"id": "a", "clause": "c"},
+                {"id": "b", "clause": "c", "from": {"after": "a", "quiet_days": "policy.nope"}},
+            ],
+            "phases[1].from.quiet_days: `policy.nope` names no policy knob",
+        ),
+        (
+            [{"id": "a", "clause": "c"}, {"id": "b", "clause": "c"}],
+            "phases[1].from: only the first phase may leave out",
+        ),
+        (
+            [{"id": "a", "clause": "c"}, {"id": "a", "clause": "c", "from": "2016-09-14T00:00:00+03:00"}],
+            "phases[1].id: duplicate phase id `a`",
+        ),
+    ],
+)
+def test_phases_that_cannot_be_placed_are_refused(phases: list[dict[str, Any]], message: str) -> None:
+    base = load_ruleset("syria-2016-09").ruleset.model_dump(by_alias=True, exclude_none=True)
+    rules = [r for r in base["rules"] if r["id"] != "air-combat-in-agreed-areas"]
+    _, problems = compile_ruleset(Ruleset.model_validate({**base, "phases": phases, "rules": rules}))
+    assert any(message in str(p) for p in problems), problems
+
+
+def test_a_rule_that_tests_the_phase_needs_phases(cli: Cli, tmp_path: Path) -> None:
+    text = (ROOT / "rules" / "syria-2016-02.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "r.yaml"
+    path.write_text(text.replace("when: {in_window: false}", "when: {in_window: false, phase: jic}", 1))
+    code, _, err = cli("check", str(path))
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "`phase` is tested, but the ruleset declares no `phases`" in err
+
+
+SCENARIO = """scenario: s
+title: t
+ruleset: syria-2016-02
+incidents:
+  - {id: a, time: "2016-03-02T10:00:00+02:00", actor: SAA, act: shelling, target: FSA}
+  - {id: b, time: "2016-03-02T12:00:00+02:00", actor: FSA, act: shelling, target: SAA, in_response_to: RESPONDS}
+"""
+
+
+@pytest.mark.parametrize(
+    ("responds", "message"),
+    [
+        ("c", "no incident `c` in this input"),
+        ("b", "incident `b` cannot respond to itself"),
+    ],
+)
+def test_a_response_to_nothing_is_refused_at_its_line(responds: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO.replace("RESPONDS", responds), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.problems
+    assert problem.line == 6 and message in problem.message
+
+
+def test_a_cycle_of_responses_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    text = SCENARIO.replace("RESPONDS", "a").replace("target: FSA}", "target: FSA, in_response_to: b}")
+    path.write_text(text.replace('"2016-03-02T10:00:00+02:00"', '"2016-03-02"'), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert all("cycle of responses" in p.message for p in caught.value.problems)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_self_defence_follows_the_knob(engine: str, tmp_path: Path) -> None:
+    scenario = ROOT / "scenarios" / "syria-2016-02-self-defense.yaml"
+    loaded = load_scenario(scenario, sets=["policy.proportionate_casualty_ratio=5"])
+    found = {v.incident: (v.verdict, v.flags) for v in evaluate(loaded.compiled, loaded.scenario.incidents, engine)}
+    assert found["barrage-out-of-proportion"] == ("permitted", ("covered_party_harmed", "self_defense"))
+
+
+def test_escalation_follows_the_knobs() -> None:
+    loaded = load_scenario(
+        ROOT / "scenarios" / "syria-2016-09-escalation.yaml", sets=["policy.escalation_violations=2"]
+    )
+    flagged = {v.incident for v in evaluate(loaded.compiled, loaded.scenario.incidents) if "escalation" in v.flags}
+    assert {"rebel-rockets-one", "rebel-rockets-two", "shelling-morning"} <= flagged
+    assert "shelling-days-later" not in flagged

@@ -143,25 +143,8 @@ class Report:
         accounts tell it where there are accounts; accounts that name different actors count under
         ACCOUNTS_DIFFER; a verdict that names no party counts under the actor as recorded (as spelled).
         """
-        told = self.table.get_column("accounts").list.eval(pl.element().struct.field("actor"))
-        rows = pl.DataFrame(
-            {
-                "told": told,
-                "actors": self.table.get_column("actors"),
-                "recorded": self.incidents.get_column("actor"),
-                "verdict": self.table.get_column("verdict"),
-            }
-        )
-        keys = rows.select("told", "actors", "recorded").unique(maintain_order=True)
-        acting = keys.with_columns(
-            pl.Series(
-                "party",
-                [self.acting(*key) for key in keys.iter_rows()],
-                dtype=pl.List(pl.String()),
-            )
-        )
         counted = (
-            rows.join(acting, on=["told", "actors", "recorded"], how="left", nulls_equal=True)
+            pl.DataFrame({"party": self.parties(), "verdict": self.table.get_column("verdict")})
             .explode("party")
             .group_by("party", "verdict")
             .len()
@@ -170,6 +153,30 @@ class Report:
         for party, verdict, n in counted.iter_rows():
             out.setdefault(party, dict.fromkeys(VERDICTS, 0))[verdict] = n
         return dict(sorted(out.items()))
+
+    def parties(self) -> pl.Series:
+        """For each verdict, in the table's order, the names it counts under (List[String], never empty), by
+        the rule `by_party` describes; `acting` gives them, once for each distinct way of telling who acted."""
+        told = self.table.get_column("accounts").list.eval(pl.element().struct.field("actor"))
+        rows = pl.DataFrame(
+            {
+                "told": told,
+                "actors": self.table.get_column("actors"),
+                "recorded": self.incidents.get_column("actor"),
+            }
+        )
+        keys = rows.unique(maintain_order=True)
+        acting = keys.with_columns(
+            pl.Series(
+                "party",
+                [self.acting(*key) for key in keys.iter_rows()],
+                dtype=pl.List(pl.String()),
+            )
+        )
+        joined = rows.join(
+            acting, on=["told", "actors", "recorded"], how="left", nulls_equal=True, maintain_order="left"
+        )
+        return joined.get_column("party")
 
     def acting(self, told: Sequence[str | None], actors: Sequence[str], recorded: str | None) -> list[str]:
         """The names a verdict counts under: from the actors its accounts name (party ids), the parties it

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import IO, Any
 
+import polars as pl
 import yaml
 from rich import box
 from rich.console import Console
@@ -31,6 +32,7 @@ from engine.analysis.diff import DIMENSIONS, RulesetDiff, Side
 from engine.analysis.explain import AccountExplanation, Explanation
 from engine.analysis.names import NameList, Spelling
 from engine.analysis.sweep import Sweep
+from engine.analysis.timeline import NO_DAY, Timeline
 from engine.analysis.whatif import Change, WhatIf
 from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
 from engine.incidents.model import Incident
@@ -428,6 +430,89 @@ def write_names_table(n: NameList, console: Console) -> None:
         resolved = Text(s.names, style="" if s.resolved else STYLES["undetermined"])
         table.add_row(s.spelling, ", ".join(s.fields), f"{s.rows:,}", f"{s.inside:,}", resolved, _how(s))
     console.print(table)
+
+
+def timeline_json(t: Timeline) -> dict[str, Any]:
+    """The timeline for programs, keys in a fixed order: `days` one object per (day, party) (`day` ISO 8601,
+    null for no one day), `phases` and `escalation` with times as ISO 8601 in the ruleset's zone, `summary`
+    counting each incident once."""
+    days = [
+        {"day": None if row["day"] is None else row["day"].isoformat(), **{k: v for k, v in row.items() if k != "day"}}
+        for row in t.days.iter_rows(named=True)
+    ]
+    return {
+        "scenario": t.scenario,
+        "ruleset": t.ruleset,
+        "engine": t.engine,
+        "timezone": t.timezone,
+        "days": days,
+        "phases": [
+            {"phase": b.phase, "clause": b.clause, "from": t.local(b.start), "until": t.local(b.until)}
+            for b in t.phases
+        ],
+        "escalation": [
+            {"party": e.party, "from": t.local(e.start), "until": t.local(e.until), "violations": e.violations}
+            for e in t.episodes
+        ],
+        "summary": t.summary(),
+    }
+
+
+def write_timeline_json(t: Timeline, out: IO[str]) -> None:
+    out.write(json.dumps(timeline_json(t), ensure_ascii=False, indent=1) + "\n")
+
+
+def write_timeline_csv(t: Timeline, out: IO[str]) -> None:
+    """One row per (day, party) under a header: `day` (ISO 8601; empty for no one day), `party`, a count per verdict."""
+    out.write(t.days.with_columns(pl.col("day").cast(pl.String)).write_csv(line_terminator="\n"))
+
+
+def _day_text(day: Any) -> str:
+    return NO_DAY if day is None else day.isoformat()
+
+
+def write_timeline_table(t: Timeline, console: Console) -> None:
+    table = Table(
+        title=f"{t.scenario} · ruleset {t.ruleset} · engine {t.engine} · days in {t.timezone}",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    table.add_column("day", no_wrap=True)
+    table.add_column("party", overflow="fold")
+    for name in VERDICTS:
+        table.add_column(name, justify="right")
+    shown = None
+    for row in t.days.iter_rows(named=True):
+        day = _day_text(row["day"])
+        table.add_row("" if day == shown else day, row["party"], *(_count(row[n], n) for n in VERDICTS))
+        shown = day
+    console.print(table)
+    if t.phases:
+        phases = Table(title="phases", box=box.SIMPLE_HEAD, title_justify="left")
+        for name in ("phase", "from", "until", "clause"):
+            phases.add_column(name, overflow="fold", no_wrap=name != "clause")
+        for b in t.phases:
+            phases.add_row(b.phase, t.local(b.start), t.local(b.until) or "(open)", b.clause)
+        console.print(phases)
+    if t.episodes:
+        episodes = Table(title="escalation", box=box.SIMPLE_HEAD, title_justify="left")
+        for name in ("party", "from", "until", "violations"):
+            episodes.add_column(name, justify="right" if name == "violations" else "left")
+        for e in t.episodes:
+            episodes.add_row(e.party, t.local(e.start), t.local(e.until), str(e.violations))
+        console.print(episodes)
+    totals = Table(title="incidents by day", box=box.SIMPLE_HEAD, title_justify="left")
+    totals.add_column("day", no_wrap=True)
+    for name in VERDICTS:
+        totals.add_column(name, justify="right")
+    for row in t.totals.iter_rows(named=True):
+        totals.add_row(_day_text(row["day"]), *(_count(row[n], n) for n in VERDICTS))
+    totals.add_row(Text("all", style="bold"), *(str(n) for n in t.summary().values()))
+    console.print(totals)
+
+
+def _count(n: int, verdict: str) -> Text:
+    return Text(str(n), style=STYLES[verdict] if n else "dim")
 
 
 def console_for(out: IO[str], width: int | None = None) -> Console:

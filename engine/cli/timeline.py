@@ -1,0 +1,83 @@
+"""`ceasefire timeline`: the verdicts per day and party, with the truce's phases and escalation episodes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
+from engine.cli.outputs import check_output, output, refuse_inputs, refused, same_file, write_bytes
+
+PLOT = "--plot"
+CHARTS = (".png", ".svg")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "timeline",
+        help="count the verdicts per day and party, with phases and escalation",
+        description="Count each verdict per calendar day (in the ruleset's time zone) and per party the verdict "
+        "names, and list the truce's phases as they came into force and its escalation episodes. Incidents whose "
+        "time falls on no one day (a week, a month, a span) are counted in a row of their own; the totals are "
+        "`run`'s summary. With --plot, also draw the days as a chart.",
+        epilog=examples(
+            "ceasefire timeline scenarios/syria-2016-09-jic.yaml",
+            "ceasefire timeline scenarios/syria-2016-09-jic.yaml --format json",
+            "ceasefire timeline scenarios/syria-week-2016-09.yaml --format csv -o days.csv",
+            "ceasefire timeline scenarios/syria-2016-09-jic.yaml --plot days.svg",
+            "ceasefire timeline acled-export.csv --rules idlib-2020-03 --plot days.png",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"
+    )
+    add_evaluation(p)
+    add_source(p)
+    add_output(p, ("table", "json", "csv"))
+    p.add_argument(PLOT, metavar="FILE", help="also draw the days as a chart: FILE.png or FILE.svg (needs matplotlib)")
+    p.set_defaults(handler=timeline)
+
+
+def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None:
+    """The --plot path as --output's, which moreover must end in .png or .svg, differ from the report, and
+    have matplotlib to draw it."""
+    if path is None:
+        return
+    if Path(path).suffix.lower() not in CHARTS and not path.endswith("/"):
+        raise refused(path, f"{PLOT} draws a PNG or an SVG; name the file with a .png or .svg suffix")
+    check_output(path, inputs, PLOT)
+    if report is not None and same_file(path, report):
+        raise refused(path, f"{PLOT} names the same file as --output; give each its own file")
+    from importlib.util import find_spec
+
+    if find_spec("matplotlib") is None:
+        raise refused(PLOT, "drawing a chart needs matplotlib: pip install 'ceasefire-sim[plot]'")
+
+
+def timeline(args: argparse.Namespace) -> int:
+    from engine.analysis.timeline import timeline as count_days
+    from engine.cli.run import load_report
+    from engine.report.render import console_for, write_timeline_csv, write_timeline_json, write_timeline_table
+
+    check_output(args.output, [args.scenario])
+    check_plot(args.plot, [args.scenario], args.output)
+    report = load_report(args.scenario, args.rules, args.engine, args.sets, args.source, args.strict)
+    for path, option in ((args.output, "--output"), (args.plot, PLOT)):
+        refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
+    days = count_days(report)
+    chart = None
+    if args.plot is not None:  # drawn before anything is written: a failure leaves no file behind
+        from engine.report.plot import plot_timeline
+
+        chart = plot_timeline(days, Path(args.plot).suffix.lower().removeprefix("."))
+    with output(args.output) as out:
+        if args.format == "json":
+            write_timeline_json(days, out)
+        elif args.format == "csv":
+            write_timeline_csv(days, out)
+        else:
+            write_timeline_table(days, console_for(out, args.width))
+    if chart is not None:
+        write_bytes(args.plot, chart, PLOT)
+    return EXIT_OK

@@ -75,8 +75,9 @@ def test_the_february_terms_share_parties_acts_and_policy_with_september_but_not
     assert feb.ruleset.agreement.pa_x == 1507
     assert {k: p.role for k, p in feb.ruleset.parties.items()} == {k: p.role for k, p in sep.ruleset.parties.items()}
     assert feb.ruleset.acts == sep.ruleset.acts
-    # September adds the knobs of its phases (the JIC after quiet days) to February's
-    assert sep.ruleset.policy == {**feb.ruleset.policy, "jic_after_days": 7, "reduced_violence_max_per_day": 0}
+    # September adds the knobs of its phases (the JIC after quiet days) and of escalation to February's
+    phases = {"jic_after_days": 7, "reduced_violence_max_per_day": 0}
+    assert sep.ruleset.policy == {**feb.ruleset.policy, **phases, "escalation_violations": 3, "escalation_hours": 24}
     assert [r.id for r in feb.ruleset.rules] == [r.id for r in sep.ruleset.rules if r.id not in SEPTEMBER_ONLY]
     # every spelling September knows resolves to the same party under February, and back
     assert feb.names == sep.names

@@ -26,7 +26,12 @@ RULES = ROOT / "rules"
 VARIANTS = RULES / "variants"
 DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
 WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
-SEPTEMBER_POLICY = {"jic_after_days": 7, "reduced_violence_max_per_day": 0}  # the knobs of its phases
+SEPTEMBER_POLICY = {
+    "jic_after_days": 7,
+    "reduced_violence_max_per_day": 0,
+    "escalation_violations": 3,
+    "escalation_hours": 24,
+}
 # the shipped scenarios the shipped variants apply to: those under the ruleset they extend
 SCENARIOS = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if "\nruleset: syria-2016-09\n" in p.read_text()]
 

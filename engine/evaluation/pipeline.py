@@ -203,6 +203,8 @@ class Evaluator:
         Incidents are judged each on its own accounts, so parts give what one report would; memory
         then holds one part's tables at a time, however long the table.
         """
+        if self.compiled.over_time:  # a verdict may depend on any other incident: one part
+            batch = max(incidents.height, 1)
         for start in range(0, max(incidents.height, 1), batch):
             yield self.report(name, incidents.slice(start, batch))
 

@@ -38,12 +38,12 @@ def as_json(reports: list[Report]) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_a_ruleset_whose_verdicts_depend_on_one_another_is_judged_in_one_part() -> None:
     with Evaluator(ruleset("syria-2016-09"), "columnar") as evaluator:
         assert len(list(evaluator.reports("generated", FRAME, 100))) == 1
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_run_written_in_parts_gives_the_bytes_of_one_written_whole(engine: str) -> None:
     whole = parts(engine, None)
     for batch in (97, 499, 1500, 5000):

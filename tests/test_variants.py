@@ -28,6 +28,7 @@ DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
 WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
 SEPTEMBER_POLICY = {
     "jic_after_days": 7,
+    "proportionate_casualty_ratio": 2,
     "reduced_violence_max_per_day": 0,
     "escalation_violations": 3,
     "escalation_hours": 24,

@@ -394,6 +394,20 @@ _WITH_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _OFFSET = re.compile(_WITH_OFFSET)
 
 
+def plain_instants(text: pl.Series) -> pl.Series:
+    """Each time of the plain form (`_PLAIN_TIME`: to the second, with its offset) as its instant (Datetime µs
+    UTC), read in bulk; null for every other form, and for a plain time no calendar has (`2016-02-30T…`)."""
+    return (
+        pl.select(
+            pl.when(text.str.contains(_PLAIN_TIME))
+            .then(text.str.replace(r"Z$", "+00:00"))
+            .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False)
+        )
+        .to_series()
+        .cast(pl.Datetime("us", "UTC"))
+    )
+
+
 def _times(resolver: Resolver, times: pl.Series) -> list[pl.Series]:
     """`in_window` (each distinct text resolved once) and `time.implausible` (by the years written) for each time."""
     distinct = times.drop_nulls().unique()
@@ -437,12 +451,7 @@ def _distinct_within(resolver: Resolver, times: pl.Series, start: datetime | Non
     known = pl.when(dated).then(days.replace_strict(whole, default=None, return_dtype=pl.Boolean()))
     found = pl.select(known.alias("in_window")).to_series()
     open_ = found.is_null().arg_true()
-    plain = text.gather(open_)
-    instant = (
-        pl.when(plain.str.contains(_PLAIN_TIME))
-        .then(plain.str.replace(r"Z$", "+00:00"))
-        .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False)
-    )
+    instant = pl.lit(plain_instants(text.gather(open_)))
     after = pl.when(instant.is_not_null()).then(True) if start is None else instant >= pl.lit(start.astimezone(UTC))
     inside = after if until is None else after & (instant < pl.lit(until.astimezone(UTC)))
     found = found.scatter(open_, pl.select(inside).to_series())

@@ -18,13 +18,12 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 import polars as pl
 
+from engine.evaluation.facts import plain_instants
 from engine.ruleset.compile import UNKNOWN, Compiled, CompiledPhase, local_instant
 from engine.times import TICK, read_time
 
 _INSTANT = pl.Datetime("us", "UTC")
 NO_PHASE = ""  # in a list of the phases an incident could be in: outside every phase
-# A date-time as most sources write it: to the second, with its UTC offset (`Z` for UTC); read in bulk.
-_PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +53,8 @@ def periods(compiled: Compiled, times: pl.Series) -> pl.DataFrame:
     offset are read in bulk; every other distinct form once, in Python.
     """
     text = times.str.strip_chars()
-    plain = text.str.contains(_PLAIN_TIME).fill_null(False)
-    first = (
-        pl.select(
-            pl.when(plain)
-            .then(text.str.replace(r"Z$", "+00:00"))
-            .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False)
-        )
-        .to_series()
-        .cast(_INSTANT)
-    )
+    first = plain_instants(text)
+    plain = first.is_not_null()
     end = first + TICK
     rest = text.filter(~plain & text.is_not_null()).unique()
     if len(rest):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import polars as pl
 
@@ -133,11 +134,11 @@ def respond(
     at = (target.is_not_null() & (rows.get_column("verdict") == "violation")).arg_true()
     if at.is_empty():
         return rows
-    told = {k: facts.row(k, named=True) for k in at.to_list()}  # the responses, and below what they answer
+    told = {k: _Fact(*facts.row(k)) for k in at.to_list()}  # the responses, and below what they answer
     answers = facts.filter(pl.col("incident").is_in(target.gather(at).implode()) & (pl.col("direction") == 0))
-    versions: dict[int, list[dict[str, object]]] = {}
-    for fact in answers.iter_rows(named=True):
-        versions.setdefault(int(fact["incident"]), []).append(fact)
+    versions: dict[int, list[_Fact]] = {}
+    for fact in map(_Fact._make, answers.iter_rows()):
+        versions.setdefault(fact.incident, []).append(fact)
     terms = compiled.self_defense
     changes: list[dict[str, object]] = []
     for k in at.to_list():
@@ -147,7 +148,7 @@ def respond(
         row = rows.row(k, named=True)
         if reason is None and terms is not None:
             text = (
-                f"{_name(compiled, told[k]['actor.party'])} answered incident {shown} within "
+                f"{_name(compiled, told[k].party)} answered incident {shown} within "
                 f"{_words(terms.window)}, against the party that struck it and in proportion: self-defence the "
                 "terms allow."
             )
@@ -157,9 +158,15 @@ def respond(
             text = f"{row['explanation']} It answers incident {shown}, but not within the self-defence terms: {reason}."
             change = {"verdict": row["verdict"], "rule": row["rule"], "clause": row["clause"], "explanation": text}
             flag = "response_outside_terms"
-        changes.append({"row": k, **change, "flags": sorted({*row["flags"], flag})})
-    changed = pl.DataFrame(
-        changes, schema={"row": pl.UInt32(), **{c: rows.schema[c] for c in changes[0] if c != "row"}}
+        changes.append({"row": k, **change, "flags": row["flags"], "flag": flag})
+    changed = (
+        pl.DataFrame(
+            changes,
+            schema={"row": pl.UInt32(), **{c: rows.schema[c] for c in changes[0] if c not in ("row", "flag")}}
+            | {"flag": pl.String()},
+        )
+        .with_columns(pl.concat_list("flags", "flag").list.unique().list.sort().alias("flags"))
+        .drop("flag")
     )
     numbered = rows.with_row_index("row").with_columns(
         pl.when(pl.col("row").is_in(changed.get_column("row").implode()))
@@ -170,26 +177,40 @@ def respond(
     return numbered.update(changed, on="row").drop("row")
 
 
-def _outside(compiled: Compiled, response: dict[str, object], versions: list[dict[str, object]]) -> str | None:
+class _Fact(NamedTuple):
+    """A fact row as `respond` reads it: an incident's version told, in one direction, with its period (UTC)."""
+
+    incident: int
+    direction: int
+    party: str | None  # actor.party
+    target: str | None  # target.party
+    act: str | None
+    killed: int | None
+    wounded: int | None
+    first: datetime | None
+    end: datetime | None
+
+
+def _outside(compiled: Compiled, response: _Fact, versions: list[_Fact]) -> str | None:
     """Why a response (a fact row) is not self-defence against the incident it answers (its versions told), or
     None when every version leaves it inside the terms."""
     terms = compiled.self_defense
     assert terms is not None
     classes = compiled.act_classes or {}
     for o in versions:
-        first, end = response["first"], response["end"]
-        o_first, o_end = o["first"], o["end"]
-        if first is None or o_first is None or not (first >= o_end and end <= o_first + terms.window):  # type: ignore[operator]
-            late = first is not None and o_first is not None and first >= o_end and end - first < _PRECISE  # type: ignore[operator]
-            if late:
-                return f"it began {_words(first - o_first)} after that incident, later than {_words(terms.window)}"  # type: ignore[operator]
+        first, end, o_first, o_end = response.first, response.end, o.first, o.end
+        if first is None or end is None or o_first is None or o_end is None:
             return f"the times told cannot show it began after that incident and within {_words(terms.window)} of it"
-        if response["actor.party"] is None or response["actor.party"] != o["target.party"]:
-            return f"{_name(compiled, response['actor.party'])} is not the party that incident struck"
-        if response["target.party"] is None or response["target.party"] != o["actor.party"]:
-            return f"it struck {_name(compiled, response['target.party'])}, not the party that struck first"
-        if terms.same_class and classes.get(str(response["act"])) != classes.get(str(o["act"])):
-            return f"its act ({response['act']}) is not of the same class as that incident's ({o['act']})"
+        if not (first >= o_end and end <= o_first + terms.window):
+            if first >= o_end and end - first < _PRECISE:
+                return f"it began {_words(first - o_first)} after that incident, later than {_words(terms.window)}"
+            return f"the times told cannot show it began after that incident and within {_words(terms.window)} of it"
+        if response.party is None or response.party != o.target:
+            return f"{_name(compiled, response.party)} is not the party that incident struck"
+        if response.target is None or response.target != o.party:
+            return f"it struck {_name(compiled, response.target)}, not the party that struck first"
+        if terms.same_class and classes.get(str(response.act)) != classes.get(str(o.act)):
+            return f"its act ({response.act}) is not of the same class as that incident's ({o.act})"
         if terms.ratio is not None:
             mine, theirs = _casualties(response), _casualties(o)
             if mine is None or theirs is None:
@@ -199,9 +220,9 @@ def _outside(compiled: Compiled, response: dict[str, object], versions: list[dic
     return None
 
 
-def _casualties(fact: dict[str, object]) -> int | None:
-    told = [v for v in (fact["killed"], fact["wounded"]) if v is not None]
-    return sum(told) if told else None  # type: ignore[arg-type]
+def _casualties(fact: _Fact) -> int | None:
+    told = [v for v in (fact.killed, fact.wounded) if v is not None]
+    return sum(told) if told else None
 
 
 def _name(compiled: Compiled, party: object) -> str:

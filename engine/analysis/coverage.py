@@ -6,6 +6,7 @@ executor found holding), never by matching again: `ceasefire test --coverage`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,7 @@ class Coverage:
     """
 
     ruleset: str
-    file: str
+    file: str  # the ruleset's file, as the first scenario found it (normalized: `rules/x.yaml`)
     scenarios: tuple[str, ...]
     incidents: int
     rules: tuple[RuleCoverage, ...]
@@ -144,4 +145,4 @@ def _coverage(runs: Sequence[Judged]) -> Coverage:
         ClauseCoverage(clause, tuple(r.id for r in rs), any(r.decided for r in rs)) for clause, rs in citing.items()
     )
     scenarios = tuple(dict.fromkeys(run.scenario for run in runs))
-    return Coverage(compiled.id, compiled.source, scenarios, incidents, rules, clauses, verdicts)
+    return Coverage(compiled.id, os.path.normpath(compiled.source), scenarios, incidents, rules, clauses, verdicts)

@@ -728,13 +728,13 @@ def write_coverage_table(found: Sequence[Coverage], console: Console, fail_under
     rule cited, the verdicts never given, and each ruleset whose rule coverage is under `fail_under`."""
     for c in found:
         files = "scenario" if len(c.scenarios) == 1 else "scenarios"
-        table = Table(
-            title=f"coverage · ruleset {c.ruleset} · {len(c.scenarios)} {files}, {c.incidents} incidents · "
+        heading = (
+            f"coverage · ruleset {c.ruleset} · {len(c.scenarios)} {files}, {c.incidents} incidents · "
             f"rules {c.decided}/{len(c.rules)} decided ({_percent(c.percent)}%) · "
-            f"clauses {c.cited}/{len(c.clauses)} cited ({_percent(c.clause_percent)}%)",
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
+            f"clauses {c.cited}/{len(c.clauses)} cited ({_percent(c.clause_percent)}%)"
         )
+        console.print(Text(heading, style="italic"), soft_wrap=True)  # a title would wrap at the table's width
+        table = Table(box=box.SIMPLE_HEAD)
         table.add_column("rule", overflow="fold")
         table.add_column("verdict", no_wrap=True)
         table.add_column("decided", justify="right", no_wrap=True)

@@ -283,10 +283,12 @@ def _table(path: Path, rules: str | None, source: str | None = None) -> list[Pro
 
 
 def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
-    """A warning for each distinct name, act and place told in a table that its ruleset cannot resolve, and
-    each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row).
+    """A warning for each distinct name, act and part of a place told in a table that its ruleset cannot resolve,
+    and each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row).
 
-    Names are those `ceasefire names` lists as unresolved, each told where it is (`actor`, `target, assoc_actor`).
+    Names are those `ceasefire names` lists as unresolved, each told where it is (`actor`, `target, assoc_actor`);
+    each part of a place in its own column (`admin1`, `country`; see `Unread.places`), once whatever the
+    places that tell it hold besides.
     """
     import polars as pl
 

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.analysis.expect import expectation_problems
+from engine.analysis.expect import expectation, expectation_problems
 from engine.analysis.names import Unread, spellings, unresolved
 from engine.errors import InputError, Problem, did_you_mean
 from engine.evaluation import durable as rete
 from engine.incidents.frame import told_of as frame_told
 from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, scenario_from
-from engine.incidents.model import Expectation
-from engine.places.areas import PLACE_TOLD
-from engine.ruleset.compile import NAME_CLASSES, PEOPLE, ROLES, UNKNOWN, AllOf, AnyOf, Compiled, Node, Test
+from engine.incidents.model import Incident
+from engine.places.areas import ADMIN, PLACE_TOLD
+from engine.ruleset.compile import (
+    NAME_CLASSES,
+    PEOPLE,
+    ROLES,
+    UNKNOWN,
+    AllOf,
+    AnyOf,
+    Compiled,
+    CompiledRule,
+    Node,
+    Test,
+)
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.ruleset.model import knob_references
+from engine.spelling import normalize
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MARKERS = {"rules": "ruleset", "extends": "ruleset", "incidents": "scenario", "scenario": "scenario"}
 BOOLS = frozenset({True, False})
@@ -87,56 +104,136 @@ def _scenario(doc: Document, path: Path) -> list[Problem]:
 
 
 def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
-    """A warning at each name, act and place told that the ruleset cannot resolve, with the nearest it knows.
+    """A warning at each name, act, place and source told that resolves to nothing, with the nearest known.
 
-    Such an incident is judged (an unknown actor is `undetermined`, say), never guessed: the warning is
-    for the typo that made it so. An incident expected `undetermined` is left alone: its author knows.
+    Every one is warned, at its own line, not only the first that decides the verdict: each part of a
+    place on its own (`Unread.places`), and each account's source that another account's spells more
+    closely than by chance (`source_slips`). Such an incident is judged (an unknown actor is `undetermined`,
+    say), never guessed: the warning is for the typo that made it so. An incident expected `undetermined`
+    is left alone where the author knows: in what the expected rule tests (an incident expected
+    `actor-unresolved` is still warned of its act), or wholly when the expectation names no rule.
     """
     doc = loaded.document
     unread = Unread(loaded.compiled)
 
-    def told(told: Any, prefix: Key, time: str | None) -> Iterator[tuple[Key, str]]:
+    def told(told: Any, prefix: Key, time: str | None, known: frozenset[str]) -> Iterator[tuple[Key, str]]:
         """What the ruleset cannot read in an incident's record or an account (told at `time`, its own or
-        the incident's)."""
+        the incident's), but in the fields `known` (those the author expects unresolved)."""
         for who in PEOPLE:
             value = getattr(told, who)
-            message = None if value is None else unread.name(value, time)
+            message = None if value is None or who in known else unread.name(value, time)
             if message is not None:
                 yield (*prefix, who), message
-        message = None if told.act is None else unread.act(told.act)
+        message = None if told.act is None or "act" in known else unread.act(told.act)
         if message is not None:
             yield (*prefix, "act"), message
         loc = told.location
-        if loc is not None:
-            place = unread.place(tuple(frame_told(told)[k] for k in PLACE_TOLD))
-            if place.problem is not None:
-                field = "region" if place.field == "admin1" and loc.admin1 is None else place.field
-                yield (*prefix, "location", *([field] if field else [])), place.problem
+        if loc is not None and "location" not in known:
+            for field, problem in unread.places(tuple(frame_told(told)[k] for k in PLACE_TOLD)):
+                field = "region" if field == "admin1" and loc.admin1 is None else field
+                yield (*prefix, "location", *([field] if field else [])), problem
 
+    rules = {r.id: r for r in loaded.compiled.rules}
+    found: list[tuple[Key, str]] = []
     for i, incident in enumerate(loaded.scenario.incidents):
-        expect = incident.expect if not isinstance(incident.expect, Expectation) else incident.expect.verdict
-        if expect == "undetermined":
+        known = _expected_unresolved(incident, rules)
+        if known == ALL_TOLD:
             continue  # the author expects what cannot be resolved: the warning would tell them what they wrote
-        found = list(told(incident, ("incidents", i), incident.time))
+        found += told(incident, ("incidents", i), incident.time, known)
         for field in ("assoc_actor", "assoc_target"):
             for k, value in enumerate(getattr(incident, field)):
                 message = unread.name(value, incident.time)
                 if message is not None:
                     found.append((("incidents", i, field, k), message))
         for j, account in enumerate(incident.accounts):
-            found += told(account, ("incidents", i, "accounts", j), account.time or incident.time)
+            found += told(account, ("incidents", i, "accounts", j), account.time or incident.time, known)
             if account.time is None:
                 continue
             for who in PEOPLE:  # a name it leaves to the incident, read at the account's own time
                 value = getattr(incident, who)
-                if value is None or getattr(account, who) is not None or unread.name(value, incident.time):
+                if value is None or who in known or getattr(account, who) is not None:
+                    continue
+                if unread.name(value, incident.time):
                     continue
                 message = unread.name(value, account.time)
                 if message is not None:
                     found.append((("incidents", i, "accounts", j, "time"), f"the incident's {who}: {message}"))
-        for key, message in found:
-            line, column = doc.where(key) or (None, None)
-            yield Problem(doc.file, message, line, column, dotted(key), "warning")
+    found += source_slips(loaded.scenario.incidents)
+    for key, message in sorted(found, key=lambda f: _told_order(f[0])):
+        line, column = doc.where(key) or (None, None)
+        yield Problem(doc.file, message, line, column, dotted(key), "warning")
+
+
+# What an incident tells, as `_expected_unresolved` names it: every field a warning can be about.
+ALL_TOLD = frozenset((*PEOPLE, "act", "location"))
+
+
+def _expected_unresolved(incident: Incident, rules: dict[str, CompiledRule]) -> frozenset[str]:
+    """What of an incident its author expects unresolved: nothing, unless it is expected `undetermined`; then
+    what the expected rule tests (its people, act and place), or everything where it names no rule."""
+    expect = expectation(incident)
+    if expect is None or expect.verdict != "undetermined":
+        return frozenset()
+    rule = rules.get(expect.rule) if expect.rule is not None else None
+    if rule is None:  # no rule named, or the self-defence terms: the author vouches for the whole incident
+        return ALL_TOLD
+    tested = set()
+    for field in _fields_tested(rule.condition):
+        head = field.split(".")[0]
+        tested.add("location" if head in ("in_scope", "area", *ADMIN) else head)
+    return frozenset(tested & ALL_TOLD)
+
+
+def _fields_tested(node: Node) -> Iterator[str]:
+    """The fields a condition tests, in order, each as often as tested."""
+    if isinstance(node, Test):
+        yield node.field
+    else:
+        for item in node.items:
+            yield from _fields_tested(item)
+
+
+def _told_order(key: Key) -> tuple[Any, ...]:
+    """Warnings of a scenario in the order its incidents (then their accounts) are written: within one, the
+    record's, then each account's; each in the order `told` finds them (kept by a stable sort)."""
+    account = key[3] if len(key) > 3 and key[2] == "accounts" else -1
+    return (key[1], account)
+
+
+# Sources spelled this alike (difflib's ratio), told apart by no digit, are taken for one source misspelled.
+CLOSE_SOURCE = 0.85
+
+
+def source_slips(incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
+    """Each account whose source no other account tells while one spelled nearly alike is told: a slip.
+
+    Neither rulesets nor scenarios list sources: a scenario's sources are those its accounts tell. A source
+    only one account tells is taken for a misspelling of another the scenario tells more often (or as often,
+    first), when the two match ignoring case, punctuation and accents, or are close (`CLOSE_SOURCE`) with
+    the same digits (`UN report (Mar 2017)` and `UN report (Sep 2016)` are two).
+    """
+    told: dict[str, list[Key]] = {}
+    for i, incident in enumerate(incidents):
+        for j, account in enumerate(incident.accounts):
+            told.setdefault(account.source, []).append(("incidents", i, "accounts", j, "source"))
+    ranked = sorted(told, key=lambda s: -len(told[s]))  # stable: as often, first told first
+    for k, source in enumerate(ranked):
+        if len(told[source]) > 1:
+            continue
+        near = next((other for other in ranked[:k] if _alike(source, other)), None)
+        if near is not None:
+            yield (
+                told[source][0],
+                f"source `{source}` is told by no other account of the scenario; did you mean `{near}`?",
+            )
+
+
+def _alike(a: str, b: str) -> bool:
+    """Whether two sources are one spelled two ways (see `source_slips`)."""
+    if normalize(a) == normalize(b):
+        return True
+    digits = [re.sub(r"\D", "", s) for s in (a, b)]
+    return digits[0] == digits[1] and difflib.SequenceMatcher(None, a, b).ratio() >= CLOSE_SOURCE
 
 
 def implausible_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
@@ -186,10 +283,12 @@ def _table(path: Path, rules: str | None, source: str | None = None) -> list[Pro
 
 
 def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
-    """A warning for each distinct name, act and place told in a table that its ruleset cannot resolve, and
-    each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row).
+    """A warning for each distinct name, act and part of a place told in a table that its ruleset cannot resolve,
+    and each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row).
 
-    Names are those `ceasefire names` lists as unresolved, each told where it is (`actor`, `target, assoc_actor`).
+    Names are those `ceasefire names` lists as unresolved, each told where it is (`actor`, `target, assoc_actor`);
+    each part of a place in its own column (`admin1`, `country`; see `Unread.places`), once whatever the
+    places that tell it hold besides.
     """
     import polars as pl
 
@@ -231,16 +330,41 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
         if c.implausible(value):
             low, high = c.plausible_years
             found.append((first, "time", n, f"`{value}` is implausibly far from the window (years {low} to {high})"))
-    for value, first, n in each("place"):
-        problem = unread.place(tuple(value[k] for k in PLACE_TOLD)).problem
-        if problem is not None:
-            found.append((first, "location", n, problem))
-    for first, field, n, message in sorted(found, key=lambda f: (f[0], f[1])):
+    found += _unread_places(rows, unread)
+    for first, field, n, message in sorted(found, key=lambda f: (f[0], f[1], f[3])):
         what, semicolon, hint = message.partition("; ")  # a did-you-mean goes last
         telling = f"{n:,} incidents, the first `{ids[first]}`" if n > 1 else f"incident `{ids[first]}`"
         where = f"row {lines[first]}: {field}" if parquet else field
         line = None if parquet else lines[first]
         yield Problem(str(path), f"{what} ({telling}){semicolon}{hint}", line, None, where, "warning")
+
+
+def _unread_places(rows: pl.DataFrame, unread: Unread) -> list[tuple[int, str, int, str]]:
+    """Each part of a place a table tells that resolves to nothing (see `Unread.places`), once for each distinct
+    problem however many places tell it (`Alepo` with any district): (first incident, field, incidents, message).
+
+    `rows` is `told`'s table with the place told as a struct column `place`; each distinct place is read once.
+    """
+    import polars as pl
+
+    places = rows.select("place").unique(maintain_order=True).with_row_index("place.number")
+    problems = [
+        (number, field or "location", message)
+        for number, value in places.iter_rows()
+        for field, message in unread.places(tuple(value[k] for k in PLACE_TOLD))
+    ]
+    if not problems:
+        return []
+    found = pl.DataFrame(problems, schema=["place.number", "field", "message"], orient="row").cast(
+        {"place.number": pl.UInt32()}
+    )
+    told = rows.select("place", "incident").join(places, on="place", nulls_equal=True).drop("place")
+    grouped = (
+        told.join(found, on="place.number")
+        .group_by("field", "message")
+        .agg(pl.col("incident").min().alias("first"), pl.col("incident").n_unique().alias("n"))
+    )
+    return [(first, field, n, message) for field, message, first, n in grouped.iter_rows()]
 
 
 def kind_of(doc: Document) -> str:

@@ -144,11 +144,20 @@ def load_checked(path: Path) -> LoadedScenario:
     return loaded
 
 
+def judge(loaded: LoadedScenario, engine: str | None = None) -> list[Verdict]:
+    """Every incident of a loaded scenario evaluated with `engine`: one verdict each, in file order."""
+    with Evaluator(loaded.compiled, engine) as evaluator:
+        return evaluator.evaluate(loaded.scenario.incidents)
+
+
 def check_loaded(loaded: LoadedScenario, engine: str | None = None) -> list[Result]:
     """Evaluate a loaded scenario and check every incident that has an `expect`, in file order."""
+    return check_judged(loaded, judge(loaded, engine))
+
+
+def check_judged(loaded: LoadedScenario, verdicts: Sequence[Verdict]) -> list[Result]:
+    """Check every incident that has an `expect` against its verdict (`judge`'s, in file order)."""
     incidents = loaded.scenario.incidents
-    with Evaluator(loaded.compiled, engine) as evaluator:
-        verdicts = evaluator.evaluate(incidents)
     doc = loaded.document
     results = []
     for i, (incident, verdict) in enumerate(zip(incidents, verdicts)):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.errors import did_you_mean
+from engine.places.gazetteer import LEVELS
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, UNKNOWN, Compiled
 
 if TYPE_CHECKING:
@@ -108,6 +109,35 @@ class Unread:
     def place(self, told: tuple[object, ...]) -> Place:
         """The place told (`PLACE_TOLD` values) as resolved: its `problem` and `field` say what is unread."""
         return self.resolver.place(told).place
+
+    def places(self, told: tuple[object, ...]) -> list[tuple[str | None, str]]:
+        """Every part of a place told (`PLACE_TOLD` values) that resolves to nothing, as (field, why) in that order
+        (field None: the place as a whole).
+
+        Resolving stops at the first part it cannot read; here each is read on its own: the country, and
+        each admin level in the scope country's gazetteer (where the country told is that one or none; a
+        country that is none leaves the names unread, as a run does). When every part is known and the place
+        still is not (areas that do not nest, a name of several areas), the one problem the place has.
+        """
+        from engine.places.countries import country_code, country_hint
+
+        place = self.place(told)
+        if place.problem is None:
+            return []
+        country_told, *names = told[: 1 + len(LEVELS)]
+        found: list[tuple[str | None, str]] = []
+        country = None
+        if country_told is not None:
+            country = country_code(str(country_told))
+            if country is None:
+                found.append(("country", f"country `{country_told}` is no country{country_hint(str(country_told))}"))
+        places = self.resolver.compiled.places
+        g = places.gazetteer
+        if g is not None and (country_told is None or country == g.country):
+            for level, spelling in zip(LEVELS, names):
+                if spelling is not None and not g.find(level, str(spelling)):
+                    found.append((f"admin{level}", f"{places.keys(level, str(spelling))[1]}"))
+        return found or [(place.field, place.problem)]
 
 
 def list_names(loaded: Loaded) -> NameList:

@@ -7,6 +7,7 @@ import json
 import os
 import textwrap
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import IO, Any
@@ -28,6 +29,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from engine.analysis.coverage import DECIDED, MATCHED, NEVER, Coverage
 from engine.analysis.diff import DIMENSIONS, RulesetDiff, Side
 from engine.analysis.explain import AccountExplanation, Explanation
 from engine.analysis.names import NameList, Spelling
@@ -671,6 +673,90 @@ def write_sweep_table(s: Sweep, console: Console) -> None:
     for i, n in enumerate(violations, 1):
         bar = "█" * (round(n * CHART_WIDTH / top) if top else 0)
         console.print(Text.assemble(f" {i:>{number}}  {n:>{len(str(top))}} ", (bar, STYLES["violation"])))
+
+
+def _percent(value: float) -> float:
+    """A percentage as reports show it: one decimal."""
+    return round(value, 1)
+
+
+def coverage_json(found: Sequence[Coverage], fail_under: float | None) -> dict[str, Any]:
+    """`ceasefire test --coverage` as data: each ruleset's rules, clauses and verdicts, sorted by ruleset id."""
+    return {
+        "fail_under": fail_under,
+        "rulesets": [
+            {
+                "ruleset": c.ruleset,
+                "file": c.file,
+                "scenarios": list(c.scenarios),
+                "incidents": c.incidents,
+                "percent": _percent(c.percent),
+                "below": None if fail_under is None else c.below(fail_under),
+                "rules": [
+                    {
+                        "id": r.id,
+                        "clause": r.clause,
+                        "verdict": r.verdict,
+                        "decided": r.decided,
+                        "matched": r.matched,
+                        "coverage": r.status,
+                    }
+                    for r in c.rules
+                ],
+                "decided": c.with_status(DECIDED),
+                "only_matched": c.with_status(MATCHED),
+                "never_matched": c.with_status(NEVER),
+                "clauses": {
+                    "total": len(c.clauses),
+                    "cited": c.cited,
+                    "percent": _percent(c.clause_percent),
+                    "never_cited": [k.clause for k in c.clauses if not k.cited],
+                },
+                "verdicts": c.verdicts,
+                "verdicts_never_given": c.never_given,
+            }
+            for c in found
+        ],
+    }
+
+
+_COVERAGE_STYLES = {DECIDED: "green", MATCHED: "yellow", NEVER: "bold red"}
+
+
+def write_coverage_table(found: Sequence[Coverage], console: Console, fail_under: float | None = None) -> None:
+    """One table per ruleset: each rule with the incidents it decided and held in; then the clauses no deciding
+    rule cited, the verdicts never given, and each ruleset whose rule coverage is under `fail_under`."""
+    for c in found:
+        files = "scenario" if len(c.scenarios) == 1 else "scenarios"
+        heading = (
+            f"coverage · ruleset {c.ruleset} · {len(c.scenarios)} {files}, {c.incidents} incidents · "
+            f"rules {c.decided}/{len(c.rules)} decided ({_percent(c.percent)}%) · "
+            f"clauses {c.cited}/{len(c.clauses)} cited ({_percent(c.clause_percent)}%)"
+        )
+        console.print(Text(heading, style="italic"), soft_wrap=True)  # a title would wrap at the table's width
+        table = Table(box=box.SIMPLE_HEAD)
+        table.add_column("rule", overflow="fold")
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("decided", justify="right", no_wrap=True)
+        table.add_column("matched", justify="right", no_wrap=True)
+        table.add_column("coverage", no_wrap=True)
+        table.add_column("clause", overflow="fold")
+        for r in c.rules:
+            status = Text(r.status, style=_COVERAGE_STYLES[r.status])
+            table.add_row(r.id, r.verdict, str(r.decided), str(r.matched), status, r.clause)
+        console.print(table)
+        uncited = [k.clause for k in c.clauses if not k.cited]
+        if uncited:
+            console.print("clauses no deciding rule cited:")
+            for clause in uncited:
+                console.print(f"  {clause}")
+        console.print(f"verdicts never given: {', '.join(c.never_given) or 'none'}")
+        console.print()
+    if fail_under is not None:
+        for c in found:
+            if c.below(fail_under):
+                shown = f"{_percent(c.percent)}%"
+                console.print(f"FAIL ruleset {c.ruleset}: rule coverage {shown} is under --fail-under {fail_under:g}%")
 
 
 class ProgressBar:

@@ -1,0 +1,109 @@
+"""`ceasefire check`: a warning at every actor, target, act, place and source told that resolves to nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.analysis.check import check_file
+from tests.conftest import Cli
+
+WHEN = "time: 2016-09-14T10:00:00+03:00"
+# Every name of `one` but its account's `Syrian Army` is misspelled; `two`'s place twice over and an account's
+# source once (`SANA` is told before); `three`'s actor is expected to be unresolved, its act and country are not.
+SCENARIO = f"""\
+scenario: typos
+title: t
+ruleset: syria-2016-09
+incidents:
+  - id: one
+    {WHEN}
+    actor: FSAA
+    act: shellng
+    target: SAAA
+    intended_target: civilans
+    location: {{region: Hamaa, admin2: Hamaa}}
+    accounts:
+      - {{source: SANA, actor: ISISS, act: airstrik}}
+      - {{source: CENTCOM, target: Syrian Army}}
+  - id: two
+    {WHEN}
+    actor: FSA
+    act: shelling
+    target: SAA
+    location: {{admin1: Idlb, admin3: Saraqabb}}
+    accounts:
+      - {{source: SANAA, actor: SAA}}
+      - {{source: CENTCOM}}
+  - id: three
+    {WHEN}
+    actor: Jabhat al-Nusraa
+    act: shelingg
+    target: SAA
+    location: {{country: Syra, admin1: Idlib}}
+    expect: {{verdict: undetermined, rule: actor-unresolved}}
+"""
+
+
+def warnings(path: Path) -> list[str]:
+    checked = check_file(path)
+    assert all(p.severity == "warning" for p in checked.problems)
+    return [str(p).removeprefix(f"{path}:") for p in checked.problems]
+
+
+def test_every_name_act_place_and_source_of_a_scenario_is_warned_once(tmp_path: Path) -> None:
+    path = tmp_path / "typos.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    assert warnings(path) == [
+        "7:5: incidents[0].actor: `FSAA` resolves to no party or class; did you mean `SAA`?",
+        "9:5: incidents[0].target: `SAAA` resolves to no party or class; did you mean `SAA`?",
+        "10:5: incidents[0].intended_target: `civilans` resolves to no party or class; did you mean `civilians`?",
+        "8:5: incidents[0].act: `shellng` is no act the ruleset knows; did you mean `shelling`?",
+        # each part of a place on its own: resolving stops at the first (the deepest level told)
+        "11:16: incidents[0].location.region: `Hamaa` is no admin1 area of Syria; did you mean `Hama`?",
+        "11:31: incidents[0].location.admin2: `Hamaa` is no admin2 area of Syria; did you mean `Hama`?",
+        "13:24: incidents[0].accounts[0].actor: `ISISS` resolves to no party or class; did you mean `ISIS`?",
+        "13:38: incidents[0].accounts[0].act: `airstrik` is no act the ruleset knows; did you mean `airstrike`?",
+        "20:16: incidents[1].location.admin1: `Idlb` is no admin1 area of Syria; did you mean `Idleb`?",
+        "20:30: incidents[1].location.admin3: `Saraqabb` is no admin3 area of Syria; did you mean `Saraqab`?",
+        "22:10: incidents[1].accounts[0].source: source `SANAA` is told by no other account of the scenario; "
+        "did you mean `SANA`?",
+        # `three` is expected undetermined by rule actor-unresolved, which tests the actor alone
+        "27:5: incidents[2].act: `shelingg` is no act the ruleset knows; did you mean `shelling`?",
+        "29:16: incidents[2].location.country: country `Syra` is no country; did you mean `Syria`?",
+    ]
+
+
+def test_a_bare_undetermined_expectation_still_leaves_the_incident_alone(tmp_path: Path) -> None:
+    path = tmp_path / "typos.yaml"
+    path.write_text(SCENARIO.replace("{verdict: undetermined, rule: actor-unresolved}", "undetermined"))
+    assert not any("incidents[2]" in w for w in warnings(path))
+
+
+def test_sources_told_alike_are_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "typos.yaml"
+    text = SCENARIO.replace("source: SANAA", "source: Russian MoD").replace("source: SANA,", "source: Reuters,")
+    path.write_text(text, encoding="utf-8")
+    assert not any("source" in w for w in warnings(path))
+
+
+def test_every_distinct_unresolved_value_of_a_table_once_with_its_first_row_and_count(cli: Cli, tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "id,time,actor,act,target,admin1,admin2\n"
+        f"a1,{WHEN[6:]},Syrian Arab Amry,shellng,FSAA,Alepo,Jebel Saman\n"
+        f"a2,{WHEN[6:]},SAA,shelling,FSA,Alepo,Afrin\n"
+        f"a3,{WHEN[6:]},Syrian Arab Amry,shellng,FSA,Aleppo,Afrinn\n"
+        f"a4,{WHEN[6:]},SAA,shelling,FSA,Idlib,Afrinn\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli("check", str(table), "--rules", "syria-2016-09")
+    assert (code, out) == (0, "1 file checked: 5 warnings\n")
+    assert [line.removeprefix(f"warning: {table}:") for line in err.splitlines()] == [
+        "2: act: `shellng` is no act the ruleset knows (2 incidents, the first `a1`); did you mean `shelling`?",
+        "2: actor: `Syrian Arab Amry` resolves to no party or class (2 incidents, the first `a1`); "
+        "did you mean `Syrian Arab Army`?",
+        # one warning for `Alepo`, whatever district is told with it
+        "2: admin1: `Alepo` is no admin1 area of Syria (2 incidents, the first `a1`); did you mean `Aleppo`?",
+        "2: target: `FSAA` resolves to no party or class (incident `a1`); did you mean `SAA`?",
+        "4: admin2: `Afrinn` is no admin2 area of Syria (2 incidents, the first `a3`); did you mean `Afrin`?",
+    ]

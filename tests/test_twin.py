@@ -505,17 +505,17 @@ def test_a_ruleset_and_its_variant_in_one_process_give_what_each_gives_alone(eng
     told = incidents(400, seed=11)
     alone = [evaluate(base, told, engine), evaluate(variant, told, engine)]
     assert alone[0] != alone[1]  # the knob matters to these incidents, so a leak would show
-    assert interleaved([(base, told), (variant, told)], engine) == [
-        one_by_one(c, told, engine) for c in (base, variant)
-    ]
     assert [evaluate(c, told, engine) for c in (variant, base, variant)] == [alone[1], alone[0], alone[1]]
+    few = told[:40]  # one evaluation per incident: a few are enough, as long as the knob matters to them
+    assert evaluate(base, few, engine) != evaluate(variant, few, engine)
+    assert interleaved([(base, few), (variant, few)], engine) == [one_by_one(c, few, engine) for c in (base, variant)]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_two_rulesets_in_one_process_give_what_each_gives_alone(engine: str) -> None:
     if len(RULESETS) < 2:
         pytest.skip("only one shipped ruleset")
-    pairs = [(ruleset(name), incidents(300, seed=5, compiled=ruleset(name))) for name in RULESETS]
+    pairs = [(ruleset(name), incidents(40, seed=5, compiled=ruleset(name))) for name in RULESETS]
     alone = [one_by_one(compiled, told, engine) for compiled, told in pairs]
     assert interleaved(pairs, engine) == alone
     assert interleaved(pairs[::-1], engine) == alone[::-1]

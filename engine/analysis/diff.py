@@ -331,7 +331,11 @@ def _places(a: Compiled, b: Compiled) -> list[Choice]:
     other = _first_free(_OTHER_REGIONS, lambda r: normalize(r) in {normalize(n) for _, n in named})
     countries = [c.ruleset.scope.country for c in (a, b) if c.ruleset.scope.country]
     other_country = _first_free(_OTHER_COUNTRIES, lambda n: normalize(n) in {normalize(c) for c in countries})
-    areas = [((1, other), "another region"), *(((k, n), n) for k, n in named), ((0, None), "no region")]
+    areas = [
+        ((1, other), "another region"),
+        *(((k, n), n if k == 1 else f"{n} (admin{k})") for k, n in named),
+        ((0, None), "no region"),
+    ]
     points = list(dict.fromkeys(p for c in (a, b) for p in _points(c)))
     choices = []
     for country in (*dict.fromkeys(countries), other_country, None):

@@ -286,7 +286,8 @@ def _named_places(c: Compiled) -> list[tuple[int, str]]:
                     )
 
     for rule in r.rules:
-        walk(rule.when)
+        if isinstance(rule.when, dict):
+            walk(rule.when)
     return found
 
 
@@ -508,6 +509,19 @@ class Space:
             return node
         return next(self._open_test(side, item, box) for item in node.items if self.holds_on(side, item, box) is None)
 
+    def split(self, side: int, box: Box, nodes: Sequence[Node]) -> Iterator[Box]:
+        """Parts of `box` that together make it, on each of which every condition of `nodes` holds throughout or
+        fails throughout (under ruleset A for side 0, B for side 1), found by splitting on the tests still open."""
+        stack = [box]
+        while stack:
+            part = stack.pop()
+            node = next((n for n in nodes if self.holds_on(side, n, part) is None), None)
+            if node is None:
+                yield part
+                continue
+            d, mask = self.truth[side][self._open_test(side, node, part)]  # type: ignore[misc]  # never a knob
+            stack += [_with(part, d, part[d] & ~mask), _with(part, d, part[d] & mask)]
+
     def classes(self) -> list[tuple[Box, tuple[int, int]]]:
         """Boxes on which both deciding rules are fixed, found by splitting on the tests still open."""
         out = []
@@ -603,7 +617,7 @@ def _words(d: Dimension, mask: int) -> str:
 # -- the comparison --------------------------------------------------------------------------------
 
 
-def _merge(boxes: list[Box]) -> list[Box]:
+def merge(boxes: list[Box]) -> list[Box]:
     """Join boxes that differ in one dimension only: their union is a box, and decides alike."""
     boxes = list(boxes)
     while True:
@@ -647,7 +661,7 @@ def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> Rulese
         # in the order the rules decide under A, then under B; "no rule" last
         last = len(a.rules) + len(b.rules)
         order = sorted(outcomes, key=lambda rules: tuple(r if r >= 0 else last for r in rules))
-        boxes = [box for rules in order for box in _merge(outcomes[rules])]
+        boxes = [box for rules in order for box in merge(outcomes[rules])]
         shown = [space.example(box, f"diff-{i + 1}") for i, box in enumerate(boxes)]
         given = {e.id: space.phase(box) for e, box in zip(shown, boxes)}
         differences = tuple(

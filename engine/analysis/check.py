@@ -358,9 +358,11 @@ class RuleSpace:
         if len(policies) > MAX_SETTINGS:
             self.overflow = f"the policy knobs the rules test can be set {len(policies):,} ways"
             return
+        base: Space | None = None  # the classes are the same under every setting: made once
         for changed, policy in policies:
             setting = dataclasses.replace(c, policy=policy)
-            space = Space(setting, setting)
+            space = base.with_policy(setting, setting) if base is not None else Space(setting, setting)
+            base = base or space
             found = space.classes()
             self.settings.append((changed, space, [(box, rules[0]) for box, rules in found]))
             self._count(len(found))
@@ -374,9 +376,11 @@ class RuleSpace:
     def holding(self, node: Node) -> list[tuple[Space, Box, int]]:
         """The parts of the space where a condition holds throughout, under any setting: (space, box, the rule
         deciding there as an index in deciding order)."""
-        found = []
+        found: list[tuple[Space, Box, int]] = []
         for _, space, classes in self.settings:
             for box, decider in classes:
+                if self.overflow is not None:
+                    return found
                 if space.holds_on(0, node, box) is False:
                     continue
                 parts = list(space.split(0, box, [node]))
@@ -386,10 +390,12 @@ class RuleSpace:
 
     def satisfiable(self, node: Node) -> bool:
         """Whether a condition holds for some incident, under some setting."""
-        return any(
-            any(space.holds_on(0, node, part) for part in space.split(0, space.everything, [node]))
-            for _, space, _ in self.settings
-        )
+        for _, space, _ in self.settings:
+            for part in space.split(0, space.everything, [node]):
+                self._count(1)
+                if space.holds_on(0, node, part):
+                    return True
+        return False
 
     def ties(self) -> dict[tuple[int, int], list[tuple[tuple[tuple[str, Any], ...], Space, Box]]]:
         """Pairs of rules of one priority (indices in deciding order, the deciding one first) that both hold
@@ -399,7 +405,7 @@ class RuleSpace:
         found: dict[tuple[int, int], list[tuple[tuple[tuple[str, Any], ...], Space, Box]]] = {}
         for changed, space, classes in self.settings:
             for box, decider in classes:
-                if decider < 0:
+                if decider < 0 or self.overflow is not None:
                     continue
                 priority = rules[decider].priority
                 band = [j for j in range(decider + 1, len(rules)) if rules[j].priority == priority]
@@ -450,30 +456,32 @@ def _all_bools(values: set[Any]) -> bool:
 def dead_rules(c: Compiled, space: RuleSpace | None = None) -> Iterator[tuple[Key, str]]:
     """Rules that decide in no class of the incident space (`RuleSpace`), and why: their condition can never
     hold (the smallest set of its tests that never hold together is named), or rules that come first always
-    decide where it holds (those rules are named)."""
+    decide where it holds (those rules are named). Past the space's limits, one warning says so."""
     space = space or RuleSpace(c)
-    if space.overflow is not None:
-        yield ("rules",), f"too many kinds of incident to find the rules that never decide: {space.overflow}"
-        return
     deciding = {decider for _, _, classes in space.settings for _, decider in classes}
     for j, rule in enumerate(c.rules):
-        if j in deciding:
+        if j in deciding or space.overflow is not None:
             continue
         held = space.holding(rule.condition)
+        if space.overflow is not None:
+            break
         if held:
             yield ("rules", rule.order), f"rule `{rule.id}` can never decide: " + _shadowing(c, j, held)
-            continue
-        core = list(rule.condition.items)
-        for item in list(core):  # drop each test the condition never holds without, until none can go
-            if len(core) > 1 and not space.satisfiable(AllOf(tuple(t for t in core if t is not item))):
-                core.remove(item)
-        why = _why(c, core)
-        yield (
-            ("rules", rule.order),
-            f"rule `{rule.id}` can never decide: no incident has `{_written(AllOf(tuple(core)))}`"
-            + (f" ({why})" if why else "")
-            + "; fix the condition, or remove the rule",
-        )
+        else:
+            yield ("rules", rule.order), f"rule `{rule.id}` can never decide: " + _contradiction(c, space, j)
+    if space.overflow is not None:
+        yield ("rules",), f"too many kinds of incident to find the rules that never decide: {space.overflow}"
+
+
+def _contradiction(c: Compiled, space: RuleSpace, j: int) -> str:
+    """Words for a condition that never holds: the fewest of its tests that never hold together."""
+    core = list(c.rules[j].condition.items)
+    for item in list(core):  # drop each test the condition never holds without, until none can go
+        if len(core) > 1 and not space.satisfiable(AllOf(tuple(t for t in core if t is not item))):
+            core.remove(item)
+    why = _why(c, core)
+    said = f" ({why})" if why else ""
+    return f"no incident has `{_written(AllOf(tuple(core)))}`{said}; fix the condition, or remove the rule"
 
 
 def _shadowing(c: Compiled, j: int, held: list[tuple[Space, Box, int]]) -> str:
@@ -494,9 +502,12 @@ def tied_rules(c: Compiled, space: RuleSpace | None = None) -> Iterator[tuple[Ke
 
     space = space or RuleSpace(c)
     if space.overflow is not None:
-        return
+        return  # `dead_rules` says so
     rules = c.rules
     found = space.ties()
+    if space.overflow is not None:
+        yield ("rules",), f"too many kinds of incident to find the rules that tie: {space.overflow}"
+        return
     for first, second in sorted(found, key=lambda pair: (pair[1], pair[0])):
         by_setting: dict[tuple[tuple[str, Any], ...], tuple[Space, list[Box]]] = {}
         for changed, where, box in found[(first, second)]:

@@ -11,6 +11,7 @@ by the executor under both rulesets.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -408,6 +409,15 @@ class Space:
         )
         # A test's truth as a bit mask over its dimension's classes, or a constant for a policy knob.
         self.truth = tuple(self._masks(side) for side in (0, 1))
+
+    def with_policy(self, a: Compiled, b: Compiled) -> Space:
+        """The space of rulesets that differ from this space's own only in the values of their policy knobs (as
+        `--set` changes them): the same classes, each knob test true or false as the new values say."""
+        space = copy.copy(self)
+        space.sides = (a, b)
+        space.makers = (Resolver(a), Resolver(b))
+        space.truth = tuple(space._masks(side) for side in (0, 1))
+        return space
 
     def _facts(self, dim: str, told: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
         """The fields a dimension sets, under A and under B."""

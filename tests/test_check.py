@@ -486,6 +486,17 @@ def test_a_tie_is_a_warning_at_the_later_rule_and_a_finding_under_strict(tmp_pat
     assert "hold for actor: covered: rebels; act: shelling; target: covered; time: anything but time unknown: " in err
 
 
+def test_of_three_rules_of_one_priority_the_deciding_one_is_named_with_each_that_disagrees(tmp_path: Path) -> None:
+    three = with_rules(
+        rule("attack", 30, "{actor.role: covered, act: shelling}")
+        + rule("also-attack", 30, "{act: shelling}")
+        + rule("return-fire", 30, "{actor.party: rebels}", "permitted")
+    )
+    assert [(key, message.split(" both have")[0]) for key, message in ties(tmp_path, three)] == [
+        (("rules", 2), "rules `attack` (rules[0]) and `return-fire`")
+    ]
+
+
 @pytest.mark.parametrize(
     ("second", "why"),
     [

@@ -398,26 +398,29 @@ class RuleSpace:
         return False
 
     def ties(self) -> dict[tuple[int, int], list[tuple[tuple[tuple[str, Any], ...], Space, Box]]]:
-        """Pairs of rules of one priority (indices in deciding order, the deciding one first) that both hold
-        with different verdicts where no rule of a lower priority does: per pair, each such part of the
-        space as (the setting's changed knobs, the space, the box)."""
+        """Pairs of rules of one priority (indices in deciding order) that both hold with different verdicts
+        where the first of them decides: per pair, each such part of the space as (the setting's changed
+        knobs, the space, the box)."""
         rules = self.compiled.rules
         found: dict[tuple[int, int], list[tuple[tuple[tuple[str, Any], ...], Space, Box]]] = {}
         for changed, space, classes in self.settings:
             for box, decider in classes:
                 if decider < 0 or self.overflow is not None:
                     continue
-                priority = rules[decider].priority
-                band = [j for j in range(decider + 1, len(rules)) if rules[j].priority == priority]
-                if not any(rules[j].verdict != rules[decider].verdict for j in band):
+                first = rules[decider]
+                # the rules after the decider in deciding order that share its priority, but not its verdict
+                band = [
+                    j
+                    for j in range(decider + 1, len(rules))
+                    if rules[j].priority == first.priority and rules[j].verdict != first.verdict
+                ]
+                if not band:
                     continue
-                conditions = [rules[j].condition for j in band]
-                for part in space.split(0, box, conditions):
+                for part in space.split(0, box, [rules[j].condition for j in band]):
                     self._count(1)
-                    held = [decider, *(j for j in band if space.holds_on(0, rules[j].condition, part))]
-                    for x, y in itertools.combinations(held, 2):
-                        if rules[x].verdict != rules[y].verdict:
-                            found.setdefault((x, y), []).append((changed, space, part))
+                    for j in band:
+                        if space.holds_on(0, rules[j].condition, part):
+                            found.setdefault((decider, j), []).append((changed, space, part))
         return found
 
 

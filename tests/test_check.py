@@ -433,11 +433,24 @@ def test_a_rule_is_dead_only_where_no_policy_setting_lets_it_decide(tmp_path: Pa
     ]
 
 
+def test_a_ruleset_with_too_many_policy_settings_to_try_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n") + rule(
+        "strict", 40, "{policy.strict: true}"
+    )
+    monkeypatch.setattr("engine.analysis.check.MAX_SETTINGS", 1)
+    assert dead(tmp_path, text) == [
+        "too many kinds of incident to find the rules that never decide: the policy knobs the rules test can be "
+        "set 2 ways"
+    ]
+
+
 def test_a_rule_that_earlier_rules_decide_between_them_names_them(tmp_path: Path) -> None:
     text = RULESET + rule("shelling", 40, "{act: shelling, actor.role: [covered, excluded], target.role: covered}")
     assert dead(tmp_path, text) == [
         "rule `shelling` can never decide: rules `excluded-actor` (priority 10), `time-unknown` (priority 25) "
-        "and `attack` (priority 30) come first and one of them holds wherever it does"
+        "and `attack` (priority 30) come first and one of them holds whenever it does"
     ]
 
 

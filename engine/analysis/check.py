@@ -27,6 +27,7 @@ from engine.ruleset.compile import (
     Compiled,
     Node,
     Test,
+    knob_values,
     yaml_text,
 )
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
@@ -430,16 +431,13 @@ def _policies(c: Compiled) -> list[tuple[tuple[tuple[str, Any], ...], tuple[Any,
 
     A knob takes each value a rule compares it with (true and false for a yes-or-no knob), and a whole-number
     knob one more that none names; a knob no rule tests keeps its value."""
-    tested: dict[str, set[Any]] = {}
-    for test in _tests(c):
-        if test.field.startswith("policy."):
-            tested.setdefault(test.field.removeprefix("policy."), set()).update(_named(test))
+    tested = knob_values(c.rules)
     knobs = sorted(c.ruleset.policy)
     choices = []
     for knob in knobs:
         current = c.ruleset.policy[knob]
         values = tested.get(knob, set())
-        if isinstance(current, bool) or (values and _all_bools(values)):
+        if isinstance(current, bool) or (values and all(isinstance(v, bool) for v in values)):
             values = values | BOOLS
         elif isinstance(current, int) and knob in tested:
             values = values | {max((v for v in values if isinstance(v, int)), default=current) + 1}
@@ -450,10 +448,6 @@ def _policies(c: Compiled) -> list[tuple[tuple[tuple[str, Any], ...], tuple[Any,
         changed = tuple((k, v) for k, v in zip(knobs, policy) if v != c.ruleset.policy[k])
         out.append((changed, tuple(policy)))
     return out
-
-
-def _all_bools(values: set[Any]) -> bool:
-    return all(isinstance(v, bool) for v in values)
 
 
 def dead_rules(c: Compiled, space: RuleSpace | None = None) -> Iterator[tuple[Key, str]]:
@@ -494,7 +488,7 @@ def _shadowing(c: Compiled, j: int, held: list[tuple[Space, Box, int]]) -> str:
         if all(space.holds_on(0, earlier.condition, box) for space, box, _ in held):
             return f"rule `{earlier.id}` (priority {earlier.priority}) comes first and holds whenever it does"
     named = [f"`{c.rules[i].id}` (priority {c.rules[i].priority})" for i in sorted({d for _, _, d in held})]
-    return f"rules {', '.join(named[:-1])} and {named[-1]} come first and one of them holds wherever it does"
+    return f"rules {', '.join(named[:-1])} and {named[-1]} come first and one of them holds whenever it does"
 
 
 def tied_rules(c: Compiled, space: RuleSpace | None = None) -> Iterator[tuple[Key, str]]:

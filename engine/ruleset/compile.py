@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -378,7 +379,7 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
     rules.sort(key=lambda r: (r.priority, r.order))
     # A knob is checked against the values the rules compare it with, so that a value set in a
     # variant or with --set that no rule reads is an error at the knob, not a silent no-op.
-    for knob, tested in sorted(_knob_values(rules).items()):
+    for knob, tested in sorted(knob_values(rules).items()):
         current = ruleset.policy[knob]
         shown = sorted({yaml_text(v) for v in tested} | ({"true", "false"} if _all_bool(tested) else set()))
         if type(current) not in {type(v) for v in tested}:
@@ -556,7 +557,7 @@ def _utc(moment: datetime) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
-def _knob_values(rules: list[CompiledRule]) -> dict[str, set[Any]]:
+def knob_values(rules: Iterable[CompiledRule]) -> dict[str, set[Any]]:
     """The values each policy knob is compared with for equality, across all rules."""
     found: dict[str, set[Any]] = {}
 

@@ -83,10 +83,20 @@ def reports_of(
 
     said = loaded.warnings
     warn(said)
-    whole = loaded.compiled.over_time  # what one incident's verdict depends on may lie in any part
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
-        for part in loaded.parts(None if whole else batch, progress):
-            yield evaluator.report(loaded.name, part)
+        parts = loaded.parts(batch, progress)
+        first, second = next(parts), next(parts, None)
+        if second is None:
+            yield evaluator.report(loaded.name, first)
+        elif not loaded.compiled.over_time:
+            for part in itertools.chain((first, second), parts):
+                yield evaluator.report(loaded.name, part)
+        else:  # a verdict may depend on incidents in other parts: the input is read for those first
+            parts.close()
+            del first, second
+            context = evaluator.context(lambda: loaded.parts(batch))
+            for part in loaded.parts(batch, progress):
+                yield evaluator.report(loaded.name, part, context=context)
     warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
 
 

@@ -166,10 +166,17 @@ def placed(compiled: Compiled, bands: list[Band], spans: pl.DataFrame) -> pl.Dat
     trials = (
         pl.when(first.is_null())
         .then(pl.lit(pl.Series([every], dtype=pl.List(pl.String()))))
-        .when(phase == UNKNOWN)
-        .then(pl.concat_list(*listed).list.drop_nulls())
+        .otherwise(pl.concat_list(*listed).list.drop_nulls())
     )
-    return spans.select(phase.alias("phase"), trials.alias("phase.trials"))
+    out = spans.select(phase.alias("phase"))
+    # Lists only for the few rows whose phase is unknown: building one for every row costs more than the rest.
+    at = (out.get_column("phase") == UNKNOWN).fill_null(False).arg_true()
+    tried = spans.gather(at).select(trials.alias("phase.trials")).with_columns(at.alias("row"))
+    return (
+        out.with_row_index("row")
+        .join(tried, on="row", how="left", maintain_order="left")
+        .select("phase", "phase.trials")
+    )
 
 
 def given(compiled: Compiled, ids: pl.Series, phases: Mapping[str, str | None]) -> pl.DataFrame:

@@ -255,7 +255,7 @@ class Evaluator:
             incidents = told.get_column("incident")
             if episodes is None:
                 verdicts, said, episodes = escalate(self.compiled, verdicts, said, spans, incidents)
-            else:
+            elif episodes:
                 periods = party_periods(self.compiled, verdicts, spans, incidents)
                 verdicts, said = flag_episodes(verdicts, said, periods, episodes)
         return Evaluation(self.engine, table, resolution, masks, accounts, verdicts, said, bands or [], episodes or [])

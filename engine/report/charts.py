@@ -18,20 +18,24 @@ MOST_BARS = 30  # bars a chart of parties or combinations draws; the page's tabl
 # Text stays text (`svg.fonttype` none): a tenth of the size of glyphs drawn as paths, and selectable.
 _SVG: Any = {"svg.fonttype": "none"}
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)  # the XML declaration and DOCTYPE, invalid inside HTML
+_ID = re.compile(r'\bid="([^"]+)"')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 
 
 def inline_svg(figure: Figure, name: str) -> str:
-    """`figure` as an `<svg>` element for an HTML page: no XML prologue, no metadata, no fixed size (the
-    page's CSS sizes it from its viewBox), ids salted with `name` so that the charts of one page never share
-    one. The same figure gives the same text on every run."""
+    """`figure` as an `<svg id="NAME">` element for an HTML page: no XML prologue and no metadata, every id
+    within it prefixed with `name` (matplotlib numbers its groups `figure_1`, `axes_1`, … in every chart) so
+    that the charts of one page never share one. The same figure gives the same text on every run."""
     import matplotlib as mpl
 
-    with mpl.rc_context({**_SVG, "svg.hashsalt": f"{SALT}-{name}", "svg.id": name}):
+    with mpl.rc_context({**_SVG, "svg.hashsalt": SALT}):
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     text = _METADATA.sub("", _PROLOGUE.sub("", buffer.getvalue()))
-    return text.replace("<svg ", '<svg role="img" ', 1).strip()
+    ids = "|".join(re.escape(i) for i in sorted(set(_ID.findall(text)), key=len, reverse=True))
+    if ids:
+        text = re.sub(rf'(\bid="|#)({ids})(?=[")])', rf"\g<1>{name}-\g<2>", text)
+    return text.replace("<svg ", f'<svg id="{name}" role="img" ', 1).strip()
 
 
 def counts_figure(rows: Mapping[str, Mapping[str, int]], title: str) -> Figure:

@@ -37,6 +37,7 @@ from engine.ruleset.model import VERDICTS
 
 LIMIT = 2_000  # incidents a run's page lists one by one; above, only those in LISTED
 LISTED = ("violation", "disputed")
+COLUMNS = ("#", "time", "incident", "actor → target", "act", "place", "verdict", "rule")  # and `phase` if phased
 MOST_COMBINATIONS = 60  # bars the sweep's chart draws; its table lists every combination
 PLACE = ("location", "admin3", "admin2", "admin1", "country")  # a place, most precise first
 INK = {"violation": "#fff", "permitted": "#fff", "not_covered": "#000", "disputed": "#000", "undetermined": "#fff"}
@@ -215,11 +216,14 @@ def run_html(report: Report, source: str | None = None) -> str:
         anchors=anchors,
         parties=sorted({p for who in shown.parties() for p in who}),
         by_party=by_party,
-        party_chart=_svg(charts.counts_figure(_top(by_party), "verdicts by party"), "parties") if by_party else None,
+        party_chart=_svg(charts.counts_figure(_top(by_party), "verdicts by party"), "chart-parties")
+        if by_party
+        else None,
         parties_drawn=min(len(by_party), charts.MOST_BARS),
-        day_chart=_svg(timeline_figure(days), "days") if spans_days else None,
+        day_chart=_svg(timeline_figure(days), "chart-days") if spans_days else None,
         timezone=days.timezone,
         phased=bool(report.compiled.phases),
+        columns=COLUMNS[:-2] + ("phase",) * bool(report.compiled.phases) + COLUMNS[-2:],
         phases=[(b.phase, moment_text(report, b.start), moment_text(report, b.until), b.clause) for b in report.phases],
         episodes=[
             (
@@ -286,7 +290,7 @@ def whatif_html(w: WhatIf, source: str | None = None) -> str:
         head=heading(base.compiled, base.engine, base.scenario, source),
         total=base.count,
         rows=rows,
-        chart=_svg(charts.counts_figure(_top(rows), "verdicts per ruleset"), "rulesets"),
+        chart=_svg(charts.counts_figure(_top(rows), "verdicts per ruleset"), "chart-rulesets"),
         variants=variants,
         report_json=_embedded(_written(lambda out: write_whatif_json(w, out))),
     )
@@ -307,7 +311,7 @@ def sweep_html(s: Sweep, compiled: Compiled, source: str | None = None) -> str:
         sweep=s,
         combinations=list(zip(range(1, len(s.rows) + 1), values, s.rows)),
         by_party=s.violations_by_party(),
-        chart=_svg(charts.bars_figure(violations, "violations per combination", "violations"), "sweep")
+        chart=_svg(charts.bars_figure(violations, "violations per combination", "violations"), "chart-sweep")
         if drawn
         else None,
         most=MOST_COMBINATIONS,
@@ -329,7 +333,7 @@ def timeline_html(t: Timeline, compiled: Compiled, source: str | None = None) ->
         head=heading(compiled, t.engine, t.scenario, source),
         t=t,
         summary=t.summary(),
-        chart=_svg(timeline_figure(t), "days"),
+        chart=_svg(timeline_figure(t), "chart-days"),
         totals=[(day(r["day"]), r) for r in t.totals.iter_rows(named=True)],
         days=[(day(r["day"]), r) for r in t.days.iter_rows(named=True)],
         phases=[(b.phase, t.local(b.start), t.local(b.until) or "", b.clause) for b in t.phases],

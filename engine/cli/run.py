@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=examples(
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format json",
+            "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format html -o deir-ezzor.html",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --rules rules/variants/strict-liability.yaml",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --set policy.mistaken_target=violation",
             "ceasefire run incidents.jsonl --rules syria-2016-09 -f json -o report.json",
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     add_evaluation(p)
     add_source(p)
-    add_output(p, ("table", "json", "jsonl", "markdown", "parquet"))
+    add_output(p, ("table", "json", "jsonl", "markdown", "parquet", "html"))
     p.set_defaults(handler=run)
 
 
@@ -169,6 +170,13 @@ def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) ->
         buffer = io.BytesIO()
         write_parquet(reports, buffer)
         write_bytes(args.output, buffer.getvalue(), OUTPUT)
+        return counts
+    if args.format == "html":  # the page is made whole before anything is written
+        from engine.report.html import run_html
+
+        page = run_html(first, str(args.scenario))
+        with output(args.output) as out:
+            out.write(page)
         return counts
     with output(args.output) as out:
         if args.format == "json":

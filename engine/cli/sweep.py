@@ -45,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.mistaken_target=permitted,violation "
             "--param policy.sponsors_bound=true,false --plot violations.png",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param parties.jfs.role=excluded,covered -f csv",
+            "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.sponsors_bound=true,false "
+            "-f html -o sweep.html",
             "ceasefire sweep incidents.jsonl --rules syria-2016-09 --param policy.sponsors_bound=true,false --jobs 4",
             "ceasefire sweep GEDEvent_v23_1.csv --from ucdp --rules syria-2016-09 "
             "--param policy.mistaken_target=permitted,violation",
@@ -66,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     add_evaluation(p, sets=None, base="base ", engine="columnar", why="; durable_rules keeps every ruleset it is given")
     add_source(p)
-    add_output(p, ("table", "json", "csv"))
+    add_output(p, ("table", "json", "csv", "html"))
     p.add_argument("--plot", metavar="FILE.png", help="also draw violations per combination as a PNG")
     p.add_argument(
         "--jobs",
@@ -115,8 +117,15 @@ def run_sweep(args: argparse.Namespace) -> int:
     check(base, params)
     with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
         result = sweep(base, params, args.jobs, bar.update)
+    page = None
+    if args.format == "html":  # the page is made whole before anything is written
+        from engine.report.html import sweep_html
+
+        page = sweep_html(result, report.compiled, str(args.scenario))
     with output(args.output) as out:
-        if args.format == "json":
+        if page is not None:
+            out.write(page)
+        elif args.format == "json":
             write_sweep_json(result, out)
         elif args.format == "csv":
             write_sweep_csv(result, out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.analysis.timeline import NO_DAY, Timeline
 from engine.ruleset.model import VERDICTS
@@ -17,24 +17,44 @@ COLOURS = {
     "disputed": "#f1c40f",
     "undetermined": "#8e44ad",
 }
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 BANDS = ("#dfe9f5", "#f5eedf", "#e3f5df", "#f5dfef")  # phase bands, in turn
 SALT = "ceasefire-sim"  # matplotlib's SVG ids are hashed with it: the same chart is the same bytes
 
 
+# Read when a figure is made: every text drawn is the user's, never mathtext (`$x$` in a name stays `$x$`);
+# typed Any as matplotlib's stubs want each key spelled as a literal.
+DRAWING: Any = {"font.family": "DejaVu Sans", "text.parse_math": False}
+
+
 def plot_timeline(t: Timeline, kind: str) -> bytes:
-    """The timeline as a chart, `kind` `png` or `svg`, as bytes: per day a bar stacked by verdict (each
-    incident once, incidents on no one day in a bar of their own at the right), each phase shaded over the
-    days it is in force and named, each escalation episode a line with its party above the bars.
+    """The timeline as a chart (see `timeline_figure`), `kind` `png` or `svg`, as bytes.
 
     The same timeline gives the same bytes on every run. Raises ImportError when matplotlib is absent.
     """
+    import matplotlib as mpl
+
+    if kind not in FORMATS:
+        raise ValueError(f"a chart is one of {', '.join(FORMATS)}, not {kind}")
+    figure = timeline_figure(t)
+    with mpl.rc_context({"svg.hashsalt": SALT, "svg.fonttype": "path"}):
+        buffer = io.BytesIO()
+        metadata: dict[str, Any] = {"Date": None} if kind == "svg" else {"Software": None}
+        figure.savefig(buffer, format=kind, metadata=metadata, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def timeline_figure(t: Timeline) -> Figure:
+    """The timeline as a matplotlib figure: per day a bar stacked by verdict (each incident once, incidents on
+    no one day in a bar of their own at the right), each phase shaded over the days it is in force and named,
+    each escalation episode a line with its party above the bars. Raises ImportError without matplotlib."""
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    if kind not in FORMATS:
-        raise ValueError(f"a chart is one of {', '.join(FORMATS)}, not {kind}")
     dates = t.dates()
     totals = {row["day"]: row for row in t.totals.iter_rows(named=True)}
     labels = [d.isoformat() for d in dates]
@@ -42,7 +62,7 @@ def plot_timeline(t: Timeline, kind: str) -> bytes:
     if None in totals:
         labels.append(NO_DAY)
         rows.append(totals[None])
-    with mpl.rc_context({"svg.hashsalt": SALT, "svg.fonttype": "path", "font.family": "DejaVu Sans"}):
+    with mpl.rc_context(DRAWING):
         figure = Figure(figsize=(max(6.0, 0.45 * len(labels) + 2), 4.5), dpi=100)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
@@ -66,10 +86,7 @@ def plot_timeline(t: Timeline, kind: str) -> bytes:
         if positions:
             axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=len(VERDICTS), frameon=False)
         figure.tight_layout()
-        buffer = io.BytesIO()
-        metadata: dict[str, Any] = {"Date": None} if kind == "svg" else {"Software": None}
-        figure.savefig(buffer, format=kind, metadata=metadata, bbox_inches="tight")
-    return buffer.getvalue()
+    return figure
 
 
 def _x(moment: datetime, t: Timeline, first: Any) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
 from engine.cli.outputs import check_output, output, refuse_inputs, write_bytes
-from engine.cli.sweep import DEFAULT_SEED, _seed
+from engine.cli.sweep import DEFAULT_SEED, _seed, require
 from engine.cli.timeline import PLOT, check_plot
 
 DEFAULT_SAMPLES = 200  # engine.analysis.credence.DEFAULT_SAMPLES, here for --help
@@ -82,6 +82,7 @@ def run_credence(args: argparse.Namespace) -> int:
 
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)
+    require("numpy", "credence", "drawing samples")
     check_samples(args.samples)
     for expr in args.beliefs:
         parse_belief(expr)  # the form, at once; the source once the input is read

@@ -38,6 +38,14 @@ def _seed(text: str) -> int:
     return seed
 
 
+def require(module: str, option: str, what: str) -> None:
+    """Refuse, in one line, an option whose library (of the `explore` extra) is not installed."""
+    from importlib.util import find_spec
+
+    if find_spec(module) is None:
+        raise refused(option, f"{what} needs {module}: pip install 'ceasefire-sim[explore]'")
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "sweep",

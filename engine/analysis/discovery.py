@@ -2,10 +2,10 @@
 
 As the EMA Workbench does it, with a shallow decision tree (scikit-learn's CART) in place of PRIM: the
 sweep's rows are the cases, those whose outcome passes the threshold the cases of interest, and each leaf
-of the tree where they are the majority is a box: a range for each number it bounds, a set of values for
-each other parameter. A box is told by its coverage (the share of all cases of interest inside it) and its
-density (the share of its cases that are of interest). The tree is fitted with a fixed seed on the rows in
-their order: the same sweep gives the same boxes.
+of the tree where they are the majority (leaves side by side that all are: one) is a box: a range for each
+number it bounds, a set of values for each other parameter. A box is told by its coverage (the share of all
+cases of interest inside it) and its density (the share of its cases that are of interest). The tree is
+fitted with a fixed seed on the rows in their order: the same sweep gives the same boxes.
 """
 
 from __future__ import annotations
@@ -148,9 +148,10 @@ def discover(result: Sweep, threshold: Threshold, depth: int = DEPTH) -> Discove
     tree = DecisionTreeClassifier(max_depth=depth, random_state=SEED, min_samples_leaf=max(1, total // 50))
     tree.fit(features, interest)
     leaves = tree.apply(features)
+    positive = list(tree.classes_).index(True)
     boxes = []
-    for leaf, path in _paths(tree.tree_):
-        inside = [k for k, n in enumerate(leaves) if n == leaf]
+    for under, path in _paths(tree.tree_, positive):
+        inside = [k for k, n in enumerate(leaves) if n in under]
         found = sum(interest[k] for k in inside)
         if 2 * found <= len(inside):
             continue
@@ -171,19 +172,32 @@ def _key(limit: Limit) -> str:
 Step = tuple[int, float, bool]  # a feature column, its threshold, and whether the path goes right (above it)
 
 
-def _paths(tree: Any) -> list[tuple[int, list[Step]]]:
-    """Each leaf of a fitted sklearn tree with the splits that lead to it, leaves left to right."""
-    out: list[tuple[int, list[Step]]] = []
+def _paths(tree: Any, positive: int) -> list[tuple[set[int], list[Step]]]:
+    """The regions of a fitted sklearn tree, left to right, each as the leaves it holds and the splits that lead
+    to it: a leaf, or a node all of whose leaves are of interest (column `positive` the larger), so that CART's
+    splits between two boxes of interest side by side do not cut one box in two."""
+    left, right = tree.children_left, tree.children_right
+
+    def leaves(node: int) -> set[int]:
+        if left[node] == right[node]:  # both -1: a leaf
+            return {node}
+        return leaves(int(left[node])) | leaves(int(right[node]))
+
+    def wanted(leaf: int) -> bool:
+        counts = tree.value[leaf][0]
+        return bool(counts[positive] > counts[1 - positive])
+
+    out: list[tuple[set[int], list[Step]]] = []
     stack: list[tuple[int, list[Step]]] = [(0, [])]
     while stack:
         node, path = stack.pop()
-        left, right = int(tree.children_left[node]), int(tree.children_right[node])
-        if left == right:  # both -1: a leaf
-            out.append((node, path))
+        under = leaves(node)
+        if len(under) == 1 or all(wanted(leaf) for leaf in under):
+            out.append((under, path))
             continue
         feature, cut = int(tree.feature[node]), float(tree.threshold[node])
-        stack.append((right, [*path, (feature, cut, True)]))
-        stack.append((left, [*path, (feature, cut, False)]))
+        stack.append((int(right[node]), [*path, (feature, cut, True)]))
+        stack.append((int(left[node]), [*path, (feature, cut, False)]))
     return out
 
 

@@ -96,10 +96,8 @@ def _percent(n: float) -> str:
 def write_discovery_table(d: Discovery, console: Console) -> None:
     """The threshold and how many cases pass it, then each box: its ranges, coverage and density."""
     s = d.sweep
-    how = "grid" if s.design is None else s.design.title
-    console.print(
-        Text(f"{s.scenario} · ruleset {s.ruleset} · engine {s.engine} · {how} · {d.cases:,} combinations", "italic")
-    )
+    how = f"grid of {d.cases:,} combinations" if s.design is None else s.design.title
+    console.print(Text(f"{s.scenario} · ruleset {s.ruleset} · engine {s.engine} · {how}", "italic"))
     console.print(
         f"{d.threshold.text} in {d.of_interest:,} of {d.cases:,} combinations ({_percent(d.of_interest / d.cases)})"
     )

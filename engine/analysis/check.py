@@ -260,6 +260,7 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
     """Warnings about a ruleset that compiles: rules that never decide, roles and acts no rule tells apart."""
     c, doc = loaded.compiled, loaded.document
     return [
+        *loaded.warnings,
         *(_warn(doc, key, message) for key, message in shadowed(c)),
         *(_warn(doc, key, message) for key, message in unmentioned_roles(c)),
         *(_warn(doc, key, message) for key, message in unread_acts(c)),

@@ -347,17 +347,6 @@ def test_a_scenario_naming_itself_as_its_ruleset_is_told_so(capsys: pytest.Captu
     assert len(err.splitlines()) == 1
 
 
-def test_an_id_never_finds_nor_suggests_a_scenario(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    # a scenario is no ruleset: its file name is neither found by an id nor offered as one
-    text = DEZ.read_text(encoding="utf-8").replace("ruleset: syria-2016-09", "ruleset: same")
-    write(tmp_path / "same.yaml", text)
-    write(tmp_path / "sane.yaml", text)
-    assert main(["run", str(tmp_path / "same.yaml")]) == 2
-    err = capsys.readouterr().err
-    assert f"{tmp_path / 'same.yaml'}:4:1: ruleset: no ruleset `same`; looked in {tmp_path}" in err
-    assert "did you mean" not in err and len(err.splitlines()) == 1
-
-
 def test_an_empty_ruleset_name_and_a_table_given_to_test_are_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -272,7 +272,7 @@ def test_check_warns_of_a_table_s_columns_it_does_not_read(cli: Cli, tmp_path: P
 
 
 def warnings_for(tmp_path: Path, text: str) -> list[str]:
-    path = write(tmp_path, "r.yaml", text)
+    path = write(tmp_path, "small.yaml", text)
     return [f"{p.line}: {p.path}: {p.message}" for p in lint(read_ruleset(path))]
 
 
@@ -386,7 +386,7 @@ def test_a_policy_knob_no_rule_reads_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_warnings_exit_0_unless_strict_and_errors_exit_2(tmp_path: Path, cli: Cli) -> None:
-    warned = write(tmp_path, "warned.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
+    warned = write(tmp_path, "small.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
     code, out, err = cli("check", str(warned))
     assert (code, out) == (0, "1 file checked: 1 warning\n")
     assert err == f"warning: {warned}:12:10: policy.strict: no rule reads policy knob `strict`\n"
@@ -399,7 +399,7 @@ def test_warnings_exit_0_unless_strict_and_errors_exit_2(tmp_path: Path, cli: Cl
 
 
 def test_json_output_lists_files_problems_and_counts(tmp_path: Path, cli: Cli) -> None:
-    warned = write(tmp_path, "warned.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
+    warned = write(tmp_path, "small.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
     code, out, err = cli("check", str(warned), "--format", "json")
     assert (code, err) == (0, "")
     assert json.loads(out) == {

@@ -102,13 +102,12 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # the model's `Id`
 
 @dataclass(frozen=True)
 class Indexed:
-    """A YAML file a reference may name: its path, its top-level `id` (None when it gives none that reads
-    as an id), and whether it is a ruleset (top-level `rules` or `extends`; False for a file that could not be
-    told, which is found by its file name alone and suggested never)."""
+    """A YAML file a reference may name: a ruleset (a top-level `rules` or `extends`), with its top-level `id`
+    (None when it gives none that reads as an id), or a file that could not be told (id None: found by its
+    file name alone, to be read and refused in its own words, and never suggested)."""
 
     path: Path
     id: str | None
-    ruleset: bool
 
 
 @dataclass(frozen=True)
@@ -120,9 +119,12 @@ class Level:
 
     def files(self) -> list[Indexed]:
         """The rulesets (and files that could not be told) here, in path order; scenarios left out."""
-        found = self.folder.rglob("*") if self.recursive else self.folder.iterdir()
+        try:
+            found = sorted(p for p in (self.folder.rglob("*") if self.recursive else self.folder.iterdir()))
+        except OSError:  # a folder that cannot be read holds nothing to find
+            return []
         out = []
-        for path in sorted(p for p in found if p.suffix.lower() in YAML):
+        for path in (p for p in found if p.suffix.lower() in YAML):
             try:
                 info = path.stat()
             except OSError:
@@ -140,20 +142,20 @@ def _index(path: Path, mtime: int, size: int) -> Indexed | None:
     """What a file's top-level lines say it is (None for a scenario): read line by line, not parsed, so that
     indexing a folder costs little and a broken file in it breaks nothing. Cached until the file changes."""
     if size > MAX_BYTES:
-        return Indexed(path, None, False)
+        return Indexed(path, None)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return Indexed(path, None, False)
+        return Indexed(path, None)
     keys: dict[str, str] = {}
     for line in text.lstrip("\ufeff").splitlines():
         found = _TOP_KEY.match(line)
         if found is not None:
             keys.setdefault(found[1], (found[2] or "").strip())
     if not {"rules", "extends"} & keys.keys():
-        return None if {"incidents", "scenario"} & keys.keys() else Indexed(path, None, False)
+        return None if {"incidents", "scenario"} & keys.keys() else Indexed(path, None)
     value = re.sub(r"\s#.*$", "", keys.get("id", "")).strip().strip("'\"")
-    return Indexed(path, value if _ID.match(value) else None, True)
+    return Indexed(path, value if _ID.match(value) else None)
 
 
 def project_root(folder: Path) -> Path | None:

@@ -275,7 +275,7 @@ def test_check_warns_of_a_table_s_columns_it_does_not_read(cli: Cli, tmp_path: P
 
 
 def warnings_for(tmp_path: Path, text: str) -> list[str]:
-    path = write(tmp_path, "r.yaml", text)
+    path = write(tmp_path, "small.yaml", text)
     return [f"{p.line}: {p.path}: {p.message}" for p in lint(read_ruleset(path))]
 
 
@@ -490,7 +490,7 @@ def test_rules_of_one_priority_that_both_hold_with_different_verdicts_are_a_tie(
 
 def test_a_tie_is_a_warning_at_the_later_rule_and_a_finding_under_strict(tmp_path: Path, cli: Cli) -> None:
     path = write(
-        tmp_path, "tied.yaml", RULESET + rule("return-fire", 30, "{actor.party: rebels, act: shelling}", "permitted")
+        tmp_path, "small.yaml", RULESET + rule("return-fire", 30, "{actor.party: rebels, act: shelling}", "permitted")
     )
     assert cli("check", str(path))[0] == 0
     code, out, err = cli("check", str(path), "--strict")
@@ -580,7 +580,7 @@ def test_a_policy_knob_no_rule_reads_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_warnings_exit_0_unless_strict_and_errors_exit_2(tmp_path: Path, cli: Cli) -> None:
-    warned = write(tmp_path, "warned.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
+    warned = write(tmp_path, "small.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
     code, out, err = cli("check", str(warned))
     assert (code, out) == (0, "1 file checked: 1 warning\n")
     assert err == f"warning: {warned}:12:10: policy.strict: no rule reads policy knob `strict`\n"
@@ -593,7 +593,7 @@ def test_warnings_exit_0_unless_strict_and_errors_exit_2(tmp_path: Path, cli: Cl
 
 
 def test_json_output_lists_files_problems_and_counts(tmp_path: Path, cli: Cli) -> None:
-    warned = write(tmp_path, "warned.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
+    warned = write(tmp_path, "small.yaml", RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n"))
     code, out, err = cli("check", str(warned), "--format", "json")
     assert (code, err) == (0, "")
     assert json.loads(out) == {

@@ -116,7 +116,7 @@ def test_folders_are_searched_recursively_sorted_and_each_file_runs_once(cli: Cl
     ("files", "message"),
     [
         ({}, "no scenario files (*.yaml) in this folder"),
-        ({"bad.yaml": "scenario: x\n"}, "`title` is required"),
+        ({"bad.yaml": "scenario: x\n"}, "`ruleset` is required"),
         ({"s.yaml": WRONG.replace("strike-on-excluded", "strike-on-exclude")}, "did you mean `strike-on-excluded`?"),
         ({"s.yaml": WRONG.replace("ruleset: syria-2016-09", "ruleset: syria-2016-99")}, "no ruleset `syria-2016-99`"),
     ],

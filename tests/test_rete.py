@@ -79,7 +79,7 @@ def test_run_names_the_file_and_rule_in_one_line_and_writes_nothing(
 ) -> None:
     text = (ROOT / "rules" / "syria-2016-09.yaml").read_text(encoding="utf-8")
     extra = "\n  - " + json.dumps(rule("everything-listed", BIG)) + "\n"
-    path = tmp_path / "listed.yaml"
+    path = tmp_path / "syria-2016-09.yaml"  # named as its id: `check` has no warning but the one looked for
     path.write_text(text.replace("\nrules:\n", "\nrules:" + extra, 1), encoding="utf-8")
     assert load_ruleset(str(path)).rules  # a valid ruleset: only durable_rules cannot run it
     out = tmp_path / "report.json"

@@ -135,10 +135,20 @@ def test_a_variant_may_change_any_part_and_delete_with_null_but_not_misspell() -
     assert errors("ruleset", {"id": "v"}) != []  # no `extends`: a whole ruleset, which this is not
 
 
+def test_a_variant_changes_rules_by_id_or_replaces_them_with_a_list() -> None:
+    by_id = {"strike-on-excluded": {"verdict": "violation"}, "target-not-party": None}
+    assert errors("ruleset", {"extends": "syria-2016-09", "id": "v", "rules": by_id}) == []
+    assert errors("ruleset", {"extends": "syria-2016-09", "id": "v", "rules": {"x": "violation"}}) != []
+    assert errors("ruleset", {"extends": "syria-2016-09", "id": "v", "rules": {"x": {"verdit": "violation"}}}) != []
+    assert errors("ruleset", {"extends": "syria-2016-09", "id": "v", "rules": {"Not An Id": {}}}) != []
+
+
 def test_the_scenario_schema_refuses_what_the_models_refuse() -> None:
     data = load_yaml(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml").data
     assert errors("scenario", data) == []
     data["incidents"][0]["traget"] = "x"
     data["incidents"][1]["expect"] = {"verdict": "guilty"}
-    del data["title"]
+    data["title"] = ""
     assert len(errors("scenario", data)) == 3
+    del data["title"]  # optional: the scenario's id titles it
+    assert len(errors("scenario", data)) == 2

@@ -17,7 +17,7 @@ from engine.evaluation.pipeline import evaluate
 from engine.incidents.load import load_scenario
 from engine.incidents.model import Incident
 from engine.ruleset.compile import normalize
-from engine.ruleset.load import load_ruleset
+from engine.ruleset.load import load_ruleset, ruleset_from
 from engine.ruleset.variants import apply_sets, merge_patch, parse_set
 from engine.yamlsafe import parse_yaml
 from tests.conftest import ROOT
@@ -339,11 +339,11 @@ def test_extends_naming_a_scenario_or_a_folder_says_which(capsys: pytest.Capture
 
 
 def test_a_scenario_naming_itself_as_its_ruleset_is_told_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    text = DEZ.read_text(encoding="utf-8").replace("ruleset: syria-2016-09", "ruleset: same")
+    text = DEZ.read_text(encoding="utf-8").replace("ruleset: syria-2016-09", "ruleset: same.yaml")
     write(tmp_path / "same.yaml", text)
     assert main(["run", str(tmp_path / "same.yaml")]) == 2
     err = capsys.readouterr().err
-    assert "ruleset: ruleset `same` is this scenario itself; name a ruleset's id or path" in err
+    assert "ruleset: ruleset `same.yaml` is this scenario itself; name a ruleset's id or path" in err
     assert len(err.splitlines()) == 1
 
 
@@ -357,3 +357,148 @@ def test_an_empty_ruleset_name_and_a_table_given_to_test_are_one_line(
     assert main(["test", str(table)]) == 2
     err = capsys.readouterr().err
     assert err == f"error: {table}: `test` checks the expectations of scenario files (.yaml); this is not one\n"
+
+
+# --- `rules` by id: a variant changes one rule and keeps the rest --------------------------------------------
+
+BASE_IDS = [r.id for r in load_ruleset("syria-2016-09").ruleset.rules]
+
+# A rule the September ruleset lacks, given whole: an airstrike on a party to none of the terms breaches them.
+NEW_RULE = """\
+  airstrike-on-non-party:
+    clause: "Terms for a Cessation of Hostilities in Syria: no attacks"
+    priority: 62
+    when: {actor.role: [covered, sponsor], act: airstrike, target.role: not_party}
+    verdict: violation
+    explanation: "{actor} struck {target}, a party to none of the terms, from the air."
+"""
+
+
+def variant(tmp_path: Path, rules: str, name: str = "v.yaml") -> Path:
+    return write(tmp_path / name, f"extends: syria-2016-09\nid: syria-2016-09-{Path(name).stem}\nrules:\n{rules}")
+
+
+def test_a_variant_that_adds_one_rule_keeps_every_other(tmp_path: Path) -> None:
+    rules = load_ruleset(variant(tmp_path, NEW_RULE)).ruleset.rules
+    assert [r.id for r in rules] == [*BASE_IDS, "airstrike-on-non-party"]  # added after the rest
+    assert rules[-1].when["act"] == "airstrike" and rules[-1].priority == 62
+
+
+def test_a_whole_rule_replaces_in_place_a_partial_one_merges_and_null_removes(tmp_path: Path) -> None:
+    base = {r.id: r for r in load_ruleset("syria-2016-09").ruleset.rules}
+    path = variant(
+        tmp_path,
+        "  strike-on-excluded: {verdict: violation, when: {target.role: excluded}, clause: c, priority: 50,\n"
+        "    explanation: e}\n"
+        "  attack-on-covered-party: {explanation: Changed., when: {act.hostile: null}}\n"
+        "  target-not-party: null\n",
+    )
+    rules = {r.id: r for r in load_ruleset(path).ruleset.rules}
+    assert [r.id for r in load_ruleset(path).ruleset.rules] == [i for i in BASE_IDS if i != "target-not-party"]
+    assert rules["strike-on-excluded"].when == {"target.role": "excluded"}  # whole: nothing of the old one kept
+    assert rules["strike-on-excluded"].clause == "c"
+    merged = rules["attack-on-covered-party"]
+    assert merged.explanation == "Changed."
+    assert merged.when == {k: v for k, v in base["attack-on-covered-party"].when.items() if k != "act.hostile"}
+    assert (merged.clause, merged.priority, merged.verdict) == (
+        base["attack-on-covered-party"].clause,
+        base["attack-on-covered-party"].priority,
+        base["attack-on-covered-party"].verdict,
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "line", "message"),
+    [
+        (
+            "  strike-on-excluder: {verdict: violation}\n",
+            "4:3: rules.strike-on-excluder",
+            "no rule `strike-on-excluder` in `syria-2016-09` to change; did you mean `strike-on-excluded`?; "
+            "a new rule gives `when` and `verdict`",
+        ),
+        (
+            "  target-not-a-party: null\n",
+            "4:3: rules.target-not-a-party",
+            "no rule `target-not-a-party` in `syria-2016-09` to remove; did you mean `target-not-party`?",
+        ),
+        (
+            "  strike-on-excluded: permitted\n",
+            "4:3: rules.strike-on-excluded",
+            "a rule's change is a mapping (a whole rule, or the fields to change) or null to remove the rule",
+        ),
+        (
+            "  strike-on-excluded: {id: other, verdict: violation}\n",
+            "4:24: rules.strike-on-excluded.id",
+            "rule `strike-on-excluded` is given the id `other`; its id is its key here",
+        ),
+    ],
+)
+def test_a_wrong_rule_change_is_one_line_at_the_variant(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, rules: str, line: str, message: str
+) -> None:
+    path = variant(tmp_path, rules)
+    assert main(["run", str(DEZ), "--rules", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}:{line}: {message}"), err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_new_rule_lacking_fields_is_refused_there(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = variant(tmp_path, "  new-rule: {when: {act: shelling}, verdict: violation}\n")
+    assert main(["run", str(DEZ), "--rules", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {path}:4:3: rules[19]: `{field}` is required" for field in ("clause", "priority", "explanation")
+    ]
+
+
+def test_check_warns_at_the_variant_when_a_list_replaces_every_rule(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # one rule as a list: valid, and every other rule of the base gone, which `check` passed in silence
+    listed = "".join(f"  - {json.dumps(r.model_dump())}\n" for r in load_ruleset("syria-2016-09").ruleset.rules[:1])
+    path = variant(tmp_path, listed)
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().err
+    assert (
+        f"warning: {path}:3:1: rules: a list of rules replaces all {len(BASE_IDS)} rules of `syria-2016-09`; "
+        "to change some, give `rules` as a mapping by rule id"
+    ) in out
+    assert main(["check", "--strict", str(variant(tmp_path, NEW_RULE, "by-id.yaml"))]) == 0  # by id: nothing to say
+    assert "no problems" in capsys.readouterr().out
+
+
+def test_a_warning_about_a_rule_the_variant_gave_points_at_the_variant(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # a rule after `outside-window` (priority 5) that holds only when it does can never decide
+    path = variant(
+        tmp_path,
+        "  never:\n    clause: c\n    priority: 90\n    when: {in_window: false}\n"
+        "    verdict: violation\n    explanation: e\n",
+    )
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().err
+    assert f"warning: {path}:4:3: rules[19]: rule `never` can never decide: rule `outside-window`" in out
+    # a field the variant changed is placed at the variant; a field it left, at the base
+    loaded = ruleset_from(parse_yaml(path.read_text(), str(path)), path)
+    assert loaded.document.locate(("rules", 19, "when"))[0] == str(path)
+    assert loaded.document.locate(("rules", 0, "when"))[0] == str(RULES / "syria-2016-09.yaml")
+
+
+def test_set_addresses_a_rule_the_variant_added_by_its_id(tmp_path: Path) -> None:
+    path = variant(tmp_path, NEW_RULE)
+    rules = load_ruleset(path, sets=["rules.airstrike-on-non-party.verdict=permitted"]).ruleset.rules
+    assert rules[-1].id == "airstrike-on-non-party" and rules[-1].verdict == "permitted"
+
+
+def test_check_warns_when_a_file_is_named_unlike_its_id(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    other = write(tmp_path / "other.yaml", "extends: syria-2016-09\nid: syria-2016-09-held\n")
+    held = write(tmp_path / "held.yaml", "extends: syria-2016-09\nid: syria-2016-09-held\n")
+    assert main(["check", "--strict", str(held)]) == 0  # a variant may drop its base's id from its name
+    assert "no problems" in capsys.readouterr().out
+    assert main(["check", str(other)]) == 0
+    out = capsys.readouterr().err
+    assert (
+        f"warning: {other}:2:1: id: id `syria-2016-09-held` differs from the file name `other.yaml`; "
+        "name the file `held.yaml` or `syria-2016-09-held.yaml`"
+    ) in out

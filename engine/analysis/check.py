@@ -391,6 +391,7 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
     c, doc = loaded.compiled, loaded.document
     space = RuleSpace(c)
     return [
+        *loaded.warnings,
         *(_warn(doc, key, message) for key, message in dead_rules(c, space)),
         *(_warn(doc, key, message) for key, message in tied_rules(c, space)),
         *(_warn(doc, key, message) for key, message in unmentioned_roles(c)),

@@ -41,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="PATH",
         type=Path,
         nargs="*",
-        default=[Path("scenarios")],
-        help="scenario files or folders of them (*.yaml, searched recursively; default: scenarios/)",
+        help="scenario files or folders of them (*.yaml, searched recursively; default: the project's scenarios/, "
+        "found from any folder in it)",
     )
     add_engine(p)
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format (default: text)")
@@ -101,13 +101,24 @@ def scenario_files(paths: Sequence[Path]) -> list[Path]:
     return sorted(found.values())
 
 
+def project_scenarios() -> Path:
+    """`scenarios/` of the project the working folder is in (see `project_root`), as a path from here;
+    `scenarios` outside any project."""
+    import os
+
+    from engine.ruleset.load import project_root
+
+    root = project_root(Path.cwd())
+    return Path("scenarios") if root is None else Path(os.path.relpath(root / "scenarios"))
+
+
 def test(args: argparse.Namespace) -> int:
     from engine.analysis.coverage import Judged, coverage
     from engine.analysis.expect import check_judged, judge, load_checked
     from engine.errors import InputError
     from engine.evaluation.pipeline import default_engine
 
-    files = scenario_files(args.paths)
+    files = scenario_files(args.paths or [project_scenarios()])
     loaded, problems = [], []
     # every file is read before any is evaluated, so that bad input is reported whole and alone
     for file in files:

@@ -20,7 +20,7 @@ from engine.errors import InputError, Problem, at_pos, did_you_mean
 from engine.incidents.model import LOCATION_ALIASES, MAX_COUNT, Incident, Scenario, both_given
 from engine.memory import paused_gc
 from engine.ruleset.compile import Compiled
-from engine.ruleset.load import YAML, find_ruleset, inside_project, load_ruleset, read_ruleset
+from engine.ruleset.load import YAML, find_ruleset, load_ruleset, read_ruleset
 from engine.times import read_time
 from engine.validation import problems_from, short, validate
 from engine.yamlsafe import CONTROL, Document, Key, control_message, dotted, load_yaml, read_text, stat_of
@@ -164,14 +164,12 @@ def implausible_problem(
 
 
 def scenario_ruleset(doc: Document, path: Path, ref: str) -> Path:
-    """The ruleset file a scenario names: found, inside the project tree (or shipped), and a file."""
+    """The ruleset file a scenario names (found from the scenario's folder, see `find_ruleset`), and a file."""
     line = doc.where(("ruleset",))
     try:
         found = find_ruleset(ref, path.parent)
     except LookupError as exc:
         raise at_pos(doc.file, line, str(exc), "ruleset") from None
-    if not inside_project(found, path):
-        raise at_pos(doc.file, line, f"ruleset `{ref}` points outside the project tree", "ruleset")
     if found.resolve() == path.resolve():
         raise at_pos(doc.file, line, f"ruleset `{ref}` is this scenario itself; name a ruleset's id or path", "ruleset")
     if found.is_dir():

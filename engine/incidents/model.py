@@ -169,7 +169,15 @@ class Incident(_Told):
 
 class Scenario(Strict):
     scenario: Id
-    title: Name
+    title: Name | None = Field(None, description="what the scenario shows (default: its `scenario` id)")
     ruleset: Name = Field(description="a ruleset id, or a path relative to this file")
     description: str | None = None
     incidents: list[Incident]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title(cls, data: Any) -> Any:
+        """A scenario without a title is titled by its id: so, once read, every scenario has one."""
+        if isinstance(data, dict) and data.get("title") is None and isinstance(data.get("scenario"), str):
+            return {**data, "title": data["scenario"]}
+        return data

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
-from collections.abc import Callable, Sequence
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from engine.ruleset.compile import Compiled, compile_ruleset
 from engine.ruleset.model import Ruleset
 from engine.ruleset.variants import apply_sets, resolve_extends
 from engine.validation import validate
-from engine.yamlsafe import Document, load_yaml, stat_of
+from engine.yamlsafe import MAX_BYTES, Document, load_yaml, stat_of
 
 _NOT_RULESETS = (".jsonl", ".ndjson", ".csv", ".parquet", ".json", ".tsv", ".txt")  # tables and other data
 
@@ -37,8 +39,12 @@ def shipped_rules() -> Path | None:
 
 @dataclass(frozen=True)
 class LoadedRuleset:
+    """A ruleset compiled, the document it was compiled from (its `extends` chain applied), and what `check`
+    says of the chain (see `Resolved.warnings`)."""
+
     compiled: Compiled
     document: Document
+    warnings: tuple[Problem, ...] = ()
 
 
 def read_ruleset(path: Path, shown: str | None = None, sets: Sequence[str] = ()) -> LoadedRuleset:
@@ -48,13 +54,13 @@ def read_ruleset(path: Path, shown: str | None = None, sets: Sequence[str] = ())
 
 def ruleset_from(doc: Document, path: Path, sets: Sequence[str] = ()) -> LoadedRuleset:
     """A parsed ruleset file (`path` is where `extends` is looked up from) resolved, validated and compiled."""
-    doc = apply_sets(resolve_extends(doc, path, _find_inside(path)), sets)
+    resolved = resolve_extends(doc, path, find_ruleset)
+    doc = apply_sets(resolved.document, sets)
     ruleset: Ruleset = validate(doc, Ruleset)
     compiled, problems = compile_ruleset(ruleset, doc.file)
     if problems:
         raise InputError(_placed(doc, problems))
-    files = dict.fromkeys(f for f in (doc.file, *doc.files.values()) if not f.startswith("--"))
-    return LoadedRuleset(dataclasses.replace(compiled, files=tuple(files)), doc)
+    return LoadedRuleset(dataclasses.replace(compiled, files=resolved.files), doc, resolved.warnings)
 
 
 def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
@@ -83,21 +89,145 @@ def _parse_path(path: str, doc: Document) -> tuple[str | int, ...]:
     return tuple(key)
 
 
+# A project's root: the nearest folder holding one of these. A ruleset reference never looks above it.
+ROOT_MARKERS = ("pyproject.toml", ".git", "ceasefire.toml")
+
+
+# A line of block YAML at column 0 that opens a top-level key: `id: syria-2016-09`, `rules:`.
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]+(.*))?$")
+
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # the model's `Id`
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """A YAML file a reference may name: a ruleset (a top-level `rules` or `extends`), with its top-level `id`
+    (None when it gives none that reads as an id), or a file that could not be told (id None: found by its
+    file name alone, to be read and refused in its own words, and never suggested)."""
+
+    path: Path
+    id: str | None
+
+
+@dataclass(frozen=True)
+class Level:
+    """One place a reference is looked for: a folder, searched through its subfolders (a `rules/`) or not."""
+
+    folder: Path
+    recursive: bool
+
+    def files(self) -> list[Indexed]:
+        """The rulesets (and files that could not be told) here, in path order; scenarios left out."""
+        try:
+            found = sorted(p for p in (self.folder.rglob("*") if self.recursive else self.folder.iterdir()))
+        except OSError:  # a folder that cannot be read holds nothing to find
+            return []
+        out = []
+        for path in (p for p in found if p.suffix.lower() in YAML):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            indexed = _index(path, info.st_mtime_ns, info.st_size)
+            if indexed is not None:
+                out.append(indexed)
+        return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _index(path: Path, mtime: int, size: int) -> Indexed | None:
+    """What a file's top-level lines say it is (None for a scenario): read line by line, not parsed, so that
+    indexing a folder costs little and a broken file in it breaks nothing. Cached until the file changes."""
+    if size > MAX_BYTES:
+        return Indexed(path, None)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return Indexed(path, None)
+    keys: dict[str, str] = {}
+    for line in text.lstrip("\ufeff").splitlines():
+        found = _TOP_KEY.match(line)
+        if found is not None:
+            keys.setdefault(found[1], (found[2] or "").strip())
+    if not {"rules", "extends"} & keys.keys():
+        return None if {"incidents", "scenario"} & keys.keys() else Indexed(path, None)
+    value = re.sub(r"\s#.*$", "", keys.get("id", "")).strip().strip("'\"")
+    return Indexed(path, value if _ID.match(value) else None)
+
+
+def project_root(folder: Path) -> Path | None:
+    """The project `folder` is in: the nearest folder, itself or a parent, holding `pyproject.toml`, `.git` or
+    `ceasefire.toml`; None when there is none."""
+    folder = folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return None
+
+
+def search_levels(near: Path) -> list[Level]:
+    """Where a ruleset id named from folder `near` is looked for, nearest first: `near` itself, then `rules/`
+    (with its subfolders) of `near` and of each parent up to the project root (every parent outside any
+    project: a folder of rulesets and scenarios needs no marker), then the shipped rulesets. Folders that do not
+    exist are left out; each folder is listed once."""
+    near = near.resolve()
+    root = project_root(near)
+    levels = [Level(near, False)]
+    for folder in (near, *near.parents):
+        levels.append(Level(folder / "rules", True))
+        if folder == root:
+            break
+    shipped = shipped_rules()
+    if shipped is not None:
+        levels.append(Level(shipped.resolve(), True))
+    seen: set[Level] = set()
+    out = []
+    for level in levels:
+        if level not in seen and level.folder.is_dir():
+            seen.add(level)
+            out.append(level)
+    return out
+
+
 def find_ruleset(ref: str, near: Path | None = None) -> Path:
-    """A ruleset file from a path, or from an id looked up beside `near`, in ./rules, then shipped."""
+    """The ruleset file `ref` names, from a file in folder `near` (None: the working folder).
+
+    A path (holding `/`, or ending `.yaml`) is read relative to `near`, wherever it leads. Anything else is an id
+    looked for in each of `search_levels(near)` in turn: a ruleset whose `id:` it is, else one whose file name
+    (without `.yaml`) it is. Raises LookupError (one line) for a path that is no YAML file, an id found nowhere
+    (with the nearest ruleset id, and where it looked), or one that two files at the same level answer to.
+    """
     if Path(ref).suffix.lower() in _NOT_RULESETS:
         raise LookupError(f"`{ref}` is not a ruleset; a ruleset is a YAML file (.yaml)")
     if ref.endswith(YAML) or "/" in ref or "\\" in ref:
-        return (near / ref) if near is not None else Path(ref)
-    # Run from a checkout, ./rules and the shipped rules are one folder: look (and say so) once.
-    unique = {p.resolve(): p for p in reversed((near, Path("rules"), shipped_rules())) if p is not None}
-    folders = list(reversed(unique.values()))
-    for folder in folders:
-        for candidate in (folder / f"{ref}{suffix}" for suffix in YAML):
-            if candidate.is_file():
-                return candidate
-    known = sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.y*ml")})
-    raise LookupError(f"no ruleset `{ref}`{did_you_mean(ref, known)}; looked in " + ", ".join(map(str, folders)))
+        path = (near / ref) if near is not None else Path(ref)
+        if not ref.lower().endswith(YAML) and not path.is_dir():  # a folder: its reader says so
+            raise LookupError(f"`{ref}` is not a ruleset; a ruleset is a YAML file (.yaml)")
+        return path
+    levels = search_levels(Path.cwd() if near is None else near)
+    known: set[str] = set()
+    for level in levels:
+        files = level.files()
+        for matches in ([f for f in files if f.id == ref], [f for f in files if f.path.stem == ref]):
+            if len(matches) > 1:
+                a, b = (_shown(f.path) for f in matches[:2])
+                raise LookupError(f"ruleset `{ref}` is ambiguous: both {a} and {b} answer to it; rename one")
+            if matches:
+                return matches[0].path
+        known |= {f.id for f in files if f.id is not None}
+    looked = ", ".join(dict.fromkeys(_shown(level.folder) for level in levels))
+    raise LookupError(f"no ruleset `{ref}`{did_you_mean(ref, sorted(known))}; looked in {looked}")
+
+
+def _shown(path: Path) -> str:
+    """A path as messages give it: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
 
 
 def load_ruleset(ref: str | Path, near: Path | None = None, sets: Sequence[str] = ()) -> Compiled:
@@ -111,34 +241,3 @@ def load_ruleset(ref: str | Path, near: Path | None = None, sets: Sequence[str] 
         raise InputError.at(shown, str(exc)) from None
     stat_of(path, str(path))  # there, and a name the system takes
     return read_ruleset(path, str(path), sets).compiled
-
-
-def _project_root(path: Path) -> Path:
-    for folder in path.resolve().parents:
-        if any((folder / marker).exists() for marker in (".git", "pyproject.toml", "rules", "scenarios")):
-            return folder
-    return path.resolve().parent
-
-
-def inside_project(found: Path, origin: Path) -> bool:
-    """May the file `origin` name `found`? Only inside its project tree, the working folder, or the shipped rules."""
-    target = found.resolve()
-    roots = (_project_root(origin), Path.cwd().resolve())
-    return any(target.is_relative_to(root) for root in roots) or _is_shipped(target)
-
-
-def _find_inside(origin: Path) -> Callable[[str, Path], Path]:
-    """find_ruleset for `extends`, held to the same tree as a scenario's ruleset."""
-
-    def find(ref: str, near: Path) -> Path:
-        found = find_ruleset(ref, near)
-        if not inside_project(found, origin):
-            raise LookupError(f"ruleset `{ref}` points outside the project tree")
-        return found
-
-    return find
-
-
-def _is_shipped(path: Path) -> bool:
-    shipped = shipped_rules()
-    return shipped is not None and path.is_relative_to(shipped.resolve())

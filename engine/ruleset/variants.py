@@ -3,37 +3,153 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError, at_pos, did_you_mean
-from engine.yamlsafe import Document, Key, load_yaml, parse_yaml
+from engine.errors import InputError, Problem, at_pos, did_you_mean
+from engine.yamlsafe import Document, Key, Pos, load_yaml, parse_yaml
 
 MAX_CHAIN = 16
 SET = "--set"
 
 
+# A rule a variant gives with both of these is whole: it adds a rule, or replaces the one with its id. One
+# without either changes the base's rule of that id, field by field.
+WHOLE_RULE = ("when", "verdict")
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A value and where each part of it was written: {key below it: (file, line and column)}."""
+
+    data: Any
+    places: dict[Key, tuple[str, Pos]]
+
+    @classmethod
+    def of(cls, doc: Document) -> _Placed:
+        return cls(doc.data, {k: (doc.file_at(k), pos) for k, pos in doc.positions.items()})
+
+    def child(self, name: str | int) -> _Placed:
+        """The part under a key (or index), with its places; None where there is none."""
+        data = self.data
+        if isinstance(data, dict):
+            data = data.get(name)
+        elif isinstance(data, list) and isinstance(name, int) and 0 <= name < len(data):
+            data = data[name]
+        else:
+            data = None
+        return _Placed(data, {k[1:]: v for k, v in self.places.items() if k[:1] == (name,)})
+
+    def document(self, file: str) -> Document:
+        """This as a document of `file`, each part placed where it was written."""
+        positions = {k: pos for k, (_, pos) in self.places.items()}
+        return Document(file, self.data, positions, {k: f for k, (f, _) in self.places.items()})
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7396: maps merge key by key, `null` deletes a key, anything else (lists too) replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
+    return _merge(_Placed(target, {}), _Placed(patch, {})).data
+
+
+def _merge(target: _Placed, patch: _Placed) -> _Placed:
+    """`merge_patch`, keeping where each part of the result was written: a part the patch gives is placed where
+    the patch gives it, the rest where the target did."""
+    if not isinstance(patch.data, dict):
+        return _Placed(copy.deepcopy(patch.data), dict(patch.places))
+    result = dict(target.data) if isinstance(target.data, dict) else {}
+    places = dict(target.places) if isinstance(target.data, dict) else {}
+    if () in patch.places:
+        places[()] = patch.places[()]
+    for key, value in patch.data.items():
+        places = {k: v for k, v in places.items() if k[:1] != (key,)}
         if value is None:
             result.pop(key, None)
+            continue
+        merged = _merge(target.child(key) if key in result else _Placed(None, {}), patch.child(key))
+        result[key] = merged.data
+        places.update({(key, *k): v for k, v in merged.places.items()})
+    return _Placed(result, places)
+
+
+def entry_index(items: Sequence[Any], name: object) -> int | None:
+    """Where in a list of entries with ids (rules, phases) the one with id `name` is; None if none has it.
+
+    How a variant's `rules` and `--set rules.ID.FIELD` both address a rule: by its id, not its place.
+    """
+    return next((i for i, item in enumerate(items) if isinstance(item, dict) and item.get("id") == name), None)
+
+
+def entry_ids(items: Sequence[Any]) -> list[str]:
+    """The ids of a list's entries, in order, for a did-you-mean."""
+    return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
+
+
+def _patch_rules(base: _Placed, patch: _Placed, doc: Document, base_id: str) -> _Placed:
+    """A base's rules with a variant's `rules` mapping (rule id -> change) applied: a whole rule (with `when` and
+    `verdict`) replaces the base's rule of that id in its place or is added after the rest, in the variant's
+    order; any other mapping changes the base's rule field by field (as `merge_patch`); `null` removes it."""
+    rules: list[_Placed] = [base.child(i) for i in range(len(base.data))] if isinstance(base.data, list) else []
+    for rule_id, change in patch.data.items():
+        at = entry_index([r.data for r in rules], rule_id)
+        key: Key = ("rules", rule_id)
+        hint = did_you_mean(str(rule_id), entry_ids([r.data for r in rules]))
+        if change is None:
+            if at is None:
+                raise doc.error(key, f"no rule `{rule_id}` in `{base_id}` to remove{hint}")
+            del rules[at]
+            continue
+        if not isinstance(change, dict):
+            raise doc.error(
+                key, "a rule's change is a mapping (a whole rule, or the fields to change) or null to remove the rule"
+            )
+        if "id" in change and change["id"] != rule_id:
+            raise doc.error((*key, "id"), f"rule `{rule_id}` is given the id `{change['id']}`; its id is its key here")
+        given = patch.child(rule_id)
+        if all(field in change for field in WHOLE_RULE):
+            places = dict(given.places)
+            if () in places:
+                places[("id",)] = places[()]  # the id is the key
+            whole = _Placed({"id": rule_id, **change}, places)
+            if at is None:
+                rules.append(whole)
+            else:
+                rules[at] = whole
+        elif at is None:
+            raise doc.error(
+                key, f"no rule `{rule_id}` in `{base_id}` to change{hint}; a new rule gives `when` and `verdict`"
+            )
         else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+            rules[at] = _merge(rules[at], given)
+    places = {(): patch.places[()]} if () in patch.places else {}
+    for i, rule in enumerate(rules):
+        places.update({(i, *k): v for k, v in rule.places.items()})
+    return _Placed([rule.data for rule in rules], places)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A ruleset document with its `extends` chain applied, every file read for it (the ruleset's own first),
+    and what `check` says of the chain: a variant whose `rules` replaces all its base's, a file named unlike its id."""
+
+    document: Document
+    files: tuple[str, ...]
+    warnings: tuple[Problem, ...]
 
 
 def resolve_extends(
     doc: Document, path: Path, find: Callable[[str, Path], Path], chain: tuple[Path, ...] = ()
-) -> Document:
-    """The document with its `extends` chain applied: base first, each variant patched over it."""
+) -> Resolved:
+    """The document with its `extends` chain applied: base first, each variant patched over it.
+
+    `find(ref, folder)` finds the file a reference names from a file in `folder` (LookupError if none).
+    Raises InputError at the variant's line for a base that cannot be found or read, a loop, a chain longer
+    than `MAX_CHAIN`, or a rule change that names no rule of the base.
+    """
     expect_ruleset(doc)
     if "extends" not in doc.data:
-        return doc
+        return Resolved(doc, (doc.file,), tuple(_name_warnings(doc, path, None)))
     ref = doc.data["extends"]
     if not isinstance(ref, str) or not ref:
         raise doc.error(("extends",), "`extends` takes a ruleset id or a path to a ruleset file")
@@ -51,11 +167,43 @@ def resolve_extends(
         raise doc.error(("extends",), f"ruleset `{ref}` is a directory; expected a YAML file")
     if not base_path.is_file():
         raise doc.error(("extends",), f"ruleset `{ref}` not found at {base_path}")
-    base = resolve_extends(load_yaml(base_path, str(base_path)), base_path, find, (*chain, here))
-    patch = {k: v for k, v in doc.data.items() if k != "extends"}
-    files = {p: base.file_at(p) for p in base.positions}
-    files.update(dict.fromkeys(doc.positions, doc.file))
-    return Document(doc.file, merge_patch(base.data, patch), {**base.positions, **doc.positions}, files)
+    resolved = resolve_extends(load_yaml(base_path, str(base_path)), base_path, find, (*chain, here))
+    base = resolved.document
+    base_id = str(base.data.get("id", base_path.stem))
+    warnings = [*_name_warnings(doc, path, base_id), *resolved.warnings]
+    patch = _Placed.of(doc)
+    patch = _Placed({k: v for k, v in patch.data.items() if k != "extends"}, patch.places)
+    rules = patch.data.get("rules")
+    if isinstance(rules, dict):  # by rule id: made a list here, which then replaces the base's like any list
+        patched = _patch_rules(_Placed.of(base).child("rules"), patch.child("rules"), doc, base_id)
+        places = {k: v for k, v in patch.places.items() if k[:1] != ("rules",)}
+        places.update({("rules", *k): v for k, v in patched.places.items()})
+        patch = _Placed({**patch.data, "rules": patched.data}, places)
+    elif isinstance(rules, list) and isinstance(base.data.get("rules"), list):
+        line, column = doc.where(("rules",)) or (None, None)
+        message = (
+            f"a list of rules replaces all {len(base.data['rules'])} rules of `{base_id}`; to change some, give "
+            "`rules` as a mapping by rule id"
+        )
+        warnings.insert(0, Problem(doc.file, message, line, column, "rules", "warning"))
+    merged = _merge(_Placed.of(base), patch)
+    files = tuple(dict.fromkeys((doc.file, *resolved.files)))
+    return Resolved(merged.document(doc.file), files, tuple(warnings))
+
+
+def _name_warnings(doc: Document, path: Path, base_id: str | None) -> Iterator[Problem]:
+    """A warning when a ruleset's file is named unlike its id (`ID.yaml`; a variant's may drop its base's id and
+    a hyphen, `truce-held.yaml` for `syria-2016-09-truce-held`): an id and a file name then find different files."""
+    rid = doc.data.get("id")
+    if not isinstance(rid, str):
+        return
+    names = [rid] + ([rid.removeprefix(f"{base_id}-")] if base_id and rid.startswith(f"{base_id}-") else [])
+    if path.stem in names:
+        return
+    line, column = doc.where(("id",)) or (None, None)
+    wanted = " or ".join(f"`{name}{path.suffix}`" for name in reversed(names))
+    message = f"id `{rid}` differs from the file name `{path.name}`; name the file {wanted}"
+    yield Problem(doc.file, message, line, column, "id", "warning")
 
 
 def expect_ruleset(doc: Document) -> None:
@@ -118,11 +266,10 @@ def _step(node: Any, names: Sequence[str], i: int) -> tuple[str | int, Any]:
     and what it holds."""
     name = names[i]
     if isinstance(node, list):
-        ids = [item.get("id") for item in node if isinstance(item, dict)]
-        if name not in ids:
-            hint = did_you_mean(name, map(str, ids))
+        index = entry_index(node, name)
+        if index is None:
+            hint = did_you_mean(name, entry_ids(node))
             raise InputError.at(SET, f"`{'.'.join(names)}`: no entry `{name}` in `{names[i - 1]}`{hint}")
-        index = ids.index(name)
         return index, node[index]
     if isinstance(node, dict):
         if name not in node:

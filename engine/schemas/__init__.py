@@ -48,16 +48,28 @@ def ruleset_schema() -> dict[str, Any]:
     }
     defs["Condition"] = condition_schema()
     defs["Ruleset"] = full
-    variant = _Patches(defs).of_object(full)
+    patches = _Patches(defs)
+    variant = patches.of_object(full)
     variant["properties"]["extends"] = {
         "type": "string",
         "minLength": 1,
         "description": "the ruleset this one changes: an id, or a path relative to this file",
     }
+    by_id = {
+        "type": "object",
+        "propertyNames": defs["Rule"]["properties"]["id"],
+        "additionalProperties": {"anyOf": [{"$ref": patches.ref("#/$defs/Rule")}, NULL]},
+    }
+    rules = variant["properties"]["rules"]
+    rules["anyOf"].insert(0, by_id)
+    rules["description"] = (
+        "by rule id: a whole rule (with `when` and `verdict`) adds a rule or replaces the one with that id, "
+        "other fields change it, `null` removes it; a list replaces every rule"
+    )
     variant["required"] = ["extends"]
     variant["description"] = (
         "A variant: the ruleset it `extends`, with these parts changed as JSON Merge Patch "
-        "(maps merge key by key, `null` deletes a key, anything else replaces)."
+        "(maps merge key by key, `null` deletes a key, anything else replaces); `rules` is changed by rule id."
     )
     defs["RulesetVariant"] = variant
     return {

@@ -80,10 +80,10 @@ def test_run_is_a_table_where_it_fits_and_a_block_per_incident_below(cli: Cli) -
     assert {"dez-airstrike", "US-led", "disputed"} <= set(words(wide[4]))
     narrow = cli("run", DEZ, "-e", "columnar", "--width", "80")[1].splitlines()
     assert "incident" not in words(narrow[2])
-    assert narrow[2:4] == ["dez-airstrike  disputed", "  actor → target US-led coalition → Syrian Arab Army"]
-    assert "  account        CENTCOM: permitted by mistaken-strike-permitted" in narrow
-    assert any(line.startswith("  explanation    Islamic State is not bound") for line in narrow)
-    assert "  place          Jabal Tharda, near Deir ez-Zor airport, Deir ez-Zor" in narrow
+    assert narrow[2:4] == ["dez-airstrike  disputed", "  actor → target  US-led coalition → Syrian Arab Army"]
+    assert "  account         CENTCOM: permitted by mistaken-strike-permitted" in narrow
+    assert any(line.startswith("  explanation     Islamic State is not bound") for line in narrow)
+    assert "  place           Jabal Tharda, near Deir ez-Zor airport, Deir ez-Zor" in narrow
 
 
 def test_run_blocks_at_80_columns_match_golden(cli: Cli, golden) -> None:  # type: ignore[no-untyped-def]

@@ -261,7 +261,7 @@ def write_blocks(report: Report, console: Console) -> None:
     console.print()
     for incident, v, place in zip(report.shown, report.verdicts, _places(report)):
         console.print(Text.assemble((incident.id, "bold"), "  ", (v.verdict, STYLES[v.verdict])))
-        lines = Table.grid(padding=(0, 1))
+        lines = Table.grid(padding=(0, 2, 0, 0))
         lines.add_column(no_wrap=True)
         lines.add_column(overflow="fold")
         for label, value in (

@@ -253,18 +253,19 @@ def _counts_table(*leading: str, whole: Sequence[str] = ()) -> Table:
     return table
 
 
+BLOCK_LABEL = 18  # columns before a block's values: two spaces in, the longest label, two spaces
+
+
 def write_blocks(report: Report, console: Console) -> None:
     """One block per incident, for a console too narrow for the verdict table: the incident id and verdict word
     on the first line, then the deciding rule, who did what to whom, when and where, the phase, the
-    explanation and each account of a disputed incident, one a line, wrapped between words."""
+    explanation and each account of a disputed incident, one a line, wrapped between words under its label."""
     phased = bool(report.compiled.phases)
     console.print()
+    room = max(console.width - BLOCK_LABEL, 10)
     for incident, v, place in zip(report.shown, report.verdicts, _places(report)):
-        console.print(Text.assemble((incident.id, "bold"), "  ", (v.verdict, STYLES[v.verdict])))
-        lines = Table.grid(padding=(0, 2, 0, 0))
-        lines.add_column(no_wrap=True)
-        lines.add_column(overflow="fold")
-        for label, value in (
+        block = Text.assemble((incident.id, "bold"), "  ", (v.verdict, STYLES[v.verdict]))
+        fields: list[tuple[str, str | Text | None]] = [
             ("rule", v.rule),
             ("actor → target", _who(incident)),
             ("act", incident.act),
@@ -272,15 +273,22 @@ def write_blocks(report: Report, console: Console) -> None:
             ("place", place),
             ("phase", (v.phase or "none") if phased else None),
             ("explanation", v.explanation),
-        ):
-            if value:
-                lines.add_row(label, value)
+        ]
         for a in v.accounts if v.verdict == "disputed" else ():
             rule = f" by {a.rule}" if a.rule else ""
-            lines.add_row(
-                "account", Text.assemble((f"{a.source}", "italic"), ": ", (a.verdict, STYLES[a.verdict]), rule)
+            fields.append(
+                ("account", Text.assemble((f"{a.source}", "italic"), ": ", (a.verdict, STYLES[a.verdict]), rule))
             )
-        console.print(Padding(lines, (0, 0, 0, 2)))
+        for label, value in fields:
+            if not value:
+                continue
+            text = value if isinstance(value, Text) else Text(value)
+            for i, line in enumerate(text.wrap(console, room, overflow="fold")):
+                block.append("\n" + (f"  {label}" if i == 0 else "").ljust(BLOCK_LABEL))
+                block.append_text(line)
+        # laid out here, a line at a time, rather than as a grid a block: a table of thousands of incidents
+        # would take seconds more
+        console.print(block, soft_wrap=True)
         console.print()
 
 

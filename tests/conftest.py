@@ -24,6 +24,16 @@ durable_only = pytest.mark.skipif(not AVAILABLE, reason="durable_rules absent")
 ENGINES = ["columnar", pytest.param("durable", marks=durable_only)]
 
 
+def chromium() -> str | None:
+    """Debian's Chromium, which the HTML reports' browser tests drive through Playwright (None: not installed,
+    or Playwright absent). Playwright's own browser download is never used."""
+    from importlib.util import find_spec
+
+    if find_spec("playwright") is None:
+        return None
+    return next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if os.access(p, os.X_OK)), None)
+
+
 @functools.cache
 def ruleset(name: str) -> Compiled:
     """A shipped ruleset, compiled once per test session."""
@@ -71,6 +81,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(
             "CI is set but durable_rules cannot be imported: its tests would be skipped; install it "
             "(pip install '.[test]' on Python < 3.13, with a C compiler) or unset CI"
+        )
+    if os.environ.get("CI") and chromium() is None:
+        raise pytest.UsageError(
+            "CI is set but Chromium or Playwright is missing: the HTML reports' browser tests would be skipped; "
+            "install them (apt-get install chromium; pip install '.[test]') or unset CI"
         )
 
 

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.analysis.check import Checked, check_file, check_paths, lint, shadowed, summary
+from engine.analysis.check import Checked, check_file, check_paths, dead_rules, lint, summary, tied_rules
 from engine.cli.main import main
 from engine.errors import Problem
+from engine.evaluation.pipeline import evaluate
+from engine.incidents.model import Incident
 from engine.ruleset.load import read_ruleset
+from engine.yamlsafe import Key
 from tests.conftest import ROOT, Cli
 
 RULESET = """\
@@ -281,7 +284,17 @@ def shadows(tmp_path: Path, *rules: str) -> list[str]:
     path = write(tmp_path, "r.yaml", with_rules("".join(rules)))
     compiled = read_ruleset(path).compiled
     ids = {r.order: r.id for r in compiled.rules}
-    return [f"{ids[int(key[1])]}<{message.split('`')[3]}" for key, message in shadowed(compiled)]
+    return [f"{ids[int(key[1])]}<{message.split('`')[3]}" for key, message in dead_rules(compiled)]
+
+
+def dead(tmp_path: Path, text: str) -> list[str]:
+    """What `check` says of the rules of a ruleset that never decide."""
+    return [message for _, message in dead_rules(read_ruleset(write(tmp_path, "r.yaml", text)).compiled)]
+
+
+def ties(tmp_path: Path, text: str) -> list[tuple[Key, str]]:
+    """What `check` says of the rules of a ruleset that tie."""
+    return list(tied_rules(read_ruleset(write(tmp_path, "r.yaml", text)).compiled))
 
 
 def test_the_small_ruleset_has_no_warnings(tmp_path: Path) -> None:
@@ -291,7 +304,7 @@ def test_the_small_ruleset_has_no_warnings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("earlier", "later"),
     [
-        ("{}", "{act: shelling}"),  # an unconditional rule decides everything after it
+        ("always", "{act: shelling}"),  # an unconditional rule decides everything after it
         ("{act: shelling}", "{act: shelling}"),  # the same test
         ("{act: [shelling, patrol]}", "{act: shelling, actor.role: covered}"),  # fewer values, more tests
         ("{act: {not: patrol}}", "{act: shelling}"),  # `not` over a field with few values
@@ -333,11 +346,11 @@ def test_a_rule_that_can_still_decide_is_not_shadowed(tmp_path: Path, earlier: s
 def test_a_knob_holds_no_proof_since_a_what_if_can_flip_it(tmp_path: Path) -> None:
     rules = rule("first", 10, "{policy.strict: true}") + rule("second", 20, "{act: shelling}")
     path = write(tmp_path, "r.yaml", with_rules(rules).replace("rules:\n", "policy: {strict: true}\nrules:\n"))
-    assert list(shadowed(read_ruleset(path).compiled)) == []
+    assert list(dead_rules(read_ruleset(path).compiled)) == []
 
 
 def test_priority_not_file_order_decides_who_comes_first(tmp_path: Path) -> None:
-    assert shadows(tmp_path, rule("late", 50, "{act: shelling}"), rule("early", 10, "{}")) == ["late<early"]
+    assert shadows(tmp_path, rule("late", 50, "{act: shelling}"), rule("early", 10, "always")) == ["late<early"]
     assert shadows(tmp_path, rule("a", 10, "{act: shelling}"), rule("b", 10, "{act: shelling}")) == ["b<a"]
 
 
@@ -349,16 +362,197 @@ def test_the_shadow_warning_names_both_rules_at_the_later_rules_line(tmp_path: P
     ]
 
 
-def test_a_ruleset_too_large_to_compare_every_pair_says_where_it_stopped(
+def test_a_ruleset_too_large_to_examine_says_so_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = "".join(rule(f"r{i}", i, f"{{killed: {{lt: {i + 1}}}}}") for i in range(6))
+    assert shadows(tmp_path, rules) == []  # each rule decides one count more
+    monkeypatch.setattr("engine.analysis.check.MAX_PARTS", 3)
+    path = write(tmp_path, "r.yaml", with_rules(rules))
+    assert list(dead_rules(read_ruleset(path).compiled)) == [
+        (
+            ("rules",),
+            "too many kinds of incident to find the rules that never decide: the rules cut the incidents into "
+            "more than 3 classes",
+        )
+    ]
+    assert list(tied_rules(read_ruleset(path).compiled)) == []
+
+
+# Rules that contradict themselves: each can never hold, whatever comes before it (placed last, priority 40).
+SCOPED = RULESET.replace("parties:\n", "scope: {country: Syria, regions: [Idleb]}\nparties:\n").replace(
+    "  isis:", "  coalition: {name: Coalition, role: sponsor}\n  isis:"
+)
+
+
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("{killed: {gt: 5, lt: 3}}", "no incident has `killed: {gt: 5, lt: 3}`"),
+        (
+            "{act: patrol, act.hostile: true, killed: {gte: 1}}",
+            "no incident has `act: patrol, act.hostile: true` (act `patrol` is not hostile)",
+        ),
+        (
+            "{actor.party: army, all: [{actor.role: excluded}]}",
+            "no incident has `actor.party: army, all: [{actor.role: excluded}]`",
+        ),
+        (
+            "{actor.role: covered, all: [{actor.role: sponsor}]}",
+            "no incident has `actor.role: covered, all: [{actor.role: sponsor}]`",
+        ),
+        (
+            "{actor.party: coalition, actor.role: covered}",
+            "no incident has `actor.party: coalition, actor.role: covered` (`coalition` is sponsor)",
+        ),
+        (
+            "{region: Homs, in_scope: true}",
+            "no incident has `admin1: homs, in_scope: true` (`homs` lies outside the scope)",
+        ),
+        (
+            "{in_window: true, any: [{in_window: false}]}",
+            "no incident has `in_window: true, any: [{in_window: false}]`",
+        ),
+        (
+            "{actor.side: government, actor.party: isis}",
+            "no incident has `actor.side: government, actor.party: isis` (`isis` has no side)",
+        ),
+    ],
+)
+def test_a_rule_whose_condition_contradicts_itself_can_never_decide(tmp_path: Path, when: str, said: str) -> None:
+    assert dead(tmp_path, SCOPED + rule("never", 40, when)) == [
+        f"rule `never` can never decide: {said}; fix the condition, or remove the rule"
+    ]
+
+
+def test_a_rule_is_dead_only_where_no_policy_setting_lets_it_decide(tmp_path: Path) -> None:
+    text = RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n")
+    assert dead(tmp_path, text + rule("strict", 40, "{policy.strict: true, act.hostile: true}")) == []
+    contradiction = text + rule("strict", 40, "{policy.strict: true, all: [{policy.strict: false}]}")
+    assert dead(tmp_path, contradiction) == [
+        "rule `strict` can never decide: no incident has `policy.strict: true, all: [{policy.strict: false}]`; "
+        "fix the condition, or remove the rule"
+    ]
+
+
+def test_a_ruleset_with_too_many_policy_settings_to_try_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rules = "".join(rule(f"r{i}", i, f"{{killed: {{lt: {i}}}}}") for i in range(6))
-    assert shadows(tmp_path, rules) == []  # no rule shadows another: every pair must be compared
-    monkeypatch.setattr("engine.analysis.check.ALL_STEPS", 5)
-    path = write(tmp_path, "r.yaml", with_rules(rules))
-    assert list(shadowed(read_ruleset(path).compiled)) == [
-        (("rules",), "too many rules to compare every pair: stopped looking for shadowed rules at `r2` (rules[2])")
+    text = RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n") + rule(
+        "strict", 40, "{policy.strict: true}"
+    )
+    monkeypatch.setattr("engine.analysis.check.MAX_SETTINGS", 1)
+    assert dead(tmp_path, text) == [
+        "too many kinds of incident to find the rules that never decide: the policy knobs the rules test can be "
+        "set 2 ways"
     ]
+
+
+def test_a_rule_that_earlier_rules_decide_between_them_names_them(tmp_path: Path) -> None:
+    text = RULESET + rule("shelling", 40, "{act: shelling, actor.role: [covered, excluded], target.role: covered}")
+    assert dead(tmp_path, text) == [
+        "rule `shelling` can never decide: rules `excluded-actor` (priority 10), `time-unknown` (priority 25) "
+        "and `attack` (priority 30) come first and one of them holds whenever it does"
+    ]
+
+
+# Two rules of one priority that both hold for the rebels shelling the army: file order picks the verdict.
+TIED = with_rules(
+    rule("attack", 30, "{actor.role: covered, act: shelling, target.role: covered}")
+    + rule("return-fire", 30, "{actor.party: rebels, act: shelling, in_window: true}", "permitted")
+)
+SWAPPED = with_rules(
+    rule("return-fire", 30, "{actor.party: rebels, act: shelling, in_window: true}", "permitted")
+    + rule("attack", 30, "{actor.role: covered, act: shelling, target.role: covered}")
+)
+RETURN_FIRE = Incident(id="x", time="2016-09-13T10:00:00+03:00", actor="Rebels", act="shelling", target="Army")
+
+
+def test_rules_of_one_priority_are_decided_by_file_order(tmp_path: Path) -> None:
+    verdicts = [
+        evaluate(read_ruleset(write(tmp_path, f"{name}.yaml", text)).compiled, [RETURN_FIRE])[0]
+        for name, text in (("tied", TIED), ("swapped", SWAPPED))
+    ]
+    assert [(v.verdict, v.rule) for v in verdicts] == [("violation", "attack"), ("permitted", "return-fire")]
+
+
+def test_rules_of_one_priority_that_both_hold_with_different_verdicts_are_a_tie(tmp_path: Path) -> None:
+    incident = "actor: covered: rebels; act: shelling; target: covered; time: inside the window"
+    assert ties(tmp_path, TIED) == [
+        (
+            ("rules", 1),
+            f"rules `attack` (rules[0]) and `return-fire` both have priority 30 and both hold for {incident}: "
+            "`attack` decides violation only because it is written first, where `return-fire` would decide "
+            "permitted; give the one meant to decide a lower priority, or make their conditions exclusive",
+        )
+    ]
+    assert ties(tmp_path, SWAPPED)[0][0] == ("rules", 1)  # said at the rule written later, whichever it is
+    assert "rules `return-fire` (rules[0]) and `attack`" in ties(tmp_path, SWAPPED)[0][1]
+
+
+def test_a_tie_is_a_warning_at_the_later_rule_and_a_finding_under_strict(tmp_path: Path, cli: Cli) -> None:
+    path = write(
+        tmp_path, "tied.yaml", RULESET + rule("return-fire", 30, "{actor.party: rebels, act: shelling}", "permitted")
+    )
+    assert cli("check", str(path))[0] == 0
+    code, out, err = cli("check", str(path), "--strict")
+    assert (code, out) == (1, "1 file checked: 1 warning\n")
+    assert err.startswith(f"warning: {path}:37:5: rules[4]: rules `attack` (rules[2]) and `return-fire` both have ")
+    assert "hold for actor: covered: rebels; act: shelling; target: covered; time: anything but time unknown: " in err
+
+
+def test_of_three_rules_of_one_priority_the_deciding_one_is_named_with_each_that_disagrees(tmp_path: Path) -> None:
+    three = with_rules(
+        rule("attack", 30, "{actor.role: covered, act: shelling}")
+        + rule("also-attack", 30, "{act: shelling}")
+        + rule("return-fire", 30, "{actor.party: rebels}", "permitted")
+    )
+    assert [(key, message.split(" both have")[0]) for key, message in ties(tmp_path, three)] == [
+        (("rules", 2), "rules `attack` (rules[0]) and `return-fire`")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("second", "why"),
+    [
+        ("{actor.party: rebels, act: shelling}", "the same verdict"),
+        ("{actor.party: rebels, act: patrol}", "exclusive conditions"),
+        ("{actor.party: isis, act: shelling}", "a rule of lower priority decides first (excluded-actor)"),
+    ],
+)
+def test_rules_of_one_priority_that_cannot_disagree_are_no_tie(tmp_path: Path, second: str, why: str) -> None:
+    verdict = "violation" if why == "the same verdict" else "permitted"
+    first = rule("attack", 30, "{actor.role: covered, act: shelling, target.role: covered}")
+    other = rule("excluded-actor", 10, "{actor.role: excluded}", "not_covered")
+    assert ties(tmp_path, with_rules(other + first + rule("second", 30, second, verdict))) == [], why
+
+
+def test_a_tie_that_needs_another_policy_setting_says_which(tmp_path: Path) -> None:
+    text = TIED.replace("in_window: true}", "in_window: true, policy.return_fire: permitted}").replace(
+        "rules:\n", "policy: {return_fire: forbidden}\nrules:\n"
+    ) + rule("no-return-fire", 40, "{policy.return_fire: forbidden}", "undetermined")
+    [(_, message)] = ties(tmp_path, text)
+    assert (
+        "and `return-fire` both have priority 30 and both hold for actor: covered: rebels; act: shelling; " in message
+    )
+    assert "; policy.return_fire: permitted: `attack` decides violation only because" in message
+
+
+def test_the_shipped_rulesets_pair_of_one_priority_is_exclusive_by_its_knob() -> None:
+    for name in ("syria-2016-02", "syria-2016-09"):
+        compiled = read_ruleset(ROOT / "rules" / f"{name}.yaml").compiled
+        pair = [r for r in compiled.rules if r.id.startswith("mistaken-strike-")]
+        assert len({r.priority for r in pair}) == 1 and len({r.verdict for r in pair}) == 2
+        assert list(tied_rules(compiled)) == []
+        assert list(dead_rules(compiled)) == []  # each decides under its own setting of `mistaken_target`
+
+
+def test_a_catch_all_rule_is_written_always_and_decides_what_no_rule_before_it_does(tmp_path: Path) -> None:
+    text = RULESET + rule("otherwise", 90, "always", "undetermined")
+    path = write(tmp_path, "r.yaml", text)
+    compiled = read_ruleset(path).compiled
+    nothing = Incident(id="y")
+    assert [v.rule for v in evaluate(compiled, [nothing, RETURN_FIRE])] == ["time-unknown", "attack"]
+    assert [v.rule for v in evaluate(compiled, [Incident(id="z", time="2016-09-13T10:00:00+03:00")])] == ["otherwise"]
+    assert warnings_for(tmp_path, text) == []
 
 
 def test_a_role_no_rule_mentions_is_a_warning_and_a_party_of_it_counts_as_a_mention(tmp_path: Path) -> None:

@@ -27,11 +27,11 @@ BASE: dict[str, Any] = {
     },
     "acts": {"shelling": {"hostile": True}, "patrol": {"hostile": False}},
     "policy": {"level": "high"},
-    "rules": [{"id": "r", "clause": "c", "priority": 1, "when": {}, "verdict": "violation", "explanation": "x"}],
+    "rules": [{"id": "r", "clause": "c", "priority": 1, "when": "always", "verdict": "violation", "explanation": "x"}],
 }
 
 
-def build(when: dict[str, Any], **extra: Any) -> tuple[Compiled, list[str]]:
+def build(when: dict[str, Any] | str, **extra: Any) -> tuple[Compiled, list[str]]:
     data = {**BASE, **extra, "rules": [{**BASE["rules"][0], "when": when}]}
     compiled, problems = compile_ruleset(Ruleset.model_validate(data), "t.yaml")
     return compiled, [f"{p.path}: {p.message}" for p in problems]
@@ -46,7 +46,7 @@ def told(**fields: Any) -> pl.DataFrame:
 @pytest.mark.parametrize(
     ("when", "facts", "holds"),
     [
-        ({}, {}, True),
+        ("always", {}, True),
         ({"actor.role": "covered"}, {"actor": "army"}, True),
         ({"actor.role": "covered"}, {"actor": "HTS"}, False),
         ({"actor.role": "covered"}, {}, False),
@@ -82,7 +82,7 @@ def told(**fields: Any) -> pl.DataFrame:
     ],
 )
 def test_a_condition_holds_exactly_when_it_should(
-    engine: str, when: dict[str, Any], facts: dict[str, Any], holds: bool
+    engine: str, when: dict[str, Any] | str, facts: dict[str, Any], holds: bool
 ) -> None:
     compiled, problems = build(when)
     assert problems == []
@@ -104,6 +104,23 @@ def test_a_condition_holds_exactly_when_it_should(
         ({"any": []}, "`any` takes a non-empty list of conditions"),
         ({"actor.role": []}, "the list of values is empty"),
         ({"target.role": {"present": "no"}}, "`present` takes true or false"),
+        # Empty tests would hold for every incident, even one with no facts: refused, with what to write.
+        (
+            {},
+            "rules[0].when: `when` is empty, so the rule would decide every incident, even one with no facts; "
+            "give the tests that must hold, or write `when: always`",
+        ),
+        (
+            {"killed": {}},
+            "rules[0].when.killed: `killed: {}` tests nothing, so it holds for every incident, even "
+            "one with no facts; give a test, like `killed: {gte: 1}`, or `killed: {present: true}` for any value told",
+        ),
+        ({"act": {}}, "give a test, like `act: shelling`, or `act: {present: true}`"),
+        (
+            {"any": [{}]},
+            "rules[0].when.any[0]: an empty condition holds for every incident, even one with no facts; give its tests",
+        ),
+        ({"act": "patrol", "all": [{"killed": 1}, {}]}, "rules[0].when.all[1]: an empty condition holds"),
     ],
 )
 def test_bad_conditions_are_reported_with_their_path(when: dict[str, Any], message: str) -> None:
@@ -114,7 +131,7 @@ def test_bad_conditions_are_reported_with_their_path(when: dict[str, Any], messa
 def test_meaning_errors_are_all_reported() -> None:
     parties = {**BASE["parties"], "other": {"name": "Army", "role": "covered"}}
     _, problems = build(
-        {}, parties=parties, window={"from": "2020-03-06T00:00:00+02:00", "until": "2020-03-01T00:00:00+02:00"}
+        "always", parties=parties, window={"from": "2020-03-06T00:00:00+02:00", "until": "2020-03-01T00:00:00+02:00"}
     )
     assert any("alias `Army` is also a spelling of `army`" in p for p in problems)
     assert any(p.startswith("window.until: window ends") for p in problems)
@@ -141,7 +158,7 @@ def test_rules_decide_in_priority_then_file_order() -> None:
 
 def test_names_match_ignoring_case_punctuation_and_spacing() -> None:
     assert normalize("JFS: Al Nusra Front") == normalize("jfs al-nusra front") == "jfsalnusrafront"
-    compiled, _ = build({})
+    compiled, _ = build("always")
     resolver = Resolver(compiled)
     found, unknown = resolver.name("MILITARY FORCES OF SYRIA 2000"), resolver.name("someone else")
     assert (found.party, found.role) == ("army", "covered")
@@ -155,7 +172,7 @@ def test_names_match_ignoring_accents_however_they_are_encoded() -> None:
     vocalised, bare = "\u062c\u064e\u0628\u0652\u0647\u064e\u0629", "\u062c\u0628\u0647\u0629"  # Arabic
     assert normalize(vocalised) == normalize(bare)
     assert normalize("\ufb01ghters") == "fighters"  # a ligature is its letters
-    compiled, _ = build({})
+    compiled, _ = build("always")
     found = Resolver(compiled).name("M\u00cdLITARY F\u00d3RCES OF SYRIA 2000")
     assert (found.party, found.role) == ("army", "covered")
 
@@ -172,7 +189,7 @@ def test_names_match_ignoring_accents_however_they_are_encoded() -> None:
 def test_modifier_letters_of_transliterations_match_like_apostrophes(written: str, plain: str) -> None:
     """ALA-LC's ayn and hamza (U+02BF, U+02BE) and the Ukrainian soft sign (U+02B9) are not letters to match."""
     assert normalize(written) == normalize(plain) == normalize(plain.replace("'", ""))
-    compiled, _ = build({}, parties={"isis": {"name": "Islamic State", "role": "excluded", "aliases": [plain]}})
+    compiled, _ = build("always", parties={"isis": {"name": "Islamic State", "role": "excluded", "aliases": [plain]}})
     assert Resolver(compiled).name(written).party == "isis"
 
 

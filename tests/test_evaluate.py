@@ -114,7 +114,7 @@ def test_the_loaders_take_paths_as_text_and_one_change_given_alone() -> None:
 def test_rules_that_always_hold_judge_every_incident(engine: str) -> None:
     # A condition that always holds is a constant: the executor must still answer for every row.
     r = load_ruleset("syria-2016-09").ruleset
-    rules = [r.rules[0].model_copy(update={"id": "always", "when": {}, "priority": 0, "verdict": "violation"})]
+    rules = [r.rules[0].model_copy(update={"id": "always", "when": "always", "priority": 0, "verdict": "violation"})]
     compiled, problems = compile_ruleset(r.model_copy(update={"rules": rules}), "")
     assert problems == []
     told_ = [Incident.model_validate({**STRIKE, "id": f"s{n}"}) for n in range(3)]

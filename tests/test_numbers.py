@@ -54,7 +54,7 @@ parties:
 acts: {airstrike: {hostile: true}}
 rules:
   - {id: ten-or-more, clause: c, priority: 1, when: {killed: {gte: 010}}, verdict: violation, explanation: e}
-  - {id: fewer, clause: c, priority: 2, when: {}, verdict: permitted, explanation: e}
+  - {id: fewer, clause: c, priority: 2, when: always, verdict: permitted, explanation: e}
 """
 
 

@@ -95,7 +95,7 @@ def test_what_the_command_line_repeats_to_start_light_agrees_with_its_source() -
 
 
 # Data files that ship, wherever they are under engine/ (and rules/, shipped as engine/rules).
-DATA = (".yaml", ".yml", ".json", ".geojson", ".csv", ".html", ".j2")
+DATA = (".yaml", ".yml", ".json", ".geojson", ".csv", ".html", ".j2", ".css", ".js")
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
 
 
@@ -187,5 +187,7 @@ def test_the_installed_wheel_runs_a_scenario_from_anywhere(installed: Path, tmp_
     report = json.loads(done.stdout)
     assert report["ruleset"] == "syria-2016-09"
     assert [v["verdict"] for v in report["verdicts"]] == ["disputed", "not_covered"]
+    page = ceasefire(installed, "run", scenario.name, "--format", "html", cwd=alone)  # its templates are shipped
+    assert page.returncode == 0 and page.stdout.startswith("<!DOCTYPE html>"), page.stderr
 
     assert ceasefire(installed, "--version", cwd=tmp_path).stdout == f"ceasefire-sim {engine.__version__}\n"

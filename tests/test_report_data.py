@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from engine import load_ruleset
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Report
 from engine.incidents import synthetic
@@ -38,9 +39,18 @@ def as_json(reports: list[Report]) -> str:
     return out.getvalue()
 
 
-def test_a_ruleset_whose_verdicts_depend_on_one_another_is_judged_in_one_part() -> None:
-    with Evaluator(ruleset("syria-2016-09"), "columnar") as evaluator:
-        assert len(list(evaluator.reports("generated", FRAME, 100))) == 1
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("sets", [(), ("policy.jic_after_days=1", "policy.reduced_violence_max_per_day=40")])
+def test_verdicts_that_depend_on_one_another_judged_in_parts_give_the_bytes_of_one_judged_whole(
+    engine: str, sets: tuple[str, ...]
+) -> None:
+    # September's terms: the JIC begins after quiet days (with these knobs, inside the input), escalation episodes
+    with Evaluator(load_ruleset("syria-2016-09", sets=sets), engine) as evaluator:
+        whole = list(evaluator.reports("generated", FRAME, 5000))
+        cut = list(evaluator.reports("generated", FRAME, 97))
+    assert len(whole) == 1 and len(cut) == 16
+    assert whole[0].episodes and [p.phase for p in whole[0].phases] == ["initial", "jic"][: 1 + bool(sets)]
+    assert as_json(cut) == as_json(whole)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

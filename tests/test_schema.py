@@ -95,6 +95,10 @@ def changed(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str
         (("rules", 0, "when"), {"actor.role": "coverd"}),  # roles are a fixed list
         (("rules", 0, "when"), {"act": {"lt": 3}}),  # ordering only for counts
         (("rules", 0, "when"), {"any": []}),
+        (("rules", 0, "when"), {}),  # would hold for every incident: `when: always` says so
+        (("rules", 0, "when"), {"killed": {}}),
+        (("rules", 0, "when"), {"any": [{}]}),
+        (("rules", 0, "when"), "sometimes"),
         (("rules", 0, "when"), {"policy.Mistaken": "x"}),
         (("rules", 0, "priority"), -1),
         (("rules", 0, "verdict"), "disputed"),
@@ -107,13 +111,13 @@ def test_the_ruleset_schema_refuses_what_the_models_refuse(path: tuple[Any, ...]
 @pytest.mark.parametrize(
     "when",
     [
-        {},
+        "always",
         {"killed": {"gte": 10, "lt": 20}, "wounded": [1, 2]},
         {"any": [{"act": "airstrike"}, {"all": [{"act.hostile": True}, {"in_window": {"present": False}}]}]},
         {"actor.party": {"not": ["isis", "jfs"]}, "policy.mistaken_target": ["permitted", "violation"]},
     ],
 )
-def test_the_ruleset_schema_accepts_every_form_of_condition(when: dict[str, Any]) -> None:
+def test_the_ruleset_schema_accepts_every_form_of_condition(when: dict[str, Any] | str) -> None:
     assert errors("ruleset", changed(syria(), ("rules", 0, "when"), when)) == []
 
 

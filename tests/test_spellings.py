@@ -53,7 +53,7 @@ BASE: dict[str, Any] = {
     },
     "civilians": {"patterns": [r"Civilians \([^()]+\)"]},
     "acts": {"shelling": {"hostile": True}},
-    "rules": [{"id": "r", "clause": "c", "priority": 1, "when": {}, "verdict": "violation", "explanation": "x"}],
+    "rules": [{"id": "r", "clause": "c", "priority": 1, "when": "always", "verdict": "violation", "explanation": "x"}],
 }
 
 

@@ -150,13 +150,9 @@ def sweep_of(violations: list[int], incidents: int = 10) -> Sweep:
 
 
 def drawn(s: Sweep) -> Any:
-    from matplotlib.figure import Figure
+    from engine.report.plot import sweep_figure
 
-    from engine.report.plot import draw_sweep
-
-    figure = Figure()
-    draw_sweep(figure, s)
-    (axes,) = figure.axes
+    (axes,) = sweep_figure(s).axes
     return axes
 
 

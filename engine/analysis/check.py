@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +30,8 @@ from engine.ruleset.compile import (
     CompiledRule,
     Node,
     Test,
+    knob_values,
+    yaml_text,
 )
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.ruleset.model import knob_references
@@ -37,12 +41,14 @@ from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
 if TYPE_CHECKING:
     import polars as pl
 
+    from engine.analysis.diff import Box, Space
+
 MARKERS = {"rules": "ruleset", "extends": "ruleset", "incidents": "scenario", "scenario": "scenario"}
 BOOLS = frozenset({True, False})
-# Proving one condition implies another is exponential in the worst case: past this many steps, assume not.
-PAIR_STEPS = 20_000
-# Rules are compared pairwise: past this many steps in all (a few seconds), stop and say so.
-ALL_STEPS = 1_000_000
+# Rules are checked under every setting of the policy knobs they test: past this many settings, stop and say so.
+MAX_SETTINGS = 64
+# Classes of incident examined in all (each a few steps): past this many, stop and say so.
+MAX_PARTS = 200_000
 
 
 @dataclass(frozen=True)
@@ -383,8 +389,10 @@ def kind_of(doc: Document) -> str:
 def lint(loaded: LoadedRuleset) -> list[Problem]:
     """Warnings about a ruleset that compiles: rules that never decide, roles and acts no rule tells apart."""
     c, doc = loaded.compiled, loaded.document
+    space = RuleSpace(c)
     return [
-        *(_warn(doc, key, message) for key, message in shadowed(c)),
+        *(_warn(doc, key, message) for key, message in dead_rules(c, space)),
+        *(_warn(doc, key, message) for key, message in tied_rules(c, space)),
         *(_warn(doc, key, message) for key, message in unmentioned_roles(c)),
         *(_warn(doc, key, message) for key, message in unread_acts(c)),
         *(_warn(doc, key, message) for key, message in unread_knobs(c)),
@@ -443,31 +451,265 @@ def _warn(doc: Document, key: Key, message: str) -> Problem:
     return Problem(file, message, line, column, dotted(key), "warning")
 
 
-def shadowed(c: Compiled) -> Iterator[tuple[Key, str]]:
-    """Rules that can never decide: a rule that comes first holds whenever they do.
+class RuleSpace:
+    """Where each rule of a ruleset decides: `diff`'s incident space for the ruleset compared with itself, cut
+    into classes on each of which one rule decides, under every setting of the policy knobs its rules test
+    (a what-if can set any of them, so a rule that decides only under another setting still decides).
 
-    Found by proving implication between conditions, soundly but not completely: a test implies another
-    on the same field when every value it accepts the other accepts too (`act: airstrike` implies
-    `act: [airstrike, shelling]` and `act.hostile: {present: true}`); an all-of implies a test when one
-    of its parts does; an unconditional rule holds always.
+    `settings` holds, per setting, the knobs it sets otherwise than the ruleset does (as (knob, value)), the
+    space, and its classes as (box, the deciding rule's index in deciding order, -1 for none). `overflow`
+    says why the space was left unexamined (too many settings or classes), None when it was not.
     """
-    proof = _Implication(_domains(c), _derived(c))
-    for j, later in enumerate(c.rules):
-        for earlier in c.rules[:j]:
-            if proof.steps_left < 0:
-                yield (
-                    ("rules",),
-                    "too many rules to compare every pair: stopped looking for shadowed rules at "
-                    f"`{later.id}` (rules[{later.order}])",
+
+    def __init__(self, c: Compiled) -> None:
+        from engine.analysis.diff import Space
+
+        self.compiled = c
+        self.settings: list[tuple[tuple[tuple[str, Any], ...], Space, list[tuple[Box, int]]]] = []
+        self.overflow: str | None = None
+        self._parts = MAX_PARTS
+        policies = _policies(c)
+        if len(policies) > MAX_SETTINGS:
+            self.overflow = f"the policy knobs the rules test can be set {len(policies):,} ways"
+            return
+        base: Space | None = None  # the classes are the same under every setting: made once
+        for changed, policy in policies:
+            setting = dataclasses.replace(c, policy=policy)
+            space = base.with_policy(setting, setting) if base is not None else Space(setting, setting)
+            base = base or space
+            found = space.classes()
+            self.settings.append((changed, space, [(box, rules[0]) for box, rules in found]))
+            self._count(len(found))
+
+    def _count(self, parts: int) -> None:
+        """Count parts of the space examined; past `MAX_PARTS`, say the space is too large to examine."""
+        self._parts -= parts
+        if self._parts < 0 and self.overflow is None:
+            self.overflow = f"the rules cut the incidents into more than {MAX_PARTS:,} classes"
+
+    def holding(self, node: Node) -> list[tuple[Space, Box, int]]:
+        """The parts of the space where a condition holds throughout, under any setting: (space, box, the rule
+        deciding there as an index in deciding order)."""
+        found: list[tuple[Space, Box, int]] = []
+        for _, space, classes in self.settings:
+            for box, decider in classes:
+                if self.overflow is not None:
+                    return found
+                if space.holds_on(0, node, box) is False:
+                    continue
+                parts = list(space.split(0, box, [node]))
+                self._count(len(parts))
+                found += [(space, part, decider) for part in parts if space.holds_on(0, node, part)]
+        return found
+
+    def satisfiable(self, node: Node) -> bool:
+        """Whether a condition holds for some incident, under some setting."""
+        for _, space, _ in self.settings:
+            for part in space.split(0, space.everything, [node]):
+                self._count(1)
+                if space.holds_on(0, node, part):
+                    return True
+        return False
+
+    def ties(self) -> dict[tuple[int, int], list[tuple[tuple[tuple[str, Any], ...], Space, Box]]]:
+        """Pairs of rules of one priority (indices in deciding order) that both hold with different verdicts
+        where the first of them decides: per pair, each such part of the space as (the setting's changed
+        knobs, the space, the box)."""
+        rules = self.compiled.rules
+        found: dict[tuple[int, int], list[tuple[tuple[tuple[str, Any], ...], Space, Box]]] = {}
+        for changed, space, classes in self.settings:
+            for box, decider in classes:
+                if decider < 0 or self.overflow is not None:
+                    continue
+                first = rules[decider]
+                # the rules after the decider in deciding order that share its priority, but not its verdict
+                band = [
+                    j
+                    for j in range(decider + 1, len(rules))
+                    if rules[j].priority == first.priority and rules[j].verdict != first.verdict
+                ]
+                if not band:
+                    continue
+                for part in space.split(0, box, [rules[j].condition for j in band]):
+                    self._count(1)
+                    for j in band:
+                        if space.holds_on(0, rules[j].condition, part):
+                            found.setdefault((decider, j), []).append((changed, space, part))
+        return found
+
+
+def _policies(c: Compiled) -> list[tuple[tuple[tuple[str, Any], ...], tuple[Any, ...]]]:
+    """Every setting of the policy knobs the rules test, the ruleset's own first: per setting, the knobs set
+    otherwise (knob, value) and the policy as `Compiled.policy` holds it (knobs in name order).
+
+    A knob takes each value a rule compares it with (true and false for a yes-or-no knob), and a whole-number
+    knob one more that none names; a knob no rule tests keeps its value."""
+    tested = knob_values(c.rules)
+    knobs = sorted(c.ruleset.policy)
+    choices = []
+    for knob in knobs:
+        current = c.ruleset.policy[knob]
+        values = tested.get(knob, set())
+        if isinstance(current, bool) or (values and all(isinstance(v, bool) for v in values)):
+            values = values | BOOLS
+        elif isinstance(current, int) and knob in tested:
+            values = values | {max((v for v in values if isinstance(v, int)), default=current) + 1}
+        others = sorted((v for v in values if v != current or type(v) is not type(current)), key=repr)
+        choices.append([current, *others])
+    out = []
+    for policy in itertools.product(*choices):
+        changed = tuple((k, v) for k, v in zip(knobs, policy) if v != c.ruleset.policy[k])
+        out.append((changed, tuple(policy)))
+    return out
+
+
+def dead_rules(c: Compiled, space: RuleSpace | None = None) -> Iterator[tuple[Key, str]]:
+    """Rules that decide in no class of the incident space (`RuleSpace`), and why: their condition can never
+    hold (the smallest set of its tests that never hold together is named), or rules that come first always
+    decide where it holds (those rules are named). Past the space's limits, one warning says so."""
+    space = space or RuleSpace(c)
+    deciding = {decider for _, _, classes in space.settings for _, decider in classes}
+    for j, rule in enumerate(c.rules):
+        if j in deciding or space.overflow is not None:
+            continue
+        held = space.holding(rule.condition)
+        if space.overflow is not None:
+            break
+        if held:
+            yield ("rules", rule.order), f"rule `{rule.id}` can never decide: " + _shadowing(c, j, held)
+        else:
+            yield ("rules", rule.order), f"rule `{rule.id}` can never decide: " + _contradiction(c, space, j)
+    if space.overflow is not None:
+        yield ("rules",), f"too many kinds of incident to find the rules that never decide: {space.overflow}"
+
+
+def _contradiction(c: Compiled, space: RuleSpace, j: int) -> str:
+    """Words for a condition that never holds: the fewest of its tests that never hold together."""
+    core = list(c.rules[j].condition.items)
+    for item in list(core):  # drop each test the condition never holds without, until none can go
+        if len(core) > 1 and not space.satisfiable(AllOf(tuple(t for t in core if t is not item))):
+            core.remove(item)
+    why = _why(c, core)
+    said = f" ({why})" if why else ""
+    return f"no incident has `{_written(AllOf(tuple(core)))}`{said}; fix the condition, or remove the rule"
+
+
+def _shadowing(c: Compiled, j: int, held: list[tuple[Space, Box, int]]) -> str:
+    """Why rule `j` never decides where it holds (`held`): the first rule before it that holds wherever it
+    does, or else the rules that decide there."""
+    for earlier in c.rules[:j]:
+        if all(space.holds_on(0, earlier.condition, box) for space, box, _ in held):
+            return f"rule `{earlier.id}` (priority {earlier.priority}) comes first and holds whenever it does"
+    named = [f"`{c.rules[i].id}` (priority {c.rules[i].priority})" for i in sorted({d for _, _, d in held})]
+    return f"rules {', '.join(named[:-1])} and {named[-1]} come first and one of them holds whenever it does"
+
+
+def tied_rules(c: Compiled, space: RuleSpace | None = None) -> Iterator[tuple[Key, str]]:
+    """Rules of one priority that both hold, with different verdicts, for some incident no rule of a lower
+    priority decides: file order alone then picks the verdict. Each pair is said once, at the rule written
+    later, with the smallest kind of incident on which they disagree (in `diff`'s words)."""
+    from engine.analysis.diff import merge
+
+    space = space or RuleSpace(c)
+    if space.overflow is not None:
+        return  # `dead_rules` says so
+    rules = c.rules
+    found = space.ties()
+    if space.overflow is not None:
+        yield ("rules",), f"too many kinds of incident to find the rules that tie: {space.overflow}"
+        return
+    for first, second in sorted(found, key=lambda pair: (pair[1], pair[0])):
+        by_setting: dict[tuple[tuple[str, Any], ...], tuple[Space, list[Box]]] = {}
+        for changed, where, box in found[(first, second)]:
+            by_setting.setdefault(changed, (where, []))[1].append(box)
+        shown = [
+            _incident(where, box, changed) for changed, (where, boxes) in by_setting.items() for box in merge(boxes)
+        ]
+        smallest = min(shown, key=lambda words: (len(words[0]), len(words[1]), words[1]))[1]
+        a, b = rules[first], rules[second]
+        yield (
+            ("rules", b.order),
+            f"rules `{a.id}` (rules[{a.order}]) and `{b.id}` both have priority {a.priority} and both hold for "
+            f"{smallest}: `{a.id}` decides {a.verdict} only because it is written first, where `{b.id}` would "
+            f"decide {b.verdict}; give the one meant to decide a lower priority, or make their conditions exclusive",
+        )
+
+
+def _incident(space: Space, box: Box, changed: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, ...], str]:
+    """A kind of incident in `diff`'s words (`actor: covered; act: shelling`), with the policy it needs:
+    (the parts, the words); `any incident` when nothing narrows it."""
+    parts = tuple(f"{dim.replace('_', ' ')}: {words}" for dim, words in space.describe(box))
+    parts += tuple(f"policy.{knob}: {yaml_text(value)}" for knob, value in changed)
+    return parts, "; ".join(parts) or "any incident"
+
+
+def _written(node: Node) -> str:
+    """A condition as a ruleset writes it, in YAML flow style: `killed: {gt: 5, lt: 3}, act: patrol`."""
+    entries: dict[str, dict[str, str] | str] = {}  # field -> operator -> value; or `any`/`all` -> branches
+    for k, item in enumerate(node.items if isinstance(node, AllOf) else (node,)):
+        if isinstance(item, Test):
+            value: Any = item.value
+            if item.op in ("present", "absent"):
+                value = item.op == "present"
+            ops = entries.setdefault(item.field, {})
+            assert isinstance(ops, dict)
+            ops[_OPS.get(item.op, item.op)] = _flow(value)
+        else:
+            branches = ", ".join(f"{{{_written(part)}}}" for part in item.items)
+            entries[f"{k}"] = f"{'any' if isinstance(item, AnyOf) else 'all'}: [{branches}]"
+    parts = []
+    for name, entry in entries.items():
+        if isinstance(entry, str):
+            parts.append(entry)
+        elif list(entry) in (["eq"], ["in"]):
+            parts.append(f"{name}: {next(iter(entry.values()))}")
+        else:
+            parts.append(f"{name}: {{{', '.join(f'{op}: {value}' for op, value in entry.items())}}}")
+    return ", ".join(parts)
+
+
+_OPS = {"not_in": "not", "absent": "present"}  # a test's operator as a ruleset writes it
+
+
+def _flow(value: Any) -> str:
+    """A value as YAML flow style writes it: `true`, `[patrol, shelling]`."""
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(_flow(v) for v in sorted(value, key=repr)) + "]"
+    return yaml_text(value)
+
+
+def _why(c: Compiled, core: list[Node]) -> str:
+    """Why two tests never hold together, when one field follows from the other (an act's hostility, a
+    party's role or side) or a place from the scope: `act `patrol` is not hostile`; empty otherwise."""
+    tests = [t for t in core if isinstance(t, Test)]
+    if len(tests) != 2 or len(core) != 2:
+        return ""
+    derived, domains = _derived(c), _domains(c)
+    for a, b in (tests, tests[::-1]):
+        table = derived.get((a.field, b.field))
+        accepted = _accepted(a, domains.get(a.field))
+        if table is None or accepted is None:
+            continue
+        said = []
+        for value in sorted(accepted, key=repr):
+            if b.field == "act.hostile":
+                hostile = table.get(value)
+                said.append(
+                    f"act `{value}` is "
+                    + ("of no known hostility" if hostile is None else "hostile" if hostile else "not hostile")
                 )
-                return
-            if proof.holds_whenever(later.condition, earlier.condition):
-                yield (
-                    ("rules", later.order),
-                    f"rule `{later.id}` can never decide: rule `{earlier.id}` (priority {earlier.priority}) "
-                    "comes first and holds whenever it does",
-                )
-                break
+            elif b.field.endswith(".role"):
+                said.append(f"`{value}` is {table.get(value)}")
+            else:
+                side = table.get(value)
+                said.append(f"`{value}` is on side `{side}`" if side else f"`{value}` has no side")
+        return "; ".join(said)
+    places = [t for t in tests if t.field.startswith("admin") and t.op in ("eq", "in")]
+    scope = [t for t in tests if t.field == "in_scope" and t.op == "eq" and t.value is True]
+    if places and scope:
+        named = ", ".join(f"`{v}`" for v in sorted(_named(places[0]), key=str))
+        return f"{named} {'lies' if len(_named(places[0])) == 1 else 'lie'} outside the scope"
+    return ""
 
 
 # What a ruleset bounds, the field that says whether an incident lies within it, and in words.
@@ -616,97 +858,6 @@ def _derived(c: Compiled) -> dict[tuple[str, str], dict[Any, Any]]:
         out[(f"{who}.party", f"{who}.role")] = {pid: role for pid, (role, _) in parties.items()}
         out[(f"{who}.party", f"{who}.side")] = {pid: side for pid, (_, side) in parties.items()}
     return out
-
-
-class _Implication:
-    """Does one condition imply another? Sound (a yes is always right), not complete, and bounded.
-
-    Policy tests count as facts like any other: a what-if can flip a knob, so a rule hidden only under
-    the current policy is not reported.
-    """
-
-    def __init__(self, domains: dict[str, frozenset[Any]], derived: dict[tuple[str, str], dict[Any, Any]]) -> None:
-        self.domains = domains
-        self.derived = derived
-        self.steps_left = ALL_STEPS
-        self.pair_steps = PAIR_STEPS
-
-    def holds_whenever(self, a: Node, b: Node) -> bool:
-        """Does `b` hold whenever `a` does (as far as can be proved within a bounded number of steps)?"""
-        self.pair_steps = PAIR_STEPS
-        return self.implies(a, b)
-
-    def implies(self, a: Node, b: Node) -> bool:
-        self.pair_steps -= 1
-        self.steps_left -= 1
-        if self.pair_steps < 0:
-            return False
-        if isinstance(b, AllOf):
-            return all(self.implies(a, item) for item in b.items)
-        if isinstance(a, AnyOf):
-            return all(self.implies(item, b) for item in a.items)
-        if isinstance(a, AllOf):
-            return any(self.implies(item, b) for item in a.items) or (
-                isinstance(b, AnyOf) and any(self.implies(a, item) for item in b.items)
-            )
-        if isinstance(b, AnyOf):
-            return any(self.implies(a, item) for item in b.items)
-        return self.test_implies(a, b)
-
-    def test_implies(self, a: Test, b: Test) -> bool:
-        if a.field != b.field:
-            return self.implies_derived(a, b)
-        if b.op == "present":
-            return a.op != "absent"
-        if a.op in ("present", "absent") or b.op == "absent":
-            return a.op == b.op
-        domain = self.domains.get(a.field)
-        mine, theirs = _accepted(a, domain), _accepted(b, domain)
-        if mine is not None and theirs is not None:
-            return mine <= theirs
-        if mine is not None and b.op == "not_in":
-            return not mine & b.value
-        if a.op == "not_in" and b.op == "not_in":
-            return bool(b.value <= a.value)
-        return _within(_span(a, mine), _span(b, theirs))
-
-    def implies_derived(self, a: Test, b: Test) -> bool:
-        """`actor.party: army` implies `actor.role: covered` when the army is covered; likewise sides, acts."""
-        table = self.derived.get((a.field, b.field))
-        mine = _accepted(a, self.domains.get(a.field))
-        if table is None or mine is None:
-            return False
-        image = {table.get(v) for v in mine}
-        if None in image:  # some value a accepts leaves b's field absent, which fails every test but `absent`
-            return False
-        if b.op == "present":
-            return True
-        theirs = _accepted(b, self.domains.get(b.field))
-        return theirs is not None and image <= theirs
-
-
-def _span(test: Test, values: set[Any] | None) -> tuple[int | None, int | None]:
-    """The whole numbers a count test accepts, as (lowest, highest); None where unbounded or not numeric."""
-    if values is not None:
-        numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
-        return (min(numbers), max(numbers)) if numbers and len(numbers) == len(values) else (None, None)
-    if test.op not in ("lt", "lte", "gt", "gte"):  # `not: 0` bounds nothing (and its value is a set)
-        return None, None
-    value = test.value
-    return {
-        "lt": (None, value - 1),
-        "lte": (None, value),
-        "gt": (value + 1, None),
-        "gte": (value, None),
-    }[test.op]
-
-
-def _within(inner: tuple[int | None, int | None], outer: tuple[int | None, int | None]) -> bool:
-    """Is every whole number in `inner` also in `outer`? (None: unbounded on that side.)"""
-    (low, high), (lo, hi) = inner, outer
-    if lo is None and hi is None:  # not a count test at all
-        return False
-    return (lo is None or (low is not None and lo <= low)) and (hi is None or (high is not None and high <= hi))
 
 
 def unique(results: Iterable[Checked]) -> list[Problem]:

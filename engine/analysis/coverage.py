@@ -111,7 +111,7 @@ def coverage(runs: Iterable[Judged]) -> list[Coverage]:
     return [_coverage(groups[key]) for key in sorted(groups)]
 
 
-def _deciders(c: Compiled) -> list[tuple[str, str, str]]:
+def deciders(c: Compiled) -> list[tuple[str, str, str]]:
     """(id, clause, verdict) of what can decide an incident under a ruleset, in ruleset order."""
     out = [(r.id, r.clause, r.verdict) for r in sorted(c.rules, key=lambda r: r.order)]
     if c.self_defense is not None:
@@ -121,8 +121,8 @@ def _deciders(c: Compiled) -> list[tuple[str, str, str]]:
 
 def _coverage(runs: Sequence[Judged]) -> Coverage:
     compiled = runs[0].compiled
-    deciders = _deciders(compiled)
-    decided = dict.fromkeys((d[0] for d in deciders), 0)
+    decides = deciders(compiled)
+    decided = dict.fromkeys((d[0] for d in decides), 0)
     matched = dict(decided)
     verdicts = dict.fromkeys(VERDICTS, 0)
     incidents = 0
@@ -137,7 +137,7 @@ def _coverage(runs: Sequence[Judged]) -> Coverage:
                 decided[rid] += 1
             for rid in held & matched.keys():
                 matched[rid] += 1
-    rules = tuple(RuleCoverage(rid, clause, verdict, decided[rid], matched[rid]) for rid, clause, verdict in deciders)
+    rules = tuple(RuleCoverage(rid, clause, verdict, decided[rid], matched[rid]) for rid, clause, verdict in decides)
     citing: dict[str, list[RuleCoverage]] = {}
     for r in rules:
         citing.setdefault(r.clause, []).append(r)

@@ -11,6 +11,7 @@ by the executor under both rulesets.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -286,7 +287,8 @@ def _named_places(c: Compiled) -> list[tuple[int, str]]:
                     )
 
     for rule in r.rules:
-        walk(rule.when)
+        if isinstance(rule.when, dict):
+            walk(rule.when)
     return found
 
 
@@ -331,7 +333,11 @@ def _places(a: Compiled, b: Compiled) -> list[Choice]:
     other = _first_free(_OTHER_REGIONS, lambda r: normalize(r) in {normalize(n) for _, n in named})
     countries = [c.ruleset.scope.country for c in (a, b) if c.ruleset.scope.country]
     other_country = _first_free(_OTHER_COUNTRIES, lambda n: normalize(n) in {normalize(c) for c in countries})
-    areas = [((1, other), "another region"), *(((k, n), n) for k, n in named), ((0, None), "no region")]
+    areas = [
+        ((1, other), "another region"),
+        *(((k, n), n if k == 1 else f"{n} (admin{k})") for k, n in named),
+        ((0, None), "no region"),
+    ]
     points = list(dict.fromkeys(p for c in (a, b) for p in _points(c)))
     choices = []
     for country in (*dict.fromkeys(countries), other_country, None):
@@ -407,6 +413,15 @@ class Space:
         )
         # A test's truth as a bit mask over its dimension's classes, or a constant for a policy knob.
         self.truth = tuple(self._masks(side) for side in (0, 1))
+
+    def with_policy(self, a: Compiled, b: Compiled) -> Space:
+        """The space of rulesets that differ from this space's own only in the values of their policy knobs (as
+        `--set` changes them): the same classes, each knob test true or false as the new values say."""
+        space = copy.copy(self)
+        space.sides = (a, b)
+        space.makers = (Resolver(a), Resolver(b))
+        space.truth = tuple(space._masks(side) for side in (0, 1))
+        return space
 
     def _facts(self, dim: str, told: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
         """The fields a dimension sets, under A and under B."""
@@ -508,6 +523,19 @@ class Space:
             return node
         return next(self._open_test(side, item, box) for item in node.items if self.holds_on(side, item, box) is None)
 
+    def split(self, side: int, box: Box, nodes: Sequence[Node]) -> Iterator[Box]:
+        """Parts of `box` that together make it, on each of which every condition of `nodes` holds throughout or
+        fails throughout (under ruleset A for side 0, B for side 1), found by splitting on the tests still open."""
+        stack = [box]
+        while stack:
+            part = stack.pop()
+            node = next((n for n in nodes if self.holds_on(side, n, part) is None), None)
+            if node is None:
+                yield part
+                continue
+            d, mask = self.truth[side][self._open_test(side, node, part)]  # type: ignore[misc]  # never a knob
+            stack += [_with(part, d, part[d] & ~mask), _with(part, d, part[d] & mask)]
+
     def classes(self) -> list[tuple[Box, tuple[int, int]]]:
         """Boxes on which both deciding rules are fixed, found by splitting on the tests still open."""
         out = []
@@ -603,7 +631,7 @@ def _words(d: Dimension, mask: int) -> str:
 # -- the comparison --------------------------------------------------------------------------------
 
 
-def _merge(boxes: list[Box]) -> list[Box]:
+def merge(boxes: list[Box]) -> list[Box]:
     """Join boxes that differ in one dimension only: their union is a box, and decides alike."""
     boxes = list(boxes)
     while True:
@@ -647,7 +675,7 @@ def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> Rulese
         # in the order the rules decide under A, then under B; "no rule" last
         last = len(a.rules) + len(b.rules)
         order = sorted(outcomes, key=lambda rules: tuple(r if r >= 0 else last for r in rules))
-        boxes = [box for rules in order for box in _merge(outcomes[rules])]
+        boxes = [box for rules in order for box in merge(outcomes[rules])]
         shown = [space.example(box, f"diff-{i + 1}") for i, box in enumerate(boxes)]
         given = {e.id: space.phase(box) for e, box in zip(shown, boxes)}
         differences = tuple(

@@ -11,10 +11,11 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from engine.analysis.ranges import Span, check_kind, is_range, parse_span
 from engine.errors import InputError, Problem
 from engine.evaluation.durable import EngineError
 from engine.evaluation.pipeline import Evaluator, Facts, reading
@@ -22,8 +23,11 @@ from engine.evaluation.result import Report
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import ruleset_from
 from engine.ruleset.model import VERDICTS
-from engine.ruleset.variants import SET, parse_set
+from engine.ruleset.variants import SET, parse_set, value_at
 from engine.yamlsafe import Document, load_yaml
+
+if TYPE_CHECKING:
+    from engine.analysis.sampling import Design
 
 PARAM = "--param"
 CHUNKS_PER_JOB = 8  # tasks a worker gets: few enough to spare the per-task cost, enough to balance the load
@@ -35,19 +39,42 @@ MAX_COMBINATIONS = 100_000
 
 @dataclass(frozen=True)
 class Param:
-    """One swept ruleset value: its dotted path and the values to try, as given and as parsed."""
+    """One swept ruleset value: its dotted path and the values to try, as given and as parsed.
+
+    A range (`0..10`) keeps its `span`: on a grid its whole numbers are the values; in a sample (`sampled`)
+    the values are drawn from it, and `texts` and `values` are empty.
+    """
 
     path: str
     texts: tuple[str, ...]
     values: tuple[Any, ...]
+    span: Span | None = None
+
+    def listed(self) -> list[Any] | dict[str, int | float]:
+        """The values as JSON reports list them: a list, or a range as `{"from": low, "to": high}`."""
+        return list(self.values) if self.span is None else {"from": self.span.low, "to": self.span.high}
 
 
-def parse_param(expr: str) -> Param:
-    """`policy.mistaken_target=permitted,violation`: each value is read like a `--set` value (YAML)."""
+def parse_param(expr: str, sampled: bool = False) -> Param:
+    """`policy.mistaken_target=permitted,violation`: each value is read like a `--set` value (YAML); a number
+    takes a range, `policy.jic_after_days=1..14`, whose whole numbers are each a value (see `ranges`)."""
     name, sep, text = expr.partition("=")
     name = name.strip()
     if not sep or not name:
         raise InputError.at(PARAM, f"`{expr}` is not PATH=V1,V2,…, e.g. policy.mistaken_target=permitted,violation")
+    if is_range(text):
+        span = parse_span(name, text)
+        if sampled:
+            return Param(name, (), (), span)
+        if not span.whole:
+            raise InputError.at(
+                PARAM,
+                f"`{text.strip()}` is a range of any numbers, which only a sample draws from; add --sample lhs:N "
+                "(or mc:N), or list the values to try",
+                path=name,
+            )
+        values = span.values()
+        return Param(name, tuple(map(str, values)), values, span)
     texts = tuple(t.strip() for t in text.split(","))
     if "" in texts:
         raise InputError.at(PARAM, f"`{expr}` has an empty value; separate values with single commas", path=name)
@@ -61,15 +88,24 @@ def parse_param(expr: str) -> Param:
     return Param(name, texts, values)
 
 
-def parse_params(exprs: Sequence[str]) -> tuple[Param, ...]:
-    # counted from the text, before any value is parsed: a grid too large is refused at once
-    check_size(math.prod(e.partition("=")[2].count(",") + 1 for e in exprs))
-    params = tuple(parse_param(e) for e in exprs)
+def parse_params(exprs: Sequence[str], sampled: bool = False) -> tuple[Param, ...]:
+    """The --param options, each path once; on a grid (not `sampled`), at most MAX_COMBINATIONS combinations."""
+    if not sampled:
+        # counted from the text, before any value is parsed: a grid too large is refused at once
+        check_size(math.prod(_size(e.partition("=")) for e in exprs))
+    params = tuple(parse_param(e, sampled) for e in exprs)
     paths = [p.path for p in params]
     for i, path in enumerate(paths):
         if path in paths[:i]:
             raise InputError.at(PARAM, "swept twice; give all its values in one --param", path=path)
     return params
+
+
+def _size(parts: tuple[str, str, str]) -> int:
+    name, _, text = parts
+    if is_range(text):
+        return parse_span(name.strip(), text).count() or 1  # a range of any numbers is refused as it is parsed
+    return text.count(",") + 1
 
 
 def _relabel(call: Callable[..., Any], *args: Any) -> Any:
@@ -145,7 +181,9 @@ class Base:
 def check(base: Base, params: Sequence[Param]) -> None:
     """Try each value alone on the base ruleset, so that a bad path or value fails before any work."""
     for p in params:
-        for text in p.texts:
+        if p.span is not None:  # its ends, not each value between
+            check_kind(p.path, p.span, _relabel(value_at, base.document, p.path))
+        for text in p.texts if p.span is None else p.span.ends():
             _relabel(base.compile, [f"{p.path}={text}"])
 
 
@@ -167,6 +205,7 @@ class Sweep:
     engine: str
     params: tuple[Param, ...]
     rows: tuple[Row, ...]
+    design: Design | None = None  # how the combinations were drawn; None: the grid
 
     def parties(self) -> list[str]:
         """Every acting party of any combination, by name."""
@@ -244,9 +283,17 @@ def _task(start: int, combos: list[Combo]) -> tuple[int, list[Row | list[Problem
 Progress = Callable[[int], None]  # called with the number of combinations done so far
 
 
-def sweep(base: Base, params: Sequence[Param], jobs: int = 1, progress: Progress | None = None) -> Sweep:
-    """Every combination evaluated, across `jobs` processes; rows in grid order whatever the worker count."""
-    combos = grid(params)
+def sweep(
+    base: Base, params: Sequence[Param], jobs: int = 1, progress: Progress | None = None, design: Design | None = None
+) -> Sweep:
+    """Every combination evaluated, across `jobs` processes; rows in grid order whatever the worker count. With
+    a `design`, the combinations are its sample (`sampling.draw`), in the order drawn."""
+    if design is None:
+        combos = grid(params)
+    else:
+        from engine.analysis.sampling import draw
+
+        combos = draw(params, design)
     tell = progress or (lambda _: None)
     if jobs <= 1 or len(combos) <= 1:
         rows = []
@@ -255,7 +302,7 @@ def sweep(base: Base, params: Sequence[Param], jobs: int = 1, progress: Progress
             tell(len(rows))
     else:
         rows = _in_pool(base, combos, min(jobs, len(combos)), tell)
-    return Sweep(base.scenario, base.ruleset, base.engine, tuple(params), tuple(rows))
+    return Sweep(base.scenario, base.ruleset, base.engine, tuple(params), tuple(rows), design)
 
 
 def _checked(result: Row | list[Problem]) -> Row:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from engine.incidents.load import Loaded
 
 # One module a command in engine/cli/, listed by `--help` in this order.
-COMMANDS = ("run", "check", "test", "explain", "names", "timeline", "schema", "whatif", "sweep", "diff")
+COMMANDS = ("run", "check", "test", "explain", "names", "timeline", "schema", "whatif", "sweep", "credence", "diff")
 
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2

@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=examples(
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format json",
+            "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format html -o deir-ezzor.html",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --rules rules/variants/strict-liability.yaml",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --set policy.mistaken_target=violation",
             "ceasefire run incidents.jsonl --rules syria-2016-09 -f json -o report.json",
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     add_evaluation(p)
     add_source(p)
-    add_output(p, ("table", "json", "jsonl", "markdown", "parquet"))
+    add_output(p, ("table", "json", "jsonl", "markdown", "parquet", "html"))
     p.set_defaults(handler=run)
 
 
@@ -83,10 +84,20 @@ def reports_of(
 
     said = loaded.warnings
     warn(said)
-    whole = loaded.compiled.over_time  # what one incident's verdict depends on may lie in any part
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
-        for part in loaded.parts(None if whole else batch, progress):
-            yield evaluator.report(loaded.name, part)
+        parts = loaded.parts(batch, progress)
+        first, second = next(parts), next(parts, None)
+        if second is None:
+            yield evaluator.report(loaded.name, first)
+        elif not loaded.compiled.over_time:
+            for part in itertools.chain((first, second), parts):
+                yield evaluator.report(loaded.name, part)
+        else:  # a verdict may depend on incidents in other parts: the input is read for those first
+            parts.close()
+            del first, second
+            context = evaluator.context(lambda: loaded.parts(batch))
+            for part in loaded.parts(batch, progress):
+                yield evaluator.report(loaded.name, part, context=context)
     warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
 
 
@@ -159,6 +170,13 @@ def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) ->
         buffer = io.BytesIO()
         write_parquet(reports, buffer)
         write_bytes(args.output, buffer.getvalue(), OUTPUT)
+        return counts
+    if args.format == "html":  # the page is made whole before anything is written
+        from engine.report.html import run_html
+
+        page = run_html(first, str(args.scenario))
+        with output(args.output) as out:
+            out.write(page)
         return counts
     with output(args.output) as out:
         if args.format == "json":

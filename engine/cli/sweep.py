@@ -10,6 +10,8 @@ from pathlib import Path
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
 from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, refused, write_bytes
 
+DEFAULT_SEED = 0  # engine.analysis.sampling.DEFAULT_SEED, here for --help
+
 # engine.analysis.sweep.MAX_COMBINATIONS, repeated here for --help, which must not load the evaluation
 # (tests/test_packaging.py checks the two agree).
 MAX_COMBINATIONS = 100_000
@@ -25,6 +27,24 @@ def _jobs(text: str) -> int:
     return jobs
 
 
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+    if not 0 <= seed < 2**63:
+        raise argparse.ArgumentTypeError(f"`{text}`: a seed is a whole number from 0 to 2^63 - 1")
+    return seed
+
+
+def require(module: str, option: str, what: str) -> None:
+    """Refuse, in one line, an option whose library (of the `explore` extra) is not installed."""
+    from importlib.util import find_spec
+
+    if find_spec(module) is None:
+        raise refused(option, f"{what} needs {module}: pip install 'ceasefire-sim[explore]'")
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "sweep",
@@ -38,15 +58,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "commas, so a value cannot contain one. Every value is checked against the ruleset before any\n"
         f"combination runs, and a grid may have at most {MAX_COMBINATIONS:,} combinations. With --plot, also\n"
         "draw the verdicts per combination as a chart (PNG or SVG), its bars numbered as the table numbers its\n"
-        "rows and named by their values; the chart's Description metadata lists number → values.",
+        "rows and named by their values; the chart's Description metadata lists number → values.\n\n"
+        "A number takes a range, LOW..HIGH: on the grid every whole number from LOW to HIGH is a value. With\n"
+        "--sample lhs:N (Latin hypercube) or mc:N (Monte Carlo) the sweep draws N combinations instead of the\n"
+        "grid, from --seed: a range of whole numbers gives whole numbers, 0.5..2.5 any number between, and a\n"
+        "list each of its values alike. With --discover OUTCOME>N the report is the scenario discovery: the\n"
+        "ranges of values (boxes, from a decision tree of depth 3) where the outcome passes the threshold.",
         epilog=examples(
             "ceasefire sweep scenarios/deir-ezzor-2016-09-17.yaml --param policy.mistaken_target=permitted,violation",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.mistaken_target=permitted,violation "
             "--param policy.sponsors_bound=true,false --plot verdicts.svg",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param parties.jfs.role=excluded,covered -f csv",
+            "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.sponsors_bound=true,false "
+            "-f html -o sweep.html",
             "ceasefire sweep incidents.jsonl --rules syria-2016-09 --param policy.sponsors_bound=true,false --jobs 4",
             "ceasefire sweep GEDEvent_v23_1.csv --from ucdp --rules syria-2016-09 "
             "--param policy.mistaken_target=permitted,violation",
+            "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.reduced_violence_max_per_day=0..10 "
+            "--param policy.mistaken_target=permitted,violation --sample lhs:200 --seed 7",
+            "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.reduced_violence_max_per_day=0..10 "
+            "--param policy.mistaken_target=permitted,violation --discover 'violation>=3'",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -61,11 +92,30 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         required=True,
         dest="params",
         help="a ruleset value to sweep and the values to try, e.g. policy.mistaken_target=permitted,violation; "
-        "rules by id, e.g. rules.strike-on-excluded.verdict=permitted,violation (repeatable)",
+        "rules by id, e.g. rules.strike-on-excluded.verdict=permitted,violation; a number takes a range, "
+        "e.g. policy.jic_after_days=1..14 (repeatable)",
+    )
+    p.add_argument(
+        "--sample",
+        metavar="METHOD:N",
+        help="draw N combinations instead of the grid: lhs:N (Latin hypercube) or mc:N (Monte Carlo)",
+    )
+    p.add_argument(
+        "--seed",
+        metavar="N",
+        type=_seed,
+        default=None,
+        help=f"the seed --sample draws from (default: {DEFAULT_SEED}); the same seed, the same rows",
+    )
+    p.add_argument(
+        "--discover",
+        metavar="OUTCOME>N",
+        help="report which ranges of the values make an outcome pass a threshold: a verdict or 'PARTY: VERDICT', "
+        "one of > >= < <=, a whole number, e.g. 'violation>5'",
     )
     add_evaluation(p, sets=None, base="base ", engine="columnar", why="; durable_rules keeps every ruleset it is given")
     add_source(p)
-    add_output(p, ("table", "json", "csv"))
+    add_output(p, ("table", "json", "csv", "html"))
     p.add_argument(
         PLOT,
         metavar="FILE",
@@ -86,14 +136,27 @@ MAX_DURABLE = 2_000  # combinations a sweep runs with --engine durable
 
 
 def run_sweep(args: argparse.Namespace) -> int:
+    from engine.analysis.discovery import discover, parse_threshold
+    from engine.analysis.sampling import SEED, parse_design
     from engine.analysis.sweep import Base, check, combinations, parse_params, sweep
     from engine.cli.run import load_report
+    from engine.evaluation.result import ACCOUNTS_DIFFER
+    from engine.report.explore import write_discovery, write_sample_title
     from engine.report.render import ProgressBar, console_for, write_sweep_csv, write_sweep_json, write_sweep_table
 
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)
-    params = parse_params(args.params)
-    total = combinations(params)
+    if args.seed is not None and args.sample is None:
+        raise refused(SEED, "a seed is for drawing a sample; give it with --sample lhs:N or mc:N")
+    design = (
+        None if args.sample is None else parse_design(args.sample, DEFAULT_SEED if args.seed is None else args.seed)
+    )
+    if args.discover is not None:
+        parse_threshold(args.discover)  # the form, at once; the party once the ruleset is known
+        if args.format == "html":
+            raise refused("--format html", "scenario discovery is reported as a table, json or csv")
+    params = parse_params(args.params, sampled=design is not None)
+    total = combinations(params) if design is None else design.count
     if args.engine == "durable" and total > MAX_DURABLE:
         raise refused(
             "--engine",
@@ -103,22 +166,37 @@ def run_sweep(args: argparse.Namespace) -> int:
     report = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
     for path, option in ((args.output, "--output"), (args.plot, PLOT)):
         refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
+    threshold = None
+    if args.discover is not None:
+        parties = [p.name for p in report.compiled.ruleset.parties.values()]
+        threshold = parse_threshold(args.discover, [*parties, ACCOUNTS_DIFFER])
     base = Base.of(report)
     check(base, params)
     with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
-        result = sweep(base, params, args.jobs, bar.update)
+        result = sweep(base, params, args.jobs, bar.update, design)
     chart = None
     if args.plot is not None:  # drawn before anything is written: a failure leaves no file behind
         from engine.report.plot import plot_sweep
 
         chart = plot_sweep(result, Path(args.plot).suffix.lower().removeprefix("."))
+    page = None
+    if args.format == "html" and threshold is None:  # the page is made whole before anything is written
+        from engine.report.html import sweep_html
+
+        page = sweep_html(result, report.compiled, str(args.scenario))
     with output(args.output) as out:
-        if args.format == "json":
+        if threshold is not None:
+            write_discovery(discover(result, threshold), args.format, out, args.width)
+        elif page is not None:
+            out.write(page)
+        elif args.format == "json":
             write_sweep_json(result, out)
         elif args.format == "csv":
             write_sweep_csv(result, out)
         else:
-            write_sweep_table(result, console_for(out, args.width))
+            console = console_for(out, args.width)
+            write_sample_title(result, console)
+            write_sweep_table(result, console)
     if chart is not None:
         write_bytes(args.plot, chart, PLOT)
     return EXIT_OK

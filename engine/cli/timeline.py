@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire timeline scenarios/syria-2016-09-jic.yaml --format json",
             "ceasefire timeline scenarios/syria-week-2016-09.yaml --format csv -o days.csv",
             "ceasefire timeline scenarios/syria-2016-09-jic.yaml --plot days.svg",
+            "ceasefire timeline scenarios/syria-2016-09-jic.yaml --format html -o days.html",
             "ceasefire timeline acled-export.csv --rules idlib-2020-03 --plot days.png",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     add_evaluation(p)
     add_source(p)
-    add_output(p, ("table", "json", "csv"))
+    add_output(p, ("table", "json", "csv", "html"))
     p.add_argument(PLOT, metavar="FILE", help="also draw the days as a chart: FILE.png or FILE.svg (needs matplotlib)")
     p.set_defaults(handler=timeline)
 
@@ -52,8 +53,15 @@ def timeline(args: argparse.Namespace) -> int:
         from engine.report.plot import plot_timeline
 
         chart = plot_timeline(days, Path(args.plot).suffix.lower().removeprefix("."))
+    page = None
+    if args.format == "html":  # made whole before anything is written, as the chart is
+        from engine.report.html import timeline_html
+
+        page = timeline_html(days, report.compiled, str(args.scenario))
     with output(args.output) as out:
-        if args.format == "json":
+        if page is not None:
+            out.write(page)
+        elif args.format == "json":
             write_timeline_json(days, out)
         elif args.format == "csv":
             write_timeline_csv(days, out)

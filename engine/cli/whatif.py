@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=examples(
             "ceasefire whatif scenarios/deir-ezzor-2016-09-17.yaml --variant rules/variants/strict-liability.yaml",
             "ceasefire whatif scenarios/deir-ezzor-2016-09-17.yaml --set policy.mistaken_target=violation",
+            "ceasefire whatif scenarios/deir-ezzor-2016-09-17.yaml --set policy.mistaken_target=violation "
+            "-f html -o whatif.html",
             "ceasefire whatif scenarios/syria-week-2016-09.yaml --variant rules/variants/jfs-covered.yaml "
             "--variant rules/variants/sponsors-not-bound.yaml -f json",
             "ceasefire whatif incidents.jsonl --rules syria-2016-09 --set policy.sponsors_bound=false",
@@ -56,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     add_evaluation(p, sets=WHATIF_SET, base="base ")
     add_source(p)
-    add_output(p, ("table", "json"))
+    add_output(p, ("table", "json", "html"))
     p.set_defaults(handler=whatif, usage_error=p.error)
 
 
@@ -99,6 +101,13 @@ def whatif(args: argparse.Namespace) -> int:
     else:
         outcomes = [outcome(base, under(base, compiled), file, args.sets) for file, compiled in variants]
     result = WhatIf(base, tuple(outcomes))
+    if args.format == "html":  # the page is made whole before anything is written
+        from engine.report.html import whatif_html
+
+        page = whatif_html(result, str(args.scenario))
+        with output(args.output) as out:
+            out.write(page)
+        return EXIT_OK
     with output(args.output) as out:
         if args.format == "json":
             write_whatif_json(result, out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -213,8 +214,13 @@ def flag_bits() -> pl.Expr:
 
 def flags_listed(bits: pl.Expr) -> pl.Expr:
     """Flag bits as the sorted list of flag names (looked up in the list of every set of flags)."""
-    every = pl.Series([[f for k, f in enumerate(FLAGS) if b >> k & 1] for b in range(1 << len(FLAGS))], dtype=_TEXTS)
-    return pl.lit(every).gather(bits)
+    return pl.lit(_every_flag_set()).gather(bits)
+
+
+@cache
+def _every_flag_set() -> pl.Series:
+    """Every set of flags as a sorted list, indexed by its bits: built once (2 ** len(FLAGS) lists, ~0.3 s)."""
+    return pl.Series([[f for k, f in enumerate(FLAGS) if b >> k & 1] for b in range(1 << len(FLAGS))], dtype=_TEXTS)
 
 
 # How grave a verdict is, when one of two directions must be chosen: the graver is the one a monitor must act on.

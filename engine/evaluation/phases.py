@@ -166,10 +166,17 @@ def placed(compiled: Compiled, bands: list[Band], spans: pl.DataFrame) -> pl.Dat
     trials = (
         pl.when(first.is_null())
         .then(pl.lit(pl.Series([every], dtype=pl.List(pl.String()))))
-        .when(phase == UNKNOWN)
-        .then(pl.concat_list(*listed).list.drop_nulls())
+        .otherwise(pl.concat_list(*listed).list.drop_nulls())
     )
-    return spans.select(phase.alias("phase"), trials.alias("phase.trials"))
+    out = spans.select(phase.alias("phase"))
+    # Lists only for the few rows whose phase is unknown: building one for every row costs more than the rest.
+    at = (out.get_column("phase") == UNKNOWN).fill_null(False).arg_true()
+    tried = spans.gather(at).select(trials.alias("phase.trials")).with_columns(at.alias("row"))
+    return (
+        out.with_row_index("row")
+        .join(tried, on="row", how="left", maintain_order="left")
+        .select("phase", "phase.trials")
+    )
 
 
 def given(compiled: Compiled, ids: pl.Series, phases: Mapping[str, str | None]) -> pl.DataFrame:
@@ -201,18 +208,21 @@ def _gaps(compiled: Compiled, bands: list[Band]) -> list[tuple[datetime | None, 
 
 
 def quiet_start(
-    compiled: Compiled, bands: list[Band], quiet: Mapping[int, datetime], days: pl.DataFrame, last: datetime | None
+    compiled: Compiled,
+    bands: list[Band],
+    quiet: Mapping[int, datetime],
+    counts: Mapping[date, int],
+    last: datetime | None,
 ) -> tuple[int, datetime] | None:
     """The earliest start, under the verdicts so far, of a phase that waits for quiet days and has not yet
     been given one: (phase index, start in UTC), or None when no such phase would begin.
 
-    `days` has one row per incident that falls on one day (`day`, Date in the ruleset's zone) with
-    `violation` (Boolean, whether its verdict is a violation). A day counts only when the truce was in
+    `counts` gives the violations found on each calendar day (Date in the ruleset's zone; an incident counts
+    on a day only when all it tells falls on that day). A day counts only when the truce was in
     force for the whole of it: wholly after the phase counted from began and inside the window, and before
     `last` (the end of the latest time the input tells: the input says nothing of the days after it).
     """
     began = {b.phase: b.start for b in bands}
-    counts = dict(days.filter(pl.col("violation")).group_by("day").len().iter_rows())
     found: list[tuple[datetime, int]] = []
     for i, phase in enumerate(compiled.phases):
         if phase.quiet_days is None or i in quiet or phase.after not in began:

@@ -17,10 +17,11 @@ runs them day by day, in time order; without such terms the whole table is one b
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import date, datetime
+from typing import Protocol, TypeVar
 
 import polars as pl
 
@@ -30,12 +31,22 @@ from engine.evaluation.decide import combine, decide, fold, verdicts_of
 from engine.evaluation.engines import ENGINES, RENAMED
 from engine.evaluation.facts import Resolution, facts, told
 from engine.evaluation.result import Episode, PhaseBand, Report, Verdict
-from engine.evaluation.timed import escalate, phase_tested, respond, settle, with_trials
+from engine.evaluation.timed import (
+    episodes_of,
+    escalate,
+    flag_episodes,
+    party_periods,
+    phase_tested,
+    respond,
+    settle,
+    with_trials,
+)
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
 from engine.ruleset.compile import PEOPLE, UNKNOWN, Compiled
 
 BATCH = 250_000  # incidents judged at a time when a run is written as it goes
+_T = TypeVar("_T")
 Facts = tuple[pl.DataFrame, Resolution]  # a fact table and how its names resolved (see `facts.facts`)
 
 
@@ -87,6 +98,15 @@ def executor(compiled: Compiled, engine: str | None = None) -> Executor:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What a verdict may depend on beyond its own incident, found over the whole input (`Evaluator.context`):
+    the phases in force, in order, and the escalation episodes, by party then start."""
+
+    bands: list[phases.Band]
+    episodes: list[Episode]
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """Every stage of one evaluation, as tables.
 
@@ -123,7 +143,11 @@ class Evaluator:
         self.executor.close()
 
     def run(
-        self, incidents: pl.DataFrame, known: Facts | None = None, given: Mapping[str, str | None] | None = None
+        self,
+        incidents: pl.DataFrame,
+        known: Facts | None = None,
+        given: Mapping[str, str | None] | None = None,
+        context: Context | None = None,
     ) -> Evaluation:
         """Every stage's table for an incident frame (`engine.incidents.frame.INCIDENTS`).
 
@@ -131,35 +155,82 @@ class Evaluator:
         `reading`): a sweep that changes only the policy resolves its incidents once. `given` (incident id ->
         phase id, `unknown` or None) judges each incident in the phase given rather than the one its time and
         the days before place it in (`diff` compares rulesets phase by phase); a phase the ruleset does not
-        declare is none.
+        declare is none. `context` (from `context`) gives the phases and escalation episodes of a whole input
+        of which `incidents` is a part.
         """
         table, resolution = known if known is not None else self.facts(incidents)
         ids = incidents.get_column("id")
         answered = _answered(incidents)
         timing = self.compiled.phases or answered is not None or self.compiled.escalation is not None
         spans = phases.periods(self.compiled, table.get_column("time")) if timing else None
+        episodes = context.episodes if context is not None else None
         if not self.compiled.phases:
-            return self._judge(table, resolution, ids, answered=answered, spans=spans)
+            return self._judge(table, resolution, ids, answered=answered, spans=spans, episodes=episodes)
+        assert spans is not None
+        tested = phase_tested(self.compiled)
         if given is not None:
             placed = phases.given(self.compiled, ids.gather(table.get_column("incident")), given)
-            trials = with_trials(table, placed, phase_tested(self.compiled))
-            return self._judge(trials, resolution, ids, answered=answered, spans=spans)
-        # In time order: judged with the phases known so far until no phase that waits for quiet days begins.
-        assert spans is not None
-        last = spans.get_column("end").max()
-        tested = phase_tested(self.compiled)
+            return self._judge(with_trials(table, placed, tested), resolution, ids, answered=answered, spans=spans)
+
+        def judge(bands: list[phases.Band]) -> Evaluation:
+            placed = phases.placed(self.compiled, bands, spans)
+            return self._judge(with_trials(table, placed, tested), resolution, ids, bands, answered, spans, episodes)
+
+        if context is not None:
+            return judge(context.bands)
+
+        def judged(bands: list[phases.Band]) -> tuple[Mapping[date, int], datetime | None, Evaluation]:
+            run = judge(bands)
+            return violation_days(table, spans, run.verdicts), _latest(spans), run
+
+        return self._settled(judged)[1]
+
+    def _settled(
+        self, judge: Callable[[list[phases.Band]], tuple[Mapping[date, int], datetime | None, _T]]
+    ) -> tuple[list[phases.Band], _T]:
+        """In time order: the input judged (`judge`: violations per day, the end of the latest time told, and its
+        result) with the phases known so far, until no phase that waits for quiet days begins. The phases in
+        force, and the last result."""
         quiet: dict[int, datetime] = {}
         while True:
-            bands = phases.timeline(self.compiled, quiet)
-            placed = phases.placed(self.compiled, bands, spans)
-            run = self._judge(with_trials(table, placed, tested), resolution, ids, bands, answered, spans)
-            if not self.compiled.timed:
-                return run
-            days = incident_days(table, spans, run.verdicts)
-            found = phases.quiet_start(self.compiled, bands, quiet, days, last)  # type: ignore[arg-type]
+            bands = phases.timeline(self.compiled, quiet) if self.compiled.phases else []
+            counts, last, result = judge(bands)
+            found = phases.quiet_start(self.compiled, bands, quiet, counts, last) if self.compiled.timed else None
             if found is None:
-                return run
+                return bands, result
             quiet[found[0]] = found[1]
+
+    def context(self, parts: Callable[[], Iterable[pl.DataFrame]]) -> Context:
+        """What each verdict may depend on beyond its incident, over an input judged in parts (`parts()` gives
+        them, in order, each time it is called): the phases in force and the escalation episodes.
+
+        The parts are read once, and once more for each phase that begins after quiet days, holding one part at
+        a time; `run(part, context=…)` then gives each part what judging the input whole gives it. Incidents
+        that answer others (`in_response_to`) must lie in the same part as what they answer.
+        """
+        tested = phase_tested(self.compiled)
+
+        def judged(bands: list[phases.Band]) -> tuple[Mapping[date, int], datetime | None, list[pl.DataFrame]]:
+            counts: Counter[date] = Counter()
+            ends: list[datetime] = []  # of the latest time each part tells
+            periods: list[pl.DataFrame] = []
+            offset = 0
+            for part in parts():
+                table, resolution = self.facts(part)
+                ids = part.get_column("id")
+                spans = phases.periods(self.compiled, table.get_column("time"))
+                trials = with_trials(table, phases.placed(self.compiled, bands, spans), tested) if bands else table
+                run = self._judge(trials, resolution, ids, bands, _answered(part), spans, episodes=[])
+                counts.update(violation_days(table, spans, run.verdicts))
+                ends += [e for e in [_latest(spans)] if e is not None]
+                if self.compiled.escalation is not None:
+                    rows = _told(trials).get_column("incident")
+                    periods.append(party_periods(self.compiled, run.verdicts, spans, rows, offset))
+                offset += part.height
+            return counts, max(ends, default=None), periods
+
+        bands, periods = self._settled(judged)
+        return Context(bands, episodes_of(self.compiled, pl.concat(periods)) if periods else [])
 
     def _judge(
         self,
@@ -169,27 +240,36 @@ class Evaluator:
         bands: list[phases.Band] | None = None,
         answered: pl.Series | None = None,
         spans: pl.DataFrame | None = None,
+        episodes: list[Episode] | None = None,
     ) -> Evaluation:
-        """Stages 3–6 over a fact table whose phases are placed (`answered`, `spans`: for responses)."""
+        """Stages 3–6 over a fact table whose phases are placed (`answered`, `spans`: for responses and escalation;
+        `episodes`: the escalation episodes found over the whole input, None to find them in this table)."""
         masks = self.executor.match(table)
         rows = settle(self.compiled, decide(self.compiled, table, resolution, masks))
-        told = table.filter(pl.col("trial") == 0) if "trial" in table.columns else table
+        told = _told(table)
         if answered is not None and spans is not None:
             rows = respond(self.compiled, told, rows, spans, answered, ids)
         accounts = fold(rows)
         verdicts, said = combine(accounts, ids)
-        episodes: list[Episode] = []
-        if spans is not None:
-            verdicts, said, episodes = escalate(self.compiled, verdicts, said, spans, told.get_column("incident"))
-        return Evaluation(self.engine, table, resolution, masks, accounts, verdicts, said, bands or [], episodes)
+        if spans is not None and self.compiled.escalation is not None:
+            incidents = told.get_column("incident")
+            if episodes is None:
+                verdicts, said, episodes = escalate(self.compiled, verdicts, said, spans, incidents)
+            elif episodes:
+                periods = party_periods(self.compiled, verdicts, spans, incidents)
+                verdicts, said = flag_episodes(verdicts, said, periods, episodes)
+        return Evaluation(self.engine, table, resolution, masks, accounts, verdicts, said, bands or [], episodes or [])
 
     def facts(self, incidents: pl.DataFrame) -> Facts:
         """The fact table of an incident frame under this ruleset, and how its names resolved."""
         return facts(self.compiled, told(incidents))
 
-    def report(self, name: str, incidents: pl.DataFrame, known: Facts | None = None) -> Report:
-        """A run's result over an incident frame: the verdict table with what it was made from."""
-        run = self.run(incidents, known)
+    def report(
+        self, name: str, incidents: pl.DataFrame, known: Facts | None = None, context: Context | None = None
+    ) -> Report:
+        """A run's result over an incident frame (`context`: as for `run`): the verdict table with what it was made
+        from."""
+        run = self.run(incidents, known, context=context)
         bands = tuple(
             PhaseBand(self.compiled.phases[b.phase].id, self.compiled.phases[b.phase].clause, b.start, b.until)
             for b in run.bands
@@ -200,13 +280,15 @@ class Evaluator:
     def reports(self, name: str, incidents: pl.DataFrame, batch: int = BATCH) -> Iterator[Report]:
         """The run's result in parts of `batch` incidents each, in order (at least one part).
 
-        Incidents are judged each on its own accounts, so parts give what one report would; memory
-        then holds one part's tables at a time, however long the table.
+        Parts give what one report would: an incident is judged on its own accounts, and where a verdict depends
+        on other incidents (a truce's phases, escalation) the parts are first read for that (`context`).
         """
-        if self.compiled.over_time:  # a verdict may depend on any other incident: one part
-            batch = max(incidents.height, 1)
-        for start in range(0, max(incidents.height, 1), batch):
-            yield self.report(name, incidents.slice(start, batch))
+        starts = range(0, max(incidents.height, 1), batch)
+        context = None
+        if self.compiled.over_time and len(starts) > 1:
+            context = self.context(lambda: (incidents.slice(start, batch) for start in starts))
+        for start in starts:
+            yield self.report(name, incidents.slice(start, batch), context=context)
 
     def evaluate(
         self, incidents: Iterable[Incident] | pl.DataFrame, given: Mapping[str, str | None] | None = None
@@ -229,16 +311,28 @@ def _answered(incidents: pl.DataFrame) -> pl.Series | None:
     return incidents.get_column("in_response_to").replace_strict(ids, rows, default=None, return_dtype=pl.UInt32())
 
 
-def incident_days(table: pl.DataFrame, spans: pl.DataFrame, verdicts: pl.DataFrame) -> pl.DataFrame:
-    """The incidents that fall on one calendar day (every version told places them on the same one), with the
-    day (`day`, Date in the ruleset's zone), `incident` (row) and `violation` (whether the verdict is one)."""
+def violation_days(table: pl.DataFrame, spans: pl.DataFrame, verdicts: pl.DataFrame) -> Counter[date]:
+    """How many violations fell on each calendar day (Date in the ruleset's zone): the incidents whose versions
+    told all fall on that one day (`spans`' `day`, per fact row of `table`) and whose verdict is `violation`."""
     told = pl.DataFrame({"incident": table.get_column("incident"), "day": spans.get_column("day")})
     one = told.group_by("incident").agg(
         pl.col("day").first(), (pl.col("day").n_unique() == 1).alias("one"), pl.col("day").null_count().alias("none")
     )
     placed = one.filter(pl.col("one") & (pl.col("none") == 0)).select("incident", "day").sort("incident")
     violation = verdicts.get_column("verdict").gather(placed.get_column("incident")) == "violation"
-    return placed.with_columns(violation.alias("violation"))
+    days = placed.filter(violation).group_by("day").len()
+    return Counter(dict(days.iter_rows()))
+
+
+def _latest(spans: pl.DataFrame) -> datetime | None:
+    """The end of the latest time told (`phases.periods`' `end`), None where none is."""
+    end = spans.get_column("end").max()
+    return end if isinstance(end, datetime) else None
+
+
+def _told(table: pl.DataFrame) -> pl.DataFrame:
+    """A fact table's rows as told: without the rows added to try the phases an incident could be in."""
+    return table.filter(pl.col("trial") == 0) if "trial" in table.columns else table
 
 
 def unresolved(facts: pl.DataFrame) -> int:

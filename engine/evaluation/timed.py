@@ -252,44 +252,75 @@ def escalate(
     counts for each party it names (`actors`) that the ruleset lists, and only when its whole period lies in the
     T hours. Overlapping runs of one party are one episode. Every verdict naming that party whose period lies
     inside one of its episodes is flagged `escalation`. Returns the verdicts, their `said` numbers (cleared where
-    flagged) and the episodes, by party then start.
+    flagged) and the episodes, by party then start. A table judged in parts gives the same: `episodes_of` over
+    every part's `party_periods`, then `flag_episodes` on each part.
     """
-    terms = compiled.escalation
-    if terms is None:
+    if compiled.escalation is None:
         return verdicts, said, []
-    window = timedelta(hours=terms.hours)
+    periods = party_periods(compiled, verdicts, spans, rows)
+    episodes = episodes_of(compiled, periods)
+    return *flag_episodes(verdicts, said, periods, episodes), episodes
+
+
+def party_periods(
+    compiled: Compiled, verdicts: pl.DataFrame, spans: pl.DataFrame, rows: pl.Series, offset: int = 0
+) -> pl.DataFrame:
+    """Each verdict's period once per party of the ruleset it names, for verdicts whose every version is timed.
+
+    Columns: `row` (UInt32: the verdict's row plus `offset`, the part's first row in the whole input), `verdict`,
+    `actors` (a party id), `first` and `end` (Datetime UTC: from its versions' first start to their last end).
+    """
     span = (
         spans.with_columns(rows.alias("row"))
         .group_by("row")
         .agg(pl.col("first").min(), pl.col("end").max(), pl.col("first").null_count().alias("untimed"))
     )
-    table = (
+    return (
         verdicts.select(pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row"), "verdict", "actors")
         .join(span, on="row", how="left", maintain_order="left")
         .filter(pl.col("untimed") == 0)
+        .drop("untimed")
         .explode("actors")
         .filter(pl.col("actors").is_in(list(compiled.ruleset.parties)))
+        .with_columns(pl.col("row") + offset)
     )
+
+
+def episodes_of(compiled: Compiled, periods: pl.DataFrame) -> list[Episode]:
+    """The escalation episodes `party_periods` (of the whole input, the parts' concatenated) give, by party then
+    start: each party's runs of at least N violations within T hours, overlapping runs joined."""
+    terms = compiled.escalation
+    if terms is None:
+        return []
+    window = timedelta(hours=terms.hours)
     episodes: list[Episode] = []
-    violations = table.filter(pl.col("verdict") == "violation").sort("first", "row")
+    violations = periods.filter(pl.col("verdict") == "violation").sort("first", "row")
     for (party,), found in violations.group_by("actors", maintain_order=True):
         firsts, ends = found.get_column("first").to_list(), found.get_column("end").to_list()
         episodes += [Episode(str(party), *run) for run in _runs(firsts, ends, terms.violations, window)]
-    if not episodes:
-        return verdicts, said, []
+    return sorted(episodes)
+
+
+def flag_episodes(
+    verdicts: pl.DataFrame, said: pl.Series, periods: pl.DataFrame, episodes: list[Episode]
+) -> tuple[pl.DataFrame, pl.Series]:
+    """Verdicts (of the input, or of one part of it, with its `party_periods`) flagged `escalation` where a party
+    they name was inside one of its `episodes`; their `said` numbers cleared there."""
+    if not episodes or periods.is_empty():
+        return verdicts, said
     # Each verdict against the latest episode of its party that starts before it (a party's episodes do not overlap).
     spells = pl.DataFrame(
         [(e.party, e.start, e.until) for e in episodes],
-        schema={"actors": pl.String(), "start": table.schema["first"], "until": table.schema["end"]},
+        schema={"actors": pl.String(), "start": periods.schema["first"], "until": periods.schema["end"]},
         orient="row",
     ).sort("start")
-    placed = table.sort("first").join_asof(
+    placed = periods.sort("first").join_asof(
         spells, left_on="first", right_on="start", by="actors", check_sortedness=False
     )
     at = placed.filter(pl.col("end") <= pl.col("until")).get_column("row").unique().sort()
     marked = pl.int_range(pl.len(), dtype=pl.UInt32()).is_in(at.implode())
     out = verdicts.with_columns(pl.when(marked).then(with_flag("escalation")).otherwise(pl.col("flags")).alias("flags"))
-    return out, said.scatter(at, None), sorted(episodes)
+    return out, said.scatter(at, None)
 
 
 def with_flag(flag: str) -> pl.Expr:

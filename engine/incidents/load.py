@@ -8,7 +8,7 @@ import io
 import json
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -287,7 +287,9 @@ class Loaded:
 
         return self.read if isinstance(self.read, EventTable) else None
 
-    def parts(self, batch: int | None, progress: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
+    def parts(
+        self, batch: int | None, progress: Callable[[int], None] | None = None
+    ) -> Generator[pl.DataFrame, None, None]:
         """The incidents in parts of at most `batch` (None: all of them in one), at least one part: a table or an
         export read a block at a time is read as the parts are asked for, in parts of its largest block's size.
 

@@ -807,7 +807,8 @@ def write_sweep_json(s: Sweep, out: IO[str]) -> None:
         "scenario": s.scenario,
         "ruleset": s.ruleset,
         "engine": s.engine,
-        "params": {p.path: list(p.values) for p in s.params},
+        "params": {p.path: p.listed() for p in s.params},
+        **({} if s.design is None else {"sample": s.design.json()}),
         "columns": s.columns(),
     }
     out.write(dump(head)[:-1] + ",\n" + ' "rows": [')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -37,6 +38,9 @@ BASE_FIELDS: tuple[tuple[str, str], ...] = (
     ("wounded", "count"),
 )
 OPERATORS = ("eq", "in", "not", "lt", "lte", "gt", "gte", "present")
+ALWAYS = "always"  # `when: always`: a condition with no tests, written so (`when: {}` is refused as a slip)
+# What to write for a field tested with no operator (`killed: {}`), by the kind of field.
+_LIKE = {"count": "{gte: 1}", "bool": "true"}
 _ORDERING = ("lt", "lte", "gt", "gte")
 
 
@@ -369,17 +373,17 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         if rule.id in seen:
             fail(f"{path}.id", f"duplicate rule id `{rule.id}` (also rules[{seen[rule.id]}])")
         seen[rule.id] = i
-        condition = vocab.condition(rule.when, f"{path}.when", fail)
+        condition = AllOf(()) if isinstance(rule.when, str) else vocab.condition(rule.when, f"{path}.when", fail)
         _check_template(rule, path, fail)
         rules.append(CompiledRule(rule.id, rule.clause, rule.priority, rule.verdict, rule.explanation, condition, i))
     rules.sort(key=lambda r: (r.priority, r.order))
     # A knob is checked against the values the rules compare it with, so that a value set in a
     # variant or with --set that no rule reads is an error at the knob, not a silent no-op.
-    for knob, tested in sorted(_knob_values(rules).items()):
+    for knob, tested in sorted(knob_values(rules).items()):
         current = ruleset.policy[knob]
-        shown = sorted({_yaml_text(v) for v in tested} | ({"true", "false"} if _all_bool(tested) else set()))
+        shown = sorted({yaml_text(v) for v in tested} | ({"true", "false"} if _all_bool(tested) else set()))
         if type(current) not in {type(v) for v in tested}:
-            fail(f"policy.{knob}", f"`{_yaml_text(current)}` is not a value the rules compare it with; {one_of(shown)}")
+            fail(f"policy.{knob}", f"`{yaml_text(current)}` is not a value the rules compare it with; {one_of(shown)}")
         elif isinstance(current, str) and current not in tested:
             hint = did_you_mean(current, shown)
             fail(f"policy.{knob}", f"`{current}` is no value the rules test for; {one_of(shown)}{hint}")
@@ -468,7 +472,7 @@ def _count(ruleset: Ruleset, value: int | str, path: str, fail: Any) -> int:
         return 0
     held = ruleset.policy[knob]
     if isinstance(held, bool) or not isinstance(held, int) or held < 0:
-        fail(f"policy.{knob}", f"`{_yaml_text(held)}` is not a whole number, which `{path}` reads it as")
+        fail(f"policy.{knob}", f"`{yaml_text(held)}` is not a whole number, which `{path}` reads it as")
         return 0
     return held
 
@@ -553,7 +557,7 @@ def _utc(moment: datetime) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
-def _knob_values(rules: list[CompiledRule]) -> dict[str, set[Any]]:
+def knob_values(rules: Iterable[CompiledRule]) -> dict[str, set[Any]]:
     """The values each policy knob is compared with for equality, across all rules."""
     found: dict[str, set[Any]] = {}
 
@@ -575,7 +579,8 @@ def _all_bool(values: set[Any]) -> bool:
     return all(isinstance(v, bool) for v in values)
 
 
-def _yaml_text(value: Any) -> str:
+def yaml_text(value: Any) -> str:
+    """A value as YAML writes it: `true`, not `True`."""
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -606,15 +611,29 @@ class _Vocabulary:
         }
         self.policy = ruleset.policy
 
-    def condition(self, when: dict[str, Any], path: str, fail: Any) -> AllOf:
+    def condition(self, when: dict[str, Any], path: str, fail: Any, top: bool = True) -> AllOf:
+        """A condition's tests (a map of field tests, `any` and `all`), each problem said at its path.
+
+        An empty map, or a field given no operator, would hold for every incident, even one with no facts:
+        refused, with what to write instead (`when: always` for a rule meant to decide every incident)."""
         items: list[Node] = []
+        if not when:
+            if top:
+                fail(
+                    path,
+                    "`when` is empty, so the rule would decide every incident, even one with no facts; give the "
+                    f"tests that must hold, or write `when: {ALWAYS}` for a rule meant to decide every incident "
+                    "no rule before it decides",
+                )
+            else:
+                fail(path, "an empty condition holds for every incident, even one with no facts; give its tests")
         for key, spec in when.items():
             where = f"{path}.{key}"
             if key in ("any", "all"):
                 if not isinstance(spec, list) or not spec or not all(isinstance(s, dict) for s in spec):
                     fail(where, f"`{key}` takes a non-empty list of conditions")
                     continue
-                parts = tuple(self.condition(s, f"{where}[{j}]", fail) for j, s in enumerate(spec))
+                parts = tuple(self.condition(s, f"{where}[{j}]", fail, top=False) for j, s in enumerate(spec))
                 items.append(AnyOf(parts) if key == "any" else AllOf(parts))
                 continue
             key = FIELD_ALIASES.get(key, key)
@@ -625,6 +644,15 @@ class _Vocabulary:
                 fail(where, f"unknown field `{key}`{did_you_mean(key, [*self.index, 'any', 'all'])}")
                 continue
             ops = spec if isinstance(spec, dict) else {"in" if isinstance(spec, list) else "eq": spec}
+            if not ops:
+                kind = self.kinds[key]
+                like = _LIKE.get(kind) or next(iter(self.values.get(kind, ())), "VALUE")
+                fail(
+                    where,
+                    f"`{key}: {{}}` tests nothing, so it holds for every incident, even one with no facts; give a "
+                    f"test, like `{key}: {like}`, or `{key}: {{present: true}}` for any value told",
+                )
+                continue
             for op, value in ops.items():
                 test = self.test(key, str(op), value, f"{where}.{op}" if isinstance(spec, dict) else where, fail)
                 if test is not None:

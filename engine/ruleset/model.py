@@ -156,7 +156,10 @@ class Rule(Strict):
     id: Id
     clause: Name = Field(description="the clause of the agreement this rule encodes, cited")
     priority: int = Field(ge=0, le=10_000, description="lower decides first")
-    when: dict[str, Any] = Field(description="the condition: field tests, all of which must hold")
+    when: dict[str, Any] | Literal["always"] = Field(
+        description="the condition: field tests, all of which must hold; `always` for a rule that decides every "
+        "incident no rule before it decides"
+    )
     verdict: RuleVerdict
     explanation: Name = Field(description="one sentence; may use {actor} {target} {intended_target} {act}")
 

@@ -90,32 +90,43 @@ def apply_sets(doc: Document, sets: Sequence[str]) -> Document:
         names, value = parse_set(expr)
         node: Any = data
         where: Key = ()
-        for i, name in enumerate(names):
-            last = i == len(names) - 1
-            if isinstance(node, list):
-                ids = [item.get("id") for item in node if isinstance(item, dict)]
-                if name not in ids:
-                    hint = did_you_mean(name, map(str, ids))
-                    raise InputError.at(SET, f"`{'.'.join(names)}`: no entry `{name}` in `{names[i - 1]}`{hint}")
-                index = ids.index(name)
-                where = (*where, index)
-                if last:
-                    node[index] = value
-                node = node[index]
-            elif isinstance(node, dict):
-                if name not in node:
-                    hint = did_you_mean(name, node)
-                    raise InputError.at(SET, f"`{'.'.join(names)}`: no such key `{name}` to change{hint}")
-                where = (*where, name)
-                if last:
-                    if value is None:
-                        del node[name]
-                    else:
-                        node[name] = value
-                node = node.get(name)
+        for i in range(len(names)):
+            key, child = _step(node, names, i)
+            where = (*where, key)
+            if i < len(names) - 1:
+                node = child
+            elif value is None and isinstance(node, dict):
+                del node[key]
             else:
-                raise InputError.at(
-                    SET, f"`{'.'.join(names[:i])}` holds a value, not a mapping; cannot set `{name}` in it"
-                )
+                node[key] = value
         files[where] = SET
     return Document(doc.file, data, doc.positions, files)
+
+
+def value_at(doc: Document, path: str) -> Any:
+    """The value a `--set` path (`policy.jic_after_days`, `rules.ID.verdict`) names in the document; raises
+    InputError, as `apply_sets` does, for a path that names nothing."""
+    names = path.split(".")
+    node: Any = doc.data
+    for i in range(len(names)):
+        node = _step(node, names, i)[1]
+    return node
+
+
+def _step(node: Any, names: Sequence[str], i: int) -> tuple[str | int, Any]:
+    """The key (a list's entries: the index of the one with id `names[i]`) that `names[i]` picks in `node`,
+    and what it holds."""
+    name = names[i]
+    if isinstance(node, list):
+        ids = [item.get("id") for item in node if isinstance(item, dict)]
+        if name not in ids:
+            hint = did_you_mean(name, map(str, ids))
+            raise InputError.at(SET, f"`{'.'.join(names)}`: no entry `{name}` in `{names[i - 1]}`{hint}")
+        index = ids.index(name)
+        return index, node[index]
+    if isinstance(node, dict):
+        if name not in node:
+            hint = did_you_mean(name, node)
+            raise InputError.at(SET, f"`{'.'.join(names)}`: no such key `{name}` to change{hint}")
+        return name, node[name]
+    raise InputError.at(SET, f"`{'.'.join(names[:i])}` holds a value, not a mapping; cannot set `{name}` in it")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.incidents.model import Scenario
-from engine.ruleset.compile import BASE_FIELDS, FIELD_ALIASES, ROLES
+from engine.ruleset.compile import ALWAYS, BASE_FIELDS, FIELD_ALIASES, ROLES
 from engine.ruleset.model import Ruleset
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +42,10 @@ def ruleset_schema() -> dict[str, Any]:
     # The models keep a condition as a plain mapping (compile.py checks it, against the ruleset's own
     # names); the schema spells out its shape from the same tables compile.py uses.
     when = defs["Rule"]["properties"]["when"]
-    defs["Rule"]["properties"]["when"] = {"$ref": "#/$defs/Condition", "description": when["description"]}
+    defs["Rule"]["properties"]["when"] = {
+        "anyOf": [{"$ref": "#/$defs/Condition"}, {"const": ALWAYS}],
+        "description": when["description"],
+    }
     defs["Condition"] = condition_schema()
     defs["Ruleset"] = full
     variant = _Patches(defs).of_object(full)
@@ -100,6 +103,7 @@ def condition_schema() -> dict[str, Any]:
         "description": "Field tests, all of which must hold. A test is a value (equals), a list (one of), or a "
         "map of operators. Every test fails on a fact the incident does not give, except `present: false`.",
         "properties": properties,
+        "minProperties": 1,  # an empty condition would hold for every incident: `when: always` says so
         "patternProperties": {
             r"^policy\.[a-z0-9][a-z0-9_-]*$": _test(knob, counts=False),
             r"^area\.[a-z0-9][a-z0-9_-]*$": _test(values["bool"], counts=False),
@@ -118,7 +122,8 @@ def _test(value: dict[str, Any], *, counts: bool) -> dict[str, Any]:
     }
     if counts:
         ops |= {op: {"type": "integer"} for op in ("lt", "lte", "gt", "gte")}
-    return {"anyOf": [value, many, {"type": "object", "properties": ops, "additionalProperties": False}]}
+    operators = {"type": "object", "properties": ops, "additionalProperties": False, "minProperties": 1}
+    return {"anyOf": [value, many, operators]}
 
 
 class _Patches:

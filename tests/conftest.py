@@ -89,6 +89,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _no_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports not on a terminal are laid out COLUMNS wide where it is set, and pytest-xdist's workers set it
+    (to 80): without it, a test's report has the width the test gives (`--width`) or the piped default."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
     """Run the command line in-process: cli("run", PATH, ...) -> (exit code, stdout, stderr).

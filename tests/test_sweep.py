@@ -1,12 +1,10 @@
-"""`ceasefire sweep`: the grid of combinations, its order, its formats, and the PNG chart."""
+"""`ceasefire sweep`: the grid of combinations, its order, its formats, and its chart."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +12,9 @@ import pytest
 
 from engine.analysis.sweep import (
     MAX_COMBINATIONS,
-    MAX_WIDTH,
-    PNG_SIGNATURE,
-    chart_size,
+    Param,
+    Row,
+    Sweep,
     check_size,
     combinations,
     grid,
@@ -25,6 +23,7 @@ from engine.analysis.sweep import (
 )
 from engine.cli.main import main
 from engine.errors import InputError
+from engine.ruleset.model import VERDICTS
 from tests.conftest import ENGINES, ROOT, Cli
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
@@ -112,56 +111,88 @@ def test_table_shows_the_grid_then_violations_by_party_then_bars(cli: Cli) -> No
     assert "\x1b[" not in out
 
 
-def read_png(data: bytes) -> tuple[int, int, list[bytes], dict[str, str]]:
-    """Width, height, rows of RGB bytes, and text chunks, checking every chunk's CRC."""
-    assert data.startswith(PNG_SIGNATURE)
-    at, idat, text = len(PNG_SIGNATURE), b"", {}
-    width = height = 0
-    while at < len(data):
-        (length,) = struct.unpack(">I", data[at : at + 4])
-        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
-        assert struct.unpack(">I", data[at + 8 + length : at + 12 + length])[0] == zlib.crc32(kind + body)
-        if kind == b"IHDR":
-            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
-            assert (depth, colour) == (8, 2)
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"iTXt":
-            key, _, rest = body.partition(b"\x00")
-            text[key.decode()] = rest[4:].decode()
-        at += 12 + length
-    assert kind == b"IEND"
-    raw = zlib.decompress(idat)
-    stride = width * 3 + 1
-    assert len(raw) == stride * height
-    assert all(raw[y * stride] == 0 for y in range(height))
-    return width, height, [raw[y * stride + 1 : (y + 1) * stride] for y in range(height)], text
+def test_plot_draws_a_png_whose_description_numbers_the_combinations(cli: Cli, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from PIL import Image
 
-
-def red_pixels(rows: list[bytes], x0: int, x1: int) -> int:
-    return sum(1 for row in rows for x in range(x0, x1) if row[3 * x : 3 * x + 3] == bytes((200, 40, 40)))
-
-
-def test_plot_writes_a_png_with_one_bar_per_combination(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "violations.png"
     code, _, err = cli("sweep", DEZ, "--param", STRICT, "-e", "columnar", "--plot", str(target))
     assert code == 0, err
-    width, height, rows, text = read_png(target.read_bytes())
-    assert (width, height) == (112, 220) == chart_size(2)  # 16 + 2 × 40 + 16 wide; 30 + 160 + 30 high
-    # combination 1 has no violation: no bar; combination 2 has the most: a full bar, 28 × 160
-    assert red_pixels(rows, 16, 56) == 0
-    assert red_pixels(rows, 56, 96) == 28 * 160
-    assert text["Description"] == (
-        "1: policy.mistaken_target=permitted (0 violations)\n2: policy.mistaken_target=violation (1 violations)"
+    with Image.open(target) as image:
+        assert image.format == "PNG" and image.width > 400 and image.height > 300
+        assert image.info["Description"] == (
+            "1: policy.mistaken_target=permitted (0 violations)\n2: policy.mistaken_target=violation (1 violations)"
+        )
+        assert "Software" not in image.info  # no matplotlib version: the same sweep, the same bytes
+
+
+def test_plot_by_suffix_an_svg_the_same_bytes_each_time(cli: Cli, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    charts = []
+    for name in ("a.svg", "b.SVG"):
+        code, _, err = cli("sweep", DEZ, "--param", STRICT, "--param", BOUND, "--plot", str(tmp_path / name))
+        assert code == 0, err
+        charts.append((tmp_path / name).read_bytes())
+    assert charts[0].startswith(b"<?xml") and b"<svg" in charts[0]
+    assert b"<dc:description>1: policy.mistaken_target=permitted, policy.sponsors_bound=true" in charts[0]
+    assert b"<dc:date>" not in charts[0]
+    assert charts[0] == charts[1]
+
+
+def sweep_of(violations: list[int], incidents: int = 10) -> Sweep:
+    """A sweep of one parameter `k` = 0, 1, …, one combination per count of violations; the rest permitted."""
+    param = Param("policy.k", tuple(map(str, range(len(violations)))), tuple(range(len(violations))))
+    rows = tuple(
+        Row((i,), {**dict.fromkeys(VERDICTS, 0), "violation": n, "permitted": incidents - n}, {})
+        for i, n in enumerate(violations)
     )
+    return Sweep("made-up", "syria-2016-09", "columnar", (param,), rows)
 
 
-def test_a_chart_of_many_combinations_stays_a_viewable_size() -> None:
-    assert chart_size(1)[0] == 72
-    assert chart_size(99)[0] == 3992  # 40 pixels a combination while that fits
-    assert chart_size(100)[0] == 3932 <= MAX_WIDTH  # then narrower
-    assert chart_size(3968)[0] == MAX_WIDTH
-    assert chart_size(10_000) == (10_032, 220)  # never less than a pixel a combination
+def drawn(s: Sweep) -> Any:
+    from engine.report.plot import sweep_figure
+
+    (axes,) = sweep_figure(s).axes
+    return axes
+
+
+def test_the_chart_has_a_title_axis_labels_a_legend_and_a_bar_per_combination_numbered_as_the_table() -> None:
+    pytest.importorskip("matplotlib")
+    axes = drawn(sweep_of([0, 3, 1]))
+    assert axes.get_title(loc="left") == "made-up · ruleset syria-2016-09\nverdicts per combination of policy.k"
+    assert axes.get_xlabel() == "combination, numbered as the table numbers its rows: policy.k"
+    assert axes.get_ylabel() == "incidents"
+    assert [t.get_text() for t in axes.get_legend().get_texts()] == ["violation", "permitted"]
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["1\n0", "2\n1", "3\n2"]
+    # violations at the bottom of each bar, the permitted stacked on them: every bar as high as the incidents
+    violation, permitted = axes.containers
+    assert [(p.get_x() + p.get_width() / 2, p.get_height()) for p in violation] == [(1, 0), (2, 3), (3, 1)]
+    assert [(p.get_y(), p.get_y() + p.get_height()) for p in permitted] == [(0, 10), (3, 10), (1, 10)]
+
+
+def test_many_combinations_are_numbered_not_named_and_past_bars_drawn_as_an_area() -> None:
+    pytest.importorskip("matplotlib")
+    from engine.report.plot import BARS, NAMED
+
+    axes = drawn(sweep_of([i % 4 for i in range(NAMED + 1)]))
+    assert len(axes.containers) == 2 and len(axes.containers[0]) == NAMED + 1
+    assert all(t.get_text().isdigit() for t in axes.get_xticklabels() if t.get_text())
+    assert axes.get_xlabel() == "combination, numbered as the table numbers its rows"
+    axes = drawn(sweep_of([i % 4 for i in range(BARS + 1)]))
+    assert axes.containers == [] and len(axes.collections) == 2  # one area a verdict, not thousands of bars
+
+
+def test_without_matplotlib_the_plot_says_what_to_install(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    code, out, err = cli("sweep", DEZ, "--param", STRICT, "--plot", str(tmp_path / "chart.png"))
+    assert (code, out) == (2, "")
+    assert err == "error: --plot: drawing a chart needs matplotlib: pip install 'ceasefire-sim[plot]'\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -209,7 +240,7 @@ def test_a_combination_that_fails_though_each_value_passes_names_it(cli: Cli, jo
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--plot", "chart.jpg"], "chart.jpg: --plot writes a PNG; name the file with a .png suffix"),
+        (["--plot", "chart.jpg"], "chart.jpg: --plot draws a PNG or an SVG; name the file with a .png or .svg suffix"),
         (["--plot", "nowhere/chart.png"], "nowhere/chart.png: --plot folder `nowhere` does not exist"),
     ],
 )

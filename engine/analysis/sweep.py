@@ -7,8 +7,6 @@ import itertools
 import json
 import math
 import multiprocessing
-import struct
-import zlib
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -34,7 +32,7 @@ if TYPE_CHECKING:
 PARAM = "--param"
 CHUNKS_PER_JOB = 8  # tasks a worker gets: few enough to spare the per-task cost, enough to balance the load
 # A combination costs about 2 ms (its ruleset compiled, the incidents judged) and keeps a row of a few KB:
-# this many is a few minutes on two cores and half a gigabyte (the rows, the table, the PNG); ten times
+# this many is a few minutes on two cores and half a gigabyte (the rows, the table, the chart); ten times
 # more, an hour and gigabytes. Measured on scenarios/syria-week-2016-09.yaml.
 MAX_COMBINATIONS = 100_000
 
@@ -333,117 +331,3 @@ def _in_pool(base: Base, combos: list[Combo], jobs: int, tell: Progress) -> list
             done += len(results)
             tell(done)
     return [row for row in rows if row is not None]
-
-
-# --- a bar chart as PNG, drawn here so that plotting needs no dependency ---------------------------------
-
-PLOT_HEIGHT = 160  # pixels for the tallest bar
-SLOT = 40  # pixels per combination (bar and gap), narrower when the chart would pass MAX_WIDTH
-BAR = 28
-MAX_WIDTH = 4000  # wider only past 3,968 combinations, at one pixel each
-MARGIN = 16
-SCALE = 2  # each pixel of the 3×5 digit font becomes SCALE×SCALE
-DIGIT_W, DIGIT_H = 3 * SCALE, 5 * SCALE
-TEXT_GAP = 4
-TOP = MARGIN + DIGIT_H + TEXT_GAP  # room for the count above the tallest bar
-BOTTOM = TEXT_GAP + DIGIT_H + MARGIN  # room for the combination number under the baseline
-WHITE, INK, AXIS, BAR_COLOUR = (255, 255, 255), (40, 40, 40), (150, 150, 150), (200, 40, 40)
-
-# 3×5 digits, one row of three pixels a number (4 = left, 2 = middle, 1 = right)
-_DIGITS = {
-    "0": (7, 5, 5, 5, 7),
-    "1": (2, 6, 2, 2, 7),
-    "2": (7, 1, 7, 4, 7),
-    "3": (7, 1, 7, 1, 7),
-    "4": (5, 5, 7, 1, 1),
-    "5": (7, 4, 7, 1, 7),
-    "6": (7, 4, 7, 5, 7),
-    "7": (7, 1, 2, 2, 2),
-    "8": (7, 5, 7, 5, 7),
-    "9": (7, 5, 7, 1, 7),
-}
-
-
-def chart_size(bars: int) -> tuple[int, int]:
-    """Width and height in pixels of the chart for `bars` combinations."""
-    return 2 * MARGIN + bars * _slot(bars), TOP + PLOT_HEIGHT + BOTTOM
-
-
-def _slot(bars: int) -> int:
-    return max(1, min(SLOT, (MAX_WIDTH - 2 * MARGIN) // max(1, bars)))
-
-
-class _Canvas:
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.pixels = bytearray(bytes(WHITE) * (width * height))
-
-    def fill(self, x0: int, y0: int, x1: int, y1: int, colour: tuple[int, int, int]) -> None:
-        """Paint the rectangle [x0, x1) × [y0, y1), clipped to the canvas."""
-        x0, x1 = max(0, x0), min(self.width, x1)
-        run = bytes(colour) * max(0, x1 - x0)
-        for y in range(max(0, y0), min(self.height, y1)):
-            start = (y * self.width + x0) * 3
-            self.pixels[start : start + len(run)] = run
-
-    def number(self, n: int, centre: int, top: int, room: int) -> None:
-        """Write `n` centred on x = `centre`, if it fits in `room` pixels."""
-        text = str(n)
-        width = len(text) * (DIGIT_W + SCALE) - SCALE
-        if width > room:
-            return
-        x = centre - width // 2
-        for ch in text:
-            for row, bits in enumerate(_DIGITS[ch]):
-                for col in range(3):
-                    if bits & (4 >> col):
-                        px, py = x + col * SCALE, top + row * SCALE
-                        self.fill(px, py, px + SCALE, py + SCALE, INK)
-            x += DIGIT_W + SCALE
-
-    def png(self, text: dict[str, str]) -> bytes:
-        """RGB, 8 bits a channel, no filtering; `text` goes in as UTF-8 iTXt chunks."""
-        stride = self.width * 3
-        raw = b"".join(b"\x00" + self.pixels[y * stride : (y + 1) * stride] for y in range(self.height))
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        chunks = [_chunk(b"IHDR", header)]
-        for key, value in text.items():
-            chunks.append(_chunk(b"iTXt", key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + value.encode("utf-8")))
-        chunks += [_chunk(b"IDAT", zlib.compress(raw, 9)), _chunk(b"IEND", b"")]
-        return PNG_SIGNATURE + b"".join(chunks)
-
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def bar_chart_png(counts: Sequence[int], text: dict[str, str]) -> bytes:
-    """Bars for `counts`, each numbered 1… underneath and labelled with its count above."""
-    width, height = chart_size(len(counts))
-    slot = _slot(len(counts))
-    bar = min(BAR, max(1, slot * 3 // 4))
-    canvas = _Canvas(width, height)
-    base = TOP + PLOT_HEIGHT
-    top = max(counts, default=0)
-    for i, n in enumerate(counts):
-        left = MARGIN + i * slot + (slot - bar) // 2
-        h = round(n * PLOT_HEIGHT / top) if top else 0
-        canvas.fill(left, base - h, left + bar, base, BAR_COLOUR)
-        centre = left + bar // 2
-        canvas.number(n, centre, base - h - TEXT_GAP - DIGIT_H, slot)
-        canvas.number(i + 1, centre, base + TEXT_GAP, slot)
-    canvas.fill(MARGIN, base, width - MARGIN, base + 1, AXIS)
-    return canvas.png(text)
-
-
-def plot(result: Sweep) -> bytes:
-    """The violations of each combination as a PNG; the legend (number → values) is in its metadata."""
-    legend = "\n".join(
-        f"{i}: {label} ({row.verdicts['violation']} violations)"
-        for i, (label, row) in enumerate(zip(result.labels(), result.rows), 1)
-    )
-    text = {"Title": f"violations per combination: {result.scenario}, ruleset {result.ruleset}", "Description": legend}
-    return bar_chart_png([row.verdicts["violation"] for row in result.rows], text)

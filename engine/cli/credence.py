@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
-from engine.cli.outputs import check_output, output, refuse_inputs, write_bytes
+from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, write_bytes
 from engine.cli.sweep import DEFAULT_SEED, _seed, require
-from engine.cli.timeline import PLOT, check_plot
 
 DEFAULT_SAMPLES = 200  # engine.analysis.credence.DEFAULT_SAMPLES, here for --help
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from engine.errors import InputError
 
 OUTPUT = "--output"
+PLOT = "--plot"
+CHARTS = (".png", ".svg")
 
 
 def refused(text: str, message: str) -> InputError:
@@ -180,3 +182,19 @@ def write_bytes(path: str | Path, data: bytes, option: str) -> None:
     """`data` written to `path` as `output` writes text: whole or not at all, a device as it goes."""
     with _as_problem(path, option), atomic(Path(path), binary=True) as out:
         out.write(data)
+
+
+def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None:
+    """The --plot path as --output's, which moreover must end in .png or .svg, differ from the report, and
+    have matplotlib to draw it."""
+    if path is None:
+        return
+    if Path(path).suffix.lower() not in CHARTS and not path.endswith("/"):
+        raise refused(path, f"{PLOT} draws a PNG or an SVG; name the file with a .png or .svg suffix")
+    check_output(path, inputs, PLOT)
+    if report is not None and same_file(path, report):
+        raise refused(path, f"{PLOT} names the same file as --output; give each its own file")
+    from importlib.util import find_spec
+
+    if find_spec("matplotlib") is None:
+        raise refused(PLOT, "drawing a chart needs matplotlib: pip install 'ceasefire-sim[plot]'")

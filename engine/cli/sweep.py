@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
-from engine.cli.outputs import check_output, output, refuse_inputs, refused, same_file, write_bytes
+from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, refused, write_bytes
 
-PLOT = "--plot"
 DEFAULT_SEED = 0  # engine.analysis.sampling.DEFAULT_SEED, here for --help
 
 # engine.analysis.sweep.MAX_COMBINATIONS, repeated here for --help, which must not load the evaluation
@@ -57,8 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "first --param varies slowest) whatever the number of jobs.\n\n"
         "Each value is read like a --set value (YAML: `true`, `3`, `null` deletes); values are separated by\n"
         "commas, so a value cannot contain one. Every value is checked against the ruleset before any\n"
-        f"combination runs, and a grid may have at most {MAX_COMBINATIONS:,} combinations. The PNG numbers its\n"
-        "bars as the table numbers its rows; the legend (number → values) is in the PNG's Description text.\n\n"
+        f"combination runs, and a grid may have at most {MAX_COMBINATIONS:,} combinations. With --plot, also\n"
+        "draw the verdicts per combination as a chart (PNG or SVG), its bars numbered as the table numbers its\n"
+        "rows and named by their values; the chart's Description metadata lists number → values.\n\n"
         "A number takes a range, LOW..HIGH: on the grid every whole number from LOW to HIGH is a value. With\n"
         "--sample lhs:N (Latin hypercube) or mc:N (Monte Carlo) the sweep draws N combinations instead of the\n"
         "grid, from --seed: a range of whole numbers gives whole numbers, 0.5..2.5 any number between, and a\n"
@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=examples(
             "ceasefire sweep scenarios/deir-ezzor-2016-09-17.yaml --param policy.mistaken_target=permitted,violation",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.mistaken_target=permitted,violation "
-            "--param policy.sponsors_bound=true,false --plot violations.png",
+            "--param policy.sponsors_bound=true,false --plot verdicts.svg",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param parties.jfs.role=excluded,covered -f csv",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.sponsors_bound=true,false "
             "-f html -o sweep.html",
@@ -116,7 +116,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_evaluation(p, sets=None, base="base ", engine="columnar", why="; durable_rules keeps every ruleset it is given")
     add_source(p)
     add_output(p, ("table", "json", "csv", "html"))
-    p.add_argument("--plot", metavar="FILE.png", help="also draw violations per combination as a PNG")
+    p.add_argument(
+        PLOT,
+        metavar="FILE",
+        help="also draw the verdicts per combination as a chart: FILE.png or FILE.svg (needs matplotlib)",
+    )
     p.add_argument(
         "--jobs",
         "-j",
@@ -131,21 +135,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 MAX_DURABLE = 2_000  # combinations a sweep runs with --engine durable
 
 
-def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None:
-    """The --plot path as --output's, which moreover must be a .png other than the report."""
-    if path is None:
-        return
-    if Path(path).suffix.lower() != ".png" and not path.endswith("/"):
-        raise refused(path, f"{PLOT} writes a PNG; name the file with a .png suffix")
-    check_output(path, inputs, PLOT)
-    if report is not None and same_file(path, report):
-        raise refused(path, f"{PLOT} names the same file as --output; give each its own file")
-
-
 def run_sweep(args: argparse.Namespace) -> int:
     from engine.analysis.discovery import discover, parse_threshold
     from engine.analysis.sampling import SEED, parse_design
-    from engine.analysis.sweep import Base, check, combinations, parse_params, plot, sweep
+    from engine.analysis.sweep import Base, check, combinations, parse_params, sweep
     from engine.cli.run import load_report
     from engine.evaluation.result import ACCOUNTS_DIFFER
     from engine.report.explore import write_discovery, write_sample_title
@@ -181,6 +174,11 @@ def run_sweep(args: argparse.Namespace) -> int:
     check(base, params)
     with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
         result = sweep(base, params, args.jobs, bar.update, design)
+    chart = None
+    if args.plot is not None:  # drawn before anything is written: a failure leaves no file behind
+        from engine.report.plot import plot_sweep
+
+        chart = plot_sweep(result, Path(args.plot).suffix.lower().removeprefix("."))
     page = None
     if args.format == "html" and threshold is None:  # the page is made whole before anything is written
         from engine.report.html import sweep_html
@@ -199,6 +197,6 @@ def run_sweep(args: argparse.Namespace) -> int:
             console = console_for(out, args.width)
             write_sample_title(result, console)
             write_sweep_table(result, console)
-    if args.plot is not None:
-        write_bytes(args.plot, plot(result), PLOT)
+    if chart is not None:
+        write_bytes(args.plot, chart, PLOT)
     return EXIT_OK

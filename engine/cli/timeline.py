@@ -6,10 +6,7 @@ import argparse
 from pathlib import Path
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
-from engine.cli.outputs import check_output, output, refuse_inputs, refused, same_file, write_bytes
-
-PLOT = "--plot"
-CHARTS = (".png", ".svg")
+from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, write_bytes
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,22 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_output(p, ("table", "json", "csv", "html"))
     p.add_argument(PLOT, metavar="FILE", help="also draw the days as a chart: FILE.png or FILE.svg (needs matplotlib)")
     p.set_defaults(handler=timeline)
-
-
-def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None:
-    """The --plot path as --output's, which moreover must end in .png or .svg, differ from the report, and
-    have matplotlib to draw it."""
-    if path is None:
-        return
-    if Path(path).suffix.lower() not in CHARTS and not path.endswith("/"):
-        raise refused(path, f"{PLOT} draws a PNG or an SVG; name the file with a .png or .svg suffix")
-    check_output(path, inputs, PLOT)
-    if report is not None and same_file(path, report):
-        raise refused(path, f"{PLOT} names the same file as --output; give each its own file")
-    from importlib.util import find_spec
-
-    if find_spec("matplotlib") is None:
-        raise refused(PLOT, "drawing a chart needs matplotlib: pip install 'ceasefire-sim[plot]'")
 
 
 def timeline(args: argparse.Namespace) -> int:

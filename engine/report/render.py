@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import polars as pl
 import yaml
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -25,7 +28,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 from rich.tree import Tree
 
@@ -35,7 +38,7 @@ from engine.analysis.explain import AccountExplanation, Explanation
 from engine.analysis.names import NameList, Spelling
 from engine.analysis.sweep import Sweep
 from engine.analysis.timeline import NO_DAY, Timeline
-from engine.analysis.whatif import Change, WhatIf
+from engine.analysis.whatif import Change, Outcome, WhatIf
 from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
 from engine.incidents.model import Incident
 from engine.ruleset.compile import PEOPLE
@@ -97,15 +100,102 @@ def _who(incident: Shown) -> str:
     return f"{incident.actor or '?'}{target}"
 
 
+# A column that wraps (a name, free text) is narrowed, when the table must be, down to its longest word but not
+# below this: narrower, names and ids (`syrian-government`) would break inside words, and narrower still, a
+# letter a line. A longer word (a URL) is folded.
+NAME_WORD = 20
+
+
+def _fit(table: Table, console: Console) -> bool:
+    """Set the width of each column of `table` for the console's width, or say it cannot fit (False, widths
+    untouched) so that the caller shows the rows another way.
+
+    A column that does not wrap (`no_wrap`: an id, a verdict word, a rule id, a count) is as wide as its widest
+    cell, header included, and is never narrowed or cut. A column that wraps gets its widest cell where there
+    is room; else the widest such columns are narrowed first, each down to its longest word or NAME_WORD,
+    whichever is less, so that names wrap between words. Widths are set, not left to rich, whose last resort
+    narrows every column, the ones that must not wrap too.
+    """
+    options = console.options.update_width(10**6)
+    widest: list[int] = []
+    least: list[int] = []
+    for column in table.columns:
+        sizes = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
+        wide = max(m.maximum for m in sizes)
+        word = wide if column.no_wrap else min(max(m.minimum for m in sizes), NAME_WORD, wide)
+        widest.append(wide)
+        least.append(max(word, column.min_width or 0))
+    # rich's own sum of what lies between the cells: the edges and rules of the box, and each cell's padding
+    room = console.width - table._extra_width - sum(table._get_padding_width(i) for i in range(len(table.columns)))
+    if sum(least) > room:
+        return False
+    widths = list(widest)
+    while sum(widths) > room:
+        # the widest column that can narrow, to the next width down, or as far as it must, or its least
+        narrow = max((i for i, w in enumerate(widths) if w > least[i]), key=lambda i: widths[i])
+        below = [w for i, w in enumerate(widths) if least[i] < w < widths[narrow]]
+        width = max(least[narrow], widths[narrow] - (sum(widths) - room), max(below, default=0))
+        # as wide as its cells are once wrapped at that width: `2016-09-17 16:00+03:00` at 20 takes 11
+        widths[narrow] = max(least[narrow], _wrapped(console, table.columns[narrow], width))
+    # what that freed beyond the need goes back to the columns narrowed the most
+    for i in sorted(range(len(widths)), key=lambda i: widths[i] - widest[i]):
+        widths[i] += min(widest[i] - widths[i], room - sum(widths))
+    for column, width in zip(table.columns, widths):
+        column.width = width
+    return True
+
+
+def _wrapped(console: Console, column: Column, width: int) -> int:
+    """The width of the widest line of `column`'s cells (header included) wrapped at `width`, folded where a
+    word is longer."""
+    lines = 0
+    for cell in (column.header, *column.cells):
+        text = cell if isinstance(cell, Text) else Text(str(cell))
+        lines = max(lines, *(line.cell_len for line in text.wrap(console, width, overflow="fold")))
+    return lines
+
+
+def _show(console: Console, table: Table, title: str | None = None, blocks: Callable[[], None] | None = None) -> None:
+    """`table` under `title` (italic, wrapped at the console's width, as rich would show a table's title but for
+    the width) if it fits the console (see `_fit`), else its rows as blocks: `blocks()`, or one block a row."""
+    if title is not None:
+        console.print(Text(title, style="italic"))
+    if _fit(table, console):
+        console.print(table)
+    elif blocks is not None:
+        blocks()
+    else:
+        _row_blocks(table, console)
+
+
+def _row_blocks(table: Table, console: Console) -> None:
+    """Each row of `table` as a block: its first cell on a line, then each other cell that says something as
+    `header: value`, joined with `; ` and wrapped between words, two spaces in."""
+    columns = [list(column.cells) for column in table.columns]
+    headers = [str(column.header) for column in table.columns]
+    console.print()
+    for row in zip(*columns):
+        lead, *rest = row
+        if str(lead).strip():  # a blank first cell repeats the one above (a day's second party): under it
+            console.print(lead)
+        parts: list[Text] = []
+        for header, cell in zip(headers[1:], rest):
+            value = cell if isinstance(cell, Text) else Text(str(cell))
+            if value.plain.strip():
+                parts.append(Text.assemble(f"{header}: " if header else "", value))
+        if parts:
+            console.print(Padding(Text("; ").join(parts), (0, 0, 0, 2)))
+    console.print()
+
+
 def write_table(report: Report, console: Console) -> None:
-    table = Table(
-        title=f"{report.scenario} · ruleset {report.compiled.id} · engine {report.engine}",
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-    )
+    """The verdicts as a table (accounts of a disputed incident beneath it), then the phases, the escalation
+    episodes and the counts per acting party. Where the verdict table cannot fit the console with its
+    incident ids, verdict words and rule ids whole, one block per incident instead (see `write_blocks`)."""
+    table = Table(box=box.SIMPLE_HEAD)
     phased = bool(report.compiled.phases)
     for name in ("time", "incident", "actor → target", "act", *(("phase",) if phased else ()), "verdict", "rule"):
-        table.add_column(name, overflow="fold", no_wrap=name in ("time", "verdict", "rule"))
+        table.add_column(name, overflow="fold", no_wrap=name in ("incident", "verdict", "rule"))
     for incident, v in zip(report.shown, report.verdicts):
         phase = (v.phase or "none",) if phased else ()
         table.add_row(
@@ -128,30 +218,86 @@ def write_table(report: Report, console: Console) -> None:
                     Text(a.verdict, style=STYLES[a.verdict]),
                     a.rule or "",
                 )
-    console.print(table)
+    title = f"{report.scenario} · ruleset {report.compiled.id} · engine {report.engine}"
+    _show(console, table, title, lambda: write_blocks(report, console))
     if phased:
-        bands = Table(title="phases", box=box.SIMPLE_HEAD, title_justify="left")
+        bands = Table(box=box.SIMPLE_HEAD)
         for name in ("phase", "from", "until", "clause"):
-            bands.add_column(name, overflow="fold", no_wrap=name != "clause")
+            bands.add_column(name, overflow="fold", no_wrap=name == "phase")
         for band in report.phases:
             bands.add_row(band.phase, _moment(report, band.start), _moment(report, band.until), band.clause)
-        console.print(bands)
+        _show(console, bands, "phases")
     if report.episodes:
-        episodes = Table(title="escalation", box=box.SIMPLE_HEAD, title_justify="left")
+        episodes = Table(box=box.SIMPLE_HEAD)
         for name in ("party", "from", "until", "violations"):
-            episodes.add_column(name, no_wrap=True, justify="right" if name == "violations" else "left")
+            episodes.add_column(name, no_wrap=name == "violations", justify="right" if name == "violations" else "left")
         for e in report.episodes:
             shown = report.compiled.party_name(e.party)
             episodes.add_row(shown, _moment(report, e.start), _moment(report, e.until), str(e.violations))
-        console.print(episodes)
-    summary = Table(title="verdicts by acting party", box=box.SIMPLE_HEAD, title_justify="left")
-    summary.add_column("party")
-    for name in VERDICTS:
-        summary.add_column(name, justify="right")
+        _show(console, episodes, "escalation")
+    summary = _counts_table("party")
     for who, counts in report.by_party().items():
         summary.add_row(who, *(str(counts[n]) for n in VERDICTS))
     summary.add_row(Text("all", style="bold"), *(str(n) for n in report.summary().values()))
-    console.print(summary)
+    _show(console, summary, "verdicts by acting party")
+
+
+def _counts_table(*leading: str, whole: Sequence[str] = ()) -> Table:
+    """A table of the `leading` columns (names that wrap, but those in `whole`) then a count per verdict, each
+    headed by the verdict's word."""
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in leading:
+        table.add_column(name, overflow="fold", no_wrap=name in whole)
+    for name in VERDICTS:
+        table.add_column(name, justify="right", no_wrap=True)
+    return table
+
+
+BLOCK_LABEL = 18  # columns before a block's values: two spaces in, the longest label, two spaces
+
+
+def write_blocks(report: Report, console: Console) -> None:
+    """One block per incident, for a console too narrow for the verdict table: the incident id and verdict word
+    on the first line, then the deciding rule, who did what to whom, when and where, the phase, the
+    explanation and each account of a disputed incident, one a line, wrapped between words under its label."""
+    phased = bool(report.compiled.phases)
+    console.print()
+    room = max(console.width - BLOCK_LABEL, 10)
+    for incident, v, place in zip(report.shown, report.verdicts, _places(report)):
+        block = Text.assemble((incident.id, "bold"), "  ", (v.verdict, STYLES[v.verdict]))
+        fields: list[tuple[str, str | Text | None]] = [
+            ("rule", v.rule),
+            ("actor → target", _who(incident)),
+            ("act", incident.act),
+            ("time", _when(incident.time)),
+            ("place", place),
+            ("phase", (v.phase or "none") if phased else None),
+            ("explanation", v.explanation),
+        ]
+        for a in v.accounts if v.verdict == "disputed" else ():
+            rule = f" by {a.rule}" if a.rule else ""
+            fields.append(
+                ("account", Text.assemble((f"{a.source}", "italic"), ": ", (a.verdict, STYLES[a.verdict]), rule))
+            )
+        for label, value in fields:
+            if not value:
+                continue
+            text = value if isinstance(value, Text) else Text(value)
+            for i, line in enumerate(text.wrap(console, room, overflow="fold")):
+                block.append("\n" + (f"  {label}" if i == 0 else "").ljust(BLOCK_LABEL))
+                block.append_text(line)
+        # laid out here, a line at a time, rather than as a grid a block: a table of thousands of incidents
+        # would take seconds more
+        console.print(block, soft_wrap=True)
+        console.print()
+
+
+def _places(report: Report) -> list[str]:
+    """Each incident's place as recorded, the named location first and the country last (`` for none)."""
+    fields = [name for name in ("location", "admin3", "admin2", "admin1", "country") if name in report.incidents]
+    return [
+        ", ".join(dict.fromkeys(part for part in row if part)) for row in report.incidents.select(fields).iter_rows()
+    ]
 
 
 def write_markdown(report: Report, out: IO[str]) -> None:
@@ -359,7 +505,7 @@ def write_diff_table(diff: RulesetDiff, console: Console) -> None:
         for d in group:
             when = dict(d.when)
             table.add_row(d.example.id, *(when.get(name, "any") for name in shown))
-        console.print(table)
+        _show(console, table)
         example = yaml.safe_dump([example_json(first.example)], sort_keys=False, allow_unicode=True)
         console.print(Text(f"  example of {first.example.id}, to paste under `incidents:` in a scenario:"))
         console.print(Text(textwrap.indent(example.rstrip("\n"), "    ")))
@@ -417,11 +563,7 @@ def _how(s: Spelling) -> str:
 
 def write_names_table(n: NameList, console: Console) -> None:
     """Each spelling: where it is told, in how many records (inside the truce's scope and window), what it names."""
-    table = Table(
-        title=f"{n.name} · ruleset {n.ruleset} · {len(n.spellings):,} spellings, {n.unresolved:,} unresolved",
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-    )
+    table = Table(box=box.SIMPLE_HEAD)
     table.add_column("spelling", overflow="fold")
     table.add_column("told as", overflow="fold")
     table.add_column("rows", justify="right", no_wrap=True)
@@ -431,7 +573,9 @@ def write_names_table(n: NameList, console: Console) -> None:
     for s in n.spellings:
         resolved = Text(s.names, style="" if s.resolved else STYLES["undetermined"])
         table.add_row(s.spelling, ", ".join(s.fields), f"{s.rows:,}", f"{s.inside:,}", resolved, _how(s))
-    console.print(table)
+    _show(
+        console, table, f"{n.name} · ruleset {n.ruleset} · {len(n.spellings):,} spellings, {n.unresolved:,} unresolved"
+    )
 
 
 def timeline_json(t: Timeline) -> dict[str, Any]:
@@ -474,55 +618,50 @@ def _day_text(day: Any) -> str:
 
 
 def write_timeline_table(t: Timeline, console: Console) -> None:
-    table = Table(
-        title=f"{t.scenario} · ruleset {t.ruleset} · engine {t.engine} · days in {t.timezone}",
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-    )
-    table.add_column("day", no_wrap=True)
-    table.add_column("party", overflow="fold")
-    for name in VERDICTS:
-        table.add_column(name, justify="right")
+    table = _counts_table("day", "party", whole=("day",))
     shown = None
     for row in t.days.iter_rows(named=True):
         day = _day_text(row["day"])
         table.add_row("" if day == shown else day, row["party"], *(_count(row[n], n) for n in VERDICTS))
         shown = day
-    console.print(table)
+    _show(console, table, f"{t.scenario} · ruleset {t.ruleset} · engine {t.engine} · days in {t.timezone}")
     if t.phases:
-        phases = Table(title="phases", box=box.SIMPLE_HEAD, title_justify="left")
+        phases = Table(box=box.SIMPLE_HEAD)
         for name in ("phase", "from", "until", "clause"):
-            phases.add_column(name, overflow="fold", no_wrap=name != "clause")
+            phases.add_column(name, overflow="fold", no_wrap=name == "phase")
         for b in t.phases:
-            phases.add_row(b.phase, t.local(b.start), t.local(b.until) or "(open)", b.clause)
-        console.print(phases)
+            phases.add_row(b.phase, _when(t.local(b.start)), _when(t.local(b.until)) or "(open)", b.clause)
+        _show(console, phases, "phases")
     if t.episodes:
-        episodes = Table(title="escalation", box=box.SIMPLE_HEAD, title_justify="left")
+        episodes = Table(box=box.SIMPLE_HEAD)
         for name in ("party", "from", "until", "violations"):
-            episodes.add_column(name, justify="right" if name == "violations" else "left")
+            episodes.add_column(name, no_wrap=name == "violations", justify="right" if name == "violations" else "left")
         for e in t.episodes:
-            episodes.add_row(e.party, t.local(e.start), t.local(e.until), str(e.violations))
-        console.print(episodes)
-    totals = Table(title="incidents by day", box=box.SIMPLE_HEAD, title_justify="left")
-    totals.add_column("day", no_wrap=True)
-    for name in VERDICTS:
-        totals.add_column(name, justify="right")
+            episodes.add_row(e.party, _when(t.local(e.start)), _when(t.local(e.until)), str(e.violations))
+        _show(console, episodes, "escalation")
+    totals = _counts_table("day", whole=("day",))
     for row in t.totals.iter_rows(named=True):
         totals.add_row(_day_text(row["day"]), *(_count(row[n], n) for n in VERDICTS))
     totals.add_row(Text("all", style="bold"), *(str(n) for n in t.summary().values()))
-    console.print(totals)
+    _show(console, totals, "incidents by day")
 
 
 def _count(n: int, verdict: str) -> Text:
     return Text(str(n), style=STYLES[verdict] if n else "dim")
 
 
+PIPED_WIDTH = 160  # columns a report is laid out in when it goes to a file or a pipe and COLUMNS is unset
+
+
 def console_for(out: IO[str], width: int | None = None) -> Console:
-    """Colour at the terminal's width on a terminal (unless NO_COLOR), else plain text 160 wide."""
+    """Colour at the terminal's width on a terminal (unless NO_COLOR); else plain text laid out in `COLUMNS`
+    columns when that is set, else PIPED_WIDTH, each line without the spaces rich pads it with."""
     terminal = out.isatty()
+    if width is None and not terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
+        width = PIPED_WIDTH
     return Console(
-        file=out,
-        width=width or (None if terminal else 160),
+        file=out if terminal else cast(IO[str], _Unpadded(out)),
+        width=width,
         force_terminal=terminal,
         no_color=bool(os.environ.get("NO_COLOR")) or not terminal,
         # every string shown is the user's text, never markup: `[JaI]` in a name is not a style, `:bomb:` no emoji
@@ -530,6 +669,32 @@ def console_for(out: IO[str], width: int | None = None) -> Console:
         emoji=False,
         highlight=False,
     )
+
+
+class _Unpadded:
+    """A text stream that passes lines on to `out` without their trailing spaces: rich pads every line of a
+    table (and its title) to the table's width, which in a file or a pipe is only noise."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.encoding = getattr(out, "encoding", None) or "utf-8"  # rich draws box lines only where it is utf
+        self._line = ""  # the end of what was written, after its last newline
+
+    def write(self, text: str) -> int:
+        *lines, self._line = (self._line + text).split("\n")
+        if lines:
+            self.out.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        # rich ends what it prints with a newline; anything after it is passed on as it is, not held back
+        if self._line:
+            self.out.write(self._line)
+            self._line = ""
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _decision_json(v: Verdict | AccountVerdict) -> dict[str, Any]:
@@ -590,9 +755,7 @@ def write_whatif_table(w: WhatIf, console: Console) -> None:
         if not o.changes:
             console.print(Text(f"{o.name}: no verdict changes ({total} incidents)"))
             continue
-        table = Table(
-            title=f"{o.name}: {len(o.changes)} of {total} incidents change", box=box.SIMPLE_HEAD, title_justify="left"
-        )
+        table = Table(box=box.SIMPLE_HEAD)
         for name in ("incident", "base", "base rule", "", "variant", "variant rule"):
             table.add_column(name, overflow="fold", no_wrap=name != "incident")
         for c in o.changes:
@@ -605,15 +768,36 @@ def write_whatif_table(w: WhatIf, console: Console) -> None:
                     "=" if same else "→",
                     *_verdict_cells(a.variant, same),
                 )
-        console.print(table)
-    counts = Table(title="verdicts per ruleset", box=box.SIMPLE_HEAD, title_justify="left")
-    counts.add_column("ruleset", overflow="fold")
-    for name in VERDICTS:
-        counts.add_column(name, justify="right")
+        title = f"{o.name}: {len(o.changes)} of {total} incidents change"
+        _show(console, table, title, functools.partial(_changes, o, console))
+    counts = _counts_table("ruleset")
     counts.add_row(f"{base.compiled.id} (base)", *(str(n) for n in base.summary().values()))
     for o in w.outcomes:
         counts.add_row(o.name, *(str(n) for n in o.report.summary().values()))
-    console.print(counts)
+    _show(console, counts, "verdicts per ruleset")
+
+
+def _changes(o: Outcome, console: Console) -> None:
+    """The changes of one variant, for a console too narrow for their table: a line per incident (id, then base
+    → variant), each account beneath it, wrapped between words."""
+    console.print()
+    for c in o.changes:
+        console.print(Text.assemble((c.incident.id, "bold"), ": ", *_change_text(c.base, c.variant, "→")))
+        for a in c.accounts:
+            line = Text.assemble(
+                (f"{a.source}", "italic"), ": ", *_change_text(a.base, a.variant, "→" if a.changed else "=")
+            )
+            console.print(Padding(line, (0, 0, 0, 2)))
+    console.print()
+
+
+def _change_text(base: Verdict | AccountVerdict, variant: Verdict | AccountVerdict, arrow: str) -> list[Text]:
+    """`permitted (rule-a) → violation (rule-b)`, as pieces for Text.assemble."""
+
+    def side(v: Verdict | AccountVerdict) -> Text:
+        return Text.assemble((v.verdict, STYLES[v.verdict]), f" ({v.rule})" if v.rule else "")
+
+    return [side(base), Text(f" {arrow} "), side(variant)]
 
 
 def write_sweep_json(s: Sweep, out: IO[str]) -> None:
@@ -638,42 +822,53 @@ def write_sweep_csv(s: Sweep, out: IO[str]) -> None:
     writer.writerows(s.cells())
 
 
-CHART_WIDTH = 40  # characters for the longest bar
+CHART_WIDTH = 40  # characters for the longest bar, fewer on a console too narrow for them
 
 
 def write_sweep_table(s: Sweep, console: Console) -> None:
-    """The grid with verdict counts and violations per acting party, then violations as bars."""
+    """The grid with verdict counts and violations per acting party, then violations as bars; each row and
+    bar numbered as `sweep --plot` numbers its bars."""
     cells = s.cells()
     violations = [row.verdicts["violation"] for row in s.rows]
     by_party = s.violations_by_party()
-    table = Table(
-        title=f"{s.scenario} · ruleset {s.ruleset} · engine {s.engine} · {len(s.rows)} combinations",
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-    )
-    number = len(str(len(s.rows)))  # rich would squeeze the "#" column away on a narrow terminal
-    table.add_column("#", justify="right", no_wrap=True, min_width=number)
-    for p in s.params:
-        table.add_column(p.path, no_wrap=True)
-    for name in VERDICTS:
-        table.add_column(name, justify="right", no_wrap=True)
-    for i, row in enumerate(s.rows):
-        table.add_row(str(i + 1), *cells[i][: len(s.params)], *(str(row.verdicts[v]) for v in VERDICTS))
-    console.print(table)
+    title = f"{s.scenario} · ruleset {s.ruleset} · engine {s.engine} · {len(s.rows)} combinations"
+    _show(console, _sweep_grid(s, cells, True, True), title, functools.partial(_sweep_apart, s, cells, console))
     if by_party:
-        console.print(Text("violations by acting party", style="italic"))  # as a title it would wrap
         parties = Table(box=box.SIMPLE_HEAD)
-        parties.add_column("#", justify="right", no_wrap=True, min_width=number)
+        parties.add_column("#", justify="right", no_wrap=True)
         for who in by_party:
-            parties.add_column(who, justify="right")
+            parties.add_column(who, justify="right", overflow="fold")
         for i in range(len(s.rows)):
             parties.add_row(str(i + 1), *(str(n[i]) for n in by_party.values()))
-        console.print(parties)
+        _show(console, parties, "violations by acting party")
     top = max(violations, default=0)
+    number = len(str(len(s.rows)))
     console.print(Text("violations per combination", style="italic"))
+    longest = max(1, min(CHART_WIDTH, console.width - number - len(str(top)) - 4))
     for i, n in enumerate(violations, 1):
-        bar = "█" * (round(n * CHART_WIDTH / top) if top else 0)
+        bar = "█" * (round(n * longest / top) if top else 0)
         console.print(Text.assemble(f" {i:>{number}}  {n:>{len(str(top))}} ", (bar, STYLES["violation"])))
+
+
+def _sweep_grid(s: Sweep, cells: list[list[str]], values: bool, counts: bool) -> Table:
+    """The sweep's rows numbered: with each combination's `values`, with its verdict `counts`, or both."""
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("#", justify="right", no_wrap=True)
+    for p in s.params if values else ():
+        table.add_column(p.path, overflow="fold")
+    for name in VERDICTS if counts else ():
+        table.add_column(name, justify="right", no_wrap=True)
+    for i, row in enumerate(s.rows):
+        shown = cells[i][: len(s.params)] if values else ()
+        table.add_row(str(i + 1), *shown, *(str(row.verdicts[v]) for v in VERDICTS if counts))
+    return table
+
+
+def _sweep_apart(s: Sweep, cells: list[list[str]], console: Console) -> None:
+    """The grid of a sweep, for a console too narrow for it whole: the values of each combination, then its
+    verdict counts, each row numbered in both."""
+    _show(console, _sweep_grid(s, cells, True, False))
+    _show(console, _sweep_grid(s, cells, False, True), "verdicts per combination")
 
 
 def _percent(value: float) -> float:
@@ -734,9 +929,8 @@ def write_coverage_table(found: Sequence[Coverage], console: Console, fail_under
             f"rules {c.decided}/{len(c.rules)} decided ({_percent(c.percent)}%) · "
             f"clauses {c.cited}/{len(c.clauses)} cited ({_percent(c.clause_percent)}%)"
         )
-        console.print(Text(heading, style="italic"), soft_wrap=True)  # a title would wrap at the table's width
         table = Table(box=box.SIMPLE_HEAD)
-        table.add_column("rule", overflow="fold")
+        table.add_column("rule", no_wrap=True)
         table.add_column("verdict", no_wrap=True)
         table.add_column("decided", justify="right", no_wrap=True)
         table.add_column("matched", justify="right", no_wrap=True)
@@ -745,7 +939,7 @@ def write_coverage_table(found: Sequence[Coverage], console: Console, fail_under
         for r in c.rules:
             status = Text(r.status, style=_COVERAGE_STYLES[r.status])
             table.add_row(r.id, r.verdict, str(r.decided), str(r.matched), status, r.clause)
-        console.print(table)
+        _show(console, table, heading)
         uncited = [k.clause for k in c.clauses if not k.cited]
         if uncited:
             console.print("clauses no deciding rule cited:")

@@ -1,0 +1,189 @@
+"""Tables at the console's width: key columns whole, names wrapped, one block a row below a width; piped unpadded."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rich import box
+from rich.table import Table
+
+from engine.incidents import synthetic
+from engine.report.render import PIPED_WIDTH, _fit, console_for
+from engine.ruleset.model import VERDICTS
+from tests.conftest import GOLDEN, ROOT, Cli
+
+DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
+WEEK = str(ROOT / "scenarios" / "syria-week-2016-09.yaml")
+JIC = str(ROOT / "scenarios" / "syria-2016-09-jic.yaml")
+STRICT = str(ROOT / "rules" / "variants" / "strict-liability.yaml")
+WIDTHS = [60, 80, 120]
+
+
+def words(line: str) -> list[str]:
+    """The words of a line as a reader takes them: split at spaces and at the punctuation around ids."""
+    return [w for w in re.split(r"[\s:;,()]+", line) if w]
+
+
+def assert_laid_out(text: str, width: int) -> list[str]:
+    """Every line within `width` and without trailing spaces; the lines."""
+    lines = text.splitlines()
+    assert lines
+    too_wide = [line for line in lines if len(line) > width]
+    assert not too_wide, f"{len(too_wide)} lines wider than {width}, e.g. {too_wide[0]!r}"
+    padded = [line for line in lines if line != line.rstrip()]
+    assert not padded, f"{len(padded)} lines end in spaces, e.g. {padded[0]!r}"
+    return lines
+
+
+def judged(cli: Cli, *args: str) -> list[dict[str, object]]:
+    code, out, err = cli("run", *args, "-e", "columnar", "-f", "json")
+    assert code == 0, err
+    verdicts: list[dict[str, object]] = json.loads(out)["verdicts"]
+    return verdicts
+
+
+def generated(tmp_path: Path) -> str:
+    path = tmp_path / "events.jsonl"
+    synthetic.write_jsonl(path, 40, 3)
+    return str(path)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("scenario", ["dez", "week", "generated"])
+def test_run_keeps_each_incident_id_with_its_verdict_and_rule_whole(
+    cli: Cli, tmp_path: Path, scenario: str, width: int
+) -> None:
+    args = {"dez": [DEZ], "week": [WEEK], "generated": [generated(tmp_path), "--rules", "syria-2016-09"]}[scenario]
+    code, out, err = cli("run", *args, "-e", "columnar", "--width", str(width))
+    assert code == 0, err
+    lines = assert_laid_out(out, width)
+    verdicts = judged(cli, *args)
+    for v in verdicts:
+        # the id and its verdict word on one line, whether a table row or the head of a block
+        assert any(v["incident"] in words(line) and v["verdict"] in words(line) for line in lines), v["incident"]
+        if v["rule"]:
+            assert any(v["rule"] in words(line) for line in lines), v["rule"]
+    said = Counter(w for line in lines for w in words(line))
+    given = Counter(v["verdict"] for v in verdicts)
+    given.update(a["verdict"] for v in verdicts if v["verdict"] == "disputed" for a in v["accounts"])  # type: ignore[attr-defined]
+    assert all(said[verdict] >= n for verdict, n in given.items()), (said, given)  # each account's verdict too
+
+
+def test_run_is_a_table_where_it_fits_and_a_block_per_incident_below(cli: Cli) -> None:
+    wide = cli("run", DEZ, "-e", "columnar", "--width", "160")[1].splitlines()
+    assert words(wide[2]) == ["time", "incident", "actor", "→", "target", "act", "phase", "verdict", "rule"]
+    assert {"dez-airstrike", "US-led", "disputed"} <= set(words(wide[4]))
+    narrow = cli("run", DEZ, "-e", "columnar", "--width", "80")[1].splitlines()
+    assert "incident" not in words(narrow[2])
+    assert narrow[2:4] == ["dez-airstrike  disputed", "  actor → target  US-led coalition → Syrian Arab Army"]
+    assert "  account         CENTCOM: permitted by mistaken-strike-permitted" in narrow
+    assert any(line.startswith("  explanation     Islamic State is not bound") for line in narrow)
+    assert "  place           Jabal Tharda, near Deir ez-Zor airport, Deir ez-Zor" in narrow
+
+
+def test_run_blocks_at_80_columns_match_golden(cli: Cli, golden) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("run", DEZ, "-e", "columnar", "--width", "80")
+    assert code == 0
+    golden("deir-ezzor.table-80.txt", out)
+    assert (GOLDEN / "deir-ezzor.table-80.txt").exists()
+
+
+def test_names_wrap_between_words_not_a_letter_a_line(cli: Cli) -> None:
+    out = cli("run", DEZ, "-e", "columnar", "--width", "120")[1]
+    lines = assert_laid_out(out, 120)
+    assert len(lines) < 40  # at 80 columns the table used to take 185 lines, a letter of each name a line
+    actor = [line[34:52].strip() for line in lines[4:16]]
+    assert "US-led coalition" in actor and "Observatory for" in actor
+    assert all(len(name) > 3 for name in actor if name)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_whatif_keeps_verdict_words_whole(cli: Cli, width: int) -> None:
+    code, out, err = cli("whatif", DEZ, "--variant", STRICT, "-e", "columnar", "--width", str(width))
+    assert code == 0, err
+    lines = assert_laid_out(out, width)
+    said = [w for line in lines for w in words(line)]
+    assert not {"permitte", "violati", "violatio", "disput"} & set(said)
+    changed = [line for line in lines if "dez-airstrike" in words(line)]
+    assert changed and {"disputed", "violation"} <= set(words(changed[0]) + words(lines[lines.index(changed[0]) + 1]))
+    assert said.count("mistaken-strike-violation") == 4  # the incident and each of the three accounts that change
+
+
+@pytest.mark.parametrize("width", [40, *WIDTHS])
+def test_sweep_keeps_the_row_numbers_its_chart_refers_to(cli: Cli, width: int) -> None:
+    params = ["--param", "policy.mistaken_target=permitted,violation", "--param", "policy.sponsors_bound=true,false"]
+    code, out, err = cli("sweep", WEEK, *params, "--width", str(width))
+    assert code == 0, err
+    lines = assert_laid_out(out, width)
+    chart = lines.index("violations per combination")
+    assert [words(line)[0] for line in lines[chart + 1 :]] == ["1", "2", "3", "4"]
+    firsts = {words(line)[0] for line in lines[:chart] if line.strip()}
+    assert {"1", "2", "3", "4"} <= firsts  # each row of the grid numbered, table or blocks
+    grid = "\n".join(lines[:chart])
+    for name in VERDICTS:
+        assert re.search(rf"(^|\s){name}(:|\s|$)", grid, re.MULTILINE), name
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["timeline", JIC, "-e", "columnar"],
+        ["timeline", WEEK, "-e", "columnar"],
+        ["names", WEEK],
+        ["diff", "syria-2016-09", STRICT, "-e", "columnar"],
+    ],
+    ids=["timeline-jic", "timeline-week", "names", "diff"],
+)
+def test_other_tables_fit_the_width_with_every_verdict_word_whole(cli: Cli, args: list[str], width: int) -> None:
+    code, out, err = cli(*args, "--width", str(width))
+    assert code in (0, 1), err
+    lines = assert_laid_out(out, width)
+    if args[0] == "timeline":
+        said = {w for line in lines for w in words(line)}
+        assert set(VERDICTS) <= said
+        assert "2016-09-15" in said
+
+
+def test_piped_output_is_not_padded_and_honours_columns(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = cli("run", DEZ, "-e", "columnar")[1]
+    lines = assert_laid_out(out, PIPED_WIDTH)
+    assert lines[0] == "deir-ezzor-2016-09-17 · ruleset syria-2016-09 · engine columnar"  # not padded to a table
+    assert "incident" in words(lines[2])
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = assert_laid_out(cli("run", DEZ, "-e", "columnar")[1], 80)
+    assert narrow[2] == "dez-airstrike  disputed"
+    out = cli("test", "--coverage", "-e", "columnar")[1]
+    assert_laid_out(out, 80)
+
+
+def test_console_for_a_pipe_passes_lines_on_without_trailing_spaces() -> None:
+    out = io.StringIO()
+    console = console_for(out, 30)
+    table = Table("a", "b", box=box.SIMPLE_HEAD)
+    table.add_row("x", "a longer cell")
+    console.print(table)
+    console.print("tail", end="")
+    console.file.flush()
+    assert out.getvalue() == "\n  a   b\n ───────────────────\n  x   a longer cell\n\ntail"
+
+
+def test_a_table_whose_key_columns_cannot_fit_is_left_to_blocks() -> None:
+    console = console_for(io.StringIO(), 40)
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("incident", no_wrap=True)
+    table.add_column("actor", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    table.add_row("an-incident-with-a-long-id", "Syrian Observatory for Human Rights", "undetermined")
+    assert not _fit(table, console)
+    assert [c.width for c in table.columns] == [None, None, None]
+    console = console_for(io.StringIO(), 60)
+    assert _fit(table, console)
+    # the key columns whole; the name narrowed to what is left (60 - 10 for the box and padding), not below
+    # its longest word
+    assert [c.width for c in table.columns] == [26, 12, 12]

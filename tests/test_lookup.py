@@ -132,8 +132,8 @@ def test_a_ruleset_is_found_by_its_id_whatever_its_file_is_called(
 ) -> None:
     other = write(project / "rules" / "named-otherwise.yaml", LOCAL.replace("id: local-2016-09", "id: real-id"))
     monkeypatch.chdir(project)
-    assert find_ruleset("real-id") == other
-    assert find_ruleset("named-otherwise") == other  # the file name still finds it
+    assert find_ruleset("real-id") == Path("rules/named-otherwise.yaml")  # named from the working folder
+    assert find_ruleset("named-otherwise").resolve() == other  # the file name still finds it
     code, _, err = run(capsys, "check", str(other))
     assert code == 0
     assert "id: id `real-id` differs from the file name `named-otherwise.yaml`; name the file `real-id.yaml`" in err
@@ -173,7 +173,7 @@ def test_two_rulesets_with_one_id_at_one_level_are_one_error_naming_both(
     )
     # at different levels the nearer wins: the project's own `syria-2016-09` before the shipped one
     write(project / "rules" / "syria-2016-09.yaml", LOCAL.replace("id: local-2016-09", "id: syria-2016-09"))
-    assert find_ruleset("syria-2016-09") == project.resolve() / "rules" / "syria-2016-09.yaml"
+    assert find_ruleset("syria-2016-09").resolve() == project.resolve() / "rules" / "syria-2016-09.yaml"
 
 
 def test_a_broken_file_breaks_no_lookup_but_its_own(

@@ -216,7 +216,7 @@ def find_ruleset(ref: str, near: Path | None = None) -> Path:
                 a, b = (_shown(f.path) for f in matches[:2])
                 raise LookupError(f"ruleset `{ref}` is ambiguous: both {a} and {b} answer to it; rename one")
             if matches:
-                return matches[0].path
+                return Path(_shown(matches[0].path))  # as messages name it: from the working folder when inside it
         known |= {f.id for f in files if f.id is not None}
     looked = ", ".join(dict.fromkeys(_shown(level.folder) for level in levels))
     raise LookupError(f"no ruleset `{ref}`{did_you_mean(ref, sorted(known))}; looked in {looked}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import types
@@ -17,7 +18,9 @@ from engine.yamlsafe import Document, dotted
 def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
     """Pydantic's errors, in the project's words, each at the line of the entry it concerns."""
     out = []
-    for err in _without_union_names(exc.errors(include_url=False), doc.data):
+    errors = _without_union_names(exc.errors(include_url=False), doc.data)
+    misspelt = _misspelt(errors, model)
+    for err in errors:
         loc = tuple(p for p in err["loc"] if p != "[key]")
         kind, value = err["type"], err.get("input")
         field = str(loc[-1]) if loc else ""
@@ -31,6 +34,8 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             else:
                 message = f"unknown key `{field}`{listed}{did_you_mean(field, allowed)}"
         elif kind == "missing":
+            if (parent, field) in misspelt:  # said once, where it is misspelt: `rulset` (did you mean `ruleset`?)
+                continue
             # a value `--set ...=null` took away is that option's doing, not the file's
             where = loc if doc.files.get(loc, "").startswith("--") else parent
             out.append(_at(doc, where, f"`{field}` is required", path=dotted(where)))
@@ -57,6 +62,18 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             message = message[0].lower() + message[1:] if message else "invalid value"
         out.append(_at(doc, loc, message))
     return out
+
+
+def _misspelt(errors: list[ErrorDetails], model: type[BaseModel]) -> set[tuple[tuple[Any, ...], str]]:
+    """(parent, key) for each required key that is missing where an unknown key is a misspelling of it."""
+    found = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(p for p in err["loc"] if p != "[key]")
+            if loc:
+                close = difflib.get_close_matches(str(loc[-1]), _fields_at(model, loc[:-1]), n=1, cutoff=0.6)
+                found |= {(loc[:-1], close[0])} if close else set()
+    return found
 
 
 def _without_union_names(errors: list[ErrorDetails], data: Any) -> list[ErrorDetails]:

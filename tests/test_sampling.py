@@ -247,3 +247,23 @@ def test_a_seed_that_is_not_one_is_a_usage_error(capsys: pytest.CaptureFixture[s
     assert caught.value.code == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert "argument --seed: `-1`: a seed is a whole number from 0 to 2^63 - 1" in line
+
+
+@pytest.mark.parametrize(
+    ("option", "module", "message"),
+    [
+        ("--sample=lhs:5", "scipy", "--sample: a sampled sweep needs scipy: pip install 'ceasefire-sim[explore]'"),
+        ("--discover=violation>1", "sklearn", "--discover: scenario discovery needs sklearn: pip install"),
+    ],
+)
+def test_an_option_whose_library_is_missing_is_refused_in_one_line_before_any_work(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, option: str, module: str, message: str
+) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == module else found(name, *a))
+    scenario = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
+    code, out, err = cli("sweep", scenario, "--param", "policy.mistaken_target=permitted,violation", option)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1

@@ -146,6 +146,10 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)
+    if args.sample is not None:
+        require("scipy", "--sample", "a sampled sweep")
+    if args.discover is not None:
+        require("sklearn", "--discover", "scenario discovery")
     if args.seed is not None and args.sample is None:
         raise refused(SEED, "a seed is for drawing a sample; give it with --sample lhs:N or mc:N")
     design = (

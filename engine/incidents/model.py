@@ -172,7 +172,7 @@ class Scenario(Strict):
     title: Name | None = Field(None, description="what the scenario shows (default: its `scenario` id)")
     ruleset: Name = Field(description="a ruleset id, or a path relative to this file")
     description: str | None = None
-    incidents: list[Incident]
+    incidents: list[Incident] = Field(min_length=1)
 
     @model_validator(mode="before")
     @classmethod

@@ -37,7 +37,7 @@ class Agreement(Strict):
     name: Name
     date: str | None = None
     source: str | None = None
-    pa_x: int | None = Field(None, description="Peace Agreements Database (PA-X) id")
+    pa_x: int | None = Field(None, strict=True, description="Peace Agreements Database (PA-X) id")
     url: str | None = None
 
 
@@ -155,7 +155,7 @@ class Act(Strict):
 class Rule(Strict):
     id: Id
     clause: Name = Field(description="the clause of the agreement this rule encodes, cited")
-    priority: int = Field(ge=0, le=10_000, description="lower decides first")
+    priority: int = Field(ge=0, le=10_000, strict=True, description="lower decides first")
     when: dict[str, Any] | Literal["always"] = Field(
         description="the condition: field tests, all of which must hold; `always` for a rule that decides every "
         "incident no rule before it decides"

@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add_workers, examples
 from engine.cli.outputs import check_output, output, refuse_inputs, refused, same_file, write_bytes
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from engine.analysis.sweep import Param, Sweep
 
 PLOT = "--plot"
 
 # engine.analysis.sweep.MAX_COMBINATIONS, repeated here for --help, which must not load the evaluation
 # (tests/test_packaging.py checks the two agree).
 MAX_COMBINATIONS = 100_000
-
-
-def _jobs(text: str) -> int:
-    try:
-        jobs = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"`{text}`: at least one job is needed")
-    return jobs
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "and report one row per combination: the values, the count of each verdict, then the counts per\n"
         "acting party. The table shows violations per acting party (the parties with any) and a bar chart of\n"
         "violations per combination; JSON and CSV have every verdict per party. Rows are in grid order (the\n"
-        "first --param varies slowest) whatever the number of jobs.\n\n"
+        "first --param varies slowest) whatever the number of jobs, and on a Dask cluster (--scheduler) alike.\n\n"
         "Each value is read like a --set value (YAML: `true`, `3`, `null` deletes); values are separated by\n"
         "commas, so a value cannot contain one. Every value is checked against the ruleset before any\n"
         f"combination runs, and a grid may have at most {MAX_COMBINATIONS:,} combinations. The PNG numbers its\n"
@@ -46,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "--param policy.sponsors_bound=true,false --plot violations.png",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param parties.jfs.role=excluded,covered -f csv",
             "ceasefire sweep incidents.jsonl --rules syria-2016-09 --param policy.sponsors_bound=true,false --jobs 4",
+            "ceasefire sweep incidents.jsonl --rules syria-2016-09 --param policy.sponsors_bound=true,false "
+            "--scheduler tcp://10.0.0.5:8786",
             "ceasefire sweep GEDEvent_v23_1.csv --from ucdp --rules syria-2016-09 "
             "--param policy.mistaken_target=permitted,violation",
         ),
@@ -68,14 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_source(p)
     add_output(p, ("table", "json", "csv"))
     p.add_argument("--plot", metavar="FILE.png", help="also draw violations per combination as a PNG")
-    p.add_argument(
-        "--jobs",
-        "-j",
-        metavar="N",
-        type=_jobs,
-        default=os.cpu_count() or 1,
-        help="processes to run combinations in (default: one per core)",
-    )
+    add_workers(p, "the combinations")
     p.set_defaults(handler=run_sweep)
 
 
@@ -94,9 +85,9 @@ def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from engine.analysis.sweep import Base, check, combinations, parse_params, plot, sweep
-    from engine.cli.run import load_report
-    from engine.report.render import ProgressBar, console_for, write_sweep_csv, write_sweep_json, write_sweep_table
+    from engine.analysis.dispatch import executor_for
+    from engine.analysis.sweep import combinations, parse_params, plot
+    from engine.report.render import console_for, write_sweep_csv, write_sweep_json, write_sweep_table
 
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)
@@ -108,13 +99,8 @@ def run_sweep(args: argparse.Namespace) -> int:
             f"durable_rules keeps every ruleset it is given (some 330 KB a combination): a durable sweep runs "
             f"at most {MAX_DURABLE:,} combinations, and this one has {total:,}; use --engine columnar (same verdicts)",
         )
-    report = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
-    for path, option in ((args.output, "--output"), (args.plot, PLOT)):
-        refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
-    base = Base.of(report)
-    check(base, params)
-    with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
-        result = sweep(base, params, args.jobs, bar.update)
+    with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work
+        result = _swept(args, params, total, executor)
     with output(args.output) as out:
         if args.format == "json":
             write_sweep_json(result, out)
@@ -125,3 +111,18 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.plot is not None:
         write_bytes(args.plot, plot(result), PLOT)
     return EXIT_OK
+
+
+def _swept(args: argparse.Namespace, params: Sequence[Param], total: int, executor: Executor | None) -> Sweep:
+    """The scenario loaded, every value checked against its ruleset, then every combination run."""
+    from engine.analysis.sweep import Base, check, sweep
+    from engine.cli.run import load_report
+    from engine.report.render import ProgressBar
+
+    report = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
+    for path, option in ((args.output, "--output"), (args.plot, PLOT)):
+        refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
+    base = Base.of(report)
+    check(base, params)
+    with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
+        return sweep(base, params, args.jobs, bar.update, executor)

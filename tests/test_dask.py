@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -21,6 +22,7 @@ from engine.cli.run import load_report
 from engine.incidents.synthetic import write_jsonl
 from tests.conftest import ROOT, Cli, ruleset
 
+SPAWN = multiprocessing.get_context("spawn")  # a fork of a process running polars' threads can hang
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
 WEEK = str(ROOT / "scenarios" / "syria-week-2016-09.yaml")
 GRID = [
@@ -55,9 +57,9 @@ def client(cluster: LocalCluster) -> Iterator[Client]:
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3,000 generated incidents: enough that a combination takes some milliseconds on a worker."""
+    """2,000 generated incidents: enough that a combination takes some milliseconds on a worker."""
     path = tmp_path_factory.mktemp("table") / "incidents.jsonl"
-    write_jsonl(path, 3_000, seed=7, compiled=ruleset("syria-2016-09"))
+    write_jsonl(path, 2_000, seed=7, compiled=ruleset("syria-2016-09"))
     return path
 
 
@@ -112,7 +114,7 @@ def test_the_api_takes_any_executor_and_gives_the_rows_of_one_process(client: Cl
     elif kind == "threads":
         executor = ThreadPoolExecutor(2)
     else:
-        executor = ProcessPoolExecutor(2)
+        executor = ProcessPoolExecutor(2, mp_context=SPAWN)
     with executor:
         assert sweep(base, params, executor=executor) == alone
 
@@ -129,7 +131,9 @@ def test_each_local_worker_runs_polars_on_one_thread_and_results_keep_their_orde
 
 
 def test_a_generic_executor_gets_the_shared_value_once_per_process_and_again_only_when_missing() -> None:
-    with ProcessPoolExecutor(1) as pool:  # one process: the first task finds it missing, the rest find it kept
+    with ProcessPoolExecutor(
+        1, mp_context=SPAWN
+    ) as pool:  # one process: the first task finds it missing, the rest find it kept
         asked: list[int] = []
         first = run_all(shared_and_item, "one", [1, 2, 3], pool, each=lambda i, _: asked.append(i))
         second = run_all(shared_and_item, "two", [4], pool)
@@ -150,7 +154,9 @@ def test_work_is_cut_into_runs_of_neighbours_about_eight_a_worker() -> None:
 # --- a cluster that fails -------------------------------------------------------------------------------------
 
 
-def test_a_killed_worker_mid_sweep_still_gives_the_local_result(client: Client, cluster: LocalCluster, table: Path) -> None:
+def test_a_killed_worker_mid_sweep_still_gives_the_local_result(
+    client: Client, cluster: LocalCluster, table: Path
+) -> None:
     base = Base.of(load_report(table, "syria-2016-09", "columnar"))
     params = parse_params(
         [
@@ -158,7 +164,6 @@ def test_a_killed_worker_mid_sweep_still_gives_the_local_result(client: Client, 
             "policy.sponsors_bound=true,false",
             "parties.jfs.role=excluded,covered",
             "parties.isis.role=excluded,covered",
-            "rules.strike-on-excluded.verdict=permitted,violation",
         ]
     )
     alone = sweep(base, params)
@@ -239,8 +244,131 @@ def test_connect_gives_up_within_its_timeout() -> None:
     with socket.socket() as listener:  # listens, never answers
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        address = "tcp://127.0.0.1:%d" % listener.getsockname()[1]
+        address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
         start = time.monotonic()
         with pytest.raises(Exception, match="no Dask scheduler answered within 1 s"):
             connect(address, timeout=1)
     assert time.monotonic() - start < 8
+
+
+# --- a folder of Parquet files ---------------------------------------------------------------------------------
+
+MONTHS = ("07", "08", "09")
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """900 generated incidents as one table (`all.parquet`) and as a hive-partitioned folder (`in/month=MM/`)."""
+    import polars as pl
+
+    from engine.incidents.synthetic import write_parquet
+
+    root = tmp_path_factory.mktemp("dataset")
+    write_parquet(root / "all.parquet", 900, seed=11, compiled=ruleset("syria-2016-02"))
+    whole = pl.read_parquet(root / "all.parquet")
+    for i, month in enumerate(MONTHS):
+        folder = root / "in" / f"month={month}"
+        folder.mkdir(parents=True)
+        whole.slice(i * 300, 300).write_parquet(folder / "data.parquet")
+    (root / "in" / "_SUCCESS").write_text("")  # what Spark leaves beside a dataset: not a part
+    return root
+
+
+def parts(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("rules", ["syria-2016-02", "syria-2016-09"])  # part by part; together (over time)
+def test_a_folder_gives_a_dataset_with_a_part_for_each_part_and_the_verdicts_of_the_whole_table(
+    cli: Cli, dataset: Path, tmp_path: Path, rules: str
+) -> None:
+    import polars as pl
+
+    out, whole = tmp_path / "verdicts", tmp_path / "whole.parquet"
+    code, _, err = cli("run", str(dataset / "in"), "--rules", rules, "-f", "parquet", "-o", str(out))
+    assert code == 0, err
+    assert list(parts(out)) == [f"month={m}/part-0000{i}.parquet" for i, m in enumerate(MONTHS)]
+    assert err.splitlines()[0].startswith("900 incidents in 3 parts: ")
+    ran(cli, "run", str(dataset / "all.parquet"), "--rules", rules, "-f", "parquet", "-o", str(whole))
+    read = pl.read_parquet(out / "**" / "*.parquet", hive_partitioning=True)
+    assert read.get_column("month").unique().sort().to_list() == [int(m) for m in MONTHS]  # the hive keys kept
+    assert read.drop("month").equals(pl.read_parquet(whole))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_a_dataset_is_the_same_bytes_from_local_processes_and_the_cluster(
+    cli: Cli, cluster: LocalCluster, dataset: Path, tmp_path: Path
+) -> None:
+    args = ["run", str(dataset / "in"), "--rules", "syria-2016-02", "-f", "parquet", "-o"]
+    runs = {}
+    for name, where in (
+        ("one", ["-j", "1"]),
+        ("two", ["-j", "2"]),
+        ("dask", ["--scheduler", cluster.scheduler_address]),
+    ):
+        code, _, err = cli(*args, str(tmp_path / name), *where)
+        assert code == 0, err
+        runs[name] = (parts(tmp_path / name), err)
+    assert runs["two"] == runs["one"]
+    assert runs["dask"] == runs["one"]
+
+
+def test_an_id_in_two_parts_is_one_line_and_nothing_is_written(cli: Cli, dataset: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    for part in ("a", "b"):
+        (folder / part).mkdir(parents=True)
+        (folder / part / "x.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+    code, out, err = cli("run", str(folder), "--rules", "syria-2016-02", "-f", "parquet", "-o", str(tmp_path / "out"))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {folder}/b/x.parquet: incident id `gen-000000` is used twice (first in `{folder}/a/x.parquet`); "
+        "ids are unique across a dataset\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # neither the output nor a temporary folder
+
+
+def test_a_bad_part_is_one_line_and_nothing_is_written(cli: Cli, dataset: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+    (folder / "b.parquet").write_text("not parquet")
+    code, _, err = cli("run", str(folder), "--rules", "syria-2016-02", "-f", "parquet", "-o", str(tmp_path / "out"))
+    assert code == 2
+    assert err == f"error: {folder}/b.parquet: not a Parquet file (its footer cannot be read)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-f", "jsonl"],
+            "{in}: a folder of Parquet files is judged into a Parquet dataset, a part for each part; "
+            "pass --format parquet --output FOLDER",
+        ),
+        (
+            ["-f", "parquet", "-o", "{full}"],
+            "{full}: --output folder is not empty; name a new folder (nothing is replaced)",
+        ),
+        (
+            ["-f", "parquet", "-o", "{in}/out"],
+            "{in}/out: --output is inside the input folder `{in}` or holds it; choose a folder apart",
+        ),
+        (["-f", "parquet", "-o", "{tmp}/no/out"], "{tmp}/no/out: --output folder `{tmp}/no` does not exist"),
+    ],
+)
+def test_a_dataset_that_cannot_be_written_is_refused_before_any_work(
+    cli: Cli, dataset: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("")
+    given = {"in": dataset / "in", "full": tmp_path / "full", "tmp": tmp_path}
+    code, out, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02", *(a.format(**given) for a in args))
+    assert (code, out) == (2, "")
+    assert err == f"error: {message.format(**given)}\n"
+
+
+def test_jobs_and_a_scheduler_are_for_folders(cli: Cli, dataset: Path) -> None:
+    code, _, err = cli("run", str(dataset / "all.parquet"), "--rules", "syria-2016-02", "-j", "2")
+    assert code == 2
+    assert err == "error: --jobs: judges a folder of Parquet files part by part; one file is judged in this process\n"

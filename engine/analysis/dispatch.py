@@ -60,22 +60,45 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Executor:
     target = _scheduler_address(address) if Path(address).is_file() else address
     _probe(target, address, timeout)
     dask: Any = distributed  # its calls are untyped
-    # made, then started: a client that fails to start is closed here, quickly, and not again on exit
-    client = dask.Client.__new__(dask.Client)
-    try:
-        client.__init__(target, timeout=timeout, set_as_default=False)
-    except Exception as exc:
-        with suppress(Exception):
-            client.close(timeout=1)
-        client.status = "closed"
-        reason = "no answer" if isinstance(exc, (OSError, TimeoutError)) else "it does not speak Dask's protocol"
+    client = _started(dask.Client, target, timeout)
+    if client is None:
         where = "" if target == address else f" at `{target}`"
         raise _refused(
-            f"`{address}`: no Dask scheduler answered{where} within {timeout:g} s ({reason}); "
+            f"`{address}`: no Dask scheduler answered{where} within {timeout:g} s; "
             "expected a running scheduler's address, tcp://HOST:PORT, or its scheduler file"
-        ) from None
+        )
     executor: Executor = client.get_executor()
     return executor
+
+
+def _started(make: Any, target: str, timeout: float) -> Any:
+    """A client of the scheduler at `target`, or None when none could be started within about `timeout` seconds.
+
+    Started on a thread of its own, given up on past the deadline: Dask's own timeout covers reaching the
+    address, not a server there that never says it is a scheduler. A client that failed is closed here,
+    quickly, and marked so that it is not closed again, slowly and noisily, on exit.
+    """
+    import threading
+
+    client = make.__new__(make)
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            client.__init__(target, timeout=timeout, set_as_default=False)
+        except Exception as exc:
+            failed.append(exc)
+            with suppress(Exception):
+                client.close(timeout=1)
+            client.status = "closed"
+
+    thread = threading.Thread(target=start, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 2)
+    if thread.is_alive():
+        client.status = "closed"
+        return None
+    return None if failed else client
 
 
 def _scheduler_address(path: str) -> str:

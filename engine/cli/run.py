@@ -199,7 +199,8 @@ def run_dataset(args: argparse.Namespace) -> int:
         file, incident, time = summary.first_implausible
         problem = implausible_problem(compiled, file, summary.implausible, time, path=f"incident `{incident}`")
         print(f"warning: {problem}", file=sys.stderr)
-    _note_unresolved(args, summary.unresolved)
+    # `names` reads one table: the note points at the first part
+    _note_unresolved(argparse.Namespace(**{**vars(args), "scenario": parts[0].path}), summary.unresolved)
     return EXIT_OK
 
 

@@ -66,7 +66,7 @@ def cluster(workers: int) -> Any:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # the scheduler serves HTTP whatever: on a free port, not 8787
         env={THREADS: "1"},
         memory_limit=0,  # no spilling or pausing: the peak is what the work needs
     )

@@ -43,7 +43,7 @@ def cluster() -> Iterator[LocalCluster]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # the scheduler serves HTTP whatever: on a free port, not 8787
         env={THREADS: "1"},
     ) as local:
         yield local

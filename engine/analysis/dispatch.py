@@ -6,7 +6,8 @@ worker once, not once a task:
 
 - local processes (`executor=None`): the shared value, pickled once, is each process's start-up argument;
 - a Dask client's executor (`Client.get_executor()`): scattered to every worker (`broadcast=True`), and
-  each task given its future; a task whose worker dies or fails is run again (`RETRIES`);
+  each task given its future; a task whose worker dies is given to another by the scheduler, and one that
+  raised is run again (`RETRIES`);
 - any other `concurrent.futures.Executor`: each worker process keeps the shared value by the SHA-256 of its
   pickle; a task sent without it to a worker that does not have it yet answers `_Missing`, and is sent
   again with it. A worker keeps the last `KEPT` shared values.
@@ -38,7 +39,7 @@ T = TypeVar("T")  # one task's item
 R = TypeVar("R")  # one task's result
 
 SCHEDULER = "--scheduler"
-RETRIES = 3  # times a Dask task is run again after its worker died or it raised
+RETRIES = 3  # times a Dask task that raised is run again (a lost worker's tasks the scheduler moves itself)
 CONNECT_TIMEOUT = 10  # seconds to reach a Dask scheduler before saying it cannot be reached
 KEPT = 2  # shared values a worker process of a generic executor keeps (a whatif, then a sweep, say)
 THREADS = "POLARS_MAX_THREADS"

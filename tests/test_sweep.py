@@ -91,6 +91,20 @@ def test_the_result_does_not_depend_on_the_number_of_jobs(cli: Cli, engine: str)
     assert len(json.loads(outputs["json", "1"])["rows"]) == 8
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_counts_every_combination_once_in_one_process_or_in_runs_from_many(jobs: int) -> None:
+    from engine.analysis.sweep import Base, sweep
+    from engine.cli.run import load_report
+
+    base = Base.of(load_report(Path(DEZ), None, "columnar"))
+    told: list[int] = []
+    result = sweep(base, parse_params([STRICT, BOUND, "parties.jfs.role=excluded,covered"]), jobs, told.append)
+    assert told[-1] == len(result.rows) == 8
+    assert told == sorted(set(told))  # rising, never told twice
+    if jobs == 1:
+        assert told == list(range(1, 9))  # in this process: after each combination
+
+
 def test_csv_has_a_header_and_one_line_per_combination(cli: Cli) -> None:
     code, out, _ = cli("sweep", DEZ, "--param", BOUND, "-e", "columnar", "-f", "csv")
     assert code == 0

@@ -6,15 +6,15 @@ import dataclasses
 import itertools
 import json
 import math
-import multiprocessing
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from engine.analysis.dispatch import chunks, run_all, workers
 from engine.analysis.ranges import Span, check_kind, is_range, parse_span
 from engine.errors import InputError, Problem
 from engine.evaluation.durable import EngineError
@@ -266,28 +266,31 @@ def _row(base: Base, values: tuple[Any, ...], sets: Sequence[str]) -> Row | list
     return Row(values, report.summary(), report.by_party())
 
 
-_shared: Base | None = None  # a worker process's copy: the incidents travel once per worker, not per task
-
-
-def _start_worker(base: Base) -> None:
-    global _shared
-    _shared = base
-
-
-def _task(start: int, combos: list[Combo]) -> tuple[int, list[Row | list[Problem]]]:
-    assert _shared is not None, "worker started without its base"
-    base = _shared
-    return start, [_row(base, values, sets) for values, sets in combos]
+def _task(base: Base, chunk: tuple[int, Sequence[Combo]]) -> list[Row | list[Problem]]:
+    """A run of neighbouring combinations, where the sweep sends it (`engine.analysis.dispatch`)."""
+    return [_row(base, values, sets) for values, sets in chunk[1]]
 
 
 Progress = Callable[[int], None]  # called with the number of combinations done so far
 
 
 def sweep(
-    base: Base, params: Sequence[Param], jobs: int = 1, progress: Progress | None = None, design: Design | None = None
+    base: Base,
+    params: Sequence[Param],
+    jobs: int = 1,
+    progress: Progress | None = None,
+    design: Design | None = None,
+    executor: Executor | None = None,
 ) -> Sweep:
-    """Every combination evaluated, across `jobs` processes; rows in grid order whatever the worker count. With
-    a `design`, the combinations are its sample (`sampling.draw`), in the order drawn."""
+    """Every combination evaluated; rows in grid order (with a `design`, the combinations are its sample,
+    `sampling.draw`, in the order drawn), the same bytes whatever runs them and however many.
+
+    With no `executor`, across `jobs` local processes (one: in this process); else on the executor: a Dask
+    client's (`Client.get_executor()`, see `engine.analysis.dispatch.connect`) or any other
+    `concurrent.futures.Executor`. The combinations go in tasks of many neighbours each, and the base
+    reaches each worker once. Raises `InputError` for the first combination found bad (the tasks not yet
+    done are cancelled, as they are on Ctrl-C).
+    """
     if design is None:
         combos = grid(params)
     else:
@@ -295,13 +298,20 @@ def sweep(
 
         combos = draw(params, design)
     tell = progress or (lambda _: None)
-    if jobs <= 1 or len(combos) <= 1:
-        rows = []
-        for values, sets in combos:
-            rows.append(_checked(_row(base, values, sets)))
-            tell(len(rows))
-    else:
-        rows = _in_pool(base, combos, min(jobs, len(combos)), tell)
+    done = 0
+
+    def each(_: int, results: list[Row | list[Problem]]) -> None:
+        nonlocal done
+        for result in results:
+            _checked(result)
+        done += len(results)
+        tell(done)
+
+    # in this process, a combination a task, so that progress is told as each is done
+    local = executor is None and jobs <= 1
+    tasks = chunks(combos, 1, len(combos)) if local else chunks(combos, workers(executor, jobs), CHUNKS_PER_JOB)
+    results = run_all(_task, base, tasks, executor, jobs, each)
+    rows = [_checked(r) for part in results for r in part]
     return Sweep(base.scenario, base.ruleset, base.engine, tuple(params), tuple(rows), design)
 
 
@@ -309,25 +319,3 @@ def _checked(result: Row | list[Problem]) -> Row:
     if isinstance(result, Row):
         return result
     raise InputError(result)
-
-
-def _in_pool(base: Base, combos: list[Combo], jobs: int, tell: Progress) -> list[Row]:
-    """The combinations across `jobs` processes, in runs of neighbours; each row put back at its place."""
-    size = max(1, -(-len(combos) // (jobs * CHUNKS_PER_JOB)))
-    rows: list[Row | None] = [None] * len(combos)
-    done = 0
-    # spawn, not fork: a forked child inherits polars' thread pool in whatever state it was, and can hang
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(base,)) as pool:
-        futures = [pool.submit(_task, i, combos[i : i + size]) for i in range(0, len(combos), size)]
-        for future in as_completed(futures):
-            start, results = future.result()
-            try:
-                rows[start : start + len(results)] = [_checked(r) for r in results]
-            except InputError:
-                for other in futures:
-                    other.cancel()
-                raise
-            done += len(results)
-            tell(done)
-    return [row for row in rows if row is not None]

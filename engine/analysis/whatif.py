@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
+import polars as pl
+
+from engine.analysis.dispatch import run_all
+from engine.evaluation.durable import EngineError
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
 from engine.ruleset.compile import Compiled
@@ -55,12 +61,6 @@ def label(ruleset_id: str, sets: Sequence[str]) -> str:
     return " + ".join((ruleset_id, *sets))
 
 
-def under(base: Report, compiled: Compiled, engine: str | None = None) -> Report:
-    """The base report's incidents evaluated again under another ruleset, with the same engine."""
-    with Evaluator(compiled, engine or base.engine) as evaluator:
-        return evaluator.report(base.scenario, base.incidents)
-
-
 def changes(base: Report, variant: Report) -> tuple[Change, ...]:
     """Incidents whose verdict differs, or whose accounts' verdicts differ (a dispute that shifts)."""
     out = []
@@ -76,3 +76,52 @@ def changes(base: Report, variant: Report) -> tuple[Change, ...]:
 
 def outcome(base: Report, variant: Report, file: str | None, sets: Sequence[str]) -> Outcome:
     return Outcome(label(variant.compiled.id, sets), file, tuple(sets), variant, changes(base, variant))
+
+
+@dataclass(frozen=True)
+class Told:
+    """What every variant's run shares: the base report's incidents, by name, and the engine judging them."""
+
+    scenario: str
+    incidents: pl.DataFrame
+    engine: str
+
+
+def _variant(told: Told, compiled: Compiled) -> Report | EngineError:
+    """A variant's report without its incidents (the caller has them: a report goes back without its table of
+    incidents), or durable_rules' refusal of the ruleset as data, so that it is not retried as a failure."""
+    try:
+        with Evaluator(compiled, told.engine) as evaluator:
+            report = evaluator.report(told.scenario, told.incidents)
+    except EngineError as exc:
+        return exc
+    return dataclasses.replace(report, incidents=report.incidents.clear())
+
+
+def outcomes(
+    base: Report,
+    variants: Sequence[tuple[str | None, Compiled]],
+    sets: Sequence[str] = (),
+    jobs: int = 1,
+    executor: Executor | None = None,
+) -> tuple[Outcome, ...]:
+    """Each variant (its file, or None for the base ruleset changed by `sets` alone; and its compiled ruleset)
+    run over the base report's incidents and compared with it, in the order given.
+
+    With no `executor`, across `jobs` local processes (one: in this process); else on the executor (see
+    `engine.analysis.sweep.sweep`); the base's incidents reach each worker once. Raises `EngineError` where
+    durable_rules refuses a variant.
+    """
+
+    def each(_: int, result: Report | EngineError) -> None:
+        if isinstance(result, EngineError):
+            raise result
+
+    told = Told(base.scenario, base.incidents, base.engine)
+    reports = run_all(_variant, told, [compiled for _, compiled in variants], executor, jobs, each)
+    out = []
+    for (file, _), report in zip(variants, reports):
+        assert isinstance(report, Report)
+        variant = dataclasses.replace(report, incidents=base.incidents)
+        out.append(outcome(base, variant, file, sets))
+    return tuple(out)

@@ -156,6 +156,36 @@ def warn_skipped(loaded: Loaded) -> None:
     print(f"warning: {events.bad.summary()}", file=sys.stderr)
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"`{text}`: at least one job is needed")
+    return jobs
+
+
+def add_workers(p: argparse.ArgumentParser, work: str, jobs: int | None = None) -> None:
+    """--jobs N (local processes; `jobs` by default, None: one per core) and --scheduler ADDRESS (a Dask
+    cluster instead, see engine.analysis.dispatch.connect): where `work` runs."""
+    default = "one per core" if jobs is None else f"{jobs}"
+    p.add_argument(
+        "--jobs",
+        "-j",
+        metavar="N",
+        type=_jobs,
+        default=jobs or os.cpu_count() or 1,
+        help=f"processes to run {work} in on this machine (default: {default})",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=f"run {work} on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT) or whose "
+        "scheduler file ADDRESS names, instead of on this machine (the result is the same)",
+    )
+
+
 def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     p.add_argument("--format", "-f", choices=formats, default=formats[0], help=f"output format (default: {formats[0]})")
     p.add_argument(

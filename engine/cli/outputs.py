@@ -198,3 +198,51 @@ def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None
 
     if find_spec("matplotlib") is None:
         raise refused(PLOT, "drawing a chart needs matplotlib: pip install 'ceasefire-sim[plot]'")
+
+
+def check_folder_output(path: str | None, source: Path, option: str = OUTPUT) -> None:
+    """Refuse, before any work, a dataset's output folder that cannot be made whole: it must not exist (or be an
+    empty folder), its parent must be a folder that takes new files, and it must be neither inside the input
+    folder `source` (it would be read as input the next time) nor hold it."""
+    if path is None:
+        return
+    if not path.strip("/"):
+        raise refused(path or option, f"{option} names no folder; expected a folder path")
+    target = Path(path)
+    try:
+        mode = os.stat(target).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        _check_folder(path, target.absolute().parent, option)
+    except OSError as exc:
+        raise cannot_write(path, option, exc) from None
+    else:
+        if not stat.S_ISDIR(mode):
+            raise refused(path, f"{option} exists and is not a folder; a dataset is written as a new folder")
+        if any(target.iterdir()):
+            raise refused(path, f"{option} folder is not empty; name a new folder (nothing is replaced)")
+        _probe(path, target.absolute().parent, option)
+    out, given = Path(os.path.realpath(target)), Path(os.path.realpath(source))
+    if out == given or out.is_relative_to(given) or given.is_relative_to(out):
+        raise refused(path, f"{option} is inside the input folder `{source}` or holds it; choose a folder apart")
+
+
+@contextmanager
+def atomic_folder(path: str | Path, option: str = OUTPUT) -> Iterator[Path]:
+    """A folder that appears whole at `path`, with ordinary permissions, only if the block completes: the block
+    writes in a new folder beside it (yielded), renamed to `path` at the end (an empty folder there is replaced)."""
+    import shutil
+    import tempfile
+
+    target = Path(path).absolute()
+    with _as_problem(path, option):
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.", dir=target.parent))
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes a private folder; a dataset is an ordinary one
+        yield tmp
+        with _as_problem(path, option):
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

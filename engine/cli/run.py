@@ -9,8 +9,26 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples, warn, warn_skipped
-from engine.cli.outputs import OUTPUT, check_output, output, refuse_inputs, refused, write_bytes
+from engine.cli.main import (
+    EXIT_OK,
+    add_evaluation,
+    add_output,
+    add_source,
+    add_workers,
+    examples,
+    warn,
+    warn_skipped,
+)
+from engine.cli.outputs import (
+    OUTPUT,
+    atomic_folder,
+    check_folder_output,
+    check_output,
+    output,
+    refuse_inputs,
+    refused,
+    write_bytes,
+)
 
 if TYPE_CHECKING:
     from engine.errors import Problem
@@ -24,7 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="evaluate a scenario or incident table and report the verdicts",
         description="Evaluate every incident of a scenario (YAML) or an incident table (JSON Lines, CSV, Parquet) "
         "under a ruleset, and report each verdict with the rule and clause that decided it. Scenarios run on the "
-        "durable engine where it is installed, tables on the columnar engine; both give the same verdicts.",
+        "durable engine where it is installed, tables on the columnar engine; both give the same verdicts. "
+        "A folder of Parquet files (or key=value/ partitions) is judged part by part, in local processes "
+        "(--jobs) or on a Dask cluster (--scheduler), into a Parquet dataset with a part for each part.",
         epilog=examples(
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format json",
@@ -36,6 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire run events.parquet --rules syria-2016-09 -f parquet -o verdicts.parquet",
             "ceasefire run acled-export.csv --rules syria-2016-09 -f jsonl -o verdicts.jsonl   # told by its columns",
             "ceasefire run GEDEvent_v23_1.csv --from ucdp --rules syria-2016-09 -f jsonl --strict",
+            "ceasefire run events/ --rules syria-2016-02 -f parquet -o verdicts/ --jobs 2   # a folder of tables",
+            "ceasefire run events/ --rules syria-2016-02 -f parquet -o verdicts/ --scheduler tcp://10.0.0.5:8786",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,11 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "scenario",
         metavar="SCENARIO",
         type=Path,
-        help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table (or ACLED or UCDP GED export)",
+        help="a scenario .yaml, a .jsonl/.csv/.parquet incident table (or ACLED or UCDP GED export), or a folder "
+        "of .parquet tables",
     )
     add_evaluation(p)
     add_source(p)
     add_output(p, ("table", "json", "jsonl", "markdown", "parquet", "html"))
+    add_workers(p, "a folder's parts", jobs=1)
     p.set_defaults(handler=run)
 
 
@@ -105,6 +129,12 @@ def run(args: argparse.Namespace) -> int:
     from engine.evaluation.pipeline import BATCH
     from engine.report.render import ProgressBar
 
+    if args.scenario.is_dir():
+        return run_dataset(args)
+    if args.jobs != 1 or args.scheduler is not None:
+        option = "--scheduler" if args.scheduler is not None else "--jobs"
+        raise refused(option, "judges a folder of Parquet files part by part; one file is judged in this process")
+
     if args.format == "parquet" and args.output is None:
         raise refused("--format parquet", "Parquet is binary; name a file with --output FILE")
     from engine.incidents.load import load_input
@@ -139,6 +169,49 @@ def run(args: argparse.Namespace) -> int:
     _warn_implausible(loaded, flagged, args.scenario)
     if loaded.scenario is None:  # a scenario's names are written by hand, and `check` reads them
         _note_unresolved(args, sum(unresolved))
+    return EXIT_OK
+
+
+DATASET = "a folder of Parquet files is judged into a Parquet dataset, a part for each part"
+
+
+def run_dataset(args: argparse.Namespace) -> int:
+    """`run FOLDER`: every Parquet file under it judged part by part, the verdicts written as a dataset under
+    --output (whole, or not at all), the counts on stderr."""
+    from engine.analysis.dispatch import executor_for
+    from engine.evaluation.dataset import judge_dataset, parts_of
+    from engine.incidents.load import implausible_problem
+    from engine.report.render import ProgressBar
+    from engine.ruleset.load import load_ruleset
+
+    folder: Path = args.scenario
+    if args.format != "parquet" or args.output is None:
+        raise refused(str(folder), f"{DATASET}; pass --format parquet --output FOLDER")
+    if args.source is not None:
+        raise refused(str(folder), f"--from {args.source} reads one export file; {DATASET} of ceasefire's columns")
+    if args.rules is None:
+        raise refused(str(folder), "a folder of incident tables names no ruleset; pass --rules RULESET")
+    check_folder_output(args.output, folder)
+    compiled = load_ruleset(args.rules, sets=args.sets)
+    with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work
+        # a cluster's workers find the parts by their whole path; here they are named as given
+        parts = parts_of(folder if executor is None else folder.absolute())
+        bar = ProgressBar(len(parts), "judging parts", enabled=sys.stderr.isatty(), unit="items")
+        with atomic_folder(args.output) as out, bar:
+            summary = judge_dataset(
+                folder.name, compiled, args.engine or "columnar", parts, out, args.jobs, executor, bar.update
+            )
+    warn(summary.warnings)
+    shown = ", ".join(f"{n:,} {name}" for name, n in summary.counts.items())
+    total = sum(summary.counts.values())
+    many = f"{summary.parts:,} part{'' if summary.parts == 1 else 's'}"
+    print(f"{total:,} incident{'' if total == 1 else 's'} in {many}: {shown}", file=sys.stderr)
+    if summary.first_implausible is not None:
+        file, incident, time = summary.first_implausible
+        problem = implausible_problem(compiled, file, summary.implausible, time, path=f"incident `{incident}`")
+        print(f"warning: {problem}", file=sys.stderr)
+    # `names` reads one table: the note points at the first part
+    _note_unresolved(argparse.Namespace(**{**vars(args), "scenario": parts[0].path}), summary.unresolved)
     return EXIT_OK
 
 

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add_workers, examples
 from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, refused, write_bytes
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from engine.analysis.discovery import Threshold
+    from engine.analysis.sampling import Design
+    from engine.analysis.sweep import Param, Sweep
+    from engine.evaluation.result import Report
 
 DEFAULT_SEED = 0  # engine.analysis.sampling.DEFAULT_SEED, here for --help
 
 # engine.analysis.sweep.MAX_COMBINATIONS, repeated here for --help, which must not load the evaluation
 # (tests/test_packaging.py checks the two agree).
 MAX_COMBINATIONS = 100_000
-
-
-def _jobs(text: str) -> int:
-    try:
-        jobs = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"`{text}`: at least one job is needed")
-    return jobs
 
 
 def _seed(text: str) -> int:
@@ -53,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "and report one row per combination: the values, the count of each verdict, then the counts per\n"
         "acting party. The table shows violations per acting party (the parties with any) and a bar chart of\n"
         "violations per combination; JSON and CSV have every verdict per party. Rows are in grid order (the\n"
-        "first --param varies slowest) whatever the number of jobs.\n\n"
+        "first --param varies slowest) whatever the number of jobs, and on a Dask cluster (--scheduler) alike.\n\n"
         "Each value is read like a --set value (YAML: `true`, `3`, `null` deletes); values are separated by\n"
         "commas, so a value cannot contain one. Every value is checked against the ruleset before any\n"
         f"combination runs, and a grid may have at most {MAX_COMBINATIONS:,} combinations. With --plot, also\n"
@@ -72,6 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.sponsors_bound=true,false "
             "-f html -o sweep.html",
             "ceasefire sweep incidents.jsonl --rules syria-2016-09 --param policy.sponsors_bound=true,false --jobs 4",
+            "ceasefire sweep incidents.jsonl --rules syria-2016-09 --param policy.sponsors_bound=true,false "
+            "--scheduler tcp://10.0.0.5:8786",
             "ceasefire sweep GEDEvent_v23_1.csv --from ucdp --rules syria-2016-09 "
             "--param policy.mistaken_target=permitted,violation",
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.reduced_violence_max_per_day=0..10 "
@@ -121,14 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="FILE",
         help="also draw the verdicts per combination as a chart: FILE.png or FILE.svg (needs matplotlib)",
     )
-    p.add_argument(
-        "--jobs",
-        "-j",
-        metavar="N",
-        type=_jobs,
-        default=os.cpu_count() or 1,
-        help="processes to run combinations in (default: one per core)",
-    )
+    add_workers(p, "the combinations")
     p.set_defaults(handler=run_sweep)
 
 
@@ -137,12 +131,11 @@ MAX_DURABLE = 2_000  # combinations a sweep runs with --engine durable
 
 def run_sweep(args: argparse.Namespace) -> int:
     from engine.analysis.discovery import discover, parse_threshold
+    from engine.analysis.dispatch import executor_for
     from engine.analysis.sampling import SEED, parse_design
-    from engine.analysis.sweep import Base, check, combinations, parse_params, sweep
-    from engine.cli.run import load_report
-    from engine.evaluation.result import ACCOUNTS_DIFFER
+    from engine.analysis.sweep import combinations, parse_params
     from engine.report.explore import write_discovery, write_sample_title
-    from engine.report.render import ProgressBar, console_for, write_sweep_csv, write_sweep_json, write_sweep_table
+    from engine.report.render import console_for, write_sweep_csv, write_sweep_json, write_sweep_table
 
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)
@@ -167,17 +160,8 @@ def run_sweep(args: argparse.Namespace) -> int:
             f"durable_rules keeps every ruleset it is given (some 330 KB a combination): a durable sweep runs "
             f"at most {MAX_DURABLE:,} combinations, and this one has {total:,}; use --engine columnar (same verdicts)",
         )
-    report = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
-    for path, option in ((args.output, "--output"), (args.plot, PLOT)):
-        refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
-    threshold = None
-    if args.discover is not None:
-        parties = [p.name for p in report.compiled.ruleset.parties.values()]
-        threshold = parse_threshold(args.discover, [*parties, ACCOUNTS_DIFFER])
-    base = Base.of(report)
-    check(base, params)
-    with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
-        result = sweep(base, params, args.jobs, bar.update, design)
+    with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work
+        report, threshold, result = _swept(args, params, total, design, executor)
     chart = None
     if args.plot is not None:  # drawn before anything is written: a failure leaves no file behind
         from engine.report.plot import plot_sweep
@@ -204,3 +188,31 @@ def run_sweep(args: argparse.Namespace) -> int:
     if chart is not None:
         write_bytes(args.plot, chart, PLOT)
     return EXIT_OK
+
+
+def _swept(
+    args: argparse.Namespace,
+    params: Sequence[Param],
+    total: int,
+    design: Design | None,
+    executor: Executor | None,
+) -> tuple[Report, Threshold | None, Sweep]:
+    """The scenario loaded, every value checked against its ruleset, then every combination run: the base
+    report, the discovery threshold (None without --discover) and the sweep."""
+    from engine.analysis.discovery import parse_threshold
+    from engine.analysis.sweep import Base, check, sweep
+    from engine.cli.run import load_report
+    from engine.evaluation.result import ACCOUNTS_DIFFER
+    from engine.report.render import ProgressBar
+
+    report = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
+    for path, option in ((args.output, "--output"), (args.plot, PLOT)):
+        refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
+    threshold = None
+    if args.discover is not None:
+        parties = [p.name for p in report.compiled.ruleset.parties.values()]
+        threshold = parse_threshold(args.discover, [*parties, ACCOUNTS_DIFFER])
+    base = Base.of(report)
+    check(base, params)
+    with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:
+        return report, threshold, sweep(base, params, args.jobs, bar.update, design, executor)

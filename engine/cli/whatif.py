@@ -6,10 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add_workers, examples
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from engine.analysis.whatif import WhatIf
     from engine.ruleset.compile import Compiled
 
 VARIANT = "--variant"
@@ -41,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire whatif incidents.jsonl --rules syria-2016-09 --set policy.sponsors_bound=false",
             "ceasefire whatif acled-export.csv --from acled --rules syria-2016-09 "
             "--variant rules/variants/strict-liability.yaml",
+            "ceasefire whatif events.parquet --rules syria-2016-09 --variant rules/variants/strict-liability.yaml "
+            "--variant rules/variants/jfs-covered.yaml --scheduler tcp://10.0.0.5:8786",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -59,15 +64,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_evaluation(p, sets=WHATIF_SET, base="base ")
     add_source(p)
     add_output(p, ("table", "json", "html"))
+    add_workers(p, "the variants", jobs=1)
     p.set_defaults(handler=whatif, usage_error=p.error)
 
 
-def load_variants(files: list[str], sets: list[str]) -> list[tuple[str, Compiled]]:
+def load_variants(files: list[str], sets: list[str]) -> list[tuple[str | None, Compiled]]:
     """Every variant, checked and compiled before anything is evaluated; ids must tell them apart."""
     from engine.errors import InputError
     from engine.ruleset.load import load_ruleset
 
-    loaded: list[tuple[str, Compiled]] = []
+    loaded: list[tuple[str | None, Compiled]] = []
     for file in files:
         compiled = load_ruleset(file, sets=sets)
         for other, seen in loaded:
@@ -82,25 +88,14 @@ def load_variants(files: list[str], sets: list[str]) -> list[tuple[str, Compiled
 
 
 def whatif(args: argparse.Namespace) -> int:
-    from engine.analysis.whatif import WhatIf, outcome, under
-    from engine.cli.run import load_report
+    from engine.analysis.dispatch import executor_for
     from engine.report.render import console_for, write_whatif_json, write_whatif_table
-    from engine.ruleset.load import read_ruleset
 
     if not args.variants and not args.sets:
         args.usage_error("nothing to compare: give --variant FILE or --set PATH=VALUE")
     check_output(args.output, [args.scenario, *args.variants])
-    variants = load_variants(args.variants, args.sets)
-    base = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
-    # known once loaded: the rulesets and what they extend
-    refuse_inputs(args.output, [f for c in (base.compiled, *(v for _, v in variants)) for f in c.files])
-    if not variants:
-        # --set alone: one variant, the base's own ruleset file read again with the changes
-        inline = read_ruleset(Path(base.compiled.source), base.compiled.source, args.sets).compiled
-        outcomes = [outcome(base, under(base, inline), None, args.sets)]
-    else:
-        outcomes = [outcome(base, under(base, compiled), file, args.sets) for file, compiled in variants]
-    result = WhatIf(base, tuple(outcomes))
+    with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work
+        result = _compared(args, executor)
     if args.format == "html":  # the page is made whole before anything is written
         from engine.report.html import whatif_html
 
@@ -114,3 +109,19 @@ def whatif(args: argparse.Namespace) -> int:
         else:
             write_whatif_table(result, console_for(out, args.width))
     return EXIT_OK
+
+
+def _compared(args: argparse.Namespace, executor: Executor | None) -> WhatIf:
+    """The base report, and each variant run on its incidents and compared with it."""
+    from engine.analysis.whatif import WhatIf, outcomes
+    from engine.cli.run import load_report
+    from engine.ruleset.load import read_ruleset
+
+    variants = load_variants(args.variants, args.sets)
+    base = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
+    # known once loaded: the rulesets and what they extend
+    refuse_inputs(args.output, [f for c in (base.compiled, *(v for _, v in variants)) for f in c.files])
+    if not variants:
+        # --set alone: one variant, the base's own ruleset file read again with the changes
+        variants = [(None, read_ruleset(Path(base.compiled.source), base.compiled.source, args.sets).compiled)]
+    return WhatIf(base, outcomes(base, variants, args.sets, args.jobs, executor))

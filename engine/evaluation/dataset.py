@@ -1,0 +1,219 @@
+"""A folder of Parquet files judged part by part, each part's verdicts written as a Parquet file of its own.
+
+A part is read a block of rows at a time (`TableReader`) and judged a batch at a time, so memory stays at a
+batch whatever the folder holds; parts go to local processes or a Dask cluster (`engine.analysis.dispatch`).
+A ruleset whose verdicts depend on other incidents (`Compiled.over_time`) judges every part together, in one
+task, as `run` judges any table whole for it. Ids are unique across the dataset, as in one table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from engine.analysis.dispatch import run_all
+from engine.errors import InputError, Problem
+from engine.evaluation.pipeline import BATCH, Evaluator
+from engine.evaluation.result import Report
+from engine.incidents.load import Loaded
+from engine.incidents.tables import TableReader
+from engine.ruleset.compile import Compiled
+from engine.ruleset.model import VERDICTS
+
+SUFFIX = ".parquet"
+IMPLAUSIBLE = "implausible_time"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One input file and where its verdicts go: `name` is relative to the output folder, its hive folders
+    (`year=2016/`) kept and the file numbered in sorted input order (`part-00000.parquet`)."""
+
+    path: Path
+    name: str
+
+
+def parts_of(folder: Path) -> list[Part]:
+    """Every `.parquet` file under `folder`, hive partitions (`key=value/`) included, in sorted path order.
+
+    Names starting with `.` or `_` (`_SUCCESS`, `_metadata`, hidden files) are not parts, as in Spark and
+    Hive. Raises `InputError` when there is none.
+    """
+    found = []
+    for path in folder.rglob(f"*{SUFFIX}"):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(piece.startswith((".", "_")) for piece in relative.parts):
+            found.append(relative)
+    if not found:
+        raise InputError.at(
+            str(folder), "folder holds no .parquet files; expected a folder of Parquet files (or key=value/ folders)"
+        )
+    found.sort(key=lambda p: p.as_posix())
+    return [Part(folder / p, (p.parent / f"part-{i:05d}{SUFFIX}").as_posix()) for i, p in enumerate(found)]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every part's task shares: the ruleset, the engine, and the folder the parts are written in."""
+
+    name: str
+    compiled: Compiled
+    engine: str
+    out: Path
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What a task tells of the parts it judged: verdict counts, incidents with names the ruleset cannot
+    resolve, those with an implausible time (and the first: its part, id and time), the ids' hashes, and
+    what reading found worth a warning."""
+
+    counts: dict[str, int]
+    unresolved: int
+    implausible: int
+    first_implausible: tuple[str, str, str] | None
+    ids: pl.Series
+    warnings: tuple[Problem, ...] = field(default=())
+
+
+def judge(job: Job, parts: Sequence[Part]) -> Judged | list[Problem]:
+    """The parts judged and each written to `job.out / part.name`; problems in the input come back as data
+    (a task that raised would be run again, and its problems lost on the way)."""
+    try:
+        return _judge(job, parts)
+    except InputError as exc:
+        return exc.problems
+
+
+def _judge(job: Job, parts: Sequence[Part]) -> Judged:
+    from engine.report.data import write_parquet
+
+    tally = _Tally(job.compiled)
+    readers = [TableReader(part.path, job.compiled) for part in parts]
+    with Evaluator(job.compiled, job.engine) as evaluator:
+        for part, reports in zip(parts, _reports(job, evaluator, readers)):
+            target = job.out / part.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as out:
+                write_parquet(tally.counted(part, reports), out)
+    warnings = next((tuple(reader.warnings) for reader in readers if reader.warnings), ())
+    return Judged(tally.counts, tally.unresolved, tally.implausible, tally.first, pl.concat(tally.ids), warnings)
+
+
+def _reports(job: Job, evaluator: Evaluator, readers: Sequence[TableReader]) -> Iterator[Iterator[Report]]:
+    """Each part's reports, in order: a batch at a time as its blocks are read, or, when a verdict may depend
+    on any other incident, every part read and judged together, then cut back into parts."""
+    if not job.compiled.over_time:
+        for reader in readers:
+            frames = Loaded(job.name, job.compiled, reader, None, None).parts(BATCH)
+            yield (evaluator.report(job.name, frame) for frame in frames)
+        return
+    wholes = [reader.frame() for reader in readers]
+    whole = evaluator.report(job.name, pl.concat(wholes, how="diagonal_relaxed"))
+    start = 0
+    for frame in wholes:
+        n = frame.height
+        incidents, table = whole.incidents.slice(start, n), whole.table.slice(start, n)
+        yield iter([dataclasses.replace(whole, incidents=incidents, table=table, said=None)])
+        start += n
+
+
+class _Tally:
+    """What the reports of a task's parts tell, counted as they are written."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
+        self.counts = dict.fromkeys(VERDICTS, 0)
+        self.unresolved = self.implausible = 0
+        self.first: tuple[str, str, str] | None = None
+        self.ids: list[pl.Series] = []
+
+    def counted(self, part: Part, reports: Iterator[Report]) -> Iterator[Report]:
+        for report in reports:
+            for verdict, n in report.summary().items():
+                self.counts[verdict] += n
+            self.unresolved += report.unresolved
+            self.ids.append(report.incidents.get_column("id").cast(pl.String).hash())
+            flagged = report.table.get_column("flags").list.contains(IMPLAUSIBLE)
+            if self.first is None and flagged.any():
+                self.first = (str(part.path), *_implausible(self.compiled, report, flagged))
+            self.implausible += int(flagged.sum())
+            yield report
+
+
+def _implausible(compiled: Compiled, report: Report, flagged: pl.Series) -> tuple[str, str]:
+    """The first incident flagged `implausible_time` in a report: its id, and the time told that is."""
+    from engine.incidents.frame import incidents_of
+    from engine.incidents.load import implausible_times
+
+    incident = incidents_of(report.incidents.slice(int(flagged.arg_true()[0]), 1))[0]
+    _, time = next(implausible_times(compiled, [incident]))
+    return incident.id, time
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A dataset's run, its parts' tallies combined: counts by verdict, incidents naming someone the ruleset
+    cannot resolve, incidents with an implausible time (the first: its part, id and time), and warnings."""
+
+    parts: int
+    counts: dict[str, int]
+    unresolved: int
+    implausible: int
+    first_implausible: tuple[str, str, str] | None
+    warnings: tuple[Problem, ...]
+
+
+def judge_dataset(
+    name: str,
+    compiled: Compiled,
+    engine: str,
+    parts: Sequence[Part],
+    out: Path,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Every part judged and written under `out` (a folder that exists: the caller makes it appear whole), a
+    task a part (all parts in one where verdicts depend on other incidents), across `jobs` local processes or
+    on the executor, as a sweep's combinations are (`engine.analysis.sweep.sweep`); `progress` hears how many
+    parts are done. Workers of a cluster read the parts and write `out` at the same paths: a file system they
+    share. Raises `InputError` for the first bad part found, or an id used in two parts.
+    """
+    job = Job(name, compiled, engine, out)
+    groups = [list(parts)] if compiled.over_time else [[part] for part in parts]
+    done = 0
+
+    def each(i: int, result: Judged | list[Problem]) -> None:
+        nonlocal done
+        if not isinstance(result, Judged):
+            raise InputError(result)
+        done += len(groups[i])
+        if progress is not None:
+            progress(done)
+
+    judged = [r for r in run_all(judge, job, groups, executor, jobs, each) if isinstance(r, Judged)]
+    ids = pl.concat([j.ids for j in judged])
+    if ids.n_unique() != ids.len():  # an id in two parts, or two ids that hash alike: the ids themselves say
+        _refuse_reused_ids(parts)
+    counts = {verdict: sum(j.counts[verdict] for j in judged) for verdict in VERDICTS}
+    first = next((j.first_implausible for j in judged if j.first_implausible is not None), None)
+    warnings = next((j.warnings for j in judged if j.warnings), ())
+    unresolved, implausible = sum(j.unresolved for j in judged), sum(j.implausible for j in judged)
+    return Summary(len(parts), counts, unresolved, implausible, first, warnings)
+
+
+def _refuse_reused_ids(parts: Sequence[Part]) -> None:
+    """Raise `InputError` at the first id used in two parts (each part's own were checked as it was read)."""
+    seen: dict[str, Path] = {}
+    for part in parts:
+        for id_ in pl.read_parquet(part.path, columns=["id"]).get_column("id").cast(pl.String):
+            if id_ in seen:
+                message = f"incident id `{id_}` is used twice (first in `{seen[id_]}`); ids are unique across a dataset"
+                raise InputError.at(str(part.path), message)
+            seen[id_] = part.path

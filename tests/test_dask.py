@@ -1,0 +1,374 @@
+"""`engine.analysis.dispatch`: sweeps and what-ifs on local processes, any Executor and a Dask cluster alike."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from distributed import Client, LocalCluster
+
+from engine.analysis.dispatch import THREADS, chunks, connect, run_all, workers
+from engine.analysis.sweep import Base, parse_params, sweep
+from engine.cli.run import load_report
+from engine.incidents.synthetic import write_jsonl
+from tests.conftest import ROOT, Cli, ruleset
+
+SPAWN = multiprocessing.get_context("spawn")  # a fork of a process running polars' threads can hang
+DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
+WEEK = str(ROOT / "scenarios" / "syria-week-2016-09.yaml")
+GRID = [
+    "--param",
+    "policy.mistaken_target=permitted,violation",
+    "--param",
+    "policy.sponsors_bound=true,false",
+    "--param",
+    "parties.jfs.role=excluded,covered",
+]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    """Two single-threaded worker processes on loopback, each under a nanny that starts it again if it dies."""
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=":0",  # the scheduler serves HTTP whatever: on a free port, not 8787
+        env={THREADS: "1"},
+    ) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def client(cluster: LocalCluster) -> Iterator[Client]:
+    with Client(cluster, set_as_default=False) as dask:
+        yield dask
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,000 generated incidents: enough that a combination takes some milliseconds on a worker."""
+    path = tmp_path_factory.mktemp("table") / "incidents.jsonl"
+    write_jsonl(path, 2_000, seed=7, compiled=ruleset("syria-2016-09"))
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port  # nothing listens there once closed
+
+
+def ran(cli: Cli, *args: str) -> str:
+    code, out, err = cli(*args)
+    assert code == 0, err
+    return out
+
+
+# --- the same bytes wherever the work runs -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_sweep_on_the_cluster_is_byte_for_byte_the_local_one(cli: Cli, cluster: LocalCluster, fmt: str) -> None:
+    args = ["sweep", WEEK, *GRID, "-e", "columnar", "-f", fmt]
+    alone = ran(cli, *args, "-j", "1")
+    assert ran(cli, *args, "--scheduler", cluster.scheduler_address) == alone
+    assert ran(cli, *args, "-j", "2") == alone
+
+
+def test_a_scheduler_file_names_the_cluster(cli: Cli, cluster: LocalCluster, tmp_path: Path) -> None:
+    file = tmp_path / "scheduler.json"
+    file.write_text(json.dumps({"type": "Scheduler", "address": cluster.scheduler_address}))
+    args = ["sweep", DEZ, *GRID[:2], "-f", "json"]
+    assert ran(cli, *args, "--scheduler", str(file)) == ran(cli, *args, "-j", "1")
+
+
+def test_a_whatif_on_the_cluster_is_byte_for_byte_the_local_one(cli: Cli, cluster: LocalCluster) -> None:
+    variants = ["--variant", "rules/variants/jfs-covered.yaml", "--variant", "rules/variants/sponsors-not-bound.yaml"]
+    args = ["whatif", WEEK, *variants, "-e", "columnar", "-f", "json"]
+    alone = ran(cli, *args)
+    assert ran(cli, *args, "--scheduler", cluster.scheduler_address) == alone
+    assert ran(cli, *args, "-j", "2") == alone
+    assert json.loads(alone)["variants"][0]["changes"]  # something to compare: jfs covered changes verdicts
+
+
+@pytest.mark.parametrize("kind", ["dask", "threads", "processes"])
+def test_the_api_takes_any_executor_and_gives_the_rows_of_one_process(client: Client, kind: str) -> None:
+    base = Base.of(load_report(Path(WEEK), None, "columnar"))
+    params = parse_params(GRID[1::2])
+    alone = sweep(base, params)
+    executor: Executor
+    if kind == "dask":
+        executor = client.get_executor()
+    elif kind == "threads":
+        executor = ThreadPoolExecutor(2)
+    else:
+        executor = ProcessPoolExecutor(2, mp_context=SPAWN)
+    with executor:
+        assert sweep(base, params, executor=executor) == alone
+
+
+def shared_and_item(shared: str, item: int) -> tuple[str, int, int]:
+    import polars as pl
+
+    return shared, item, pl.thread_pool_size()
+
+
+def test_each_local_worker_runs_polars_on_one_thread_and_results_keep_their_order() -> None:
+    results = run_all(shared_and_item, "base", list(range(6)), jobs=2)
+    assert results == [("base", i, 1) for i in range(6)]
+
+
+def test_a_generic_executor_gets_the_shared_value_once_per_process_and_again_only_when_missing() -> None:
+    with ProcessPoolExecutor(
+        1, mp_context=SPAWN
+    ) as pool:  # one process: the first task finds it missing, the rest find it kept
+        asked: list[int] = []
+        first = run_all(shared_and_item, "one", [1, 2, 3], pool, each=lambda i, _: asked.append(i))
+        second = run_all(shared_and_item, "two", [4], pool)
+    assert [r[:2] for r in first] == [("one", 1), ("one", 2), ("one", 3)]
+    assert sorted(asked) == [0, 1, 2]  # each told once, the resend included
+    assert second[0][:2] == ("two", 4)  # another shared value on the same worker: its own, not the last one
+
+
+def test_work_is_cut_into_runs_of_neighbours_about_eight_a_worker() -> None:
+    runs = chunks(list(range(100)), 3, 8)
+    assert [start for start, _ in runs] == list(range(0, 100, 5))
+    assert [x for _, part in runs for x in part] == list(range(100))
+    assert workers(None, 4) == 4
+    with ThreadPoolExecutor(3) as pool:
+        assert workers(pool, 1) == 3
+
+
+# --- a cluster that fails -------------------------------------------------------------------------------------
+
+
+def test_a_killed_worker_mid_sweep_still_gives_the_local_result(
+    client: Client, cluster: LocalCluster, table: Path
+) -> None:
+    base = Base.of(load_report(table, "syria-2016-09", "columnar"))
+    params = parse_params(
+        [
+            "policy.mistaken_target=permitted,violation",
+            "policy.sponsors_bound=true,false",
+            "parties.jfs.role=excluded,covered",
+            "parties.isis.role=excluded,covered",
+        ]
+    )
+    alone = sweep(base, params)
+    pids = client.run(os.getpid)
+    killed: dict[str, Any] = {}
+
+    def kill_once(done: int) -> None:
+        if killed:
+            return
+        busy = client.processing()
+        victim = max(busy, key=lambda w: len(busy[w]))
+        killed.update(worker=victim, pid=pids[victim], busy=len(busy[victim]), done=done)
+        os.kill(pids[victim], signal.SIGKILL)
+
+    result = sweep(base, params, progress=kill_once, executor=client.get_executor())
+    assert result == alone
+    assert killed["busy"] >= 1 and killed["done"] < len(alone.rows)  # it died with work on it, mid-sweep
+    deadline = time.monotonic() + 60
+    while len(client.run(os.getpid)) < 2 and time.monotonic() < deadline:  # its nanny starts it again
+        time.sleep(0.2)
+    assert killed["pid"] not in client.run(os.getpid).values()
+
+
+def test_a_bad_combination_on_the_cluster_is_one_line_and_exit_2(cli: Cli, cluster: LocalCluster) -> None:
+    code, out, err = cli(
+        "sweep",
+        DEZ,
+        "--param",
+        "parties.jfs.name=Nusra2,Foo",
+        "--param",
+        "parties.isis.name=IS2,Foo",
+        "--scheduler",
+        cluster.scheduler_address,
+    )
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1
+    assert err.endswith("(in the combination parties.jfs.name=Foo, parties.isis.name=Foo)\n")
+
+
+def test_ctrl_c_cancels_the_tasks_on_the_cluster(client: Client, table: Path) -> None:
+    base = Base.of(load_report(table, "syria-2016-09", "columnar"))
+    params = parse_params(["policy.mistaken_target=permitted,violation", "policy.sponsors_bound=true,false"] * 1)
+
+    def interrupt(_: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(base, params, progress=interrupt, executor=client.get_executor())
+    deadline = time.monotonic() + 30
+    while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("nonsense", "--scheduler: `nonsense` is not a Dask scheduler's address (missing port number"),
+        ("tcp://127.0.0.1:{port}", "--scheduler: `tcp://127.0.0.1:{port}`: no Dask scheduler answers there"),
+        ("{file}", "--scheduler: `{file}`: a scheduler file names its scheduler's `address`; this one does not"),
+    ],
+)
+def test_a_scheduler_that_cannot_be_reached_is_one_line_and_exit_2_before_any_work(
+    cli: Cli, tmp_path: Path, address: str, message: str
+) -> None:
+    file = tmp_path / "scheduler.json"
+    file.write_text("{}")
+    given = {"port": free_port(), "file": file}
+    start = time.monotonic()
+    code, out, err = cli("sweep", DEZ, *GRID[:2], "--scheduler", address.format(**given))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: " + message.format(**given)), err
+    assert len(err.splitlines()) == 1
+    assert time.monotonic() - start < 10
+
+
+def test_connect_gives_up_within_its_timeout() -> None:
+    with socket.socket() as listener:  # listens, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        start = time.monotonic()
+        with pytest.raises(Exception, match="no Dask scheduler answered within 1 s"):
+            connect(address, timeout=1)
+    assert time.monotonic() - start < 8
+
+
+# --- a folder of Parquet files ---------------------------------------------------------------------------------
+
+MONTHS = ("07", "08", "09")
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """900 generated incidents as one table (`all.parquet`) and as a hive-partitioned folder (`in/month=MM/`)."""
+    import polars as pl
+
+    from engine.incidents.synthetic import write_parquet
+
+    root = tmp_path_factory.mktemp("dataset")
+    write_parquet(root / "all.parquet", 900, seed=11, compiled=ruleset("syria-2016-02"))
+    whole = pl.read_parquet(root / "all.parquet")
+    for i, month in enumerate(MONTHS):
+        folder = root / "in" / f"month={month}"
+        folder.mkdir(parents=True)
+        whole.slice(i * 300, 300).write_parquet(folder / "data.parquet")
+    (root / "in" / "_SUCCESS").write_text("")  # what Spark leaves beside a dataset: not a part
+    return root
+
+
+def parts(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("rules", ["syria-2016-02", "syria-2016-09"])  # part by part; together (over time)
+def test_a_folder_gives_a_dataset_with_a_part_for_each_part_and_the_verdicts_of_the_whole_table(
+    cli: Cli, dataset: Path, tmp_path: Path, rules: str
+) -> None:
+    import polars as pl
+
+    out, whole = tmp_path / "verdicts", tmp_path / "whole.parquet"
+    code, _, err = cli("run", str(dataset / "in"), "--rules", rules, "-f", "parquet", "-o", str(out))
+    assert code == 0, err
+    assert list(parts(out)) == [f"month={m}/part-0000{i}.parquet" for i, m in enumerate(MONTHS)]
+    assert err.splitlines()[0].startswith("900 incidents in 3 parts: ")
+    ran(cli, "run", str(dataset / "all.parquet"), "--rules", rules, "-f", "parquet", "-o", str(whole))
+    read = pl.read_parquet(out / "**" / "*.parquet", hive_partitioning=True)
+    assert read.get_column("month").unique().sort().to_list() == [int(m) for m in MONTHS]  # the hive keys kept
+    assert read.drop("month").equals(pl.read_parquet(whole))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_a_dataset_is_the_same_bytes_from_local_processes_and_the_cluster(
+    cli: Cli, cluster: LocalCluster, dataset: Path, tmp_path: Path
+) -> None:
+    args = ["run", str(dataset / "in"), "--rules", "syria-2016-02", "-f", "parquet", "-o"]
+    runs = {}
+    for name, where in (
+        ("one", ["-j", "1"]),
+        ("two", ["-j", "2"]),
+        ("dask", ["--scheduler", cluster.scheduler_address]),
+    ):
+        code, _, err = cli(*args, str(tmp_path / name), *where)
+        assert code == 0, err
+        runs[name] = (parts(tmp_path / name), err)
+    assert runs["two"] == runs["one"]
+    assert runs["dask"] == runs["one"]
+
+
+def test_an_id_in_two_parts_is_one_line_and_nothing_is_written(cli: Cli, dataset: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    for part in ("a", "b"):
+        (folder / part).mkdir(parents=True)
+        (folder / part / "x.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+    code, out, err = cli("run", str(folder), "--rules", "syria-2016-02", "-f", "parquet", "-o", str(tmp_path / "out"))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {folder}/b/x.parquet: incident id `gen-000000` is used twice (first in `{folder}/a/x.parquet`); "
+        "ids are unique across a dataset\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # neither the output nor a temporary folder
+
+
+def test_a_bad_part_is_one_line_and_nothing_is_written(cli: Cli, dataset: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+    (folder / "b.parquet").write_text("not parquet")
+    code, _, err = cli("run", str(folder), "--rules", "syria-2016-02", "-f", "parquet", "-o", str(tmp_path / "out"))
+    assert code == 2
+    assert err == f"error: {folder}/b.parquet: not a Parquet file (its footer cannot be read)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-f", "jsonl"],
+            "{in}: a folder of Parquet files is judged into a Parquet dataset, a part for each part; "
+            "pass --format parquet --output FOLDER",
+        ),
+        (
+            ["-f", "parquet", "-o", "{full}"],
+            "{full}: --output folder is not empty; name a new folder (nothing is replaced)",
+        ),
+        (
+            ["-f", "parquet", "-o", "{in}/out"],
+            "{in}/out: --output is inside the input folder `{in}` or holds it; choose a folder apart",
+        ),
+        (["-f", "parquet", "-o", "{tmp}/no/out"], "{tmp}/no/out: --output folder `{tmp}/no` does not exist"),
+    ],
+)
+def test_a_dataset_that_cannot_be_written_is_refused_before_any_work(
+    cli: Cli, dataset: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("")
+    given = {"in": dataset / "in", "full": tmp_path / "full", "tmp": tmp_path}
+    code, out, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02", *(a.format(**given) for a in args))
+    assert (code, out) == (2, "")
+    assert err == f"error: {message.format(**given)}\n"
+
+
+def test_jobs_and_a_scheduler_are_for_folders(cli: Cli, dataset: Path) -> None:
+    code, _, err = cli("run", str(dataset / "all.parquet"), "--rules", "syria-2016-02", "-j", "2")
+    assert code == 2
+    assert err == "error: --jobs: judges a folder of Parquet files part by part; one file is judged in this process\n"

@@ -278,7 +278,7 @@ def parts(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("rules", ["syria-2016-02", "syria-2016-09"])  # part by part; together (over time)
+@pytest.mark.parametrize("rules", ["syria-2016-02", "syria-2016-09"])  # part by part; in the parts' context
 def test_a_folder_gives_a_dataset_with_a_part_for_each_part_and_the_verdicts_of_the_whole_table(
     cli: Cli, dataset: Path, tmp_path: Path, rules: str
 ) -> None:

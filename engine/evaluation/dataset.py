@@ -2,13 +2,13 @@
 
 A part is read a block of rows at a time (`TableReader`) and judged a batch at a time, so memory stays at a
 batch whatever the folder holds; parts go to local processes or a Dask cluster (`engine.analysis.dispatch`).
-A ruleset whose verdicts depend on other incidents (`Compiled.over_time`) judges every part together, in one
-task, as `run` judges any table whole for it. Ids are unique across the dataset, as in one table.
+Where a ruleset's verdicts depend on other incidents (`Compiled.over_time`: phases after quiet days,
+escalation), the parts are first read here, a batch at a time, for the phases and escalation episodes
+(`Evaluator.context`), which every part's task is then given. Ids are unique across the dataset, as in one table.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ import polars as pl
 
 from engine.analysis.dispatch import run_all
 from engine.errors import InputError, Problem
-from engine.evaluation.pipeline import BATCH, Evaluator
+from engine.evaluation.pipeline import BATCH, Context, Evaluator
 from engine.evaluation.result import Report
 from engine.incidents.load import Loaded
 from engine.incidents.tables import TableReader
@@ -65,6 +65,7 @@ class Job:
     compiled: Compiled
     engine: str
     out: Path
+    context: Context | None = None  # the phases and escalation episodes of the whole dataset, where they matter
 
 
 @dataclass(frozen=True)
@@ -106,21 +107,16 @@ def _judge(job: Job, parts: Sequence[Part]) -> Judged:
 
 
 def _reports(job: Job, evaluator: Evaluator, readers: Sequence[TableReader]) -> Iterator[Iterator[Report]]:
-    """Each part's reports, in order: a batch at a time as its blocks are read, or, when a verdict may depend
-    on any other incident, every part read and judged together, then cut back into parts."""
-    if not job.compiled.over_time:
-        for reader in readers:
-            frames = Loaded(job.name, job.compiled, reader, None, None).parts(BATCH)
-            yield (evaluator.report(job.name, frame) for frame in frames)
-        return
-    wholes = [reader.frame() for reader in readers]
-    whole = evaluator.report(job.name, pl.concat(wholes, how="diagonal_relaxed"))
-    start = 0
-    for frame in wholes:
-        n = frame.height
-        incidents, table = whole.incidents.slice(start, n), whole.table.slice(start, n)
-        yield iter([dataclasses.replace(whole, incidents=incidents, table=table, said=None)])
-        start += n
+    """Each part's reports, in order, a batch at a time as its blocks are read (in the job's context)."""
+    for reader in readers:
+        frames = Loaded(job.name, job.compiled, reader, None, None).parts(BATCH)
+        yield (evaluator.report(job.name, frame, context=job.context) for frame in frames)
+
+
+def _batches(name: str, compiled: Compiled, parts: Sequence[Part]) -> Iterator[pl.DataFrame]:
+    """Every part's incidents, in order, a batch at a time."""
+    for part in parts:
+        yield from Loaded(name, compiled, TableReader(part.path, compiled), None, None).parts(BATCH)
 
 
 class _Tally:
@@ -180,13 +176,18 @@ def judge_dataset(
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Every part judged and written under `out` (a folder that exists: the caller makes it appear whole), a
-    task a part (all parts in one where verdicts depend on other incidents), across `jobs` local processes or
-    on the executor, as a sweep's combinations are (`engine.analysis.sweep.sweep`); `progress` hears how many
-    parts are done. Workers of a cluster read the parts and write `out` at the same paths: a file system they
-    share. Raises `InputError` for the first bad part found, or an id used in two parts.
+    task a part (where verdicts depend on other incidents, in the context the parts give, read here first),
+    across `jobs` local processes or on the executor, as a sweep's combinations are
+    (`engine.analysis.sweep.sweep`); `progress` hears how many parts are done. Workers of a cluster read the
+    parts and write `out` at the same paths: a file system they share. Raises `InputError` for the first bad
+    part found, or an id used in two parts.
     """
-    job = Job(name, compiled, engine, out)
-    groups = [list(parts)] if compiled.over_time else [[part] for part in parts]
+    context = None
+    if compiled.over_time:
+        with Evaluator(compiled, engine) as evaluator:
+            context = evaluator.context(lambda: _batches(name, compiled, parts))
+    job = Job(name, compiled, engine, out, context)
+    groups = [[part] for part in parts]
     done = 0
 
     def each(i: int, result: Judged | list[Problem]) -> None:

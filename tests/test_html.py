@@ -168,3 +168,14 @@ def test_a_run_under_the_limit_lists_every_incident_within_its_size(cli: Cli, tm
     page = ok(cli, "run", str(table), "-r", "syria-2016-09", "-f", "html")
     assert page.count("<tbody data-verdict=") == 400 and "--format jsonl" not in page
     assert len(page.encode()) < size_limit(400)
+
+
+def test_a_name_the_chart_font_cannot_draw_gives_no_warning(tmp_path: Path) -> None:
+    import warnings
+
+    from engine.report.charts import counts_figure, inline_svg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        svg = inline_svg(counts_figure({"Rocket brigade \U0001f680": {"violation": 2}}, "verdicts by party"), "c")
+    assert svg.startswith('<svg id="c"')

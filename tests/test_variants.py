@@ -502,3 +502,13 @@ def test_check_warns_when_a_file_is_named_unlike_its_id(capsys: pytest.CaptureFi
         f"warning: {other}:2:1: id: id `syria-2016-09-held` differs from the file name `other.yaml`; "
         "name the file `held.yaml` or `syria-2016-09-held.yaml`"
     ) in out
+
+
+def test_set_null_takes_a_rule_away_by_its_id_as_a_variant_null_does(tmp_path: Path) -> None:
+    base = load_ruleset("syria-2016-09")
+    removed = load_ruleset("syria-2016-09", sets=["rules.actor-not-bound=null"])
+    assert [r.id for r in removed.ruleset.rules] == [r.id for r in base.ruleset.rules if r.id != "actor-not-bound"]
+    path = write(
+        tmp_path / "drop.yaml", "extends: syria-2016-09\nid: syria-2016-09-drop\nrules:\n  actor-not-bound: null\n"
+    )
+    assert load_ruleset(path).ruleset.rules == removed.ruleset.rules

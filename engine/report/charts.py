@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from engine.report.plot import COLOURS, DRAWING, SALT
+from engine.report.plot import COLOURS, DRAWING, SALT, glyphs_quiet
 from engine.ruleset.model import VERDICTS
 
 if TYPE_CHECKING:
@@ -30,7 +30,8 @@ def inline_svg(figure: Figure, name: str) -> str:
 
     with mpl.rc_context({**_SVG, "svg.hashsalt": SALT}):
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        with glyphs_quiet():
+            figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     text = _METADATA.sub("", _PROLOGUE.sub("", buffer.getvalue()))
     ids = "|".join(re.escape(i) for i in sorted(set(_ID.findall(text)), key=len, reverse=True))
     if ids:

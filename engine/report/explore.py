@@ -238,7 +238,7 @@ def plot_credence(c: Credence, kind: str) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    from engine.report.plot import COLOURS, FORMATS, SALT
+    from engine.report.plot import COLOURS, FORMATS, SALT, glyphs_quiet
 
     if kind not in FORMATS:
         raise ValueError(f"a chart is one of {', '.join(FORMATS)}, not {kind}")
@@ -281,5 +281,6 @@ def plot_credence(c: Credence, kind: str) -> bytes:
         figure.tight_layout()
         buffer = io.BytesIO()
         metadata: dict[str, Any] = {"Date": None} if kind == "svg" else {"Software": None}
-        figure.savefig(buffer, format=kind, metadata=metadata, bbox_inches="tight")
+        with glyphs_quiet():
+            figure.savefig(buffer, format=kind, metadata=metadata, bbox_inches="tight")
     return buffer.getvalue()

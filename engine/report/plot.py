@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +43,15 @@ def plot_timeline(t: Timeline, kind: str) -> bytes:
     return _save(timeline_figure(t), kind)
 
 
+@contextmanager
+def glyphs_quiet() -> Iterator[None]:
+    """matplotlib draws a character its font lacks (an emoji in a party's name) as a box and warns once per
+    character; the chart is still right, so the warning is not passed on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        yield
+
+
 def _save(figure: Figure, kind: str, description: str | None = None) -> bytes:
     """The figure as PNG or SVG bytes with no date or version in them (the same figure, the same bytes);
     `description` goes in the file's metadata. Raises ValueError for another `kind`."""
@@ -52,7 +64,8 @@ def _save(figure: Figure, kind: str, description: str | None = None) -> bytes:
         metadata: dict[str, Any] = {"Date": None} if kind == "svg" else {"Software": None}
         if description is not None:
             metadata["Description"] = description
-        figure.savefig(buffer, format=kind, metadata=metadata, bbox_inches="tight")
+        with glyphs_quiet():
+            figure.savefig(buffer, format=kind, metadata=metadata, bbox_inches="tight")
     return buffer.getvalue()
 
 

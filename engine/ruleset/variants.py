@@ -245,6 +245,8 @@ def apply_sets(doc: Document, sets: Sequence[str]) -> Document:
                 node = child
             elif value is None and isinstance(node, dict):
                 del node[key]
+            elif value is None and isinstance(node, list) and isinstance(key, int):
+                del node[key]  # the entry (a rule) with that id, as a variant's `null` takes it away
             else:
                 node[key] = value
         files[where] = SET

@@ -336,7 +336,11 @@ def test_a_path_too_long_for_the_system_is_one_line(cli: Cli, tmp_path: Path) ->
 def test_a_missing_file_and_a_folder_are_one_line_each(cli: Cli, tmp_path: Path) -> None:
     missing = tmp_path / "missing.jsonl"
     assert cli("run", str(missing), "-r", "syria-2016-09") == (2, "", f"error: {missing}: no such file\n")
-    assert cli("run", str(tmp_path)) == (2, "", f"error: {tmp_path}: is a directory; expected a file\n")
+    folder = (
+        f"error: {tmp_path}: a folder of Parquet files is judged into a Parquet dataset, a part for each part; "
+        "pass --format parquet --output FOLDER\n"
+    )
+    assert cli("run", str(tmp_path)) == (2, "", folder)
 
 
 # -- control characters, in every format -----------------------------------------------------------

@@ -125,11 +125,20 @@ def reports_of(
     warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
 
 
+def _is_folder(path: Path) -> bool:
+    """Whether `path` is a folder; False for what the system cannot even look up (a name too long): its
+    reader then says what is wrong in one line."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     from engine.evaluation.pipeline import BATCH
     from engine.report.render import ProgressBar
 
-    if args.scenario.is_dir():
+    if _is_folder(args.scenario):
         return run_dataset(args)
     if args.jobs != 1 or args.scheduler is not None:
         option = "--scheduler" if args.scheduler is not None else "--jobs"

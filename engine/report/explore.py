@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import IO, Any
 
 from rich import box
@@ -120,12 +121,25 @@ def write_discovery_table(d: Discovery, console: Console) -> None:
 
 def write_discovery(d: Discovery, form: str, out: IO[str], width: int | None = None) -> None:
     """Scenario discovery as `form` (table, json or csv)."""
+    _written(form, out, width, lambda: discovery_json(d), write_discovery_csv, write_discovery_table, d)
+
+
+def _written(
+    form: str,
+    out: IO[str],
+    width: int | None,
+    as_json: Callable[[], Any],
+    as_csv: Callable[[Any, IO[str]], None],
+    as_table: Callable[[Any, Console], None],
+    result: Any,
+) -> None:
+    """`result` written as `form`: json (`as_json()`'s data), csv, or a table at `width` (None: the console's)."""
     if form == "json":
-        _dump(discovery_json(d), out)
+        _dump(as_json(), out)
     elif form == "csv":
-        write_discovery_csv(d, out)
+        as_csv(result, out)
     else:
-        write_discovery_table(d, console_for(out, width))
+        as_table(result, console_for(out, width))
 
 
 # --- credence ----------------------------------------------------------------------------------------------
@@ -221,12 +235,7 @@ def write_credence_table(c: Credence, console: Console) -> None:
 
 def write_credence(c: Credence, form: str, out: IO[str], width: int | None = None) -> None:
     """A credence sweep as `form` (table, json or csv)."""
-    if form == "json":
-        _dump(credence_json(c), out)
-    elif form == "csv":
-        write_credence_csv(c, out)
-    else:
-        write_credence_table(c, console_for(out, width))
+    _written(form, out, width, lambda: credence_json(c), write_credence_csv, write_credence_table, c)
 
 
 def plot_credence(c: Credence, kind: str) -> bytes:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.errors import InputError, Problem
 from engine.incidents.load import load_incidents
@@ -709,3 +711,28 @@ def test_an_account_s_explicit_null_person_is_read_as_unidentified(tmp_path: Pat
     frame = read_table(path)  # pyarrow cannot tell null from absent: the row reader reads it
     assert frame["accounts"].to_list()[0][0]["actor"] == "unidentified"
     assert frame["accounts"].to_list()[0][1]["actor"] is None
+
+
+_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=4)
+
+
+@given(
+    st.sampled_from(["2016", "0001", "0002", "9999", "2015"]),
+    st.sampled_from(["02", "09", "13", "00", "12"]),
+    st.sampled_from(["29", "30", "31", "01", "00"]),
+    st.sampled_from(["T", " ", "t", ""]),
+    st.sampled_from(["00:52", "23:59", "24:00", "23:60", "7:05", "00:52:00", "23:59:60", "00:52:00.5"]),
+    st.sampled_from(["Z", "+02:00", "-23:59", "+24:00", "+0200", "+02", "", "z"]),
+    _DIGITS,
+)
+def test_times_checked_over_a_column_are_those_the_model_takes(
+    year: str, month: str, day: str, sep: str, clock: str, offset: str, noise: str
+) -> None:
+    """The column check of times accepts exactly what the model takes, text by text."""
+    import polars as pl
+
+    from engine.incidents.tables import _time_ok, _times_ok
+
+    texts = [f"{year}-{month}-{day}{sep}{clock}{offset}", f"{year}-{month}-{day}", f"{noise}-{month}-{day}"]
+    for text in texts:
+        assert _times_ok(pl.Series([text])) == _time_ok(text), text

@@ -116,12 +116,8 @@ def reports_of(
         elif not loaded.compiled.over_time:
             for part in itertools.chain((first, second), parts):
                 yield evaluator.report(loaded.name, part)
-        else:  # a verdict may depend on incidents in other parts: the input is read for those first
-            parts.close()
-            del first, second
-            context = evaluator.context(lambda: loaded.parts(batch))
-            for part in loaded.parts(batch, progress):
-                yield evaluator.report(loaded.name, part, context=context)
+        else:  # a verdict may depend on incidents in other parts: all are read before any is given
+            yield from evaluator.reports_over_time(loaded.name, itertools.chain((first, second), parts))
     warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
 
 

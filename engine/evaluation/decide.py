@@ -77,7 +77,8 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
     matched = rows.select(masks.columns).join(listed, on=masks.columns, how="left", maintain_order="left")
     texts = _explanations(compiled, resolution, rows)
     # Rows with the same rules matched, explanation, phase and flags say the same: `said` numbers what they say
-    # (the matched rules' number above bit 48, the explanation's above bit 20, the phase's above the flags' 16).
+    # (the matched rules' number above bit 48, the explanation's above bit 20, the phase's above the flags' 16,
+    # of which FLAGS use the lowest; `ESCALATED` is added later).
     phase = (rows.get_column("phase").to_physical().cast(pl.UInt64()) + 1).fill_null(0)
     said = (
         matched.get_column("said.mask").cast(pl.UInt64()) * (1 << 48)
@@ -92,7 +93,7 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
         "source",
         "direction",
         actor.alias("actor"),
-        pl.concat_list(actor, "assoc.parties").list.drop_nulls().list.unique(maintain_order=True).alias("actors"),
+        _actors(rows).alias("actors"),
         *(pl.lit(values).gather(pl.col("decider")).alias(name) for name, values in by_rule.items()),
         pl.col("phase").cast(pl.String()),
         texts.get_column("explanation"),
@@ -101,6 +102,24 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
         said.alias("said"),
         *(["trial"] if "trial" in rows.columns else []),
     ).with_columns(pl.col("verdict").fill_null("undetermined"))
+
+
+def _actors(rows: pl.DataFrame) -> pl.Expr:
+    """Each row's `actors`: the acting party, then its associated actors' parties, once each.
+
+    A row that names no associate (most) has its list looked up by the party's code; list operations, which
+    cost about half a second per million rows each, run on the others only."""
+    parties = rows.schema["actor.party"].categories  # type: ignore[attr-defined]
+    alone = pl.lit(pl.Series([[p] for p in parties] + [[]], dtype=_TEXTS))
+    own = alone.gather(pl.col("actor.party").to_physical().cast(pl.UInt32()).fill_null(len(parties)))
+    named = pl.col("assoc.parties").list.len() > 0
+    subset = rows.filter(named)
+    if subset.is_empty():
+        return own
+    listed = pl.concat_list(pl.col("actor.party").cast(pl.String()), "assoc.parties").list.drop_nulls()
+    lists = subset.select(listed.list.unique(maintain_order=True)).to_series()
+    place = (named.cast(pl.Int64()).cum_sum() - 1).clip(0)  # a row's place among the rows that name some
+    return pl.when(named).then(pl.lit(lists).gather(place)).otherwise(own)
 
 
 def _lowest_bit(columns: list[str]) -> pl.Expr:
@@ -174,6 +193,8 @@ FLAGS = (  # in the order reports list them
     "sponsor_harmed",
     "target_unresolved",
 )
+# The bit of a `said` number (above FLAGS' own) that says its verdict is also flagged `escalation`.
+ESCALATED = 1 << 15
 # Flags later stages raise (`engine.evaluation.timed`): listed with the others, in name order.
 LATER_FLAGS = ("escalation", "response_outside_terms", "self_defense")
 
@@ -318,14 +339,13 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
             pl.col("matched").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True),
             pl.col("flags").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
             pl.col("actors").list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True),
-            (pl.col("source") + ": " + pl.col("verdict")).str.join("; ").alias("told"),
-            (pl.col("source") + ": " + pl.col("actor").fill_null("none the ruleset knows"))
-            .str.join("; ")
-            .alias("named"),
+            (pl.col("source") + ": " + pl.col("verdict")).alias("told"),  # joined below: `str.join` here is slow
+            (pl.col("source") + ": " + pl.col("actor").fill_null("none the ruleset knows")).alias("named"),
             account,
         )
         agree = pl.col("verdicts") == 1
         differ = pl.col("blamed") > 1
+        named = pl.col("named").list.join("; ")
         every = pl.when(pl.col("n") > 1).then(pl.lit("every account")).otherwise(pl.lit("the one account"))
         text = (
             pl.when(pl.col("rules") == 1)
@@ -338,7 +358,7 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
         )
         text = (
             pl.when(differ)
-            .then(pl.concat_str(text, pl.lit(" The accounts name different actors ("), pl.col("named"), pl.lit(").")))
+            .then(pl.concat_str(text, pl.lit(" The accounts name different actors ("), named, pl.lit(").")))
             .otherwise(text)
         )
         flags = pl.when(agree & differ).then(
@@ -352,7 +372,7 @@ def combine(accounts: pl.DataFrame, ids: pl.Series) -> tuple[pl.DataFrame, pl.Se
             "phase",
             pl.when(agree)
             .then(text)
-            .otherwise(pl.concat_str(pl.lit("The accounts disagree: "), pl.col("told"), pl.lit(".")))
+            .otherwise(pl.concat_str(pl.lit("The accounts disagree: "), pl.col("told").list.join("; "), pl.lit(".")))
             .alias("explanation"),
             "matched",
             flags.otherwise(pl.col("flags")).alias("flags"),

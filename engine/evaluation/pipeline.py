@@ -30,6 +30,7 @@ from engine.evaluation.columnar import ColumnarExecutor
 from engine.evaluation.decide import combine, decide, fold, verdicts_of
 from engine.evaluation.engines import ENGINES, RENAMED
 from engine.evaluation.facts import Resolution, facts, told
+from engine.evaluation.kept import Kept
 from engine.evaluation.result import Episode, PhaseBand, Report, Verdict
 from engine.evaluation.timed import (
     episodes_of,
@@ -200,13 +201,14 @@ class Evaluator:
                 return bands, result
             quiet[found[0]] = found[1]
 
-    def context(self, parts: Callable[[], Iterable[pl.DataFrame]]) -> Context:
+    def context(self, parts: Callable[[], Iterable[pl.DataFrame]], kept: Kept | None = None) -> Context:
         """What each verdict may depend on beyond its incident, over an input judged in parts (`parts()` gives
         them, in order, each time it is called): the phases in force and the escalation episodes.
 
         The parts are read once, and once more for each phase that begins after quiet days, holding one part at
         a time; `run(part, context=…)` then gives each part what judging the input whole gives it. Incidents
-        that answer others (`in_response_to`) must lie in the same part as what they answer.
+        that answer others (`in_response_to`) must lie in the same part as what they answer. With `kept`, each
+        part's verdicts of the last reading are kept there, all but the escalation flags (`reports_over_time`).
         """
         tested = phase_tested(self.compiled)
 
@@ -215,7 +217,7 @@ class Evaluator:
             ends: list[datetime] = []  # of the latest time each part tells
             periods: list[pl.DataFrame] = []
             offset = 0
-            for part in parts():
+            for number, part in enumerate(parts()):
                 table, resolution = self.facts(part)
                 ids = part.get_column("id")
                 spans = phases.periods(self.compiled, table.get_column("time"))
@@ -223,14 +225,39 @@ class Evaluator:
                 run = self._judge(trials, resolution, ids, bands, _answered(part), spans, episodes=[])
                 counts.update(violation_days(table, spans, run.verdicts))
                 ends += [e for e in [_latest(spans)] if e is not None]
+                own = None
                 if self.compiled.escalation is not None:
-                    rows = _told(trials).get_column("incident")
-                    periods.append(party_periods(self.compiled, run.verdicts, spans, rows, offset))
+                    own = party_periods(self.compiled, run.verdicts, spans, _told(trials).get_column("incident"))
+                    periods.append(own.with_columns(pl.col("row") + offset))
+                if kept is not None:
+                    kept.keep(number, part, run.verdicts, run.said, unresolved(table), own)
                 offset += part.height
             return counts, max(ends, default=None), periods
 
         bands, periods = self._settled(judged)
         return Context(bands, episodes_of(self.compiled, pl.concat(periods)) if periods else [])
+
+    def reports_over_time(self, name: str, parts: Iterator[pl.DataFrame]) -> Iterator[Report]:
+        """The reports of an input given in parts, in order, under a ruleset whose verdicts may depend on other
+        parts (`compiled.over_time`): what `report` gives each part with the input's `context`.
+
+        `parts` is read once, a part at a time: each part and its verdicts are kept in a temporary folder
+        (Arrow IPC files), the escalation flags added as they are given back. A phase that begins after quiet
+        days has the kept parts judged again. Nothing is given before the whole input has been read, so a bad
+        part is raised (as `parts` raises it) before any report. Raises OSError where the temporary folder
+        cannot be written.
+        """
+        with Kept() as kept:
+            first: list[Iterator[pl.DataFrame]] = [parts]
+
+            def read() -> Iterable[pl.DataFrame]:
+                return first.pop() if first else kept.incidents()
+
+            context = self.context(read, kept)
+            for part, verdicts, said, count, own in kept.judged():
+                if context.episodes and own is not None:
+                    verdicts, said = flag_episodes(verdicts, said, own, context.episodes)
+                yield self._report(name, part, verdicts, said, count, context.bands, context.episodes)
 
     def _judge(
         self,
@@ -270,12 +297,23 @@ class Evaluator:
         """A run's result over an incident frame (`context`: as for `run`): the verdict table with what it was made
         from."""
         run = self.run(incidents, known, context=context)
-        bands = tuple(
+        return self._report(name, incidents, run.verdicts, run.said, unresolved(run.facts), run.bands, run.episodes)
+
+    def _report(
+        self,
+        name: str,
+        incidents: pl.DataFrame,
+        verdicts: pl.DataFrame,
+        said: pl.Series,
+        count: int,
+        bands: list[phases.Band],
+        episodes: list[Episode],
+    ) -> Report:
+        shown = tuple(
             PhaseBand(self.compiled.phases[b.phase].id, self.compiled.phases[b.phase].clause, b.start, b.until)
-            for b in run.bands
+            for b in bands
         )
-        facts = (run.verdicts, run.said, unresolved(run.facts), bands, tuple(run.episodes))
-        return Report(name, self.compiled, self.engine, incidents, *facts)
+        return Report(name, self.compiled, self.engine, incidents, verdicts, said, count, shown, tuple(episodes))
 
     def reports(self, name: str, incidents: pl.DataFrame, batch: int = BATCH) -> Iterator[Report]:
         """The run's result in parts of `batch` incidents each, in order (at least one part).
@@ -284,11 +322,12 @@ class Evaluator:
         on other incidents (a truce's phases, escalation) the parts are first read for that (`context`).
         """
         starts = range(0, max(incidents.height, 1), batch)
-        context = None
+        parts = (incidents.slice(start, batch) for start in starts)
         if self.compiled.over_time and len(starts) > 1:
-            context = self.context(lambda: (incidents.slice(start, batch) for start in starts))
-        for start in starts:
-            yield self.report(name, incidents.slice(start, batch), context=context)
+            yield from self.reports_over_time(name, parts)
+            return
+        for part in parts:
+            yield self.report(name, part)
 
     def evaluate(
         self, incidents: Iterable[Incident] | pl.DataFrame, given: Mapping[str, str | None] | None = None

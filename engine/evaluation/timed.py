@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import polars as pl
 
+from engine.evaluation.decide import ESCALATED
 from engine.evaluation.phases import NO_PHASE
 from engine.evaluation.result import Episode
 from engine.ruleset.compile import Compiled
@@ -305,7 +306,7 @@ def flag_episodes(
     verdicts: pl.DataFrame, said: pl.Series, periods: pl.DataFrame, episodes: list[Episode]
 ) -> tuple[pl.DataFrame, pl.Series]:
     """Verdicts (of the input, or of one part of it, with its `party_periods`) flagged `escalation` where a party
-    they name was inside one of its `episodes`; their `said` numbers cleared there."""
+    they name was inside one of its `episodes`; their `said` numbers marked there (`decide.ESCALATED`)."""
     if not episodes or periods.is_empty():
         return verdicts, said
     # Each verdict against the latest episode of its party that starts before it (a party's episodes do not overlap).
@@ -318,9 +319,17 @@ def flag_episodes(
         spells, left_on="first", right_on="start", by="actors", check_sortedness=False
     )
     at = placed.filter(pl.col("end") <= pl.col("until")).get_column("row").unique().sort()
+    if at.is_empty():
+        return verdicts, said
     marked = pl.int_range(pl.len(), dtype=pl.UInt32()).is_in(at.implode())
-    out = verdicts.with_columns(pl.when(marked).then(with_flag("escalation")).otherwise(pl.col("flags")).alias("flags"))
-    return out, said.scatter(at, None)
+    # List operations on the rows flagged only; each is laid back at its place among them.
+    flagged = verdicts.select(pl.col("flags").gather(at)).select(with_flag("escalation")).to_series()
+    place = (marked.cast(pl.Int64()).cum_sum() - 1).clip(0)
+    flags = pl.when(marked).then(pl.lit(flagged).gather(place)).otherwise(pl.col("flags")).alias("flags")
+    # Verdicts alike but for the flag stay alike once flagged: the flag is a bit of `said` of its own.
+    number = pl.col(said.name)
+    numbers = said.to_frame().select(pl.when(marked).then(number | ESCALATED).otherwise(number)).to_series()
+    return verdicts.with_columns(flags), numbers
 
 
 def with_flag(flag: str) -> pl.Expr:

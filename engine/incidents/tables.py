@@ -560,7 +560,7 @@ def _check_incidents(frame: pl.DataFrame, text_checked: bool = False) -> None:
     if ids.len() > 1 and (ids.head(-1) == ids.tail(-1)).any():
         raise _Unsure
     times = pl.concat([frame.select("time"), accounts.select("time")]).drop_nulls().unique()
-    if not all(_time_ok(t) for t in times.to_series()):
+    if not _times_ok(times.to_series()):
         raise _Unsure
 
 
@@ -599,6 +599,21 @@ def first_local_time(frame: pl.DataFrame) -> tuple[int, int | None, str] | None:
         return None
     first = told.filter(pl.col("time").is_in(local)).sort("row", "account", nulls_last=False).row(0)
     return first[0], first[1], first[2]
+
+
+# The common form of a time with its UTC offset, which `datetime.fromisoformat` takes whenever its date is one.
+_ISO_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+
+
+def _times_ok(times: pl.Series) -> bool:
+    """Whether the model takes every time of `times` (distinct texts): the common form checked over the column,
+    the rest one at a time (`_time_ok`)."""
+    common = (
+        times.str.contains(_ISO_WITH_OFFSET)
+        & times.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).is_not_null()
+        & times.str.slice(0, 4).cast(pl.Int32(), strict=False).is_between(*TIME_YEARS)
+    )
+    return all(_time_ok(t) for t in times.filter(~common.fill_null(False)))
 
 
 def _time_ok(value: str) -> bool:

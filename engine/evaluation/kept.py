@@ -1,0 +1,77 @@
+"""The parts of an input kept on disk while a run whose verdicts depend on one another reads it.
+
+Such a run (a truce's phases that wait for quiet days, escalation: `Compiled.over_time`) needs the whole input
+before any verdict is final, and the input may not fit in memory. `Kept` holds each part, and its verdicts as
+last judged, in a temporary folder, so the input is read from its file once.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+
+_SAID = "said"  # a verdict's `said` number, kept as a column beside the verdicts
+
+
+class Kept:
+    """A temporary folder of Arrow IPC files (LZ4-compressed), a set per part, removed on leaving the `with`.
+
+    Parts are numbered from 0 in input order. A part's incident frame is written the first time it is kept;
+    its verdicts (and escalation periods) each time, the last kept being the ones given back.
+    """
+
+    def __init__(self) -> None:
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._unresolved: list[int] = []
+
+    def __enter__(self) -> Kept:
+        self._folder = tempfile.TemporaryDirectory(prefix="ceasefire-")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._folder is not None:
+            self._folder.cleanup()
+
+    def _file(self, number: int, what: str) -> Path:
+        assert self._folder is not None, "Kept is used in a `with`"
+        return Path(self._folder.name) / f"{number:06d}.{what}.arrow"
+
+    def keep(
+        self,
+        number: int,
+        incidents: pl.DataFrame,
+        verdicts: pl.DataFrame,
+        said: pl.Series,
+        unresolved: int,
+        periods: pl.DataFrame | None,
+    ) -> None:
+        """Keep part `number`: its incident frame (once), its verdict table with what each says (`said`), how
+        many of its incidents name someone the ruleset cannot resolve, and its escalation periods (None without
+        escalation terms). Raises OSError where the folder cannot be written (a full disk)."""
+        if number == len(self._unresolved):
+            incidents.write_ipc(self._file(number, "incidents"), compression="lz4")
+            self._unresolved.append(unresolved)
+        verdicts.with_columns(said.alias(_SAID)).write_ipc(self._file(number, "verdicts"), compression="lz4")
+        if periods is not None:
+            periods.write_ipc(self._file(number, "periods"), compression="lz4")
+
+    def incidents(self) -> Iterator[pl.DataFrame]:
+        """The incident frames kept, in order."""
+        for number in range(len(self._unresolved)):
+            yield pl.read_ipc(self._file(number, "incidents"))
+
+    def judged(self) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, pl.Series, int, pl.DataFrame | None]]:
+        """Each part kept, in order: (incident frame, verdict table, `said`, unresolved count, periods or None)."""
+        for number, (incidents, unresolved) in enumerate(zip(self.incidents(), self._unresolved)):
+            table = pl.read_ipc(self._file(number, "verdicts"))
+            periods = self._file(number, "periods")
+            yield (
+                incidents,
+                table.drop(_SAID),
+                table.get_column(_SAID),
+                unresolved,
+                pl.read_ipc(periods) if periods.exists() else None,
+            )

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from engine.evaluation.decide import ESCALATED
+from engine.evaluation.decide import ESCALATED, flag_lists
 from engine.evaluation.phases import NO_PHASE
 from engine.evaluation.result import Episode
 from engine.ruleset.compile import Compiled
@@ -166,7 +166,7 @@ def respond(
             schema={"row": pl.UInt32(), **{c: rows.schema[c] for c in changes[0] if c not in ("row", "flag")}}
             | {"flag": pl.String()},
         )
-        .with_columns(pl.concat_list("flags", "flag").list.unique().list.sort().alias("flags"))
+        .with_columns(flag_lists(pl.concat_list("flags", "flag")).alias("flags"))
         .drop("flag")
     )
     numbered = rows.with_row_index("row").with_columns(
@@ -293,13 +293,17 @@ def episodes_of(compiled: Compiled, periods: pl.DataFrame) -> list[Episode]:
     terms = compiled.escalation
     if terms is None:
         return []
-    window = timedelta(hours=terms.hours)
-    episodes: list[Episode] = []
+    # Times as whole numbers of their unit: a million datetimes are slow to make in Python, numbers are not.
+    instant = periods.schema["first"]
+    window = int(pl.Series([timedelta(hours=terms.hours)]).cast(pl.Duration(instant.time_unit)).cast(pl.Int64())[0])  # type: ignore[attr-defined]
+    found: list[tuple[str, int, int, int]] = []
     violations = periods.filter(pl.col("verdict") == "violation").sort("first", "row")
-    for (party,), found in violations.group_by("actors", maintain_order=True):
-        firsts, ends = found.get_column("first").to_list(), found.get_column("end").to_list()
-        episodes += [Episode(str(party), *run) for run in _runs(firsts, ends, terms.violations, window)]
-    return sorted(episodes)
+    for (party,), told in violations.group_by("actors", maintain_order=True):
+        firsts, ends = (told.get_column(c).cast(pl.Int64()).to_list() for c in ("first", "end"))
+        found += [(str(party), *run) for run in _runs(firsts, ends, terms.violations, window)]
+    starts = pl.Series([f[1] for f in found], dtype=pl.Int64()).cast(instant).to_list()
+    ends = pl.Series([f[2] for f in found], dtype=pl.Int64()).cast(instant).to_list()
+    return sorted(Episode(f[0], start, until, f[3]) for f, start, until in zip(found, starts, ends))
 
 
 def flag_episodes(
@@ -334,20 +338,18 @@ def flag_episodes(
 
 def with_flag(flag: str) -> pl.Expr:
     """The `flags` column with `flag` added, each list kept sorted and without repeats."""
-    return pl.concat_list(pl.col("flags"), pl.lit([flag], pl.List(pl.String()))).list.unique().list.sort()
+    return flag_lists(pl.concat_list(pl.col("flags"), pl.lit([flag], pl.List(pl.String()))))
 
 
 @dataclass
 class _Spell:
-    start: datetime
-    until: datetime
+    start: int  # times as whole numbers of one unit
+    until: int
     first: int  # index of its first violation
     last: int  # index of its last
 
 
-def _runs(
-    firsts: list[datetime], ends: list[datetime], needed: int, window: timedelta
-) -> list[tuple[datetime, datetime, int]]:
+def _runs(firsts: list[int], ends: list[int], needed: int, window: int) -> list[tuple[int, int, int]]:
     """Episodes over violations sorted by start: (from, until, count), each a union of overlapping runs of at
     least `needed` violations whose periods all lie within `window` of the run's first start. Linear in the
     violations: the run's end only moves forward, and an episode's last end is kept as it grows."""

@@ -61,6 +61,9 @@ def grid(combinations: int) -> list[str]:
 def cluster(workers: int) -> Any:
     from distributed import LocalCluster
 
+    # A worker process imports this module (the main one) before the cluster's `env` reaches it, and with it
+    # polars, whose thread pool is sized at import: the variable must be in the environment it starts with.
+    os.environ[THREADS] = "1"
     return LocalCluster(
         n_workers=workers,
         threads_per_worker=1,

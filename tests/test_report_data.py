@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -131,3 +132,35 @@ def test_explain_reads_one_row_of_a_table_and_runs_it_on_columnar(cli: Cli, tmp_
     assert code == 0 and json.loads(out)["engine"] == "columnar"
     code, _, err = cli("explain", str(table), "gen-000099", "-r", "syria-2016-09")
     assert code == 2 and err.startswith(f"error: {table}: incidents: no incident `gen-000099`")
+
+
+def test_parts_read_ahead_come_in_order_and_a_bad_one_is_raised_in_its_turn() -> None:
+    from engine.incidents.load import read_ahead
+
+    def parts() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("the third part is bad")
+
+    got = []
+    with pytest.raises(ValueError, match="third"):
+        for part in read_ahead(parts()):
+            got.append(part)
+    assert got == [1, 2]
+
+
+def test_parts_kept_while_verdicts_depend_on_one_another_leave_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with Evaluator(ruleset("syria-2016-09"), "columnar") as evaluator:
+        reports = evaluator.reports_over_time("generated", (FRAME.slice(s, 500) for s in range(0, 1500, 500)))
+        first = next(reports)
+        assert len(list(tmp_path.iterdir())) == 1  # the parts are kept while the reports are given
+        rest = list(reports)
+        whole = evaluator.report("generated", FRAME)
+    assert [r.incidents.height for r in (first, *rest)] == [500, 500, 500]
+    assert as_json([first, *rest]) == as_json([whole])
+    assert not list(tmp_path.iterdir())

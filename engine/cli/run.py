@@ -105,11 +105,12 @@ def reports_of(
     hears how far an export's reading has got.
     """
     from engine.evaluation.pipeline import Evaluator, default_engine
+    from engine.incidents.load import read_ahead
 
     said = loaded.warnings
     warn(said)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
-        parts = loaded.parts(batch, progress)
+        parts = read_ahead(loaded.parts(batch, progress))
         first, second = next(parts), next(parts, None)
         if second is None:
             yield evaluator.report(loaded.name, first)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.report.plot import COLOURS, DRAWING, SALT, glyphs_quiet
@@ -67,29 +67,6 @@ def counts_figure(rows: Mapping[str, Mapping[str, int]], title: str) -> Figure:
         axes.set_title(title, fontsize=9, loc="left")
         if any(base):
             figure.legend(fontsize=7, loc="outside lower center", ncols=5, frameon=False)
-    return figure
-
-
-def bars_figure(counts: Sequence[int], title: str, ylabel: str) -> Figure:
-    """A vertical bar per count, numbered from 1 as the page's table numbers its rows, in the violation colour.
-    Raises ImportError without matplotlib."""
-    import matplotlib as mpl
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    with mpl.rc_context(DRAWING):
-        figure = Figure(figsize=(max(5.0, 0.35 * len(counts) + 1.5), 3.2), dpi=100)
-        FigureCanvasAgg(figure)
-        axes = figure.add_subplot()
-        positions = list(range(1, len(counts) + 1))
-        axes.bar(positions, list(counts), 0.7, color=COLOURS["violation"], zorder=2)
-        axes.set_xticks(positions, [str(p) for p in positions], fontsize=7)
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.grid(axis="y", color="#dddddd", zorder=0)
-        axes.set_ylabel(ylabel, fontsize=8)
-        axes.set_title(title, fontsize=9, loc="left")
-        figure.tight_layout()
     return figure
 
 

@@ -4,10 +4,9 @@ as tables, JSON, CSV and (credence) a chart."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -20,6 +19,9 @@ from engine.analysis.ranges import number_text
 from engine.analysis.sweep import Sweep, shown
 from engine.report.render import STYLES, console_for
 from engine.ruleset.model import VERDICTS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def write_sample_title(s: Sweep, console: Console) -> None:
@@ -239,22 +241,29 @@ def write_credence(c: Credence, form: str, out: IO[str], width: int | None = Non
 
 
 def plot_credence(c: Credence, kind: str) -> bytes:
-    """A chart, `kind` `png` or `svg`, as bytes: above, each incident's share of samples per verdict as a
-    stacked bar; below, each party's violations over the samples as a box plot (whiskers at min and max).
-    The same result gives the same bytes on every run. Raises ImportError when matplotlib is absent."""
+    """The chart of a credence sweep (`credence_figure`), `kind` `png` or `svg`, as bytes. The same result gives
+    the same bytes on every run. Raises ValueError for another `kind`, ImportError when matplotlib is absent."""
+    from engine.report.plot import FORMATS, _save
+
+    if kind not in FORMATS:
+        raise ValueError(f"a chart is one of {', '.join(FORMATS)}, not {kind}")
+    return _save(credence_figure(c), kind)
+
+
+def credence_figure(c: Credence) -> Figure:
+    """Above, each incident's share of samples per verdict as a stacked bar; below, each party's violations over
+    the samples as a box plot (whiskers at min and max). Raises ImportError when matplotlib is absent."""
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    from engine.report.plot import COLOURS, FORMATS, SALT, glyphs_quiet
+    from engine.report.plot import COLOURS
 
-    if kind not in FORMATS:
-        raise ValueError(f"a chart is one of {', '.join(FORMATS)}, not {kind}")
     names = [i.incident for i in c.incidents]
     parties = [p.party for p in c.parties]
     rows = max(len(names), 1) + max(len(parties), 1)
-    with mpl.rc_context({"svg.hashsalt": SALT, "svg.fonttype": "path", "font.family": "DejaVu Sans"}):
+    with mpl.rc_context({"font.family": "DejaVu Sans"}):
         figure = Figure(figsize=(8.0, 1.6 + 0.32 * rows), dpi=100)
         FigureCanvasAgg(figure)
         top, bottom = figure.subplots(2, 1, height_ratios=[max(len(names), 1), max(len(parties), 1)])
@@ -288,8 +297,4 @@ def plot_credence(c: Credence, kind: str) -> bytes:
         bottom.set_xlabel("violations in a sample: min to max, quartiles boxed, median a bar, mean ◆", fontsize=8)
         bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
         figure.tight_layout()
-        buffer = io.BytesIO()
-        metadata: dict[str, Any] = {"Date": None} if kind == "svg" else {"Software": None}
-        with glyphs_quiet():
-            figure.savefig(buffer, format=kind, metadata=metadata, bbox_inches="tight")
-    return buffer.getvalue()
+    return figure

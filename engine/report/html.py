@@ -30,7 +30,7 @@ from engine.analysis.whatif import WhatIf
 from engine.evaluation.result import AccountVerdict, Report, Verdict
 from engine.report import charts
 from engine.report.data import write_json
-from engine.report.plot import COLOURS, timeline_figure
+from engine.report.plot import COLOURS, sweep_figure, timeline_figure
 from engine.report.render import moment_text, write_sweep_json, write_timeline_json, write_whatif_json
 from engine.ruleset.compile import Compiled
 from engine.ruleset.model import VERDICTS
@@ -297,10 +297,9 @@ def whatif_html(w: WhatIf, source: str | None = None) -> str:
 
 
 def sweep_html(s: Sweep, compiled: Compiled, source: str | None = None) -> str:
-    """A sweep as one page: the parameters, violations per combination as a chart (up to
+    """A sweep as one page: the parameters, verdicts per combination as a chart (`sweep_figure`, up to
     `MOST_COMBINATIONS`), every combination with its verdict counts, violations per acting party; the JSON
     report (`write_sweep_json`) embedded. `compiled` is the base ruleset, for the heading."""
-    violations = [row.verdicts["violation"] for row in s.rows]
     drawn = len(s.rows) <= MOST_COMBINATIONS
     values = [row[: len(s.params)] for row in s.cells()]
     return _page(
@@ -311,9 +310,7 @@ def sweep_html(s: Sweep, compiled: Compiled, source: str | None = None) -> str:
         sweep=s,
         combinations=list(zip(range(1, len(s.rows) + 1), values, s.rows)),
         by_party=s.violations_by_party(),
-        chart=_svg(charts.bars_figure(violations, "violations per combination", "violations"), "chart-sweep")
-        if drawn
-        else None,
+        chart=_svg(sweep_figure(s), "chart-sweep") if drawn else None,
         most=MOST_COMBINATIONS,
         report_json=_embedded(_written(lambda out: write_sweep_json(s, out))),
     )

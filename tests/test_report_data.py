@@ -164,3 +164,21 @@ def test_parts_kept_while_verdicts_depend_on_one_another_leave_nothing_behind(
     assert [r.incidents.height for r in (first, *rest)] == [500, 500, 500]
     assert as_json([first, *rest]) == as_json([whole])
     assert not list(tmp_path.iterdir())
+
+
+def test_a_temporary_folder_that_cannot_be_written_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import polars as pl
+
+    from engine.errors import InputError
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
+    with Evaluator(ruleset("syria-2016-09"), "columnar") as evaluator:
+        reports = evaluator.reports_over_time("generated", (FRAME.slice(s, 500) for s in range(0, 1500, 500)))
+        with pytest.raises(InputError) as raised:
+            next(reports)
+    (problem,) = raised.value.problems
+    assert "cannot keep the input's parts in a temporary folder (No space left on device)" in problem.message
+    assert "TMPDIR" in problem.message

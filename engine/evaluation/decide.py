@@ -149,24 +149,44 @@ def _explanations(compiled: Compiled, resolution: Resolution, rows: pl.DataFrame
     ]
     # The parties a row names are part of what it says, whatever its explanation uses.
     associates = pl.col("assoc.parties")
-    named = (
-        pl.col("actor.party").to_physical().alias("named.actor"),
-        pl.when(associates.list.len() > 0).then(associates.list.join(",")).alias("named.associates"),
-    )
+    named = [pl.col("actor.party").to_physical().alias("named.actor")]
+    if rows.select(associates.list.len().max()).item():
+        named.append(pl.when(associates.list.len() > 0).then(associates.list.join(",")).alias("named.associates"))
     keyed = rows.select(pl.col("decider"), *key, *named)
-    distinct = keyed.unique()
+    if "named.associates" in keyed.columns:  # numbered: what is compared below is numbers
+        keyed = keyed.with_columns(pl.col("named.associates").rank("dense").cast(pl.UInt32()))
+    # Each row's key as one number when its parts fit in 64 bits (a part's number + 1, 0 for none): one column
+    # is found and looked up faster than seven.
+    bounds = [len(rules), *[len(people_shown)] * len(PEOPLE), len(acts_shown)]
+    bounds += [len(rows.schema["actor.party"].categories)]  # type: ignore[attr-defined]
+    if "named.associates" in keyed.columns:
+        bounds.append(int(keyed.select(pl.col("named.associates").max()).item() or 0))
+    widths = [(b + 1).bit_length() for b in bounds]
+    if sum(widths) <= 64:
+        parts = [
+            (pl.col(c).cast(pl.UInt64()) + 1).fill_null(0) * pl.lit(1 << sum(widths[:k]), pl.UInt64())
+            for k, c in enumerate(keyed.columns)
+        ]
+        keyed = keyed.with_columns(pl.sum_horizontal(parts).alias("key"))
+        on = ["key"]
+    else:
+        on = keyed.columns
+    distinct = keyed.unique(on, maintain_order=True)
     texts = []
-    for decider, *shown, _, _ in distinct.iter_rows():
+    for decider, *shown in distinct.select("decider", *PLACEHOLDERS).iter_rows():
         if decider is None:
             texts.append(NO_RULE)
             continue
         words = [UNNAMED[who] if n is None else people_shown[n] for who, n in zip(PEOPLE, shown[:3])]
         words.append(UNNAMED_ACT if shown[3] is None else acts_shown[shown[3]])
         texts.append(rules[decider].explanation.format_map(dict(zip(PLACEHOLDERS, words))))
-    table = distinct.with_columns(pl.Series("explanation", texts, dtype=pl.String())).with_row_index("said.text")
-    on = ["decider", *PLACEHOLDERS, "named.actor", "named.associates"]
-    joined = keyed.join(table, on=on, how="left", maintain_order="left", nulls_equal=True)
-    return joined.select("explanation", "said.text")
+    numbered = distinct.select(on).with_row_index("said.text")
+    if on == ["key"]:
+        number = keyed.get_column("key").replace_strict(numbered.get_column("key"), numbered.get_column("said.text"))
+    else:
+        number = keyed.join(numbered, on=on, how="left", maintain_order="left", nulls_equal=True)["said.text"]
+    explanation = pl.Series("explanation", texts, dtype=pl.String()).gather(number)
+    return pl.DataFrame([explanation, number.alias("said.text")])
 
 
 def _shown_numbers(shown: list[str]) -> tuple[pl.Series, list[str]]:

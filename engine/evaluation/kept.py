@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
+
+from engine.errors import InputError
 
 _SAID = "said"  # a verdict's `said` number, kept as a column beside the verdicts
 
@@ -28,7 +31,8 @@ class Kept:
         self._unresolved: list[int] = []
 
     def __enter__(self) -> Kept:
-        self._folder = tempfile.TemporaryDirectory(prefix="ceasefire-")
+        with _said(tempfile.gettempdir()):
+            self._folder = tempfile.TemporaryDirectory(prefix="ceasefire-")
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -50,13 +54,14 @@ class Kept:
     ) -> None:
         """Keep part `number`: its incident frame (once), its verdict table with what each says (`said`), how
         many of its incidents name someone the ruleset cannot resolve, and its escalation periods (None without
-        escalation terms). Raises OSError where the folder cannot be written (a full disk)."""
-        if number == len(self._unresolved):
-            incidents.write_ipc(self._file(number, "incidents"), compression="lz4")
-            self._unresolved.append(unresolved)
-        verdicts.with_columns(said.alias(_SAID)).write_ipc(self._file(number, "verdicts"), compression="lz4")
-        if periods is not None:
-            periods.write_ipc(self._file(number, "periods"), compression="lz4")
+        escalation terms). Raises InputError where the folder cannot be written (a full disk)."""
+        with _said(self._file(number, "*").parent):
+            if number == len(self._unresolved):
+                incidents.write_ipc(self._file(number, "incidents"), compression="lz4")
+                self._unresolved.append(unresolved)
+            verdicts.with_columns(said.alias(_SAID)).write_ipc(self._file(number, "verdicts"), compression="lz4")
+            if periods is not None:
+                periods.write_ipc(self._file(number, "periods"), compression="lz4")
 
     def incidents(self) -> Iterator[pl.DataFrame]:
         """The incident frames kept, in order."""
@@ -75,3 +80,18 @@ class Kept:
                 unresolved,
                 pl.read_ipc(periods) if periods.exists() else None,
             )
+
+
+@contextmanager
+def _said(folder: str | Path) -> Iterator[None]:
+    """A temporary folder that cannot be made or written as one line (InputError), not a traceback."""
+    try:
+        yield
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise InputError.at(
+            str(folder),
+            f"cannot keep the input's parts in a temporary folder ({reason}); a ruleset whose verdicts depend on "
+            "one another keeps them there while the input is read: free space there, or set TMPDIR to a folder "
+            "with room",
+        ) from None

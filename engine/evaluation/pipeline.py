@@ -244,8 +244,8 @@ class Evaluator:
         `parts` is read once, a part at a time: each part and its verdicts are kept in a temporary folder
         (Arrow IPC files), the escalation flags added as they are given back. A phase that begins after quiet
         days has the kept parts judged again. Nothing is given before the whole input has been read, so a bad
-        part is raised (as `parts` raises it) before any report. Raises OSError where the temporary folder
-        cannot be written.
+        part is raised (as `parts` raises it) before any report. Raises InputError where the temporary folder
+        cannot be written (a full disk).
         """
         with Kept() as kept:
             first: list[Iterator[pl.DataFrame]] = [parts]

@@ -187,3 +187,25 @@ def test_a_table_whose_key_columns_cannot_fit_is_left_to_blocks() -> None:
     # the key columns whole; the name narrowed to what is left (60 - 10 for the box and padding), not below
     # its longest word
     assert [c.width for c in table.columns] == [26, 12, 12]
+
+
+@pytest.mark.parametrize("width", [160, 60])
+def test_a_long_run_lists_its_first_verdicts_and_counts_them_all(width: int) -> None:
+    from engine.evaluation.pipeline import Evaluator
+    from engine.incidents.frame import frame_of
+    from engine.report.render import LISTED, write_table
+    from tests.conftest import ruleset
+
+    frame = frame_of(synthetic.incidents(LISTED + 250, seed=3))
+    with Evaluator(ruleset("syria-2016-02"), "columnar") as evaluator:
+        report = evaluator.report("generated", frame)
+    out = io.StringIO()
+    write_table(report, console_for(out, width))
+    text = out.getvalue()
+    ids = frame.get_column("id").to_list()
+    assert ids[LISTED - 1] in text and ids[LISTED] not in text
+    assert "… and 250 more incidents, not listed here" in text
+    # the counts below cover every incident, listed or not
+    *_, last = re.finditer(r"^\s*all\b", text, re.MULTILINE)  # a row of the table, or a block when narrow
+    total = text[last.start() :]
+    assert sum(int(n) for n in re.findall(r"\d+", total)) == LISTED + 250

@@ -71,7 +71,7 @@ PARQUET_COLUMNS = (*TABLE_COLUMNS, "accounts")
 # pyarrow) in 16 MB blocks 670 MB; in 32 MB blocks 990 MB, in no less time.
 BLOCK = 32 * 1024 * 1024  # bytes of CSV
 JSONL_BLOCK = 16 * 1024 * 1024  # bytes of JSON Lines
-PARQUET_ROWS = 250_000  # rows of Parquet
+PARQUET_ROWS = 64_000  # rows of Parquet: about the incidents of a JSON Lines block, so memory stays near its
 
 
 # engine.yamlsafe.CONTROL in the regex dialect polars speaks (Rust's): the same code points.

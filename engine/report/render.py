@@ -9,7 +9,7 @@ import os
 import textwrap
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import IO, Any, cast
 
@@ -188,10 +188,19 @@ def _row_blocks(table: Table, console: Console) -> None:
     console.print()
 
 
+LISTED = 1_000  # verdicts the terminal lists one by one; the counts below them cover every incident
+
+
 def write_table(report: Report, console: Console) -> None:
     """The verdicts as a table (accounts of a disputed incident beneath it), then the phases, the escalation
     episodes and the counts per acting party. Where the verdict table cannot fit the console with its
-    incident ids, verdict words and rule ids whole, one block per incident instead (see `write_blocks`)."""
+    incident ids, verdict words and rule ids whole, one block per incident instead (see `write_blocks`).
+
+    Only the first `LISTED` verdicts are listed, then how many are not and how to have every one: a terminal
+    is read, and a table of a million rows takes minutes and gigabytes to lay out."""
+    everything = report
+    if report.count > LISTED:
+        report = replace(report, incidents=report.incidents.head(LISTED), table=report.table.head(LISTED), said=None)
     table = Table(box=box.SIMPLE_HEAD)
     phased = bool(report.compiled.phases)
     for name in ("time", "incident", "actor → target", "act", *(("phase",) if phased else ()), "verdict", "rule"):
@@ -220,6 +229,13 @@ def write_table(report: Report, console: Console) -> None:
                 )
     title = f"{report.scenario} · ruleset {report.compiled.id} · engine {report.engine}"
     _show(console, table, title, lambda: write_blocks(report, console))
+    if everything.count > report.count:
+        console.print(
+            f"  … and {everything.count - report.count:,} more incidents, not listed here; "
+            "`--format jsonl --output FILE` (or json, markdown, parquet, html) gives every verdict",
+            style="dim",
+        )
+    report = everything
     if phased:
         bands = Table(box=box.SIMPLE_HEAD)
         for name in ("phase", "from", "until", "clause"):

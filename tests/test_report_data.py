@@ -182,3 +182,17 @@ def test_a_temporary_folder_that_cannot_be_written_is_one_line(monkeypatch: pyte
     (problem,) = raised.value.problems
     assert "cannot keep the input's parts in a temporary folder (No space left on device)" in problem.message
     assert "TMPDIR" in problem.message
+
+
+@pytest.mark.parametrize("form", ["table", "markdown", "json"])
+def test_a_reader_that_goes_away_ends_any_report_quietly(form: str, tmp_path: Path) -> None:
+    table = tmp_path / "t.jsonl"
+    synthetic.write_jsonl(table, 3000, seed=5)  # a report longer than a pipe holds (the terminal lists 1,000)
+    argv = [sys.executable, "-m", "engine", "run", str(table), "-r", "syria-2016-02", "-f", form]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline()
+        process.stdout.close()
+        err = process.stderr.read().decode()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "Error" not in err

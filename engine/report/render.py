@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import functools
 import json
 import os
@@ -675,7 +676,7 @@ def console_for(out: IO[str], width: int | None = None) -> Console:
     terminal = out.isatty()
     if width is None and not terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
         width = PIPED_WIDTH
-    return Console(
+    return _Console(
         file=out if terminal else cast(IO[str], _Unpadded(out)),
         width=width,
         force_terminal=terminal,
@@ -685,6 +686,15 @@ def console_for(out: IO[str], width: int | None = None) -> Console:
         emoji=False,
         highlight=False,
     )
+
+
+class _Console(Console):
+    """rich's console, but a reader that goes away (`| head`) ends the command as it does for every other
+    format (`engine.cli.main`: status 0), not with rich's own exit status 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 class _Unpadded:

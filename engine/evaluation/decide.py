@@ -118,8 +118,14 @@ def _actors(rows: pl.DataFrame) -> pl.Expr:
         return own
     listed = pl.concat_list(pl.col("actor.party").cast(pl.String()), "assoc.parties").list.drop_nulls()
     lists = subset.select(listed.list.unique(maintain_order=True)).to_series()
-    place = (named.cast(pl.Int64()).cum_sum() - 1).clip(0)  # a row's place among the rows that name some
-    return pl.when(named).then(pl.lit(lists).gather(place)).otherwise(own)
+    return laid_back(named, lists, own)
+
+
+def laid_back(where: pl.Expr, values: pl.Series, otherwise: pl.Expr) -> pl.Expr:
+    """`values` (one per row where `where` holds, in row order) at those rows, `otherwise` elsewhere: list
+    operations are then run on those rows only, and each value laid back at its row."""
+    place = (where.cast(pl.Int64()).cum_sum() - 1).clip(0)  # a row's place among the rows where `where` holds
+    return pl.when(where).then(pl.lit(values).gather(place)).otherwise(otherwise)
 
 
 def _lowest_bit(columns: list[str]) -> pl.Expr:

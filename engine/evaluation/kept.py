@@ -39,9 +39,13 @@ class Kept:
         if self._folder is not None:
             self._folder.cleanup()
 
-    def _file(self, number: int, what: str) -> Path:
+    @property
+    def _path(self) -> Path:
         assert self._folder is not None, "Kept is used in a `with`"
-        return Path(self._folder.name) / f"{number:06d}.{what}.arrow"
+        return Path(self._folder.name)
+
+    def _file(self, number: int, what: str) -> Path:
+        return self._path / f"{number:06d}.{what}.arrow"
 
     def keep(
         self,
@@ -55,7 +59,7 @@ class Kept:
         """Keep part `number`: its incident frame (once), its verdict table with what each says (`said`), how
         many of its incidents name someone the ruleset cannot resolve, and its escalation periods (None without
         escalation terms). Raises InputError where the folder cannot be written (a full disk)."""
-        with _said(self._file(number, "*").parent):
+        with _said(self._path):
             if number == len(self._unresolved):
                 incidents.write_ipc(self._file(number, "incidents"), compression="lz4")
                 self._unresolved.append(unresolved)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from engine.evaluation.decide import ESCALATED, flag_lists
+from engine.evaluation.decide import ESCALATED, flag_lists, laid_back
 from engine.evaluation.phases import NO_PHASE
 from engine.evaluation.result import Episode
 from engine.ruleset.compile import Compiled
@@ -326,10 +326,8 @@ def flag_episodes(
     if at.is_empty():
         return verdicts, said
     marked = pl.int_range(pl.len(), dtype=pl.UInt32()).is_in(at.implode())
-    # List operations on the rows flagged only; each is laid back at its place among them.
     flagged = verdicts.select(pl.col("flags").gather(at)).select(with_flag("escalation")).to_series()
-    place = (marked.cast(pl.Int64()).cum_sum() - 1).clip(0)
-    flags = pl.when(marked).then(pl.lit(flagged).gather(place)).otherwise(pl.col("flags")).alias("flags")
+    flags = laid_back(marked, flagged, pl.col("flags")).alias("flags")
     # Verdicts alike but for the flag stay alike once flagged: the flag is a bit of `said` of its own.
     number = pl.col(said.name)
     numbers = said.to_frame().select(pl.when(marked).then(number | ESCALATED).otherwise(number)).to_series()

@@ -141,6 +141,9 @@ def _data_loc(err: ErrorDetails, data: Any) -> tuple[tuple[Any, ...], tuple[Any,
 def _member_word(err: ErrorDetails) -> str:
     if err["type"] == "literal_error":
         return one_of(re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))).removeprefix("expected ")
+    if err["type"] == "greater_than_equal":
+        kind = "a whole number" if isinstance(err["input"], int) else "a number"
+        return f"{kind} of at least {err.get('ctx', {}).get('ge')}"
     return _TYPE_WORDS.get(err["type"], "")
 
 

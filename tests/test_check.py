@@ -263,7 +263,7 @@ def test_check_lists_the_first_bad_rows_of_a_table_and_counts_the_rest(cli: Cli,
 
 
 def test_check_warns_of_a_table_s_columns_it_does_not_read(cli: Cli, tmp_path: Path) -> None:
-    path = write(tmp_path, "events.csv", "id,tags\na,x\n")
+    path = write(tmp_path, "events.csv", "id,time,actor,act,tags\na,2016-09-17,ISIS,shelling,x\n")
     code, _, err = cli("check", str(path))
     assert code == 0
     assert err == f"warning: {path}: ignoring 1 column ceasefire does not read: tags\n"

@@ -640,11 +640,12 @@ def test_columns_of_other_tools_are_left_out_with_one_warning(tmp_path: Path) ->
     csv_path = table(
         tmp_path,
         "data.csv",
-        "id,event_type,act,fatalities,tags\na,Battles,airstrike,3,x\nb,Riots,shelling,0,\n",
+        "id,time,actor,event_type,act,fatalities,tags\na,,,Battles,airstrike,3,x\nb,,,Riots,shelling,0,\n",
     )
+    told = {"time": None, "actor": None}
     rows = [
-        {"id": "a", "event_type": "Battles", "act": "airstrike", "fatalities": 3, "tags": "x"},
-        {"id": "b", "event_type": "Riots", "act": "shelling", "tags": ["y"]},
+        {"id": "a", **told, "event_type": "Battles", "act": "airstrike", "fatalities": 3, "tags": "x"},
+        {"id": "b", **told, "event_type": "Riots", "act": "shelling", "tags": ["y"]},
         {"id": "c", "fatalities": 1},
     ]
     jsonl_path = table(tmp_path, "data.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
@@ -680,13 +681,35 @@ def test_a_json_lines_key_that_belongs_elsewhere_or_is_misspelt_is_still_refused
 
 
 def test_run_says_once_which_columns_it_leaves_out(cli: Cli, tmp_path: Path) -> None:
-    path = table(tmp_path, "data.csv", "id,actor,act,target,tags,fatalities\na,ISIS,airstrike,SAA,x,1\n")
+    path = table(tmp_path, "data.csv", "id,time,actor,act,target,tags,fatalities\na,,ISIS,airstrike,SAA,x,1\n")
     code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")
     assert code == 0
     assert err == f"warning: {path}: ignoring 2 columns ceasefire does not read: fatalities, tags\n"
     assert json.loads(out)["verdicts"][0]["incident"] == "a"
     code, _, err = cli("explain", str(path), "a", "--rules", "syria-2016-09")
     assert code == 0 and err.count("warning: ") == 1
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_flat_table_without_a_time_actor_or_act_column_is_read_with_one_warning(
+    cli: Cli, tmp_path: Path, suffix: str
+) -> None:
+    import polars as pl
+
+    path = tmp_path / f"data{suffix}"
+    army = "Syrian Arab Army"
+    rows = pl.DataFrame({"id": ["a", "b"], "region": ["Hama", "Idlib"], "actor": [army, army]})
+    rows.write_csv(path) if suffix == ".csv" else rows.write_parquet(path)
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")
+    assert code == 0
+    assert err.startswith(f"warning: {path}: no `time` or `act` column: every incident's time and act is read as")
+    assert err.count("\n") == 1 and "expected columns id, time, actor, act," in err
+    assert [v["verdict"] for v in json.loads(out)["verdicts"]] == ["undetermined", "undetermined"]
+    code, _, err = cli("check", str(path))
+    assert code == 0 and "no `time` or `act` column" in err
+    with_accounts = tmp_path / "told.parquet"  # accounts may tell them instead
+    pl.DataFrame({"id": ["a"], "accounts": [[{"source": "SOHR", "act": "shelling"}]]}).write_parquet(with_accounts)
+    assert "column" not in cli("run", str(with_accounts), "--rules", "syria-2016-09", "--format", "json")[2]
 
 
 # -- an account that names none --------------------------------------------------------------------

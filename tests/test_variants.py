@@ -178,6 +178,21 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
         ),
         ("rules.strike-on-excluded.verdict=guilty", "--set: rules[13].verdict: unknown verdict `guilty`; expected one"),
         ("id=null", "--set: id: `id` is required"),
+        (
+            "policy.jic_after_days=abc",
+            "--set: policy.jic_after_days: `abc` is not a whole number, which `phases[1].from.quiet_days` reads it as",
+        ),
+        (
+            "policy.jic_after_days=0",
+            "--set: policy.jic_after_days: `0` is less than 1, which `phases[1].from.quiet_days` needs: a phase "
+            "needs at least one quiet day to begin",
+        ),
+        (
+            "policy.escalation_hours=-2",
+            "--set: policy.escalation_hours: `-2` is less than 1, which `escalation.hours` needs",
+        ),
+        ("escalation.hours=-2", "--set: escalation.hours: expected a whole number of at least 0 or text, got `-2`"),
+        ("escalation.hours=0", "--set: escalation.hours: an escalation needs at least 1 violation within at least 1"),
     ],
 )
 def test_set_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], expr: str, message: str) -> None:

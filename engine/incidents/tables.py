@@ -85,6 +85,41 @@ class _Unsure(Exception):
     """A fast check failed, or cannot be sure of the file: the exact reader decides."""
 
 
+# The told columns without which no incident of a flat table can be judged: with one missing, each incident's
+# value is unknown (an empty cell says that of one row), so the table is read but the gap is said.
+JUDGED_COLUMNS = ("time", "actor", "act")
+
+
+def missing_columns(path: Path) -> Problem | None:
+    """The warning for a CSV or Parquet table whose header names no `time`, `actor` or `act` column (a
+    Parquet table with `accounts` may give them there); None when it names them all, or cannot be read (the
+    reader says why, in its words).
+    """
+    shown = str(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            names = list(pl.read_parquet_schema(path))
+        elif path.suffix.lower() == ".csv":
+            with path.open("rb") as stream:
+                start = stream.read(3)
+                names = (_without_bom(start) + stream.readline()).decode("utf-8").rstrip("\r\n").split(",")
+        else:
+            return None
+    except (OSError, UnicodeDecodeError, ValueError, pl.exceptions.PolarsError, _Unsure):
+        return None
+    given = {COLUMN_ALIASES.get(name, name) for name in names}
+    missing = [c for c in JUDGED_COLUMNS if c not in given]
+    if not missing or "accounts" in given:
+        return None
+    named = " or ".join(f"`{c}`" for c in missing)
+    return Problem(
+        shown,
+        f"no {named} column: every incident's {' and '.join(missing)} is read as unknown; "
+        "expected columns " + ", ".join(TABLE_COLUMNS),
+        severity="warning",
+    )
+
+
 def read_table(path: Path | str, warnings: list[Problem] | None = None, every: bool = False) -> pl.DataFrame:
     """An incident table as an incident frame (`INCIDENTS`: one row per incident, in file order).
 
@@ -108,7 +143,9 @@ def read_table(path: Path | str, warnings: list[Problem] | None = None, every: b
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return with_defaults(_read_parquet(path, warnings, every))
+        frame = _read_parquet(path, warnings, every)
+        _warn_missing(path, warnings)
+        return with_defaults(frame)
     if suffix not in ROW_TABLES:
         try:
             load_incidents(path)  # refuses a missing, unreadable or empty file in its own words first
@@ -122,10 +159,19 @@ def read_table(path: Path | str, warnings: list[Problem] | None = None, every: b
         raw = _raw(path)
         frame, ignored = _csv_frame(raw, str(path)) if suffix == ".csv" else _jsonl_frame(raw)
     except _Unsure:
-        return frame_of(load_incidents(path, warnings, every))
-    if warnings is not None and ignored:
-        warnings.append(ignored_columns(str(path), ignored))
-    return with_defaults(frame)
+        frame = frame_of(load_incidents(path, warnings, every))
+    else:
+        if warnings is not None and ignored:
+            warnings.append(ignored_columns(str(path), ignored))
+        frame = with_defaults(frame)
+    _warn_missing(path, warnings)
+    return frame
+
+
+def _warn_missing(path: Path, warnings: list[Problem] | None) -> None:
+    """Append `missing_columns`' warning, if any, to `warnings` (when given)."""
+    if warnings is not None and (missing := missing_columns(path)) is not None:
+        warnings.append(missing)
 
 
 class TableReader:
@@ -196,6 +242,7 @@ class TableReader:
             raise _Unsure  # no rows, or an id given twice (or two ids that hash alike): the row reader says
         if ignored:
             self.warnings = [ignored_columns(self.shown, list(ignored))]
+        _warn_missing(self.path, self.warnings)
 
     def _text_blocks(self) -> Iterator[tuple[pl.DataFrame, list[str]]]:
         csv = self.suffix == ".csv"

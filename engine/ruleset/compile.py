@@ -453,27 +453,39 @@ def _phase_start(
         fail(f"{path}.from.after", f"`{told.after}` is no phase listed before this one{earlier}{hint}")
     after = index.get(told.after)
     duration = None if told.duration is None else read_duration(told.duration)
-    quiet = None if told.quiet_days is None else _count(ruleset, told.quiet_days, f"{path}.from.quiet_days", fail)
-    if quiet == 0:
-        fail(f"{path}.from.quiet_days", "a phase needs at least one quiet day to begin; write 1 or more")
-    most = told.max_violations or 0
-    most = _count(ruleset, most, f"{path}.from.max_violations", fail)
+    quiet = None
+    if told.quiet_days is not None:
+        why = "a phase needs at least one quiet day to begin"
+        quiet = _count(ruleset, told.quiet_days, f"{path}.from.quiet_days", fail, 1, why)
+    most = _count(ruleset, told.max_violations or 0, f"{path}.from.max_violations", fail) or 0
     return None, after, duration, quiet, most
 
 
-def _count(ruleset: Ruleset, value: int | str, path: str, fail: Any) -> int:
-    """A whole number written, or the one a policy knob (`policy.NAME`) holds; 0 after a problem said."""
+def _count(ruleset: Ruleset, value: int | str, path: str, fail: Any, least: int = 0, why: str = "") -> int | None:
+    """A whole number of at least `least` written, or the one a policy knob (`policy.NAME`) holds; None after
+    a problem said (at the knob when the number is the knob's, so `--set` is blamed for a value it gave).
+    `why` says what a number below `least` would break."""
+    where = path
     if isinstance(value, int):
-        return value
-    knob = value.removeprefix("policy.")
-    if knob not in ruleset.policy:
-        hint = did_you_mean(knob, list(ruleset.policy))
-        fail(path, f"`{value}` names no policy knob; add `{knob}: N` under `policy`{hint}")
-        return 0
-    held = ruleset.policy[knob]
-    if isinstance(held, bool) or not isinstance(held, int) or held < 0:
-        fail(f"policy.{knob}", f"`{yaml_text(held)}` is not a whole number, which `{path}` reads it as")
-        return 0
+        held: object = value
+    else:
+        knob = value.removeprefix("policy.")
+        if knob not in ruleset.policy:
+            hint = did_you_mean(knob, list(ruleset.policy))
+            fail(path, f"`{value}` names no policy knob; add `{knob}: N` under `policy`{hint}")
+            return None
+        held, where = ruleset.policy[knob], f"policy.{knob}"
+        if isinstance(held, bool) or not isinstance(held, int):
+            fail(where, f"`{yaml_text(held)}` is not a whole number, which `{path}` reads it as")
+            return None
+    assert isinstance(held, int)
+    if held < least:
+        reason = why or "it is a count"
+        if where == path:
+            fail(path, f"{reason}; write {least} or more")
+        else:
+            fail(where, f"`{held}` is less than {least}, which `{path}` needs: {reason}")
+        return None
     return held
 
 
@@ -490,11 +502,10 @@ def _escalation(ruleset: Ruleset, fail: Any) -> EscalationTerms | None:
     terms = ruleset.escalation
     if terms is None:
         return None
-    violations = _count(ruleset, terms.violations, "escalation.violations", fail)
-    hours = _count(ruleset, terms.hours, "escalation.hours", fail)
-    if violations == 0 or hours == 0:
-        fail("escalation", "an escalation needs at least 1 violation within at least 1 hour")
-    return EscalationTerms(violations, hours)
+    why = "an escalation needs at least 1 violation within at least 1 hour"
+    violations = _count(ruleset, terms.violations, "escalation.violations", fail, 1, why)
+    hours = _count(ruleset, terms.hours, "escalation.hours", fail, 1, why)
+    return EscalationTerms(violations or 0, hours or 0)
 
 
 def _aware(ruleset: Ruleset, told: str, zone: tzinfo | None, path: str, fail: Any) -> datetime:

@@ -1,5 +1,8 @@
 """Raw durable_rules: syria-2016-09 written by hand in durable's JSON rule form, facts made by hand, same report.
 
+Each incident is judged alone, so the report compared is `bench/timeless.yaml`'s: the ruleset without its
+terms over time (phases, escalation), which would need the whole input before any verdict.
+
 What one would write with durable_rules alone, to measure what the `durable` executor adds to it.
 The conditions below are hand-written; the names, clauses and explanations are read from the YAML
 file with PyYAML (a lookup table, not rules). `bench/run.py` checks that the report this writes is
@@ -27,6 +30,7 @@ with warnings.catch_warnings():
     import durable.engine
 
 RULESET = Path(__file__).resolve().parent.parent / "rules" / "syria-2016-09.yaml"
+TIMELESS = Path(__file__).resolve().parent / "timeless.yaml"  # the ruleset the report is `ceasefire run`'s under
 VERDICTS = ("violation", "permitted", "not_covered", "disputed", "undetermined")
 HARM = {"covered": "covered_party_harmed", "sponsor": "sponsor_harmed", "civilians": "civilians_harmed"}
 
@@ -110,9 +114,8 @@ class Host(durable.engine.Host):  # type: ignore[misc]
 class Truce:
     """The YAML file's tables: who is who, which acts, when and where, and what each rule says."""
 
-    def __init__(self, path: Path = RULESET) -> None:
+    def __init__(self, path: Path = RULESET, judged: Path = TIMELESS) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        self.id = data["id"]
         self.names: dict[str, tuple[str, str, str | None, str]] = {}
         for pid, party in data["parties"].items():
             for spelling in (pid, party["name"], *party.get("aliases", [])):
@@ -126,7 +129,8 @@ class Truce:
                 self.acts[norm(spelling)] = (aid, act["hostile"])
         self.start, self.until = (_moment(data["window"][k]) for k in ("from", "until"))
         # Where: names through the product's gazetteer, as an analyst would use one; the rules stay hand-written.
-        self.compiled = load_ruleset(str(path))
+        self.compiled = load_ruleset(str(judged))
+        self.id = self.compiled.id
         self.places = self.compiled.places
         self.policy = data["policy"]
         order = sorted(enumerate(data["rules"]), key=lambda r: (r[1]["priority"], r[0]))
@@ -209,7 +213,7 @@ class Raw:
             flags.append("place_unresolved")
         if told.get("time") is not None and t.compiled.implausible(told["time"]):
             flags.append("implausible_time")
-        out = {"source": source, "actor": actor[0], "verdict": "undetermined", "rule": None, "clause": None}
+        out = {"source": source, "actor": actor[0], "verdict": "undetermined", "rule": None, "clause": None, "phase": None}
         if matched:
             rule = t.rules[t.rank[matched[0]]]
             names = {
@@ -222,7 +226,7 @@ class Raw:
             out["explanation"] = rule["explanation"].format_map(names)
         else:
             out["explanation"] = "No rule of the ruleset applies to these facts."
-        return out | {"matched": matched, "flags": sorted(flags)}
+        return out | {"matched": matched, "flags": sorted(flags), "actors": [actor[0]] if actor[0] else []}
 
     def incident(self, data: dict[str, Any]) -> dict[str, Any]:
         base = _flat(data)
@@ -248,12 +252,14 @@ class Raw:
                 named = "; ".join(f"{a['source']}: {a['actor'] or 'none the ruleset knows'}" for a in judged)
                 text += f" The accounts name different actors ({named})."
                 flags = sorted({*flags, "accounts_name_different_actors"})
-            head |= {"verdict": first["verdict"], "rule": first["rule"], "clause": first["clause"], "explanation": text}
+            head |= {"verdict": first["verdict"], "rule": first["rule"], "clause": first["clause"], "phase": None}
+            head["explanation"] = text
         else:
             told = "; ".join(f"{a['source']}: {a['verdict']}" for a in judged)
-            head |= {"verdict": "disputed", "rule": None, "clause": None}
+            head |= {"verdict": "disputed", "rule": None, "clause": None, "phase": None}
             head["explanation"] = f"The accounts disagree: {told}."
-        return head | {"matched": matched, "flags": flags, "accounts": judged}
+        actors = list(dict.fromkeys(a for account in judged for a in account["actors"]))
+        return head | {"matched": matched, "flags": flags, "actors": actors, "accounts": judged}
 
 
 def _moment(value: datetime | str) -> datetime:

@@ -213,7 +213,8 @@ class Raw:
             flags.append("place_unresolved")
         if told.get("time") is not None and t.compiled.implausible(told["time"]):
             flags.append("implausible_time")
-        out = {"source": source, "actor": actor[0], "verdict": "undetermined", "rule": None, "clause": None, "phase": None}
+        out = {"source": source, "actor": actor[0], "verdict": "undetermined", "rule": None, "clause": None}
+        out["phase"] = None
         if matched:
             rule = t.rules[t.rank[matched[0]]]
             names = {

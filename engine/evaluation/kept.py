@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,12 +24,16 @@ class Kept:
     """A temporary folder of Arrow IPC files (LZ4-compressed), a set per part, removed on leaving the `with`.
 
     Parts are numbered from 0 in input order. A part's incident frame is written the first time it is kept;
-    its verdicts (and escalation periods) each time, the last kept being the ones given back.
+    its verdicts (and escalation periods) each time, the last kept being the ones given back. A part is
+    written on a thread of its own while the caller judges the next (polars writes without holding the
+    GIL); at most one part waits to be written.
     """
 
     def __init__(self) -> None:
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._unresolved: list[int] = []
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="kept")
+        self._writing: Future[None] | None = None
 
     def __enter__(self) -> Kept:
         with _said(tempfile.gettempdir()):
@@ -36,8 +41,16 @@ class Kept:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self._writer.shutdown(wait=True)
         if self._folder is not None:
             self._folder.cleanup()
+
+    def _written(self) -> None:
+        """Wait for the part being written; what writing it raised, raised here (InputError: a full disk)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            with _said(self._path):
+                writing.result()
 
     @property
     def _path(self) -> Path:
@@ -58,22 +71,31 @@ class Kept:
     ) -> None:
         """Keep part `number`: its incident frame (once), its verdict table with what each says (`said`), how
         many of its incidents name someone the ruleset cannot resolve, and its escalation periods (None without
-        escalation terms). Raises InputError where the folder cannot be written (a full disk)."""
-        with _said(self._path):
-            if number == len(self._unresolved):
-                incidents.write_ipc(self._file(number, "incidents"), compression="lz4")
-                self._unresolved.append(unresolved)
-            verdicts.with_columns(said.alias(_SAID)).write_ipc(self._file(number, "verdicts"), compression="lz4")
-            if periods is not None:
-                periods.write_ipc(self._file(number, "periods"), compression="lz4")
+        escalation terms). Raises InputError where the folder cannot be written (a full disk), here or at the
+        next call that waits for the writing."""
+        self._written()
+        new = number == len(self._unresolved)
+        if new:
+            self._unresolved.append(unresolved)
+        files = [(verdicts.with_columns(said.alias(_SAID)), self._file(number, "verdicts"))]
+        files += [(incidents, self._file(number, "incidents"))] if new else []
+        files += [(periods, self._file(number, "periods"))] if periods is not None else []
+
+        def write() -> None:
+            for frame, path in files:
+                frame.write_ipc(path, compression="lz4")
+
+        self._writing = self._writer.submit(write)
 
     def incidents(self) -> Iterator[pl.DataFrame]:
         """The incident frames kept, in order."""
+        self._written()
         for number in range(len(self._unresolved)):
             yield pl.read_ipc(self._file(number, "incidents"))
 
     def judged(self) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, pl.Series, int, pl.DataFrame | None]]:
         """Each part kept, in order: (incident frame, verdict table, `said`, unresolved count, periods or None)."""
+        self._written()
         for number, (incidents, unresolved) in enumerate(zip(self.incidents(), self._unresolved)):
             table = pl.read_ipc(self._file(number, "verdicts"))
             periods = self._file(number, "periods")

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine import Incident, evaluate, load_ruleset, load_scenario
 from engine.errors import InputError
@@ -168,3 +170,17 @@ def test_escalation_follows_the_knobs() -> None:
     flagged = {v.incident for v in evaluate(loaded.compiled, loaded.scenario.incidents) if "escalation" in v.flags}
     assert {"rebel-rockets-one", "rebel-rockets-two", "shelling-morning"} <= flagged
     assert "shelling-days-later" not in flagged
+
+
+FLAG_NAMES = ["act_unresolved", "civilians_harmed", "escalation", "mutual", "self_defense", "accounts_name_different"]
+
+
+@given(st.lists(st.lists(st.sampled_from(FLAG_NAMES), unique=True, max_size=4).map(sorted), max_size=60))
+def test_a_flag_added_keeps_each_list_sorted_and_without_repeats(lists: list[list[str]]) -> None:
+    import polars as pl
+
+    from engine.evaluation.decide import flag_added
+
+    flags = pl.Series("flags", lists, dtype=pl.List(pl.String()))
+    assert flag_added(flags, "escalation").to_list() == [sorted({*flags, "escalation"}) for flags in lists]
+    assert flag_added(flags, "escalation").name == "flags"

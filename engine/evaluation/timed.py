@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from engine.evaluation.decide import ESCALATED, flag_lists, laid_back
+from engine.evaluation.decide import ESCALATED, flag_added, flag_lists, laid_back
 from engine.evaluation.phases import NO_PHASE
 from engine.evaluation.result import Episode
 from engine.ruleset.compile import Compiled
@@ -326,17 +326,12 @@ def flag_episodes(
     if at.is_empty():
         return verdicts, said
     marked = pl.int_range(pl.len(), dtype=pl.UInt32()).is_in(at.implode())
-    flagged = verdicts.select(pl.col("flags").gather(at)).select(with_flag("escalation")).to_series()
+    flagged = flag_added(verdicts.get_column("flags").gather(at), "escalation")
     flags = laid_back(marked, flagged, pl.col("flags")).alias("flags")
     # Verdicts alike but for the flag stay alike once flagged: the flag is a bit of `said` of its own.
     number = pl.col(said.name)
     numbers = said.to_frame().select(pl.when(marked).then(number | ESCALATED).otherwise(number)).to_series()
     return verdicts.with_columns(flags), numbers
-
-
-def with_flag(flag: str) -> pl.Expr:
-    """The `flags` column with `flag` added, each list kept sorted and without repeats."""
-    return flag_lists(pl.concat_list(pl.col("flags"), pl.lit([flag], pl.List(pl.String()))))
 
 
 @dataclass

@@ -36,26 +36,40 @@ def encoded(report: Report) -> Iterator[pl.Series]:
     table, said = report.table, report.said
     for start in range(0, table.height, BATCH):
         batch = table.slice(start, BATCH)
-        numbers = (
-            said.slice(start, BATCH) if said is not None else pl.Series(values=[None] * batch.height, dtype=pl.UInt64())
-        )
+        if said is None:
+            numbers = pl.repeat(None, batch.height, dtype=pl.UInt64(), eager=True)
+        else:
+            numbers = said.slice(start, BATCH)
         alike = numbers.is_not_null()
-        texts = pl.Series(values=[None] * batch.height, dtype=pl.String())
-        if alike.any():
-            first = batch.with_columns(numbers.alias("said")).filter(alike).unique("said", keep="first")
-            bodies = first.select(pl.struct(pl.all().exclude("incident", "said")).struct.json_encode()).to_series()
-            ids = batch.filter(alike).select(pl.struct("incident").struct.json_encode()).to_series()
-            body = numbers.filter(alike).replace_strict(first.get_column("said"), bodies, return_dtype=pl.String())
-            joined = pl.select(pl.concat_str(ids.str.head(-1), pl.lit(","), body.str.tail(-1))).to_series()
-            texts = texts.scatter(alike.arg_true(), joined)
-        rest = (~alike).arg_true()
-        if len(rest):
-            whole = batch.gather(rest).select(pl.struct(pl.all()).struct.json_encode()).to_series()
-            texts = texts.scatter(rest, whole)
+        if alike.all():
+            texts = _shared(batch, numbers)
+        elif not alike.any():
+            texts = _whole(batch)
+        else:
+            texts = (
+                pl.repeat(None, batch.height, dtype=pl.String(), eager=True)
+                .scatter(alike.arg_true(), _shared(batch.filter(alike), numbers.filter(alike)))
+                .scatter((~alike).arg_true(), _whole(batch.filter(~alike)))
+            )
         if report.record is not None:  # an export's own record of each incident, after the verdict's fields
             record = report.record.slice(start, BATCH).select(pl.struct(pl.all()).struct.json_encode()).to_series()
             texts = pl.select(pl.concat_str(texts.str.head(-1), pl.lit(","), record.str.tail(-1))).to_series()
         yield texts
+
+
+def _shared(verdicts: pl.DataFrame, said: pl.Series) -> pl.Series:
+    """Verdicts as JSON objects, each distinct one (by its `said` number) encoded once: the id's object without
+    its `}`, a comma, then the shared body without its `{`."""
+    first = verdicts.with_columns(said.alias("said")).unique("said", keep="first")
+    bodies = first.select(pl.struct(pl.all().exclude("incident", "said")).struct.json_encode().str.tail(-1))
+    ids = verdicts.select(pl.struct("incident").struct.json_encode().str.head(-1)).to_series()
+    body = said.replace_strict(first.get_column("said"), bodies.to_series(), return_dtype=pl.String())
+    return pl.select(pl.concat_str(ids, pl.lit(","), body)).to_series()
+
+
+def _whole(verdicts: pl.DataFrame) -> pl.Series:
+    """Verdicts as JSON objects, each encoded whole."""
+    return verdicts.select(pl.struct(pl.all()).struct.json_encode()).to_series()
 
 
 def _write_lines(texts: pl.Series, out: IO[str]) -> None:

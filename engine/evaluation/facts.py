@@ -409,16 +409,15 @@ def plain_instants(text: pl.Series) -> pl.Series:
 
 
 def _times(resolver: Resolver, times: pl.Series) -> list[pl.Series]:
-    """`in_window` (each distinct text resolved once) and `time.implausible` (by the years written) for each time."""
+    """`in_window` and `time.implausible` (by the years written) for each time, each distinct text read once."""
     distinct = times.drop_nulls().unique()
     inside = _distinct_within(resolver, distinct, resolver.compiled.start, resolver.compiled.until)
     low, high = resolver.compiled.plausible_years
-    years = _written_years(times)
+    years = _written_years(distinct)
     plausible = years.get_column("first").is_between(low, high) & years.get_column("last").is_between(low, high)
-    return [
-        times.replace_strict(distinct, inside, default=None, return_dtype=pl.Boolean()).alias("in_window"),
-        (~plausible).alias("time.implausible"),
-    ]
+    read = pl.DataFrame({"time": distinct, "in_window": inside, "time.implausible": ~plausible})
+    laid = times.to_frame("time").join(read, on="time", how="left", maintain_order="left")
+    return [laid.get_column("in_window"), laid.get_column("time.implausible")]
 
 
 def _written_years(times: pl.Series) -> pl.DataFrame:

@@ -275,3 +275,30 @@ def test_no_output_writes_to_standard_output(capsys: pytest.CaptureFixture[str])
         assert out is sys.stdout
         out.write("hello\n")
     assert capsys.readouterr().out == "hello\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize(
+    "argv", [["--version"], ["run", str(DEZ)], ["run", str(DEZ), "-f", "json"], ["check", str(DEZ)]]
+)
+def test_standard_output_that_cannot_be_written_is_one_line(argv: list[str]) -> None:
+    import subprocess
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "engine", *argv], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 2
+    assert done.stderr == "error: cannot write the output: No space left on device\n"
+
+
+def test_ctrl_c_reaches_the_caller_of_main_and_ends_the_program_with_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.cli import check
+    from engine.cli.main import main, program
+
+    def interrupted(_: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check, "check", interrupted)  # the handler `check` registers, looked up when it runs
+    monkeypatch.setattr(sys, "argv", ["ceasefire", "check", str(DEZ)])
+    with pytest.raises(KeyboardInterrupt):  # a test run calling main() in-process stops at Ctrl-C
+        main()
+    assert program() == 130

@@ -8,6 +8,7 @@ rich, durable_rules, PyYAML) in their handlers. tests/test_packaging.py checks t
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -54,7 +55,41 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def program() -> int:
+    """The `ceasefire` program (its console script, and `python -m engine`): `main` on the process's arguments, its
+    output flushed. Ctrl-C ends it with status 130, quietly; output that cannot be written (a full disk, standard
+    output sent to /dev/full) is one line and status 2; a reader that goes away (`| head`) is no error."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRORS:
+            raise
+        _silence_stdout()
+        print(f"error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+# What writing the output can meet: no space, over a quota, a file too large, a device that fails.
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _silence_stdout() -> None:
+    """Standard output pointed at the null device, so that what is left in its buffer is not written at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line (`argv`, default the process's arguments) and give its exit status: 0 done, 1 findings
+    (a failed expectation, rulesets that differ under `--exit-code`), 2 bad input, said in one line a problem on
+    standard error. Ctrl-C is raised (KeyboardInterrupt) for the caller to end on (`program`)."""
     if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
         print(VERSION)  # as the parser's --version says it, without loading every command to build the parser
         return EXIT_OK
@@ -75,12 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
         # the reader went away (`| head`): not an error of ours, and nothing more to say
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
     except Exception as exc:
         if not _engine_error(exc):

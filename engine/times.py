@@ -167,9 +167,23 @@ def _month(value: str, year: int, month: int, years: tuple[int, int]) -> Period:
     return Period("month", first, datetime(year + month // 12, month % 12 + 1, 1))
 
 
+_SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")  # 15/09/2016, 9/15/16: no span
+
+
+def _slashed(value: str, a: int, b: int, year: int, digits: int) -> str:
+    """Why a date written day/month/year (or month/day/year) is refused, with the ISO day where it is sure."""
+    day, month = (a, b) if a > 12 >= b else (b, a) if b > 12 >= a else (None, None)
+    if day is None or month is None or digits != 4:
+        return f"`{value}` is not an ISO 8601 day; write year-month-day, like 2016-09-17 for 17 September 2016"
+    return f"`{value}` is not an ISO 8601 day; write year-month-day: {year}-{month:02d}-{day:02d}"
+
+
 def _span(value: str, text: str, years: tuple[int, int]) -> Period:
     """Two days, or two date-times, joined by `/`: from the first's start to the end of the second."""
     start, _, stop = (part.strip() for part in text.partition("/"))
+    slashed = _SLASHED_DATE.fullmatch(text)
+    if slashed:
+        raise ValueError(_slashed(value, *(int(n) for n in slashed.groups()), len(slashed[3])))
     if not start or not stop or "/" in stop:
         raise ValueError(f"`{value}` is not a span; write two days joined by `/`, like 2016-09-10/2016-09-14")
     if _WEEK.fullmatch(start) or _MONTH.fullmatch(start) or _WEEK.fullmatch(stop) or _MONTH.fullmatch(stop):

@@ -209,3 +209,24 @@ def test_a_long_run_lists_its_first_verdicts_and_counts_them_all(width: int) -> 
     *_, last = re.finditer(r"^\s*all\b", text, re.MULTILINE)  # a row of the table, or a block when narrow
     total = text[last.start() :]
     assert sum(int(n) for n in re.findall(r"\d+", total)) == LISTED + 250
+
+
+@pytest.mark.parametrize(
+    ("told", "shown"),
+    [
+        ("2016-09-17T16:00:00+03:00", "2016-09-17 16:00+03:00"),
+        ("2024-05-03T10:00+03:00", "2024-05-03 10:00+03:00"),  # no seconds: the minutes stay
+        ("2024-05-03T24:00+03:00", "2024-05-03 24:00+03:00"),
+        ("2016-09-17T16:00:30Z", "2016-09-17 16:00:30Z"),
+        ("2016-09-17T16:00:00Z", "2016-09-17 16:00Z"),
+        ("2016-09-17T16:00:00-05:00", "2016-09-17 16:00-05:00"),
+        ("2016-09-17T16:00:00", "2016-09-17 16:00"),
+        ("2016-09-17", "2016-09-17"),
+        ("2016-09-10/2016-09-14", "2016-09-10/2016-09-14"),
+        (None, ""),
+    ],
+)
+def test_a_time_in_a_table_cell_loses_zero_seconds_only(told: str | None, shown: str) -> None:
+    from engine.report.render import _when
+
+    assert _when(told) == shown

@@ -7,6 +7,7 @@ import errno
 import functools
 import json
 import os
+import re
 import textwrap
 import time
 from collections.abc import Callable, Sequence
@@ -83,8 +84,11 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
 
 
 def _when(time: str | None) -> str:
-    """`2016-09-17 16:00+03:00`: short enough for a table cell, still exact."""
-    return (time or "").replace("T", " ").replace(":00+", "+").replace(":00-", "-")
+    """`2016-09-17 16:00+03:00`: short enough for a table cell, still exact (seconds left out where they are 0)."""
+    return _ZERO_SECONDS.sub("", time or "").replace("T", " ")
+
+
+_ZERO_SECONDS = re.compile(r"(?<=T\d{2}:\d{2}):00(?=Z|[+-]\d|$)")
 
 
 def moment_text(report: Report, moment: datetime | None) -> str:

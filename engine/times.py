@@ -183,7 +183,7 @@ def _span(value: str, text: str, years: tuple[int, int]) -> Period:
     start, _, stop = (part.strip() for part in text.partition("/"))
     slashed = _SLASHED_DATE.fullmatch(text)
     if slashed:
-        raise ValueError(_slashed(value, *(int(n) for n in slashed.groups()), len(slashed[3])))
+        raise ValueError(_slashed(value, int(slashed[1]), int(slashed[2]), int(slashed[3]), len(slashed[3])))
     if not start or not stop or "/" in stop:
         raise ValueError(f"`{value}` is not a span; write two days joined by `/`, like 2016-09-10/2016-09-14")
     if _WEEK.fullmatch(start) or _MONTH.fullmatch(start) or _WEEK.fullmatch(stop) or _MONTH.fullmatch(stop):

@@ -262,6 +262,25 @@ def test_parquet_export(tmp_path: Path) -> None:
     assert read(tmp_path / "a.parquet") == read(path)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_export_without_a_column_its_verdicts_depend_on_is_refused(tmp_path: Path, cli: Cli, suffix: str) -> None:
+    columns = tuple(c for c in ACLED_COLUMNS if c not in ("fatalities", "sub_event_type"))
+    path = acled_csv(tmp_path / "a.csv", {}, columns=columns)
+    if suffix == ".parquet":
+        pl.read_csv(path, infer_schema=False).write_parquet(path := tmp_path / "a.parquet")
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")
+    where = f"{path}:1" if suffix == ".csv" else str(path)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {where}: an ACLED export without the columns `sub_event_type`, `fatalities`; ")
+    assert err.count("\n") == 1
+    ucdp = pl.read_csv(UCDP_SAMPLE, infer_schema=False).drop("date_prec")
+    ucdp.write_csv(tmp_path / "ged.csv")
+    code, _, err = cli("check", str(tmp_path / "ged.csv"))
+    assert code == 2 and "a UCDP GED export without the column `date_prec`" in err
+    fewer = tuple(c for c in ACLED_COLUMNS if c not in ("notes", "disorder_type", "tags"))  # not needed: read
+    assert read(acled_csv(tmp_path / "fewer.csv", {}, columns=fewer))[0]["id"] == "SYR1001"
+
+
 def test_from_override(tmp_path: Path, cli: Cli) -> None:
     plain = tmp_path / "plain.csv"
     plain.write_text("id,time,actor,act\nx,2016-09-14,SAA,shelling\n", encoding="utf-8")

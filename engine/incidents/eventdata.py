@@ -49,6 +49,7 @@ from engine.yamlsafe import stat_of
 
 KINDS = ("acled", "ucdp")
 NAMES = {"acled": "ACLED", "ucdp": "UCDP GED"}
+EXPORTS = {"acled": "an ACLED export", "ucdp": "a UCDP GED export"}  # as a sentence names one
 # The columns that tell an export apart, and that it must have to be read as one.
 SIGNATURES = {
     "acled": ("event_id_cnty", "event_date", "actor1"),
@@ -117,6 +118,41 @@ UCDP_READ = (
     "low",
 )
 READ = {"acled": ACLED_READ, "ucdp": UCDP_READ}
+# The columns an export's verdicts depend on (its id, when, who against whom, which act, where, how many died):
+# one missing would have every row read without it, a guess, so the export is refused instead. The others are
+# read where given (an older ACLED export has no `disorder_type`; an API query may leave out `notes`).
+NEEDED = {
+    "acled": (
+        "event_id_cnty",
+        "event_date",
+        "time_precision",
+        "sub_event_type",
+        "actor1",
+        "actor2",
+        "country",
+        "admin1",
+        "latitude",
+        "longitude",
+        "geo_precision",
+        "fatalities",
+    ),
+    "ucdp": (
+        "id",
+        "date_start",
+        "date_end",
+        "date_prec",
+        "type_of_violence",
+        "side_a",
+        "side_b",
+        "country",
+        "adm_1",
+        "latitude",
+        "longitude",
+        "where_prec",
+        "best",
+        "deaths_civilians",
+    ),
+}
 
 # The dataset's own fields kept beside the incident, typed: codes and counts as integers.
 ACLED_KEPT = pl.Struct(
@@ -232,7 +268,7 @@ def kind_of(path: Path, source: str | None = None) -> str | None:
         many = "columns" if len(missing) > 1 else "column"
         raise InputError.at(
             str(path),
-            f"not an {NAMES[source]} export: no {many} " + ", ".join(f"`{c}`" for c in missing),
+            f"not {EXPORTS[source]}: no {many} " + ", ".join(f"`{c}`" for c in missing),
             1 if path.suffix.lower() == ".csv" else None,
         )
     return source
@@ -294,6 +330,16 @@ class EventTable:
         if info.st_size > TABLE_LIMIT:
             raise InputError.at(self.shown, f"file is {info.st_size:,} bytes; the limit is {TABLE_LIMIT:,}")
         self.size = info.st_size
+        given = {c.strip() for c in header_of(path) or ()}
+        missing = [c for c in NEEDED[kind] if c not in given]
+        if given and missing:
+            many = "columns" if len(missing) > 1 else "column"
+            raise InputError.at(
+                self.shown,
+                f"{EXPORTS[kind]} without the {many} " + ", ".join(f"`{c}`" for c in missing) + "; its verdicts "
+                "depend on " + ", ".join(NEEDED[kind]) + ": export it with them",
+                None if self.parquet else 1,
+            )
 
     @property
     def name(self) -> str:

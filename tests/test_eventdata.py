@@ -351,6 +351,7 @@ def test_strict_refuses_bad_rows(tmp_path: Path, cli: Cli) -> None:
     code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 5 and all(line.startswith(f"error: {path}:") for line in err.splitlines())
+    assert f"error: {path}:9: event id `SYR1001` is given twice\n" in err  # refused: no row is kept
     code, _, err = cli("run", str(acled_csv(tmp_path / "good.csv", {})), "--rules", "syria-2016-09", "--strict")
     assert code == 0 and "warning" not in err
 

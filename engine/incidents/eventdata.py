@@ -277,6 +277,9 @@ def kind_of(path: Path, source: str | None = None) -> str | None:
 # -- bad rows --------------------------------------------------------------------------------------
 
 
+KEPT_FIRST = "; the first row is kept"  # said of a skipped row; not where `--strict` refuses the export
+
+
 @dataclass
 class BadRows:
     """The rows an export reader skipped: the first `limit` kept as problems, all counted."""
@@ -292,8 +295,9 @@ class BadRows:
             self.found.append(problem)
 
     def problems(self, severity: str = "warning") -> list[Problem]:
-        """Each bad row kept, then how many more there were, as problems of `severity`."""
-        out = [Problem(p.file, p.message, p.line, p.column, p.path, severity) for p in self.found]
+        """Each bad row kept, then how many more there were, as problems of `severity` (an error's keeps nothing)."""
+        said = (lambda m: m.removesuffix(KEPT_FIRST)) if severity == "error" else (lambda m: m)
+        out = [Problem(p.file, said(p.message), p.line, p.column, p.path, severity) for p in self.found]
         more = self.count - len(self.found)
         if more:
             out.append(Problem(self.shown, f"… and {more:,} more bad row{'s' if more != 1 else ''}", severity=severity))
@@ -517,7 +521,7 @@ class EventTable:
         again = why.is_null() & (seen.holds(ids) | (ids.is_duplicated() & ~ids.is_first_distinct()))
         if again.any():
             twice = len(reasons)
-            reasons = [*reasons, "event id `{_id}` is given twice; the first row is kept"]
+            reasons = [*reasons, "event id `{_id}` is given twice" + KEPT_FIRST]
             mapped = mapped.with_columns(pl.when(again).then(pl.lit(twice, pl.Int32())).otherwise("why").alias("why"))
         bad = mapped.filter(pl.col("why").is_not_null()).select("line", "why", "id")
         found = self._shapes

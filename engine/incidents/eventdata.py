@@ -296,11 +296,8 @@ class BadRows:
 
     def problems(self, severity: str = "warning") -> list[Problem]:
         """Each bad row kept, then how many more there were, as problems of `severity` (an error's keeps nothing)."""
-        refused = severity == "error"
-        out = [
-            Problem(p.file, p.message.removesuffix(KEPT_FIRST) if refused else p.message, p.line, p.column, p.path, severity)
-            for p in self.found
-        ]
+        cut = KEPT_FIRST if severity == "error" else "\0"  # refused: no row is kept
+        out = [Problem(p.file, p.message.removesuffix(cut), p.line, p.column, p.path, severity) for p in self.found]
         more = self.count - len(self.found)
         if more:
             out.append(Problem(self.shown, f"… and {more:,} more bad row{'s' if more != 1 else ''}", severity=severity))

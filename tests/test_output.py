@@ -261,13 +261,17 @@ def test_same_file_compares_existing_files_by_identity_and_new_ones_by_name(tmp_
 def test_schema_write_checks_its_path_and_writes_whole(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "ruleset.schema.json"
-    folder.mkdir()
-    monkeypatch.setattr(engine.cli.schema, "path_of", lambda kind: tmp_path / f"{kind}.schema.json")
+    schemas = tmp_path / "engine" / "schemas"  # a source checkout's: pyproject.toml beside engine/
+    folder = schemas / "ruleset.schema.json"
+    folder.mkdir(parents=True)
+    monkeypatch.setattr(engine.cli.schema, "path_of", lambda kind: schemas / f"{kind}.schema.json")
+    message = refused(cli, "schema", "ruleset", "--write")
+    assert message.startswith("--write: refreshes a source checkout's engine/schemas/; this one is the installed")
+    (tmp_path / "pyproject.toml").write_text("")
     message = refused(cli, "schema", "ruleset", "--write")
     assert message == f"{folder}: --write is a directory; expected a file path"
-    assert cli("schema", "scenario", "--write") == (0, f"wrote {tmp_path / 'scenario.schema.json'}\n", "")
-    assert (tmp_path / "scenario.schema.json").read_text(encoding="utf-8") == schema_text("scenario")
+    assert cli("schema", "scenario", "--write") == (0, f"wrote {schemas / 'scenario.schema.json'}\n", "")
+    assert (schemas / "scenario.schema.json").read_text(encoding="utf-8") == schema_text("scenario")
 
 
 def test_no_output_writes_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:

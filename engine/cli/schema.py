@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.cli.main import EXIT_OK, examples
-from engine.cli.outputs import check_output, output
+from engine.cli.outputs import check_output, output, refused
 
 WRITE = "--write"
 
@@ -50,6 +50,13 @@ def schema(args: argparse.Namespace) -> int:
 
     if args.write:
         path = path_of(args.kind)
+        if not (path.parents[2] / "pyproject.toml").is_file():  # an installed package, not a source checkout
+            raise refused(
+                WRITE,
+                f"refreshes a source checkout's engine/schemas/; this one is the installed package's ({path.parent}): "
+                f"run it in a clone installed with `pip install -e .`, or print the schema: ceasefire schema "
+                f"{args.kind} > FILE",
+            )
         check_output(path, option=WRITE)
         with output(path, WRITE) as out:
             out.write(schema_text(args.kind))

@@ -26,5 +26,6 @@ def test_every_golden_report_is_of_a_shipped_scenario() -> None:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
 def test_json_report_matches_golden(cli: Cli, golden: Callable[[str, str], None], scenario: Path, engine: str) -> None:
     code, out, err = cli("run", str(scenario), "--format", "json", "--engine", engine)
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert err == "" or (err.startswith("note: ") and err.count("\n") == 1)  # names it cannot resolve, counted
     golden(f"report-{scenario.stem}.json", engine_blanked(out))

@@ -107,3 +107,16 @@ def test_every_distinct_unresolved_value_of_a_table_once_with_its_first_row_and_
         "2: target: `FSAA` resolves to no party or class (incident `a1`); did you mean `SAA`?",
         "4: admin2: `Afrinn` is no admin2 area of Syria (2 incidents, the first `a3`); did you mean `Afrin`?",
     ]
+
+
+def test_a_scenario_run_notes_the_incidents_that_name_someone_unresolved(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "egg.yaml"
+    told = f"{WHEN}, act: shelling, target: SAA, location: {{admin1: Idlib}}"
+    incidents = "".join(f"  - {{id: {i}, actor: {actor}, {told}}}\n" for i, actor in (("a", "EGG"), ("b", "FSA")))
+    path.write_text(f"scenario: egg\ntitle: t\nruleset: syria-2016-09\nincidents:\n{incidents}", encoding="utf-8")
+    code, out, err = cli("run", str(path), "--format", "json")
+    assert code == 0 and out
+    assert err == (
+        "note: 1 incident inside the truce's scope and window names someone the ruleset cannot resolve; "
+        f"`ceasefire names {path}` lists each spelling\n"
+    )

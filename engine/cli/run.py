@@ -173,8 +173,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
     warn_skipped(loaded)
     _warn_implausible(loaded, flagged, args.scenario)
-    if loaded.scenario is None:  # a scenario's names are written by hand, and `check` reads them
-        _note_unresolved(args, sum(unresolved))
+    _note_unresolved(args, sum(unresolved))
     return EXIT_OK
 
 

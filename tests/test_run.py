@@ -267,3 +267,18 @@ def test_an_id_given_again_late_in_a_table_is_refused_and_nothing_is_written(
     assert (code, out) == (2, "")
     assert err == f"error: {path}:3002: id: incident id `r7` is used twice (first on line 9)\n"
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_rules_gives_a_scenario_that_names_none_its_ruleset(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "none.yaml"
+    path.write_text(
+        "scenario: none\ntitle: t\nincidents:\n  - {id: a, time: 2016-09-14T10:00:00+03:00, actor: FSA, act: shelling,"
+        " target: SAA, location: {admin1: Idlib}}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = cli("run", str(path), "--rules", "syria-2016-02", "--format", "json")
+    assert code == 0 and json.loads(out)["ruleset"] == "syria-2016-02"
+    code, _, err = cli("run", str(path))
+    assert code == 2
+    hint = "name it (`ruleset: syria-2016-09`) or pass --rules RULESET"
+    assert err == f"error: {path}:1:1: `ruleset` is required; {hint}\n"

@@ -9,7 +9,7 @@ import json
 import re
 import stat
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -95,7 +95,15 @@ def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Seq
     """A parsed scenario file validated, with its ruleset loaded: raising every error found in both."""
     if isinstance(doc.data, dict) and ("rules" in doc.data or "extends" in doc.data) and "incidents" not in doc.data:
         raise InputError.at(doc.file, "this is a ruleset; expected a scenario (name a ruleset with --rules RULESET)")
-    scenario: Scenario = validate(doc, Scenario)
+    if rules is not None and isinstance(doc.data, dict) and "ruleset" not in doc.data:  # given by --rules alone
+        doc = replace(doc, data={**doc.data, "ruleset": load_ruleset(rules, sets=sets).id})
+    try:
+        scenario: Scenario = validate(doc, Scenario)
+    except InputError as exc:
+        hint = "; name it (`ruleset: syria-2016-09`) or pass --rules RULESET"
+        raise InputError(
+            [replace(p, message=p.message + hint) if p.message == "`ruleset` is required" else p for p in exc.problems]
+        ) from None
     problems: list[Problem] = []
     try:
         check_ids(doc, scenario.incidents)

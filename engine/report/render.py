@@ -342,6 +342,16 @@ def write_markdown(report: Report, out: IO[str]) -> None:
         for a in v.accounts if v.verdict == "disputed" else ():
             blank = " |" if phased else ""
             out.write(f"| | | *{cell(a.source)}* | |{blank} {a.verdict} | {cell(a.rule)} | {cell(a.explanation)} |\n")
+    clauses = {
+        decided.rule: decided.clause
+        for v in report.verdicts
+        for decided in (v, *(v.accounts if v.verdict == "disputed" else ()))
+        if decided.rule is not None
+    }
+    if clauses:  # each deciding rule's clause once, in the order the verdicts first name it
+        out.write("\n## Clauses\n\n| rule | clause |\n|---|---|\n")
+        for rule, clause in clauses.items():
+            out.write(f"| {cell(rule)} | {cell(clause)} |\n")
     if phased:
         out.write("\n## Phases\n\n| phase | from | until | clause |\n|---|---|---|---|\n")
         for band in report.phases:

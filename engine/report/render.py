@@ -342,12 +342,10 @@ def write_markdown(report: Report, out: IO[str]) -> None:
         for a in v.accounts if v.verdict == "disputed" else ():
             blank = " |" if phased else ""
             out.write(f"| | | *{cell(a.source)}* | |{blank} {a.verdict} | {cell(a.rule)} | {cell(a.explanation)} |\n")
-    clauses = {
-        decided.rule: decided.clause
-        for v in report.verdicts
-        for decided in (v, *(v.accounts if v.verdict == "disputed" else ()))
-        if decided.rule is not None
-    }
+    decided: list[tuple[str | None, str | None]] = []  # (rule, clause) of each verdict, then a dispute's accounts
+    for v in report.verdicts:
+        decided += [(v.rule, v.clause), *((a.rule, a.clause) for a in v.accounts if v.verdict == "disputed")]
+    clauses = {rule: clause for rule, clause in decided if rule is not None}
     if clauses:  # each deciding rule's clause once, in the order the verdicts first name it
         out.write("\n## Clauses\n\n| rule | clause |\n|---|---|\n")
         for rule, clause in clauses.items():

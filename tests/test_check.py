@@ -697,3 +697,15 @@ def test_a_scenario_is_warned_at_each_name_its_time_leaves_unread(tmp_path: Path
         f"{scenario}:12:52: incidents[1].accounts[0].time: the incident's actor: `Army Air Force` matches only "
         f"patterns valid between days: {outside}",
     ]
+
+
+def test_check_sees_an_id_used_twice_when_its_first_row_is_bad_too(tmp_path: Path) -> None:
+    for name, text in (
+        ("events.csv", "id,killed\nc1,x\nc2,1\nc1,1\n"),
+        ("events.jsonl", '{"id": "c1", "casualties": {"killed": "x"}}\n{"id": "c2"}\n{"id": "c1"}\n'),
+    ):
+        path = write(tmp_path, name, text)
+        found = messages(check_file(path))
+        assert len(found) == 2 and found[0].startswith(f"{path}:2: " if name.endswith("csv") else f"{path}:1: ")
+        first = 2 if name.endswith("csv") else 1
+        assert found[1] == f"{path}:{first + 2}: id: incident id `c1` is used twice (first on line {first})"

@@ -436,11 +436,11 @@ def load_incidents(path: str | Path, warnings: list[Problem] | None = None, ever
         else:
             raise InputError.at(shown, f"unknown table format `{suffix}`; expected .jsonl or .csv")
     first: dict[str, int] = {}
-    for line, incident in incidents:
-        if incident.id in first:
-            message = f"incident id `{incident.id}` is used twice (first on line {first[incident.id]})"
+    for line, told in sorted([*((line, incident.id) for line, incident in incidents), *rows.ids]):
+        if told in first:
+            message = f"incident id `{told}` is used twice (first on line {first[told]})"
             rows.add(Problem(shown, message, line, None, "id"))
-        first.setdefault(incident.id, line)
+        first.setdefault(told, line)
     rows.raise_any()
     if not incidents:
         raise InputError.at(shown, "file holds no incidents; expected one JSON object a line")
@@ -457,6 +457,13 @@ class RowProblems:
         self.shown, self.every, self.limit = shown, every, limit
         self.found: list[Problem] = []
         self.count = 0
+        self.ids: list[tuple[int, str]] = []  # (line, id) of each bad row that names one: an id used twice is seen
+
+    def bad_row_id(self, line: int, told: object) -> None:
+        """Note the id a bad row gives (text, or a whole number as a table may write one), when every problem is
+        kept: another row may use it too."""
+        if self.every and isinstance(told, str | int) and not isinstance(told, bool) and str(told):
+            self.ids.append((line, str(told)))
 
     def add(self, problem: Problem) -> None:
         if not self.every:
@@ -546,7 +553,17 @@ def _from_jsonl(text: str, shown: str, rows: RowProblems) -> tuple[list[tuple[in
             incidents.append((number, _jsonl_incident(line, shown, number, ignored)))
         except InputError as exc:
             rows.add(exc.problems[0])
+            rows.bad_row_id(number, _told_id(line))
     return incidents, list(ignored)
+
+
+def _told_id(line: str) -> object:
+    """The `id` a JSON Lines row gives, if it is an object that can be read; None otherwise."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return data.get("id") if isinstance(data, dict) else None
 
 
 def _jsonl_incident(line: str, shown: str, number: int, ignored: dict[str, None]) -> Incident:
@@ -702,11 +719,12 @@ def _from_csv(text: str, shown: str, problems: RowProblems) -> tuple[list[tuple[
                     continue
                 problems.add(Problem(shown, f"row has {len(row)} cells; the header has {len(header)}", number))
             else:
+                cells = {c: v for c, v in zip(header, row, strict=True) if c in columns}
                 try:
-                    cells = {c: v for c, v in zip(header, row, strict=True) if c in columns}
                     incidents.append((number, _csv_incident(cells, shown, number)))
                 except InputError as exc:
                     problems.add(exc.problems[0])
+                    problems.bad_row_id(number, cells.get("id"))
             number = rows.line_num + 1
     except csv.Error as exc:
         reason = str(exc)

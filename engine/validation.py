@@ -203,7 +203,7 @@ def short(value: Any) -> str:
 def _at(doc: Document, loc: tuple[Any, ...], message: str, path: str | None = None) -> Problem:
     file, pos = doc.locate(loc)
     line, column = pos or (None, None)
-    return Problem(file, message, line, column, dotted(loc) if path is None else path)
+    return Problem(file, message, line, column, doc.shown(loc) if path is None else path)
 
 
 def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:

@@ -70,7 +70,23 @@ class Document:
         return file, None if file.startswith("--") else self.where(path)
 
     def error(self, path: Key, message: str) -> InputError:
-        return at_pos(*self.locate(path), message=message, path=dotted(path))
+        return at_pos(*self.locate(path), message=message, path=self.shown(path))
+
+    def shown(self, path: Key) -> str:
+        """`path` dotted as its writer named it: in a value set on the command line (`--set`), an entry of a list
+        that has an id by that id (`rules.ID.verdict`, as `--set` takes it), else by its index (`rules[13]`)."""
+        if not self.file_at(path).startswith("--"):
+            return dotted(path)
+        out, node = "", self.data
+        for part in path:
+            inside = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            child = node[part] if inside or (isinstance(node, dict) and part in node) else None
+            if inside and isinstance(child, dict) and isinstance(child.get("id"), str):
+                out += f".{child['id']}"
+            else:
+                out += dotted((part,)) if not out or isinstance(part, int) else f".{part}"
+            node = child
+        return out
 
 
 def control_message(char: str, what: str = "text") -> str:

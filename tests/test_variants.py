@@ -176,7 +176,11 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
             "--set: `rules.strike-on-excluder.verdict`: no entry `strike-on-excluder` in `rules`; "
             "did you mean `strike-on-excluded`?",
         ),
-        ("rules.strike-on-excluded.verdict=guilty", "--set: rules[13].verdict: unknown verdict `guilty`; expected one"),
+        (
+            "rules.strike-on-excluded.verdict=guilty",
+            "--set: rules.strike-on-excluded.verdict: unknown verdict `guilty`; expected one",
+        ),
+        ("rules.strike-on-excluded.priority=x", "--set: rules.strike-on-excluded.priority: expected a whole number"),
         ("id=null", "--set: id: `id` is required"),
         (
             "policy.jic_after_days=abc",

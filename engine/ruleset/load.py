@@ -70,7 +70,8 @@ def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
         loc = _parse_path(p.path, doc)
         file, pos = doc.locate(loc)
         line, column = pos or (None, None)
-        out.append(Problem(file, p.message, line, column, p.path, p.severity))
+        shown = doc.shown(loc) if file.startswith("--") else p.path  # `--set`'s own words for the rule it changed
+        out.append(Problem(file, p.message, line, column, shown, p.severity))
     return out
 
 

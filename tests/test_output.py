@@ -306,3 +306,12 @@ def test_ctrl_c_reaches_the_caller_of_main_and_ends_the_program_with_130(monkeyp
     with pytest.raises(KeyboardInterrupt):  # a test run calling main() in-process stops at Ctrl-C
         main()
     assert program() == 130
+
+
+def test_an_output_of_dash_is_standard_output(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli("run", str(DEZ), "--format", "json", "--output", "-")
+    assert code == 0 and json.loads(out)["scenario"] == "deir-ezzor-2016-09-17"
+    assert not (tmp_path / "-").exists()
+    code, _, err = cli("run", str(DEZ), "--format", "parquet", "-o", "-")
+    assert code == 2 and "name a file with --output FILE" in err

@@ -224,9 +224,15 @@ def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
         "--output",
         "-o",
         metavar="FILE",  # kept as typed, not as a Path, which would drop the slash that makes `out/` a folder
-        help="write the report here (only when the run succeeds) instead of to standard output; "
-        "a device or a pipe, such as /dev/null, is written as it goes",
+        type=_output,
+        help="write the report here (only when the run succeeds) instead of to standard output (`-`: standard "
+        "output too); a device or a pipe, such as /dev/null, is written as it goes",
     )
+
+
+def _output(text: str) -> str | None:
+    """An --output as typed; `-`, as most tools read it, is standard output (None)."""
+    return None if text == "-" else text
 
 
 def examples(*lines: str) -> str:

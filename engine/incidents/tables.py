@@ -95,17 +95,10 @@ def missing_columns(path: Path) -> Problem | None:
     Parquet table with `accounts` may give them there); None when it names them all, or cannot be read (the
     reader says why, in its words).
     """
-    shown = str(path)
-    try:
-        if path.suffix.lower() == ".parquet":
-            names = list(pl.read_parquet_schema(path))
-        elif path.suffix.lower() == ".csv":
-            with path.open("rb") as stream:
-                start = stream.read(3)
-                names = (_without_bom(start) + stream.readline()).decode("utf-8").rstrip("\r\n").split(",")
-        else:
-            return None
-    except (OSError, UnicodeDecodeError, ValueError, pl.exceptions.PolarsError, _Unsure):
+    from engine.incidents.eventdata import header_of  # which imports this module
+
+    names = header_of(path)
+    if not names:
         return None
     given = {COLUMN_ALIASES.get(name, name) for name in names}
     missing = [c for c in JUDGED_COLUMNS if c not in given]
@@ -113,7 +106,7 @@ def missing_columns(path: Path) -> Problem | None:
         return None
     named = " or ".join(f"`{c}`" for c in missing)
     return Problem(
-        shown,
+        str(path),
         f"no {named} column: every incident's {' and '.join(missing)} is read as unknown; "
         "expected columns " + ", ".join(TABLE_COLUMNS),
         severity="warning",

@@ -184,3 +184,40 @@ def test_a_flag_added_keeps_each_list_sorted_and_without_repeats(lists: list[lis
     flags = pl.Series("flags", lists, dtype=pl.List(pl.String()))
     assert flag_added(flags, "escalation").to_list() == [sorted({*flags, "escalation"}) for flags in lists]
     assert flag_added(flags, "escalation").name == "flags"
+
+
+def runs_by_hand(firsts: list[int], ends: list[int], needed: int, window: int) -> list[tuple[int, int, int]]:
+    """Escalation episodes as the terms say them, one violation at a time: from each violation, the run of those
+    after it that start and end within the window of its start; runs of at least `needed` joined while each
+    starts before the episode's latest end."""
+    episodes: list[list[int]] = []  # [first index, last index, latest end]
+    for i, first in enumerate(firsts):
+        j = i
+        while j + 1 < len(firsts) and firsts[j + 1] < first + window and ends[j + 1] <= first + window:
+            j += 1
+        if j - i + 1 < needed or ends[i] > first + window:
+            continue
+        if episodes and first <= episodes[-1][2]:
+            episodes[-1][1] = max(episodes[-1][1], j)
+            episodes[-1][2] = max(ends[episodes[-1][0] : episodes[-1][1] + 1])
+        else:
+            episodes.append([i, j, max(ends[i : j + 1])])
+    return [(firsts[a], latest, b - a + 1) for a, b, latest in episodes]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.sampled_from([0, 0, 1, 2, 5, 25])), max_size=40),
+    st.integers(1, 5),
+    st.integers(1, 20),
+)
+def test_escalation_runs_are_the_episodes_the_terms_describe(
+    told: list[tuple[int, int]], needed: int, window: int
+) -> None:
+    import numpy as np
+
+    from engine.evaluation.timed import _runs
+
+    firsts = sorted(start for start, _ in told)
+    ends = [start + length for start, (_, length) in zip(firsts, told)]
+    found = _runs(np.array(firsts, dtype=np.int64), np.array(ends, dtype=np.int64), needed, window)
+    assert found == runs_by_hand(firsts, ends, needed, window)

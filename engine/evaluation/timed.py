@@ -6,10 +6,12 @@ changes says something of its own, so its `said` number (`decide.decide`) is cle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import NamedTuple
 
+import numpy as np
 import polars as pl
 
 from engine.evaluation.decide import ESCALATED, flag_added, flag_lists, laid_back
@@ -299,11 +301,11 @@ def episodes_of(compiled: Compiled, periods: pl.DataFrame) -> list[Episode]:
     found: list[tuple[str, int, int, int]] = []
     violations = periods.filter(pl.col("verdict") == "violation").sort("first", "row")
     for (party,), told in violations.group_by("actors", maintain_order=True):
-        firsts, ends = (told.get_column(c).cast(pl.Int64()).to_list() for c in ("first", "end"))
+        firsts, ends = (told.get_column(c).cast(pl.Int64()).to_numpy() for c in ("first", "end"))
         found += [(str(party), *run) for run in _runs(firsts, ends, terms.violations, window)]
-    starts = pl.Series([f[1] for f in found], dtype=pl.Int64()).cast(instant).to_list()
-    ends = pl.Series([f[2] for f in found], dtype=pl.Int64()).cast(instant).to_list()
-    return sorted(Episode(f[0], start, until, f[3]) for f, start, until in zip(found, starts, ends))
+    begun = pl.Series([f[1] for f in found], dtype=pl.Int64()).cast(instant).to_list()
+    over = pl.Series([f[2] for f in found], dtype=pl.Int64()).cast(instant).to_list()
+    return sorted(Episode(f[0], start, until, f[3]) for f, start, until in zip(found, begun, over))
 
 
 def flag_episodes(
@@ -334,32 +336,64 @@ def flag_episodes(
     return verdicts.with_columns(flags), numbers
 
 
-@dataclass
-class _Spell:
-    start: int  # times as whole numbers of one unit
-    until: int
-    first: int  # index of its first violation
-    last: int  # index of its last
+def _runs(firsts: np.ndarray, ends: np.ndarray, needed: int, window: int) -> list[tuple[int, int, int]]:
+    """Episodes over one party's violations sorted by start (`firsts`, `ends`: Int64 times of one unit): (from,
+    until, count), each a union of overlapping runs of at least `needed` violations whose periods all lie within
+    `window` of the run's first start.
+
+    The run from violation i reaches to j(i), the last before the first k > i that starts or ends past
+    `firsts[i] + window`: k's `bound` (the least start from which k is past) exceeds `firsts[i]`. j(i) is found
+    for every i at once by binary lifting over a table of `bound`'s maxima over 2^l violations. Runs are joined
+    in order: one that overlaps the episode so far in violations (i ≤ the last j) joins it; one after a gap
+    joins it only where it starts before the episode's latest end, checked in a loop over such gaps alone.
+    """
+    n = len(firsts)
+    if n < needed or n == 0:
+        return []
+    limit = firsts + window
+    bound = np.maximum(firsts - window + 1, ends - window)
+    tables = _sparse(bound)
+    reach = np.arange(n)
+    for level in range(len(tables) - 1, -1, -1):
+        step, table = 2**level, tables[level]
+        after = reach + 1
+        fits = after + step <= n
+        fits[fits] = table[after[fits]] <= firsts[fits]
+        reach = np.where(fits, reach + step, reach)
+    valid = np.flatnonzero((reach - np.arange(n) + 1 >= needed) & (ends <= limit))
+    if valid.size == 0:
+        return []
+    reached = reach[valid]
+    # Where a run starts past the violations of the runs before it, the episode may end (a gap); else it goes on.
+    gaps = np.flatnonzero(valid[1:] > reached[:-1]) + 1
+    starts = [0]
+    latest = _range_max(ends)
+    for g in gaps.tolist():
+        if firsts[valid[g]] > latest(int(valid[starts[-1]]), int(reached[g - 1])):
+            starts.append(g)
+    bounds = [*starts, valid.size]
+    out: list[tuple[int, int, int]] = []
+    for a, b in pairwise(bounds):
+        first, last = int(valid[a]), int(reached[b - 1])
+        out.append((int(firsts[first]), int(latest(first, last)), last - first + 1))
+    return out
 
 
-def _runs(firsts: list[int], ends: list[int], needed: int, window: int) -> list[tuple[int, int, int]]:
-    """Episodes over violations sorted by start: (from, until, count), each a union of overlapping runs of at
-    least `needed` violations whose periods all lie within `window` of the run's first start. Linear in the
-    violations: the run's end only moves forward, and an episode's last end is kept as it grows."""
-    out: list[_Spell] = []
-    j = 0
-    for i, first in enumerate(firsts):
-        limit = first + window
-        j = max(j, i)
-        while j + 1 < len(firsts) and firsts[j + 1] < limit and ends[j + 1] <= limit:
-            j += 1
-        if j - i + 1 < needed or ends[i] > limit:
-            continue
-        if out and first <= out[-1].until:
-            spell = out[-1]
-            for k in range(spell.last + 1, j + 1):
-                spell.until = max(spell.until, ends[k])
-            spell.last = max(spell.last, j)
-        else:
-            out.append(_Spell(first, max(ends[i : j + 1]), i, j))
-    return [(s.start, s.until, s.last - s.first + 1) for s in out]
+def _sparse(values: np.ndarray) -> list[np.ndarray]:
+    """A sparse table: level l holds the largest of `values[p .. p + 2^l - 1]` at p."""
+    tables = [values]
+    while 2 ** len(tables) <= len(values):
+        half = 2 ** (len(tables) - 1)
+        tables.append(np.maximum(tables[-1][:-half], tables[-1][half:]))
+    return tables
+
+
+def _range_max(values: np.ndarray) -> Callable[[int, int], int]:
+    """The largest of `values[a .. b]` (both included) for any a ≤ b, each in constant time."""
+    tables = _sparse(values)
+
+    def largest(a: int, b: int) -> int:
+        level = (b - a + 1).bit_length() - 1
+        return int(max(tables[level][a], tables[level][b - 2**level + 1]))
+
+    return largest

@@ -58,21 +58,41 @@ def settle(compiled: Compiled, rows: pl.DataFrame) -> pl.DataFrame:
     if trials.is_empty():
         return base
     rules = compiled.rules
-    position = {rule.id: k for k, rule in enumerate(rules)}
+    ids = pl.Series([rule.id for rule in rules], dtype=pl.String())
+    deciding = pl.Series(range(len(rules)), dtype=pl.UInt32())
+
+    def position(rule: pl.Expr) -> pl.Expr:
+        return rule.replace_strict(ids, deciding, default=len(rules), return_dtype=pl.UInt32())
+
     row = pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row")
     keyed = base.select(row, "version", "direction", "rule", "matched")
     tried = trials.select("version", "direction", pl.col("phase").alias("tried"), pl.col("matched").alias("holds"))
-    joined = keyed.join(tried, on=["version", "direction"], how="inner", maintain_order="left")
-    found: dict[int, tuple[int, str | None, list[str | None]]] = {}  # row -> (rule, phase, phases tried)
-    for row, rule, matched, phase, holds in joined.select("row", "rule", "matched", "tried", "holds").iter_rows():
-        limit = len(rules) if rule is None else position[rule]
-        ahead = [position[r] for r in holds if r not in matched and position[r] < limit]
-        best, where, phases = found.get(row, (len(rules), None, []))
-        phases.append(phase)
-        if ahead and min(ahead) < best:
-            best, where = min(ahead), phase
-        found[row] = (best, where, phases)
-    changed = {row: v for row, v in found.items() if v[0] < len(rules)}
+    joined = keyed.join(tried, on=["version", "direction"], how="inner", maintain_order="left").with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32()).alias("pair"), position(pl.col("rule")).alias("limit")
+    )
+    # Per trial, the earliest rule that holds in its phase, not with the phase unknown, ahead of the row's own rule.
+    ahead = (
+        joined.select("pair", "limit", "matched", "holds")
+        .explode("holds")
+        .filter(pl.col("holds").is_not_null() & ~pl.col("matched").list.contains(pl.col("holds")))
+        .select("pair", position(pl.col("holds")).alias("ahead"), "limit")
+        .filter(pl.col("ahead") < pl.col("limit"))
+        .group_by("pair")
+        .agg(pl.col("ahead").min())
+    )
+    # Per row, the earliest such over its trials, and the first phase tried where it holds.
+    found = (
+        joined.join(ahead, on="pair", how="left")
+        .sort("pair")
+        .group_by("row", maintain_order=True)
+        .agg(
+            pl.col("ahead").min().alias("best"),
+            pl.col("tried").filter(pl.col("ahead") == pl.col("ahead").min()).first().alias("where"),
+            pl.col("tried").alias("phases"),
+        )
+        .filter(pl.col("best").is_not_null())
+    )
+    changed = {row: (best, where, phases) for row, best, where, phases in found.iter_rows()}
     if not changed:
         return base
     at = pl.Series(list(changed), dtype=pl.UInt32())

@@ -416,8 +416,8 @@ def test_parquet_may_leave_out_columns_and_use_any_integer_type(
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
-        ({"id": ["a"], "killed": ["3"]}, "column `killed` is String; expected whole numbers (an integer type)"),
-        ({"id": ["a"], "wounded": [1.0]}, "column `wounded` is Float64; expected whole numbers (an integer type)"),
+        ({"id": ["a"], "killed": ["3"]}, "column `killed` is String; expected whole numbers (an integer or float"),
+        ({"id": ["a"], "wounded": [True]}, "column `wounded` is Boolean; expected whole numbers (an integer or float"),
         ({"id": [1.5]}, "column `id` is Float64; expected text or whole numbers"),
         ({"id": [True]}, "column `id` is Boolean; expected text or whole numbers"),
         (
@@ -425,7 +425,8 @@ def test_parquet_may_leave_out_columns_and_use_any_integer_type(
             "column `latitude` is String; expected numbers (a float or integer type)",
         ),
         ({"id": ["a"], "region": ["x"], "admin1": ["y"]}, "columns `region` and `admin1` are both given; `region` is"),
-        ({"id": ["a"], "time": [datetime(2016, 9, 12)]}, "column `time` is Datetime"),
+        ({"id": ["a"], "time": [12]}, "column `time` is Int64; expected text, dates or date-times"),
+        ({"id": ["a"], "actor": [1]}, "column `actor` is Int64; expected text (a string type)"),
         ({"id": ["a"], "accounts": [[1]]}, "accounts: column `accounts` is List(Int64); expected a list of structs"),
         (
             {"id": ["a"], "accounts": [[{"source": "s", "kiled": 3}]]},
@@ -503,6 +504,64 @@ def test_a_bad_parquet_row_gets_one_line_naming_the_row(
 def test_a_parquet_count_past_int64_is_too_large(tmp_path: Path) -> None:
     path = parquet(tmp_path, pl.DataFrame({"id": ["a"], "killed": pl.Series([2**64 - 1], dtype=pl.UInt64())}))
     assert refusal(path).startswith("events.parquet: row 1: casualties.killed: `1000000001` is too large")
+
+
+def test_parquet_times_may_be_dates_and_date_times_counts_floats_and_text_categorical(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As pandas writes them: a date-time column with its zone (or none), a date column, a count with gaps as
+    floats (NaN for a gap), names as categoricals; each read as the text and numbers a JSON Lines table gives."""
+    instants = pl.Series([datetime(2016, 9, 17, 11), datetime(2016, 9, 18, 11, 0, 0, 500000), None])
+    zoned = instants.dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Damascus")
+    account = pl.Struct({"source": pl.String(), "time": pl.Date(), "killed": pl.Float64()})
+    path = parquet(
+        tmp_path,
+        pl.DataFrame(
+            {
+                "id": ["a", "b", "c"],
+                "time": zoned,
+                "actor": pl.Series(["SAA", None, "SAA"], dtype=pl.Categorical()),
+                "killed": [1.0, float("nan"), None],
+                "accounts": pl.Series(
+                    [[], [{"source": "s", "time": datetime(2016, 9, 16).date(), "killed": 2.0}], []],
+                    dtype=pl.List(account),
+                ),
+            }
+        ),
+    )
+    fast_only(monkeypatch)
+    rows = [
+        {"id": "a", "time": "2016-09-17T14:00:00+03:00", "actor": "SAA", "casualties": {"killed": 1}},
+        {"id": "b", "time": "2016-09-18T14:00:00.500+03:00", "accounts": [{"source": "s", "time": "2016-09-16"}]},
+        {"id": "c", "actor": "SAA"},
+    ]
+    rows[1]["accounts"][0]["casualties"] = {"killed": 2}  # type: ignore[index]
+    assert_frame_equal(read_table(path), frame_of(load_incidents(jsonl(tmp_path, *rows))))
+    naive = parquet(tmp_path, pl.DataFrame({"id": ["a"], "time": [datetime(2016, 9, 17, 11)]}))
+    assert read_table(naive).get_column("time").to_list() == ["2016-09-17T11:00:00"]
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        ([1.0, 2.5], "row 2: casualties.killed: expected a whole number, got `2.5`"),
+        ([float("inf")], "row 1: casualties.killed: expected a whole number, got `inf`"),
+        ([float("nan"), -3.0], "row 2: casualties.killed: `-3` is too small; expected at least 0"),
+        ([1e30], "row 1: casualties.killed: `1e+30` is too large; expected at most 1,000,000,000"),
+    ],
+)
+def test_a_parquet_count_held_as_a_float_is_a_whole_number_in_range(
+    tmp_path: Path, counts: list[float], message: str
+) -> None:
+    rows = pl.DataFrame({"id": [str(k) for k in range(len(counts))], "killed": counts})
+    assert refusal(parquet(tmp_path, rows)) == f"events.parquet: {message}"
+    told = pl.Series(
+        [[{"source": "s", "killed": c}] for c in counts],
+        dtype=pl.List(pl.Struct({"source": pl.String(), "killed": pl.Float64()})),
+    )
+    accounts = pl.DataFrame({"id": rows.get_column("id"), "accounts": told})
+    where = message.replace("casualties", "accounts[0].casualties")
+    assert refusal(parquet(tmp_path, accounts)) == f"events.parquet: {where}"
 
 
 def test_files_that_are_not_parquet_tables_get_one_line(tmp_path: Path) -> None:

@@ -268,7 +268,12 @@ class TableReader:
                 table = pl.scan_parquet(self.path).select(list(read)).slice(start, self.rows).collect()
             except (pl.exceptions.PolarsError, OSError, ValueError):
                 raise _Unsure from None
-            frame = _parquet_frame(table.rename(read))
+            table = table.rename(read)
+            try:
+                refuse_float_counts(table, self.shown)
+            except InputError:
+                raise _Unsure from None  # its row is numbered in the whole table
+            frame = _parquet_frame(table)
             _check_incidents(frame)
             yield frame, ignored
 
@@ -695,7 +700,9 @@ def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool
         raise InputError.at(shown, f"cannot read: {str(exc).splitlines()[0]}") from None
     if table.height == 0:
         raise InputError.at(shown, "file holds no incidents; expected a row per incident")
-    frame = _parquet_frame(table.rename(read))
+    table = table.rename(read)
+    refuse_float_counts(table, shown)
+    frame = _parquet_frame(table)
     try:
         _check_incidents(frame)
     except _Unsure:
@@ -744,17 +751,82 @@ def _check_parquet_columns(schema: dict[str, pl.DataType], shown: str) -> tuple[
 
 
 def _check_type(name: str, dtype: Any, shown: str, where: str) -> None:
-    """Refuse a column (or account field), by its standard name, whose type its values cannot be read from."""
+    """Refuse a column (or account field), by its standard name, whose type its values cannot be read from.
+
+    Besides text: a count may be a float holding whole numbers (pandas writes a count with gaps so, NaN for
+    each gap), a time a date or a date-time (with its zone, or without one: then read as a time without an
+    offset is), text a categorical.
+    """
     if dtype == pl.Null():
         return
-    if name in COUNTS and not dtype.is_integer():
-        raise InputError.at(shown, f"column `{where}` is {dtype}; expected whole numbers (an integer type)")
+    if name in COUNTS and not (dtype.is_integer() or dtype.is_float()):
+        raise InputError.at(shown, f"column `{where}` is {dtype}; expected whole numbers (an integer or float type)")
     if name in DECIMAL_COLUMNS and not dtype.is_numeric():
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected numbers (a float or integer type)")
-    if name == "id" and not (dtype == pl.String() or dtype.is_integer()):
+    if name == "id" and not (_is_text(dtype) or dtype.is_integer()):
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected text or whole numbers")
-    if name not in (*COUNTS, *DECIMAL_COLUMNS, "id") and dtype != pl.String():
+    if name == "time" and not (_is_text(dtype) or isinstance(dtype, pl.Datetime | pl.Date)):
+        raise InputError.at(shown, f"column `{where}` is {dtype}; expected text, dates or date-times")
+    if name not in (*COUNTS, *DECIMAL_COLUMNS, "id", "time") and not _is_text(dtype):
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected text (a string type)")
+
+
+def _is_text(dtype: Any) -> bool:
+    return dtype == pl.String() or isinstance(dtype, pl.Categorical | pl.Enum)
+
+
+def _as_told(value: pl.Expr, dtype: Any) -> pl.Expr:
+    """A typed Parquet value as the incident frame's: a date or date-time as ISO 8601 text (a zone's instant
+    with its UTC offset, seconds' fraction only where there is one), a float count's NaN as not told."""
+    if isinstance(dtype, pl.Datetime):
+        offset = "%:z" if dtype.time_zone is not None else ""
+        return value.dt.to_string("%Y-%m-%dT%H:%M:%S%.f" + offset)
+    if isinstance(dtype, pl.Date):
+        return value.dt.to_string("%Y-%m-%d")
+    if dtype.is_float():
+        return value.fill_nan(None)
+    return value
+
+
+def refuse_float_counts(table: pl.DataFrame, shown: str) -> None:
+    """Refuse the first count of a Parquet table (standard names) held as a float that is no whole number, or
+    one out of range (below 0, above `MAX_COUNT`: as the row reader would, with the value as given).
+
+    Raises `InputError` naming its row and field (`row 3: casualties.killed`), as the row reader would.
+    """
+    for name in COUNTS:
+        dtype = table.schema.get(name)
+        if dtype is not None and dtype.is_float():
+            _refuse_float(table.select(pl.col(name).alias("count")), shown, f"casualties.{name}")
+    accounts = table.schema.get("accounts")
+    if not (isinstance(accounts, pl.List) and isinstance(accounts.inner, pl.Struct)):
+        return
+    for field in accounts.inner.fields:
+        name = COLUMN_ALIASES.get(field.name, field.name)
+        if name in COUNTS and field.dtype.is_float():
+            told = table.select(pl.col("accounts").list.eval(pl.element().struct.field(field.name)).alias("count"))
+            _refuse_float(told, shown, f"casualties.{name}", account=True)
+
+
+def _refuse_float(counts: pl.DataFrame, shown: str, field: str, account: bool = False) -> None:
+    rows = counts.with_row_index("row")
+    if account:
+        rows = rows.with_columns(pl.int_ranges(pl.col("count").list.len()).alias("at")).explode("count", "at")
+    value = pl.col("count")
+    fraction = value.is_infinite() | (value.is_finite() & (value != value.floor()))
+    bad = rows.filter((fraction | (value < 0) | (value > MAX_COUNT)) & ~value.is_nan()).head(1)  # NaN: not told
+    if bad.is_empty():
+        return
+    row, count = bad.get_column("row").item(), bad.get_column("count").item()
+    where = f"accounts[{bad.get_column('at').item()}].{field}" if account else field
+    shown_count = f"{count:.0f}" if count.is_integer() and abs(count) < 1e15 else repr(count)
+    if count.is_integer():
+        low = count < 0
+        message = f"`{shown_count}` is too {'small' if low else 'large'}; expected " + (
+            "at least 0" if low else f"at most {MAX_COUNT:,}"
+        )
+        raise InputError.at(shown, message, path=f"row {row + 1}: {where}")
+    raise InputError.at(shown, f"expected a whole number, got `{count}`", path=f"row {row + 1}: {where}")
 
 
 def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:
@@ -766,8 +838,9 @@ def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:
         alias = next((a for a, s in COLUMN_ALIASES.items() if s == name and a in have), None)
         if name not in have and alias is None:
             return pl.lit(None, dtype).alias(name)
-        value: pl.Expr = get(name if name in have else alias)
-        if name in COUNTS and have[name] == pl.UInt64():  # past Int64 a count is far too large anyway
+        given = name if name in have or alias is None else alias
+        value: pl.Expr = _as_told(get(given), have[given])
+        if name in COUNTS and have[given] == pl.UInt64():  # past Int64 a count is far too large anyway
             value = value.clip(upper_bound=MAX_COUNT + 1)  # MAX_COUNT + 1 stands for it
         return value.cast(dtype).alias(name)
 

@@ -96,7 +96,7 @@ def test_run_blocks_at_80_columns_match_golden(cli: Cli, golden) -> None:  # typ
 def test_names_wrap_between_words_not_a_letter_a_line(cli: Cli) -> None:
     out = cli("run", DEZ, "-e", "columnar", "--width", "120")[1]
     lines = assert_laid_out(out, 120)
-    assert len(lines) < 40  # at 80 columns the table used to take 185 lines, a letter of each name a line
+    assert lines.index("clauses") < 25  # the verdict table once took 185 lines, a letter of each name a line
     actor = [line[34:52].strip() for line in lines[4:16]]
     assert "US-led coalition" in actor and "Observatory for" in actor
     assert all(len(name) > 3 for name in actor if name)

@@ -197,9 +197,10 @@ LISTED = 1_000  # verdicts the terminal lists one by one; the counts below them 
 
 
 def write_table(report: Report, console: Console) -> None:
-    """The verdicts as a table (accounts of a disputed incident beneath it), then the phases, the escalation
-    episodes and the counts per acting party. Where the verdict table cannot fit the console with its
-    incident ids, verdict words and rule ids whole, one block per incident instead (see `write_blocks`).
+    """The verdicts as a table (accounts of a disputed incident beneath it), then the clause of each rule that
+    decided one of those listed, the phases, the escalation episodes and the counts per acting party. Where the
+    verdict table cannot fit the console with its incident ids, verdict words and rule ids whole, one block per
+    incident instead (see `write_blocks`).
 
     Only the first `LISTED` verdicts are listed, then how many are not and how to have every one: a terminal
     is read, and a table of a million rows takes minutes and gigabytes to lay out."""
@@ -240,6 +241,14 @@ def write_table(report: Report, console: Console) -> None:
             "`--format jsonl --output FILE` (or json, markdown, parquet, html) gives every verdict",
             style="dim",
         )
+    clauses = _clauses(report)
+    if clauses:
+        decided = Table(box=box.SIMPLE_HEAD)
+        decided.add_column("rule", no_wrap=True)
+        decided.add_column("clause", overflow="fold")
+        for rule, clause in clauses.items():
+            decided.add_row(rule, clause or "")
+        _show(console, decided, "clauses")
     report = everything
     if phased:
         bands = Table(box=box.SIMPLE_HEAD)
@@ -261,6 +270,15 @@ def write_table(report: Report, console: Console) -> None:
         summary.add_row(who, *(str(counts[n]) for n in VERDICTS))
     summary.add_row(Text("all", style="bold"), *(str(n) for n in report.summary().values()))
     _show(console, summary, "verdicts by acting party")
+
+
+def _clauses(report: Report) -> dict[str, str | None]:
+    """Each rule that decided a verdict (or an account of a disputed one) with its clause, once, in the order the
+    verdicts first name it."""
+    decided: list[tuple[str | None, str | None]] = []
+    for v in report.verdicts:
+        decided += [(v.rule, v.clause), *((a.rule, a.clause) for a in v.accounts if v.verdict == "disputed")]
+    return {rule: clause for rule, clause in decided if rule is not None}
 
 
 def _counts_table(*leading: str, whole: Sequence[str] = ()) -> Table:
@@ -342,11 +360,8 @@ def write_markdown(report: Report, out: IO[str]) -> None:
         for a in v.accounts if v.verdict == "disputed" else ():
             blank = " |" if phased else ""
             out.write(f"| | | *{cell(a.source)}* | |{blank} {a.verdict} | {cell(a.rule)} | {cell(a.explanation)} |\n")
-    decided: list[tuple[str | None, str | None]] = []  # (rule, clause) of each verdict, then a dispute's accounts
-    for v in report.verdicts:
-        decided += [(v.rule, v.clause), *((a.rule, a.clause) for a in v.accounts if v.verdict == "disputed")]
-    clauses = {rule: clause for rule, clause in decided if rule is not None}
-    if clauses:  # each deciding rule's clause once, in the order the verdicts first name it
+    clauses = _clauses(report)
+    if clauses:
         out.write("\n## Clauses\n\n| rule | clause |\n|---|---|\n")
         for rule, clause in clauses.items():
             out.write(f"| {cell(rule)} | {cell(clause)} |\n")

@@ -162,6 +162,14 @@ def test_piped_output_is_not_padded_and_honours_columns(cli: Cli, monkeypatch: p
     assert_laid_out(out, 80)
 
 
+@pytest.mark.parametrize("columns", ["0", "-5", "wide", ""])
+def test_columns_that_give_no_width_are_as_if_unset(cli: Cli, monkeypatch: pytest.MonkeyPatch, columns: str) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    for command in (["run", DEZ, "-e", "columnar"], ["names", DEZ]):
+        lines = assert_laid_out(cli(*command)[1], PIPED_WIDTH)
+        assert len(lines) > 5
+
+
 def test_console_for_a_pipe_passes_lines_on_without_trailing_spaces() -> None:
     out = io.StringIO()
     console = console_for(out, 30)

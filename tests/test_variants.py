@@ -124,6 +124,25 @@ def test_an_error_in_a_variant_points_at_the_file_and_line_that_made_it(tmp_path
     assert "unknown role `exclude`" in str(exc.value.problems[0])
 
 
+def test_a_misspelt_knob_in_a_variant_is_an_error_not_a_change_to_nothing(tmp_path: Path) -> None:
+    write(tmp_path / "typo.yaml", "extends: syria-2016-09\nid: typo\npolicy:\n  mistakn_target: violation\n")
+    with pytest.raises(InputError) as exc:
+        load_ruleset(tmp_path / "typo.yaml")
+    assert [str(p) for p in exc.value.problems] == [
+        f"{tmp_path / 'typo.yaml'}:4:3: policy.mistakn_target: `mistakn_target` is no policy knob of the ruleset "
+        "this extends, and no rule reads it; did you mean `mistaken_target`?; a variant sets its base's knobs, or "
+        "adds one a rule reads"
+    ]
+    # a knob of its own is a variant's to add, where a rule it adds reads it
+    write(
+        tmp_path / "own.yaml",
+        "extends: syria-2016-09\nid: own\npolicy:\n  shelling_covered: true\nrules:\n  shelling:\n"
+        "    id: shelling\n    clause: c\n    priority: 1\n    verdict: violation\n    explanation: e\n"
+        "    when: {act: shelling, policy.shelling_covered: true}\n",
+    )
+    assert load_ruleset(tmp_path / "own.yaml").ruleset.policy["shelling_covered"] is True
+
+
 @pytest.mark.parametrize(
     "files",
     [

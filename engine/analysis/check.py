@@ -31,10 +31,10 @@ from engine.ruleset.compile import (
     Node,
     Test,
     knob_values,
+    read_knobs,
     yaml_text,
 )
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
-from engine.ruleset.model import knob_references
 from engine.spelling import normalize
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
 
@@ -797,8 +797,7 @@ def unread_acts(c: Compiled) -> Iterator[tuple[Key, str]]:
 
 def unread_knobs(c: Compiled) -> Iterator[tuple[Key, str]]:
     """Policy knobs nothing reads: no rule tests one, and no phase, self-defence or escalation term names it."""
-    read = {test.field.removeprefix("policy.") for test in _tests(c) if test.field.startswith("policy.")}
-    read |= {ref.removeprefix("policy.") for ref in knob_references(c.ruleset)}
+    read = read_knobs(c)
     for knob in c.ruleset.policy:
         if knob not in read:
             yield ("policy", knob), f"no rule reads policy knob `{knob}`"

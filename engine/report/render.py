@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import textwrap
 import time
 from collections.abc import Callable, Sequence
@@ -699,10 +700,12 @@ PIPED_WIDTH = 160  # columns a report is laid out in when it goes to a file or a
 
 def console_for(out: IO[str], width: int | None = None) -> Console:
     """Colour at the terminal's width on a terminal (unless NO_COLOR); else plain text laid out in `COLUMNS`
-    columns when that is set, else PIPED_WIDTH, each line without the spaces rich pads it with."""
+    columns when that is set (a whole number above 0), else PIPED_WIDTH, each line without the spaces rich pads
+    it with."""
     terminal = out.isatty()
-    if width is None and not terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
-        width = PIPED_WIDTH
+    columns = os.environ.get("COLUMNS", "").strip()
+    if width is None and not (columns.isdigit() and int(columns) > 0):  # `COLUMNS=0` is no width
+        width = shutil.get_terminal_size((PIPED_WIDTH, 24)).columns if terminal else PIPED_WIDTH
     return _Console(
         file=out if terminal else cast(IO[str], _Unpadded(out)),
         width=width,

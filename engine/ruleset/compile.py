@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine.errors import Problem, did_you_mean, one_of
 from engine.places.areas import Places, compile_places
-from engine.ruleset.model import Phase, Rule, Ruleset
+from engine.ruleset.model import Phase, Rule, Ruleset, knob_references
 from engine.ruleset.spellings import Entry, NamePattern, Reading, Sides, Spelled, compile_patterns
 from engine.spelling import normalize
 from engine.times import PLAUSIBLE_YEARS, Period, read_duration, read_moment, read_time, written_years, zoneless
@@ -584,6 +584,21 @@ def knob_values(rules: Iterable[CompiledRule]) -> dict[str, set[Any]]:
     for rule in rules:
         walk(rule.condition)
     return found
+
+
+def read_knobs(compiled: Compiled) -> set[str]:
+    """The policy knobs something reads: a rule's test, or a phase, self-defence or escalation term naming one."""
+
+    def walk(node: Node) -> Iterator[str]:
+        if isinstance(node, Test):
+            if node.field.startswith("policy."):
+                yield node.field.removeprefix("policy.")
+        else:
+            for item in node.items:
+                yield from walk(item)
+
+    read = {knob for rule in compiled.rules for knob in walk(rule.condition)}
+    return read | {ref.removeprefix("policy.") for ref in knob_references(compiled.ruleset)}
 
 
 def _all_bool(values: set[Any]) -> bool:

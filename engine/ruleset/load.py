@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError, Problem, did_you_mean
-from engine.ruleset.compile import Compiled, compile_ruleset
+from engine.ruleset.compile import Compiled, compile_ruleset, read_knobs
 from engine.ruleset.model import Ruleset
 from engine.ruleset.variants import apply_sets, resolve_extends
 from engine.validation import validate
@@ -58,9 +58,27 @@ def ruleset_from(doc: Document, path: Path, sets: Sequence[str] = ()) -> LoadedR
     doc = apply_sets(resolved.document, sets)
     ruleset: Ruleset = validate(doc, Ruleset)
     compiled, problems = compile_ruleset(ruleset, doc.file)
+    problems += _unread_added_knobs(compiled, resolved.added_knobs)
     if problems:
         raise InputError(_placed(doc, problems))
     return LoadedRuleset(dataclasses.replace(compiled, files=resolved.files), doc, resolved.warnings)
+
+
+def _unread_added_knobs(compiled: Compiled, added: Sequence[str]) -> list[Problem]:
+    """A problem for each policy knob a variant sets that its base does not have and nothing reads: most often a
+    misspelt knob, whose setting would otherwise change nothing without a word."""
+    read = read_knobs(compiled)
+    known = [k for k in compiled.ruleset.policy if k not in added]
+    return [
+        Problem(
+            compiled.ruleset.id,
+            f"`{knob}` is no policy knob of the ruleset this extends, and no rule reads it"
+            f"{did_you_mean(knob, known)}; a variant sets its base's knobs, or adds one a rule reads",
+            path=f"policy.{knob}",
+        )
+        for knob in dict.fromkeys(added)
+        if knob not in read
+    ]
 
 
 def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:

@@ -136,6 +136,7 @@ class Resolved:
     document: Document
     files: tuple[str, ...]
     warnings: tuple[Problem, ...]
+    added_knobs: tuple[str, ...] = ()  # policy knobs a variant in the chain sets that its base does not have
 
 
 def resolve_extends(
@@ -188,7 +189,9 @@ def resolve_extends(
         warnings.insert(0, Problem(doc.file, message, line, column, "rules", "warning"))
     merged = _merge(_Placed.of(base), patch)
     files = tuple(dict.fromkeys((doc.file, *resolved.files)))
-    return Resolved(merged.document(doc.file), files, tuple(warnings))
+    had, policy = base.data.get("policy"), patch.data.get("policy")
+    added = [k for k in policy if not (isinstance(had, dict) and k in had)] if isinstance(policy, dict) else []
+    return Resolved(merged.document(doc.file), files, tuple(warnings), (*resolved.added_knobs, *map(str, added)))
 
 
 def _name_warnings(doc: Document, path: Path, base_id: str | None) -> Iterator[Problem]:

@@ -46,14 +46,15 @@ FORMS = (
 )
 
 # A day: extended (2016-09-17), basic (20160917), or an ISO week date (2016-W37-6).
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")
-_WEEK = re.compile(r"(\d{4})-W(\d{2})")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+# Digits are ASCII digits: `\d` alone takes any script's, which `int` reads and `fromisoformat` refuses.
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d", re.ASCII)
+_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.ASCII)
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 # 24:00, the end of a day (the next day's 00:00), which ISO 8601 allows and Python refuses.
 _END_OF_DAY = re.compile(
-    r"(?P<day>\d{4}-\d{2}-\d{2})T24(?::00(?::00(?:[.,]0+)?)?)?(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?"
+    r"(?P<day>\d{4}-\d{2}-\d{2})T24(?::00(?::00(?:[.,]0+)?)?)?(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?", re.ASCII
 )
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"\d{4}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,8 @@ def _point(value: str, text: str, years: tuple[int, int]) -> Period:
 
 
 def _date_time(value: str, text: str, years: tuple[int, int]) -> datetime:
+    if not text.isascii():  # `fromisoformat` reads some scripts' digits (`1０`) in the time of day: not ISO 8601
+        raise ValueError(f"`{value}` is not an ISO 8601 time; write {FORMS}, in the digits 0-9")
     end_of_day = _END_OF_DAY.fullmatch(text)
     try:
         if end_of_day:
@@ -167,7 +170,7 @@ def _month(value: str, year: int, month: int, years: tuple[int, int]) -> Period:
     return Period("month", first, datetime(year + month // 12, month % 12 + 1, 1))
 
 
-_SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")  # 15/09/2016, 9/15/16: no span
+_SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})", re.ASCII)  # 15/09/2016, 9/15/16: no span
 
 
 def _slashed(value: str, a: int, b: int, year: int, digits: int) -> str:
@@ -223,7 +226,7 @@ def _checked_time(value: str) -> str:
     # A date-time with its offset, the common case in a large table, needs no more than `fromisoformat`;
     # any other form goes through `read_time` (which says what is wrong).
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value) if value.isascii() else None
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None or not TIME_YEARS[0] <= moment.year <= TIME_YEARS[1]:
@@ -245,7 +248,7 @@ Moment = Annotated[
 ]
 
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def _checked_day(value: str) -> str:
@@ -260,7 +263,9 @@ def _checked_day(value: str) -> str:
     return text
 
 
-_DURATION = re.compile(r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?")
+_DURATION = re.compile(
+    r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?", re.ASCII
+)
 
 
 def read_duration(value: str) -> timedelta:

@@ -67,6 +67,19 @@ def test_a_time_no_datetime_can_hold_is_refused_at_validation(tmp_path: Path, ti
     assert refusal(path) == f"events.jsonl:2: time: {message}"
 
 
+@pytest.mark.parametrize(
+    "time", ["２０１６-09-17", "2016-W３7", "2016-0９", "2016-09-17T1０:00:00+03:00", "2016-09-17T10:00:00+0３:00"]
+)
+@pytest.mark.parametrize("form", ["jsonl", "csv"])
+def test_a_time_in_digits_other_than_0_to_9_is_refused_not_read(tmp_path: Path, time: str, form: str) -> None:
+    """Python's `int` and `fromisoformat` read some scripts' digits; ISO 8601 has only 0-9."""
+    if form == "jsonl":
+        path, line = jsonl(tmp_path, {"id": "ok", "time": "2016-09-14"}, {"id": "a", "time": time}), 2
+    else:
+        path, line = table(tmp_path, "events.csv", f"id,time\nok,2016-09-14\na,{time}\n"), 3
+    assert refusal(path).startswith(f"events.{form}:{line}: time: `{time}` is not an ISO 8601 time; write")
+
+
 def test_an_account_time_is_held_to_the_same_range(tmp_path: Path) -> None:
     path = jsonl(tmp_path, {"id": "a", "accounts": [{"source": "x", "time": "9999-12-31T23:59:59-03:00"}]})
     assert refusal(path) == (

@@ -388,9 +388,9 @@ def _code(column: str, distinct: pl.Series) -> pl.Expr:
 
 
 # A date-time as most sources write it: to the second, with its UTC offset (`Z` for UTC).
-_PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
+_PLAIN_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[+-][0-9]{2}:[0-9]{2}|Z)$"
 # A time that ends in a UTC offset: one its date alone can place, whatever the ruleset's zone.
-_WITH_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_WITH_OFFSET = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 _OFFSET = re.compile(_WITH_OFFSET)
 
 

@@ -619,7 +619,7 @@ def _point_ok() -> pl.Expr:
 _TIME = TypeAdapter(MomentOrDay)
 
 # A time that ends in a UTC offset (`Z`, `+03:00`, `-0500`, `+03`): never a local time.
-_WITH_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_WITH_OFFSET = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 
 
 def first_local_time(frame: pl.DataFrame) -> tuple[int, int | None, str] | None:
@@ -643,7 +643,11 @@ def first_local_time(frame: pl.DataFrame) -> tuple[int, int | None, str] | None:
 
 
 # The common form of a time with its UTC offset, which `datetime.fromisoformat` takes whenever its date is one.
-_ISO_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+# `[0-9]`, not `\d`: in the regex dialect polars speaks `\d` is any script's digit.
+_ISO_WITH_OFFSET = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 
 
 def _times_ok(times: pl.Series) -> bool:
@@ -660,7 +664,7 @@ def _times_ok(times: pl.Series) -> bool:
 def _time_ok(value: str) -> bool:
     """Whether the model takes `value` as a time: fromisoformat for the common form, the model for the rest."""
     try:
-        moment: datetime | date = datetime.fromisoformat(value)
+        moment: datetime | date = datetime.fromisoformat(value) if value.isascii() else date.min
     except ValueError:
         moment = date.min
     if isinstance(moment, datetime) and moment.tzinfo is not None:
@@ -790,43 +794,52 @@ def _as_told(value: pl.Expr, dtype: Any) -> pl.Expr:
 
 def refuse_float_counts(table: pl.DataFrame, shown: str) -> None:
     """Refuse the first count of a Parquet table (standard names) held as a float that is no whole number, or
-    one out of range (below 0, above `MAX_COUNT`: as the row reader would, with the value as given).
+    one a float or an unsigned 64-bit integer holds out of range (below 0, above `MAX_COUNT`): as the row reader
+    would, with the value as given. Other integer types are cast to Int64 and checked with the rest.
 
-    Raises `InputError` naming its row and field (`row 3: casualties.killed`), as the row reader would.
+    Raises `InputError` naming its row and field (`row 3: casualties.killed`).
     """
     for name in COUNTS:
         dtype = table.schema.get(name)
-        if dtype is not None and dtype.is_float():
-            _refuse_float(table.select(pl.col(name).alias("count")), shown, f"casualties.{name}")
+        if dtype is not None and _held_apart(dtype):
+            _refuse_count(table.select(pl.col(name).alias("count")), shown, f"casualties.{name}")
     accounts = table.schema.get("accounts")
     if not (isinstance(accounts, pl.List) and isinstance(accounts.inner, pl.Struct)):
         return
     for field in accounts.inner.fields:
         name = COLUMN_ALIASES.get(field.name, field.name)
-        if name in COUNTS and field.dtype.is_float():
+        if name in COUNTS and _held_apart(field.dtype):
             told = table.select(pl.col("accounts").list.eval(pl.element().struct.field(field.name)).alias("count"))
-            _refuse_float(told, shown, f"casualties.{name}", account=True)
+            _refuse_count(told, shown, f"casualties.{name}", account=True)
 
 
-def _refuse_float(counts: pl.DataFrame, shown: str, field: str, account: bool = False) -> None:
+def _held_apart(dtype: Any) -> bool:
+    """Whether a count's type holds values Int64 cannot: fractions, infinities, numbers past its range."""
+    return bool(dtype.is_float() or dtype == pl.UInt64())
+
+
+def _refuse_count(counts: pl.DataFrame, shown: str, field: str, account: bool = False) -> None:
     rows = counts.with_row_index("row")
     if account:
         rows = rows.with_columns(pl.int_ranges(pl.col("count").list.len()).alias("at")).explode("count", "at")
     value = pl.col("count")
-    fraction = value.is_infinite() | (value.is_finite() & (value != value.floor()))
-    bad = rows.filter((fraction | (value < 0) | (value > MAX_COUNT)) & ~value.is_nan()).head(1)  # NaN: not told
+    wrong = (value < 0) | (value > MAX_COUNT)
+    if rows.schema["count"].is_float():
+        fraction = value.is_infinite() | (value.is_finite() & (value != value.floor()))
+        wrong = (fraction | wrong) & ~value.is_nan()  # NaN: not told
+    bad = rows.filter(wrong).head(1)
     if bad.is_empty():
         return
     row, count = bad.get_column("row").item(), bad.get_column("count").item()
-    where = f"accounts[{bad.get_column('at').item()}].{field}" if account else field
-    shown_count = f"{count:.0f}" if count.is_integer() and abs(count) < 1e15 else repr(count)
-    if count.is_integer():
-        low = count < 0
-        message = f"`{shown_count}` is too {'small' if low else 'large'}; expected " + (
-            "at least 0" if low else f"at most {MAX_COUNT:,}"
-        )
-        raise InputError.at(shown, message, path=f"row {row + 1}: {where}")
-    raise InputError.at(shown, f"expected a whole number, got `{count}`", path=f"row {row + 1}: {where}")
+    where = f"row {row + 1}: " + (f"accounts[{bad.get_column('at').item()}].{field}" if account else field)
+    if isinstance(count, float) and not count.is_integer():
+        raise InputError.at(shown, f"expected a whole number, got `{count}`", path=where)
+    shown_count = str(count) if isinstance(count, int) else f"{count:.0f}" if abs(count) < 1e15 else repr(count)
+    low = count < 0
+    message = f"`{shown_count}` is too {'small' if low else 'large'}; expected " + (
+        "at least 0" if low else f"at most {MAX_COUNT:,}"
+    )
+    raise InputError.at(shown, message, path=where)
 
 
 def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:
@@ -840,8 +853,6 @@ def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:
             return pl.lit(None, dtype).alias(name)
         given = name if name in have or alias is None else alias
         value: pl.Expr = _as_told(get(given), have[given])
-        if name in COUNTS and have[given] == pl.UInt64():  # past Int64 a count is far too large anyway
-            value = value.clip(upper_bound=MAX_COUNT + 1)  # MAX_COUNT + 1 stands for it
         return value.cast(dtype).alias(name)
 
     told = list(TOLD)

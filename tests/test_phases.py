@@ -96,6 +96,14 @@ def test_the_order_of_the_input_does_not_matter() -> None:
             "phases[1].from.quiet_days: `policy.nope` names no policy knob",
         ),
         (
+            [
+                {"id": "a", "clause": "c"},
+                {"id": "b", "clause": "c", "from": {"after": "c", "duration": "P1D"}},
+                {"id": "c", "clause": "c", "from": {"after": "a", "duration": "P1D"}},
+            ],
+            "phases[1].from.after: `c` is not listed before this phase; a phase follows an earlier one",
+        ),
+        (
             [{"id": "a", "clause": "c"}, {"id": "b", "clause": "c"}],
             "phases[1].from: only the first phase may leave out",
         ),

@@ -448,9 +448,13 @@ def _phase_start(
         return _aware(ruleset, told, zone, f"{path}.from", fail), None, None, None, 0
     if told.after not in index:
         listed = list(index)
-        hint = did_you_mean(told.after, [p.id for p in ruleset.phases])
         earlier = f"; {one_of(listed)}" if listed else "; the first phase follows none"
-        fail(f"{path}.from.after", f"`{told.after}` is no phase listed before this one{earlier}{hint}")
+        if any(p.id == told.after for p in ruleset.phases):  # listed, but here or after this one
+            message = f"`{told.after}` is not listed before this phase; a phase follows an earlier one"
+            fail(f"{path}.from.after", message)
+        else:
+            hint = did_you_mean(told.after, [p.id for p in ruleset.phases])
+            fail(f"{path}.from.after", f"`{told.after}` is no phase listed before this one{earlier}{hint}")
     after = index.get(told.after)
     duration = None if told.duration is None else read_duration(told.duration)
     quiet = None
@@ -633,7 +637,7 @@ class _Vocabulary:
             "role": ROLES,
             "side": tuple(sorted({p.side for p in ruleset.parties.values() if p.side})),
             "act": (*ruleset.acts, UNKNOWN),
-            "phase": (*(p.id for p in ruleset.phases), UNKNOWN),
+            "phase": (*dict.fromkeys(p.id for p in ruleset.phases), UNKNOWN),
         }
         self.policy = ruleset.policy
 

@@ -80,6 +80,24 @@ def test_a_time_in_digits_other_than_0_to_9_is_refused_not_read(tmp_path: Path, 
     assert refusal(path).startswith(f"events.{form}:{line}: time: `{time}` is not an ISO 8601 time; write")
 
 
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (["a1", " a1"], "id: ` a1` has white space around it; write `a1`"),
+        (["a1", "a2\t"], "id: `a2\\t` has white space around it; write `a2`"),  # shown escaped
+        (["a1", "  "], "id: expected non-empty text, got `  ` (white space only)"),
+    ],
+)
+@pytest.mark.parametrize("form", ["jsonl", "csv"])
+def test_an_id_with_white_space_around_it_is_refused(tmp_path: Path, ids: list[str], message: str, form: str) -> None:
+    """` a1` beside `a1` would be two incidents, where names and counts are read without their white space."""
+    if form == "jsonl":
+        path, line = jsonl(tmp_path, *({"id": i, "time": "2016-09-14"} for i in ids)), 2
+    else:
+        path, line = table(tmp_path, "events.csv", "id,time\n" + "".join(f"{i},2016-09-14\n" for i in ids)), 3
+    assert refusal(path) == f"events.{form}:{line}: {message}"
+
+
 def test_an_account_time_is_held_to_the_same_range(tmp_path: Path) -> None:
     path = jsonl(tmp_path, {"id": "a", "accounts": [{"source": "x", "time": "9999-12-31T23:59:59-03:00"}]})
     assert refusal(path) == (

@@ -151,6 +151,18 @@ class Incident(_Told):
             return str(value)
         return value
 
+    @field_validator("id", "in_response_to")
+    @classmethod
+    def _no_space_around(cls, value: str | None) -> str | None:
+        """An id as it is matched: ` a1` and `a1` would be two incidents, so white space around one is refused."""
+        if value is not None and value != value.strip():
+            raise ValueError(
+                f"`{value}` has white space around it; write `{value.strip()}`"
+                if value.strip()
+                else f"expected non-empty text, got `{value}` (white space only)"
+            )
+        return value
+
     @field_validator("accounts")
     @classmethod
     def _one_account_per_source(cls, accounts: list[Account]) -> list[Account]:

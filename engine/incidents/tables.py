@@ -581,7 +581,10 @@ def _check_incidents(frame: pl.DataFrame, text_checked: bool = False) -> None:
         longest = 200 if key == "id" else 300
         texts = [c for c in text if c in part.columns and c != key]
         ok = part.select(
-            (pl.col(key).is_not_null() & pl.col(key).str.len_chars().is_between(1, longest)).all().alias("key"),
+            (pl.col(key).is_not_null() & pl.col(key).str.len_chars().is_between(1, longest))
+            .and_(pl.col(key) == pl.col(key).str.strip_chars() if key == "id" else True)  # as `Incident` takes it
+            .all()
+            .alias("key"),
             pl.all_horizontal(pl.col(c).is_between(0, MAX_COUNT) | pl.col(c).is_null() for c in COUNTS)
             .all()
             .alias("counts"),

@@ -98,6 +98,21 @@ def test_an_id_with_white_space_around_it_is_refused(tmp_path: Path, ids: list[s
     assert refusal(path) == f"events.{form}:{line}: {message}"
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"id": "a", "id": "b"}',
+        '{"id": "a", "location": {"country": "Syria", "country": "Narnia"}}',
+        '{"id": "a", "accounts": [{"source": "s", "act": "shelling", "act": "airstrike"}]}',
+    ],
+)
+def test_a_key_given_twice_in_a_json_object_is_refused(tmp_path: Path, line: str) -> None:
+    """JSON parsers differ on which of the two they keep: the row would be read on a guess."""
+    path = table(tmp_path, "events.jsonl", '{"id": "ok", "accounts": [{"source": "s"}, {"source": "t"}]}\n' + line)
+    key = line.rsplit('", "', 1)[1].split('"')[0]
+    assert refusal(path) == f"events.jsonl:2: duplicate key `{key}` in one object; keep one"
+
+
 def test_an_account_time_is_held_to_the_same_range(tmp_path: Path) -> None:
     path = jsonl(tmp_path, {"id": "a", "accounts": [{"source": "x", "time": "9999-12-31T23:59:59-03:00"}]})
     assert refusal(path) == (

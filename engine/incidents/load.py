@@ -566,8 +566,30 @@ def _told_id(line: str) -> object:
     return data.get("id") if isinstance(data, dict) else None
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
 def _jsonl_incident(line: str, shown: str, number: int, ignored: dict[str, None]) -> Incident:
-    """One line as an incident; top-level keys not close to a known one are left out, and added to `ignored`."""
+    """One line as an incident; top-level keys not close to a known one are left out, and added to `ignored`.
+
+    A key given twice in one object is refused: JSON parsers differ on which one they keep.
+    """
+    try:
+        json.loads(line, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise InputError.at(shown, f"duplicate key `{exc.args[0]}` in one object; keep one", number) from None
+    except (ValueError, RecursionError):
+        pass  # not JSON: the model says how, in its words
     try:
         return Incident.model_validate_json(line, context=TABLE_ROW)
     except ValidationError as exc:

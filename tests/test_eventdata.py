@@ -154,6 +154,34 @@ def test_acled_civilian_targeting(
     assert (row["target"], row["assoc_target"]) == (target, assoc_target)
 
 
+def test_acled_civilian_targeting_is_as_acled_writes_it_or_the_row_is_bad(tmp_path: Path, cli: Cli) -> None:
+    path = acled_csv(
+        tmp_path / "a.csv",
+        {"civilian_targeting": "Civilian targeting"},
+        {"event_id_cnty": "SYR1002", "civilian_targeting": "No"},
+        {"event_id_cnty": "SYR1003", "civilian_targeting": "yes"},
+        {"event_id_cnty": "SYR1004"},
+    )
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0
+    assert [json.loads(line)["incident"] for line in out.splitlines()] == ["SYR1001", "SYR1004"]
+    expected = "expected `Civilian targeting` or empty"
+    assert err.splitlines()[1:] == [
+        f"warning: {path}:3: `civilian_targeting` is `No`; {expected}",
+        f"warning: {path}:4: `civilian_targeting` is `yes`; {expected}",
+        f"warning: {path}: 2 bad rows skipped",
+    ]
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
+    assert (code, out) == (2, "") and f"error: {path}:3: `civilian_targeting` is `No`; {expected}\n" in err
+
+
+def test_acled_empty_time_precision_makes_the_row_bad(tmp_path: Path) -> None:
+    path = acled_csv(tmp_path / "a.csv", {}, {"event_id_cnty": "SYR1002", "time_precision": ""})
+    table = EventTable(path, "acled")
+    assert table.frame().get_column("id").to_list() == ["SYR1001"]
+    assert [(p.line, p.message) for p in table.bad.found] == [(3, "`time_precision` is empty; expected 1, 2 or 3")]
+
+
 @pytest.mark.parametrize(
     ("precision", "point", "km"),
     [
@@ -193,7 +221,7 @@ def test_acled_dates_not_read(written: str) -> None:
 
 @pytest.mark.parametrize(
     ("precision", "time"),
-    [("1", "2016-09-14"), ("", "2016-09-14"), ("2", "2016-09-11/2016-09-17"), ("3", "2016-09"), ("4", None)],
+    [("1", "2016-09-14"), ("", None), ("2", "2016-09-11/2016-09-17"), ("3", "2016-09"), ("4", None)],
 )
 def test_acled_time_precision(precision: str, time: str | None) -> None:
     assert acled_time(f"14 September 2016\t{precision}") == time

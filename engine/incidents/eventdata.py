@@ -209,6 +209,7 @@ UCDP_RADIUS = {1: 5.0, 2: 25.0}
 UCDP_ACTS = {1: "state-based conflict", 2: "non-state conflict", 3: "one-sided violence"}
 UCDP_CIVILIANS = "Civilians"  # side_b of a one-sided event
 ACLED_CIVILIANS = "Civilians"  # the target of a row flagged `civilian_targeting` that names none
+ACLED_TARGETING = "Civilian targeting"  # `civilian_targeting` as ACLED writes it; else it is empty
 CIVILIANS_HARMED = "civilians_harmed"  # the flag of a UCDP event with civilian deaths
 
 BLOCK = 32 * 1024 * 1024  # bytes of CSV read and mapped at a time
@@ -806,13 +807,13 @@ def acled_time(key: str) -> str | None:
     ACLED's codebook (2023, "time_precision"): 1, the day is known; 2, only the week or a few days, and the
     date recorded is the middle of the week, or of the weekend, reported: the span from three days before it
     to three days after (not the ISO week, which starts on a Monday whatever was reported); 3, only the month,
-    and the date recorded is the middle of the month: the whole month.
+    and the date recorded is the middle of the month: the whole month. None for any other precision (empty too).
     """
     text, _, precision = key.partition("\t")
     day = acled_day(text)
     if day is None:
         return None
-    if precision in ("", "1"):
+    if precision == "1":
         return day.isoformat()
     if precision == "2":
         return f"{day - timedelta(days=3)}/{day + timedelta(days=3)}"
@@ -836,7 +837,7 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
         ),
         (_text("event_date").is_null(), "`event_date` is empty"),
         (
-            precision.is_not_null() & ~precision.is_in(["1", "2", "3"]),
+            ~precision.is_in(["1", "2", "3"]).fill_null(False),
             "`time_precision` is {time_precision}; expected 1, 2 or 3",
         ),
         (
@@ -848,9 +849,13 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
             _text("geo_precision").is_not_null() & ~geo.is_in([1, 2, 3]).fill_null(False),
             "`geo_precision` is {geo_precision}; expected 1, 2 or 3",
         ),
+        (
+            _text("civilian_targeting").is_not_null() & (_text("civilian_targeting") != ACLED_TARGETING),
+            f"`civilian_targeting` is {{civilian_targeting}}; expected `{ACLED_TARGETING}` or empty",
+        ),
     ]
     actor2 = _text("actor2")
-    targeted = _text("civilian_targeting").is_not_null()
+    targeted = (_text("civilian_targeting") == ACLED_TARGETING).fill_null(False)
     names_civilians = actor2.str.to_lowercase().str.contains("civilian").fill_null(False)
     # A row flagged as civilian targeting has civilians as its target: actor2 where it names them, else
     # `Civilians`, and an actor2 that names someone else stays with the target's associated actors.

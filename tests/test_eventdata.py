@@ -267,6 +267,68 @@ def test_ucdp_dates(key: str, time: str | None) -> None:
     assert ucdp_time(key) == time
 
 
+def ucdp_csv(path: Path, changes: dict[int, dict[str, str]]) -> Path:
+    """The UCDP sample's first rows, each changed as `changes` says (by its index), as a CSV export."""
+    rows = pl.read_csv(UCDP_SAMPLE, infer_schema=False).head(max(changes) + 1).to_dicts()
+    for index, changed in changes.items():
+        rows[index].update(changed)
+    pl.DataFrame(rows).write_csv(path)
+    return path
+
+
+def test_ucdp_dates_that_cannot_be_read_name_the_cell(tmp_path: Path) -> None:
+    path = ucdp_csv(
+        tmp_path / "ged.csv",
+        {
+            1: {"date_start": "2016-13-01 00:00:00.000"},
+            2: {"date_end": "17/09/2016"},
+            3: {"date_start": "2016-09-19", "date_end": "2016-09-17"},
+        },
+    )
+    table = EventTable(path, "ucdp")
+    assert table.frame().get_column("id").to_list() == ["300380"]
+    like = "expected one like 2016-09-17 00:00:00.000 or 2016-09-17"
+    assert [(p.line, p.message) for p in table.bad.found] == [
+        (3, f"`date_start` `2016-13-01 00:00:00.000` is not a date; {like}"),
+        (4, f"`date_end` `17/09/2016` is not a date; {like}"),
+        (5, "`date_end` `2016-09-17` is before `date_start` `2016-09-19`; expected an end on or after the start"),
+    ]
+
+
+def test_ucdp_precisions_and_estimates_are_checked(tmp_path: Path, cli: Cli) -> None:
+    path = ucdp_csv(
+        tmp_path / "ged.csv",
+        {
+            0: {"date_prec": "9"},  # not read for the verdict: said, and the row judged
+            1: {"where_prec": "8"},  # places the event: the row is bad
+            2: {"where_prec": ""},
+            3: {"best": "20", "low": "1", "high": "5"},  # the deaths judged: the row is bad
+            4: {"best": "0", "low": "1"},
+        },
+    )
+    table = EventTable(path, "ucdp")
+    assert table.frame().get_column("id").to_list() == ["300380"]
+    assert [(p.line, p.message) for p in table.noted.found] == [
+        (2, "`date_prec` is `9`; expected 1 to 5 (the row is kept: its time is `date_start` to `date_end`)")
+    ]
+    assert [(p.line, p.message) for p in table.bad.found] == [
+        (3, "`where_prec` is `8`; expected 1 to 7"),
+        (4, "`where_prec` is empty; expected 1 to 7"),
+        (5, "`best` `20` is outside `low` `1` to `high` `5`; expected `low` ≤ `best` ≤ `high`"),
+        (6, "`best` `0` is outside `low` `1` to `high` `1`; expected `low` ≤ `best` ≤ `high`"),
+    ]
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0 and len(out.splitlines()) == 1
+    assert f"warning: {path}:2: `date_prec` is `9`; expected 1 to 5" in err and "4 bad rows skipped" in err
+    code, _, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
+    assert code == 2 and f"error: {path}:3: `where_prec` is `8`" in err and ":2:" not in err
+    code, out, _ = cli("check", str(path))
+    assert "1 file checked: 5 warnings" in out
+    ucdp_csv(tmp_path / "kept.csv", {0: {"date_prec": "0"}})
+    code, out, err = cli("run", str(tmp_path / "kept.csv"), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
+    assert code == 0 and len(out.splitlines()) == 1 and "`date_prec` is `0`" in err
+
+
 def test_sniffing(tmp_path: Path) -> None:
     assert sniff(["actor1", "event_date", "event_id_cnty"]) == "acled"
     assert sniff(["type_of_violence", "side_a", "date_start", "id"]) == "ucdp"

@@ -262,7 +262,7 @@ def _problems(step: Callable[[], Iterable[Problem]]) -> tuple[Problem, ...]:
 def _table(path: Path, rules: str | None, source: str | None = None) -> list[Problem]:
     """Every bad row of a table (up to a limit) and its warnings; with its ruleset, also what the ruleset
     cannot resolve in it (see `table_warnings`). An ACLED or UCDP GED export's bad rows are warnings: a run
-    skips them."""
+    skips them (and judges those it warns of)."""
     from engine.incidents.eventdata import EventTable, kind_of  # polars: only when a table is checked
     from engine.incidents.load import load_input
     from engine.incidents.tables import read_table
@@ -273,11 +273,11 @@ def _table(path: Path, rules: str | None, source: str | None = None) -> list[Pro
             loaded = load_input(path, rules, source=kind)
             found = list(table_warnings(loaded, path))
             assert loaded.events is not None
-            return [*loaded.events.bad.problems(), *found]
+            return [*loaded.events.noted.problems(), *loaded.events.bad.problems(), *found]
         events = EventTable(path, kind)
         for _ in events.batches():
             pass
-        return events.bad.problems()
+        return [*events.noted.problems(), *events.bad.problems()]
     warnings: list[Problem] = []
     try:
         read_table(path, warnings, every=True)

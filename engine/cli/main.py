@@ -180,9 +180,13 @@ def add_source(p: argparse.ArgumentParser, strict: bool = True) -> None:
 
 
 def warn_skipped(loaded: Loaded) -> None:
-    """Say which rows of an export were skipped (each, up to a limit, then how many more) and how many in all."""
+    """Say which rows of an export were kept with a warning, and which were skipped (each, up to a limit, then how
+    many more) and how many in all."""
     events = loaded.events
-    if events is None or not events.bad.count:
+    if events is None:
+        return
+    warn(events.noted.problems())
+    if not events.bad.count:
         return
     warn(events.bad.problems())
     print(f"warning: {events.bad.summary()}", file=sys.stderr)

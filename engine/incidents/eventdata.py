@@ -9,7 +9,8 @@ dataset's own codes for reports.
 
 A third party's export has bad rows (no id, a row cut short, a date or a count that cannot be read, an
 id given twice): each is skipped and kept as a `Problem` with its file, line (Parquet: row) and why, so
-that one bad row of thousands does not stop a run; `--strict` makes them an error.
+that one bad row of thousands does not stop a run; `--strict` makes them an error. A row whose only fault is
+in a code its verdict does not depend on (UCDP's `date_prec`) is kept, with a warning at its line.
 
 The file is read a block at a time and each block mapped as it comes, so that memory stays flat
 however many rows there are. CSV: blocks of 32 MB cut at a row's end (a line break after an even number
@@ -207,6 +208,10 @@ UCDP_RADIUS = {1: 5.0, 2: 25.0}
 # UCDP's categories of organised violence, as the act of its incident: a ruleset's act aliases say what each
 # means (a clash between two armed sides, or an attack on civilians).
 UCDP_ACTS = {1: "state-based conflict", 2: "non-state conflict", 3: "one-sided violence"}
+# UCDP GED's codebook: `date_prec` 1 (the day) to 5 (the year), kept but not read (the time is `date_start` to
+# `date_end`); `where_prec` 1 (the exact place) to 7 (international waters or airspace), which places the event.
+UCDP_DATE_PRECS = range(1, 6)
+UCDP_WHERE_PRECS = range(1, 8)
 UCDP_CIVILIANS = "Civilians"  # side_b of a one-sided event
 ACLED_CIVILIANS = "Civilians"  # the target of a row flagged `civilian_targeting` that names none
 ACLED_TARGETING = "Civilian targeting"  # `civilian_targeting` as ACLED writes it; else it is empty
@@ -283,12 +288,14 @@ KEPT_FIRST = "; the first row is kept"  # said of a skipped row; not where `--st
 
 @dataclass
 class BadRows:
-    """The rows an export reader skipped: the first `limit` kept as problems, all counted."""
+    """The rows an export reader skipped (or, as `nouns` say, kept with a warning): the first `limit` kept as
+    problems, all counted."""
 
     shown: str
     limit: int = ROW_PROBLEM_LIMIT
     found: list[Problem] = field(default_factory=list)
     count: int = 0
+    nouns: tuple[str, str] = ("bad row", "bad rows")  # one, and more than one
 
     def add(self, problem: Problem) -> None:
         self.count += 1
@@ -301,7 +308,7 @@ class BadRows:
         out = [Problem(p.file, p.message.removesuffix(cut), p.line, p.column, p.path, severity) for p in self.found]
         more = self.count - len(self.found)
         if more:
-            out.append(Problem(self.shown, f"… and {more:,} more bad row{'s' if more != 1 else ''}", severity=severity))
+            out.append(Problem(self.shown, f"… and {more:,} more {self.nouns[more != 1]}", severity=severity))
         return out
 
     def summary(self) -> str:
@@ -316,14 +323,15 @@ class BadRows:
 class EventTable:
     """An ACLED or UCDP GED export, read as incident frames a block at a time (see the module's notes).
 
-    `batches()` reads the file from the start each time it is called; the rows it skipped are in `bad`
-    once it has been read through. `lines()` gives the line (Parquet: the row) of each incident kept.
+    `batches()` reads the file from the start each time it is called; the rows it skipped are in `bad`, and
+    those it kept with a warning in `noted`, once it has been read through. `lines()` gives the line (Parquet:
+    the row) of each incident kept.
     """
 
     def __init__(self, path: Path, kind: str, block: int = BLOCK, rows: int = PARQUET_ROWS) -> None:
         self.path, self.kind, self.block, self.rows = path, kind, block, rows
         self.shown = str(path)
-        self.bad = BadRows(self.shown)
+        self.bad, self.noted = BadRows(self.shown), _noted(self.shown)
         self._shapes: list[Problem] = []  # the rows of the wrong shape in the block being read
         self._control = True  # whether the block being read may hold a control character
         self.parquet = path.suffix.lower() == ".parquet"
@@ -355,7 +363,7 @@ class EventTable:
 
         `progress`, if given, is called with the bytes (Parquet: rows) read so far after each block.
         """
-        self.bad, self._shapes = BadRows(self.shown), []
+        self.bad, self.noted, self._shapes = BadRows(self.shown), _noted(self.shown), []
         seen = _Seen()
         empty = True
         for cells, lines in self._cells(progress):
@@ -372,7 +380,7 @@ class EventTable:
 
     def lines(self) -> list[int]:
         """The line (Parquet: the row, from 1) of each incident kept, in order."""
-        self.bad, self._shapes = BadRows(self.shown), []
+        self.bad, self.noted, self._shapes = BadRows(self.shown), _noted(self.shown), []
         seen = _Seen()
         out: list[int] = []
         for cells, lines in self._cells(None):
@@ -524,20 +532,35 @@ class EventTable:
             twice = len(reasons)
             reasons = [*reasons, "event id `{_id}` is given twice" + KEPT_FIRST]
             mapped = mapped.with_columns(pl.when(again).then(pl.lit(twice, pl.Int32())).otherwise("why").alias("why"))
-        bad = mapped.filter(pl.col("why").is_not_null()).select("line", "why", "id")
-        found = self._shapes
-        if bad.height:
-            rows = raw.join(bad, on="line", how="semi")
-            for (number, code, given), row in zip(bad.iter_rows(), rows.iter_rows(named=True), strict=True):
-                reason = reasons[code].replace("{_id}", str(given).replace("{", "{{").replace("}", "}}"))
-                found.append(_problem(self.shown, self.parquet, number, _reason(reason, row), row))
+        found = self._shapes + self._problems(raw, mapped.filter(pl.col("why").is_not_null()), "why", reasons)
         for problem in sorted(found, key=lambda p: p.line or 0):  # in file order, a block's rows of the wrong shape too
             self.bad.add(problem)
         self._shapes = []
         good = mapped.filter(pl.col("why").is_null()).drop("why")
+        for problem in self._problems(raw, good.filter(pl.col("note").is_not_null()), "note", reasons):
+            self.noted.add(problem)
+        good = good.drop("note")
         seen.add(good.get_column("id"))
         responses = pl.lit(None, pl.String()).alias("in_response_to")  # datasets do not link one event to another
         return good.with_columns(responses).select(*SCHEMAS[self.kind], "line")
+
+    def _problems(self, raw: pl.DataFrame, rows: pl.DataFrame, code: str, reasons: list[str]) -> list[Problem]:
+        """A problem at each of `rows` (incidents with their `line` and `id`), in the words of its `code` column's
+        check, quoting its cells as `raw` (the block as read) holds them."""
+        if not rows.height:
+            return []
+        found = rows.select("line", code, "id")
+        cells = raw.join(found, on="line", how="semi")
+        out = []
+        for (number, check, given), row in zip(found.iter_rows(), cells.iter_rows(named=True), strict=True):
+            reason = reasons[check].replace("{_id}", str(given).replace("{", "{{").replace("}", "}}"))
+            out.append(_problem(self.shown, self.parquet, number, _reason(reason, row), row))
+        return out
+
+
+def _noted(shown: str) -> BadRows:
+    """The rows of an export kept with a warning (see `BadRows`)."""
+    return BadRows(shown, nouns=("row with a warning", "rows with a warning"))
 
 
 _BLANK = re.compile(rb"[\r\n]*")
@@ -689,13 +712,13 @@ def _source(name: str) -> pl.Expr:
 _NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
 
 
-def _why(checks: Sequence[tuple[pl.Expr, str]]) -> pl.Expr:
-    """The number of the first check whose condition holds (null where none does): its words are made only
-    for the few rows that are bad (`_reason`)."""
+def _why(checks: Sequence[tuple[pl.Expr, str]], name: str = "why", start: int = 0) -> pl.Expr:
+    """The number (from `start`) of the first check whose condition holds (null where none does), as column `name`:
+    its words are made only for the few rows that are bad, or warned of (`_reason`)."""
     out: pl.Expr = pl.lit(None, pl.Int32())
     for number in reversed(range(len(checks))):
-        out = pl.when(checks[number][0]).then(pl.lit(number, pl.Int32())).otherwise(out)
-    return out.alias("why")
+        out = pl.when(checks[number][0]).then(pl.lit(start + number, pl.Int32())).otherwise(out)
+    return out.alias(name)
 
 
 def _reason(template: str, row: dict[str, Any]) -> str:
@@ -823,8 +846,8 @@ def acled_time(key: str) -> str | None:
 
 
 def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str]]:
-    """ACLED rows (text cells) as incidents, with `why` a row is bad (the number of a check, null for a good row)
-    and its `line`; and the words of each check."""
+    """ACLED rows (text cells) as incidents, with `why` a row is bad (the number of a check, null for a good row),
+    `note` (null: nothing in an ACLED row is only warned of) and its `line`; and the words of each check."""
     text = [c for c in ACLED_READ]
     precision = _text("time_precision")
     geo = _whole("geo_precision")
@@ -895,6 +918,7 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
             _whole("timestamp").alias("timestamp"),
         ).alias("acled"),
         _why(checks),
+        _why([], "note"),
         pl.col("line"),
     ), [reason for _, reason in checks]
 
@@ -938,26 +962,54 @@ def ucdp_time(key: str) -> str | None:
     return start.isoformat() if start == end else f"{start}/{end}"
 
 
+def _ucdp_date(text: str) -> str | None:
+    """A UCDP date as its day written ISO, or None (see `ucdp_day`)."""
+    day = ucdp_day(text)
+    return None if day is None else day.isoformat()
+
+
+UCDP_DATES = "2016-09-17 00:00:00.000 or 2016-09-17"
+
+
 def _ucdp(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str]]:
-    """UCDP GED rows (text cells) as incidents, with `why` a row is bad (the number of a check, null for a good row)
-    and its `line`; and the words of each check."""
+    """UCDP GED rows (text cells) as incidents, with `why` a row is bad and `note` what a kept row is warned of (the
+    number of a check, null where none holds) and its `line`; and the words of each check, then of each note."""
     kind = _whole("type_of_violence")
     where = _whole("where_prec")
     time = _mapped_time(pl.concat_str(_text("date_start"), pl.lit("\t"), _text("date_end").fill_null("")), ucdp_time)
+    # Which of the two dates is wrong, read only for the rows whose time cannot be read.
+    unread = time.is_null()
+    start, end = (_mapped_time(pl.when(unread).then(_text(n)), _ucdp_date) for n in ("date_start", "date_end"))
     checks = [
         (_text("id").is_null(), "no `id`: a row without an id"),
         (_text("id").str.len_chars() > LONGEST_ID, f"`id` is longer than {LONGEST_ID} characters"),
         (_text("date_start").is_null(), "`date_start` is empty"),
+        (unread & start.is_null(), f"`date_start` {{date_start}} is not a date; expected one like {UCDP_DATES}"),
         (
-            time.is_null(),
-            "`date_start` {date_start} or `date_end` {date_end} is not a date (like 2016-09-17 00:00:00.000), "
-            "or ends first",
+            unread & _text("date_end").is_not_null() & end.is_null(),
+            f"`date_end` {{date_end}} is not a date; expected one like {UCDP_DATES}",
         ),
+        (unread, "`date_end` {date_end} is before `date_start` {date_start}; expected an end on or after the start"),
         (
             ~kind.is_in(list(UCDP_ACTS)).fill_null(False),
             "`type_of_violence` is {type_of_violence}; expected 1, 2 or 3",
         ),
+        (
+            ~where.is_in(list(UCDP_WHERE_PRECS)).fill_null(False),
+            "`where_prec` is {where_prec}; expected 1 to 7",
+        ),
         *_common_checks(list(UCDP_READ), ["best"], ("latitude", "longitude"), control),
+        (
+            ((_whole("best") < _whole("low")) | (_whole("best") > _whole("high"))).fill_null(False),
+            "`best` {best} is outside `low` {low} to `high` {high}; expected `low` ≤ `best` ≤ `high`",
+        ),
+    ]
+    # Not read for the verdict: a wrong one is said, and the row judged.
+    notes = [
+        (
+            ~_whole("date_prec").is_in(list(UCDP_DATE_PRECS)).fill_null(False),
+            "`date_prec` is {date_prec}; expected 1 to 5 (the row is kept: its time is `date_start` to `date_end`)",
+        )
     ]
     civilians = _whole("deaths_civilians")
     side_b = _text("side_b")
@@ -1001,5 +1053,6 @@ def _ucdp(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list
             _whole("event_clarity").alias("event_clarity"),
         ).alias("ucdp"),
         _why(checks),
+        _why(notes, "note", len(checks)),
         pl.col("line"),
-    ), [reason for _, reason in checks]
+    ), [reason for _, reason in (*checks, *notes)]

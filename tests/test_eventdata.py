@@ -456,6 +456,35 @@ def test_bad_rows_in_the_table_report_and_check(tmp_path: Path, cli: Cli) -> Non
     assert code == 1
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_export_with_no_events_is_refused(tmp_path: Path, cli: Cli, suffix: str) -> None:
+    path = acled_csv(tmp_path / "a.csv")
+    if suffix == ".parquet":
+        pl.read_csv(path, infer_schema=False).write_parquet(path := tmp_path / "a.parquet")
+    where = f"{path}:1" if suffix == ".csv" else str(path)
+    expected = "a row per event" if suffix == ".parquet" else "rows under the header"
+    output = tmp_path / "verdicts.jsonl"
+    for strict in ((), ("--strict",)):
+        code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "-o", str(output), *strict)
+        assert (code, out, err) == (2, "", f"error: {where}: file holds no events; expected {expected}\n")
+        assert not output.exists()
+    code, _, err = cli("names", str(path), "--rules", "syria-2016-09")
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_an_export_whose_every_row_is_bad_is_refused(tmp_path: Path, cli: Cli) -> None:
+    path = acled_csv(tmp_path / "a.csv", BAD[0], BAD[1])
+    output = tmp_path / "verdicts.parquet"
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "parquet", "-o", str(output))
+    assert (code, out) == (2, "") and not output.exists()
+    assert err.splitlines() == [
+        f"warning: {path}:2: no `event_id_cnty`: a row without an id",
+        f"warning: {path}:3: `event_date` `14/09/2016` is not a date; expected one like 2020-04-27, 27 April 2020, "
+        "27-April-2020 or 27-Apr-20",
+        f"error: {path}: no row could be read; the first bad row is line 2: no `event_id_cnty`: a row without an id",
+    ]
+
+
 def test_many_bad_rows_are_counted_past_the_limit(tmp_path: Path, cli: Cli) -> None:
     rows = [{"event_id_cnty": f"SYR{i}", "fatalities": "?"} for i in range(60)]
     path = acled_csv(tmp_path / "many.csv", {}, *rows)

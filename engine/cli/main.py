@@ -107,8 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except InputError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+        for problem in exc.problems:  # the errors, and what led to them (an export's bad rows) as warnings
+            print(f"{problem.severity}: {problem}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
         # the reader went away (`| head`): not an error of ours, and nothing more to say

@@ -10,7 +10,8 @@ dataset's own codes for reports.
 A third party's export has bad rows (no id, a row cut short, a date or a count that cannot be read, an
 id given twice): each is skipped and kept as a `Problem` with its file, line (Parquet: row) and why, so
 that one bad row of thousands does not stop a run; `--strict` makes them an error. A row whose only fault is
-in a code its verdict does not depend on (UCDP's `date_prec`) is kept, with a warning at its line.
+in a code its verdict does not depend on (UCDP's `date_prec`) is kept, with a warning at its line. An export
+with no row left to judge (a header alone, or every row bad) is refused.
 
 The file is read a block at a time and each block mapped as it comes, so that memory stays flat
 however many rows there are. CSV: blocks of 32 MB cut at a row's end (a line break after an even number
@@ -358,21 +359,34 @@ class EventTable:
     def name(self) -> str:
         return NAMES[self.kind]
 
-    def batches(self, progress: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
-        """The incident frames of the export's rows, in file order, a block at a time (at least one frame).
+    def batches(
+        self, progress: Callable[[int], None] | None = None, severity: str = "warning"
+    ) -> Iterator[pl.DataFrame]:
+        """The incident frames of the export's rows, in file order, a block at a time (each with a row at least).
 
-        `progress`, if given, is called with the bytes (Parquet: rows) read so far after each block.
+        `progress`, if given, is called with the bytes (Parquet: rows) read so far after each block. An export
+        with no row kept raises InputError once read through: each bad row as a problem of `severity`, then why
+        nothing could be judged.
         """
         self.bad, self.noted, self._shapes = BadRows(self.shown), _noted(self.shown), []
         seen = _Seen()
-        empty = True
+        kept = False
         for cells, lines in self._cells(progress):
             frame = self._mapped(cells, lines, seen)
-            if frame.height or empty:
-                empty = False
+            if frame.height:
+                kept = True
                 yield frame.drop("line")
-        if empty:
-            yield pl.DataFrame(schema=SCHEMAS[self.kind])
+        if not kept:
+            raise InputError([*self.bad.problems(severity), self._no_events()])
+
+    def _no_events(self) -> Problem:
+        """Why an export gave no incident: it holds no rows, or none could be read (the first bad one says why)."""
+        if not self.bad.count:
+            expected = "a row per event" if self.parquet else "rows under the header"
+            return Problem(self.shown, f"file holds no events; expected {expected}", None if self.parquet else 1)
+        first = self.bad.found[0]
+        where = first.path if first.line is None else f"line {first.line}"
+        return Problem(self.shown, f"no row could be read; the first bad row is {where}: {first.message}")
 
     def frame(self) -> pl.DataFrame:
         """Every incident at once (for commands that need the whole table)."""

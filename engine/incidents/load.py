@@ -389,7 +389,7 @@ def load_input(
         if kind is not None:
             events = EventTable(path, kind)
             if strict:
-                for _ in events.batches():
+                for _ in events.batches(severity="error"):
                     pass
                 if events.bad.count:
                     raise InputError(events.bad.problems("error"))

@@ -454,6 +454,9 @@ def test_bad_rows_in_the_table_report_and_check(tmp_path: Path, cli: Cli) -> Non
     assert code == 0 and err.count("warning: ") == 5 and "5 warnings" in out
     code, _, _ = cli("check", str(path), "--strict")
     assert code == 1
+    code, out, err = cli("names", str(path), "--rules", "syria-2016-09")
+    assert code == 0 and "Military Forces of Syria (2000-)" in out
+    assert err.count("warning: ") == 6 and err.endswith(f"warning: {path}: 5 bad rows skipped\n")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.cli.main import EXIT_OK, SET_HELP, add_output, examples, warn
+from engine.cli.main import EXIT_OK, SET_HELP, add_output, examples, warn, warn_skipped
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 
@@ -54,6 +54,7 @@ def names(args: argparse.Namespace) -> int:
     refuse_inputs(args.output, loaded.compiled.files)  # known once loaded: the ruleset and what it extends
     warn(loaded.warnings)
     listed = list_names(loaded)
+    warn_skipped(loaded)  # an export's bad rows, known once it has been read
     with output(args.output) as out:
         if args.format == "json":
             write_names_json(listed, out)

@@ -214,7 +214,19 @@ def test_acled_date_forms(written: str, day: str) -> None:
     assert found is not None and found.isoformat() == day
 
 
-@pytest.mark.parametrize("written", ["2016-02-30", "14/09/2016", "September 14, 2016", "14 Septembre 2016", "", "2016"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2016-02-30",
+        "14/09/2016",
+        "September 14, 2016",
+        "14 Septembre 2016",
+        "",
+        "2016",
+        "1４ Sep 2016",
+        "14 Sep ２０16",
+    ],
+)
 def test_acled_dates_not_read(written: str) -> None:
     assert acled_day(written) is None
 

@@ -814,7 +814,7 @@ _MONTHS = {
 }
 # `27 April 2020`, `27-April-2020`, and `9-May-20` (the export opened and saved by a spreadsheet; met in a
 # real global export of 2020).
-_WRITTEN = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -](\d{4}|\d{2})")
+_WRITTEN = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -](\d{4}|\d{2})", re.ASCII)  # digits 0-9 only
 ACLED_DATES = "2020-04-27, 27 April 2020, 27-April-2020 or 27-Apr-20"
 
 
@@ -949,7 +949,7 @@ def _associated(name: str) -> pl.Expr:
 
 # -- UCDP GED --------------------------------------------------------------------------------------
 
-_UCDP_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_UCDP_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
 
 
 def ucdp_day(text: str) -> date | None:

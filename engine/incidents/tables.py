@@ -270,7 +270,7 @@ class TableReader:
                 raise _Unsure from None
             table = table.rename(read)
             try:
-                refuse_float_counts(table, self.shown)
+                refuse_unfit_counts(table, self.shown)
             except InputError:
                 raise _Unsure from None  # its row is numbered in the whole table
             frame = _parquet_frame(table)
@@ -708,7 +708,7 @@ def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool
     if table.height == 0:
         raise InputError.at(shown, "file holds no incidents; expected a row per incident")
     table = table.rename(read)
-    refuse_float_counts(table, shown)
+    refuse_unfit_counts(table, shown)
     frame = _parquet_frame(table)
     try:
         _check_incidents(frame)
@@ -795,7 +795,7 @@ def _as_told(value: pl.Expr, dtype: Any) -> pl.Expr:
     return value
 
 
-def refuse_float_counts(table: pl.DataFrame, shown: str) -> None:
+def refuse_unfit_counts(table: pl.DataFrame, shown: str) -> None:
     """Refuse the first count of a Parquet table (standard names) held as a float that is no whole number, or
     one a float or an unsigned 64-bit integer holds out of range (below 0, above `MAX_COUNT`): as the row reader
     would, with the value as given. Other integer types are cast to Int64 and checked with the rest.

@@ -45,10 +45,8 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             noun = field if isinstance(loc[-1], str) and loc[-1] and not loc[-1][0].isupper() else "value"
             message = f"unknown {noun} `{value}`; {one_of(expected)}{did_you_mean(str(value), expected)}"
         elif kind in ("greater_than_equal", "less_than_equal"):
-            bound = err.get("ctx", {}).get("ge" if kind == "greater_than_equal" else "le")
-            message = f"`{short(value)}` is too {'small' if kind == 'greater_than_equal' else 'large'}; "
-            bound = f"{bound:,}" if isinstance(bound, int) and abs(bound) >= 10_000 else bound
-            message += f"expected at {'least' if kind == 'greater_than_equal' else 'most'} {bound}"
+            low = kind == "greater_than_equal"
+            message = out_of_range(short(value), low, err.get("ctx", {}).get("ge" if low else "le"))
         elif kind == "string_pattern_mismatch":
             message = f"`{value}` is not a valid id; use lowercase letters, digits, `-` and `_`"
         elif kind == "value_error":
@@ -193,6 +191,12 @@ _NESTED = {
     ),
     "casualties": ("killed", "wounded"),
 }
+
+
+def out_of_range(value: str, low: bool, bound: Any) -> str:
+    """Why a number (`value`, as shown) is refused for lying below (`low`) or above `bound`, as the models say it."""
+    shown = f"{bound:,}" if isinstance(bound, int) and abs(bound) >= 10_000 else bound
+    return f"`{value}` is too {'small' if low else 'large'}; expected at {'least' if low else 'most'} {shown}"
 
 
 def short(value: Any) -> str:

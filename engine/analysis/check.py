@@ -32,6 +32,7 @@ from engine.ruleset.compile import (
     Test,
     knob_values,
     read_knobs,
+    tests_of,
     yaml_text,
 )
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
@@ -760,7 +761,7 @@ def _holds_when_absent(node: Node, unknown: Test) -> bool:
 def unmentioned_roles(c: Compiled) -> Iterator[tuple[Key, str]]:
     """Party roles in use that no condition mentions, by role or by one of its parties."""
     mentioned: set[Any] = set()
-    for test in _tests(c):
+    for test in tests_of(c.rules):
         if test.field.endswith(".role"):
             mentioned |= _named(test)
         elif test.field.endswith(".party"):
@@ -781,7 +782,7 @@ def unread_acts(c: Compiled) -> Iterator[tuple[Key, str]]:
     """
     named: set[Any] = set()
     hostility: set[Any] = set()
-    for test in _tests(c):
+    for test in tests_of(c.rules):
         if test.field == "act":
             named |= _named(test)
         elif test.field == "act.hostile" and test.op in ("eq", "in", "not_in"):
@@ -801,18 +802,6 @@ def unread_knobs(c: Compiled) -> Iterator[tuple[Key, str]]:
     for knob in c.ruleset.policy:
         if knob not in read:
             yield ("policy", knob), f"no rule reads policy knob `{knob}`"
-
-
-def _tests(c: Compiled) -> Iterator[Test]:
-    def walk(node: Node) -> Iterator[Test]:
-        if isinstance(node, Test):
-            yield node
-        else:
-            for item in node.items:
-                yield from walk(item)
-
-    for rule in c.rules:
-        yield from walk(rule.condition)
 
 
 def _named(test: Test) -> set[Any]:

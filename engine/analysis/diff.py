@@ -25,7 +25,7 @@ from engine.evaluation.result import Verdict
 from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
 from engine.places.gazetteer import place_key
-from engine.ruleset.compile import NAME_CLASSES, PEOPLE, UNKNOWN, AllOf, Compiled, Node, Test, holds
+from engine.ruleset.compile import NAME_CLASSES, PEOPLE, UNKNOWN, AllOf, Compiled, Node, Test, holds, tests_of
 from engine.ruleset.spellings import sample
 from engine.spelling import normalize
 
@@ -357,24 +357,11 @@ def _counts(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
     """0 and each side of every number a rule compares the count with."""
     numbers: set[int] = set()
     for c in (a, b):
-        for test in _all_tests(c):
+        for test in tests_of(c.rules):
             if test.field == dim and test.op not in ("present", "absent"):
                 values = test.value if isinstance(test.value, frozenset) else {test.value}
                 numbers.update(v + k for v in values for k in (-1, 0, 1))
     return [Choice(str(n), told={dim: n}) for n in sorted(n for n in numbers | {0} if n >= 0)]
-
-
-def _tests(node: Node) -> Iterator[Test]:
-    if isinstance(node, Test):
-        yield node
-    else:
-        for item in node.items:
-            yield from _tests(item)
-
-
-def _all_tests(c: Compiled) -> Iterator[Test]:
-    for rule in c.rules:
-        yield from _tests(rule.condition)
 
 
 def _values(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
@@ -406,7 +393,7 @@ class Space:
     def __init__(self, a: Compiled, b: Compiled) -> None:
         self.sides = (a, b)
         self.makers = (Resolver(a), Resolver(b))
-        tested = {t.field for c in self.sides for t in _all_tests(c)}
+        tested = {t.field for c in self.sides for t in tests_of(c.rules)}
         self.dims = tuple(
             self._classes(dim, _values(a, b, dim) if tested & set(names) else [Choice("none")])
             for dim, names in DIMENSIONS.items()
@@ -434,7 +421,7 @@ class Space:
     def _signature(self, dim: str, told: dict[str, Any]) -> tuple[bool, ...]:
         rows = [_row(m, told) for m in self.makers]
         return tuple(
-            holds(t, row) for c, row in zip(self.sides, rows) for t in _all_tests(c) if _dimension(t.field) == dim
+            holds(t, row) for c, row in zip(self.sides, rows) for t in tests_of(c.rules) if _dimension(t.field) == dim
         )
 
     def _classes(self, dim: str, values: list[Choice]) -> Dimension:
@@ -461,7 +448,7 @@ class Space:
     def _masks(self, side: int) -> dict[Test, tuple[int, int] | bool]:
         out: dict[Test, tuple[int, int] | bool] = {}
         maker = self.makers[side]
-        for test in _all_tests(self.sides[side]):
+        for test in tests_of(self.sides[side].rules):
             dim = _dimension(test.field)
             if dim is None:  # a policy knob: fixed for the ruleset
                 out[test] = holds(test, _row(maker, {}))

@@ -82,8 +82,7 @@ def settle(compiled: Compiled, rows: pl.DataFrame) -> pl.DataFrame:
     )
     # Per row, the earliest such over its trials, and the first phase tried where it holds.
     found = (
-        joined.join(ahead, on="pair", how="left")
-        .sort("pair")
+        joined.join(ahead, on="pair", how="left", maintain_order="left")
         .group_by("row", maintain_order=True)
         .agg(
             pl.col("ahead").min().alias("best"),

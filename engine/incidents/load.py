@@ -95,8 +95,10 @@ def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Seq
     """A parsed scenario file validated, with its ruleset loaded: raising every error found in both."""
     if isinstance(doc.data, dict) and ("rules" in doc.data or "extends" in doc.data) and "incidents" not in doc.data:
         raise InputError.at(doc.file, "this is a ruleset; expected a scenario (name a ruleset with --rules RULESET)")
-    if rules is not None and isinstance(doc.data, dict) and "ruleset" not in doc.data:  # given by --rules alone
-        doc = replace(doc, data={**doc.data, "ruleset": load_ruleset(rules, sets=sets).id})
+    given: Compiled | None = None  # the ruleset --rules names, loaded where the scenario names none
+    if rules is not None and isinstance(doc.data, dict) and "ruleset" not in doc.data:
+        given = load_ruleset(rules, sets=sets)
+        doc = replace(doc, data={**doc.data, "ruleset": given.id})
     try:
         scenario: Scenario = validate(doc, Scenario)
     except InputError as exc:
@@ -110,7 +112,9 @@ def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Seq
     except InputError as exc:
         problems += exc.problems
     try:
-        if rules is not None:
+        if given is not None:
+            compiled = given
+        elif rules is not None:
             compiled = load_ruleset(rules, sets=sets)
         else:
             found = scenario_ruleset(doc, path, scenario.ruleset)

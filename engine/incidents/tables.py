@@ -50,7 +50,7 @@ from engine.incidents.load import (
 from engine.incidents.model import MAX_COUNT, Incident, Location, both_given
 from engine.ruleset.model import VERDICTS
 from engine.times import TIME_YEARS, MomentOrDay, read_time
-from engine.validation import problems_from
+from engine.validation import out_of_range, problems_from
 from engine.yamlsafe import Document, control_message, stat_of
 
 if TYPE_CHECKING:
@@ -839,10 +839,7 @@ def _refuse_count(counts: pl.DataFrame, shown: str, field: str, account: bool = 
         raise InputError.at(shown, f"expected a whole number, got `{count}`", path=where)
     shown_count = str(count) if isinstance(count, int) else f"{count:.0f}" if abs(count) < 1e15 else repr(count)
     low = count < 0
-    message = f"`{shown_count}` is too {'small' if low else 'large'}; expected " + (
-        "at least 0" if low else f"at most {MAX_COUNT:,}"
-    )
-    raise InputError.at(shown, message, path=where)
+    raise InputError.at(shown, out_of_range(shown_count, low, 0 if low else MAX_COUNT), path=where)
 
 
 def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:

@@ -572,36 +572,33 @@ def _utc(moment: datetime) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
+def tests_of(rules: Iterable[CompiledRule]) -> Iterator[Test]:
+    """Every test of the rules' conditions, rule by rule, in the order written."""
+
+    def walk(node: Node) -> Iterator[Test]:
+        if isinstance(node, Test):
+            yield node
+        else:
+            for item in node.items:
+                yield from walk(item)
+
+    for rule in rules:
+        yield from walk(rule.condition)
+
+
 def knob_values(rules: Iterable[CompiledRule]) -> dict[str, set[Any]]:
     """The values each policy knob is compared with for equality, across all rules."""
     found: dict[str, set[Any]] = {}
-
-    def walk(node: Node) -> None:
-        if isinstance(node, Test):
-            if node.field.startswith("policy.") and node.op in ("eq", "in", "not_in"):
-                values = node.value if isinstance(node.value, frozenset) else {node.value}
-                found.setdefault(node.field.removeprefix("policy."), set()).update(values)
-        else:
-            for item in node.items:
-                walk(item)
-
-    for rule in rules:
-        walk(rule.condition)
+    for test in tests_of(rules):
+        if test.field.startswith("policy.") and test.op in ("eq", "in", "not_in"):
+            values = test.value if isinstance(test.value, frozenset) else {test.value}
+            found.setdefault(test.field.removeprefix("policy."), set()).update(values)
     return found
 
 
 def read_knobs(compiled: Compiled) -> set[str]:
     """The policy knobs something reads: a rule's test, or a phase, self-defence or escalation term naming one."""
-
-    def walk(node: Node) -> Iterator[str]:
-        if isinstance(node, Test):
-            if node.field.startswith("policy."):
-                yield node.field.removeprefix("policy.")
-        else:
-            for item in node.items:
-                yield from walk(item)
-
-    read = {knob for rule in compiled.rules for knob in walk(rule.condition)}
+    read = {test.field.removeprefix("policy.") for test in tests_of(compiled.rules) if test.field.startswith("policy.")}
     return read | {ref.removeprefix("policy.") for ref in knob_references(compiled.ruleset)}
 
 

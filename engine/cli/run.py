@@ -111,14 +111,11 @@ def reports_of(
     warn(said)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
         parts = read_ahead(loaded.parts(batch, progress))
-        first, second = next(parts), next(parts, None)
-        if second is None:
-            yield evaluator.report(loaded.name, first)
-        elif not loaded.compiled.over_time:
-            for part in itertools.chain((first, second), parts):
+        if batch is None or not loaded.compiled.over_time:  # batch None: the one part there is
+            for part in parts:
                 yield evaluator.report(loaded.name, part)
         else:  # a verdict may depend on incidents in other parts: all are read before any is given
-            yield from evaluator.reports_over_time(loaded.name, itertools.chain((first, second), parts))
+            yield from evaluator.reports_over_time(loaded.name, parts)
     warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
 
 

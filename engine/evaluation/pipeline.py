@@ -247,6 +247,8 @@ class Evaluator:
         part is raised (as `parts` raises it) before any report. Raises InputError where the temporary folder
         cannot be written (a full disk).
         """
+        from engine.incidents.load import read_ahead
+
         with Kept() as kept:
             first: list[Iterator[pl.DataFrame]] = [parts]
 
@@ -254,10 +256,14 @@ class Evaluator:
                 return first.pop() if first else kept.incidents()
 
             context = self.context(read, kept)
-            for part, verdicts, said, count, own in kept.judged():
-                if context.episodes and own is not None:
-                    verdicts, said = flag_episodes(verdicts, said, own, context.episodes)
-                yield self._report(name, part, verdicts, said, count, context.bands, context.episodes)
+
+            def reports() -> Iterator[Report]:
+                for part, verdicts, said, count, own in kept.judged():
+                    if context.episodes and own is not None:
+                        verdicts, said = flag_episodes(verdicts, said, own, context.episodes)
+                    yield self._report(name, part, verdicts, said, count, context.bands, context.episodes)
+
+            yield from read_ahead(reports())  # the next part read back while the caller writes this one
 
     def _judge(
         self,

@@ -11,15 +11,16 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 
-def blocks(stream: BinaryIO, size: int, row_end: Callable[[bytes], int]) -> Iterator[bytes]:
-    """The rest of `stream`, from where it stands (at a row's start), in blocks of whole rows of about `size` bytes.
+def blocks(stream: BinaryIO, size: int, row_end: Callable[[bytes], int], first: int | None = None) -> Iterator[bytes]:
+    """The rest of `stream`, from where it stands (at a row's start), in blocks of whole rows of about `size` bytes
+    (the first of about `first`, if given: a small first block is read and passed on sooner).
 
     `row_end(block)` says where the last whole row of a block ends (the index after its line break), or
     -1 if none does: the block is then read again, twice as large (a row longer than a block). The row cut
     in two at a block's end is read again with the next block; the last block ends where the file does.
     `stream` must be seekable.
     """
-    read = size
+    read = first or size
     while True:
         block = stream.read(read)
         if not block:

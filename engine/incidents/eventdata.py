@@ -447,7 +447,7 @@ class EventTable:
                 raise InputError.at(self.shown, f"the header cannot be read: {exc}", 1) from None
             line = 2  # the line the next block starts on
             done = len(first)
-            for block in blocks(stream, self.block, csv_row_end):
+            for block in blocks(stream, self.block, csv_row_end, self.block // 8):
                 breaks = block.count(b"\n")
                 if not _BLANK.fullmatch(block):
                     yield self._csv_block(block, header, line, breaks)

@@ -249,7 +249,7 @@ class TableReader:
                 header = _text(stream.readline()) if csv else b""
                 if csv and not header.endswith(b"\n"):
                     raise _Unsure
-                for block in blocks(stream, self.block, csv_row_end if csv else line_end):
+                for block in blocks(stream, self.block, csv_row_end if csv else line_end, self.block // 8):
                     if _BLANK.fullmatch(_text(block)):
                         continue  # blank lines: the row reader skips them
                     yield _csv_frame(header + block, self.shown) if csv else _jsonl_frame(block)

@@ -119,3 +119,19 @@ def test_rules_that_always_hold_judge_every_incident(engine: str) -> None:
     assert problems == []
     told_ = [Incident.model_validate({**STRIKE, "id": f"s{n}"}) for n in range(3)]
     assert [(v.incident, v.rule) for v in evaluate(compiled, told_, engine)] == [(f"s{n}", "always") for n in range(3)]
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_coded_values_give_back_each_value_told(monkeypatch: pytest.MonkeyPatch, collide: bool) -> None:
+    import polars as pl
+
+    from engine.evaluation.facts import coded
+
+    values = pl.Series(["b", None, "a", "b", "", "a", None, "c"], dtype=pl.String())
+    if collide:  # every value one hash: told apart by the values themselves
+        monkeypatch.setattr(
+            pl.Series, "hash", lambda self, *a, **k: pl.repeat(7, self.len(), dtype=pl.UInt64(), eager=True)
+        )
+    codes, distinct = coded(values)
+    assert distinct.to_list() == ["b", "a", "", "c"]
+    assert codes.to_list() == [0, None, 1, 0, 2, 1, None, 3]

@@ -198,10 +198,12 @@ class Resolver:
 
 @dataclass(frozen=True)
 class Resolution:
-    """How the spellings of one fact table resolved: `names[code]` and `deeds[code]` for its code columns."""
+    """How the spellings of one fact table resolved: `names[code]` and `deeds[code]` for its code columns, and
+    `times[code]` for its `time.code` (each distinct time told, as written)."""
 
     names: list[Name]
     deeds: list[Deed]
+    times: pl.Series
 
 
 def told(incidents: pl.DataFrame) -> pl.DataFrame:
@@ -290,18 +292,20 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
         pl.lit(pl.Series([d.hostile for d in deeds], dtype=pl.Boolean())).gather(act).alias("act.hostile"),
     ]
     kept = ("incident", "source", "time", *PEOPLE, pl.col("act").alias("act.told"), "killed", "wounded", *JUDGED)
+    time_codes, times = coded(rows.get_column("time"))
     table = rows.select(*kept).with_columns(
         *columns,
         _associated_parties(resolver, rows),
-        *_times(resolver, rows.get_column("time")),
+        time_codes.alias("time.code"),
+        *_times(resolver, time_codes, times),
         *_places(resolver, rows),
     )
     told_columns = ("incident", "source", "time", *PEOPLE, "act.told")
     # The phase is placed after (`engine.evaluation.phases`): it depends on what earlier days' verdicts were.
     table = table.with_columns(pl.lit(None, vocabulary.phase).alias("phase"))
     unphased = () if "phase" in compiled.columns else ("phase",)
-    kept = (*told_columns, *compiled.columns, *unphased, *CODES, *NOTED, *JUDGED, "assoc.parties")
-    return table.select(kept), Resolution(names, deeds)
+    kept = (*told_columns, *compiled.columns, *unphased, *CODES, "time.code", *NOTED, *JUDGED, "assoc.parties")
+    return table.select(kept), Resolution(names, deeds, times)
 
 
 def _judged(rows: pl.DataFrame) -> pl.DataFrame:
@@ -408,16 +412,33 @@ def plain_instants(text: pl.Series) -> pl.Series:
     )
 
 
-def _times(resolver: Resolver, times: pl.Series) -> list[pl.Series]:
-    """`in_window` and `time.implausible` (by the years written) for each time, each distinct text read once."""
-    distinct = times.drop_nulls().unique()
+def coded(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Each value as its index (UInt32, null for null) into the distinct values told (in order of first
+    appearance, null left out), and those values.
+
+    Values are told apart by their 64-bit hashes, then every value is compared with the one its code gives:
+    should two distinct values share a hash, they are told apart by the values themselves instead.
+    """
+    hashes = values.hash()
+    first = (hashes.is_first_distinct() & values.is_not_null()).arg_true()
+    distinct = values.gather(first)
+    numbers = pl.Series(range(len(first)), dtype=pl.UInt32())
+    codes = hashes.replace_strict(hashes.gather(first), numbers, default=None)
+    if distinct.gather(codes).eq_missing(values).all():
+        return codes, distinct
+    distinct = values.drop_nulls().unique(maintain_order=True)
+    numbers = pl.Series(range(len(distinct)), dtype=pl.UInt32())
+    return values.replace_strict(distinct, numbers, default=None, return_dtype=pl.UInt32()), distinct
+
+
+def _times(resolver: Resolver, codes: pl.Series, distinct: pl.Series) -> list[pl.Series]:
+    """`in_window` and `time.implausible` (by the years written) for each time told, by its code into the
+    `distinct` times (see `coded`), each read once."""
     inside = _distinct_within(resolver, distinct, resolver.compiled.start, resolver.compiled.until)
     low, high = resolver.compiled.plausible_years
     years = _written_years(distinct)
     plausible = years.get_column("first").is_between(low, high) & years.get_column("last").is_between(low, high)
-    read = pl.DataFrame({"time": distinct, "in_window": inside, "time.implausible": ~plausible})
-    laid = times.to_frame("time").join(read, on="time", how="left", maintain_order="left")
-    return [laid.get_column("in_window"), laid.get_column("time.implausible")]
+    return [inside.gather(codes).alias("in_window"), (~plausible).gather(codes).alias("time.implausible")]
 
 
 def _written_years(times: pl.Series) -> pl.DataFrame:

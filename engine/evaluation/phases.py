@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 import polars as pl
 
-from engine.evaluation.facts import plain_instants
+from engine.evaluation.facts import coded, plain_instants
 from engine.ruleset.compile import UNKNOWN, Compiled, CompiledPhase, local_instant
 from engine.times import TICK, read_time
 
@@ -44,21 +44,21 @@ def local_date(instants: pl.Series, zone: tzinfo) -> pl.Series:
     return (instants + offset).dt.date()
 
 
-def periods(compiled: Compiled, times: pl.Series) -> pl.DataFrame:
+def periods(
+    compiled: Compiled, times: pl.Series, codes: pl.Series | None = None, distinct: pl.Series | None = None
+) -> pl.DataFrame:
     """Each time told as the instants it lies between and the calendar day it falls on.
 
     Columns: `first` and `end` (Datetime µs UTC, [first, end); null where no time is told or it cannot be
     read), and `day` (Date in the ruleset's zone, its window's offset when it names none; null unless the
     whole period lies in one day: a week, month or span of days falls on none). Each distinct text is read
     once (a table's times repeat: its accounts', incidents told to the minute); plain date-times with an
-    offset in bulk, every other form in Python.
+    offset in bulk, every other form in Python. `codes` and `distinct`, as `facts.coded` gives them for
+    `times` (a fact table's `time.code` and its `Resolution.times`), spare finding the distinct times again.
     """
-    distinct = times.unique()
-    if len(distinct) * 2 > len(times):
-        return _periods(compiled, times)
-    read = _periods(compiled, distinct).with_columns(distinct.alias("time"))
-    laid = times.to_frame("time").join(read, on="time", how="left", nulls_equal=True, maintain_order="left")
-    return laid.drop("time")
+    if codes is None or distinct is None:
+        codes, distinct = coded(times)
+    return _periods(compiled, distinct).select(pl.all().gather(codes))
 
 
 def _periods(compiled: Compiled, times: pl.Series) -> pl.DataFrame:

@@ -163,7 +163,7 @@ class Evaluator:
         ids = incidents.get_column("id")
         answered = _answered(incidents)
         timing = self.compiled.phases or answered is not None or self.compiled.escalation is not None
-        spans = phases.periods(self.compiled, table.get_column("time")) if timing else None
+        spans = _spans(self.compiled, table, resolution) if timing else None
         episodes = context.episodes if context is not None else None
         if not self.compiled.phases:
             return self._judge(table, resolution, ids, answered=answered, spans=spans, episodes=episodes)
@@ -220,7 +220,7 @@ class Evaluator:
             for number, part in enumerate(parts()):
                 table, resolution = self.facts(part)
                 ids = part.get_column("id")
-                spans = phases.periods(self.compiled, table.get_column("time"))
+                spans = _spans(self.compiled, table, resolution)
                 trials = with_trials(table, phases.placed(self.compiled, bands, spans), tested) if bands else table
                 run = self._judge(trials, resolution, ids, bands, _answered(part), spans, episodes=[])
                 counts.update(violation_days(table, spans, run.verdicts))
@@ -367,6 +367,12 @@ def violation_days(table: pl.DataFrame, spans: pl.DataFrame, verdicts: pl.DataFr
     violation = verdicts.get_column("verdict").gather(placed.get_column("incident")) == "violation"
     days = placed.filter(violation).group_by("day").len()
     return Counter(dict(days.iter_rows()))
+
+
+def _spans(compiled: Compiled, table: pl.DataFrame, resolution: Resolution) -> pl.DataFrame:
+    """`phases.periods` of a fact table's times, each distinct time read once by its code."""
+    codes = table.get_column("time.code")
+    return phases.periods(compiled, table.get_column("time"), codes, resolution.times)
 
 
 def _latest(spans: pl.DataFrame) -> datetime | None:

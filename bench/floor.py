@@ -61,9 +61,11 @@ def report(frame: pl.DataFrame) -> pl.DataFrame:
         pl.lit("undetermined").alias("verdict"),
         pl.lit(None, dtype=pl.String).alias("rule"),
         pl.lit(None, dtype=pl.String).alias("clause"),
+        pl.lit(None, dtype=pl.String).alias("phase"),
         pl.lit(NO_RULE).alias("explanation"),
         nothing.alias("matched"),
         nothing.alias("flags"),
+        nothing.alias("actors"),
         nothing.alias("accounts"),
     )
 

@@ -259,7 +259,20 @@ def run_all(plan: Plan, growth: bool) -> tuple[dict[str, Line], dict[str, object
 
     add(Line("version", "ceasefire --version", 1), [ceasefire(), "--version"], times=VERSION_RUNS)
     check = same_reports(durable_file, checked_engine(plan.engine, engines), durable)
-    return lines, {"check": check, "engines": engines, "formats": formats}
+    fields = same_fields(report_path("floor-csv", n, "jsonl"), report_path("e2e-csv", n, plan.fmt))
+    return lines, {"check": check, "fields": fields, "engines": engines, "formats": formats}
+
+
+def same_fields(floor: Path, ours: Path) -> str:
+    """Whether the floor's report lines carry the fields of `ceasefire run --format jsonl`'s, in its order."""
+    try:
+        with floor.open(encoding="utf-8") as a, ours.open(encoding="utf-8") as b:
+            keys = [list(json.loads(f.readline())) for f in (a, b)]
+    except (OSError, ValueError) as exc:
+        return f"n/a: {exc}"
+    if keys[0] != keys[1]:
+        return f"DIFFER: the floor writes {keys[0]}, the report {keys[1]}"
+    return f"same: the floor's lines carry the report's {len(keys[0])} fields"
 
 
 def checked_engine(wanted: str, engines: Sequence[str]) -> str:
@@ -323,7 +336,7 @@ def render(lines: dict[str, Line], plan: Plan, extra: dict[str, object]) -> str:
     jsonl = floor_jsonl(lines)
     if jsonl is not None:
         out += ["", f"JSON Lines floor: the faster reader, {jsonl.label.split(': ')[1].split(',')[0]}."]
-    out += ["", f"reports: {extra['check']}"]
+    out += ["", f"reports: {extra['check']}", f"floor fields: {extra['fields']}"]
     if plan.quick:
         out += ["", "(--quick: every size a tenth of the full run's, one run each; the targets are for the full run)"]
     return "\n".join(out)

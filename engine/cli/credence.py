@@ -77,7 +77,7 @@ def run_credence(args: argparse.Namespace) -> int:
     from engine.analysis.credence import check_samples, credence, parse_belief, parse_beliefs, sources
     from engine.cli.run import load_report
     from engine.report.explore import plot_credence, write_credence
-    from engine.report.render import ProgressBar
+    from engine.report.progress import ProgressBar
 
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)

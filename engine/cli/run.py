@@ -130,7 +130,7 @@ def _is_folder(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from engine.evaluation.pipeline import BATCH
-    from engine.report.render import ProgressBar
+    from engine.report.progress import ProgressBar
 
     if _is_folder(args.scenario):
         return run_dataset(args)
@@ -183,7 +183,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     from engine.analysis.dispatch import executor_for
     from engine.evaluation.dataset import judge_dataset, parts_of
     from engine.incidents.load import implausible_problem
-    from engine.report.render import ProgressBar
+    from engine.report.progress import ProgressBar
     from engine.ruleset.load import load_ruleset
 
     folder: Path = args.scenario
@@ -235,7 +235,6 @@ def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) ->
     import io
 
     from engine.report.data import write_json, write_jsonl, write_parquet
-    from engine.report.render import console_for, write_markdown, write_table
 
     first = next(parts)
     refuse_inputs(args.output, first.compiled.files)  # known once loaded: the ruleset and what it extends
@@ -259,8 +258,12 @@ def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) ->
         elif args.format == "jsonl":
             counts = write_jsonl(reports, out)
         elif args.format == "markdown":
+            from engine.report.render import write_markdown
+
             write_markdown(first, out)
         else:
+            from engine.report.render import console_for, write_table
+
             write_table(first, console_for(out, args.width))
     for _ in parts:  # the one part there is: let the evaluator close
         pass

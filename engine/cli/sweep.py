@@ -203,7 +203,7 @@ def _swept(
     from engine.analysis.sweep import Base, check, sweep
     from engine.cli.run import load_report
     from engine.evaluation.result import ACCOUNTS_DIFFER
-    from engine.report.render import ProgressBar
+    from engine.report.progress import ProgressBar
 
     report = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
     for path, option in ((args.output, "--output"), (args.plot, PLOT)):

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import pairwise
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import numpy as np
 import polars as pl
 
 from engine.evaluation.decide import ESCALATED, flag_added, flag_lists, laid_back
 from engine.evaluation.phases import NO_PHASE
 from engine.evaluation.result import Episode
 from engine.ruleset.compile import Compiled
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where escalation episodes are found: a ruleset without them needs none
 
 
 def with_trials(table: pl.DataFrame, placed: pl.DataFrame, tested: bool) -> pl.DataFrame:
@@ -366,6 +368,8 @@ def _runs(firsts: np.ndarray, ends: np.ndarray, needed: int, window: int) -> lis
     in order: one that overlaps the episode so far in violations (i ≤ the last j) joins it; one after a gap
     joins it only where it starts before the episode's latest end, checked in a loop over such gaps alone.
     """
+    import numpy as np
+
     n = len(firsts)
     if n < needed or n == 0:
         return []
@@ -400,6 +404,8 @@ def _runs(firsts: np.ndarray, ends: np.ndarray, needed: int, window: int) -> lis
 
 def _sparse(values: np.ndarray) -> list[np.ndarray]:
     """A sparse table: level l holds the largest of `values[p .. p + 2^l - 1]` at p."""
+    import numpy as np
+
     tables = [values]
     while 2 ** len(tables) <= len(values):
         half = 2 ** (len(tables) - 1)

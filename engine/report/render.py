@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import textwrap
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -22,15 +21,6 @@ from rich import box
 from rich.console import Console
 from rich.measure import Measurement
 from rich.padding import Padding
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Column, Table
 from rich.text import Text
 from rich.tree import Tree
@@ -1008,42 +998,3 @@ def write_coverage_table(found: Sequence[Coverage], console: Console, fail_under
             if c.below(fail_under):
                 shown = f"{_percent(c.percent)}%"
                 console.print(f"FAIL ruleset {c.ruleset}: rule coverage {shown} is under --fail-under {fail_under:g}%")
-
-
-class ProgressBar:
-    """A transient bar on stderr that appears only once the work has taken more than a moment."""
-
-    def __init__(self, total: int, description: str, enabled: bool, delay: float = 0.5, unit: str = "items") -> None:
-        """`unit`: what is counted, `items` (shown as done/total) or `bytes` (shown in MB)."""
-        self.total, self.description, self.enabled, self.delay = total, description, enabled, delay
-        self.unit = unit
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-        self._since = time.monotonic()
-
-    def __enter__(self) -> ProgressBar:
-        self._since = time.monotonic()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        if self._progress is None:
-            if time.monotonic() - self._since < self.delay:
-                return
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn() if self.unit == "bytes" else MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._task = self._progress.add_task(self.description, total=self.total)
-            self._progress.start()
-        assert self._task is not None
-        self._progress.update(self._task, completed=done)

@@ -111,6 +111,45 @@ def test_any_text_parses_or_is_refused_in_one_line(text: str) -> None:
     assert isinstance(doc.data, dict)
 
 
+def parsed(text: str, libyaml: bool) -> tuple[Any, dict[Any, Any]] | str:
+    """What `parse_yaml` makes of `text`, with libyaml's parser or PyYAML's own: data and positions, or the error."""
+    import engine.yamlsafe
+
+    kept = engine.yamlsafe._C_PARSER
+    try:
+        if not libyaml:
+            engine.yamlsafe._C_PARSER = None
+        doc = parse_yaml(text, "fuzz.yaml")
+        return doc.data, doc.positions
+    except InputError as exc:
+        return str(exc)
+    finally:
+        engine.yamlsafe._C_PARSER = kept
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML here has no libyaml")
+@fuzz(400)
+@given(
+    st.text(max_size=200)
+    | st.builds(
+        yaml.safe_dump,
+        st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), JSON_LIKE, min_size=1, max_size=6),
+        default_flow_style=st.booleans(),
+        allow_unicode=st.booleans(),
+        line_break=st.sampled_from([None, "\r\n"]),
+    )
+)
+def test_libyaml_reads_as_pyyaml_does(text: str) -> None:
+    assert parsed(text, libyaml=True) == parsed(text, libyaml=False)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML here has no libyaml")
+@pytest.mark.parametrize("path", sorted([*ROOT.glob("rules/*.yaml"), *ROOT.glob("scenarios/*.yaml")]), ids=str)
+def test_libyaml_reads_every_shipped_file_as_pyyaml_does(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert parsed(text, libyaml=True) == parsed(text, libyaml=False)
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")

@@ -145,6 +145,7 @@ if _C_PARSER is not None:
     class _CLoader(_C_PARSER):  # type: ignore[misc,valid-type]
         """libyaml's parser with `_Loader`'s resolvers (YAML 1.2's core schema)."""
 
+
 for _tag, _pattern, _first in (
     ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),

@@ -16,7 +16,7 @@ import pytest
 
 from engine.errors import InputError
 from engine.evaluation.pipeline import evaluate
-from engine.incidents.eventdata import EventTable, acled_day, acled_time, kind_of, sniff, ucdp_time
+from engine.incidents.eventdata import NO_PRECISION, EventTable, acled_day, acled_time, kind_of, sniff, ucdp_time
 from engine.incidents.load import load_input
 from engine.incidents.synthetic_events import ACLED_COLUMNS, acled_frame, write_acled_csv
 from tests.conftest import ENGINES, ROOT, Cli, ruleset
@@ -188,13 +188,21 @@ def test_acled_empty_time_precision_makes_the_row_bad(tmp_path: Path) -> None:
         ("1", (36.1976, 37.1518), 5.0),
         ("2", (36.1976, 37.1518), 25.0),
         ("3", (None, None), None),
-        ("", (36.1976, 37.1518), None),
+        ("", (None, None), None),  # the point may be an area's centre: left out, with a warning
     ],
 )
 def test_acled_geo_precision(tmp_path: Path, precision: str, point: tuple[Any, Any], km: float | None) -> None:
     (row,) = read(acled_csv(tmp_path / "a.csv", {"geo_precision": precision}))
     assert ((row["latitude"], row["longitude"]), row["precision_km"]) == (point, km)
     assert row["admin1"] == "Aleppo"  # a point left out leaves the admin names to place it
+
+
+def test_an_acled_row_without_a_geo_precision_is_kept_with_a_warning(tmp_path: Path) -> None:
+    table = EventTable(acled_csv(tmp_path / "a.csv", {"geo_precision": ""}), "acled")
+    assert table.frame().height == 1 and not table.bad.found
+    assert [(p.line, p.message) for p in table.noted.found] == [
+        (2, f"`geo_precision` is empty; expected 1, 2 or 3 ({NO_PRECISION})")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -313,27 +321,30 @@ def test_ucdp_precisions_and_estimates_are_checked(tmp_path: Path, cli: Cli) -> 
         {
             0: {"date_prec": "9"},  # not read for the verdict: said, and the row judged
             1: {"where_prec": "8"},  # places the event: the row is bad
-            2: {"where_prec": ""},
+            2: {"where_prec": ""},  # the point may be an area's centre: left out, the row judged by its admin names
             3: {"best": "20", "low": "1", "high": "5"},  # the deaths judged: the row is bad
             4: {"best": "0", "low": "1"},
         },
     )
     table = EventTable(path, "ucdp")
-    assert table.frame().get_column("id").to_list() == ["300380"]
+    frame = table.frame()
+    assert frame.get_column("id").to_list() == ["300380", "248414"]
+    assert frame.row(1, named=True)["latitude"] is None and frame.row(1, named=True)["admin1"] is not None
     assert [(p.line, p.message) for p in table.noted.found] == [
-        (2, "`date_prec` is `9`; expected 1 to 5 (the row is kept: its time is `date_start` to `date_end`)")
+        (2, "`date_prec` is `9`; expected 1 to 5 (the row is kept: its time is `date_start` to `date_end`)"),
+        (4, f"`where_prec` is empty; expected 1 to 7 ({NO_PRECISION})"),
     ]
     assert [(p.line, p.message) for p in table.bad.found] == [
         (3, "`where_prec` is `8`; expected 1 to 7"),
-        (4, "`where_prec` is empty; expected 1 to 7"),
         (5, "`best` `20` is outside `low` `1` to `high` `5`; expected `low` ≤ `best` ≤ `high`"),
         (6, "`best` `0` is outside `low` `1` to `high` `1`; expected `low` ≤ `best` ≤ `high`"),
     ]
     code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
-    assert code == 0 and len(out.splitlines()) == 1
-    assert f"warning: {path}:2: `date_prec` is `9`; expected 1 to 5" in err and "4 bad rows skipped" in err
+    assert code == 0 and len(out.splitlines()) == 2
+    assert f"warning: {path}:2: `date_prec` is `9`; expected 1 to 5" in err and "3 bad rows skipped" in err
+    assert f"warning: {path}:4: `where_prec` is empty" in err
     code, _, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
-    assert code == 2 and f"error: {path}:3: `where_prec` is `8`" in err and ":2:" not in err
+    assert code == 2 and f"error: {path}:3: `where_prec` is `8`" in err and ":2:" not in err and ":4:" not in err
     code, out, _ = cli("check", str(path))
     assert "1 file checked: 5 warnings" in out
     ucdp_csv(tmp_path / "kept.csv", {0: {"date_prec": "0"}})

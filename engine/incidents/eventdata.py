@@ -213,6 +213,8 @@ UCDP_ACTS = {1: "state-based conflict", 2: "non-state conflict", 3: "one-sided v
 # `date_end`); `where_prec` 1 (the exact place) to 7 (international waters or airspace), which places the event.
 UCDP_DATE_PRECS = range(1, 6)
 UCDP_WHERE_PRECS = range(1, 8)
+# What is done with a row whose point has no precision: its coordinates may be an area's centre.
+NO_PRECISION = "the row is kept: its point is left out, and its admin names place it"
 UCDP_CIVILIANS = "Civilians"  # side_b of a one-sided event
 ACLED_CIVILIANS = "Civilians"  # the target of a row flagged `civilian_targeting` that names none
 ACLED_TARGETING = "Civilian targeting"  # `civilian_targeting` as ACLED writes it; else it is empty
@@ -768,8 +770,9 @@ def _common_checks(
 
 
 def _point(precision: pl.Expr, radius: dict[int, float], points: tuple[str, str]) -> list[pl.Expr]:
-    """The point and its radius: kept for the precisions `radius` names (or no precision given), else left out."""
-    keep = precision.is_null() | precision.is_in(list(radius))
+    """The point and its radius: kept for the precisions `radius` names, else (a wider area, or no precision
+    given: the point may be an area's centre) left out, for the admin names to place the event."""
+    keep = precision.is_in(list(radius)).fill_null(False)
     km = precision.replace_strict(list(radius), list(radius.values()), default=None, return_dtype=pl.Float64())
     return [
         pl.when(keep).then(_text(points[0]).cast(pl.Float64(), strict=False)).alias("latitude"),
@@ -891,6 +894,7 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
             f"`civilian_targeting` is {{civilian_targeting}}; expected `{ACLED_TARGETING}` or empty",
         ),
     ]
+    notes = [(_text("geo_precision").is_null(), f"`geo_precision` is empty; expected 1, 2 or 3 ({NO_PRECISION})")]
     actor2 = _text("actor2")
     targeted = (_text("civilian_targeting") == ACLED_TARGETING).fill_null(False)
     names_civilians = actor2.str.to_lowercase().str.contains("civilian").fill_null(False)
@@ -932,9 +936,9 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
             _whole("timestamp").alias("timestamp"),
         ).alias("acled"),
         _why(checks),
-        _why([], "note"),
+        _why(notes, "note", len(checks)),
         pl.col("line"),
-    ), [reason for _, reason in checks]
+    ), [reason for _, reason in (*checks, *notes)]
 
 
 def _associated(name: str) -> pl.Expr:
@@ -1009,7 +1013,7 @@ def _ucdp(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list
             "`type_of_violence` is {type_of_violence}; expected 1, 2 or 3",
         ),
         (
-            ~where.is_in(list(UCDP_WHERE_PRECS)).fill_null(False),
+            where.is_not_null() & ~where.is_in(list(UCDP_WHERE_PRECS)).fill_null(False),
             "`where_prec` is {where_prec}; expected 1 to 7",
         ),
         *_common_checks(list(UCDP_READ), ["best"], ("latitude", "longitude"), control),
@@ -1023,7 +1027,8 @@ def _ucdp(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list
         (
             ~_whole("date_prec").is_in(list(UCDP_DATE_PRECS)).fill_null(False),
             "`date_prec` is {date_prec}; expected 1 to 5 (the row is kept: its time is `date_start` to `date_end`)",
-        )
+        ),
+        (where.is_null(), f"`where_prec` is empty; expected 1 to 7 ({NO_PRECISION})"),
     ]
     civilians = _whole("deaths_civilians")
     side_b = _text("side_b")

@@ -16,7 +16,7 @@ from engine.incidents import synthetic, tables
 from engine.incidents.frame import INCIDENTS, POINT, frame_of
 from engine.incidents.load import load_incidents, load_input
 from engine.incidents.tables import read_table
-from tests.conftest import ruleset
+from tests.conftest import Cli, ruleset
 
 HEADER = "id,time,actor,act,target,intended_target,region,killed,wounded\n"
 COUNT = 3000
@@ -562,6 +562,22 @@ def test_a_parquet_count_held_as_a_float_is_a_whole_number_in_range(
     accounts = pl.DataFrame({"id": rows.get_column("id"), "accounts": told})
     where = message.replace("casualties", "accounts[0].casualties")
     assert refusal(parquet(tmp_path, accounts)) == f"events.parquet: {where}"
+
+
+def test_check_lists_every_unfit_parquet_count_in_row_order(tmp_path: Path, cli: Cli) -> None:
+    rows = pl.DataFrame(
+        {"id": ["a", "b", "c", "d"], "killed": [1.5, 2.0, -1.0, 3.25], "wounded": [0.0, 7.5, float("nan"), 1.0]}
+    )
+    path = parquet(tmp_path, rows)
+    code, out, err = cli("check", str(path))
+    assert code == 2 and "1 file checked: 4 errors" in out
+    assert err.splitlines() == [
+        f"error: {path}: row 1: casualties.killed: expected a whole number, got `1.5`",
+        f"error: {path}: row 2: casualties.wounded: expected a whole number, got `7.5`",
+        f"error: {path}: row 3: casualties.killed: `-1` is too small; expected at least 0",
+        f"error: {path}: row 4: casualties.killed: expected a whole number, got `3.25`",
+    ]
+    assert refusal(path) == "events.parquet: row 1: casualties.killed: expected a whole number, got `1.5`"
 
 
 def test_files_that_are_not_parquet_tables_get_one_line(tmp_path: Path) -> None:

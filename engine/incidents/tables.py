@@ -38,6 +38,7 @@ from engine.incidents.load import (
     COUNT_COLUMNS,
     DECIMAL,
     DECIMAL_COLUMNS,
+    ROW_PROBLEM_LIMIT,
     TABLE_COLUMNS,
     TABLE_LIMIT,
     RowProblems,
@@ -708,7 +709,7 @@ def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool
     if table.height == 0:
         raise InputError.at(shown, "file holds no incidents; expected a row per incident")
     table = table.rename(read)
-    refuse_unfit_counts(table, shown)
+    refuse_unfit_counts(table, shown, every)
     frame = _parquet_frame(table)
     try:
         _check_incidents(frame)
@@ -795,25 +796,34 @@ def _as_told(value: pl.Expr, dtype: Any) -> pl.Expr:
     return value
 
 
-def refuse_unfit_counts(table: pl.DataFrame, shown: str) -> None:
-    """Refuse the first count of a Parquet table (standard names) held as a float that is no whole number, or
-    one a float or an unsigned 64-bit integer holds out of range (below 0, above `MAX_COUNT`): as the row reader
+def refuse_unfit_counts(table: pl.DataFrame, shown: str, every: bool = False) -> None:
+    """Refuse the counts of a Parquet table (standard names) held as a float that is no whole number, or that
+    a float or an unsigned 64-bit integer holds out of range (below 0, above `MAX_COUNT`): as the row reader
     would, with the value as given. Other integer types are cast to Int64 and checked with the rest.
 
-    Raises `InputError` naming its row and field (`row 3: casualties.killed`).
+    Raises `InputError` naming the first such count's row and field (`row 3: casualties.killed`), or with
+    `every`, each one's in row order (up to `ROW_PROBLEM_LIMIT`, then how many more).
     """
+    found: list[tuple[int, int, Problem]] = []
+    total = 0
     for name in COUNTS:
         dtype = table.schema.get(name)
         if dtype is not None and _held_apart(dtype):
-            _refuse_count(table.select(pl.col(name).alias("count")), shown, f"casualties.{name}")
+            count, some = _unfit_counts(table.select(pl.col(name).alias("count")), shown, f"casualties.{name}")
+            total, found = total + count, found + some
     accounts = table.schema.get("accounts")
-    if not (isinstance(accounts, pl.List) and isinstance(accounts.inner, pl.Struct)):
-        return
-    for field in accounts.inner.fields:
-        name = COLUMN_ALIASES.get(field.name, field.name)
-        if name in COUNTS and _held_apart(field.dtype):
-            told = table.select(pl.col("accounts").list.eval(pl.element().struct.field(field.name)).alias("count"))
-            _refuse_count(told, shown, f"casualties.{name}", account=True)
+    if isinstance(accounts, pl.List) and isinstance(accounts.inner, pl.Struct):
+        for field in accounts.inner.fields:
+            name = COLUMN_ALIASES.get(field.name, field.name)
+            if name in COUNTS and _held_apart(field.dtype):
+                told = table.select(pl.col("accounts").list.eval(pl.element().struct.field(field.name)).alias("count"))
+                count, some = _unfit_counts(told, shown, f"casualties.{name}", account=True)
+                total, found = total + count, found + some
+    problems = RowProblems(shown, every)
+    for _, _, problem in sorted(found, key=lambda f: (f[0], f[1]))[:ROW_PROBLEM_LIMIT]:
+        problems.add(problem)
+    problems.count = total
+    problems.raise_any()
 
 
 def _held_apart(dtype: Any) -> bool:
@@ -821,25 +831,34 @@ def _held_apart(dtype: Any) -> bool:
     return bool(dtype.is_float() or dtype == pl.UInt64())
 
 
-def _refuse_count(counts: pl.DataFrame, shown: str, field: str, account: bool = False) -> None:
+def _unfit_counts(
+    counts: pl.DataFrame, shown: str, field: str, account: bool = False
+) -> tuple[int, list[tuple[int, int, Problem]]]:
+    """How many counts of one field are unfit, and the first `ROW_PROBLEM_LIMIT` of them as (row, account, problem)."""
     rows = counts.with_row_index("row")
     if account:
         rows = rows.with_columns(pl.int_ranges(pl.col("count").list.len()).alias("at")).explode("count", "at")
+    else:
+        rows = rows.with_columns(pl.lit(-1).alias("at"))
     value = pl.col("count")
     wrong = (value < 0) | (value > MAX_COUNT)
     if rows.schema["count"].is_float():
         fraction = value.is_infinite() | (value.is_finite() & (value != value.floor()))
         wrong = (fraction | wrong) & ~value.is_nan()  # NaN: not told
-    bad = rows.filter(wrong).head(1)
-    if bad.is_empty():
-        return
-    row, count = bad.get_column("row").item(), bad.get_column("count").item()
-    where = f"row {row + 1}: " + (f"accounts[{bad.get_column('at').item()}].{field}" if account else field)
+    bad = rows.filter(wrong)
+    return bad.height, [
+        (row, at, _unfit(shown, count, f"row {row + 1}: " + (f"accounts[{at}].{field}" if account else field)))
+        for row, count, at in bad.head(ROW_PROBLEM_LIMIT).select("row", "count", "at").iter_rows()
+    ]
+
+
+def _unfit(shown: str, count: float, where: str) -> Problem:
+    """What is wrong with a count: a fraction, or a number out of range, with the value as given."""
     if isinstance(count, float) and not count.is_integer():
-        raise InputError.at(shown, f"expected a whole number, got `{count}`", path=where)
+        return Problem(shown, f"expected a whole number, got `{count}`", None, None, where)
     shown_count = str(count) if isinstance(count, int) else f"{count:.0f}" if abs(count) < 1e15 else repr(count)
     low = count < 0
-    raise InputError.at(shown, out_of_range(shown_count, low, 0 if low else MAX_COUNT), path=where)
+    return Problem(shown, out_of_range(shown_count, low, 0 if low else MAX_COUNT), None, None, where)
 
 
 def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:

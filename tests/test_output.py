@@ -315,3 +315,31 @@ def test_an_output_of_dash_is_standard_output(cli: Cli, tmp_path: Path, monkeypa
     assert not (tmp_path / "-").exists()
     code, _, err = cli("run", str(DEZ), "--format", "parquet", "-o", "-")
     assert code == 2 and "name a file with --output FILE" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "starts"),
+    [
+        ("r.json", "{"),
+        ("r.md", "# deir-ezzor"),
+        ("r.html", "<!DOCTYPE html>"),
+        ("r.jsonl", '{"incident"'),
+        ("r.txt", "deir"),
+    ],
+)
+def test_the_format_is_what_the_output_s_suffix_names(cli: Cli, tmp_path: Path, name: str, starts: str) -> None:
+    code, _, err = cli(*COMMANDS["run"], "-o", str(tmp_path / name))
+    assert code == 0 and "warning" not in err
+    assert (tmp_path / name).read_text(encoding="utf-8").lstrip().startswith(starts)
+
+
+def test_a_suffix_the_command_does_not_write_leaves_its_default(cli: Cli, tmp_path: Path) -> None:
+    code, _, _ = cli(*COMMANDS["explain"], "-o", str(tmp_path / "tree.md"))  # explain writes a tree or JSON
+    assert code == 0 and not (tmp_path / "tree.md").read_text(encoding="utf-8").startswith("{")
+
+
+def test_a_format_the_file_s_name_contradicts_is_written_with_a_warning(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    code, _, err = cli(*COMMANDS["run"], "-f", "markdown", "-o", str(out))
+    assert code == 0 and out.read_text(encoding="utf-8").startswith("# deir-ezzor")
+    assert err == f"warning: {out}: its suffix says json, but --format markdown is what is written to it\n"

@@ -103,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         args.engine = RENAMED[old]
 
+    if hasattr(args, "formats"):
+        args.format = chosen_format(args.format, args.output, args.formats)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -222,8 +224,30 @@ def add_workers(p: argparse.ArgumentParser, work: str, jobs: int | None = None) 
     )
 
 
+# The format a report file's name says, by its suffix.
+SUFFIX_FORMATS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".parquet": "parquet",
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+}
+
+
 def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
-    p.add_argument("--format", "-f", choices=formats, default=formats[0], help=f"output format (default: {formats[0]})")
+    """--format (one of `formats`; default: what --output's suffix names, if the command writes it, else the first)
+    and --output. `chosen_format` settles the format once the line is parsed."""
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=formats,
+        help=f"output format (default: what the --output file's suffix names, such as .json or .md; else {formats[0]})",
+    )
+    p.set_defaults(formats=formats)
     p.add_argument(
         "--output",
         "-o",
@@ -232,6 +256,20 @@ def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
         help="write the report here (only when the run succeeds) instead of to standard output (`-`: standard "
         "output too); a device or a pipe, such as /dev/null, is written as it goes",
     )
+
+
+def chosen_format(given: str | None, output: str | None, formats: Sequence[str]) -> str:
+    """The report format: `given`, else the one `output`'s suffix names where the command writes it, else the
+    first of `formats`. A format given that the file's name contradicts is written, with a warning on stderr."""
+    named = SUFFIX_FORMATS.get(os.path.splitext(output or "")[1].lower())
+    if given is None:
+        return named if named is not None and named in formats else formats[0]
+    if named is not None and named != given:
+        print(
+            f"warning: {output}: its suffix says {named}, but --format {given} is what is written to it",
+            file=sys.stderr,
+        )
+    return given
 
 
 def _output(text: str) -> str | None:

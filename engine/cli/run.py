@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format json",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --format html -o deir-ezzor.html",
+            "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml -o deir-ezzor.md   # the format its suffix names",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --rules rules/variants/strict-liability.yaml",
             "ceasefire run scenarios/deir-ezzor-2016-09-17.yaml --set policy.mistaken_target=violation",
             "ceasefire run incidents.jsonl --rules syria-2016-09 -f json -o report.json",

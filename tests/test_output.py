@@ -98,8 +98,15 @@ def test_the_output_is_checked_before_the_input_is_read(cli: Cli, tmp_path: Path
 @pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="no sysfs")
 def test_a_folder_that_takes_no_new_file_is_refused(cli: Cli) -> None:
     # sysfs refuses new files even to root: the check makes one, so it knows before the run
-    assert (
-        refused(cli, *COMMANDS["run"], "-o", "/sys/x.json") == "/sys/x.json: --output: cannot write: permission denied"
+    assert refused(cli, *COMMANDS["run"], "-o", "/sys/x.json") == (
+        "/sys/x.json: --output: cannot write: its folder `/sys` takes no new file (permission denied)"
+    )
+
+
+@pytest.mark.skipif(not os.access("/proc/version", os.W_OK), reason="no procfs, or not root: refused for itself")
+def test_a_file_whose_folder_takes_no_new_file_is_refused_for_its_folder(cli: Cli) -> None:
+    assert refused(cli, *COMMANDS["run"], "-o", "/proc/version") == (
+        "/proc/version: --output: cannot write: its folder `/proc` takes no new file (no such file or directory)"
     )
 
 

@@ -91,8 +91,9 @@ def _probe(text: str, folder: Path, option: str) -> None:
         fd, tmp = _temp(folder / "probe")
         os.close(fd)
         os.unlink(tmp)
-    except OSError as exc:
-        raise cannot_write(text, option, exc) from None
+    except OSError as exc:  # the report is made beside its name, then renamed: say where it cannot be made
+        reason = (exc.strerror or str(exc)).lower()
+        raise refused(text, f"{option}: cannot write: its folder `{folder}` takes no new file ({reason})") from None
 
 
 def _temp(path: Path) -> tuple[int, str]:

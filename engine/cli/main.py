@@ -140,7 +140,10 @@ SET_HELP = "change a ruleset value for this run, e.g. policy.mistaken_target=vio
 
 def add_engine(p: argparse.ArgumentParser, default: str | None = None, why: str = "") -> None:
     shown = f"{default}{why}" if default else "durable for scenarios where installed, columnar for tables"
-    p.add_argument("--engine", "-e", choices=ENGINES, default=default, help=f"executor (default: {shown})")
+    listed = "{" + ",".join(e for e in ENGINES if e not in RENAMED) + "}"  # an old name is taken, not offered
+    p.add_argument(
+        "--engine", "-e", choices=ENGINES, metavar=listed, default=default, help=f"executor (default: {shown})"
+    )
 
 
 def add_evaluation(

@@ -350,3 +350,19 @@ def test_a_format_the_file_s_name_contradicts_is_written_with_a_warning(cli: Cli
     code, _, err = cli(*COMMANDS["run"], "-f", "markdown", "-o", str(out))
     assert code == 0 and out.read_text(encoding="utf-8").startswith("# deir-ezzor")
     assert err == f"warning: {out}: its suffix says json, but --format markdown is what is written to it\n"
+
+
+@pytest.mark.parametrize("given", [None, "narenas:1"])
+def test_the_program_tunes_polars_allocator_unless_the_user_has(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], given: str | None
+) -> None:
+    from engine.cli.main import ALLOCATOR, program
+
+    name, ours = ALLOCATOR
+    if given is None:
+        monkeypatch.delenv(name, raising=False)
+    else:
+        monkeypatch.setenv(name, given)
+    monkeypatch.setattr(sys, "argv", ["ceasefire", "--version"])
+    assert program() == 0 and capsys.readouterr().out.startswith("ceasefire-sim")
+    assert os.environ[name] == (given or ours)

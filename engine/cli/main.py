@@ -59,6 +59,7 @@ def program() -> int:
     """The `ceasefire` program (its console script, and `python -m engine`): `main` on the process's arguments, its
     output flushed. Ctrl-C ends it with status 130, quietly; output that cannot be written (a full disk, standard
     output sent to /dev/full) is one line and status 2; a reader that goes away (`| head`) is no error."""
+    os.environ.setdefault(*ALLOCATOR)
     try:
         code = main()
         sys.stdout.flush()
@@ -75,6 +76,12 @@ def program() -> int:
         print(f"error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
 
+
+# polars' allocator (jemalloc, configured when polars is first imported): pages freed are kept 5 s before they go
+# back to the system. A large table's stages free and take back the same few hundred MB; kept, they are not faulted
+# in again (measured on a 1M-row table: 620,000 → 400,000 page faults, 4.2 → 3.0 s of system time, 80 MB more at the
+# peak). A value the user sets is left alone.
+ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:5000")
 
 # What writing the output can meet: no space, over a quota, a file too large, a device that fails.
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}

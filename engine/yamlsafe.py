@@ -35,6 +35,8 @@ _PLAIN_TAGS = {
 # a terminal obeys these (ESC [ 3 1 m recolours it; others move the cursor or retitle the window).
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 Pos = tuple[int, int]
 Key = tuple[str | int, ...]
 
@@ -146,20 +148,30 @@ if _C_PARSER is not None:
         """libyaml's parser with `_Loader`'s resolvers (YAML 1.2's core schema)."""
 
 
-for _tag, _pattern, _first in (
-    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+# Each plain scalar's tag by its form (YAML 1.2's core schema): the pattern, the first characters it can start with,
+# and the form in words. A value tagged by hand (`!!int 1_000`) is held to the same form.
+_SCALARS = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF", "true or false"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789", "a whole number such as 12, 0o14 or 0xC"),
     (
         "float",
         r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
         "-+0123456789.",
+        "a number such as 1.5, 2e3 or .inf",
     ),
-    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("merge", r"^(?:<<)$", "<"),  # recognised only to be refused
-):
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""], "null, ~ or nothing"),
+)
+_FORMS = {tag: (re.compile(pattern), words) for tag, pattern, _, words in _SCALARS}
+for _tag, _pattern, _first, _ in _SCALARS:
     _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])  # only to be refused
 if _C_PARSER is not None:
     _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
+# Where libyaml and PyYAML part: a tab (libyaml takes it as a space in more places), a `?` (libyaml takes one inside
+# a flow scalar) and U+FEFF (counted in columns by one, not the other). A file holding any is read by PyYAML alone.
+_PARSERS_PART = re.compile("[\t?\ufeff]")
 
 
 def _c_node(text: str) -> yaml.Node | None:
@@ -169,7 +181,7 @@ def _c_node(text: str) -> yaml.Node | None:
 
     Its events are counted first, so that libyaml's composer, which recurses in C, never meets a hostile depth.
     """
-    if _C_PARSER is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
+    if _C_PARSER is None or _PARSERS_PART.search(text) or yaml.reader.Reader.NON_PRINTABLE.search(text):
         return None
     loader = _CLoader(text)
     try:
@@ -311,17 +323,27 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
     _refuse_control(node.value, "text", doc, path, line, col)
     if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
         return node.value
+    kind = node.tag.rsplit(":", 1)[1]
+    if kind in _FORMS and not _FORMS[kind][0].match(node.value):  # tagged by hand (`!!int abc`): held to the form
+        shown = f"`{_cut(node.value)}`" if node.value else "an empty value"
+        message = f"{shown} is tagged `!!{kind}` but is none; expected {_FORMS[kind][1]}"
+        raise InputError.at(doc.file, message, line, col, dotted(path))
     if node.tag == "tag:yaml.org,2002:int" and len(node.value) <= 4000:
         return yaml12_int(node.value)
     try:
         return loader.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, OverflowError):
-        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    except (yaml.YAMLError, ValueError, OverflowError, IndexError, KeyError, TypeError):
+        shown = _cut(node.value)
         if node.tag == "tag:yaml.org,2002:int":  # the resolver matched it: only its length can be wrong
             size = "small" if node.value.startswith("-") else "large"
             message = f"`{shown}` ({len(node.value):,} digits) is too {size} a number"
             raise InputError.at(doc.file, message, line, col, dotted(path)) from None
         raise InputError.at(doc.file, f"bad value `{shown}`", line, col) from None
+
+
+def _cut(text: str) -> str:
+    """A value as a message quotes it: at most 40 characters."""
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def yaml12_int(text: str) -> int:
@@ -340,3 +362,7 @@ def _refuse_control(text: str, what: str, doc: Document, path: Key, line: int, c
     found = CONTROL.search(text)
     if found:
         raise InputError.at(doc.file, control_message(found[0], what), line, col, dotted(path))
+    found = _SURROGATE.search(text)  # only an escape (`"\ud800"`) can write one: no text holds it alone
+    if found:
+        message = f"{what} holds a lone surrogate (U+{ord(found[0]):04X}), which is no character; remove it"
+        raise InputError.at(doc.file, message, line, col, dotted(path))

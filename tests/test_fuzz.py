@@ -131,6 +131,7 @@ def parsed(text: str, libyaml: bool) -> tuple[Any, dict[Any, Any]] | str:
 @fuzz(400)
 @given(
     st.text(max_size=200)
+    | st.text(st.sampled_from("ab1 :-?,[]{}#&*!|>'\"\t\n\r\ufeff\u2028\x85é"), max_size=60)  # YAML's own marks
     | st.builds(
         yaml.safe_dump,
         st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), JSON_LIKE, min_size=1, max_size=6),

@@ -340,9 +340,16 @@ def test_the_format_is_what_the_output_s_suffix_names(cli: Cli, tmp_path: Path, 
     assert (tmp_path / name).read_text(encoding="utf-8").lstrip().startswith(starts)
 
 
-def test_a_suffix_the_command_does_not_write_leaves_its_default(cli: Cli, tmp_path: Path) -> None:
-    code, _, _ = cli(*COMMANDS["explain"], "-o", str(tmp_path / "tree.md"))  # explain writes a tree or JSON
-    assert code == 0 and not (tmp_path / "tree.md").read_text(encoding="utf-8").startswith("{")
+def test_a_suffix_the_command_does_not_write_leaves_its_default_with_a_warning(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "tree.md"
+    code, _, err = cli(*COMMANDS["explain"], "-o", str(out))  # explain writes a tree or JSON
+    assert code == 0 and not out.read_text(encoding="utf-8").startswith("{")
+    assert err == (
+        f"warning: {out}: its suffix says markdown, which this command does not write; tree is written to it "
+        "(--format takes tree, json)\n"
+    )
+    code, _, err = cli(*COMMANDS["explain"], "-o", str(tmp_path / "tree.txt"))  # a suffix that names no format
+    assert code == 0 and not err
 
 
 def test_a_format_the_file_s_name_contradicts_is_written_with_a_warning(cli: Cli, tmp_path: Path) -> None:

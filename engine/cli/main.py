@@ -270,10 +270,18 @@ def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
 
 def chosen_format(given: str | None, output: str | None, formats: Sequence[str]) -> str:
     """The report format: `given`, else the one `output`'s suffix names where the command writes it, else the
-    first of `formats`. A format given that the file's name contradicts is written, with a warning on stderr."""
+    first of `formats`. A format the file's name contradicts (one given, or the first where the command does not
+    write the one named) is written, with a warning on stderr."""
     named = SUFFIX_FORMATS.get(os.path.splitext(output or "")[1].lower())
     if given is None:
-        return named if named is not None and named in formats else formats[0]
+        if named is None or named in formats:
+            return named or formats[0]
+        print(
+            f"warning: {output}: its suffix says {named}, which this command does not write; {formats[0]} is written "
+            f"to it (--format takes {', '.join(formats)})",
+            file=sys.stderr,
+        )
+        return formats[0]
     if named is not None and named != given:
         print(
             f"warning: {output}: its suffix says {named}, but --format {given} is what is written to it",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,21 @@ def test_acled_geo_precision(tmp_path: Path, precision: str, point: tuple[Any, A
     (row,) = read(acled_csv(tmp_path / "a.csv", {"geo_precision": precision}))
     assert ((row["latitude"], row["longitude"]), row["precision_km"]) == (point, km)
     assert row["admin1"] == "Aleppo"  # a point left out leaves the admin names to place it
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_an_export_s_kept_and_skipped_rows_are_said_in_row_order(tmp_path: Path, cli: Cli, command: str) -> None:
+    path = acled_csv(
+        tmp_path / "a.csv",
+        {"event_id_cnty": "SYR1"},
+        {"event_id_cnty": "SYR2", "geo_precision": ""},
+        {"event_id_cnty": "SYR3", "geo_precision": "4"},
+        {"event_id_cnty": "SYR4"},
+        {"event_id_cnty": "SYR5", "geo_precision": "x"},
+    )
+    args = ["run", str(path), "--rules", "syria-2016-09", "-f", "jsonl"] if command == "run" else ["check", str(path)]
+    _, out, err = cli(*args)
+    assert re.findall(r"a\.csv:(\d+): `geo_precision`", out + err) == ["3", "4", "6"]
 
 
 def test_an_acled_row_without_a_geo_precision_is_kept_with_a_warning(tmp_path: Path) -> None:

@@ -274,11 +274,11 @@ def _table(path: Path, rules: str | None, source: str | None = None) -> list[Pro
             loaded = load_input(path, rules, source=kind)
             found = list(table_warnings(loaded, path))
             assert loaded.events is not None
-            return [*loaded.events.noted.problems(), *loaded.events.bad.problems(), *found]
+            return [*loaded.events.row_problems(), *found]
         events = EventTable(path, kind)
         for _ in events.batches():
             pass
-        return [*events.noted.problems(), *events.bad.problems()]
+        return events.row_problems()
     warnings: list[Problem] = []
     try:
         read_table(path, warnings, every=True)

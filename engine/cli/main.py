@@ -197,11 +197,9 @@ def warn_skipped(loaded: Loaded) -> None:
     events = loaded.events
     if events is None:
         return
-    warn(events.noted.problems())
-    if not events.bad.count:
-        return
-    warn(events.bad.problems())
-    print(f"warning: {events.bad.summary()}", file=sys.stderr)
+    warn(events.row_problems())
+    if events.bad.count:
+        print(f"warning: {events.bad.summary()}", file=sys.stderr)
 
 
 def _jobs(text: str) -> int:

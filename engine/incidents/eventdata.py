@@ -390,6 +390,11 @@ class EventTable:
         where = first.path if first.line is None else f"line {first.line}"
         return Problem(self.shown, f"no row could be read; the first bad row is {where}: {first.message}")
 
+    def row_problems(self) -> list[Problem]:
+        """The rows kept with a warning and those skipped, as warnings, in row order (then how many more of each)."""
+        found = [*self.noted.problems(), *self.bad.problems()]
+        return sorted(found, key=lambda p: (p.line is None, p.line or 0))
+
     def frame(self) -> pl.DataFrame:
         """Every incident at once (for commands that need the whole table)."""
         return pl.concat(list(self.batches()), how="vertical")

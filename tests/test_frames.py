@@ -580,6 +580,13 @@ def test_check_lists_every_unfit_parquet_count_in_row_order(tmp_path: Path, cli:
     assert refusal(path) == "events.parquet: row 1: casualties.killed: expected a whole number, got `1.5`"
 
 
+def test_check_finds_a_parquet_id_given_again_after_a_bad_row(tmp_path: Path, cli: Cli) -> None:
+    path = parquet(tmp_path, pl.DataFrame({"id": ["i0", "i1", "i1"], "time": [None, "bad-time", None]}))
+    _, _, err = cli("check", str(path))
+    assert [line.split(": ")[2] for line in err.splitlines()] == ["row 2", "row 3"]
+    assert err.splitlines()[1] == f"error: {path}: row 3: id: incident id `i1` is used twice (first on row 2)"
+
+
 def test_files_that_are_not_parquet_tables_get_one_line(tmp_path: Path) -> None:
     assert refusal(table(tmp_path, "events.parquet", b"")).startswith(
         "events.parquet: file is empty; expected a Parquet"

@@ -909,6 +909,8 @@ def _parquet_rows(frame: pl.DataFrame, shown: str, every: bool = False) -> None:
             problem = problems_from(exc, Document(shown, data, {}), Incident)[0]
             where = f"row {number}: {problem.path}" if problem.path else f"row {number}"
             problems.add(Problem(shown, problem.message, None, None, where))
+            if isinstance(data.get("id"), str) and data["id"]:  # a bad row's id: another row may use it too
+                first.setdefault(data["id"], number)
             continue
         if incident.id in first:
             message = f"incident id `{incident.id}` is used twice (first on row {first[incident.id]})"

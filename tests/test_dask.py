@@ -289,6 +289,9 @@ def test_a_folder_gives_a_dataset_with_a_part_for_each_part_and_the_verdicts_of_
     assert code == 0, err
     assert list(parts(out)) == [f"month={m}/part-0000{i}.parquet" for i, m in enumerate(MONTHS)]
     assert err.splitlines()[0].startswith("900 incidents in 3 parts: ")
+    first = dataset / "in" / f"month={MONTHS[0]}" / "data.parquet"  # `names` reads a table: the note says which
+    noted = f"`ceasefire names {first} --rules {rules}` lists those of its first part, and of each other" in err
+    assert noted == (rules == "syria-2016-02")  # names unresolved inside its window; under 2016-09 none are
     ran(cli, "run", str(dataset / "all.parquet"), "--rules", rules, "-f", "parquet", "-o", str(whole))
     read = pl.read_parquet(out / "**" / "*.parquet", hive_partitioning=True)
     assert read.get_column("month").unique().sort().to_list() == [int(m) for m in MONTHS]  # the hive keys kept

@@ -213,19 +213,21 @@ def run_dataset(args: argparse.Namespace) -> int:
         file, incident, time = summary.first_implausible
         problem = implausible_problem(compiled, file, summary.implausible, time, path=f"incident `{incident}`")
         print(f"warning: {problem}", file=sys.stderr)
-    # `names` reads one table: the note points at the first part
-    _note_unresolved(argparse.Namespace(**{**vars(args), "scenario": parts[0].path}), summary.unresolved)
+    # `names` reads one table: the note points at the first part, and says so
+    _note_unresolved(argparse.Namespace(**{**vars(args), "scenario": parts[0].path}), summary.unresolved, parts=True)
     return EXIT_OK
 
 
-def _note_unresolved(args: argparse.Namespace, count: int) -> None:
-    """One line on stderr: how many incidents inside the truce's scope and window name someone unresolved."""
+def _note_unresolved(args: argparse.Namespace, count: int, parts: bool = False) -> None:
+    """One line on stderr: how many incidents inside the truce's scope and window name someone unresolved (`parts`:
+    in a dataset, whose first part `args.scenario` is)."""
     if count:
         rules = f" --rules {args.rules}" if args.rules else ""
+        which = "those of its first part, and of each other part likewise" if parts else "each spelling"
         print(
             f"note: {count:,} incident{'' if count == 1 else 's'} inside the truce's scope and window "
             f"name{'s' if count == 1 else ''} someone the ruleset cannot resolve; "
-            f"`ceasefire names {args.scenario}{rules}` lists each spelling",
+            f"`ceasefire names {args.scenario}{rules}` lists {which}",
             file=sys.stderr,
         )
 

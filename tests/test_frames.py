@@ -776,3 +776,12 @@ def test_a_streamed_table_s_parts_are_its_blocks_size_or_the_batch(
     assert sorted(heights[:-1]) == heights[:-1]  # each the largest block's so far
     assert_frame_equal(pl.concat(loaded.parts(1000)), whole)
     assert [part.height for part in loaded.parts(None)] == [COUNT]
+
+
+def test_the_generator_writes_the_table_its_output_s_suffix_names(tmp_path: Path) -> None:
+    for suffix in ("jsonl", "csv", "parquet"):
+        synthetic.main(["7", "-o", str(tmp_path / f"g.{suffix}")])
+        assert read_table(tmp_path / f"g.{suffix}").height == 7
+    with pytest.raises(SystemExit) as exc:
+        synthetic.main(["7", "-o", str(tmp_path / "g.txt")])
+    assert exc.value.code == 2 and not (tmp_path / "g.txt").exists()

@@ -322,9 +322,9 @@ def write_parquet(path: Path, count: int, seed: int = 0, compiled: Compiled | No
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(
         prog="python -m engine.incidents.synthetic",
-        description="Write synthetic incidents as JSON Lines for a ruleset.",
+        description="Write synthetic incidents for a ruleset: JSON Lines, CSV or Parquet, as the output's suffix says.",
         epilog="examples:\n  python -m engine.incidents.synthetic 100000 -o bench/out/incidents-100000.jsonl\n"
-        "  python -m engine.incidents.synthetic 500 --seed 7 --rules syria-2016-02 -o /tmp/feb.jsonl",
+        "  python -m engine.incidents.synthetic 500 --seed 7 --rules syria-2016-02 -o /tmp/feb.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("count", type=int)
@@ -332,7 +332,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rules", default=DEFAULT_RULESET, help="ruleset id or path (default: %(default)s)")
     args = p.parse_args(argv)
-    write_jsonl(args.output, args.count, args.seed, load_ruleset(args.rules))
+    writers = {".jsonl": write_jsonl, ".csv": write_csv, ".parquet": write_parquet}
+    write = writers.get(args.output.suffix.lower())
+    if write is None:
+        p.error(f"{args.output}: name the file .jsonl, .csv or .parquet: the suffix says which table is written")
+    write(args.output, args.count, args.seed, load_ruleset(args.rules))
 
 
 if __name__ == "__main__":

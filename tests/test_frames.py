@@ -580,6 +580,31 @@ def test_check_lists_every_unfit_parquet_count_in_row_order(tmp_path: Path, cli:
     assert refusal(path) == "events.parquet: row 1: casualties.killed: expected a whole number, got `1.5`"
 
 
+def test_check_lists_a_parquet_table_s_other_problems_beside_its_unfit_counts(tmp_path: Path, cli: Cli) -> None:
+    told = pl.List(pl.Struct({"source": pl.String(), "time": pl.String(), "killed": pl.Float64()}))
+    rows = pl.DataFrame(
+        {
+            "id": ["i0", "i1", "i1"],
+            "time": [None, "bad-time", None],
+            "killed": [0.0, 1.0, 1.5],
+            "accounts": [
+                [{"source": "s", "time": None, "killed": 2.5}],
+                [],
+                [{"source": "t", "time": "x", "killed": 1.0}],
+            ],
+        },
+        schema_overrides={"accounts": told},
+    )
+    path = parquet(tmp_path, rows)
+    _, _, err = cli("check", str(path))
+    assert [line.split(": ", 3)[2:] for line in err.splitlines()] == [
+        ["row 1", "accounts[0].casualties.killed: expected a whole number, got `2.5`"],
+        ["row 2", "time: `bad-time` is not an ISO 8601 time" + err.split("ISO 8601 time", 1)[1].split("\n")[0]],
+        ["row 3", "casualties.killed: expected a whole number, got `1.5`"],
+        ["row 3", "accounts[0].time: `x` is not an ISO 8601 time" + err.split("ISO 8601 time", 2)[2].split("\n")[0]],
+    ]  # a row's first problem besides its counts, as a CSV row's first problem
+
+
 def test_check_finds_a_parquet_id_given_again_after_a_bad_row(tmp_path: Path, cli: Cli) -> None:
     path = parquet(tmp_path, pl.DataFrame({"id": ["i0", "i1", "i1"], "time": [None, "bad-time", None]}))
     _, _, err = cli("check", str(path))

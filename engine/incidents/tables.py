@@ -709,12 +709,23 @@ def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool
     if table.height == 0:
         raise InputError.at(shown, "file holds no incidents; expected a row per incident")
     table = table.rename(read)
-    refuse_unfit_counts(table, shown, every)
+    unfit: list[Problem] = []
+    try:
+        refuse_unfit_counts(table, shown, every)
+    except InputError as exc:
+        if not every:
+            raise
+        unfit, table = list(exc.problems), _without_unfit_counts(table)  # the rows' other problems are listed too
     frame = _parquet_frame(table)
     try:
         _check_incidents(frame)
     except _Unsure:
-        _parquet_rows(frame, shown, every)  # raises the exact problems; if none, the fast check was too strict
+        try:
+            _parquet_rows(frame, shown, every)  # raises the exact problems; if none, the fast check was too strict
+        except InputError as exc:
+            raise InputError(_in_row_order([*unfit, *exc.problems])) from None
+    if unfit:
+        raise InputError(unfit)
     if warnings is not None and ignored:
         warnings.append(ignored_columns(shown, ignored))
     return frame
@@ -840,16 +851,50 @@ def _unfit_counts(
         rows = rows.with_columns(pl.int_ranges(pl.col("count").list.len()).alias("at")).explode("count", "at")
     else:
         rows = rows.with_columns(pl.lit(-1).alias("at"))
-    value = pl.col("count")
-    wrong = (value < 0) | (value > MAX_COUNT)
-    if rows.schema["count"].is_float():
-        fraction = value.is_infinite() | (value.is_finite() & (value != value.floor()))
-        wrong = (fraction | wrong) & ~value.is_nan()  # NaN: not told
-    bad = rows.filter(wrong)
+    bad = rows.filter(_unfit_count(pl.col("count"), rows.schema["count"]))
     return bad.height, [
         (row, at, _unfit(shown, count, f"row {row + 1}: " + (f"accounts[{at}].{field}" if account else field)))
         for row, count, at in bad.head(ROW_PROBLEM_LIMIT).select("row", "count", "at").iter_rows()
     ]
+
+
+def _unfit_count(value: pl.Expr, dtype: Any) -> pl.Expr:
+    """Whether a count of `dtype` held apart (`_held_apart`) is unfit: below 0, above `MAX_COUNT`, or (a float) a
+    fraction or an infinity; NaN is not told, so not unfit."""
+    wrong = (value < 0) | (value > MAX_COUNT)
+    if dtype.is_float():
+        fraction = value.is_infinite() | (value.is_finite() & (value != value.floor()))
+        wrong = (fraction | wrong) & ~value.is_nan()
+    return wrong
+
+
+def _without_unfit_counts(table: pl.DataFrame) -> pl.DataFrame:
+    """A Parquet table (standard names) with each unfit count (`_unfit_count`) not told: its other problems can
+    then be found too."""
+
+    def fit(value: pl.Expr, dtype: Any, name: str) -> pl.Expr:
+        return pl.when(_unfit_count(value, dtype)).then(None).otherwise(value).alias(name)
+
+    columns = [fit(pl.col(n), table.schema[n], n) for n in COUNTS if n in table.schema and _held_apart(table.schema[n])]
+    accounts = table.schema.get("accounts")
+    if isinstance(accounts, pl.List) and isinstance(accounts.inner, pl.Struct):
+        counts = [
+            f for f in accounts.inner.fields if COLUMN_ALIASES.get(f.name, f.name) in COUNTS and _held_apart(f.dtype)
+        ]
+        if counts:
+            fields = (fit(pl.field(f.name), f.dtype, f.name) for f in counts)
+            columns.append(pl.col("accounts").list.eval(pl.element().struct.with_fields(*fields)))
+    return table.with_columns(columns)
+
+
+def _in_row_order(problems: list[Problem]) -> list[Problem]:
+    """A Parquet table's problems (each `row N: …`) by row, a count of more problems last."""
+
+    def row(problem: Problem) -> tuple[bool, int]:
+        found = re.match(r"row (\d+)", problem.path or "")
+        return found is None, int(found[1]) if found else 0
+
+    return sorted(problems, key=row)
 
 
 def _unfit(shown: str, count: float, where: str) -> Problem:

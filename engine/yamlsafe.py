@@ -169,9 +169,10 @@ if _C_PARSER is not None:
     _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
-# Where libyaml and PyYAML part: a tab (libyaml takes it as a space in more places), a `?` (libyaml takes one inside
-# a flow scalar) and U+FEFF (counted in columns by one, not the other). A file holding any is read by PyYAML alone.
-_PARSERS_PART = re.compile("[\t?\ufeff]")
+# Where libyaml and PyYAML part: a tab (libyaml takes it as a space in more places) and U+FEFF (counted in columns
+# by one, not the other): a file holding either is read by PyYAML alone; and a `?` in a plain scalar (libyaml takes
+# one inside a flow collection), found once the document is composed (`_plain_question`).
+_PARSERS_PART = re.compile("[\t\ufeff]")
 
 
 def _c_node(text: str) -> yaml.Node | None:
@@ -196,11 +197,31 @@ def _c_node(text: str) -> yaml.Node | None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
         loader = _CLoader(text)
-        return loader.get_single_node()  # type: ignore[no-any-return]
+        node: yaml.Node | None = loader.get_single_node()
+        return None if node is None or _plain_question(node) else node
     except yaml.YAMLError:
         return None
     finally:
         loader.dispose()
+
+
+def _plain_question(root: yaml.Node) -> bool:
+    """Whether a composed document holds a plain (unquoted) scalar with a `?` in it: each node looked at once."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue  # an alias's node, met again
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if not node.style and "?" in node.value:
+                return True
+        elif isinstance(node, yaml.MappingNode):
+            stack += [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return False
 
 
 def stat_of(path: Path, shown: str) -> os.stat_result:

@@ -147,8 +147,11 @@ def test_libyaml_reads_as_pyyaml_does(text: str) -> None:
 @pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML here has no libyaml")
 @pytest.mark.parametrize("path", sorted([*ROOT.glob("rules/*.yaml"), *ROOT.glob("scenarios/*.yaml")]), ids=str)
 def test_libyaml_reads_every_shipped_file_as_pyyaml_does(path: Path) -> None:
+    import engine.yamlsafe
+
     text = path.read_text(encoding="utf-8")
     assert parsed(text, libyaml=True) == parsed(text, libyaml=False)
+    assert engine.yamlsafe._c_node(text) is not None  # read by libyaml, not sent back to PyYAML
 
 
 @pytest.fixture(scope="module")

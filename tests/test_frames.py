@@ -810,3 +810,15 @@ def test_the_generator_writes_the_table_its_output_s_suffix_names(tmp_path: Path
     with pytest.raises(SystemExit) as exc:
         synthetic.main(["7", "-o", str(tmp_path / "g.txt")])
     assert exc.value.code == 2 and not (tmp_path / "g.txt").exists()
+
+
+def test_a_json_line_longer_than_a_parse_block_is_read_on_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    long = "x" * (tables.JSON_PARSE_BLOCK + 1000)  # straddles two of pyarrow's blocks: read again as one
+    path = jsonl(tmp_path, *({"id": f"r{i}", "act": "airstrike"} for i in range(2000)), {"id": "long", "notes": long})
+    expected = frame_of(load_incidents(path))
+    fast_only(monkeypatch)
+    frame = read_table(path)
+    assert_frame_equal(frame, expected)
+    assert frame.get_column("notes").to_list()[-1] == long

@@ -371,6 +371,14 @@ def test_a_dataset_that_cannot_be_written_is_refused_before_any_work(
     assert err == f"error: {message.format(**given)}\n"
 
 
+def test_a_folder_run_without_a_format_writes_its_one_format(cli: Cli, dataset: Path, tmp_path: Path) -> None:
+    code, _, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02", "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    assert list(parts(tmp_path / "out")) == [f"month={m}/part-0000{i}.parquet" for i, m in enumerate(MONTHS)]
+    code, _, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02")  # no --output: nowhere to write it
+    assert code == 2 and "pass --format parquet --output FOLDER" in err
+
+
 def test_jobs_and_a_scheduler_are_for_folders(cli: Cli, dataset: Path) -> None:
     code, _, err = cli("run", str(dataset / "all.parquet"), "--rules", "syria-2016-02", "-j", "2")
     assert code == 2

@@ -111,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.engine = RENAMED[old]
 
     if hasattr(args, "formats"):
+        args.format_given = args.format is not None
         args.format = chosen_format(args.format, args.output, args.formats)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:

@@ -188,6 +188,8 @@ def run_dataset(args: argparse.Namespace) -> int:
     from engine.ruleset.load import load_ruleset
 
     folder: Path = args.scenario
+    if not getattr(args, "format_given", True) and args.output is not None:
+        args.format = "parquet"  # the one format a dataset is written in
     if args.format != "parquet" or args.output is None:
         raise refused(str(folder), f"{DATASET}; pass --format parquet --output FOLDER")
     if args.source is not None:

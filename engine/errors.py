@@ -60,3 +60,8 @@ def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
 
 def one_of(choices: Iterable[str]) -> str:
     return "expected one of " + ", ".join(choices)
+
+
+def cut(text: str) -> str:
+    """Text as a message quotes it: at most 40 characters, cut with `...`."""
+    return text if len(text) <= 40 else text[:37] + "..."

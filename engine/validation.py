@@ -11,7 +11,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.errors import InputError, Problem, did_you_mean, one_of
+from engine.errors import InputError, Problem, cut, did_you_mean, one_of
 from engine.yamlsafe import Document, dotted
 
 
@@ -200,8 +200,7 @@ def out_of_range(value: str, low: bool, bound: Any) -> str:
 
 
 def short(value: Any) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else value
-    return text if len(text) <= 40 else text[:37] + "..."
+    return cut(json.dumps(value, default=str) if not isinstance(value, str) else value)
 
 
 def _at(doc: Document, loc: tuple[Any, ...], message: str, path: str | None = None) -> Problem:

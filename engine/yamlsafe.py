@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from engine.errors import InputError, at_pos
+from engine.errors import InputError, at_pos, cut
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_NODES = 100_000
@@ -346,7 +346,7 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
         return node.value
     kind = node.tag.rsplit(":", 1)[1]
     if kind in _FORMS and not _FORMS[kind][0].match(node.value):  # tagged by hand (`!!int abc`): held to the form
-        shown = f"`{_cut(node.value)}`" if node.value else "an empty value"
+        shown = f"`{cut(node.value)}`" if node.value else "an empty value"
         message = f"{shown} is tagged `!!{kind}` but is none; expected {_FORMS[kind][1]}"
         raise InputError.at(doc.file, message, line, col, dotted(path))
     if node.tag == "tag:yaml.org,2002:int" and len(node.value) <= 4000:
@@ -354,17 +354,12 @@ def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: l
     try:
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError, IndexError, KeyError, TypeError):
-        shown = _cut(node.value)
+        shown = cut(node.value)
         if node.tag == "tag:yaml.org,2002:int":  # the resolver matched it: only its length can be wrong
             size = "small" if node.value.startswith("-") else "large"
             message = f"`{shown}` ({len(node.value):,} digits) is too {size} a number"
             raise InputError.at(doc.file, message, line, col, dotted(path)) from None
         raise InputError.at(doc.file, f"bad value `{shown}`", line, col) from None
-
-
-def _cut(text: str) -> str:
-    """A value as a message quotes it: at most 40 characters."""
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def yaml12_int(text: str) -> int:

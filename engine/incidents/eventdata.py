@@ -43,7 +43,7 @@ import polars as pl
 from engine.errors import InputError, Problem
 from engine.incidents.blocks import blocks, csv_row_end
 from engine.incidents.frame import INCIDENTS, JUDGED
-from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT
+from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT, in_row_order
 from engine.incidents.model import MAX_COUNT
 from engine.incidents.tables import has_control_bytes
 from engine.times import TIME_YEARS
@@ -334,8 +334,7 @@ class EventTable:
     def __init__(self, path: Path, kind: str, block: int = BLOCK, rows: int = PARQUET_ROWS) -> None:
         self.path, self.kind, self.block, self.rows = path, kind, block, rows
         self.shown = str(path)
-        self.bad, self.noted = BadRows(self.shown), _noted(self.shown)
-        self._shapes: list[Problem] = []  # the rows of the wrong shape in the block being read
+        self._start()
         self._control = True  # whether the block being read may hold a control character
         self.parquet = path.suffix.lower() == ".parquet"
         info = stat_of(path, self.shown)
@@ -357,6 +356,11 @@ class EventTable:
                 None if self.parquet else 1,
             )
 
+    def _start(self) -> None:
+        """Forget what an earlier reading found: each reading reads the file from its start."""
+        self.bad, self.noted = BadRows(self.shown), _noted(self.shown)
+        self._shapes: list[Problem] = []  # the rows of the wrong shape in the block being read
+
     @property
     def name(self) -> str:
         return NAMES[self.kind]
@@ -370,7 +374,7 @@ class EventTable:
         with no row kept raises InputError once read through: each bad row as a problem of `severity`, then why
         nothing could be judged.
         """
-        self.bad, self.noted, self._shapes = BadRows(self.shown), _noted(self.shown), []
+        self._start()
         seen = _Seen()
         kept = False
         for cells, lines in self._cells(progress):
@@ -392,8 +396,7 @@ class EventTable:
 
     def row_problems(self) -> list[Problem]:
         """The rows kept with a warning and those skipped, as warnings, in row order (then how many more of each)."""
-        found = [*self.noted.problems(), *self.bad.problems()]
-        return sorted(found, key=lambda p: (p.line is None, p.line or 0))
+        return in_row_order([*self.noted.problems(), *self.bad.problems()])
 
     def frame(self) -> pl.DataFrame:
         """Every incident at once (for commands that need the whole table)."""
@@ -401,7 +404,7 @@ class EventTable:
 
     def lines(self) -> list[int]:
         """The line (Parquet: the row, from 1) of each incident kept, in order."""
-        self.bad, self.noted, self._shapes = BadRows(self.shown), _noted(self.shown), []
+        self._start()
         seen = _Seen()
         out: list[int] = []
         for cells, lines in self._cells(None):
@@ -869,7 +872,8 @@ def acled_time(key: str) -> str | None:
 
 def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str]]:
     """ACLED rows (text cells) as incidents, with `why` a row is bad (the number of a check, null for a good row),
-    `note` (null: nothing in an ACLED row is only warned of) and its `line`; and the words of each check."""
+    `note` what a kept row is warned of (an empty `geo_precision`) and its `line`; and the words of each check, then
+    of each note."""
     text = [c for c in ACLED_READ]
     precision = _text("time_precision")
     geo = _whole("geo_precision")

@@ -8,7 +8,7 @@ import io
 import json
 import re
 import stat
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -453,6 +453,19 @@ def load_incidents(path: str | Path, warnings: list[Problem] | None = None, ever
     return [incident for _, incident in incidents]
 
 
+def in_row_order(problems: Iterable[Problem]) -> list[Problem]:
+    """A table's problems by the row they are at: their line, or (Parquet) the `row N` their path starts with;
+    those at no row (how many more there were) last, each kind in the order given."""
+
+    def row(problem: Problem) -> tuple[bool, int]:
+        if problem.line is not None:
+            return False, problem.line
+        found = re.match(r"row (\d+)", problem.path or "")
+        return found is None, int(found[1]) if found else 0
+
+    return sorted(problems, key=row)
+
+
 class RowProblems:
     """Where a table reader puts what is wrong with its rows: raised at the first (to run a table), or
     kept, up to `limit`, and counted past it, to be raised together (to check one)."""
@@ -481,7 +494,7 @@ class RowProblems:
         if not self.count:
             return
         more = self.count - len(self.found)
-        self.found.sort(key=lambda p: p.line or 0)  # ids used twice are found after the rows: in line order
+        self.found = in_row_order(self.found)  # ids used twice are found after the rows: in row order
         rest = [Problem(self.shown, f"… and {more:,} more bad row{'s' if more != 1 else ''}")] if more else []
         raise InputError([*self.found, *rest])
 

@@ -43,6 +43,7 @@ from engine.incidents.load import (
     TABLE_LIMIT,
     RowProblems,
     ignored_columns,
+    in_row_order,
     incident_lines,
     load_incidents,
     misplaced_key,
@@ -730,7 +731,7 @@ def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool
         try:
             _parquet_rows(frame, shown, every)  # raises the exact problems; if none, the fast check was too strict
         except InputError as exc:
-            raise InputError(_in_row_order([*unfit, *exc.problems])) from None
+            raise InputError(in_row_order([*unfit, *exc.problems])) from None
     if unfit:
         raise InputError(unfit)
     if warnings is not None and ignored:
@@ -824,19 +825,15 @@ def refuse_unfit_counts(table: pl.DataFrame, shown: str, every: bool = False) ->
     """
     found: list[tuple[int, int, Problem]] = []
     total = 0
-    for name in COUNTS:
-        dtype = table.schema.get(name)
-        if dtype is not None and _held_apart(dtype):
-            count, some = _unfit_counts(table.select(pl.col(name).alias("count")), shown, f"casualties.{name}")
-            total, found = total + count, found + some
-    accounts = table.schema.get("accounts")
-    if isinstance(accounts, pl.List) and isinstance(accounts.inner, pl.Struct):
-        for field in accounts.inner.fields:
-            name = COLUMN_ALIASES.get(field.name, field.name)
-            if name in COUNTS and _held_apart(field.dtype):
-                told = table.select(pl.col("accounts").list.eval(pl.element().struct.field(field.name)).alias("count"))
-                count, some = _unfit_counts(told, shown, f"casualties.{name}", account=True)
-                total, found = total + count, found + some
+    names, told = _held_apart_counts(table)
+    for name in names:
+        count, some = _unfit_counts(table.select(pl.col(name).alias("count")), shown, f"casualties.{name}")
+        total, found = total + count, found + some
+    for field in told:
+        counts = table.select(pl.col("accounts").list.eval(pl.element().struct.field(field.name)).alias("count"))
+        name = COLUMN_ALIASES.get(field.name, field.name)
+        count, some = _unfit_counts(counts, shown, f"casualties.{name}", account=True)
+        total, found = total + count, found + some
     problems = RowProblems(shown, every)
     for _, _, problem in sorted(found, key=lambda f: (f[0], f[1]))[:ROW_PROBLEM_LIMIT]:
         problems.add(problem)
@@ -847,6 +844,17 @@ def refuse_unfit_counts(table: pl.DataFrame, shown: str, every: bool = False) ->
 def _held_apart(dtype: Any) -> bool:
     """Whether a count's type holds values Int64 cannot: fractions, infinities, numbers past its range."""
     return bool(dtype.is_float() or dtype == pl.UInt64())
+
+
+def _held_apart_counts(table: pl.DataFrame) -> tuple[list[str], list[Any]]:
+    """A Parquet table's counts (standard names) of a type held apart (`_held_apart`): its columns, and its
+    accounts' fields (pl.Field, named as written)."""
+    names = [n for n in COUNTS if n in table.schema and _held_apart(table.schema[n])]
+    accounts = table.schema.get("accounts")
+    if not (isinstance(accounts, pl.List) and isinstance(accounts.inner, pl.Struct)):
+        return names, []
+    told = [f for f in accounts.inner.fields if COLUMN_ALIASES.get(f.name, f.name) in COUNTS and _held_apart(f.dtype)]
+    return names, told
 
 
 def _unfit_counts(
@@ -882,26 +890,12 @@ def _without_unfit_counts(table: pl.DataFrame) -> pl.DataFrame:
     def fit(value: pl.Expr, dtype: Any, name: str) -> pl.Expr:
         return pl.when(_unfit_count(value, dtype)).then(None).otherwise(value).alias(name)
 
-    columns = [fit(pl.col(n), table.schema[n], n) for n in COUNTS if n in table.schema and _held_apart(table.schema[n])]
-    accounts = table.schema.get("accounts")
-    if isinstance(accounts, pl.List) and isinstance(accounts.inner, pl.Struct):
-        counts = [
-            f for f in accounts.inner.fields if COLUMN_ALIASES.get(f.name, f.name) in COUNTS and _held_apart(f.dtype)
-        ]
-        if counts:
-            fields = (fit(pl.field(f.name), f.dtype, f.name) for f in counts)
-            columns.append(pl.col("accounts").list.eval(pl.element().struct.with_fields(*fields)))
+    names, told = _held_apart_counts(table)
+    columns = [fit(pl.col(n), table.schema[n], n) for n in names]
+    if told:
+        fields = (fit(pl.field(f.name), f.dtype, f.name) for f in told)
+        columns.append(pl.col("accounts").list.eval(pl.element().struct.with_fields(*fields)))
     return table.with_columns(columns)
-
-
-def _in_row_order(problems: list[Problem]) -> list[Problem]:
-    """A Parquet table's problems (each `row N: …`) by row, a count of more problems last."""
-
-    def row(problem: Problem) -> tuple[bool, int]:
-        found = re.match(r"row (\d+)", problem.path or "")
-        return found is None, int(found[1]) if found else 0
-
-    return sorted(problems, key=row)
 
 
 def _unfit(shown: str, count: float, where: str) -> Problem:

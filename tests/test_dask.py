@@ -377,6 +377,13 @@ def test_a_folder_run_without_a_format_writes_its_one_format(cli: Cli, dataset: 
     assert list(parts(tmp_path / "out")) == [f"month={m}/part-0000{i}.parquet" for i, m in enumerate(MONTHS)]
     code, _, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02")  # no --output: nowhere to write it
     assert code == 2 and "pass --format parquet --output FOLDER" in err
+    code, _, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02", "-o", str(tmp_path / "v.json"))
+    assert (code, err) == (
+        2,
+        f"error: {tmp_path / 'v.json'}: its suffix says json, but a folder of Parquet files is judged into a Parquet "
+        "dataset, a part for each part; name a folder (-o verdicts/)\n",
+    )
+    assert not (tmp_path / "v.json").exists()
 
 
 def test_jobs_and_a_scheduler_are_for_folders(cli: Cli, dataset: Path) -> None:

@@ -363,6 +363,16 @@ def test_ucdp_precisions_and_estimates_are_checked(tmp_path: Path, cli: Cli) -> 
     assert code == 2 and f"error: {path}:3: `where_prec` is `8`" in err and ":2:" not in err and ":4:" not in err
     code, out, _ = cli("check", str(path))
     assert "1 file checked: 5 warnings" in out
+    ucdp_csv(tmp_path / "both.csv", {0: {"date_prec": "9", "where_prec": ""}})  # each note said, in one line
+    both = EventTable(tmp_path / "both.csv", "ucdp")
+    assert both.frame().height == 1
+    assert [(p.line, p.message) for p in both.noted.found] == [
+        (
+            2,
+            "`date_prec` is `9`; expected 1 to 5 (the row is kept: its time is `date_start` to `date_end`); "
+            f"`where_prec` is empty; expected 1 to 7 ({NO_PRECISION})",
+        )
+    ]
     ucdp_csv(tmp_path / "kept.csv", {0: {"date_prec": "0"}})
     code, out, err = cli("run", str(tmp_path / "kept.csv"), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
     assert code == 0 and len(out.splitlines()) == 1 and "`date_prec` is `0`" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from engine.cli.main import (
     EXIT_OK,
+    SUFFIX_FORMATS,
     add_evaluation,
     add_output,
     add_source,
@@ -189,6 +191,9 @@ def run_dataset(args: argparse.Namespace) -> int:
 
     folder: Path = args.scenario
     if not getattr(args, "format_given", True) and args.output is not None:
+        named = SUFFIX_FORMATS.get(os.path.splitext(args.output.rstrip("/"))[1].lower(), "parquet")
+        if named != "parquet":  # `-o verdicts.json` would make a folder of Parquet files of that name
+            raise refused(args.output, f"its suffix says {named}, but {DATASET}; name a folder (-o verdicts/)")
         args.format = "parquet"  # the one format a dataset is written in
     if args.format != "parquet" or args.output is None:
         raise refused(str(folder), f"{DATASET}; pass --format parquet --output FOLDER")

@@ -548,7 +548,7 @@ class EventTable:
         # long, and exports do not pad them: stripping them would copy every cell's text).
         cells = raw.with_columns(_cleaned(c) for c in READ[self.kind] if c in STRIPPED[self.kind])
         control = self._control
-        mapped, reasons = _acled(cells, control) if self.kind == "acled" else _ucdp(cells, control)
+        mapped, reasons, notes = _acled(cells, control) if self.kind == "acled" else _ucdp(cells, control)
         why = mapped.get_column("why")
         ids = mapped.get_column("id")
         again = why.is_null() & (seen.holds(ids) | (ids.is_duplicated() & ~ids.is_first_distinct()))
@@ -561,7 +561,7 @@ class EventTable:
             self.bad.add(problem)
         self._shapes = []
         good = mapped.filter(pl.col("why").is_null()).drop("why")
-        for problem in self._problems(raw, good.filter(pl.col("note").is_not_null()), "note", reasons):
+        for problem in self._problems(raw, good.filter(pl.col("note").is_not_null()), "note", notes):
             self.noted.add(problem)
         good = good.drop("note")
         seen.add(good.get_column("id"))
@@ -570,15 +570,19 @@ class EventTable:
 
     def _problems(self, raw: pl.DataFrame, rows: pl.DataFrame, code: str, reasons: list[str]) -> list[Problem]:
         """A problem at each of `rows` (incidents with their `line` and `id`), in the words of its `code` column's
-        check, quoting its cells as `raw` (the block as read) holds them."""
+        check (`note`: of every note its bits name, in one line), quoting its cells as `raw` (the block as read) holds
+        them."""
         if not rows.height:
             return []
         found = rows.select("line", code, "id")
         cells = raw.join(found, on="line", how="semi")
         out = []
         for (number, check, given), row in zip(found.iter_rows(), cells.iter_rows(named=True), strict=True):
-            reason = reasons[check].replace("{_id}", str(given).replace("{", "{{").replace("}", "}}"))
-            out.append(_problem(self.shown, self.parquet, number, _reason(reason, row), row))
+            if code == "note":  # every note of the row, in one line
+                said = "; ".join(_reason(r, row) for k, r in enumerate(reasons) if check >> k & 1)
+            else:
+                said = _reason(reasons[check].replace("{_id}", str(given).replace("{", "{{").replace("}", "}}")), row)
+            out.append(_problem(self.shown, self.parquet, number, said, row))
         return out
 
 
@@ -745,6 +749,17 @@ def _why(checks: Sequence[tuple[pl.Expr, str]], name: str = "why", start: int = 
     return out.alias(name)
 
 
+def _noting(notes: Sequence[tuple[pl.Expr, str]]) -> pl.Expr:
+    """Every note whose condition holds, as column `note`: bit k for note k (null where none does), so that a row is
+    warned of each in one line."""
+    bits = [
+        pl.when(condition).then(pl.lit(1 << k, pl.Int32())).otherwise(pl.lit(0, pl.Int32()))
+        for k, (condition, _) in enumerate(notes)
+    ]
+    total = pl.sum_horizontal(bits) if bits else pl.lit(0, pl.Int32())
+    return pl.when(total > 0).then(total).alias("note")
+
+
 def _reason(template: str, row: dict[str, Any]) -> str:
     """A check's words for a bad row: `{column}` is the cell as written, quoted (cut to 60 characters)."""
     shown = {k: f"`{str(v)[:60]}`" if v not in (None, "") else "empty" for k, v in row.items()}
@@ -870,10 +885,10 @@ def acled_time(key: str) -> str | None:
     return None
 
 
-def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str]]:
+def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str], list[str]]:
     """ACLED rows (text cells) as incidents, with `why` a row is bad (the number of a check, null for a good row),
-    `note` what a kept row is warned of (an empty `geo_precision`) and its `line`; and the words of each check, then
-    of each note."""
+    `note` what a kept row is warned of (an empty `geo_precision`: `_noting`) and its `line`; the words of each check;
+    and those of each note."""
     text = [c for c in ACLED_READ]
     precision = _text("time_precision")
     geo = _whole("geo_precision")
@@ -915,39 +930,43 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
         .then(pl.concat_list(actor2))
         .otherwise(pl.lit([], pl.List(pl.String())))
     )
-    return cells.select(
-        _text("event_id_cnty").alias("id"),
-        _text("notes").alias("notes"),
-        _source("source").alias("source"),
-        time.alias("time"),
-        _text("actor1").alias("actor"),
-        _text("sub_event_type").alias("act"),
-        target.alias("target"),
-        pl.lit(None, pl.String()).alias("intended_target"),
-        _text("country").alias("country"),
-        _text("admin1").alias("admin1"),
-        _text("admin2").alias("admin2"),
-        _text("admin3").alias("admin3"),
-        _text("location").alias("location"),
-        *_point(geo, ACLED_RADIUS, ("latitude", "longitude")),
-        _whole("fatalities").alias("killed"),
-        pl.lit(None, pl.Int64()).alias("wounded"),
-        pl.lit([], INCIDENTS["accounts"]).alias("accounts"),
-        # Actor 1 and actor 2 of a battle do not say who attacked whom; territory changing hands has a taker.
-        (_text("sub_event_type") == "Armed clash").fill_null(False).alias("mutual"),
-        _associated("assoc_actor_1").alias("assoc_actor"),
-        pl.concat_list(moved, _associated("assoc_actor_2")).alias("assoc_target"),
-        pl.lit([], pl.List(pl.String())).alias("flags"),
-        pl.struct(
-            *(_text(n).alias(n) for n in ("event_type", "sub_event_type", "disorder_type")),
-            *(_whole(n).alias(n) for n in ("inter1", "inter2", "interaction", "time_precision", "geo_precision")),
-            *(_text(n).alias(n) for n in ("civilian_targeting", "source_scale", "tags")),
-            _whole("timestamp").alias("timestamp"),
-        ).alias("acled"),
-        _why(checks),
-        _why(notes, "note", len(checks)),
-        pl.col("line"),
-    ), [reason for _, reason in (*checks, *notes)]
+    return (
+        cells.select(
+            _text("event_id_cnty").alias("id"),
+            _text("notes").alias("notes"),
+            _source("source").alias("source"),
+            time.alias("time"),
+            _text("actor1").alias("actor"),
+            _text("sub_event_type").alias("act"),
+            target.alias("target"),
+            pl.lit(None, pl.String()).alias("intended_target"),
+            _text("country").alias("country"),
+            _text("admin1").alias("admin1"),
+            _text("admin2").alias("admin2"),
+            _text("admin3").alias("admin3"),
+            _text("location").alias("location"),
+            *_point(geo, ACLED_RADIUS, ("latitude", "longitude")),
+            _whole("fatalities").alias("killed"),
+            pl.lit(None, pl.Int64()).alias("wounded"),
+            pl.lit([], INCIDENTS["accounts"]).alias("accounts"),
+            # Actor 1 and actor 2 of a battle do not say who attacked whom; territory changing hands has a taker.
+            (_text("sub_event_type") == "Armed clash").fill_null(False).alias("mutual"),
+            _associated("assoc_actor_1").alias("assoc_actor"),
+            pl.concat_list(moved, _associated("assoc_actor_2")).alias("assoc_target"),
+            pl.lit([], pl.List(pl.String())).alias("flags"),
+            pl.struct(
+                *(_text(n).alias(n) for n in ("event_type", "sub_event_type", "disorder_type")),
+                *(_whole(n).alias(n) for n in ("inter1", "inter2", "interaction", "time_precision", "geo_precision")),
+                *(_text(n).alias(n) for n in ("civilian_targeting", "source_scale", "tags")),
+                _whole("timestamp").alias("timestamp"),
+            ).alias("acled"),
+            _why(checks),
+            _noting(notes),
+            pl.col("line"),
+        ),
+        [reason for _, reason in checks],
+        [reason for _, reason in notes],
+    )
 
 
 def _associated(name: str) -> pl.Expr:
@@ -998,9 +1017,10 @@ def _ucdp_date(text: str) -> str | None:
 UCDP_DATES = "2016-09-17 00:00:00.000 or 2016-09-17"
 
 
-def _ucdp(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str]]:
-    """UCDP GED rows (text cells) as incidents, with `why` a row is bad and `note` what a kept row is warned of (the
-    number of a check, null where none holds) and its `line`; and the words of each check, then of each note."""
+def _ucdp(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """UCDP GED rows (text cells) as incidents, with `why` a row is bad (the number of a check, null where none holds)
+    and `note` what a kept row is warned of (`_noting`) and its `line`; the words of each check; and those of each
+    note."""
     kind = _whole("type_of_violence")
     where = _whole("where_prec")
     time = _mapped_time(pl.concat_str(_text("date_start"), pl.lit("\t"), _text("date_end").fill_null("")), ucdp_time)
@@ -1041,46 +1061,50 @@ def _ucdp(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, list
     ]
     civilians = _whole("deaths_civilians")
     side_b = _text("side_b")
-    return cells.select(
-        _text("id").str.replace(r"\.0+$", "").alias("id"),
-        _text("source_headline").alias("notes"),
-        _source("source_article").alias("source"),
-        time.alias("time"),
-        _text("side_a").alias("actor"),
-        kind.replace_strict(list(UCDP_ACTS), list(UCDP_ACTS.values()), default=None, return_dtype=pl.String()).alias(
-            "act"
+    return (
+        cells.select(
+            _text("id").str.replace(r"\.0+$", "").alias("id"),
+            _text("source_headline").alias("notes"),
+            _source("source_article").alias("source"),
+            time.alias("time"),
+            _text("side_a").alias("actor"),
+            kind.replace_strict(
+                list(UCDP_ACTS), list(UCDP_ACTS.values()), default=None, return_dtype=pl.String()
+            ).alias("act"),
+            pl.when((kind == 3) & side_b.is_null()).then(pl.lit(UCDP_CIVILIANS)).otherwise(side_b).alias("target"),
+            pl.lit(None, pl.String()).alias("intended_target"),
+            _text("country").alias("country"),
+            _text("adm_1").alias("admin1"),
+            _text("adm_2").alias("admin2"),
+            pl.lit(None, pl.String()).alias("admin3"),
+            _text("where_coordinates").alias("location"),
+            *_point(where, UCDP_RADIUS, ("latitude", "longitude")),
+            _whole("best").alias("killed"),
+            pl.lit(None, pl.Int64()).alias("wounded"),
+            pl.lit([], INCIDENTS["accounts"]).alias("accounts"),
+            # State-based and non-state violence is fighting between two armed sides: who struck first is not told.
+            kind.is_in([1, 2]).fill_null(False).alias("mutual"),
+            pl.lit([], pl.List(pl.String())).alias("assoc_actor"),
+            pl.lit([], pl.List(pl.String())).alias("assoc_target"),
+            pl.when(civilians > 0)
+            .then(pl.lit([CIVILIANS_HARMED], pl.List(pl.String())))
+            .otherwise(pl.lit([], pl.List(pl.String())))
+            .alias("flags"),
+            pl.struct(
+                kind.alias("type_of_violence"),
+                _text("conflict_name").alias("conflict_name"),
+                _text("dyad_name").alias("dyad_name"),
+                where.alias("where_prec"),
+                *(_whole(n).alias(n) for n in ("date_prec", "best", "low", "high", "deaths_a", "deaths_b")),
+                civilians.alias("deaths_civilians"),
+                _whole("deaths_unknown").alias("deaths_unknown"),
+                _text("relid").alias("relid"),
+                _whole("event_clarity").alias("event_clarity"),
+            ).alias("ucdp"),
+            _why(checks),
+            _noting(notes),
+            pl.col("line"),
         ),
-        pl.when((kind == 3) & side_b.is_null()).then(pl.lit(UCDP_CIVILIANS)).otherwise(side_b).alias("target"),
-        pl.lit(None, pl.String()).alias("intended_target"),
-        _text("country").alias("country"),
-        _text("adm_1").alias("admin1"),
-        _text("adm_2").alias("admin2"),
-        pl.lit(None, pl.String()).alias("admin3"),
-        _text("where_coordinates").alias("location"),
-        *_point(where, UCDP_RADIUS, ("latitude", "longitude")),
-        _whole("best").alias("killed"),
-        pl.lit(None, pl.Int64()).alias("wounded"),
-        pl.lit([], INCIDENTS["accounts"]).alias("accounts"),
-        # State-based and non-state violence is fighting between two armed sides: who struck first is not told.
-        kind.is_in([1, 2]).fill_null(False).alias("mutual"),
-        pl.lit([], pl.List(pl.String())).alias("assoc_actor"),
-        pl.lit([], pl.List(pl.String())).alias("assoc_target"),
-        pl.when(civilians > 0)
-        .then(pl.lit([CIVILIANS_HARMED], pl.List(pl.String())))
-        .otherwise(pl.lit([], pl.List(pl.String())))
-        .alias("flags"),
-        pl.struct(
-            kind.alias("type_of_violence"),
-            _text("conflict_name").alias("conflict_name"),
-            _text("dyad_name").alias("dyad_name"),
-            where.alias("where_prec"),
-            *(_whole(n).alias(n) for n in ("date_prec", "best", "low", "high", "deaths_a", "deaths_b")),
-            civilians.alias("deaths_civilians"),
-            _whole("deaths_unknown").alias("deaths_unknown"),
-            _text("relid").alias("relid"),
-            _whole("event_clarity").alias("event_clarity"),
-        ).alias("ucdp"),
-        _why(checks),
-        _why(notes, "note", len(checks)),
-        pl.col("line"),
-    ), [reason for _, reason in (*checks, *notes)]
+        [reason for _, reason in checks],
+        [reason for _, reason in notes],
+    )

@@ -18,8 +18,10 @@ from engine import load_ruleset
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Report
 from engine.incidents import synthetic
+from engine.incidents.eventdata import EventTable
 from engine.incidents.frame import frame_of
 from engine.incidents.synthetic import incidents
+from engine.incidents.synthetic_events import write_acled_csv
 from engine.report.data import write_json, write_jsonl, write_parquet
 from tests.conftest import ENGINES, Cli, ruleset
 
@@ -79,6 +81,18 @@ def test_verdicts_that_say_the_same_are_encoded_as_each_would_be_alone() -> None
     (report,) = parts("columnar", None)
     assert report.said is not None and report.said.n_unique() < 1500  # many verdicts share what they say
     assert as_json([report]) == as_json([dataclasses.replace(report, said=None)])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_export_s_verdicts_judged_both_ways_share_what_they_say_too(engine: str, tmp_path: Path) -> None:
+    write_acled_csv(tmp_path / "acled.csv", 3000, seed=5)
+    frame = EventTable(tmp_path / "acled.csv", "acled").frame()
+    with Evaluator(ruleset("syria-2016-02"), engine) as evaluator:
+        report = evaluator.report("acled", frame)
+    both = frame.get_column("mutual")
+    assert report.said is not None and both.any() and report.said.filter(both).null_count() == 0
+    assert report.said.filter(both).n_unique() < both.sum()  # folded verdicts alike share a number
+    assert as_json([report]) == as_json([dataclasses.replace(report, said=None)])  # each with its own record
 
 
 def test_a_run_written_in_parts_as_parquet_holds_every_verdict_as_typed_columns() -> None:

@@ -78,7 +78,7 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
     texts = _explanations(compiled, resolution, rows)
     # Rows with the same rules matched, explanation, phase and flags say the same: `said` numbers what they say
     # (the matched rules' number above bit 48, the explanation's above bit 20, the phase's above the flags' 16,
-    # of which FLAGS use the lowest; `ESCALATED` is added later).
+    # of which FLAGS use the lowest; `ESCALATED` is added later, `FOLDED` by `fold`).
     phase = (rows.get_column("phase").to_physical().cast(pl.UInt64()) + 1).fill_null(0)
     said = (
         matched.get_column("said.mask").cast(pl.UInt64()) * (1 << 48)
@@ -221,6 +221,8 @@ FLAGS = (  # in the order reports list them
 )
 # The bit of a `said` number (above FLAGS' own) that says its verdict is also flagged `escalation`.
 ESCALATED = 1 << 15
+# The bit of a `said` number that says it numbers what a pair of directions folded into one says (`fold`).
+FOLDED = 1 << 14
 # Flags later stages raise (`engine.evaluation.timed`): listed with the others, in name order.
 LATER_FLAGS = ("escalation", "response_outside_terms", "self_defense")
 
@@ -300,7 +302,8 @@ def fold(rows: pl.DataFrame) -> pl.DataFrame:
     The folded verdict is the graver of the two (`GRAVITY`); it names every party whose direction gives it
     (`actors`), lists the rules either direction matched and the flags of both, and its explanation says
     that the incident was judged both ways and why. Rows of other versions pass as they are. The result
-    has `decide`'s columns but `version` and `direction`, in version order; `said` is null where folded.
+    has `decide`'s columns but `version` and `direction`, in version order. A folded row says what its two
+    directions say, so its `said` numbers the pair (above bit 20, with `FOLDED`): null where either's is.
     """
     columns = [c for c in rows.columns if c not in ("version", "direction")]
     reverse = rows.filter(pl.col("direction") == 1)
@@ -351,7 +354,9 @@ def fold(rows: pl.DataFrame) -> pl.DataFrame:
         .otherwise(chosen("actors"))
         .alias("actors"),
         "phase",
-        pl.lit(None, pl.UInt64()).alias("said"),
+        pl.when(pl.col("said").is_not_null() & pl.col("said~").is_not_null())
+        .then(pl.struct("said", "said~").rank("dense").cast(pl.UInt64()) * (1 << 20) + FOLDED)
+        .alias("said"),
     )
     kept = rows.filter(~both).select("version", *columns)
     return pl.concat([kept, folded.select("version", *columns)]).sort("version").select(columns)

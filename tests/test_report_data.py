@@ -15,6 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from engine import load_ruleset
+from engine.evaluation import kept
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Report
 from engine.incidents import synthetic
@@ -44,9 +45,11 @@ def as_json(reports: list[Report]) -> str:
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("sets", [(), ("policy.jic_after_days=1", "policy.reduced_violence_max_per_day=40")])
+@pytest.mark.parametrize("in_memory", [kept.IN_MEMORY, 60_000, 0])  # parts held in memory: all, some, none
 def test_verdicts_that_depend_on_one_another_judged_in_parts_give_the_bytes_of_one_judged_whole(
-    engine: str, sets: tuple[str, ...]
+    engine: str, sets: tuple[str, ...], in_memory: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(kept, "IN_MEMORY", in_memory)
     # September's terms: the JIC begins after quiet days (with these knobs, inside the input), escalation episodes
     with Evaluator(load_ruleset("syria-2016-09", sets=sets), engine) as evaluator:
         whole = list(evaluator.reports("generated", FRAME, 5000))
@@ -163,16 +166,19 @@ def test_parts_read_ahead_come_in_order_and_a_bad_one_is_raised_in_its_turn() ->
     assert got == [1, 2]
 
 
+@pytest.mark.parametrize("in_memory", [kept.IN_MEMORY, 0])
 def test_parts_kept_while_verdicts_depend_on_one_another_leave_nothing_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: int
 ) -> None:
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(kept, "IN_MEMORY", in_memory)
     with Evaluator(ruleset("syria-2016-09"), "columnar") as evaluator:
         reports = evaluator.reports_over_time("generated", (FRAME.slice(s, 500) for s in range(0, 1500, 500)))
         first = next(reports)
-        assert len(list(tmp_path.iterdir())) == 1  # the parts are kept while the reports are given
+        (folder,) = tmp_path.iterdir()  # the parts are kept while the reports are given: on disk, none in memory
+        assert bool(list(folder.iterdir())) == (not in_memory)
         rest = list(reports)
         whole = evaluator.report("generated", FRAME)
     assert [r.incidents.height for r in (first, *rest)] == [500, 500, 500]
@@ -189,6 +195,7 @@ def test_a_temporary_folder_that_cannot_be_written_is_one_line(monkeypatch: pyte
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
+    monkeypatch.setattr(kept, "IN_MEMORY", 0)  # nothing held in memory: every part is written
     with Evaluator(ruleset("syria-2016-09"), "columnar") as evaluator:
         reports = evaluator.reports_over_time("generated", (FRAME.slice(s, 500) for s in range(0, 1500, 500)))
         with pytest.raises(InputError) as raised:

@@ -228,7 +228,8 @@ class Evaluator:
                 own = None
                 if self.compiled.escalation is not None:
                     own = party_periods(self.compiled, run.verdicts, spans, _told(trials).get_column("incident"))
-                    periods.append(own.with_columns(pl.col("row") + offset))
+                    violations = own.filter(pl.col("verdict") == "violation")  # all that episodes are made of
+                    periods.append(violations.with_columns(pl.col("row") + offset))
                 if kept is not None:
                     kept.keep(number, part, run.verdicts, run.said, unresolved(table), own)
                 offset += part.height

@@ -19,7 +19,7 @@ import polars as pl
 from engine.evaluation.result import Report
 from engine.ruleset.model import VERDICTS
 
-BATCH = 100_000  # verdicts encoded at a time: memory stays flat however long the report
+BATCH = 50_000  # verdicts encoded at a time: memory stays flat however long the report
 
 
 def dump(value: Any) -> str:

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -229,3 +230,19 @@ def test_escalation_runs_are_the_episodes_the_terms_describe(
     ends = [start + length for start, (_, length) in zip(firsts, told)]
     found = _runs(np.array(firsts, dtype=np.int64), np.array(ends, dtype=np.int64), needed, window)
     assert found == runs_by_hand(firsts, ends, needed, window)
+
+
+def test_violations_per_day_are_counted_alike_with_one_version_an_incident_or_several() -> None:
+    from engine.evaluation.pipeline import Evaluator, _spans, violation_days
+    from engine.incidents.frame import frame_of
+    from engine.incidents.synthetic import incidents
+
+    compiled = load_ruleset("syria-2016-09")
+    flat = frame_of([i.model_copy(update={"accounts": []}) for i in incidents(3000, seed=3)])
+    with Evaluator(compiled, "columnar") as evaluator:
+        run = evaluator.run(flat)
+        table, resolution = evaluator.facts(flat)
+    spans = _spans(compiled, table, resolution)
+    once = violation_days(table, spans, run.verdicts)  # a row per incident
+    twice = violation_days(pl.concat([table, table]), pl.concat([spans, spans]), run.verdicts)  # two alike each
+    assert once == twice and sum(once.values()) > 100

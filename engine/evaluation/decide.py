@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
 import polars as pl
@@ -98,7 +97,7 @@ def decide(compiled: Compiled, facts: pl.DataFrame, resolution: Resolution, mask
         pl.col("phase").cast(pl.String()),
         texts.get_column("explanation"),
         matched.get_column("matched"),
-        flags_listed(pl.col("flag.bits")).alias("flags"),
+        flags_listed(rows.get_column("flag.bits")).alias("flags"),
         said.alias("said"),
         *(["trial"] if "trial" in rows.columns else []),
     ).with_columns(pl.col("verdict").fill_null("undetermined"))
@@ -261,9 +260,11 @@ def flag_bits() -> pl.Expr:
     return pl.sum_horizontal(bits).cast(pl.UInt16())
 
 
-def flags_listed(bits: pl.Expr) -> pl.Expr:
-    """Flag bits as the sorted list of flag names (looked up in the list of every set of flags)."""
-    return pl.lit(_every_flag_set()).gather(bits)
+def flags_listed(bits: pl.Series) -> pl.Series:
+    """Flag bits as sorted lists of flag names, each distinct set of flags made once (a table holds few)."""
+    distinct = bits.unique()
+    lists = pl.Series([[f for k, f in enumerate(FLAGS) if b >> k & 1] for b in distinct], dtype=_TEXTS)
+    return lists.gather(bits.replace_strict(distinct, pl.Series(range(len(distinct)), dtype=pl.UInt32())))
 
 
 def flag_lists(lists: pl.Expr) -> pl.Expr:
@@ -283,12 +284,6 @@ def flag_added(lists: pl.Series, flag: str) -> pl.Series:
     added = pl.Series([sorted({*k.split("\x1f"), flag} - {""}) for k in distinct], dtype=_TEXTS)
     index = keys.replace_strict(distinct, pl.Series(range(len(distinct)), dtype=pl.UInt32()))
     return added.gather(index).alias(lists.name)
-
-
-@cache
-def _every_flag_set() -> pl.Series:
-    """Every set of flags as a sorted list, indexed by its bits: built once (2 ** len(FLAGS) lists, ~0.3 s)."""
-    return pl.Series([[f for k, f in enumerate(FLAGS) if b >> k & 1] for b in range(1 << len(FLAGS))], dtype=_TEXTS)
 
 
 # How grave a verdict is, when one of two directions must be chosen: the graver is the one a monitor must act on.

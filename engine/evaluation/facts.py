@@ -387,8 +387,9 @@ def name_codes(
 
 
 def _code(column: str, distinct: pl.Series) -> pl.Expr:
-    """Each row's value of `column` as its index in `distinct` (null where none was told)."""
-    return pl.col(column).replace_strict(distinct, pl.Series(range(len(distinct)), dtype=pl.UInt32()), default=None)
+    """Each row's value of `column` as its index (UInt32) in `distinct`, which holds every value told (null where
+    none was); as an enum's categories, found faster than by `replace_strict`."""
+    return pl.col(column).cast(pl.Enum(distinct)).to_physical().cast(pl.UInt32())
 
 
 # A date-time as most sources write it: to the second, with its UTC offset (`Z` for UTC).

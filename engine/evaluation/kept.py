@@ -159,8 +159,8 @@ def _texts(values: pl.Series) -> int:
         return values.len()
     if isinstance(values.dtype, pl.Struct):
         return sum(_texts(values.struct.field(f.name)) for f in values.dtype.fields)
-    if isinstance(values.dtype, pl.List):
-        return _texts(values.explode())
+    if isinstance(values.dtype, pl.List):  # the values inside, where there are any (most lists are empty)
+        return _texts(values.explode()) if values.list.len().sum() else 0
     return 0
 
 

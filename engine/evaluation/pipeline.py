@@ -360,6 +360,10 @@ def _answered(incidents: pl.DataFrame) -> pl.Series | None:
 def violation_days(table: pl.DataFrame, spans: pl.DataFrame, verdicts: pl.DataFrame) -> Counter[date]:
     """How many violations fell on each calendar day (Date in the ruleset's zone): the incidents whose versions
     told all fall on that one day (`spans`' `day`, per fact row of `table`) and whose verdict is `violation`."""
+    if table.height == verdicts.height:  # one version told per incident, in their order: each its own day
+        day = spans.get_column("day")
+        days = day.filter((verdicts.get_column("verdict") == "violation") & day.is_not_null()).value_counts()
+        return Counter(dict(days.iter_rows()))
     told = pl.DataFrame({"incident": table.get_column("incident"), "day": spans.get_column("day")})
     one = told.group_by("incident").agg(
         pl.col("day").first(), (pl.col("day").n_unique() == 1).alias("one"), pl.col("day").null_count().alias("none")

@@ -42,7 +42,7 @@ class Kept:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="kept")
         self._writing: Future[None] | None = None
         self._room = IN_MEMORY if in_memory is None else in_memory  # bytes left for frames held in memory
-        self._held: dict[str, pl.DataFrame] = {}  # by the name of the file each would be written to
+        self._held: dict[str, tuple[pl.DataFrame, int]] = {}  # each with its size, by the file it would be
 
     def __enter__(self) -> Kept:
         with _said(tempfile.gettempdir()):
@@ -74,7 +74,7 @@ class Kept:
         """Forget what was kept under `name` (in memory, or on disk), if anything was."""
         held = self._held.pop(name, None)
         if held is not None:
-            self._room += resident(held)
+            self._room += held[1]
         (self._path / name).unlink(missing_ok=True)
 
     def keep(
@@ -104,7 +104,7 @@ class Kept:
             self._let_go(name)
             size = resident(frame)
             if size <= self._room:
-                self._held[name] = frame
+                self._held[name] = (frame, size)
                 self._room -= size
             else:
                 written.append((frame, self._path / name))
@@ -119,7 +119,7 @@ class Kept:
     def _read(self, number: int, what: str, last: bool = False) -> pl.DataFrame | None:
         """What part `number` kept as `what`, None where nothing was; with `last`, let go of it once read."""
         name = self._name(number, what)
-        frame = self._held.get(name)
+        frame = self._held[name][0] if name in self._held else None
         path = self._path / name
         if frame is None and path.exists():
             frame = pl.read_ipc(path)

@@ -246,3 +246,35 @@ def test_violations_per_day_are_counted_alike_with_one_version_an_incident_or_se
     once = violation_days(table, spans, run.verdicts)  # a row per incident
     twice = violation_days(pl.concat([table, table]), pl.concat([spans, spans]), run.verdicts)  # two alike each
     assert once == twice and sum(once.values()) > 100
+
+
+def episodes(compiled: Compiled, incidents: list[Incident], engine: str) -> list[tuple[str, int]]:
+    from engine.evaluation.pipeline import Evaluator
+    from engine.incidents.frame import frame_of
+
+    with Evaluator(compiled, engine) as evaluator:
+        run = evaluator.run(frame_of(incidents))
+    return [(e.party, e.violations) for e in run.episodes]
+
+
+ALEPPO_STRIKE = {"actor": "Syrian Arab Army", "act": "airstrike", "target": "FSA", "location": {"region": "Aleppo"}}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_violation_told_over_more_than_the_window_leaves_the_episode_around_it(engine: str) -> None:
+    compiled = load_ruleset("syria-2016-09", sets=["policy.escalation_violations=3"])  # 3 within 24 hours
+    strikes = [incident(f"s{h}", f"2016-09-14T{h}:00:00+03:00", **ALEPPO_STRIKE) for h in (10, 11, 12)]
+    long = incident("long", "2016-09-14T10:30:00+03:00/2016-09-16T10:30:00+03:00", **ALEPPO_STRIKE)
+    assert episodes(compiled, strikes, engine) == [("syrian-government", 3)]
+    assert episodes(compiled, [*strikes[:1], long, *strikes[1:]], engine) == [("syrian-government", 3)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_escalation_episodes_do_not_depend_on_the_order_of_the_file(engine: str) -> None:
+    compiled = load_ruleset("syria-2016-09", sets=["policy.escalation_violations=3"])
+    told = [
+        incident("days", "2016-09-14/2016-09-15", **ALEPPO_STRIKE),  # two whole days: longer than the window
+        *(incident(f"s{h}", f"2016-09-14T0{h}:00:00+03:00", **ALEPPO_STRIKE) for h in (0, 1, 2)),
+    ]
+    found = episodes(compiled, told, engine)
+    assert found and all(episodes(compiled, order, engine) == found for order in (told[::-1], told[1:] + told[:1]))

@@ -320,7 +320,10 @@ def episodes_of(compiled: Compiled, periods: pl.DataFrame) -> list[Episode]:
     instant = periods.schema["first"]
     window = int(pl.Series([timedelta(hours=terms.hours)]).cast(pl.Duration(instant.time_unit)).cast(pl.Int64())[0])  # type: ignore[attr-defined]
     found: list[tuple[str, int, int, int]] = []
-    violations = periods.filter(pl.col("verdict") == "violation").sort("first", "row")
+    # A violation told over more than the window is never within it; violations that start together are taken
+    # shortest first, so that the episodes are the same whatever the order of the file.
+    long = (pl.col("end").cast(pl.Int64()) - pl.col("first").cast(pl.Int64())) > window
+    violations = periods.filter((pl.col("verdict") == "violation") & ~long).sort("first", "end")
     for (party,), told in violations.group_by("actors", maintain_order=True):
         firsts, ends = (told.get_column(c).cast(pl.Int64()).to_numpy() for c in ("first", "end"))
         found += [(str(party), *run) for run in _runs(firsts, ends, terms.violations, window)]

@@ -12,7 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from engine.errors import InputError, Problem
-from engine.incidents import synthetic, tables
+from engine.incidents import synthetic, synthetic_events, tables
 from engine.incidents.frame import INCIDENTS, POINT, frame_of
 from engine.incidents.load import load_incidents, load_input
 from engine.incidents.tables import read_table
@@ -821,6 +821,25 @@ def test_the_generator_writes_the_table_its_output_s_suffix_names(tmp_path: Path
     with pytest.raises(SystemExit) as exc:
         synthetic.main(["7", "-o", str(tmp_path / "g.txt")])
     assert exc.value.code == 2 and not (tmp_path / "g.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("main", "args", "said"),
+    [
+        (synthetic.main, ["10", "--rules", "nope", "-o", "g.csv"], "error: nope: no ruleset `nope`"),
+        (synthetic.main, ["-5", "-o", "g.csv"], "error: argument count: `-5`: expected at least 1"),
+        (synthetic.main, ["ten", "-o", "g.csv"], "error: argument count: `ten` is not a whole number"),
+        (synthetic_events.main, ["-1", "-o", "g.csv"], "error: argument count: `-1`: expected at least 1"),
+        (synthetic_events.main, ["10", "-o", "g.parquet"], "g.parquet: an ACLED export is a CSV file; name it .csv"),
+    ],
+)
+def test_the_generators_refuse_what_they_cannot_write_in_one_line(
+    main: Any, args: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([a if not a.startswith("g.") else str(tmp_path / a) for a in args])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and said in err and "Traceback" not in err and not list(tmp_path.iterdir())
 
 
 def test_a_json_line_longer_than_a_parse_block_is_read_on_the_fast_path(

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.incidents.synthetic import count
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -240,10 +242,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         epilog="example:\n  python -m engine.incidents.synthetic_events 1000000 -o bench/out/acled-1000000.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("count", type=int)
-    p.add_argument("--output", "-o", type=Path, required=True)
+    p.add_argument("count", type=count, help="how many rows (at least 1)")
+    p.add_argument("--output", "-o", type=Path, required=True, help="the CSV file to write (.csv)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
+    if args.output.suffix.lower() != ".csv":
+        p.error(f"{args.output}: an ACLED export is a CSV file; name it .csv")
     write_acled_csv(args.output, args.count, args.seed)
 
 

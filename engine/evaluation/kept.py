@@ -21,7 +21,7 @@ from engine.errors import InputError
 _SAID = "said"  # a verdict's `said` number, kept as a column beside the verdicts
 _BODY = "body"  # the row of `_said_once`'s bodies a verdict's row is
 # Parts held in memory, at most this many bytes (`resident`); the rest are written to the temporary folder. Measured
-# on a million incidents of a plain CSV table against none held: 5.7 → 5.2 s, 8.2 → 7.3 s of CPU, 856 → 921 MB at
+# on a million incidents of a plain CSV table against none held: 5.8 → 5.2 s, 8.2 → 7.3 s of CPU, 856 → 921 MB at
 # the peak (192 MiB: 5.1 s, up to 994 MB).
 IN_MEMORY = 96 * 1024 * 1024
 

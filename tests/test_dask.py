@@ -386,6 +386,24 @@ def test_a_folder_run_without_a_format_writes_its_one_format(cli: Cli, dataset: 
     assert not (tmp_path / "v.json").exists()
 
 
+def test_a_hive_folder_naming_a_column_its_files_lack_is_said(cli: Cli, dataset: Path, tmp_path: Path) -> None:
+    import polars as pl
+
+    whole = pl.read_parquet(dataset / "all.parquet")
+    for country in ("Iraq", "Syria"):  # as pyarrow's write_dataset(partitioning=["country"], flavor="hive") lays it
+        folder = tmp_path / "in" / f"country={country}"
+        folder.mkdir(parents=True)
+        whole.filter(pl.col("country") == country).drop("country").write_parquet(folder / "part-0.parquet")
+    code, _, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-02", "-o", str(tmp_path / "out"))
+    warned = [line for line in err.splitlines() if "hive folders are read as the dataset's layout" in line]
+    assert code == 0 and [w.split(": the folder")[0] for w in warned] == [
+        f"warning: {tmp_path / 'in' / 'country=Iraq'}",
+        f"warning: {tmp_path / 'in' / 'country=Syria'}",
+    ]
+    code, _, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02", "-o", str(tmp_path / "months"))
+    assert code == 0 and "hive folders" not in err  # `month` is no column: the layout alone
+
+
 def test_jobs_and_a_scheduler_are_for_folders(cli: Cli, dataset: Path) -> None:
     code, _, err = cli("run", str(dataset / "all.parquet"), "--rules", "syria-2016-02", "-j", "2")
     assert code == 2

@@ -184,7 +184,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     """`run FOLDER`: every Parquet file under it judged part by part, the verdicts written as a dataset under
     --output (whole, or not at all), the counts on stderr."""
     from engine.analysis.dispatch import executor_for
-    from engine.evaluation.dataset import judge_dataset, parts_of
+    from engine.evaluation.dataset import judge_dataset, parts_of, unread_hive_keys
     from engine.incidents.load import implausible_problem
     from engine.report.progress import ProgressBar
     from engine.ruleset.load import load_ruleset
@@ -206,6 +206,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work
         # a cluster's workers find the parts by their whole path; here they are named as given
         parts = parts_of(folder if executor is None else folder.absolute())
+        warn(unread_hive_keys(folder if executor is None else folder.absolute(), parts))
         bar = ProgressBar(len(parts), "judging parts", enabled=sys.stderr.isatty(), unit="items")
         with atomic_folder(args.output) as out, bar:
             summary = judge_dataset(

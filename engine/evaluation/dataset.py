@@ -57,6 +57,36 @@ def parts_of(folder: Path) -> list[Part]:
     return [Part(folder / p, (p.parent / f"part-{i:05d}{SUFFIX}").as_posix()) for i, p in enumerate(found)]
 
 
+def unread_hive_keys(folder: Path, parts: Sequence[Part]) -> list[Problem]:
+    """A warning for each hive folder (`country=Iraq/`) whose key names a column ceasefire reads but whose files
+    do not hold it: the folders are the dataset's layout, not its facts, so those incidents are judged without
+    the value (said, not read silently as a column). One warning per such folder, in path order."""
+    from engine.incidents.load import COLUMN_ALIASES, TABLE_COLUMNS
+
+    known = {*TABLE_COLUMNS, *COLUMN_ALIASES}
+    found: dict[Path, Problem] = {}
+    for part in parts:
+        for depth, piece in enumerate(part.path.relative_to(folder).parent.parts):
+            key, equals, _ = piece.partition("=")
+            where = folder.joinpath(*part.path.relative_to(folder).parent.parts[: depth + 1])
+            if not equals or key not in known or where in found:
+                continue
+            standard = COLUMN_ALIASES.get(key, key)
+            try:
+                held = set(pl.read_parquet_schema(part.path))
+            except (pl.exceptions.PolarsError, OSError):
+                continue  # reading the part says what is wrong with it
+            if standard in held or any(COLUMN_ALIASES.get(c) == standard for c in held):
+                continue
+            found[where] = Problem(
+                str(where),
+                f"the folder names `{key}`, but hive folders are read as the dataset's layout, not as a column: "
+                f"its files hold no `{key}`, so their incidents are judged without it; write the column into them",
+                severity="warning",
+            )
+    return list(found.values())
+
+
 @dataclass(frozen=True)
 class Job:
     """What every part's task shares: the ruleset, the engine, and the folder the parts are written in."""

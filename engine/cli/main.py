@@ -204,14 +204,22 @@ def warn_skipped(loaded: Loaded) -> None:
         print(f"warning: {events.bad.summary()}", file=sys.stderr)
 
 
-def _jobs(text: str) -> int:
-    try:
-        jobs = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"`{text}`: at least one job is needed")
-    return jobs
+def at_least_one(said: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least 1; one below that is refused with `said`."""
+
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"`{text}`: {said}")
+        return value
+
+    return whole
+
+
+_jobs = at_least_one("at least one job is needed")
 
 
 def add_workers(p: argparse.ArgumentParser, work: str, jobs: int | None = None) -> None:

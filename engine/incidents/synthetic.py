@@ -321,6 +321,8 @@ def write_parquet(path: Path, count: int, seed: int = 0, compiled: Compiled | No
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from engine.cli.main import at_least_one
+
     p = argparse.ArgumentParser(
         prog="python -m engine.incidents.synthetic",
         description="Write synthetic incidents for a ruleset: JSON Lines, CSV or Parquet, as the output's suffix says. "
@@ -330,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "  python -m engine.incidents.synthetic 500 --seed 7 --rules syria-2016-02 -o /tmp/feb.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("count", type=count, help="how many incidents (at least 1)")
+    p.add_argument("count", type=at_least_one("expected at least 1"), help="how many incidents (at least 1)")
     p.add_argument("--output", "-o", type=Path, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rules", default=DEFAULT_RULESET, help="ruleset id or path (default: %(default)s)")
@@ -344,17 +346,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     except InputError as exc:
         p.error(str(exc))
     write(args.output, args.count, args.seed, compiled)
-
-
-def count(text: str) -> int:
-    """A count of rows to write, for argparse: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"`{text}`: expected at least 1")
-    return value
 
 
 if __name__ == "__main__":

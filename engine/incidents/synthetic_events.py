@@ -15,8 +15,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.incidents.synthetic import count
-
 if TYPE_CHECKING:
     import polars as pl
 
@@ -236,13 +234,15 @@ def write_acled_csv(path: Path, count: int, seed: int = 0, chunk: int = 250_000)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from engine.cli.main import at_least_one
+
     p = argparse.ArgumentParser(
         prog="python -m engine.incidents.synthetic_events",
         description="Write synthetic rows in ACLED's CSV export layout (2023 schema).",
         epilog="example:\n  python -m engine.incidents.synthetic_events 1000000 -o bench/out/acled-1000000.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("count", type=count, help="how many rows (at least 1)")
+    p.add_argument("count", type=at_least_one("expected at least 1"), help="how many rows (at least 1)")
     p.add_argument("--output", "-o", type=Path, required=True, help="the CSV file to write (.csv)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)

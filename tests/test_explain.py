@@ -140,3 +140,16 @@ def test_an_incident_table_can_be_explained_with_rules(capsys: pytest.CaptureFix
     )
     assert main(["explain", str(table), "e1"]) == 2
     assert "pass --rules RULESET" in capsys.readouterr().err
+
+
+def test_an_incident_is_explained_as_the_run_judges_it_among_the_others(capsys: pytest.CaptureFixture[str]) -> None:
+    # Escalation: three violations by one party within the window flag each, which judging it alone cannot see.
+    scenario = str(ROOT / "scenarios" / "syria-2016-09-escalation.yaml")
+    assert main(["run", scenario, "-f", "json"]) == 0
+    (ran,) = [v for v in json.loads(capsys.readouterr().out)["verdicts"] if v["incident"] == "shelling-morning"]
+    assert "escalation" in ran["flags"]
+    assert main(["explain", scenario, "shelling-morning", "-f", "json"]) == 0
+    combined = json.loads(capsys.readouterr().out)["combined"]
+    assert (combined["flags"], combined["phase"]) == (ran["flags"], ran["phase"])
+    assert main(["explain", scenario, "shelling-morning"]) == 0
+    assert "also flagged: escalation" in capsys.readouterr().out

@@ -9,7 +9,7 @@ from typing import Any
 from engine.errors import InputError, did_you_mean
 from engine.evaluation.decide import account_verdicts, matched_rules, verdicts_of
 from engine.evaluation.facts import Name, Resolver, told
-from engine.evaluation.pipeline import Evaluator
+from engine.evaluation.pipeline import Context, Evaluator
 from engine.evaluation.result import AccountVerdict, Verdict
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
@@ -78,14 +78,17 @@ def find_incident(incidents: Sequence[Incident], wanted: str, file: str, line: i
     raise InputError.at(file, f"no incident `{wanted}`{did_you_mean(wanted, ids)}", line, path="incidents")
 
 
-def explain_incident(compiled: Compiled, incident: Incident, scenario: str, engine: str | None = None) -> Explanation:
+def explain_incident(
+    compiled: Compiled, incident: Incident, scenario: str, engine: str | None = None, context: Context | None = None
+) -> Explanation:
     """Evaluate one incident with `engine` and lay out every step that led to its verdict.
 
     What is shown is what the run computed: the facts each account's row held, the rules its executor
-    found holding, and the verdicts decided from them.
+    found holding, and the verdicts decided from them. `context` (`Evaluator.context` of the whole input) gives
+    the phases and escalation episodes the other incidents make; without it the incident is judged alone.
     """
     with Evaluator(compiled, engine) as evaluator:
-        run = evaluator.run(frame_of([incident]))
+        run = evaluator.run(frame_of([incident]), context=context)
     decided = account_verdicts(run.accounts)
     own = [a.model_dump(exclude_none=True, exclude={"source"}) for a in incident.accounts] or [{}]
     resolver = Resolver(compiled)

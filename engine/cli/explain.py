@@ -11,6 +11,8 @@ from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, exa
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from engine.incidents.model import Incident
     from engine.ruleset.compile import Compiled
 
@@ -44,12 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _load(
     path: Path, rules: str | None, wanted: str, sets: Sequence[str], source: str | None = None, strict: bool = False
-) -> tuple[Compiled, Incident, str, bool]:
-    """The ruleset, the incident asked for, the scenario's name, and whether it came from a table."""
+) -> tuple[Compiled, Incident, str, bool, pl.DataFrame]:
+    """The ruleset, the incident asked for, the scenario's name, whether it came from a table, and the whole input
+    (an incident frame: what the incident's phase and escalation flags depend on)."""
     import polars as pl
 
     from engine.analysis.explain import find_incident
-    from engine.incidents.frame import incidents_of
+    from engine.incidents.frame import frame_of, incidents_of
     from engine.incidents.load import load_input
 
     loaded = load_input(path, rules, sets, source, strict)
@@ -61,6 +64,7 @@ def _load(
             find_incident(loaded.scenario.incidents, wanted, str(path), pos[0] if pos else None),
             loaded.name,
             False,
+            frame_of(loaded.scenario.incidents),
         )
     # A table: only the row asked for becomes an incident model (a table may hold millions).
     found = loaded.frame.filter(pl.col("id") == wanted)
@@ -68,7 +72,7 @@ def _load(
     if found.is_empty():
         ids = loaded.frame.get_column("id")
         find_incident(incidents_of(loaded.frame) if ids.len() <= 10_000 else [], wanted, str(path))
-    return loaded.compiled, incidents_of(found)[0], loaded.name, True
+    return loaded.compiled, incidents_of(found)[0], loaded.name, True, loaded.frame
 
 
 def explain(args: argparse.Namespace) -> int:
@@ -78,13 +82,17 @@ def explain(args: argparse.Namespace) -> int:
     from engine.report.render import console_for, explanation_json, write_explanation
 
     check_output(args.output, [args.scenario])
-    from engine.evaluation.pipeline import default_engine
+    from engine.evaluation.pipeline import Evaluator, default_engine
 
-    compiled, incident, name, table = _load(
+    compiled, incident, name, table, whole = _load(
         args.scenario, args.rules, args.incident, args.sets, args.source, args.strict
     )
     refuse_inputs(args.output, compiled.files)  # known once loaded: the ruleset and what it extends
-    explanation = explain_incident(compiled, incident, name, args.engine or default_engine(table=table))
+    context = None
+    if compiled.over_time:  # its phase and escalation flags depend on the other incidents: as `run` judges them
+        with Evaluator(compiled, "columnar") as evaluator:
+            context = evaluator.context(lambda: [whole])
+    explanation = explain_incident(compiled, incident, name, args.engine or default_engine(table=table), context)
     with output(args.output) as out:
         if args.format == "json":
             out.write(json.dumps(explanation_json(explanation), ensure_ascii=False, indent=1) + "\n")

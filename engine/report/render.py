@@ -463,7 +463,11 @@ def write_explanation(e: Explanation, console: Console) -> None:
         facts.add(f"{key}: {_shown(value)}")
     for a in e.accounts:
         _account_tree(a, root)
-    root.add(Text.assemble(("combined", "bold"), ": ", e.combination))
+    combined = root.add(Text.assemble(("combined", "bold"), ": ", e.combination))
+    # Flags no account raised: those of combining the accounts, and those the other incidents raise (escalation).
+    later = [f for f in e.verdict.flags if all(f not in a.verdict.flags for a in e.accounts)]
+    if later:
+        combined.add(f"also flagged: {', '.join(later)}")
     console.print(root)
 
 

@@ -404,6 +404,34 @@ def test_a_hive_folder_naming_a_column_its_files_lack_is_said(cli: Cli, dataset:
     assert code == 0 and "hive folders" not in err  # `month` is no column: the layout alone
 
 
+def test_a_folder_s_other_tables_are_said_not_read_and_a_folder_of_none_is_said_first(
+    cli: Cli, dataset: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "in"
+    shutil.copytree(dataset / "in", folder)
+    (folder / "month=10").mkdir()
+    (folder / "month=10" / "late.csv").write_text("id,time\nx,2016-10-01\n")
+    code, _, err = cli("run", str(folder), "--rules", "syria-2016-02", "-o", str(tmp_path / "out"))
+    assert (
+        code == 0
+        and (
+            f"warning: {folder}: a file of another table format not read (`month=10/late.csv`): a folder's parts are "
+            "its .parquet files; run each other file on its own, or write it as Parquet\n"
+        )
+        in err
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.csv").write_text("id\nx\n")
+    code, _, err = cli("run", str(empty), "--rules", "syria-2016-02")  # no --output either: the folder first
+    assert (code, err) == (
+        2,
+        f"error: {empty}: folder holds no .parquet files; expected a folder of Parquet files (or key=value/ folders)\n",
+    )
+
+
 def test_jobs_and_a_scheduler_are_for_folders(cli: Cli, dataset: Path) -> None:
     code, _, err = cli("run", str(dataset / "all.parquet"), "--rules", "syria-2016-02", "-j", "2")
     assert code == 2

@@ -385,8 +385,8 @@ def test_a_missing_file_and_a_folder_are_one_line_each(cli: Cli, tmp_path: Path)
     missing = tmp_path / "missing.jsonl"
     assert cli("run", str(missing), "-r", "syria-2016-09") == (2, "", f"error: {missing}: no such file\n")
     folder = (
-        f"error: {tmp_path}: a folder of Parquet files is judged into a Parquet dataset, a part for each part; "
-        "pass --format parquet --output FOLDER\n"
+        f"error: {tmp_path}: folder holds no .parquet files; expected a folder of Parquet files (or key=value/ "
+        "folders)\n"
     )
     assert cli("run", str(tmp_path)) == (2, "", folder)
 

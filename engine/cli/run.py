@@ -184,12 +184,13 @@ def run_dataset(args: argparse.Namespace) -> int:
     """`run FOLDER`: every Parquet file under it judged part by part, the verdicts written as a dataset under
     --output (whole, or not at all), the counts on stderr."""
     from engine.analysis.dispatch import executor_for
-    from engine.evaluation.dataset import judge_dataset, parts_of, unread_hive_keys
+    from engine.evaluation.dataset import judge_dataset, parts_of, unread_hive_keys, unread_tables
     from engine.incidents.load import implausible_problem
     from engine.report.progress import ProgressBar
     from engine.ruleset.load import load_ruleset
 
     folder: Path = args.scenario
+    parts = parts_of(folder)  # a folder that holds none is said first
     if not getattr(args, "format_given", True) and args.output is not None:
         named = SUFFIX_FORMATS.get(os.path.splitext(args.output.rstrip("/"))[1].lower(), "parquet")
         if named != "parquet":  # `-o verdicts.json` would make a folder of Parquet files of that name
@@ -205,8 +206,9 @@ def run_dataset(args: argparse.Namespace) -> int:
     compiled = load_ruleset(args.rules, sets=args.sets)
     with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work
         # a cluster's workers find the parts by their whole path; here they are named as given
-        parts = parts_of(folder if executor is None else folder.absolute())
-        warn(unread_hive_keys(folder if executor is None else folder.absolute(), parts))
+        where = folder if executor is None else folder.absolute()
+        parts = parts if executor is None else parts_of(where)
+        warn([*unread_tables(where), *unread_hive_keys(where, parts)])
         bar = ProgressBar(len(parts), "judging parts", enabled=sys.stderr.isatty(), unit="items")
         with atomic_folder(args.output) as out, bar:
             summary = judge_dataset(

@@ -57,6 +57,29 @@ def parts_of(folder: Path) -> list[Part]:
     return [Part(folder / p, (p.parent / f"part-{i:05d}{SUFFIX}").as_posix()) for i, p in enumerate(found)]
 
 
+def unread_tables(folder: Path) -> list[Problem]:
+    """A warning where `folder` holds tables other than Parquet (`.csv`, `.jsonl`): its parts are its `.parquet`
+    files alone, so those are not read (said, not passed over silently)."""
+    other = sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.suffix.lower() in (".csv", ".jsonl", ".ndjson")
+        and path.is_file()
+        and not any(piece.startswith((".", "_")) for piece in path.relative_to(folder).parts)
+    )
+    if not other:
+        return []
+    many = f"{len(other):,} files" if len(other) > 1 else "a file"
+    return [
+        Problem(
+            str(folder),
+            f"{many} of another table format not read (`{other[0]}`{', …' if len(other) > 1 else ''}): a folder's "
+            "parts are its .parquet files; run each other file on its own, or write it as Parquet",
+            severity="warning",
+        )
+    ]
+
+
 def unread_hive_keys(folder: Path, parts: Sequence[Part]) -> list[Problem]:
     """A warning for each hive folder (`country=Iraq/`) whose key names a column ceasefire reads but whose files
     do not hold it: the folders are the dataset's layout, not its facts, so those incidents are judged without

@@ -89,24 +89,26 @@ def unread_hive_keys(folder: Path, parts: Sequence[Part]) -> list[Problem]:
     known = {*TABLE_COLUMNS, *COLUMN_ALIASES}
     found: dict[Path, Problem] = {}
     for part in parts:
-        for depth, piece in enumerate(part.path.relative_to(folder).parent.parts):
+        held: set[str] | None = None  # the part's columns, by their standard names: read once, where needed
+        where = folder
+        for piece in part.path.relative_to(folder).parent.parts:
+            where /= piece
             key, equals, _ = piece.partition("=")
-            where = folder.joinpath(*part.path.relative_to(folder).parent.parts[: depth + 1])
             if not equals or key not in known or where in found:
                 continue
-            standard = COLUMN_ALIASES.get(key, key)
-            try:
-                held = set(pl.read_parquet_schema(part.path))
-            except (pl.exceptions.PolarsError, OSError):
-                continue  # reading the part says what is wrong with it
-            if standard in held or any(COLUMN_ALIASES.get(c) == standard for c in held):
-                continue
-            found[where] = Problem(
-                str(where),
-                f"the folder names `{key}`, but hive folders are read as the dataset's layout, not as a column: "
-                f"its files hold no `{key}`, so their incidents are judged without it; write the column into them",
-                severity="warning",
-            )
+            if held is None:
+                try:
+                    held = {COLUMN_ALIASES.get(c, c) for c in pl.read_parquet_schema(part.path)}
+                except (pl.exceptions.PolarsError, OSError):
+                    break  # reading the part says what is wrong with it
+            if COLUMN_ALIASES.get(key, key) not in held:
+                found[where] = Problem(
+                    str(where),
+                    f"the folder names `{key}`, but hive folders are read as the dataset's layout, not as a "
+                    f"column: its files hold no `{key}`, so their incidents are judged without it; write the "
+                    "column into them",
+                    severity="warning",
+                )
     return list(found.values())
 
 

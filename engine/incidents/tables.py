@@ -806,7 +806,7 @@ def _as_told(value: pl.Expr, dtype: Any) -> pl.Expr:
     """A typed Parquet value as the incident frame's: a date or date-time as ISO 8601 text (a zone's instant
     with its UTC offset, seconds' fraction only where there is one), a float count's NaN as not told, and an
     empty text as not told, as an empty CSV cell is (a table converted from CSV by pyarrow or pandas keeps them)."""
-    if dtype == pl.String() or isinstance(dtype, pl.Categorical | pl.Enum):
+    if _is_text(dtype):
         return value.cast(pl.String()).replace("", None)
     if isinstance(dtype, pl.Datetime):
         offset = "%:z" if dtype.time_zone is not None else ""

@@ -166,6 +166,50 @@ def test_parts_read_ahead_come_in_order_and_a_bad_one_is_raised_in_its_turn() ->
     assert got == [1, 2]
 
 
+@pytest.mark.parametrize("kind", ["table", "acled"])
+def test_a_file_judged_in_parts_is_read_again_where_a_phase_begins_after_quiet_days(kind: str, tmp_path: Path) -> None:
+    from engine.cli.run import reports_of
+    from engine.incidents.load import load_input
+
+    path = tmp_path / ("t.csv" if kind == "table" else "acled.csv")
+    if kind == "table":
+        synthetic.write_csv(path, 1500, seed=11)
+    else:
+        write_acled_csv(path, 1500, seed=5)
+    # the JIC begins inside the input: every part is judged twice, the second time as read again from the file
+    sets = ("policy.jic_after_days=1", "policy.reduced_violence_max_per_day=40")
+    cut = list(reports_of(load_input(path, "syria-2016-09", sets, stream=True), "columnar", batch=97))
+    whole = list(reports_of(load_input(path, "syria-2016-09", sets), "columnar"))
+    assert len(cut) == 16 and [p.phase for p in whole[0].phases] == ["initial", "jic"]
+    assert as_json(cut) == as_json(whole)
+    # the parts are kept with what their reports read, not whole
+    assert "actor" not in cut[0].incidents.columns and cut[0].incidents.get_column("id").len() == 97
+
+
+def test_a_file_that_changes_before_it_is_read_again_is_refused(tmp_path: Path) -> None:
+    import os
+
+    from engine.errors import InputError
+    from engine.incidents.load import load_input
+
+    path = tmp_path / "t.csv"
+    synthetic.write_csv(path, 300, seed=11)
+    loaded = load_input(path, "syria-2016-09", stream=True)
+    again = loaded.again(97)
+    assert again is not None and sum(p.height for p in again()) == 300  # unchanged: read again as it was
+    with path.open("a", encoding="utf-8") as out:
+        out.write("late,2016-09-20T10:00:00Z,SAA,shelling,FSA,,Hama,,\n")
+    with pytest.raises(InputError) as raised:
+        list(again())
+    assert str(raised.value) == (
+        f"{path}: changed while it was being read (a phase that begins after quiet days has it read twice); "
+        "run again once it is written whole"
+    )
+    pipe = tmp_path / "p.csv"
+    os.mkfifo(pipe)  # what cannot be read twice (standard input from a pipe): its parts are kept whole instead
+    assert load_input(pipe, "syria-2016-09", stream=True).again(97) is None
+
+
 @pytest.mark.parametrize("in_memory", [kept.IN_MEMORY, 0])
 def test_parts_kept_while_verdicts_depend_on_one_another_leave_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: int

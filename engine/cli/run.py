@@ -113,12 +113,13 @@ def reports_of(
     said = loaded.warnings
     warn(said)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
-        parts = read_ahead(loaded.parts(batch, progress))
         if batch is None or not loaded.compiled.over_time:  # batch None: the one part there is
-            for part in parts:
+            for part in read_ahead(loaded.parts(batch, progress)):
                 yield evaluator.report(loaded.name, part)
         else:  # a verdict may depend on incidents in other parts: all are read before any is given
-            yield from evaluator.reports_over_time(loaded.name, parts)
+            again = loaded.again(batch)  # the file as it is before the first reading starts
+            parts = read_ahead(loaded.parts(batch, progress))
+            yield from evaluator.reports_over_time(loaded.name, parts, again)
     warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
 
 

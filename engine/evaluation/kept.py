@@ -143,7 +143,8 @@ class Kept:
         for number, (incidents, unresolved) in enumerate(zip(self.incidents(last=True), self._unresolved)):
             rows, bodies = self._read(number, "rows", True), self._read(number, "bodies", True)
             assert rows is not None and bodies is not None
-            verdicts = bodies.gather(rows.get_column(_BODY)).select(rows.get_column("incident"), *bodies.columns)
+            ids = incidents.get_column("id").alias("incident")  # a verdict's incident is its incident's id
+            verdicts = bodies.gather(rows.get_column(_BODY)).select(ids, *bodies.columns)
             yield incidents, verdicts, rows.get_column(_SAID), unresolved, self._read(number, "periods", True)
 
 
@@ -167,14 +168,14 @@ def _texts(values: pl.Series) -> int:
 def _said_once(verdicts: pl.DataFrame, said: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A verdict table as what each of its verdicts says, once (`bodies`: the verdict table's rows without
     `incident`, one for each distinct `said` number and one for each verdict without one) and its `rows`
-    (`incident`, `said`, and `body`: which of the bodies each row is)."""
+    (`said`, and `body`: which of the bodies each row is; `incident` is the part's `id`, kept with it)."""
     first = said.is_null() | said.is_first_distinct()
     place = (first.cum_sum() - 1).cast(pl.UInt32())
     numbered = first & said.is_not_null()
     body = pl.select(
         pl.when(first).then(place).otherwise(said.replace_strict(said.filter(numbered), place.filter(numbered)))
     ).to_series()
-    rows = pl.DataFrame([verdicts.get_column("incident"), said.alias(_SAID), body.alias(_BODY)])
+    rows = pl.DataFrame([said.alias(_SAID), body.alias(_BODY)])
     return rows, verdicts.filter(first).drop("incident")
 
 

@@ -31,7 +31,7 @@ from engine.evaluation.decide import combine, decide, fold, verdicts_of
 from engine.evaluation.engines import ENGINES, RENAMED
 from engine.evaluation.facts import Resolution, facts, told
 from engine.evaluation.kept import Kept
-from engine.evaluation.result import Episode, PhaseBand, Report, Verdict
+from engine.evaluation.result import Episode, PhaseBand, Report, Verdict, reported
 from engine.evaluation.timed import (
     episodes_of,
     escalate,
@@ -201,14 +201,17 @@ class Evaluator:
                 return bands, result
             quiet[found[0]] = found[1]
 
-    def context(self, parts: Callable[[], Iterable[pl.DataFrame]], kept: Kept | None = None) -> Context:
+    def context(
+        self, parts: Callable[[], Iterable[pl.DataFrame]], kept: Kept | None = None, whole: bool = True
+    ) -> Context:
         """What each verdict may depend on beyond its incident, over an input judged in parts (`parts()` gives
         them, in order, each time it is called): the phases in force and the escalation episodes.
 
         The parts are read once, and once more for each phase that begins after quiet days, holding one part at
         a time; `run(part, context=…)` then gives each part what judging the input whole gives it. Incidents
         that answer others (`in_response_to`) must lie in the same part as what they answer. With `kept`, each
-        part's verdicts of the last reading are kept there, all but the escalation flags (`reports_over_time`).
+        part's verdicts of the last reading are kept there, all but the escalation flags (`reports_over_time`),
+        and the part itself: whole, or (not `whole`) only the columns a report reads (`result.reported`).
         """
         tested = phase_tested(self.compiled)
 
@@ -231,32 +234,36 @@ class Evaluator:
                     violations = own.filter(pl.col("verdict") == "violation")  # all that episodes are made of
                     periods.append(violations.with_columns(pl.col("row") + offset))
                 if kept is not None:
-                    kept.keep(number, part, run.verdicts, run.said, unresolved(table), own)
+                    held = part if whole else reported(part)
+                    kept.keep(number, held, run.verdicts, run.said, unresolved(table), own)
                 offset += part.height
             return counts, max(ends, default=None), periods
 
         bands, periods = self._settled(judged)
         return Context(bands, episodes_of(self.compiled, pl.concat(periods)) if periods else [])
 
-    def reports_over_time(self, name: str, parts: Iterator[pl.DataFrame]) -> Iterator[Report]:
+    def reports_over_time(
+        self, name: str, parts: Iterator[pl.DataFrame], again: Callable[[], Iterable[pl.DataFrame]] | None = None
+    ) -> Iterator[Report]:
         """The reports of an input given in parts, in order, under a ruleset whose verdicts may depend on other
         parts (`compiled.over_time`): what `report` gives each part with the input's `context`.
 
-        `parts` is read once, a part at a time: each part and its verdicts are kept in a temporary folder
-        (Arrow IPC files), the escalation flags added as they are given back. A phase that begins after quiet
-        days has the kept parts judged again. Nothing is given before the whole input has been read, so a bad
-        part is raised (as `parts` raises it) before any report. Raises InputError where the temporary folder
-        cannot be written (a full disk).
+        `parts` is read once, a part at a time: each part and its verdicts are kept (`Kept`: in memory, the rest
+        in a temporary folder), the escalation flags added as they are given back. A phase that begins after quiet
+        days has the parts judged again: `again()` gives them anew, as `parts` gave them (a file read again), and
+        then each part is kept with only the columns its report reads (`result.reported`); without `again`, each
+        is kept whole. Nothing is given before the whole input has been read, so a bad part is raised (as `parts`
+        raises it) before any report. Raises InputError where the temporary folder cannot be written (a full disk).
         """
         from engine.incidents.load import read_ahead
 
         with Kept() as kept:
-            first: list[Iterator[pl.DataFrame]] = [parts]
+            first: list[Iterable[pl.DataFrame]] = [parts]
 
             def read() -> Iterable[pl.DataFrame]:
-                return first.pop() if first else kept.incidents()
+                return first.pop() if first else kept.incidents() if again is None else again()
 
-            context = self.context(read, kept)
+            context = self.context(read, kept, whole=again is None)
 
             def reports() -> Iterator[Report]:
                 for part, verdicts, said, count, own in kept.judged():
@@ -331,7 +338,7 @@ class Evaluator:
         starts = range(0, max(incidents.height, 1), batch)
         parts = (incidents.slice(start, batch) for start in starts)
         if self.compiled.over_time and len(starts) > 1:
-            yield from self.reports_over_time(name, parts)
+            yield from self.reports_over_time(name, parts, lambda: (incidents.slice(start, batch) for start in starts))
             return
         for part in parts:
             yield self.report(name, part)

@@ -88,7 +88,8 @@ class Report:
     """A run's result: what was evaluated, under which ruleset and engine, and the verdicts.
 
     `incidents` is the incident frame evaluated (see `engine.incidents.frame`), `table` the verdict
-    table (see `engine.evaluation.decide.VERDICTS`), one row per incident in the same order.
+    table (see `engine.evaluation.decide.VERDICTS`), one row per incident in the same order. A part of a large
+    input written as it goes (`Evaluator.reports_over_time`) may hold only the columns `reported` keeps.
     """
 
     scenario: str
@@ -186,3 +187,13 @@ class Report:
         if actors:
             return [self.compiled.party_name(a) for a in actors]
         return [self.compiled.party_name(recorded)]
+
+
+def reported(incidents: pl.DataFrame) -> pl.DataFrame:
+    """The columns of an incident frame that a report written as it goes reads: `id`, `Report.record`'s, and the
+    times (`time`, `accounts`) that find an implausible one. A part of an input that can be read again is kept with
+    these alone while the rest is judged (`Evaluator.reports_over_time`)."""
+    from engine.incidents.eventdata import KINDS
+
+    kinds = [k for k in KINDS if k in incidents.columns]
+    return incidents.select("id", "time", "accounts", *(("notes", "source", *kinds) if kinds else ()))

@@ -113,12 +113,14 @@ def frame_of(incidents: Iterable[Incident]) -> pl.DataFrame:
 
 
 def incidents_of(frame: pl.DataFrame) -> list[Incident]:
-    """Incident models from an incident frame's rows (for a few rows: a table's are checked as it is read)."""
+    """Incident models from an incident frame's rows (for a few rows: a table's are checked as it is read). A
+    column the frame lacks (a part kept with `result.REPORTED` alone) is read as not told."""
     out = []
     for row in frame.iter_rows(named=True):
-        own = {k: row[k] for k in ("id", "notes", "source") if row[k] is not None}
+        own = {k: row[k] for k in ("id", "notes", "source") if row.get(k) is not None}
         own |= {k: row[k] for k in ("mutual", "assoc_actor", "assoc_target", "in_response_to") if row.get(k)}
-        out.append(Incident.model_validate(_nested(row) | own | {"accounts": [_nested(a) for a in row["accounts"]]}))
+        accounts = [_nested(a) for a in row.get("accounts") or ()]
+        out.append(Incident.model_validate(_nested(row) | own | {"accounts": accounts}))
     return out
 
 

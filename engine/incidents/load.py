@@ -337,6 +337,57 @@ class Loaded:
         if rows or not given:
             yield pl.concat(held) if len(held) > 1 else held[0]
 
+    def again(self, batch: int) -> Callable[[], Iterator[pl.DataFrame]] | None:
+        """What gives the incidents again as `parts(batch)` gives them, each time it is called: a table or an export
+        read from its file once more (a new reader: what the first reading found is not forgotten), a frame sliced
+        again. None for a file that cannot be read twice (a pipe, a device).
+
+        The file is to be as it was when this was called: one whose size, time of change or identity differ
+        when it is read again raises `InputError` (written while it was read), not verdicts of two files.
+        """
+        import os
+
+        import polars as pl
+
+        from engine.incidents.eventdata import EventTable
+        from engine.incidents.tables import TableReader
+
+        read = self.read
+        if isinstance(read, pl.DataFrame):
+            return lambda: self.parts(batch)
+
+        def identity() -> tuple[int, ...] | None:
+            try:
+                info = os.stat(read.path)
+            except OSError:
+                return None
+            regular = stat.S_ISREG(info.st_mode)
+            return (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns) if regular else None
+
+        seen = identity()
+        if seen is None:
+            return None
+
+        def unchanged() -> None:
+            if identity() != seen:
+                raise InputError.at(
+                    read.shown,
+                    "changed while it was being read (a phase that begins after quiet days has it read twice); "
+                    "run again once it is written whole",
+                )
+
+        def parts() -> Iterator[pl.DataFrame]:
+            unchanged()
+            fresh: TableReader | EventTable = (
+                TableReader(read.path, self.compiled, read.block, read.rows)
+                if isinstance(read, TableReader)
+                else EventTable(read.path, read.kind, read.block, read.rows)
+            )
+            yield from Loaded(self.name, self.compiled, fresh, None, None).parts(batch)
+            unchanged()
+
+        return parts
+
 
 def read_ahead(parts: Iterator[_T]) -> Iterator[_T]:
     """`parts` as they come, the next one read on a thread of its own while the caller works on this one.

@@ -359,13 +359,16 @@ def test_a_format_the_file_s_name_contradicts_is_written_with_a_warning(cli: Cli
     assert err == f"warning: {out}: its suffix says json, but --format markdown is what is written to it\n"
 
 
-@pytest.mark.parametrize("given", [None, "narenas:1"])
-def test_the_program_tunes_polars_allocator_unless_the_user_has(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], given: str | None
+@pytest.mark.parametrize("tuned", ["ALLOCATOR", "BLAS_THREADS"])
+@pytest.mark.parametrize("given", [None, "2"])
+def test_the_program_tunes_polars_allocator_and_blas_unless_the_user_has(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], given: str | None, tuned: str
 ) -> None:
-    from engine.cli.main import ALLOCATOR, program
+    import importlib
 
-    name, ours = ALLOCATOR
+    from engine.cli.main import program
+
+    name, ours = getattr(importlib.import_module("engine.cli.main"), tuned)
     if given is None:
         monkeypatch.delenv(name, raising=False)
     else:

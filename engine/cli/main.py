@@ -59,7 +59,8 @@ def program() -> int:
     """The `ceasefire` program (its console script, and `python -m engine`): `main` on the process's arguments, its
     output flushed. Ctrl-C ends it with status 130, quietly; output that cannot be written (a full disk, standard
     output sent to /dev/full) is one line and status 2; a reader that goes away (`| head`) is no error."""
-    os.environ.setdefault(*ALLOCATOR)
+    for name, value in (ALLOCATOR, BLAS_THREADS):
+        os.environ.setdefault(name, value)
     try:
         code = main()
         sys.stdout.flush()
@@ -83,6 +84,9 @@ def program() -> int:
 # system time); 1M rows, no faster, about 80 MB more at the peak; 5 s, 10M rows a second faster still, but 1M rows
 # up to 110 MB more at the peak. A value the user sets is left alone.
 ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:2000")
+# numpy's OpenBLAS starts a thread per core that waits busily after a call: nothing here multiplies matrices, and on a
+# 1M-row table those threads took 1.5% of the CPU time from polars (one thread: 0.96× the wall time, in pairs).
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "1")
 
 # What writing the output can meet: no space, over a quota, a file too large, a device that fails.
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}

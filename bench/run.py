@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.data import OUT, ROOT, acled_files, incidents_file
 from engine.cli.main import ALLOCATOR as _ALLOCATOR
+from engine.cli.main import BLAS_THREADS as _BLAS_THREADS
 
 RULESET = "syria-2016-09"
 # durable, raw durable_rules and the report check: the ruleset with each incident judged alone (bench/raw.py)
@@ -31,10 +32,10 @@ TIMELESS = str(Path(__file__).resolve().parent / "timeless.yaml")
 DURABLE_COUNT = 100_000  # durable and raw durable_rules, and the report check
 VERSION_RUNS = 11
 MB = 1024 * 1024
-# Every process timed runs with the allocator setting `ceasefire` gives itself: the floor and the peers read and
-# write with polars too, and are measured on the same terms. (Set outright: importing polars here has already
-# written its own value into this process's environment.)
-ENVIRONMENT = {**os.environ, _ALLOCATOR[0]: _ALLOCATOR[1]}
+# Every process timed runs with the allocator and BLAS settings `ceasefire` gives itself: the floor and the peers
+# read and write with polars, pandas and numpy too, and are measured on the same terms. (Set outright: importing
+# polars here has already written its own value into this process's environment.)
+ENVIRONMENT = {**os.environ, _ALLOCATOR[0]: _ALLOCATOR[1], _BLAS_THREADS[0]: _BLAS_THREADS[1]}
 
 
 @dataclass

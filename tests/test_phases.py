@@ -197,21 +197,19 @@ def test_a_flag_added_keeps_each_list_sorted_and_without_repeats(lists: list[lis
 
 def runs_by_hand(firsts: list[int], ends: list[int], needed: int, window: int) -> list[tuple[int, int, int]]:
     """Escalation episodes as the terms say them, one violation at a time: from each violation, the run of those
-    after it that start and end within the window of its start; runs of at least `needed` joined while each
-    starts before the episode's latest end."""
-    episodes: list[list[int]] = []  # [first index, last index, latest end]
+    from it on that start and end within the window of its start (one that does not is passed over); runs of at
+    least `needed` joined while each starts by the episode's latest end; an episode counts its runs' violations."""
+    episodes: list[tuple[set[int], int]] = []  # the violations of each episode's runs, and its latest end
     for i, first in enumerate(firsts):
-        j = i
-        while j + 1 < len(firsts) and firsts[j + 1] < first + window and ends[j + 1] <= first + window:
-            j += 1
-        if j - i + 1 < needed or ends[i] > first + window:
+        run = {k for k in range(i, len(firsts)) if firsts[k] < first + window and ends[k] <= first + window}
+        if i not in run or len(run) < needed:
             continue
-        if episodes and first <= episodes[-1][2]:
-            episodes[-1][1] = max(episodes[-1][1], j)
-            episodes[-1][2] = max(ends[episodes[-1][0] : episodes[-1][1] + 1])
+        latest = max(ends[k] for k in run)
+        if episodes and first <= episodes[-1][1]:
+            episodes[-1] = (episodes[-1][0] | run, max(episodes[-1][1], latest))
         else:
-            episodes.append([i, j, max(ends[i : j + 1])])
-    return [(firsts[a], latest, b - a + 1) for a, b, latest in episodes]
+            episodes.append((run, latest))
+    return [(firsts[min(run)], latest, len(run)) for run, latest in episodes]
 
 
 @given(
@@ -267,6 +265,18 @@ def test_a_violation_told_over_more_than_the_window_leaves_the_episode_around_it
     long = incident("long", "2016-09-14T10:30:00+03:00/2016-09-16T10:30:00+03:00", **ALEPPO_STRIKE)
     assert episodes(compiled, strikes, engine) == [("syrian-government", 3)]
     assert episodes(compiled, [*strikes[:1], long, *strikes[1:]], engine) == [("syrian-government", 3)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_violation_that_runs_past_the_window_is_passed_over_not_the_end_of_the_run(engine: str) -> None:
+    compiled = load_ruleset("syria-2016-09", sets=["policy.escalation_violations=3"])  # 3 within 24 hours
+    times = ("2016-09-14T10:00:00+03:00", "2016-09-14T11:00:00+03:00", "2016-09-15T09:00:00+03:00")
+    strikes = [incident(f"s{k}", time, **ALEPPO_STRIKE) for k, time in enumerate(times)]
+    # told for under 24 hours, but ending after the window of each strike before it
+    straddles = incident("straddles", "2016-09-14T11:30:00+03:00/2016-09-15T11:20:00+03:00", **ALEPPO_STRIKE)
+    assert episodes(compiled, strikes, engine) == [("syrian-government", 3)]
+    # one more violation does not take the episode away: the three strikes still lie within 24 hours
+    assert episodes(compiled, [*strikes, straddles], engine) == [("syrian-government", 3)]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

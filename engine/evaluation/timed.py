@@ -6,9 +6,7 @@ changes says something of its own, so its `said` number (`decide.decide`) is cle
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
@@ -362,66 +360,62 @@ def flag_episodes(
 
 def _runs(firsts: np.ndarray, ends: np.ndarray, needed: int, window: int) -> list[tuple[int, int, int]]:
     """Episodes over one party's violations sorted by start (`firsts`, `ends`: Int64 times of one unit): (from,
-    until, count), each a union of overlapping runs of at least `needed` violations whose periods all lie within
-    `window` of the run's first start.
+    until, count), each a union of runs that overlap in time. The run from violation i is every violation from i on
+    whose period lies within `window` of i's start (it starts before `firsts[i] + window` and ends by then; one that
+    does not is passed over, not the end of the run); a run of at least `needed` counts.
 
-    The run from violation i reaches to j(i), the last before the first k > i that starts or ends past
-    `firsts[i] + window`: k's `bound` (the least start from which k is past) exceeds `firsts[i]`. j(i) is found
-    for every i at once by binary lifting over a table of `bound`'s maxima over 2^l violations. Runs are joined
-    in order: one that overlaps the episode so far in violations (i ≤ the last j) joins it; one after a gap
-    joins it only where it starts before the episode's latest end, checked in a loop over such gaps alone.
+    Violation k lies in the runs from i for f(k) ≤ i ≤ k, where f(k) is the first i whose window reaches k's
+    `bound` (the least start from which k lies within): each run's size is then a difference array's sums, and
+    its latest end the largest end of the violations covering it, laid over i a power-of-two block at a time.
+    Runs are joined where one starts by the latest end of those before it; an episode counts its runs' violations.
     """
     import numpy as np
 
     n = len(firsts)
     if n < needed or n == 0:
         return []
-    limit = firsts + window
+    rows = np.arange(n)
     bound = np.maximum(firsts - window + 1, ends - window)
-    tables = _sparse(bound)
-    reach = np.arange(n)
-    for level in range(len(tables) - 1, -1, -1):
-        step, table = 2**level, tables[level]
-        after = reach + 1
-        fits = after + step <= n
-        fits[fits] = table[after[fits]] <= firsts[fits]
-        reach = np.where(fits, reach + step, reach)
-    valid = np.flatnonzero((reach - np.arange(n) + 1 >= needed) & (ends <= limit))
+    lowest = np.searchsorted(firsts, bound, side="left")  # f(k): past k for a violation told over more than the window
+    fits = lowest <= rows
+    first, last, end = lowest[fits], rows[fits], ends[fits]
+    steps = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(steps, first, 1)
+    np.add.at(steps, last + 1, -1)
+    valid = np.flatnonzero((np.cumsum(steps)[:n] >= needed) & fits)
     if valid.size == 0:
         return []
-    reached = reach[valid]
-    # Where a run starts past the violations of the runs before it, the episode may end (a gap); else it goes on.
-    gaps = np.flatnonzero(valid[1:] > reached[:-1]) + 1
-    starts = [0]
-    latest = _range_max(ends)
-    for g in gaps.tolist():
-        if firsts[valid[g]] > latest(int(valid[starts[-1]]), int(reached[g - 1])):
-            starts.append(g)
-    bounds = [*starts, valid.size]
-    out: list[tuple[int, int, int]] = []
-    for a, b in pairwise(bounds):
-        first, last = int(valid[a]), int(reached[b - 1])
-        out.append((int(firsts[first]), int(latest(first, last)), last - first + 1))
-    return out
+    latest = _largest_covering(first, last, end, n)[valid]
+    # Runs in order of start: one that starts after the latest end of all before it begins an episode.
+    begins = np.ones(valid.size, dtype=bool)
+    begins[1:] = firsts[valid[1:]] > np.maximum.accumulate(latest)[:-1]
+    episode = np.cumsum(begins) - 1
+    heads = np.flatnonzero(begins)
+    # A violation is in an episode where the last run to start by it (at i ≤ k) holds it (f(k) ≤ i).
+    at = np.searchsorted(valid, last, side="right") - 1
+    held = at >= 0
+    held[held] = valid[at[held]] >= first[held]
+    counts = np.bincount(episode[at[held]], minlength=heads.size)
+    untils = np.maximum.reduceat(latest, heads)
+    return [(int(firsts[valid[h]]), int(u), int(c)) for h, u, c in zip(heads, untils, counts)]
 
 
-def _sparse(values: np.ndarray) -> list[np.ndarray]:
-    """A sparse table: level l holds the largest of `values[p .. p + 2^l - 1]` at p."""
+def _largest_covering(first: np.ndarray, last: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """For each position 0 … n-1, the largest of `values[k]` whose interval `first[k] … last[k]` (both included)
+    covers it; the least Int64 where none does. Each interval is laid as two blocks of a power-of-two length, then
+    each level's blocks are halved down to single positions."""
     import numpy as np
 
-    tables = [values]
-    while 2 ** len(tables) <= len(values):
-        half = 2 ** (len(tables) - 1)
-        tables.append(np.maximum(tables[-1][:-half], tables[-1][half:]))
-    return tables
-
-
-def _range_max(values: np.ndarray) -> Callable[[int, int], int]:
-    """The largest of `values[a .. b]` (both included) for any a ≤ b, each in constant time."""
-    tables = _sparse(values)
-
-    def largest(a: int, b: int) -> int:
-        level = (b - a + 1).bit_length() - 1
-        return int(max(tables[level][a], tables[level][b - 2**level + 1]))
-
-    return largest
+    empty = np.iinfo(np.int64).min
+    size = last - first + 1
+    level = np.frexp(size)[1].astype(np.int64) - 1  # the largest power of two within each length, exactly
+    levels = [np.full(n, empty, dtype=np.int64) for _ in range(int(level.max(initial=0)) + 1)]
+    for lv, table in enumerate(levels):
+        on = level == lv
+        np.maximum.at(table, first[on], values[on])
+        np.maximum.at(table, last[on] - 2**lv + 1, values[on])
+    for lv in range(len(levels) - 1, 0, -1):
+        half, upper, lower = 2 ** (lv - 1), levels[lv], levels[lv - 1]
+        np.maximum(lower, upper, out=lower)
+        np.maximum(lower[half:], upper[:-half], out=lower[half:])
+    return levels[0]

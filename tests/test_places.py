@@ -304,7 +304,7 @@ def test_check_with_rules_warns_about_what_a_table_tells_that_the_ruleset_cannot
     assert (code, out) == (0, "1 file checked: 4 warnings\n")
     assert err.splitlines() == [
         f"warning: {table}:2: actor: `Syrian Arab Amry` resolves to no party or class (2 incidents, the first `a1`);"
-        " did you mean `Syrian Arab Army`?",
+        " did you mean `Syrian Arab Army` (Syrian government forces)?",
         f"warning: {table}:2: admin1: `Alepo` is no admin1 area of Syria (incident `a1`); did you mean `Aleppo`?",
         f"warning: {table}:3: act: `shellling` is no act the ruleset knows (incident `a2`); did you mean `shelling`?",
         f"warning: {table}:4: time: `0016-09-14T10:00:00+03:00` is implausibly far from the window (years 1996 to"

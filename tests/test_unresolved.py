@@ -54,14 +54,18 @@ def test_every_name_act_place_and_source_of_a_scenario_is_warned_once(tmp_path: 
     path = tmp_path / "typos.yaml"
     path.write_text(SCENARIO, encoding="utf-8")
     assert warnings(path) == [
-        "7:5: incidents[0].actor: `FSAA` resolves to no party or class; did you mean `SAA`?",
-        "9:5: incidents[0].target: `SAAA` resolves to no party or class; did you mean `SAA`?",
+        # as near the opposition's `FSA` as the government's `SAA`: both are named, with the party each names
+        "7:5: incidents[0].actor: `FSAA` resolves to no party or class; did you mean `SAA` (Syrian government forces) "
+        "or `FSA` (Armed opposition groups party to the cessation)?",
+        "9:5: incidents[0].target: `SAAA` resolves to no party or class; did you mean `SAA` (Syrian government "
+        "forces)?",
         "10:5: incidents[0].intended_target: `civilans` resolves to no party or class; did you mean `civilians`?",
         "8:5: incidents[0].act: `shellng` is no act the ruleset knows; did you mean `shelling`?",
         # each part of a place on its own: resolving stops at the first (the deepest level told)
         "11:16: incidents[0].location.region: `Hamaa` is no admin1 area of Syria; did you mean `Hama`?",
         "11:31: incidents[0].location.admin2: `Hamaa` is no admin2 area of Syria; did you mean `Hama`?",
-        "13:24: incidents[0].accounts[0].actor: `ISISS` resolves to no party or class; did you mean `ISIS`?",
+        "13:24: incidents[0].accounts[0].actor: `ISISS` resolves to no party or class; did you mean `ISIS` (Islamic "
+        "State)?",
         "13:38: incidents[0].accounts[0].act: `airstrik` is no act the ruleset knows; did you mean `airstrike`?",
         "20:16: incidents[1].location.admin1: `Idlb` is no admin1 area of Syria; did you mean `Idleb`?",
         "20:30: incidents[1].location.admin3: `Saraqabb` is no admin3 area of Syria; did you mean `Saraqab`?",
@@ -101,10 +105,11 @@ def test_every_distinct_unresolved_value_of_a_table_once_with_its_first_row_and_
     assert [line.removeprefix(f"warning: {table}:") for line in err.splitlines()] == [
         "2: act: `shellng` is no act the ruleset knows (2 incidents, the first `a1`); did you mean `shelling`?",
         "2: actor: `Syrian Arab Amry` resolves to no party or class (2 incidents, the first `a1`); "
-        "did you mean `Syrian Arab Army`?",
+        "did you mean `Syrian Arab Army` (Syrian government forces)?",
         # one warning for `Alepo`, whatever district is told with it
         "2: admin1: `Alepo` is no admin1 area of Syria (2 incidents, the first `a1`); did you mean `Aleppo`?",
-        "2: target: `FSAA` resolves to no party or class (incident `a1`); did you mean `SAA`?",
+        "2: target: `FSAA` resolves to no party or class (incident `a1`); did you mean `SAA` (Syrian government "
+        "forces) or `FSA` (Armed opposition groups party to the cessation)?",
         "4: admin2: `Afrinn` is no admin2 area of Syria (2 incidents, the first `a3`); did you mean `Afrin`?",
     ]
 
@@ -120,3 +125,21 @@ def test_a_scenario_run_notes_the_incidents_that_name_someone_unresolved(cli: Cl
         "note: 1 incident inside the truce's scope and window names someone the ruleset cannot resolve; "
         f"`ceasefire names {path}` lists each spelling\n"
     )
+
+
+def test_a_suggested_name_says_the_party_it_names() -> None:
+    from engine import load_ruleset
+    from engine.analysis.names import Unread
+
+    unread = Unread(load_ruleset("syria-2016-09"))
+    # `SNA` (the Syrian National Army, formed after these terms) is one letter from either side's name
+    assert unread.name("SNA") == (
+        "`SNA` resolves to no party or class; did you mean `SAA` (Syrian government forces) or `FSA` (Armed "
+        "opposition groups party to the cessation)?"
+    )
+    assert unread.name("civilans") == "`civilans` resolves to no party or class; did you mean `civilians`?"
+    # a near spelling of another party entirely: the party it names shows it
+    assert unread.name("Kurdish militia") == (
+        "`Kurdish militia` resolves to no party or class; did you mean `Turkish military` (Turkish armed forces)?"
+    )
+    assert unread.name("Wagner Group") == "`Wagner Group` resolves to no party or class"

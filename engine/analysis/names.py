@@ -10,6 +10,7 @@ those the truce's place and time hold (the fact table's `in_scope` and `in_windo
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from engine.incidents.load import Loaded
     from engine.places.areas import Place
 
+# How alike a spelling and one the ruleset knows are (difflib's ratio) for the one to be suggested for the other.
+CLOSE = 0.6
 # Where a person may be told, in the order listings name them.
 FIELDS = (*PEOPLE, "assoc_actor", "assoc_target")
 UNRESOLVED = "unresolved"
@@ -87,7 +90,9 @@ class Unread:
         from engine.evaluation.facts import Resolver
 
         self.resolver = Resolver(c)
-        self.spellings = [*(n for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)), *NAME_CLASSES]
+        # Each spelling the ruleset gives a party or class, with what it names (the party's own name).
+        self.named = {n: p.name for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)}
+        self.named.update((n, n) for n in NAME_CLASSES)
         self.acts = [n for aid, a in c.ruleset.acts.items() for n in (aid, *a.aliases)]
 
     def name(self, spelling: str, time: str | None = None) -> str | None:
@@ -98,8 +103,29 @@ class Unread:
         """Why a spelling as read (`name`) names nothing, after the spelling; None when it names something."""
         if name.party is not None:
             return None
-        hint = did_you_mean(spelling, self.spellings) if name.how == "none" else ""
-        return f"`{spelling}` {name.why}{hint}"
+        return f"`{spelling}` {name.why}{self.nearest(spelling) if name.how == 'none' else ''}"
+
+    def nearest(self, spelling: str) -> str:
+        """`; did you mean …?` with the spelling the ruleset knows closest to `spelling` (difflib's ratio, at least
+        0.6), and what it names where that is not its own name; '' where none is close. Where spellings of several
+        parties are as close as the closest, each is named: one letter can be another party (`FSAA` is as near
+        `FSA`, the opposition, as `SAA`, the government's army)."""
+        matcher = difflib.SequenceMatcher()  # as `difflib.get_close_matches` compares them, and as fast
+        matcher.set_seq2(spelling)
+        scored = []
+        for known in self.named:
+            matcher.set_seq1(known)
+            if matcher.real_quick_ratio() >= CLOSE and matcher.quick_ratio() >= CLOSE:
+                scored.append((matcher.ratio(), known))
+        best = max((score for score, _ in scored), default=0.0)
+        if best < CLOSE:
+            return ""
+        closest: dict[str, str] = {}  # the first spelling of each party as close as the best, by what it names
+        for score, known in scored:
+            if score == best:
+                closest.setdefault(self.named[known], known)
+        shown = [f"`{known}`" + (f" ({named})" if named != known else "") for named, known in closest.items()]
+        return f"; did you mean {' or '.join(shown)}?"
 
     def act(self, spelling: str) -> str | None:
         if self.resolver.act(spelling).act != UNKNOWN:

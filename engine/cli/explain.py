@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "scenario", metavar="SCENARIO", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"
+        "scenario", metavar="INPUT", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"
     )
     p.add_argument("incident", metavar="INCIDENT_ID", help="the id of the incident to explain")
     add_evaluation(p)

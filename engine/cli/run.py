@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "scenario",
-        metavar="SCENARIO",
+        metavar="INPUT",
         type=Path,
         help="a scenario .yaml, a .jsonl/.csv/.parquet incident table (or ACLED or UCDP GED export), or a folder "
         "of .parquet tables",

@@ -51,8 +51,9 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             message = f"`{value}` is not a valid id; use lowercase letters, digits, `-` and `_`"
         elif kind == "value_error":
             message = str(err["msg"]).removeprefix("Value error, ")
-        elif kind in _TYPE_WORDS and isinstance(value, str) and kind in ("int_type", "float_type"):
-            message = f"expected {_TYPE_WORDS[kind]}, got text `{short(value)}`{_as_number(value)}"
+        elif kind in _TYPE_WORDS and isinstance(value, str) and kind in ("int_type", "float_type", "bool_type"):
+            hint = _as_boolean(value) if kind == "bool_type" else _as_number(value)
+            message = f"expected {_TYPE_WORDS[kind]}, got text `{short(value)}`{hint}"
         elif kind in _TYPE_WORDS:
             message = f"expected {_TYPE_WORDS[kind]}, got `{short(value)}`"
         else:
@@ -173,6 +174,11 @@ def _as_number(text: str) -> str:
     except ValueError:
         return ""
     return " (write it without quotes)"
+
+
+def _as_boolean(text: str) -> str:
+    """What would make text a boolean: unquoting `true` or `false`."""
+    return f" (write {text.lower()} without quotes)" if text.lower() in ("true", "false") else ""
 
 
 # Keys a CSV table has as columns that YAML and JSON Lines nest: under which key each goes.

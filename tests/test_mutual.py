@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -11,7 +12,7 @@ from engine import Evaluator, Incident
 from engine.evaluation.decide import BOTH_WAYS
 from engine.evaluation.result import Verdict
 from engine.incidents.frame import frame_of
-from tests.conftest import ENGINES, ruleset
+from tests.conftest import ENGINES, Cli, ruleset
 
 SEP = "2016-09-15T10:00:00+03:00"  # inside the September window
 ALEPPO = {"country": "Syria", "admin1": "Aleppo"}
@@ -145,3 +146,43 @@ def test_an_explanation_both_directions_give_alike_is_said_once(engine: str) -> 
     (v,) = judged(engine, clash)
     assert v.verdict == "not_covered"
     assert v.explanation == BOTH_WAYS + "The incident falls outside the period the arrangement was in force."
+
+
+CLASH_YAML = """scenario: clash
+incidents:
+  - id: c
+    time: 2016-09-15T10:00:00+03:00
+    actor: Syrian Arab Army
+    act: Armed clash
+    target: FSA
+    mutual: {mutual}
+"""
+
+
+@pytest.mark.parametrize(
+    ("written", "got"),
+    [
+        ("yes", "text `yes`"),  # YAML 1.2 reads yes, no, on and off as text
+        ("on", "text `on`"),
+        ("1", "`1`"),
+        ('"true"', "text `true` (write true without quotes)"),
+    ],
+)
+def test_mutual_in_a_scenario_is_true_or_false_else_one_line(cli: Cli, tmp_path: Path, written: str, got: str) -> None:
+    path = tmp_path / "clash.yaml"
+    path.write_text(CLASH_YAML.format(mutual=written), encoding="utf-8")
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [f"error: {path}:8:5: incidents[0].mutual: expected true or false, got {got}"]
+
+
+@pytest.mark.parametrize(
+    ("written", "got"),
+    [('"yes"', "text `yes`"), ("1", "`1`"), ('"false"', "text `false` (write false without quotes)")],
+)
+def test_mutual_in_json_lines_is_true_or_false_else_one_line(cli: Cli, tmp_path: Path, written: str, got: str) -> None:
+    path = tmp_path / "clash.jsonl"
+    path.write_text('{"id": "ok", "mutual": true}\n{"id": "c", "mutual": ' + written + "}\n", encoding="utf-8")
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [f"error: {path}:2: mutual: expected true or false, got {got}"]

@@ -158,6 +158,7 @@ def test_jsonl_and_csv_tables_give_the_same_verdicts(cli: Cli, tmp_path: Path) -
         ("id,actr\na,SAA\n", ".csv", "events.csv:1: unknown column `actr`; did you mean `actor`?"),
         ("id,killed\na,many\n", ".csv", "events.csv:2: casualties.killed: expected a whole number, got `many`"),
         ("id,killed\na,-3\n", ".csv", "events.csv:2: casualties.killed: `-3` is too small; expected at least 0"),
+        ('{"id": "a", "mutual": "yes"}\n', ".jsonl", "events.jsonl:1: mutual: expected true or false, got text `yes`"),
         (
             '{"id": "a", "expect": 5}\n',
             ".jsonl",

@@ -347,6 +347,15 @@ def test_a_csv_count_is_plain_digits(tmp_path: Path, cell: str, message: str) ->
     assert refusal(path) == f"events.csv:3: casualties.killed: {message}"
 
 
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [('"yes"', "text `yes`"), ("1", "`1`"), ("0", "`0`"), ('"True"', "text `True` (write true without quotes)")],
+)
+def test_a_json_lines_mutual_is_true_or_false_as_json_writes_them(tmp_path: Path, value: str, got: str) -> None:
+    path = table(tmp_path, "events.jsonl", '{"id": "ok", "mutual": true}\n{"id": "a", "mutual": ' + value + "}\n")
+    assert refusal(path) == f"events.jsonl:2: mutual: expected true or false, got {got}"
+
+
 def test_a_csv_table_reads_counts_blank_cells_and_blank_lines(tmp_path: Path) -> None:
     text = HEADER + "a,,ISIS,shelling,,,Aleppo, 12 ,007\n\n" + 'b,,"Free Syrian\nArmy",,,,,  ,\n'
     incidents = load_incidents(table(tmp_path, "events.csv", text))

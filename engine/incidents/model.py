@@ -127,8 +127,10 @@ class Incident(_Told):
     expect: VerdictName | Expectation | None = None
     notes: str | None = None
     source: Name | None = Field(None, description="where this record comes from (each account names its own)")
+    # Strict: `true` or `false` as written, never `yes` (text in YAML 1.2), `1` or the text "true".
     mutual: bool = Field(
         False,
+        strict=True,
         description="the record does not say which side attacked (an armed clash): both directions are judged, "
         "and the graver verdict names every party whose direction gives it",
     )

@@ -162,6 +162,11 @@ CSV_CASES = [
     'id,actor\na,"Aleppo, east"\nb,"say ""hi"""\nc,\n',
     "id,act\r\na,b\r\n\r\n",
     "id,act\na,b\n\n\nc,d\n\n",
+    "id,mutual\na,true\nb,False\nc, TRUE \r\nd,\ne,  \n",
+    "id,mutual\na,\u00a0true\n",
+    "id,mutual\na,true\nb,yes\n",
+    "id,mutual\na,1\n",
+    "id,mutual\na,tru\u0435\n",
     "\ufeffid,time\na,2016-09-12\nb, 2016-09-12T10:00:00+03:00\n",
     "id,time\na,20160912T1000+0300\nb,0002-01-01T00:00:00-23:59\n",
     "id\n" + "x" * 200 + "\n",
@@ -182,6 +187,16 @@ def test_plain_csv_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert_frame_equal(read_table(path), expected)
 
 
+def test_a_csv_mutual_column_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`true` and `false` as polars and pandas write them (any case), white space around, an empty cell."""
+    path = table(tmp_path, "events.csv", "id,act,mutual\r\na,clash,true\r\nb,clash,False\r\nc,clash,\r\nd,x, TRUE \r\n")
+    expected = frame_of(load_incidents(path))
+    fast_only(monkeypatch)
+    frame = read_table(path)
+    assert_frame_equal(frame, expected)
+    assert frame["mutual"].to_list() == [True, False, False, True]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -192,6 +207,7 @@ def test_plain_csv_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch, tmp_path
         "id,act\na,b\x1b\n",
         "id,time\na,2016-W54\n",
         'id,act\n"a",b"\n',
+        "id,mutual\na,yes\n",
     ],
 )
 def test_a_bad_csv_never_passes_the_fast_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str) -> None:
@@ -413,6 +429,20 @@ def test_parquet_may_leave_out_columns_and_use_any_integer_type(
     assert_frame_equal(frame, expected)
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_parquet_mutual_column_is_boolean_a_null_not_told(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rows: int
+) -> None:
+    mutual = pl.Series([True, None, False], dtype=pl.Boolean())
+    path = parquet(tmp_path, pl.DataFrame({"id": ["a", "b", "c"], "act": ["clash"] * 3, "mutual": mutual}))
+    told = ({"id": "a", "act": "clash", "mutual": True}, {"id": "b", "act": "clash"}, {"id": "c", "act": "clash"})
+    expected = frame_of(load_incidents(jsonl(tmp_path, *told)))
+    fast_only(monkeypatch)
+    assert_frame_equal(read_table(path), expected)
+    reader = tables.TableReader(path, ruleset("syria-2016-09"), rows=rows)
+    assert_frame_equal(pl.concat(reader.batches()), expected)
+
+
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
@@ -427,6 +457,8 @@ def test_parquet_may_leave_out_columns_and_use_any_integer_type(
         ({"id": ["a"], "region": ["x"], "admin1": ["y"]}, "columns `region` and `admin1` are both given; `region` is"),
         ({"id": ["a"], "time": [12]}, "column `time` is Int64; expected text, dates or date-times"),
         ({"id": ["a"], "actor": [1]}, "column `actor` is Int64; expected text (a string type)"),
+        ({"id": ["a"], "mutual": ["true"]}, "column `mutual` is String; expected true or false (a boolean type)"),
+        ({"id": ["a"], "mutual": [1]}, "column `mutual` is Int64; expected true or false (a boolean type)"),
         ({"id": ["a"], "accounts": [[1]]}, "accounts: column `accounts` is List(Int64); expected a list of structs"),
         (
             {"id": ["a"], "accounts": [[{"source": "s", "kiled": 3}]]},

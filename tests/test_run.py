@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
 
 from engine.cli.main import main
@@ -101,8 +103,9 @@ def as_incident(row: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def test_jsonl_and_csv_tables_give_the_same_verdicts(cli: Cli, tmp_path: Path) -> None:
-    rows = [
+def test_jsonl_csv_and_parquet_tables_give_the_same_report(cli: Cli, tmp_path: Path) -> None:
+    clash = {"time": "2016-09-14T10:00:00+03:00", "act": "Armed clash", "region": "Aleppo"}
+    rows: list[dict[str, Any]] = [
         {
             "id": "a",
             "time": "2016-09-14T10:00:00+03:00",
@@ -128,26 +131,39 @@ def test_jsonl_and_csv_tables_give_the_same_verdicts(cli: Cli, tmp_path: Path) -
             "target": "FSA",
         },
         {"id": "d", "actor": "mystery men", "act": "shelling", "target": "FSA"},
+        {"id": "e", **clash, "actor": "SAA", "target": "FSA", "mutual": True},
+        {"id": "f", **clash, "actor": "Jabhat al-Nusra", "target": "SAA", "mutual": True},
+        {"id": "g", **clash, "actor": "Jabhat al-Nusra", "target": "SAA", "mutual": False},
     ]
-    jsonl = tmp_path / "events.jsonl"
-    jsonl.write_text("\n".join(json.dumps(as_incident(r)) for r in rows) + "\n")
-    columns = ["id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded"]
-    table = tmp_path / "events.csv"
-    table.write_text(
-        ",".join(columns) + "\n" + "".join(",".join(str(r.get(c, "")) for c in columns) + "\n" for r in rows)
+    columns = ["id", "time", "actor", "act", "target", "intended_target", "region", "killed", "wounded", "mutual"]
+    folders = {suffix: tmp_path / suffix for suffix in ("jsonl", "csv", "parquet")}
+    for folder in folders.values():
+        folder.mkdir()
+    # each format read by its own name, `events`: the reports' headers name it
+    (folders["jsonl"] / "events.jsonl").write_text("\n".join(json.dumps(as_incident(r)) for r in rows) + "\n")
+    cells = [[str(r.get(c, "")) for c in columns] for r in rows]  # Python's `True` and `False`, as pandas writes
+    (folders["csv"] / "events.csv").write_text("\n".join(",".join(line) for line in [columns, *cells]) + "\n")
+    schema = {c: pl.Int64() if c in ("killed", "wounded") else pl.String() for c in columns} | {"mutual": pl.Boolean()}
+    pl.DataFrame([{c: r.get(c) for c in columns} for r in rows], schema=schema).write_parquet(
+        folders["parquet"] / "events.parquet"
     )
-    verdicts = []
-    for path in (jsonl, table):
-        code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "json", "-e", "columnar")
+    reports = []
+    for suffix, folder in folders.items():
+        code, out, err = cli("run", str(folder / f"events.{suffix}"), "--rules", "syria-2016-09", "-f", "json")
         assert code == 0, err
-        verdicts.append([(v["incident"], v["verdict"], v["rule"]) for v in json.loads(out)["verdicts"]])
-    assert verdicts[0] == verdicts[1]
-    assert verdicts[0] == [
+        reports.append(out)
+    assert reports[0] == reports[1] == reports[2]
+    verdicts = json.loads(reports[0])["verdicts"]
+    assert [(v["incident"], v["verdict"], v["rule"]) for v in verdicts] == [
         ("a", "violation", "attack-on-covered-party"),
         ("b", "permitted", "strike-on-excluded"),
         ("c", "not_covered", "outside-window"),
         ("d", "undetermined", "actor-unresolved"),
+        ("e", "violation", "attack-on-covered-party"),
+        ("f", "permitted", "strike-on-excluded"),
+        ("g", "not_covered", "actor-not-bound"),
     ]
+    assert [v["actors"] for v in verdicts[4:]] == [["syrian-government", "opposition"], ["syrian-government"], ["jfs"]]
 
 
 @pytest.mark.parametrize(
@@ -158,6 +174,7 @@ def test_jsonl_and_csv_tables_give_the_same_verdicts(cli: Cli, tmp_path: Path) -
         ("id,actr\na,SAA\n", ".csv", "events.csv:1: unknown column `actr`; did you mean `actor`?"),
         ("id,killed\na,many\n", ".csv", "events.csv:2: casualties.killed: expected a whole number, got `many`"),
         ("id,killed\na,-3\n", ".csv", "events.csv:2: casualties.killed: `-3` is too small; expected at least 0"),
+        ("id,mutual\na,true\nb,yes\n", ".csv", "events.csv:3: mutual: expected true or false, got `yes`"),
         ('{"id": "a", "mutual": "yes"}\n', ".jsonl", "events.jsonl:1: mutual: expected true or false, got text `yes`"),
         (
             '{"id": "a", "expect": 5}\n',

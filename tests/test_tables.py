@@ -347,6 +347,26 @@ def test_a_csv_count_is_plain_digits(tmp_path: Path, cell: str, message: str) ->
     assert refusal(path) == f"events.csv:3: casualties.killed: {message}"
 
 
+def test_a_csv_mutual_cell_is_true_or_false_in_any_case_or_empty(tmp_path: Path) -> None:
+    text = "id,mutual\na,true\nb,True\nc, TRUE \nd,false\ne,False\nf,\n"
+    incidents = load_incidents(table(tmp_path, "events.csv", text))
+    assert [(i.id, i.mutual) for i in incidents] == [
+        ("a", True),
+        ("b", True),
+        ("c", True),
+        ("d", False),
+        ("e", False),
+        ("f", False),
+    ]
+
+
+@pytest.mark.parametrize("cell", ["yes", "no", "1", "0", "t", "on", "true?", '"true,false"'])
+def test_a_csv_mutual_cell_of_another_word_is_refused_naming_its_line_and_column(tmp_path: Path, cell: str) -> None:
+    path = table(tmp_path, "events.csv", f"id,act,mutual\nok,clash,true\na,clash,{cell}\n")
+    shown = cell.strip('"')
+    assert refusal(path) == f"events.csv:3: mutual: expected true or false, got `{shown}`"
+
+
 @pytest.mark.parametrize(
     ("value", "got"),
     [('"yes"', "text `yes`"), ("1", "`1`"), ("0", "`0`"), ('"True"', "text `True` (write true without quotes)")],

@@ -47,12 +47,16 @@ TABLE_COLUMNS = (
     "source",
     "killed",
     "wounded",
+    "mutual",
 )
 # Older names of columns, each read as the standard one (`Location`'s aliases); a table gives one or the other.
 COLUMN_ALIASES = {alias: standard for alias, standard in LOCATION_ALIASES}
 # Columns of numbers: counts are whole, the point's are decimal.
 COUNT_COLUMNS = ("killed", "wounded")
 DECIMAL_COLUMNS = ("latitude", "longitude", "precision_km")
+# Columns of true or false: in CSV `true` or `false` in any case (polars writes `true`, pandas `True`), an empty
+# cell not told (false); in Parquet a boolean type, null not told.
+BOOLEAN_COLUMNS = ("mutual",)
 # How a column is placed in an incident (`Location` calls the named location `name`); the rest are top-level.
 COLUMN_FIELDS = {
     **{c: f"location.{c}" for c in ("country", "admin1", "admin2", "admin3", *DECIMAL_COLUMNS, *COLUMN_ALIASES)},
@@ -878,14 +882,14 @@ _DECIMAL = re.compile(DECIMAL)
 
 def _csv_incident(cells: dict[str, str], shown: str, number: int) -> Incident:
     """One row (its cells by the column named) as an incident: empty cells absent, numbers read as plain
-    numbers, each column placed where `COLUMN_FIELDS` says."""
+    numbers, `true` and `false` (in any case) as booleans, each column placed where `COLUMN_FIELDS` says."""
     data: dict[str, Any] = {}
     location: dict[str, Any] = {}
     casualties: dict[str, int] = {}
     for column, cell in cells.items():
         standard = COLUMN_ALIASES.get(column, column)
         field = COLUMN_FIELDS.get(column, column)
-        if standard in COUNT_COLUMNS or standard in DECIMAL_COLUMNS:
+        if standard in (*COUNT_COLUMNS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS):
             cell = cell.strip()
         if not cell:
             continue
@@ -900,6 +904,10 @@ def _csv_incident(cells: dict[str, str], shown: str, number: int) -> Incident:
                     shown, f"expected a number like 36.2 or -0.5, got `{short(cell)}`", number, path=field
                 )
             location[column] = float(cell)
+        elif standard in BOOLEAN_COLUMNS:
+            if cell.lower() not in ("true", "false"):
+                raise InputError.at(shown, f"expected true or false, got `{short(cell)}`", number, path=field)
+            data[column] = cell.lower() == "true"
         elif field.startswith("location."):
             location[field.removeprefix("location.")] = cell
         else:

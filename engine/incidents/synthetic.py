@@ -263,8 +263,9 @@ def write_jsonl(path: Path, count: int, seed: int = 0, compiled: Compiled | None
             out.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
-# The flat columns of a CSV (and of a Parquet) incident table, as `engine.incidents.load` reads them.
-FLAT = TABLE_COLUMNS
+# The flat columns of a CSV (and of a Parquet) incident table, as `engine.incidents.load` reads them, but
+# `mutual`: no incident drawn here is mutual, and a column of nothing but false would only add to the bytes read.
+FLAT = tuple(c for c in TABLE_COLUMNS if c != "mutual")
 # Where each flat column is in an incident (or account) dict: (key, key within it or None).
 _PLACED = {
     **{c: ("location", c) for c in ("country", "admin1", "admin2", "admin3", "latitude", "longitude", "precision_km")},

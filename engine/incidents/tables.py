@@ -33,6 +33,7 @@ from engine.errors import InputError, Problem, did_you_mean
 from engine.incidents.blocks import blocks, csv_row_end, line_end
 from engine.incidents.frame import INCIDENTS, PLACE, POINT, TOLD, frame_of, with_defaults
 from engine.incidents.load import (
+    BOOLEAN_COLUMNS,
     COLUMN_ALIASES,
     COLUMN_FIELDS,
     COUNT_COLUMNS,
@@ -122,10 +123,10 @@ def read_table(path: Path | str, warnings: list[Problem] | None = None, every: b
     Formats, by suffix: `.csv` (a header naming columns from `TABLE_COLUMNS`, as the row reader reads
     it), `.jsonl` / `.ndjson` (one incident object a line, as in a scenario file), and `.parquet` (the
     CSV's flat columns, `killed` and `wounded` of an integer type, `latitude`, `longitude` and
-    `precision_km` of a number type, `id` text or whole numbers, the rest text, plus an optional
-    `accounts` column: a list of structs with `source` and the same columns but `id`, `notes` and
-    `source`). Other columns (JSON Lines: top-level keys) whose names are not close to one of these are
-    left out, with one warning appended to `warnings` (when given).
+    `precision_km` of a number type, `mutual` of the boolean type, `id` text or whole numbers, the rest
+    text, plus an optional `accounts` column: a list of structs with `source` and the same columns but
+    `id`, `notes`, `source` and `mutual`). Other columns (JSON Lines: top-level keys) whose names are not
+    close to one of these are left out, with one warning appended to `warnings` (when given).
 
     In JSON Lines an account's `"actor": null` (or `target`, `intended_target`) says the source names
     none, read as `unidentified`; in CSV and Parquet, which cannot tell null from a value left out, a
@@ -412,6 +413,16 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
         plain = c.str.contains(_COUNT) & (c.str.len_bytes() <= 18) if n in COUNTS else c.str.contains(DECIMAL)
         if not cells.get_column(given[n]).unique().to_frame().select((plain | c.is_null()).all()).item():
             raise _Unsure
+    # `true` or `false` in any case, with white space around as a number may have; the row reader says the rest
+    flags = {
+        c: pl.col(given[c]).str.strip_chars(" \t\r\n").str.to_lowercase().replace("", None)
+        for c in BOOLEAN_COLUMNS
+        if c in given
+    }
+    for n, c in flags.items():
+        distinct = cells.get_column(given[n]).unique().to_frame()
+        if not distinct.select((c.is_in(["true", "false"]) | c.is_null()).all()).item():
+            raise _Unsure
     frame = cells.select(
         *(
             numbers[c].cast(t).alias(c)
@@ -423,9 +434,10 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
             if c != "accounts"
         ),
         pl.lit([], INCIDENTS["accounts"]).alias("accounts"),
+        *((c == "true").alias(n) for n, c in flags.items()),
     )
     _check_incidents(frame, text_checked=True)
-    return frame.select(pl.col(c).cast(t) for c, t in INCIDENTS.items()), ignored
+    return frame.select(*(pl.col(c).cast(t) for c, t in INCIDENTS.items()), *flags), ignored
 
 
 # -- JSON Lines ------------------------------------------------------------------------------------
@@ -794,7 +806,9 @@ def _check_type(name: str, dtype: Any, shown: str, where: str) -> None:
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected text or whole numbers")
     if name == "time" and not (_is_text(dtype) or isinstance(dtype, pl.Datetime | pl.Date)):
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected text, dates or date-times")
-    if name not in (*COUNTS, *DECIMAL_COLUMNS, "id", "time") and not _is_text(dtype):
+    if name in BOOLEAN_COLUMNS and dtype != pl.Boolean():
+        raise InputError.at(shown, f"column `{where}` is {dtype}; expected true or false (a boolean type)")
+    if name not in (*COUNTS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS, "id", "time") and not _is_text(dtype):
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected text (a string type)")
 
 
@@ -937,6 +951,7 @@ def _parquet_frame(table: pl.DataFrame) -> pl.DataFrame:
     return table.select(
         *(column(c, table.schema, pl.col) for c in INCIDENTS if c != "accounts"),
         accounts.cast(INCIDENTS["accounts"]).alias("accounts"),
+        *(c for c in BOOLEAN_COLUMNS if c in table.columns),
     )
 
 

@@ -56,8 +56,9 @@ def _columns_tag() -> str:
     import hashlib
 
     from engine.incidents.frame import INCIDENTS
+    from engine.incidents.load import TABLE_COLUMNS
 
-    return hashlib.sha256(repr(INCIDENTS).encode()).hexdigest()[:8]
+    return hashlib.sha256(repr((INCIDENTS, TABLE_COLUMNS)).encode()).hexdigest()[:8]
 
 
 def incidents_file(count: int, fmt: str = "jsonl", tile_from: int | None = None) -> Path:

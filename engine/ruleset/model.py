@@ -142,7 +142,7 @@ class NameClass(Strict):
 class Act(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     name: str | None = None
-    hostile: bool
+    hostile: bool = Field(strict=True)  # `true` or `false` as written: `yes` is text in YAML 1.2
     aliases: list[Name] = []
     act_class: Id | None = Field(
         None,
@@ -217,7 +217,7 @@ class SelfDefense(Strict):
 
     clause: Name
     window: Duration
-    same_class: bool = True
+    same_class: bool = Field(True, strict=True)
     max_casualty_ratio: Count | None = None
 
 

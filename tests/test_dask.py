@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from distributed import Client, LocalCluster
@@ -386,22 +387,139 @@ def test_a_folder_run_without_a_format_writes_its_one_format(cli: Cli, dataset: 
     assert not (tmp_path / "v.json").exists()
 
 
-def test_a_hive_folder_naming_a_column_its_files_lack_is_said(cli: Cli, dataset: Path, tmp_path: Path) -> None:
+def hive(table: Any, key: str, folder: Path) -> Any:
+    """`table` written under `folder` as hive partitions by the column `key` names (`key=VALUE/data.parquet`, the
+    value percent-escaped, null as `__HIVE_DEFAULT_PARTITION__`), without that column, as pyarrow's
+    `write_dataset(partitioning=[key], partitioning_flavor="hive")` lays them; the rows in the order the parts
+    are read (sorted paths), with the column."""
+    import polars as pl
+
+    column = {"region": "admin1"}.get(key, key)
+    groups = {
+        f"{key}={'__HIVE_DEFAULT_PARTITION__' if value is None else quote(str(value), safe='')}": rows
+        for (value,), rows in table.group_by(column, maintain_order=True)
+    }
+    for name, rows in groups.items():
+        (folder / name).mkdir(parents=True)
+        rows.drop(column).write_parquet(folder / name / "data.parquet")
+    return pl.concat(groups[name] for name in sorted(groups, key=lambda name: f"{name}/data.parquet"))
+
+
+def verdicts(out: Path) -> Any:
+    """A dataset's verdicts, its parts' rows in order, without the hive keys its folders name."""
+    import polars as pl
+
+    found = sorted(out.rglob("*.parquet"), key=lambda p: p.as_posix())
+    return pl.concat(pl.read_parquet(p, hive_partitioning=False) for p in found)
+
+
+@pytest.mark.parametrize("rules", ["syria-2016-02", "syria-2016-09"])
+@pytest.mark.parametrize("key", ["country", "region"])  # a column's name, and an alias (of `admin1`)
+def test_a_hive_folder_gives_its_column_to_every_row_under_it_as_one_table_holding_it_would(
+    cli: Cli, cluster: LocalCluster, dataset: Path, tmp_path: Path, key: str, rules: str
+) -> None:
+    import polars as pl
+
+    # values with spaces (`%20%20Syria`) and nulls (`__HIVE_DEFAULT_PARTITION__`) among them
+    flat = hive(pl.read_parquet(dataset / "all.parquet"), key, tmp_path / "in")
+    flat.write_parquet(tmp_path / "flat.parquet")
+    code, _, err = cli(
+        "run", str(tmp_path / "in"), "--rules", rules, "-o", str(tmp_path / "out"), "--scheduler",
+        cluster.scheduler_address,
+    )  # fmt: skip
+    assert code == 0 and "warning" not in err, err
+    ran(cli, "run", str(tmp_path / "flat.parquet"), "--rules", rules, "-o", str(tmp_path / "v.parquet"))
+    assert verdicts(tmp_path / "out").equals(pl.read_parquet(tmp_path / "v.parquet"))
+    assert {p.parent.name for p in (tmp_path / "out").rglob("*.parquet")} == {
+        p.name for p in (tmp_path / "in").iterdir()
+    }  # the hive folders kept
+
+
+def test_hive_values_are_percent_decoded_read_as_their_column_s_type_and_the_default_partition_is_not_told(
+    dataset: Path, tmp_path: Path
+) -> None:
+    import polars as pl
+
+    from engine.evaluation.dataset import HIVE_NULL, Given, parts_of
+
+    folders = (
+        "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama/killed=3/latitude=35.3/mutual=True/country=" + HIVE_NULL
+    )
+    (tmp_path / folders).mkdir(parents=True)
+    table = pl.read_parquet(dataset / "all.parquet").filter(pl.col("country") == "Syria", pl.col("longitude") < 40)
+    table.drop("admin1", "location", "killed").write_parquet(tmp_path / folders / "data.parquet")
+    [part] = parts_of(tmp_path)
+    assert part.name == f"{folders}/part-00000.parquet"
+    assert part.hive == (  # `year` names no column: the layout alone
+        Given("admin1", "Deir ez-Zor", "year=2016/admin1=Deir%20ez-Zor"),
+        Given("location", "Homs/Hama", "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama"),
+        Given("killed", 3, "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama/killed=3"),
+        Given("latitude", 35.3, "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama/killed=3/latitude=35.3"),
+        Given("mutual", True, folders.removesuffix("/country=" + HIVE_NULL)),  # as a CSV cell is: any case
+        Given("country", None, folders),
+    )
+    frame = part.reader(ruleset("syria-2016-02")).frame()
+    assert frame.select("admin1", "location", "killed", "latitude", "mutual", "country").unique().rows() == [
+        ("Deir ez-Zor", "Homs/Hama", 3, 35.3, True, None)  # the file's own `latitude` and `country` set aside
+    ]
+    assert frame.schema["killed"] == pl.Int64()
+
+
+@pytest.mark.parametrize(
+    ("folders", "message"),
+    [
+        (
+            "country=Syria/country=Iraq",
+            "`country` is given twice in one path (`country=Syria`, then `country=Iraq`); keep one",
+        ),
+        (
+            "region=Aleppo/year=2016/admin1=Aleppo",
+            "keys `region` and `admin1` are both given; `region` is another name for `admin1`: keep one",
+        ),
+        ("killed=three", "the folder gives `killed` to every row under it: expected a whole number, got `three`"),
+        ("mutual=yes", "the folder gives `mutual` to every row under it: expected true or false, got `yes`"),
+        (
+            "latitude=35,3",
+            "the folder gives `latitude` to every row under it: expected a number like 36.2 or -0.5, got `35,3`",
+        ),
+    ],
+)
+def test_a_hive_key_given_twice_or_a_number_that_is_none_is_one_line_and_nothing_is_written(
+    cli: Cli, dataset: Path, tmp_path: Path, folders: str, message: str
+) -> None:
+    folder = tmp_path / "in" / folders
+    folder.mkdir(parents=True)
+    (folder / "data.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+    out = tmp_path / "out"
+    code, stdout, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-09", "-f", "parquet", "-o", str(out))
+    assert (code, stdout, err) == (2, "", f"error: {folder}: {message}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_a_file_holding_its_folder_s_column_too_has_its_own_set_aside_said_where_they_differ(
+    cli: Cli, dataset: Path, tmp_path: Path
+) -> None:
     import polars as pl
 
     whole = pl.read_parquet(dataset / "all.parquet")
-    for country in ("Iraq", "Syria"):  # as pyarrow's write_dataset(partitioning=["country"], flavor="hive") lays it
-        folder = tmp_path / "in" / f"country={country}"
+    for i, month in enumerate(MONTHS):  # every country, read as Iraq: as polars, pyarrow and DuckDB read it
+        folder = tmp_path / "in" / "country=Iraq" / f"month={month}"
         folder.mkdir(parents=True)
-        whole.filter(pl.col("country") == country).drop("country").write_parquet(folder / "part-0.parquet")
+        whole.slice(i * 300, 300).write_parquet(folder / "data.parquet")
+    whole.with_columns(country=pl.lit("Iraq")).write_parquet(tmp_path / "iraq.parquet")
     code, _, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-02", "-o", str(tmp_path / "out"))
-    warned = [line for line in err.splitlines() if "hive folders are read as the dataset's layout" in line]
-    assert code == 0 and [w.split(": the folder")[0] for w in warned] == [
-        f"warning: {tmp_path / 'in' / 'country=Iraq'}",
-        f"warning: {tmp_path / 'in' / 'country=Syria'}",
-    ]
-    code, _, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02", "-o", str(tmp_path / "months"))
-    assert code == 0 and "hive folders" not in err  # `month` is no column: the layout alone
+    assert code == 0
+    assert [line for line in err.splitlines() if line.startswith("warning")] == [
+        f"warning: {tmp_path / 'in' / 'country=Iraq'}: its files hold `country` too, with other values: the folder's "
+        "`country=Iraq` is read for every row under it instead, as polars and pyarrow read hive folders"
+    ]  # one for the folder, not one for each of its parts
+    ran(cli, "run", str(tmp_path / "iraq.parquet"), "--rules", "syria-2016-02", "-o", str(tmp_path / "v.parquet"))
+    assert verdicts(tmp_path / "out").equals(pl.read_parquet(tmp_path / "v.parquet"))
+    same = tmp_path / "same" / "country=Iraq"
+    same.mkdir(parents=True)
+    whole.with_columns(country=pl.lit("Iraq")).write_parquet(same / "data.parquet")
+    code, _, err = cli("run", str(tmp_path / "same"), "--rules", "syria-2016-02", "-o", str(tmp_path / "out-same"))
+    assert code == 0 and "warning" not in err  # the files tell what the folder does
 
 
 def test_a_folder_s_other_tables_are_said_not_read_and_a_folder_of_none_is_said_first(

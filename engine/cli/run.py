@@ -7,6 +7,7 @@ import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -185,7 +186,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     """`run FOLDER`: every Parquet file under it judged part by part, the verdicts written as a dataset under
     --output (whole, or not at all), the counts on stderr."""
     from engine.analysis.dispatch import executor_for
-    from engine.evaluation.dataset import Part, judge_dataset, parts_of, unread_hive_keys, unread_tables
+    from engine.evaluation.dataset import hive_set_aside, judge_dataset, parts_of, unread_tables
     from engine.incidents.load import implausible_problem
     from engine.report.progress import ProgressBar
     from engine.ruleset.load import load_ruleset
@@ -206,9 +207,9 @@ def run_dataset(args: argparse.Namespace) -> int:
     check_folder_output(args.output, folder)
     compiled = load_ruleset(args.rules, sets=args.sets)
     with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work
-        warn([*unread_tables(folder), *unread_hive_keys(folder, parts)])  # named as given
+        warn([*unread_tables(folder), *hive_set_aside(folder, parts)])  # named as given
         if executor is not None:  # a cluster's workers find the parts by their whole path
-            parts = [Part(part.path.absolute(), part.name) for part in parts]
+            parts = [replace(part, path=part.path.absolute()) for part in parts]
         bar = ProgressBar(len(parts), "judging parts", enabled=sys.stderr.isatty(), unit="items")
         with atomic_folder(args.output) as out, bar:
             summary = judge_dataset(

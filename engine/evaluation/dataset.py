@@ -5,6 +5,9 @@ batch whatever the folder holds; parts go to local processes or a Dask cluster (
 Where a ruleset's verdicts depend on other incidents (`Compiled.over_time`: phases after quiet days,
 escalation), the parts are first read here, a batch at a time, for the phases and escalation episodes
 (`Evaluator.context`), which every part's task is then given. Ids are unique across the dataset, as in one table.
+
+A hive folder (`country=Iraq/`) whose key names a column ceasefire reads gives every row under it that column, as
+polars, pyarrow, DuckDB and Spark read a hive dataset; its other keys (`year=2016/`) are the dataset's layout.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 import polars as pl
 
@@ -21,28 +25,46 @@ from engine.errors import InputError, Problem
 from engine.evaluation.pipeline import BATCH, Context, Evaluator
 from engine.evaluation.result import Report
 from engine.incidents.load import Loaded
-from engine.incidents.tables import TableReader
+from engine.incidents.tables import Cell, TableReader
 from engine.ruleset.compile import Compiled
 from engine.ruleset.model import VERDICTS
 
 SUFFIX = ".parquet"
 IMPLAUSIBLE = "implausible_time"
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # a hive folder's value for null, as Hive writes it
+
+
+@dataclass(frozen=True)
+class Given:
+    """A column a hive folder gives every row under it: the column's standard name, the value (None: not told),
+    and the folder, relative to the input folder (`year=2016/country=Iraq`)."""
+
+    column: str
+    value: Cell
+    folder: str
 
 
 @dataclass(frozen=True)
 class Part:
     """One input file and where its verdicts go: `name` is relative to the output folder, its hive folders
-    (`year=2016/`) kept and the file numbered in sorted input order (`part-00000.parquet`)."""
+    (`year=2016/`) kept and the file numbered in sorted input order (`part-00000.parquet`); `hive` holds the
+    columns its hive folders give, in path order."""
 
     path: Path
     name: str
+    hive: tuple[Given, ...] = ()
+
+    def reader(self, compiled: Compiled) -> TableReader:
+        """The part's table, a block of rows at a time, with the columns its hive folders give."""
+        return TableReader(self.path, compiled, hive={given.column: given.value for given in self.hive})
 
 
 def parts_of(folder: Path) -> list[Part]:
-    """Every `.parquet` file under `folder`, hive partitions (`key=value/`) included, in sorted path order.
+    """Every `.parquet` file under `folder`, hive partitions (`key=value/`) included, in sorted path order, each
+    with the columns its hive folders give (`hive_of`).
 
     Names starting with `.` or `_` (`_SUCCESS`, `_metadata`, hidden files) are not parts, as in Spark and
-    Hive. Raises `InputError` when there is none.
+    Hive. Raises `InputError` when there is none, and as `hive_of` does.
     """
     found = []
     for path in folder.rglob(f"*{SUFFIX}"):
@@ -54,7 +76,61 @@ def parts_of(folder: Path) -> list[Part]:
             str(folder), "folder holds no .parquet files; expected a folder of Parquet files (or key=value/ folders)"
         )
     found.sort(key=lambda p: p.as_posix())
-    return [Part(folder / p, (p.parent / f"part-{i:05d}{SUFFIX}").as_posix()) for i, p in enumerate(found)]
+    return [
+        Part(folder / p, (p.parent / f"part-{i:05d}{SUFFIX}").as_posix(), hive_of(folder, p))
+        for i, p in enumerate(found)
+    ]
+
+
+def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
+    """The columns the hive folders of a part give (`relative`: its path under `folder`), in path order: one for
+    each `key=value` folder whose key names a column ceasefire reads (`TABLE_COLUMNS`, or an alias). The value
+    is percent-decoded as Hive writes it (`%20`, `%2F`); `__HIVE_DEFAULT_PARTITION__`, or nothing, is not told;
+    a count, a point's number or `mutual` is read as a CSV cell is (`killed=3` a whole number, `latitude=36.2` a
+    number, `mutual=true`).
+    Other keys are the dataset's layout, not read.
+
+    Raises `InputError` at the folder of a key given twice in the path (or a column under both its names), or
+    of a number that is not one.
+    """
+    from engine.incidents.load import (
+        BOOLEAN_COLUMNS,
+        COLUMN_ALIASES,
+        COUNT_COLUMNS,
+        DECIMAL_COLUMNS,
+        TABLE_COLUMNS,
+        read_cell,
+    )
+    from engine.incidents.model import both_given
+
+    given: list[Given] = []
+    keys: dict[str, str] = {}  # each key so far: the folder that names it
+    columns: dict[str, str] = {}  # each column given so far: its key
+    where = PurePosixPath()
+    for piece in relative.parent.parts:
+        where /= piece
+        key, equals, written = piece.partition("=")
+        if not equals or not key:
+            continue
+        shown = str(folder / where)
+        if key in keys:
+            raise InputError.at(shown, f"`{key}` is given twice in one path (`{keys[key]}`, then `{piece}`); keep one")
+        keys[key] = piece
+        column = COLUMN_ALIASES.get(key, key)
+        if column not in TABLE_COLUMNS:
+            continue
+        if column in columns:
+            alias, named = sorted((key, columns[column]), key=lambda k: k not in COLUMN_ALIASES)
+            raise InputError.at(shown, "keys " + both_given(alias, named))
+        columns[column] = key
+        value: Cell = None if written in ("", HIVE_NULL) else unquote(written)
+        if isinstance(value, str) and column in (*COUNT_COLUMNS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS):
+            try:
+                value = read_cell(column, value)
+            except ValueError as exc:
+                raise InputError.at(shown, f"the folder gives `{key}` to every row under it: {exc}") from None
+        given.append(Given(column, value, where.as_posix()))
+    return tuple(given)
 
 
 def unread_tables(folder: Path) -> list[Problem]:
@@ -80,35 +156,25 @@ def unread_tables(folder: Path) -> list[Problem]:
     ]
 
 
-def unread_hive_keys(folder: Path, parts: Sequence[Part]) -> list[Problem]:
-    """A warning for each hive folder (`country=Iraq/`) whose key names a column ceasefire reads but whose files
-    do not hold it: the folders are the dataset's layout, not its facts, so those incidents are judged without
-    the value (said, not read silently as a column). One warning per such folder, in path order."""
-    from engine.incidents.load import COLUMN_ALIASES, TABLE_COLUMNS
+def hive_set_aside(folder: Path, parts: Sequence[Part]) -> list[Problem]:
+    """A warning for each hive folder (`country=Iraq/`) whose files hold the column its key names too, with
+    another value in some row: the folder's value is read for every row, as polars, pyarrow and DuckDB read a
+    hive dataset, and the files' own values set aside (said, not silently). One warning per such folder, in
+    path order."""
+    from engine.incidents.tables import told_otherwise
 
-    known = {*TABLE_COLUMNS, *COLUMN_ALIASES}
-    found: dict[Path, Problem] = {}
+    found: dict[str, Problem] = {}
     for part in parts:
-        held: set[str] | None = None  # the part's columns, by their standard names: read once, where needed
-        where = folder
-        for piece in part.path.relative_to(folder).parent.parts:
-            where /= piece
-            key, equals, _ = piece.partition("=")
-            if not equals or key not in known or where in found:
+        for given in part.hive:
+            if given.folder in found or not told_otherwise(part.path, given.column, given.value):
                 continue
-            if held is None:
-                try:
-                    held = {COLUMN_ALIASES.get(c, c) for c in pl.read_parquet_schema(part.path)}
-                except (pl.exceptions.PolarsError, OSError):
-                    break  # reading the part says what is wrong with it
-            if COLUMN_ALIASES.get(key, key) not in held:
-                found[where] = Problem(
-                    str(where),
-                    f"the folder names `{key}`, but hive folders are read as the dataset's layout, not as a "
-                    f"column: its files hold no `{key}`, so their incidents are judged without it; write the "
-                    "column into them",
-                    severity="warning",
-                )
+            key = PurePosixPath(given.folder).name
+            found[given.folder] = Problem(
+                str(folder / given.folder),
+                f"its files hold `{given.column}` too, with other values: the folder's `{key}` is read for every row "
+                "under it instead, as polars and pyarrow read hive folders",
+                severity="warning",
+            )
     return list(found.values())
 
 
@@ -150,7 +216,7 @@ def _judge(job: Job, parts: Sequence[Part]) -> Judged:
     from engine.report.data import write_parquet
 
     tally = _Tally(job.compiled)
-    readers = [TableReader(part.path, job.compiled) for part in parts]
+    readers = [part.reader(job.compiled) for part in parts]
     with Evaluator(job.compiled, job.engine) as evaluator:
         for part, reports in zip(parts, _reports(job, evaluator, readers)):
             target = job.out / part.name
@@ -171,7 +237,7 @@ def _reports(job: Job, evaluator: Evaluator, readers: Sequence[TableReader]) -> 
 def _batches(name: str, compiled: Compiled, parts: Sequence[Part]) -> Iterator[pl.DataFrame]:
     """Every part's incidents, in order, a batch at a time."""
     for part in parts:
-        yield from Loaded(name, compiled, TableReader(part.path, compiled), None, None).parts(BATCH)
+        yield from Loaded(name, compiled, part.reader(compiled), None, None).parts(BATCH)
 
 
 class _Tally:
@@ -268,7 +334,9 @@ def _refuse_reused_ids(parts: Sequence[Part]) -> None:
     """Raise `InputError` at the first id used in two parts (each part's own were checked as it was read)."""
     seen: dict[str, Path] = {}
     for part in parts:
-        for id_ in pl.read_parquet(part.path, columns=["id"]).get_column("id").cast(pl.String):
+        named = [str(g.value) for g in part.hive if g.column == "id"]  # a folder's id is every row's: the part has one
+        ids = named or pl.read_parquet(part.path, columns=["id"]).get_column("id").cast(pl.String).to_list()
+        for id_ in ids:
             if id_ in seen:
                 message = f"incident id `{id_}` is used twice (first in `{seen[id_]}`); ids are unique across a dataset"
                 raise InputError.at(str(part.path), message)

@@ -383,7 +383,7 @@ class Loaded:
         def parts() -> Iterator[pl.DataFrame]:
             unchanged()
             fresh: TableReader | EventTable = (
-                TableReader(read.path, self.compiled, read.block, read.rows)
+                TableReader(read.path, self.compiled, read.block, read.rows, read.hive)
                 if isinstance(read, TableReader)
                 else EventTable(read.path, read.kind, read.block, read.rows)
             )
@@ -880,6 +880,27 @@ DECIMAL = r"^-?[0-9]+(?:\.[0-9]+)?$"
 _DECIMAL = re.compile(DECIMAL)
 
 
+def read_cell(standard: str, cell: str) -> int | float | bool:
+    """A cell of a column of numbers or of true or false (`standard`, a standard name from `COUNT_COLUMNS`,
+    `DECIMAL_COLUMNS` or `BOOLEAN_COLUMNS`) as the value it writes: a count as a whole number in plain digits, a
+    point's number as `DECIMAL`, `true` or `false` in any case. A number's range is the model's to check.
+
+    Raises ValueError saying what was given and what would be right.
+    """
+    if standard in BOOLEAN_COLUMNS:
+        if cell.lower() not in ("true", "false"):
+            raise ValueError(f"expected true or false, got `{short(cell)}`")
+        return cell.lower() == "true"
+    if standard in COUNT_COLUMNS:
+        if not _COUNT.fullmatch(cell):
+            raise ValueError(f"expected a whole number, got `{short(cell)}`")
+        # past Python's limit on digits a count is far too large anyway: its first 4,000 digits say so alike
+        return int(cell[:4000])
+    if not _DECIMAL.fullmatch(cell):
+        raise ValueError(f"expected a number like 36.2 or -0.5, got `{short(cell)}`")
+    return float(cell)
+
+
 def _csv_incident(cells: dict[str, str], shown: str, number: int) -> Incident:
     """One row (its cells by the column named) as an incident: empty cells absent, numbers read as plain
     numbers, `true` and `false` (in any case) as booleans, each column placed where `COLUMN_FIELDS` says."""
@@ -893,21 +914,17 @@ def _csv_incident(cells: dict[str, str], shown: str, number: int) -> Incident:
             cell = cell.strip()
         if not cell:
             continue
-        if standard in COUNT_COLUMNS:
-            if not _COUNT.fullmatch(cell):
-                raise InputError.at(shown, f"expected a whole number, got `{short(cell)}`", number, path=field)
-            # past Python's limit on digits a count is far too large anyway: its first 4,000 digits say so alike
-            casualties[column] = int(cell[:4000])
-        elif standard in DECIMAL_COLUMNS:
-            if not _DECIMAL.fullmatch(cell):
-                raise InputError.at(
-                    shown, f"expected a number like 36.2 or -0.5, got `{short(cell)}`", number, path=field
-                )
-            location[column] = float(cell)
-        elif standard in BOOLEAN_COLUMNS:
-            if cell.lower() not in ("true", "false"):
-                raise InputError.at(shown, f"expected true or false, got `{short(cell)}`", number, path=field)
-            data[column] = cell.lower() == "true"
+        if standard in (*COUNT_COLUMNS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS):
+            try:
+                value = read_cell(standard, cell)
+            except ValueError as exc:
+                raise InputError.at(shown, str(exc), number, path=field) from None
+            if standard in COUNT_COLUMNS:
+                casualties[column] = int(value)
+            elif standard in DECIMAL_COLUMNS:
+                location[column] = value
+            else:
+                data[column] = value
         elif field.startswith("location."):
             location[field.removeprefix("location.")] = cell
         else:

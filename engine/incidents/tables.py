@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from engine.errors import InputError, Problem, did_you_mean
 from engine.incidents.blocks import blocks, csv_row_end, line_end
-from engine.incidents.frame import INCIDENTS, PLACE, POINT, TOLD, frame_of, with_defaults
+from engine.incidents.frame import INCIDENTS, JUDGED, PLACE, POINT, TOLD, frame_of, with_defaults
 from engine.incidents.load import (
     BOOLEAN_COLUMNS,
     COLUMN_ALIASES,
@@ -68,6 +68,10 @@ COUNTS = COUNT_COLUMNS
 # The facts an account may give in a flat table (`source` and the told columns), and a Parquet table's columns.
 ACCOUNT_COLUMNS = ("source", *(c for c in TABLE_COLUMNS if c in TOLD))
 PARQUET_COLUMNS = (*TABLE_COLUMNS, "accounts")
+# A value a hive folder gives a Parquet table's column (`country=Iraq/`), as the column holds it: text, a count,
+# a point's number, true or false; None: not told. Each column's type is the incident frame's (`_HIVE_TYPES`).
+Cell = str | int | float | bool | None
+_HIVE_TYPES = {**INCIDENTS, "mutual": JUDGED["mutual"]}
 # How much of a table `TableReader` reads at a time. Measured on `ceasefire run` of 1M generated incidents
 # (peak RSS, wall time in pairs): CSV in blocks of 32 MB (about 290,000 rows) 710 MB; in 16 MB blocks 610 MB
 # but about 10% slower (each part judged costs time of its own). JSON Lines (10% with accounts, read by
@@ -94,17 +98,18 @@ class _Unsure(Exception):
 JUDGED_COLUMNS = ("time", "actor", "act")
 
 
-def missing_columns(path: Path) -> Problem | None:
-    """The warning for a CSV or Parquet table whose header names no `time`, `actor` or `act` column (a
-    Parquet table with `accounts` may give them there); None when it names them all, or cannot be read (the
-    reader says why, in its words).
+def missing_columns(path: Path, hive: Iterable[str] = ()) -> Problem | None:
+    """The warning for a CSV or Parquet table whose header names no `time`, `actor` or `act` column, nor do
+    its hive folders (`hive`: the columns they give, by standard name; a Parquet table with `accounts` may
+    give them there); None when they name them all, or the table cannot be read (the reader says why, in its
+    words).
     """
     from engine.incidents.eventdata import header_of  # which imports this module
 
     names = header_of(path)
     if not names:
         return None
-    given = {COLUMN_ALIASES.get(name, name) for name in names}
+    given = {*(COLUMN_ALIASES.get(name, name) for name in names), *hive}
     missing = [c for c in JUDGED_COLUMNS if c not in given]
     if not missing or "accounts" in given:
         return None
@@ -117,7 +122,9 @@ def missing_columns(path: Path) -> Problem | None:
     )
 
 
-def read_table(path: Path | str, warnings: list[Problem] | None = None, every: bool = False) -> pl.DataFrame:
+def read_table(
+    path: Path | str, warnings: list[Problem] | None = None, every: bool = False, hive: Mapping[str, Cell] | None = None
+) -> pl.DataFrame:
     """An incident table as an incident frame (`INCIDENTS`: one row per incident, in file order).
 
     Formats, by suffix: `.csv` (a header naming columns from `TABLE_COLUMNS`, as the row reader reads
@@ -133,6 +140,10 @@ def read_table(path: Path | str, warnings: list[Problem] | None = None, every: b
     null is "not told" (the incident's value stands) and a source that names none is written
     `unidentified`.
 
+    `hive` gives a Parquet table the columns of its hive folders ({standard name: value}, `country=Iraq/`):
+    each value is read in every row, and the table's own column of that name, if any, is set aside, as polars,
+    pyarrow and DuckDB read a hive dataset.
+
     Raises `InputError`, the row reader's own line for CSV and JSON Lines (the file, line, column, what
     is wrong and what would be right), for Parquet the file, row (1-based) and field, or the column and
     the type expected: the first problem, or with `every`, each bad row's (up to a limit).
@@ -140,8 +151,8 @@ def read_table(path: Path | str, warnings: list[Problem] | None = None, every: b
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        frame = _read_parquet(path, warnings, every)
-        _warn_missing(path, warnings)
+        frame = _read_parquet(path, warnings, every, hive or {})
+        _warn_missing(path, warnings, hive or ())
         return with_defaults(frame)
     if suffix not in ROW_TABLES:
         try:
@@ -165,9 +176,9 @@ def read_table(path: Path | str, warnings: list[Problem] | None = None, every: b
     return frame
 
 
-def _warn_missing(path: Path, warnings: list[Problem] | None) -> None:
+def _warn_missing(path: Path, warnings: list[Problem] | None, hive: Iterable[str] = ()) -> None:
     """Append `missing_columns`' warning, if any, to `warnings` (when given)."""
-    if warnings is not None and (missing := missing_columns(path)) is not None:
+    if warnings is not None and (missing := missing_columns(path, hive)) is not None:
         warnings.append(missing)
 
 
@@ -182,11 +193,19 @@ class TableReader:
     none either, the whole table is read by `frame()` instead, which raises the same one-line `InputError`
     as a table read whole, and the rows not yet given follow from it. Memory stays at a block and its frames,
     and the ids' hashes (8 bytes an incident). `warnings` says which columns were left out once the table
-    is read through.
+    is read through. `hive` gives a Parquet table the columns of its hive folders, as `read_table` reads them.
     """
 
-    def __init__(self, path: Path, compiled: Compiled, block: int | None = None, rows: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        compiled: Compiled,
+        block: int | None = None,
+        rows: int | None = None,
+        hive: Mapping[str, Cell] | None = None,
+    ) -> None:
         self.path, self.compiled = path, compiled
+        self.hive = dict(hive or {})
         self.shown = str(path)
         self.suffix = path.suffix.lower()
         self.block = block or (BLOCK if self.suffix == ".csv" else JSONL_BLOCK)
@@ -199,7 +218,7 @@ class TableReader:
         Raises `InputError` as `read_table` does.
         """
         warnings: list[Problem] = []
-        frame = read_table(self.path, warnings)
+        frame = read_table(self.path, warnings, hive=self.hive)
         refuse_unreadable_times(self.compiled, frame, self.path)
         self.warnings = warnings
         return frame
@@ -239,7 +258,7 @@ class TableReader:
             raise _Unsure  # no rows, or an id given twice (or two ids that hash alike): the row reader says
         if ignored:
             self.warnings = [ignored_columns(self.shown, list(ignored))]
-        _warn_missing(self.path, self.warnings)
+        _warn_missing(self.path, self.warnings, self.hive)
 
     def _text_blocks(self) -> Iterator[tuple[pl.DataFrame, list[str]]]:
         csv = self.suffix == ".csv"
@@ -263,16 +282,16 @@ class TableReader:
     def _parquet_blocks(self) -> Iterator[tuple[pl.DataFrame, list[str]]]:
         try:
             _size(self.path)
-            read, ignored = _check_parquet_columns(pl.read_parquet_schema(self.path), self.shown)
+            schema = _with_hive(pl.read_parquet_schema(self.path), self.hive)
+            read, ignored = _check_parquet_columns(schema, self.shown)
             count = pl.scan_parquet(self.path).select(pl.len()).collect().item()
         except (InputError, pl.exceptions.PolarsError, OSError, ValueError):
             raise _Unsure from None
         for start in range(0, count, self.rows):
             try:
-                table = pl.scan_parquet(self.path).select(list(read)).slice(start, self.rows).collect()
+                table = _parquet_table(self.path, read, self.hive, start, self.rows)
             except (pl.exceptions.PolarsError, OSError, ValueError):
                 raise _Unsure from None
-            table = table.rename(read)
             try:
                 refuse_unfit_counts(table, self.shown)
             except InputError:
@@ -705,8 +724,9 @@ def _time_ok(value: str) -> bool:
 _COLUMNS = ", ".join(PARQUET_COLUMNS)
 
 
-def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool = False) -> pl.DataFrame:
-    """A Parquet table as an incident frame: its columns and types checked, then its rows."""
+def _read_parquet(path: Path, warnings: list[Problem] | None, every: bool, hive: Mapping[str, Cell]) -> pl.DataFrame:
+    """A Parquet table as an incident frame, with the columns its hive folders give (`read_table`): its columns
+    and types checked, then its rows."""
     shown = str(path)
     info = stat_of(path, shown)
     if stat.S_ISDIR(info.st_mode):
@@ -721,14 +741,13 @@ def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool
         schema = pl.read_parquet_schema(path)
     except (pl.exceptions.PolarsError, OSError, ValueError):
         raise InputError.at(shown, "not a Parquet file (its footer cannot be read)") from None
-    read, ignored = _check_parquet_columns(schema, shown)
+    read, ignored = _check_parquet_columns(_with_hive(schema, hive), shown)
     try:
-        table = pl.read_parquet(path, columns=list(read))
+        table = _parquet_table(path, read, hive)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputError.at(shown, f"cannot read: {str(exc).splitlines()[0]}") from None
     if table.height == 0:
         raise InputError.at(shown, "file holds no incidents; expected a row per incident")
-    table = table.rename(read)
     unfit: list[Problem] = []
     try:
         refuse_unfit_counts(table, shown, every)
@@ -751,7 +770,47 @@ def _read_parquet(path: Path, warnings: list[Problem] | None = None, every: bool
     return frame
 
 
-def _check_parquet_columns(schema: dict[str, pl.DataType], shown: str) -> tuple[dict[str, str], list[str]]:
+def _with_hive(schema: Mapping[str, Any], hive: Mapping[str, Cell]) -> dict[str, Any]:
+    """A Parquet table's schema with the columns its hive folders give (`hive`, by standard name, of the incident
+    frame's types) in place of its own columns of those names (or their aliases)."""
+    own = {name: dtype for name, dtype in schema.items() if COLUMN_ALIASES.get(name, name) not in hive}
+    return own | {name: _HIVE_TYPES[name] for name in hive}
+
+
+def _parquet_table(
+    path: Path, read: Mapping[str, str], hive: Mapping[str, Cell], start: int = 0, rows: int | None = None
+) -> pl.DataFrame:
+    """A Parquet table's rows (`rows` from `start`; None: to the end) by their columns' standard names: those of
+    `read` ({as named: standard name}) the file holds, then each hive column's value in every row.
+
+    Raises polars' errors, OSError or ValueError where the file cannot be read.
+    """
+    scan = pl.scan_parquet(path).slice(start, rows)
+    own = {name: standard for name, standard in read.items() if standard not in hive}
+    table = scan.select(list(own)).collect().rename(own) if own else None
+    height = table.height if table is not None else scan.select(pl.len()).collect().item()
+    given = [pl.repeat(value, height, dtype=_HIVE_TYPES[name], eager=True).alias(name) for name, value in hive.items()]
+    return table.hstack(given) if table is not None else pl.DataFrame(given)
+
+
+def told_otherwise(path: Path, column: str, value: Cell) -> bool:
+    """Whether a Parquet table's column `column` (a standard name; the table may name it by its alias) holds a
+    value other than `value` in some row, read as the incident frame reads it (None: not told). False where
+    the table holds no such column, or it cannot be read as one (the table's reader says why where it must).
+    """
+    try:
+        schema = pl.read_parquet_schema(path)
+        named = next((name for name in schema if COLUMN_ALIASES.get(name, name) == column), None)
+        if named is None:
+            return False
+        told = _as_told(pl.col(named), schema[named]).cast(_HIVE_TYPES[column])
+        other = told.ne_missing(pl.lit(value, _HIVE_TYPES[column])).any()
+        return bool(pl.scan_parquet(path).select(other).collect().item())
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return False
+
+
+def _check_parquet_columns(schema: Mapping[str, Any], shown: str) -> tuple[dict[str, str], list[str]]:
     """The columns read ({as named: standard name}) and those left out, each read of a type its values
     can be read from; an account's fields each known."""
     try:

@@ -376,6 +376,18 @@ def test_a_json_lines_mutual_is_true_or_false_as_json_writes_them(tmp_path: Path
     assert refusal(path) == f"events.jsonl:2: mutual: expected true or false, got {got}"
 
 
+def test_a_json_lines_mutual_is_read_by_the_columnar_reader_as_the_row_reader_reads_it(tmp_path: Path) -> None:
+    from engine.incidents.frame import frame_of, with_defaults
+    from engine.incidents.tables import _jsonl_frame, read_table
+
+    text = '{"id": "a", "mutual": true, "act": "clash"}\n{"id": "b", "mutual": false}\n{"id": "c"}\n'
+    frame, _ = _jsonl_frame(text.encode())  # not left to the row reader, which would take far longer
+    assert frame.get_column("mutual").to_list() == [True, False, False]
+    path = table(tmp_path, "events.jsonl", text)
+    assert with_defaults(frame).equals(frame_of(load_incidents(path)))
+    assert read_table(path).equals(frame_of(load_incidents(path)))
+
+
 def test_a_csv_table_reads_counts_blank_cells_and_blank_lines(tmp_path: Path) -> None:
     text = HEADER + "a,,ISIS,shelling,,,Aleppo, 12 ,007\n\n" + 'b,,"Free Syrian\nArmy",,,,,  ,\n'
     incidents = load_incidents(table(tmp_path, "events.csv", text))

@@ -465,9 +465,9 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
 _LINE_NOT_AN_OBJECT = re.compile(rb"\n[\n\r \t]")  # a line that is blank or starts with white space
 
 
-# A null the model reads otherwise than "not given": `accounts` (a list: null is refused), an account's
+# A null the model reads otherwise than "not given": `accounts` and `mutual` (null is refused), an account's
 # person (the source names none), or a key with a backslash escape (which may spell either).
-_MEANINGFUL_NULL = re.compile(rb'"(?:accounts|actor|target|intended_target|[^"\n]*\\[^"\n]*)"\s*:\s*null')
+_MEANINGFUL_NULL = re.compile(rb'"(?:accounts|actor|target|intended_target|mutual|[^"\n]*\\[^"\n]*)"\s*:\s*null')
 _NUMBER_ID = re.compile(rb'"id"\s*:\s*-?[0-9]')
 
 
@@ -520,9 +520,10 @@ def _jsonl_frame(raw: bytes) -> tuple[pl.DataFrame, list[str]]:
         pl.col("accounts")
         .list.eval(pl.struct(pl.element().struct.field("source"), *_flat_told(pl.element().struct.field)))
         .fill_null(pl.lit([], INCIDENTS["accounts"])),
+        pl.col("mutual").fill_null(False),  # a key left out (null given is refused above)
     )
     _check_incidents(frame)
-    return frame.select(pl.col(c).cast(t) for c, t in INCIDENTS.items()), ignored
+    return frame.select(*(pl.col(c).cast(t) for c, t in INCIDENTS.items()), "mutual"), ignored
 
 
 def _flat_told(field: Any) -> list[pl.Expr]:
@@ -569,6 +570,7 @@ def _arrow_schema(number_ids: bool = False) -> Any:
             ("expect", text),
             ("notes", text),
             ("source", text),
+            ("mutual", pa.bool_()),  # true or false alone: pyarrow refuses `1` or "true" here, as the model does
         ]
     )
 

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 # User input quoted in a message may hold line breaks and other control characters: shown escaped, so
-# that a problem is always one line (str.splitlines breaks at many of these) and never drives the terminal.
-_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(32), *range(0x7F, 0xA0), 0x2028, 0x2029)}
+# that a problem is always one line (str.splitlines breaks at many of these) and never drives the terminal;
+# and the marks that reorder text (U+202E and its kin) escaped too, so that a message reads as it is.
+_BIDI = (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(32), *range(0x7F, 0xA0), 0x2028, 0x2029, *_BIDI)}
 
 
 @dataclass(frozen=True)

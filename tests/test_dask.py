@@ -443,7 +443,7 @@ def test_hive_values_are_percent_decoded_read_as_their_column_s_type_and_the_def
     from engine.evaluation.dataset import HIVE_NULL, Given, parts_of
 
     folders = (
-        "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama/killed=3/latitude=35.3/mutual=True/country=" + HIVE_NULL
+        "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama/killed=3/latitude=35.3/mutual=%20True/country=" + HIVE_NULL
     )
     (tmp_path / folders).mkdir(parents=True)
     table = pl.read_parquet(dataset / "all.parquet").filter(pl.col("country") == "Syria", pl.col("longitude") < 40)
@@ -455,7 +455,7 @@ def test_hive_values_are_percent_decoded_read_as_their_column_s_type_and_the_def
         Given("location", "Homs/Hama", "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama"),
         Given("killed", 3, "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama/killed=3"),
         Given("latitude", 35.3, "year=2016/admin1=Deir%20ez-Zor/location=Homs%2FHama/killed=3/latitude=35.3"),
-        Given("mutual", True, folders.removesuffix("/country=" + HIVE_NULL)),  # as a CSV cell is: any case
+        Given("mutual", True, folders.removesuffix("/country=" + HIVE_NULL)),  # as a CSV cell: any case, spaced
         Given("country", None, folders),
     )
     frame = part.reader(ruleset("syria-2016-02")).frame()
@@ -478,6 +478,11 @@ def test_hive_values_are_percent_decoded_read_as_their_column_s_type_and_the_def
         ),
         ("killed=three", "the folder gives `killed` to every row under it: expected a whole number, got `three`"),
         ("mutual=yes", "the folder gives `mutual` to every row under it: expected true or false, got `yes`"),
+        (
+            "killed=99999999999999999999",  # past what a column of counts holds: said at the folder, not by polars
+            "the folder gives `killed` to every row under it: `99999999999999999999` is too large; expected at "
+            "most 1,000,000,000",
+        ),
         (
             "latitude=35,3",
             "the folder gives `latitude` to every row under it: expected a number like 36.2 or -0.5, got `35,3`",
@@ -520,6 +525,18 @@ def test_a_file_holding_its_folder_s_column_too_has_its_own_set_aside_said_where
     whole.with_columns(country=pl.lit("Iraq")).write_parquet(same / "data.parquet")
     code, _, err = cli("run", str(tmp_path / "same"), "--rules", "syria-2016-02", "-o", str(tmp_path / "out-same"))
     assert code == 0 and "warning" not in err  # the files tell what the folder does
+
+
+def test_a_hive_key_spelled_nearly_as_a_column_is_layout_and_said(cli: Cli, dataset: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in" / "Country=Iraq" / "year=2016"
+    folder.mkdir(parents=True)
+    (folder / "data.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+    code, _, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-09", "-o", str(tmp_path / "out"))
+    assert code == 0
+    assert [line for line in err.splitlines() if line.startswith("warning")] == [
+        f"warning: {tmp_path / 'in' / 'Country=Iraq'}: `Country` names no column ceasefire reads, so the folder is "
+        "the dataset's layout, not a column; did you mean `country`?"
+    ]
 
 
 def test_a_folder_s_other_tables_are_said_not_read_and_a_folder_of_none_is_said_first(

@@ -201,12 +201,21 @@ def test_a_file_that_changes_before_it_is_read_again_is_refused(tmp_path: Path) 
         out.write("late,2016-09-20T10:00:00Z,SAA,shelling,FSA,,Hama,,\n")
     with pytest.raises(InputError) as raised:
         list(again())
+    # rewritten in place, its size and time of change put back: its status change time tells
+    again = load_input(path, "syria-2016-09", stream=True).again(97)
+    assert again is not None
+    seen = path.stat()
+    with path.open("r+b") as out:
+        out.write(b"x")
+    os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    with pytest.raises(InputError, match="changed while it was being read"):
+        list(again())
     assert str(raised.value) == (
         f"{path}: changed while it was being read (a phase that begins after quiet days has it read twice); "
         "run again once it is written whole"
     )
     pipe = tmp_path / "p.csv"
-    os.mkfifo(pipe)  # what cannot be read twice (standard input from a pipe): its parts are kept whole instead
+    os.mkfifo(pipe)  # what cannot be read twice (a pipe, through the Python API): its parts are kept whole
     assert load_input(pipe, "syria-2016-09", stream=True).again(97) is None
 
 

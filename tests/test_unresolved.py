@@ -143,3 +143,14 @@ def test_a_suggested_name_says_the_party_it_names() -> None:
         "`Kurdish militia` resolves to no party or class; did you mean `Turkish military` (Turkish armed forces)?"
     )
     assert unread.name("Wagner Group") == "`Wagner Group` resolves to no party or class"
+
+
+def test_a_spelling_is_shown_cut_and_with_its_reordering_marks_escaped() -> None:
+    from engine import load_ruleset
+    from engine.analysis.names import Unread
+    from engine.errors import Problem
+
+    unread = Unread(load_ruleset("syria-2016-09"))
+    assert unread.name("A" * 10_000) == f"`{'A' * 37}...` resolves to no party or class"
+    # U+202E would show the rest of the line backwards: a message reads as it is
+    assert str(Problem("t.csv", unread.name("\u202eAAS") or "")) == "t.csv: `\\u202eAAS` resolves to no party or class"

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.errors import did_you_mean
+from engine.errors import cut, did_you_mean
 from engine.places.gazetteer import LEVELS
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, UNKNOWN, Compiled
 
@@ -103,7 +103,7 @@ class Unread:
         """Why a spelling as read (`name`) names nothing, after the spelling; None when it names something."""
         if name.party is not None:
             return None
-        return f"`{spelling}` {name.why}{self.nearest(spelling) if name.how == 'none' else ''}"
+        return f"`{cut(spelling)}` {name.why}{self.nearest(spelling) if name.how == 'none' else ''}"
 
     def nearest(self, spelling: str) -> str:
         """`; did you mean …?` with the spelling the ruleset knows closest to `spelling` (difflib's ratio, at least

@@ -101,7 +101,8 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
         TABLE_COLUMNS,
         read_cell,
     )
-    from engine.incidents.model import both_given
+    from engine.incidents.model import MAX_COUNT, both_given
+    from engine.validation import short
 
     given: list[Given] = []
     keys: dict[str, str] = {}  # each key so far: the folder that names it
@@ -126,7 +127,9 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
         value: Cell = None if written in ("", HIVE_NULL) else unquote(written)
         if isinstance(value, str) and column in (*COUNT_COLUMNS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS):
             try:
-                value = read_cell(column, value)
+                value = read_cell(column, value.strip())  # white space around, as a CSV cell may have
+                if column in COUNT_COLUMNS and value > MAX_COUNT:  # past what a column of counts can hold
+                    raise ValueError(f"`{short(written)}` is too large; expected at most {MAX_COUNT:,}")
             except ValueError as exc:
                 raise InputError.at(shown, f"the folder gives `{key}` to every row under it: {exc}") from None
         given.append(Given(column, value, where.as_posix()))
@@ -154,6 +157,31 @@ def unread_tables(folder: Path) -> list[Problem]:
             severity="warning",
         )
     ]
+
+
+def hive_near_misses(folder: Path, parts: Sequence[Part]) -> list[Problem]:
+    """A warning for each hive folder whose key names no column ceasefire reads but is spelled nearly as one
+    (`Country=Iraq/`, `admin_1=Aleppo/`): read as the dataset's layout, as every other such key is, and said,
+    not passed over silently. One warning per such folder, in path order."""
+    from engine.errors import did_you_mean
+    from engine.incidents.load import CLOSE_NAME, COLUMN_ALIASES, TABLE_COLUMNS
+
+    columns = (*TABLE_COLUMNS, *COLUMN_ALIASES)
+    found: dict[str, Problem] = {}
+    for part in parts:
+        where = PurePosixPath()
+        for piece in part.path.relative_to(folder).parent.parts:
+            where /= piece
+            key, equals, _ = piece.partition("=")
+            hint = did_you_mean(key.strip().lower(), columns, CLOSE_NAME) if equals and key not in columns else ""
+            if hint and where.as_posix() not in found:
+                found[where.as_posix()] = Problem(
+                    str(folder / where),
+                    f"`{key}` names no column ceasefire reads, so the folder is the dataset's layout, not a "
+                    f"column{hint}",
+                    severity="warning",
+                )
+    return list(found.values())
 
 
 def hive_set_aside(folder: Path, parts: Sequence[Part]) -> list[Problem]:

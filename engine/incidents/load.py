@@ -366,7 +366,8 @@ class Loaded:
             except OSError:
                 return None
             regular = stat.S_ISREG(info.st_mode)
-            return (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns) if regular else None
+            # the status change time too: writing a file moves it, even where its time of change is put back
+            return (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns) if regular else None
 
         seen = identity()
         if seen is None:

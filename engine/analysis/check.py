@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.analysis.expect import expectation, expectation_problems
 from engine.analysis.names import Unread, spellings, unresolved
-from engine.errors import InputError, Problem, did_you_mean
+from engine.errors import InputError, Problem, cut, did_you_mean
 from engine.evaluation import durable as rete
 from engine.incidents.frame import told_of as frame_told
 from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, scenario_from
@@ -325,10 +325,8 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
         )
         yield from groups.iter_rows()
 
-    for name in unresolved(spellings(c, loaded.frame)):
-        message = unread.said(name.spelling, name)
-        assert message is not None
-        found.append((name.first, ", ".join(name.fields), name.incidents, message))
+    for name in unresolved(spellings(c, loaded.frame)):  # each `why` with what `names` suggests for it
+        found.append((name.first, ", ".join(name.fields), name.incidents, f"`{cut(name.spelling)}` {name.why}"))
     for value, first, n in each("act"):
         message = unread.act(value)
         if message is not None:

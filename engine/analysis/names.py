@@ -99,7 +99,7 @@ class Unread:
         """Why a spelling told at `time` names nothing; None when it names a party or class."""
         return self.said(spelling, self.resolver.name(spelling, time))
 
-    def said(self, spelling: str, name: Name | Spelling) -> str | None:
+    def said(self, spelling: str, name: Name) -> str | None:
         """Why a spelling as read (`name`) names nothing, after the spelling; None when it names something."""
         if name.party is not None:
             return None
@@ -212,9 +212,12 @@ def spellings(compiled: Compiled, frame: pl.DataFrame) -> list[Spelling]:
         pl.col("code").first(),
     )
     out = []
+    unread = Unread(compiled)
     for spelling, _, fields, n, inside_n, incidents, first, code in grouped.iter_rows():
         name = names[code]
         where = tuple(f for f in FIELDS if f in fields)
+        # what `check` suggests for it, where it names nothing at all
+        why = None if name.why is None else name.why + (unread.nearest(spelling) if name.how == "none" else "")
         out.append(
             Spelling(
                 spelling,
@@ -228,7 +231,7 @@ def spellings(compiled: Compiled, frame: pl.DataFrame) -> list[Spelling]:
                 name.side,
                 name.how,
                 name.pattern,
-                name.why,
+                why,
             )
         )
     return sorted(out, key=lambda s: (s.resolved, -s.rows, s.spelling, s.names, s.why or ""))

@@ -103,7 +103,14 @@ class Unread:
         """Why a spelling as read (`name`) names nothing, after the spelling; None when it names something."""
         if name.party is not None:
             return None
-        return f"`{cut(spelling)}` {name.why}{self.nearest(spelling) if name.how == 'none' else ''}"
+        return f"`{cut(spelling)}` {self.why(spelling, name)}"
+
+    def why(self, spelling: str, name: Name) -> str | None:
+        """Why a spelling as read names nothing (`name.why`), with the nearest spelling the ruleset knows where it
+        names nothing at all (`nearest`); None where it names something."""
+        if name.why is None:
+            return None
+        return name.why + (self.nearest(spelling) if name.how == "none" else "")
 
     def nearest(self, spelling: str) -> str:
         """`; did you mean …?` with the spelling the ruleset knows closest to `spelling` (difflib's ratio, at least
@@ -216,8 +223,6 @@ def spellings(compiled: Compiled, frame: pl.DataFrame) -> list[Spelling]:
     for spelling, _, fields, n, inside_n, incidents, first, code in grouped.iter_rows():
         name = names[code]
         where = tuple(f for f in FIELDS if f in fields)
-        # what `check` suggests for it, where it names nothing at all
-        why = None if name.why is None else name.why + (unread.nearest(spelling) if name.how == "none" else "")
         out.append(
             Spelling(
                 spelling,
@@ -231,7 +236,7 @@ def spellings(compiled: Compiled, frame: pl.DataFrame) -> list[Spelling]:
                 name.side,
                 name.how,
                 name.pattern,
-                why,
+                unread.why(spelling, name),
             )
         )
     return sorted(out, key=lambda s: (s.resolved, -s.rows, s.spelling, s.names, s.why or ""))

@@ -93,26 +93,14 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
     Raises `InputError` at the folder of a key given twice in the path (or a column under both its names), or
     of a number that is not one.
     """
-    from engine.incidents.load import (
-        BOOLEAN_COLUMNS,
-        COLUMN_ALIASES,
-        COUNT_COLUMNS,
-        DECIMAL_COLUMNS,
-        TABLE_COLUMNS,
-        read_cell,
-    )
+    from engine.incidents.load import COLUMN_ALIASES, COUNT_COLUMNS, TABLE_COLUMNS, VALUE_COLUMNS, read_cell
     from engine.incidents.model import MAX_COUNT, both_given
     from engine.validation import short
 
     given: list[Given] = []
     keys: dict[str, str] = {}  # each key so far: the folder that names it
     columns: dict[str, str] = {}  # each column given so far: its key
-    where = PurePosixPath()
-    for piece in relative.parent.parts:
-        where /= piece
-        key, equals, written = piece.partition("=")
-        if not equals or not key:
-            continue
+    for where, piece, key, written in _hive_folders(relative):
         shown = str(folder / where)
         if key in keys:
             raise InputError.at(shown, f"`{key}` is given twice in one path (`{keys[key]}`, then `{piece}`); keep one")
@@ -125,7 +113,7 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
             raise InputError.at(shown, "keys " + both_given(alias, named))
         columns[column] = key
         value: Cell = None if written in ("", HIVE_NULL) else unquote(written)
-        if isinstance(value, str) and column in (*COUNT_COLUMNS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS):
+        if isinstance(value, str) and column in VALUE_COLUMNS:
             try:
                 value = read_cell(column, value.strip())  # white space around, as a CSV cell may have
                 if column in COUNT_COLUMNS and value > MAX_COUNT:  # past what a column of counts can hold
@@ -134,6 +122,17 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
                 raise InputError.at(shown, f"the folder gives `{key}` to every row under it: {exc}") from None
         given.append(Given(column, value, where.as_posix()))
     return tuple(given)
+
+
+def _hive_folders(relative: Path) -> Iterator[tuple[PurePosixPath, str, str, str]]:
+    """The `key=value` folders a part lies under (`relative`: its path under the input folder), in path order:
+    (the folder, relative to the input folder; its name; the key; the value as written)."""
+    where = PurePosixPath()
+    for piece in relative.parent.parts:
+        where /= piece
+        key, equals, written = piece.partition("=")
+        if equals and key:
+            yield where, piece, key, written
 
 
 def unread_tables(folder: Path) -> list[Problem]:
@@ -169,11 +168,8 @@ def hive_near_misses(folder: Path, parts: Sequence[Part]) -> list[Problem]:
     columns = (*TABLE_COLUMNS, *COLUMN_ALIASES)
     found: dict[str, Problem] = {}
     for part in parts:
-        where = PurePosixPath()
-        for piece in part.path.relative_to(folder).parent.parts:
-            where /= piece
-            key, equals, _ = piece.partition("=")
-            hint = did_you_mean(key.strip().lower(), columns, CLOSE_NAME) if equals and key not in columns else ""
+        for where, _, key, _ in _hive_folders(part.path.relative_to(folder)):
+            hint = did_you_mean(key.strip().lower(), columns, CLOSE_NAME) if key not in columns else ""
             if hint and where.as_posix() not in found:
                 found[where.as_posix()] = Problem(
                     str(folder / where),

@@ -57,6 +57,8 @@ DECIMAL_COLUMNS = ("latitude", "longitude", "precision_km")
 # Columns of true or false: in CSV `true` or `false` in any case (polars writes `true`, pandas `True`), an empty
 # cell not told (false); in Parquet a boolean type, null not told.
 BOOLEAN_COLUMNS = ("mutual",)
+# The columns whose cells are values, not text (`read_cell`).
+VALUE_COLUMNS = (*COUNT_COLUMNS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS)
 # How a column is placed in an incident (`Location` calls the named location `name`); the rest are top-level.
 COLUMN_FIELDS = {
     **{c: f"location.{c}" for c in ("country", "admin1", "admin2", "admin3", *DECIMAL_COLUMNS, *COLUMN_ALIASES)},
@@ -882,9 +884,9 @@ _DECIMAL = re.compile(DECIMAL)
 
 
 def read_cell(standard: str, cell: str) -> int | float | bool:
-    """A cell of a column of numbers or of true or false (`standard`, a standard name from `COUNT_COLUMNS`,
-    `DECIMAL_COLUMNS` or `BOOLEAN_COLUMNS`) as the value it writes: a count as a whole number in plain digits, a
-    point's number as `DECIMAL`, `true` or `false` in any case. A number's range is the model's to check.
+    """A cell of a column of numbers or of true or false (`standard`, a standard name from `VALUE_COLUMNS`) as the
+    value it writes: a count as a whole number in plain digits, a point's number as `DECIMAL`, `true` or `false`
+    in any case. A number's range is the model's to check.
 
     Raises ValueError saying what was given and what would be right.
     """
@@ -911,11 +913,11 @@ def _csv_incident(cells: dict[str, str], shown: str, number: int) -> Incident:
     for column, cell in cells.items():
         standard = COLUMN_ALIASES.get(column, column)
         field = COLUMN_FIELDS.get(column, column)
-        if standard in (*COUNT_COLUMNS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS):
+        if standard in VALUE_COLUMNS:
             cell = cell.strip()
         if not cell:
             continue
-        if standard in (*COUNT_COLUMNS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS):
+        if standard in VALUE_COLUMNS:
             try:
                 value = read_cell(standard, cell)
             except ValueError as exc:

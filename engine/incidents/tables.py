@@ -42,6 +42,7 @@ from engine.incidents.load import (
     ROW_PROBLEM_LIMIT,
     TABLE_COLUMNS,
     TABLE_LIMIT,
+    VALUE_COLUMNS,
     RowProblems,
     ignored_columns,
     in_row_order,
@@ -869,7 +870,7 @@ def _check_type(name: str, dtype: Any, shown: str, where: str) -> None:
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected text, dates or date-times")
     if name in BOOLEAN_COLUMNS and dtype != pl.Boolean():
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected true or false (a boolean type)")
-    if name not in (*COUNTS, *DECIMAL_COLUMNS, *BOOLEAN_COLUMNS, "id", "time") and not _is_text(dtype):
+    if name not in (*VALUE_COLUMNS, "id", "time") and not _is_text(dtype):
         raise InputError.at(shown, f"column `{where}` is {dtype}; expected text (a string type)")
 
 

@@ -316,6 +316,7 @@ JSONL_CASES = [
     '{"id": "a", "expect": {"verdict": "violation", "accounts": {"s": "permitted"}}}\n',
     '{"id": "a", "expect": "disputed", "notes": "null"}\n',
     '{"id": "a", "notes": "\\"accounts\\": null"}\n',
+    '{"id": "a", "mutual": null}\n{"id": "b", "mutual": true}\n',
     '{"id": "a", "time": " 2016-09-12 "}\n{"id": "b", "time": "2016-09-12T10:00:00Z"}\n',
     '{"id": "' + "x" * 200 + '", "accounts": [{"source": "' + "s" * 300 + '"}]}\n',
 ]
@@ -427,6 +428,22 @@ def test_parquet_may_leave_out_columns_and_use_any_integer_type(
         )
     )
     assert_frame_equal(frame, expected)
+
+
+def test_a_null_mutual_is_not_told_alike_in_json_lines_csv_and_parquet(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """JSON Lines' null (as polars and pandas write one), an empty CSV cell, Parquet's null: each read by its
+    columnar reader as the row reader reads it, false."""
+    told = pl.DataFrame({"id": ["a", "b", "c"], "mutual": [True, None, False]})
+    text = "".join(json.dumps(row) + "\n" for row in told.iter_rows(named=True))
+    paths = [table(tmp_path, "events.jsonl", text), table(tmp_path, "events.csv", "id,mutual\na,true\nb,\nc,false\n")]
+    expected = [frame_of(load_incidents(path)) for path in paths]
+    assert expected[0]["mutual"].to_list() == [True, False, False]
+    fast_only(monkeypatch)
+    for path, frame in zip([*paths, parquet(tmp_path, told)], [*expected, expected[0]], strict=True):
+        assert_frame_equal(read_table(path), frame)
+        assert_frame_equal(pl.concat(tables.TableReader(path, ruleset("syria-2016-09")).batches()), frame)
 
 
 @pytest.mark.parametrize("rows", [1, 3])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from engine.evaluation.result import Verdict
 from engine.incidents.frame import frame_of
 from tests.conftest import ENGINES, Cli, ruleset
 
+FORMATS = ("jsonl", "csv", "parquet")
 SEP = "2016-09-15T10:00:00+03:00"  # inside the September window
 ALEPPO = {"country": "Syria", "admin1": "Aleppo"}
 
@@ -186,3 +188,30 @@ def test_mutual_in_json_lines_is_true_or_false_else_one_line(cli: Cli, tmp_path:
     code, out, err = cli("run", str(path), "--rules", "syria-2016-09")
     assert (code, out) == (2, "")
     assert err.splitlines() == [f"error: {path}:2: mutual: expected true or false, got {got}"]
+
+
+@pytest.mark.parametrize("written", ["null", "~", ""])
+def test_mutual_null_in_a_scenario_is_not_given(cli: Cli, tmp_path: Path, written: str) -> None:
+    """As a null in JSON Lines or Parquet and an empty CSV cell are: judged one way, as without `mutual`."""
+    path = tmp_path / "clash.yaml"
+    path.write_text(CLASH_YAML.format(mutual="false"), encoding="utf-8")
+    expected = cli("run", str(path), "--rules", "syria-2016-09", "-f", "json")
+    path.write_text(CLASH_YAML.format(mutual=written), encoding="utf-8")
+    assert cli("run", str(path), "--rules", "syria-2016-09", "-f", "json") == expected
+    assert expected[0] == 0 and '"mutual"' not in expected[1]
+
+
+def test_a_null_mutual_is_not_given_in_every_table_format(cli: Cli, tmp_path: Path) -> None:
+    """JSON Lines' null, an empty CSV cell and Parquet's null alike: the three reports are the same bytes."""
+    clash = {"time": SEP, "actor": "Syrian Arab Army", "act": "Armed clash", "target": "FSA"}
+    rows = [{"id": f"c{i}", **clash, "mutual": m} for i, m in enumerate((True, None, False))]
+    frame = pl.DataFrame([{**row, **ALEPPO} for row in rows])
+    frame.write_csv(tmp_path / "t.csv")
+    frame.write_parquet(tmp_path / "t.parquet")
+    lines = [json.dumps({**row, "location": ALEPPO}) for row in rows]
+    (tmp_path / "t.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ",," in (tmp_path / "t.csv").read_text(encoding="utf-8") and '"mutual": null' in lines[1]
+    reports = {f: cli("run", str(tmp_path / f"t.{f}"), "--rules", "syria-2016-09", "-f", "json") for f in FORMATS}
+    assert reports["csv"][0] == 0
+    assert reports["jsonl"] == reports["csv"] == reports["parquet"]
+    assert [line.count('"mutual"') for line in reports["csv"][1].splitlines()[2:5]] == [1, 0, 0]

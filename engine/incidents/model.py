@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
 from engine.ruleset.model import Id, Name, Strict, VerdictName
 from engine.times import MomentOrDay
@@ -127,8 +127,9 @@ class Incident(_Told):
     expect: VerdictName | Expectation | None = None
     notes: str | None = None
     source: Name | None = Field(None, description="where this record comes from (each account names its own)")
-    # Strict: `true` or `false` as written, never `yes` (text in YAML 1.2), `1` or the text "true".
-    mutual: bool = Field(
+    # Strict: `true` or `false` as written, never `yes` (text in YAML 1.2), `1` or the text "true". Null is not
+    # given, so false (`_null_is_not_mutual`), as a null in Parquet or an empty cell in CSV is.
+    mutual: Annotated[bool, WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "null"}]})] = Field(
         False,
         strict=True,
         description="the record does not say which side attacked (an armed clash): both directions are judged, "
@@ -152,6 +153,13 @@ class Incident(_Told):
         if info.context and info.context.get("table") and type(value) is int:
             return str(value)
         return value
+
+    @field_validator("mutual", mode="before")
+    @classmethod
+    def _null_is_not_mutual(cls, value: Any) -> Any:
+        """`mutual: null` is `mutual` not given: tables write null (JSON Lines from polars or pandas, Parquet) or an
+        empty cell (CSV) where a row says nothing, and every format reads it alike."""
+        return False if value is None else value
 
     @field_validator("id", "in_response_to")
     @classmethod

@@ -466,9 +466,9 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
 _LINE_NOT_AN_OBJECT = re.compile(rb"\n[\n\r \t]")  # a line that is blank or starts with white space
 
 
-# A null the model reads otherwise than "not given": `accounts` and `mutual` (null is refused), an account's
-# person (the source names none), or a key with a backslash escape (which may spell either).
-_MEANINGFUL_NULL = re.compile(rb'"(?:accounts|actor|target|intended_target|mutual|[^"\n]*\\[^"\n]*)"\s*:\s*null')
+# A null the model reads otherwise than "not given": `accounts` (null is refused), an account's person (the
+# source names none), or a key with a backslash escape (which may spell either). `mutual: null` is not given.
+_MEANINGFUL_NULL = re.compile(rb'"(?:accounts|actor|target|intended_target|[^"\n]*\\[^"\n]*)"\s*:\s*null')
 _NUMBER_ID = re.compile(rb'"id"\s*:\s*-?[0-9]')
 
 
@@ -521,7 +521,7 @@ def _jsonl_frame(raw: bytes) -> tuple[pl.DataFrame, list[str]]:
         pl.col("accounts")
         .list.eval(pl.struct(pl.element().struct.field("source"), *_flat_told(pl.element().struct.field)))
         .fill_null(pl.lit([], INCIDENTS["accounts"])),
-        pl.col("mutual").fill_null(False),  # a key left out (null given is refused above)
+        pl.col("mutual").fill_null(False),  # a key left out, or null: not given
     )
     _check_incidents(frame)
     return frame.select(*(pl.col(c).cast(t) for c, t in INCIDENTS.items()), "mutual"), ignored

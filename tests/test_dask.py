@@ -501,6 +501,78 @@ def test_a_hive_key_given_twice_or_a_number_that_is_none_is_one_line_and_nothing
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
+CLASH = {
+    "id": ["a", "b"],
+    "time": ["2016-09-15T10:00:00+03:00"] * 2,
+    "actor": ["Syrian Arab Army"] * 2,
+    "act": ["airstrike"] * 2,
+    "target": ["FSA"] * 2,
+}
+
+
+@pytest.mark.parametrize("rules", ["syria-2016-02", "syria-2016-09"])  # part by part; read first for the context
+@pytest.mark.parametrize(
+    ("folders", "columns", "message"),
+    [
+        (
+            "year=2016/latitude=36.2",  # pyarrow's write_dataset(partitioning=["latitude"]) of half a point
+            {},
+            "the folder gives `latitude` to every row under it: `month=9/p.parquet` row 1: location: `latitude` "
+            "without `longitude`; a point needs both",
+        ),
+        (
+            "longitude=37.1",  # the file's latitude is missing in its second row
+            {"latitude": [36.2, None]},
+            "the folder gives `longitude` to every row under it: `month=9/p.parquet` row 2: location: `longitude` "
+            "without `latitude`; a point needs both",
+        ),
+        (
+            "lat=95",
+            {"longitude": [37.1, 37.2]},
+            "the folder gives `lat` to every row under it: `month=9/p.parquet` row 1: location.latitude: `95.0` is "
+            "too large; expected at most 90.0",
+        ),
+        (
+            "killed=-3",
+            {},
+            "the folder gives `killed` to every row under it: `month=9/p.parquet` row 1: casualties.killed: `-3` is "
+            "too small; expected at least 0",
+        ),
+        (
+            "id=a",
+            {},
+            "the folder gives `id` to every row under it: `month=9/p.parquet` row 2: id: incident id `a` is used "
+            "twice (first on row 1)",
+        ),
+    ],
+)
+def test_a_bad_incident_a_hive_folder_s_value_makes_is_said_at_the_folder(
+    cli: Cli, tmp_path: Path, folders: str, columns: dict[str, list[Any]], message: str, rules: str
+) -> None:
+    import polars as pl
+
+    folder = tmp_path / "in" / folders / "month=9"
+    folder.mkdir(parents=True)
+    key = folders.rpartition("/")[2].partition("=")[0]
+    pl.DataFrame({**CLASH, **columns}).drop(key, strict=False).write_parquet(folder / "p.parquet")  # as hive writes
+    code, stdout, err = cli("run", str(tmp_path / "in"), "--rules", rules, "-f", "parquet", "-o", str(tmp_path / "out"))
+    assert (code, stdout, err) == (2, "", f"error: {tmp_path / 'in' / folders}: {message}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_a_bad_cell_of_a_file_under_a_hive_folder_is_said_at_its_row(cli: Cli, tmp_path: Path) -> None:
+    import polars as pl
+
+    folder = tmp_path / "in" / "latitude=36.2"
+    folder.mkdir(parents=True)
+    pl.DataFrame({**CLASH, "longitude": [37.1, 200.0]}).write_parquet(folder / "p.parquet")
+    code, _, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-09", "-o", str(tmp_path / "out"))
+    assert (code, err) == (
+        2,
+        f"error: {folder / 'p.parquet'}: row 2: location.longitude: `200.0` is too large; expected at most 180.0\n",
+    )
+
+
 def test_a_file_holding_its_folder_s_column_too_has_its_own_set_aside_said_where_they_differ(
     cli: Cli, dataset: Path, tmp_path: Path
 ) -> None:

@@ -55,8 +55,11 @@ class Part:
     hive: tuple[Given, ...] = ()
 
     def reader(self, compiled: Compiled) -> TableReader:
-        """The part's table, a block of rows at a time, with the columns its hive folders give."""
-        return TableReader(self.path, compiled, hive={given.column: given.value for given in self.hive})
+        """The part's table, a block of rows at a time, with the columns its hive folders give (a problem a
+        folder's value makes said at the folder)."""
+        root = self.path.parents[len(PurePosixPath(self.name).parts) - 1]  # the input folder: `name` keeps its folders
+        folders = {g.column: root / g.folder for g in self.hive}
+        return TableReader(self.path, compiled, hive={g.column: g.value for g in self.hive}, folders=folders)
 
 
 def parts_of(folder: Path) -> list[Part]:

@@ -386,7 +386,7 @@ class Loaded:
         def parts() -> Iterator[pl.DataFrame]:
             unchanged()
             fresh: TableReader | EventTable = (
-                TableReader(read.path, self.compiled, read.block, read.rows, read.hive)
+                TableReader(read.path, self.compiled, read.block, read.rows, read.hive, read.folders)
                 if isinstance(read, TableReader)
                 else EventTable(read.path, read.kind, read.block, read.rows)
             )

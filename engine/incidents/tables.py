@@ -194,7 +194,9 @@ class TableReader:
     none either, the whole table is read by `frame()` instead, which raises the same one-line `InputError`
     as a table read whole, and the rows not yet given follow from it. Memory stays at a block and its frames,
     and the ids' hashes (8 bytes an incident). `warnings` says which columns were left out once the table
-    is read through. `hive` gives a Parquet table the columns of its hive folders, as `read_table` reads them.
+    is read through. `hive` gives a Parquet table the columns of its hive folders, as `read_table` reads them;
+    `folders` names the folder that gives each ({standard name: the folder, `in/latitude=36.2`}), where a
+    problem its value makes is said (`_blamed`).
     """
 
     def __init__(
@@ -204,9 +206,11 @@ class TableReader:
         block: int | None = None,
         rows: int | None = None,
         hive: Mapping[str, Cell] | None = None,
+        folders: Mapping[str, Path] | None = None,
     ) -> None:
         self.path, self.compiled = path, compiled
         self.hive = dict(hive or {})
+        self.folders = dict(folders or {})
         self.shown = str(path)
         self.suffix = path.suffix.lower()
         self.block = block or (BLOCK if self.suffix == ".csv" else JSONL_BLOCK)
@@ -219,10 +223,36 @@ class TableReader:
         Raises `InputError` as `read_table` does.
         """
         warnings: list[Problem] = []
-        frame = read_table(self.path, warnings, hive=self.hive)
-        refuse_unreadable_times(self.compiled, frame, self.path)
+        try:
+            frame = read_table(self.path, warnings, hive=self.hive)
+            refuse_unreadable_times(self.compiled, frame, self.path)
+        except InputError as exc:
+            if not self.folders:
+                raise
+            raise InputError([self._blamed(problem) for problem in exc.problems]) from None
         self.warnings = warnings
         return frame
+
+    def _blamed(self, problem: Problem) -> Problem:
+        """A problem at a row of the table said at the hive folder whose value makes it (the table's file and row
+        kept in the message), where the field it names comes from one: that value, not the file's cells, is
+        what is wrong. Any other problem as it is."""
+        found = _ROW_FIELD.fullmatch(problem.path) if problem.file == self.shown else None
+        if found is None:
+            return problem
+        row, field = found.groups()
+        if field == "location":  # a point's parts together: `Location` names the one given first (`latitude` without)
+            named = _GIVEN_WITHOUT.match(problem.message)
+            column = COLUMN_ALIASES.get(named[1], named[1]) if named else field
+        else:
+            column = _FIELD_COLUMNS.get(field, field)
+        folder = self.folders.get(column)
+        if folder is None:
+            return problem
+        key = folder.name.partition("=")[0]
+        inside = self.path.relative_to(folder).as_posix()
+        message = f"the folder gives `{key}` to every row under it: `{inside}` row {row}: {field}: {problem.message}"
+        return Problem(str(folder), message)
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """The incident frames of the table's rows, in file order, a block at a time (at least one frame).
@@ -303,6 +333,10 @@ class TableReader:
 
 
 _BLANK = re.compile(rb"[\r\n]*")
+# A Parquet row's problem's path (`row 3: location.latitude`), and the column each field of an incident is read from.
+_ROW_FIELD = re.compile(r"row ([0-9]+): ([a-z_.]+)")
+_FIELD_COLUMNS = {field: column for column, field in COLUMN_FIELDS.items() if column not in COLUMN_ALIASES}
+_GIVEN_WITHOUT = re.compile(r"`([a-z_]+)` without")
 
 
 def refuse_unreadable_times(compiled: Compiled, frame: pl.DataFrame, path: Path) -> None:

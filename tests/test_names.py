@@ -97,9 +97,9 @@ def test_an_unresolved_spelling_says_why(table: Path) -> None:
 
 
 def test_an_unresolved_spelling_says_what_check_suggests_for_it() -> None:
-    told = Incident(id="i", time="2016-09-14T10:00:00+03:00", actor="Nusra", act="shelling", target="FSA")
+    told = Incident(id="i", time="2016-09-14T10:00:00+03:00", actor="Jabhat al-Nusr", act="shelling", target="FSA")
     nusra = next(s for s in spellings(load_ruleset("syria-2016-09"), frame_of([told])) if not s.resolved)
-    assert nusra.why == "resolves to no party or class; did you mean `Nusra Front` (Jabhat Fateh al-Sham)?"
+    assert nusra.why == "resolves to no party or class; did you mean `Jabhat al-Nusra` (Jabhat Fateh al-Sham)?"
 
 
 def test_a_spelling_in_several_fields_is_one_line_and_a_record_counts_once() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from engine.analysis.check import check_file
 from tests.conftest import Cli
 
@@ -138,11 +140,48 @@ def test_a_suggested_name_says_the_party_it_names() -> None:
         "opposition groups party to the cessation)?"
     )
     assert unread.name("civilans") == "`civilans` resolves to no party or class; did you mean `civilians`?"
-    # a near spelling of another party entirely: the party it names shows it
-    assert unread.name("Kurdish militia") == (
-        "`Kurdish militia` resolves to no party or class; did you mean `Turkish military` (Turkish armed forces)?"
+    assert unread.name("Russain Aerospace Forces") == (
+        "`Russain Aerospace Forces` resolves to no party or class; did you mean `Russian Aerospace Forces` (Russian "
+        "armed forces)?"
     )
     assert unread.name("Wagner Group") == "`Wagner Group` resolves to no party or class"
+
+
+@pytest.mark.parametrize(
+    ("rules", "spelling", "suggested"),
+    [
+        # misspellings: a letter replaced, left out, doubled or moved, in a short name or a long one
+        ("syria-2016-09", "SNA", "`SAA` (Syrian government forces) or `FSA` (Armed opposition groups party to the "
+         "cessation)"),
+        ("syria-2016-09", "ISISS", "`ISIS` (Islamic State)"),
+        ("syria-2016-09", "civilans", "`civilians`"),
+        ("syria-2016-09", "Jabhat al-Nusr", "`Jabhat al-Nusra` (Jabhat Fateh al-Sham)"),
+        ("syria-2016-09", "jabhat al nusr", "`Jabhat al-Nusra` (Jabhat Fateh al-Sham)"),  # as names match
+        ("syria-2016-09", "Syrian Arab Amry", "`Syrian Arab Army` (Syrian government forces)"),
+        ("syria-2016-09", "Russain Aerospace Forces", "`Russian Aerospace Forces` (Russian armed forces)"),
+        ("syria-2016-09", "Military Forces of Russia", "`Military Forces of Russia (2000-)` (Russian armed forces)"),
+        ("idlib-2020-03", "Hezbolah", "`Hezbollah`"),
+        ("idlib-2020-03", "Hizbolah", "`Hezbollah`"),
+        # other words of like letters, which difflib's ratio alone took for misspellings
+        ("syria-2016-09", "militants", None),  # was `civilians`
+        ("syria-2016-09", "Rebel Forces", None),  # was `regime forces`, the government's
+        ("syria-2016-09", "Syrian rebels", None),  # was `Syrian army`
+        ("syria-2016-09", "Syrian National Army", None),  # was `Syrian Arab Army`
+        ("syria-2016-09", "Kurdish militia", None),  # was `Turkish military`
+        ("syria-2016-09", "Government", None),  # was `Government of Syria`, one government of five
+        ("idlib-2020-03", "militants", None),
+        ("syria-2016-09", "US", None),  # one letter from `IS` of two
+        ("syria-2016-09", "Wagner Group", None),
+    ],
+)  # fmt: skip
+def test_a_name_is_suggested_where_it_could_be_misspelled_as_told(
+    rules: str, spelling: str, suggested: str | None
+) -> None:
+    from engine import load_ruleset
+    from engine.analysis.names import Unread
+
+    hint = f"; did you mean {suggested}?" if suggested else ""
+    assert Unread(load_ruleset(rules)).name(spelling) == f"`{spelling}` resolves to no party or class{hint}"
 
 
 def test_a_spelling_is_shown_cut_and_with_its_reordering_marks_escaped() -> None:
@@ -153,4 +192,4 @@ def test_a_spelling_is_shown_cut_and_with_its_reordering_marks_escaped() -> None
     unread = Unread(load_ruleset("syria-2016-09"))
     assert unread.name("A" * 10_000) == f"`{'A' * 37}...` resolves to no party or class"
     # U+202E would show the rest of the line backwards: a message reads as it is
-    assert str(Problem("t.csv", unread.name("\u202eAAS") or "")) == "t.csv: `\\u202eAAS` resolves to no party or class"
+    assert str(Problem("t.csv", unread.name("\u202eXYZ") or "")) == "t.csv: `\\u202eXYZ` resolves to no party or class"

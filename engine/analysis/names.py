@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from engine.errors import cut, did_you_mean
 from engine.places.gazetteer import LEVELS
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, UNKNOWN, Compiled
+from engine.spelling import normalize
 
 if TYPE_CHECKING:
     import polars as pl
@@ -26,7 +27,13 @@ if TYPE_CHECKING:
     from engine.incidents.load import Loaded
     from engine.places.areas import Place
 
-# How alike a spelling and one the ruleset knows are (difflib's ratio) for the one to be suggested for the other.
+# How alike a spelling and one the ruleset knows are for the one to be suggested for the other, compared as names
+# match (`normalize`): difflib's ratio at least CLOSE, and the letters of either that the two do not share (in
+# order, as difflib matches them: a letter replaced counts 2, one gone and one added) at most a third of the
+# spelling's, rounded up, and at least 2 (one letter replaced). A misspelling passes (`Hezbolah`, `Russain
+# Aerospace Forces`, `SNA` for `SAA` or `FSA`); another word of like letters, which the ratio alone let through,
+# does not: `militants` and `civilians` leave 6 letters unshared (at most 3), `Rebel Forces` and `regime forces` 5
+# (at most 4), `Kurdish militia` and `Turkish military` 7 (at most 5).
 CLOSE = 0.6
 # Where a person may be told, in the order listings name them.
 FIELDS = (*PEOPLE, "assoc_actor", "assoc_target")
@@ -93,6 +100,7 @@ class Unread:
         # Each spelling the ruleset gives a party or class, with what it names (the party's own name).
         self.named = {n: p.name for p in c.ruleset.parties.values() for n in (p.name, *p.aliases)}
         self.named.update((n, n) for n in NAME_CLASSES)
+        self.keys = [(normalize(n), n) for n in self.named]  # as `nearest` compares them
         self.acts = [n for aid, a in c.ruleset.acts.items() for n in (aid, *a.aliases)]
 
     def name(self, spelling: str, time: str | None = None) -> str | None:
@@ -113,24 +121,32 @@ class Unread:
         return name.why + (self.nearest(spelling) if name.how == "none" else "")
 
     def nearest(self, spelling: str) -> str:
-        """`; did you mean …?` with the spelling the ruleset knows closest to `spelling` (difflib's ratio, at least
-        0.6), and what it names where that is not its own name; '' where none is close. Where spellings of several
-        parties are as close as the closest, each is named: one letter can be another party (`FSAA` is as near
-        `FSA`, the opposition, as `SAA`, the government's army)."""
+        """`; did you mean …?` with the spelling the ruleset knows nearest `spelling` (difflib's ratio, among those
+        close enough to be taken for a misspelling of it: `CLOSE`), and what it names where that is not its own
+        name; '' where none is. Where spellings of several parties are as near as the nearest, each is named: one
+        letter can be another party (`FSAA` is as near `FSA`, the opposition, as `SAA`, the government's army)."""
+        told = normalize(spelling)
+        unshared = max(2, (len(told) + 2) // 3)  # letters left unshared at most: see CLOSE
         matcher = difflib.SequenceMatcher()  # as `difflib.get_close_matches` compares them, and as fast
-        matcher.set_seq2(spelling)
+        matcher.set_seq2(told)
         scored = []
-        for known in self.named:
-            matcher.set_seq1(known)
-            if matcher.real_quick_ratio() >= CLOSE and matcher.quick_ratio() >= CLOSE:
-                scored.append((matcher.ratio(), known))
+        for key, known in self.keys:
+            if abs(len(key) - len(told)) > unshared:  # each letter one has beyond the other is unshared
+                continue
+            matcher.set_seq1(key)
+            if matcher.real_quick_ratio() < CLOSE or matcher.quick_ratio() < CLOSE:
+                continue
+            size = len(key) + len(told)
+            shared = sum(block.size for block in matcher.get_matching_blocks())
+            if 2 * shared >= CLOSE * size and size - 2 * shared <= unshared:
+                scored.append((2 * shared / size, known))
         best = max((score for score, _ in scored), default=0.0)
-        if best < CLOSE:
-            return ""
         closest: dict[str, str] = {}  # the first spelling of each party as close as the best, by what it names
         for score, known in scored:
             if score == best:
                 closest.setdefault(self.named[known], known)
+        if not closest:
+            return ""
         shown = [f"`{known}`" + (f" ({named})" if named != known else "") for named, known in closest.items()]
         return f"; did you mean {' or '.join(shown)}?"
 

@@ -189,6 +189,8 @@ def _c_node(text: str) -> yaml.Node | None:
         depth = values = 0
         while loader.check_event():
             event = loader.get_event()
+            if isinstance(event, yaml.ScalarEvent) and event.tag == "!" and not event.value:
+                return None  # `!` on nothing: text to libyaml, null to PyYAML (`! :` is a key to one, not the other)
             if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
                 values += 1
                 depth += isinstance(event, yaml.CollectionStartEvent)

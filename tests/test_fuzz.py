@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.analysis.check import check_file, lint
@@ -140,6 +140,8 @@ def parsed(text: str, libyaml: bool) -> tuple[Any, dict[Any, Any]] | str:
         line_break=st.sampled_from([None, "\r\n"]),
     )
 )
+@example("! :")  # `!` on nothing, as a key: text to libyaml, null to PyYAML
+@example("a: !\n")
 def test_libyaml_reads_as_pyyaml_does(text: str) -> None:
     assert parsed(text, libyaml=True) == parsed(text, libyaml=False)
 

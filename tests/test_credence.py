@@ -22,7 +22,8 @@ from tests.conftest import ROOT, Cli
 
 DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
 SANA = "Syrian military (SANA)"
-OTHERS = ("CENTCOM", "Russian MoD (Sputnik)", "Syrian Observatory for Human Rights")
+CENTCOM = "CENTCOM"  # the one account that makes the strike permitted: aimed at ISIS, a mistake
+OTHERS = (SANA, "Russian MoD (Sputnik)", "Syrian Observatory for Human Rights")
 
 
 @pytest.fixture(scope="module")
@@ -52,40 +53,38 @@ def only_verdicts(report: Report, result: Any) -> list[str]:
 
 
 def test_credence_one_is_the_plain_run(report: Report) -> None:
-    result = credence(report, [Belief(s, 1.0) for s in (SANA, *OTHERS)], samples=20, seed=3)
+    result = credence(report, [Belief(s, 1.0) for s in (CENTCOM, *OTHERS)], samples=20, seed=3)
     assert only_verdicts(report, result) == ["disputed", "not_covered"]
     assert only_verdicts(report, result) == report.table.get_column("verdict").to_list()
     assert result.judged == 1  # every sample kept every account: judged once
 
 
 def test_credence_zero_is_the_plain_run_without_that_sources_accounts(report: Report) -> None:
-    result = credence(report, [Belief(SANA, 0.0)], samples=20, seed=3)
-    expected = plain(report, without(report.incidents, SANA))
+    result = credence(report, [Belief(CENTCOM, 0.0)], samples=20, seed=3)
+    expected = plain(report, without(report.incidents, CENTCOM))
     assert (
-        only_verdicts(report, result) == expected.table.get_column("verdict").to_list() == ["permitted", "not_covered"]
+        only_verdicts(report, result) == expected.table.get_column("verdict").to_list() == ["violation", "not_covered"]
     )
     parties = {p.party: set(p.violations) for p in result.parties}
     assert parties == {who: {n["violation"]} for who, n in expected.by_party().items()}
 
 
 def test_an_incident_left_with_no_account_is_judged_on_its_own_record(report: Report) -> None:
-    # every account dropped: the strike as recorded was aimed at ISIS, a mistake the base terms permit
-    result = credence(report, [Belief(s, 0.0) for s in (SANA, *OTHERS)], samples=5, seed=1)
+    # every account dropped: the record says nothing of the strike's aim, so it is an attack on a covered party
+    result = credence(report, [Belief(s, 0.0) for s in (CENTCOM, *OTHERS)], samples=5, seed=1)
     bare = report.incidents.with_columns(pl.lit([], dtype=report.incidents.schema["accounts"]).alias("accounts"))
     assert only_verdicts(report, result) == plain(report, bare).table.get_column("verdict").to_list()
 
 
-def test_believing_only_the_syrian_military_makes_the_strike_a_violation_as_often_as_it_is_believed(
-    report: Report,
-) -> None:
+def test_believing_only_centcom_makes_the_strike_permitted_as_often_as_it_is_believed(report: Report) -> None:
     doubted = [Belief(s, 0.0) for s in OTHERS]
-    believed = credence(report, [*doubted, Belief(SANA, 1.0)], samples=40, seed=5)
-    disbelieved = credence(report, [*doubted, Belief(SANA, 0.0)], samples=40, seed=5)
-    half = credence(report, [*doubted, Belief(SANA, 0.5)], samples=400, seed=5)
+    believed = credence(report, [*doubted, Belief(CENTCOM, 1.0)], samples=40, seed=5)
+    disbelieved = credence(report, [*doubted, Belief(CENTCOM, 0.0)], samples=40, seed=5)
+    half = credence(report, [*doubted, Belief(CENTCOM, 0.5)], samples=400, seed=5)
     strike = 0
-    assert believed.share(believed.incidents[strike]) == 1.0
-    assert disbelieved.share(disbelieved.incidents[strike]) == 0.0
-    share = half.share(half.incidents[strike])
+    assert believed.share(believed.incidents[strike], "permitted") == 1.0
+    assert disbelieved.share(disbelieved.incidents[strike], "permitted") == 0.0
+    share = half.share(half.incidents[strike], "permitted")
     assert 0.4 < share < 0.6
     assert half.incidents[strike].counts["violation"] + half.incidents[strike].counts["permitted"] == 400
     coalition = {p.party: p for p in half.parties}["US-led coalition"]
@@ -108,7 +107,7 @@ def test_keep_draws_one_number_per_sample_and_account_whatever_the_credences(rep
 
 def test_a_source_is_one_of_the_inputs_and_credence_a_probability(report: Report) -> None:
     told = sources(report.incidents)
-    assert told == sorted([SANA, *OTHERS])
+    assert told == sorted([CENTCOM, *OTHERS])
     with pytest.raises(InputError) as caught:
         parse_beliefs(["Syrian military (SAN)=0.5"], told)
     assert str(caught.value) == (
@@ -134,13 +133,13 @@ def run_json(cli: Cli, *args: str) -> tuple[str, dict[str, Any]]:
 
 
 def test_the_json_gives_shares_and_distributions_and_is_the_same_for_the_same_seed(cli: Cli) -> None:
-    args = ["-c", f"{SANA}=0.5", *(x for s in OTHERS for x in ("-c", f"{s}=0")), "-n", "60", "--seed", "7"]
+    args = ["-c", f"{CENTCOM}=0.5", *(x for s in OTHERS for x in ("-c", f"{s}=0")), "-n", "60", "--seed", "7"]
     first, result = run_json(cli, *args)
     again, _ = run_json(cli, *args)
     assert first == again  # byte for byte
     assert run_json(cli, *args[:-1], "8")[0] != first
     assert (result["samples"], result["seed"], result["judged"]) == (60, 7, 2)
-    assert result["credence"] == {SANA: 0.5, **dict.fromkeys(OTHERS, 0.0)}
+    assert result["credence"] == {CENTCOM: 0.5, **dict.fromkeys(OTHERS, 0.0)}
     strike, attack = result["incidents"]
     assert strike["incident"] == "dez-airstrike"
     assert list(strike["samples"]) == list(VERDICTS)
@@ -161,13 +160,13 @@ def test_the_default_seed_is_0_and_the_table_says_so(cli: Cli) -> None:
 
 
 def test_the_csv_has_a_row_per_incident_then_per_party(cli: Cli) -> None:
-    code, out, _ = cli("credence", str(DEZ), "-c", f"{SANA}=0", "-n", "10", "-f", "csv")
+    code, out, _ = cli("credence", str(DEZ), "-c", f"{CENTCOM}=0", "-n", "10", "-f", "csv")
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["kind", "name", *VERDICTS, "min", "q1", "median", "q3", "max", "mean"]
-    assert rows[1] == ["incident", "dez-airstrike", "0.0", "1.0", "0.0", "0.0", "0.0", "", "", "", "", "", ""]
+    assert rows[1] == ["incident", "dez-airstrike", "1.0", "0.0", "0.0", "0.0", "0.0", "", "", "", "", "", ""]
     assert [r[:2] for r in rows[3:]] == [["party", "Islamic State"], ["party", "US-led coalition"]]
-    assert rows[4][-6:] == ["0", "0.0", "0.0", "0.0", "0", "0.0"]
+    assert rows[4][-6:] == ["1", "1.0", "1.0", "1.0", "1", "1.0"]  # the coalition: one violation in every sample
 
 
 @pytest.mark.parametrize(

@@ -153,3 +153,32 @@ def test_an_incident_is_explained_as_the_run_judges_it_among_the_others(capsys: 
     assert (combined["flags"], combined["phase"]) == (ran["flags"], ran["phase"])
     assert main(["explain", scenario, "shelling-morning"]) == 0
     assert "also flagged: escalation" in capsys.readouterr().out
+
+
+UCDP_SAMPLE = ROOT / "tests" / "fixtures" / "ucdp" / "ged-23.1-sample.csv"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_id_whose_row_was_skipped_as_bad_is_said_so_not_taken_for_another(
+    cli: Any, tmp_path: Path, suffix: str
+) -> None:
+    import polars as pl
+
+    rows = pl.read_csv(UCDP_SAMPLE, infer_schema_length=0).head(12)
+    inside = pl.when(pl.int_range(pl.len()) == 8).then(pl.lit("2016-09-18 00:00:00.000"))
+    rows = rows.with_columns(
+        inside.otherwise(pl.lit("2016-09-15 00:00:00.000")).alias("date_start"),
+        pl.lit("2016-09-15 00:00:00.000").alias("date_end"),
+    )
+    bad = rows.get_column("id")[8]  # its end before its start: skipped
+    path = tmp_path / f"ged{suffix}"
+    rows.write_csv(path) if suffix == ".csv" else rows.write_parquet(path)
+    code, out, err = cli("explain", str(path), bad, "--rules", "syria-2016-09")
+    assert (code, out) == (2, "")
+    where = f"{path}:10:" if suffix == ".csv" else f"{path}: row 9:"
+    assert err.splitlines()[-1] == (
+        f"error: {where} incident `{bad}` is a row skipped as bad: `date_end` `2016-09-15 00:00:00.000` is before "
+        "`date_start` `2016-09-18 00:00:00.000`; expected an end on or after the start"
+    )
+    code, _, err = cli("explain", str(path), bad + "0", "--rules", "syria-2016-09")  # no such row: as before
+    assert code == 2 and f"no incident `{bad}0`" in err

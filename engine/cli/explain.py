@@ -49,9 +49,12 @@ def _load(
 ) -> tuple[Compiled, Incident, str, bool, pl.DataFrame]:
     """The ruleset, the incident asked for, the scenario's name, whether it came from a table, and the whole input
     (an incident frame: what the incident's phase and escalation flags depend on)."""
+    from dataclasses import replace
+
     import polars as pl
 
     from engine.analysis.explain import find_incident
+    from engine.errors import InputError
     from engine.incidents.frame import frame_of, incidents_of
     from engine.incidents.load import load_input
 
@@ -70,6 +73,10 @@ def _load(
     found = loaded.frame.filter(pl.col("id") == wanted)
     warn_skipped(loaded)
     if found.is_empty():
+        skipped = loaded.events.skipped(wanted) if loaded.events is not None else None
+        if skipped is not None:  # not a misspelt id: its row is there, and was skipped
+            said = f"incident `{wanted}` is a row skipped as bad: {skipped.message}"
+            raise InputError([replace(skipped, message=said)])
         ids = loaded.frame.get_column("id")
         find_incident(incidents_of(loaded.frame) if ids.len() <= 10_000 else [], wanted, str(path))
     return loaded.compiled, incidents_of(found)[0], loaded.name, True, loaded.frame

@@ -402,6 +402,28 @@ class EventTable:
         """Every incident at once (for commands that need the whole table)."""
         return pl.concat(list(self.batches()), how="vertical")
 
+    def skipped(self, wanted: str) -> Problem | None:
+        """Why the first row whose id reads `wanted` was skipped as bad (a problem at its line; Parquet: its row), or
+        None where no such row was: an id asked for that is not among the incidents may be a bad row's.
+
+        Reads the file through again, as `batches` does, holding one block's problems at a time.
+        """
+        column = SIGNATURES[self.kind][0]  # the id's column
+        seen = _Seen()
+        self._start()
+        try:
+            for cells, lines in self._cells(None):
+                self.bad = BadRows(self.shown, limit=cells.height)  # every bad row of the block
+                self._mapped(cells, lines, seen)
+                numbers = set(lines.filter(cells.get_column(column).str.strip_chars() == wanted).to_list())
+                where = [(p.line if p.line is not None else int(p.path.removeprefix("row "))) for p in self.bad.found]
+                found = [p for p, number in zip(self.bad.found, where, strict=True) if number in numbers]
+                if found:
+                    return found[0]
+            return None
+        finally:
+            self._start()
+
     def lines(self) -> list[int]:
         """The line (Parquet: the row, from 1) of each incident kept, in order."""
         self._start()

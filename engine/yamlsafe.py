@@ -303,7 +303,8 @@ def parse_yaml(text: str, shown: str) -> Document:
         raise InputError.at(shown, "file holds no YAML document; expected a mapping")
     doc = Document(shown, None)
     if not isinstance(node, yaml.MappingNode):
-        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        empty = isinstance(node, yaml.ScalarNode) and node.value == "" and node.style is None  # `---` alone
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "empty" if empty else "a single value"
         raise InputError.at(shown, f"top level is {kind}; expected a mapping", node.start_mark.line + 1)
     doc.data = _build(node, (), doc, loader, [MAX_NODES])
     return doc

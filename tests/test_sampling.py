@@ -114,6 +114,32 @@ def test_a_range_is_checked_at_its_ends_not_at_every_value(base: Base) -> None:
         check(base, parse_params([f"{JIC}=0..3"]))
 
 
+JIC_SCENARIO = str(ROOT / "scenarios" / "syria-2016-09-jic.yaml")  # judged under a variant that extends syria-2016-09
+STRICT_VARIANT = str(ROOT / "rules" / "variants" / "strict-liability.yaml")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [JIC_SCENARIO],
+        [JIC_SCENARIO, "--sample", "lhs:2"],
+        [DEZ, "--rules", STRICT_VARIANT],
+    ],
+)
+def test_a_range_changes_a_value_a_variant_takes_from_the_ruleset_it_extends(cli: Cli, args: list[str]) -> None:
+    """The variant's own file sets no `jic_after_days`: the range is checked against the ruleset it extends, as the
+    list of the same values is."""
+    code, out, err = cli("sweep", *args, "-p", f"{JIC}=1..2", "-j", "1", "-f", "json")
+    assert code == 0, err
+    grid = [a for a in args if a not in ("--sample", "lhs:2")]
+    listed = cli("sweep", *grid, "-p", f"{JIC}=1,2", "-j", "1", "-f", "json")
+    assert listed[0] == 0, listed[2]
+    by_value = {row[JIC]: row for row in json.loads(listed[1])["rows"]}
+    assert [row == by_value[row[JIC]] for row in json.loads(out)["rows"]] == [True, True]
+    message = "policy.sponsors_bound: `0..1` is a range of numbers, but this value is `true`"
+    assert message in only_error(cli, "sweep", *args, "-p", "policy.sponsors_bound=0..1", "-j", "1")
+
+
 def test_value_at_finds_what_set_would_change(base: Base) -> None:
     assert value_at(base.document, JIC) == 7
     assert value_at(base.document, "rules.mistaken-strike-violation.verdict") == "violation"

@@ -21,9 +21,9 @@ from engine.evaluation.durable import EngineError
 from engine.evaluation.pipeline import Evaluator, Facts, reading
 from engine.evaluation.result import Report
 from engine.ruleset.compile import Compiled
-from engine.ruleset.load import ruleset_from
+from engine.ruleset.load import find_ruleset, ruleset_from
 from engine.ruleset.model import VERDICTS
-from engine.ruleset.variants import SET, parse_set, value_at
+from engine.ruleset.variants import SET, parse_set, resolve_extends, value_at
 from engine.yamlsafe import Document, load_yaml
 
 if TYPE_CHECKING:
@@ -168,6 +168,11 @@ class Base:
         """The base ruleset with `sets` applied, checked and compiled."""
         return ruleset_from(self.document, Path(self.file), sets).compiled
 
+    def value_at(self, path: str) -> Any:
+        """The value a `--set` path names in the base ruleset with its `extends` applied: a variant's own file
+        holds only what it changes. Raises InputError, as `--set` would, for a path that names nothing."""
+        return value_at(resolve_extends(self.document, Path(self.file), find_ruleset).document, path)
+
     def load(self, sets: Sequence[str]) -> Report:
         """The incidents evaluated under the base ruleset with `sets` applied."""
         compiled = self.compile(sets)
@@ -182,7 +187,7 @@ def check(base: Base, params: Sequence[Param]) -> None:
     """Try each value alone on the base ruleset, so that a bad path or value fails before any work."""
     for p in params:
         if p.span is not None:  # its ends, not each value between
-            check_kind(p.path, p.span, _relabel(value_at, base.document, p.path))
+            check_kind(p.path, p.span, _relabel(base.value_at, p.path))
         for text in p.texts if p.span is None else p.span.ends():
             _relabel(base.compile, [f"{p.path}={text}"])
 

@@ -280,6 +280,16 @@ def read_duration(value: str) -> timedelta:
     return timedelta(weeks=n["w"], days=n["d"], hours=n["h"], minutes=n["m"], seconds=n["s"])
 
 
+def duration_words(span: timedelta) -> str:
+    """A duration in words: `6 hours`, `2 days`, `90 minutes`."""
+    minutes = int(span.total_seconds()) // 60
+    for unit, size in (("day", 1440), ("hour", 60), ("minute", 1)):
+        if minutes % size == 0:
+            n = minutes // size
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    return str(span)
+
+
 def _checked_duration(value: str) -> str:
     read_duration(value)
     return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from engine.analysis.diff import RulesetDiff, diff_rulesets
 from engine.evaluation.facts import FIELDS, Resolver
 from engine.evaluation.pipeline import Evaluator
 from engine.incidents.frame import told_of
+from engine.incidents.load import load_scenario
 from engine.incidents.model import Casualties, Incident, Location
 from engine.report.render import console_for, write_diff_json, write_diff_table
 from engine.ruleset.compile import Compiled, compile_ruleset
@@ -207,7 +209,7 @@ def test_json_lists_every_difference_with_a_pasteable_example(cli: Cli) -> None:
     )
     assert report["classes"] == diff(JFS).classes and len(report["differences"]) == len(diff(JFS).differences)
     first = report["differences"][0]
-    assert set(first) == {"when", "a", "b", "example"}
+    assert set(first) == {"when", "phase", "a", "b", "example"}
     incident = Incident.model_validate(first["example"])
     with Evaluator(ruleset(JFS), "columnar") as ev:
         assert ev.evaluate([incident])[0].verdict == first["b"]["verdict"]
@@ -220,7 +222,7 @@ def test_table_shows_each_group_with_an_example_that_loads_as_a_scenario_inciden
     code, out, _ = cli("diff", BASE, STRICT, "-e", "columnar", "--width", "160")
     assert code == 0
     assert "A permitted (mistaken-strike-permitted) → B violation (mistaken-strike-violation)" in out
-    block = out.split("in a scenario:\n", 1)[1].split("\n  A: ", 1)[0]
+    block = out.split("in a scenario", 1)[1].split(":\n", 1)[1].split("\n  A: ", 1)[0]
     incident = Incident.model_validate(yaml.safe_load(block)[0])
     assert incident == diff(STRICT).differences[0].example
     assert "\x1b[" not in out
@@ -382,3 +384,161 @@ def _json(d: RulesetDiff) -> str:
     out = io.StringIO()
     write_diff_json(d, out)
     return out.getvalue()
+
+
+# -- what turns on more than one incident: named, never called equivalent ------------------------------
+
+FEB_ID = "syria-2016-02"
+HELD = str(VARIANTS / "truce-held.yaml")  # syria-2016-09 for a month: the JIC can begin inside its window
+SCENARIOS = ROOT / "scenarios"
+
+
+def table(d: RulesetDiff) -> str:
+    out = io.StringIO()
+    write_diff_table(d, console_for(out, 400))
+    return out.getvalue()
+
+
+def judged_alone(c: Compiled, incidents: list[Incident]) -> list[tuple[str, str | None, str | None]]:
+    """Each incident's verdict, rule and phase as a scenario of these incidents alone gives them."""
+    with Evaluator(c, "columnar") as ev:
+        return [(v.verdict, v.rule, v.phase) for v in ev.evaluate(incidents)]
+
+
+def scenario_verdicts(name: str, c: Compiled) -> list[str]:
+    """The verdicts of a shipped scenario's incidents, judged together under `c`."""
+    with Evaluator(c, "columnar") as ev:
+        return [v.verdict for v in ev.evaluate(load_scenario(SCENARIOS / name).scenario.incidents)]
+
+
+@pytest.mark.parametrize(
+    ("sets", "words"),
+    [
+        (("self_defense=null",), "none"),
+        (("policy.proportionate_casualty_ratio=100",), "at most 100 (policy.proportionate_casualty_ratio) times"),
+    ],
+)
+def test_self_defence_terms_set_differently_are_not_compared_and_the_two_are_not_called_equivalent(
+    sets: tuple[str, ...], words: str
+) -> None:
+    d = diff(FEB_ID, a=FEB_ID, sets=sets)
+    # no incident judged alone differs, but a response does: self-defence measures it against what it answers
+    assert scenario_verdicts("syria-2016-02-self-defense.yaml", ruleset(FEB_ID)) != scenario_verdicts(
+        "syria-2016-02-self-defense.yaml", ruleset(FEB_ID, sets)
+    )
+    assert d.differences == () and not d.equivalent
+    (u,) = d.not_compared
+    assert u.term == "self_defense"
+    assert "at most 2 (policy.proportionate_casualty_ratio) times the casualties" in u.a and words in u.b
+    text = table(d)
+    assert "equivalent" not in text
+    assert "Not compared: the self-defence terms (A: a response within 6 hours" in text
+    assert "No incident compared gets a different verdict" in text
+    report = json.loads(_json(d))
+    assert report["equivalent"] is False
+    assert [(x["term"], x["a"], x["b"]) for x in report["not_compared"]] == [("self_defense", u.a, u.b)]
+    assert diff(FEB_ID, a=FEB_ID).not_compared == () and diff(FEB_ID, a=FEB_ID).equivalent
+
+
+def test_a_variant_that_drops_self_defence_exits_1_under_exit_code(cli: Cli, tmp_path: Path) -> None:
+    variant = tmp_path / "sd-null.yaml"
+    variant.write_text(f"extends: {FEB_ID}\nid: sd-null\ntitle: T\nself_defense: null\n", encoding="utf-8")
+    code, out, _ = cli("diff", FEB_ID, str(variant), "-e", "columnar", "--exit-code")
+    assert code == 1
+    assert "Not compared: the self-defence terms" in out and "equivalent" not in out
+
+
+def test_phases_that_begin_after_other_quiet_days_are_not_compared() -> None:
+    three = ("policy.jic_after_days=3",)
+    d = diff(HELD, a=HELD, sets=three)
+    assert scenario_verdicts("syria-2016-09-jic.yaml", ruleset(HELD)) != scenario_verdicts(
+        "syria-2016-09-jic.yaml", ruleset(HELD, three)
+    )
+    assert d.differences == () and not d.equivalent
+    (u,) = d.not_compared
+    assert u.term == "phases"
+    assert "jic (2016-09-20T00:00:00+03:00 at the earliest) after 7 (policy.jic_after_days) quiet days" in u.a
+    assert "jic (2016-09-16T00:00:00+03:00 at the earliest) after 3 (policy.jic_after_days) quiet days" in u.b
+    assert "Not compared: when the phases begin (A: initial from 2016-09-12T19:00:00+03:00;" in table(d)
+    # in the September window seven quiet days end with it, eight never do: the JIC begins under neither
+    assert diff(BASE, sets=("policy.jic_after_days=8",)).equivalent
+
+
+def test_quiet_days_counting_violations_a_and_b_find_differently_are_named() -> None:
+    strict = ("policy.mistaken_target=violation",)
+    d = diff(HELD, a=HELD, sets=strict)
+    assert d.differences and [u.term for u in d.not_compared] == ["phases"]
+    (u,) = d.not_compared
+    assert u.a == u.b and "counts violations, which A and B find differently" in u.why
+    assert "Not compared: when the phases begin (A and B alike: initial" in table(d)
+    # where no phase that waits for quiet days can begin inside the window, the classes say it all
+    assert diff(STRICT).not_compared == ()
+
+
+def test_escalation_terms_set_differently_are_named_though_they_change_no_verdict() -> None:
+    d = diff(BASE, sets=("escalation=null",))
+    assert d.differences == () and not d.equivalent
+    assert [(u.term, u.b) for u in d.not_compared] == [("escalation", "none")]
+    assert d.not_compared[0].a == (
+        "3 (policy.escalation_violations) violations by one party within 24 (policy.escalation_hours) hours"
+    )
+
+
+def test_a_class_of_one_phase_says_the_phase_is_given_and_where_its_example_falls_alone() -> None:
+    d = diff(str(FEB), a=BASE)
+    jic = [x for x in d.differences if x.a.rule == "air-combat-in-agreed-areas"]
+    assert jic and all(x.phase is not None and x.phase.given == "jic" for x in jic)
+    # the JIC cannot begin inside the September window: judged alone, the example falls in the initial phase
+    for x in jic:
+        assert x.phase is not None and (x.phase.alone, x.phase.agrees) == (("initial", None), False)
+        assert judged_alone(ruleset(BASE), [x.example])[0][2] == "initial"
+    text = table(d)
+    assert "phase (given)" in text
+    assert "(judged in phase jic, given as if in force; judged alone, it falls in phase initial under A):" in text
+    assert "jic (never inside the window) after 7 (policy.jic_after_days) quiet days" in text
+    phased = next(x for x in json.loads(_json(d))["differences"] if x["phase"] is not None)
+    assert phased["phase"] == {"given": "jic", "alone": {"a": "initial", "b": None}, "agrees": False}
+
+
+def test_an_example_of_one_phase_is_told_at_a_time_where_it_falls_in_that_phase_alone() -> None:
+    # B forbids nothing more once the JIC has begun, and ends on 22 September; A is the truce that held
+    sets = ("rules.air-combat-in-agreed-areas.verdict=undetermined", "window.until=2016-09-22T00:00:00+03:00")
+    d = diff(HELD, a=HELD, sets=sets)
+    both = [x for x in d.differences if (x.a.rule, x.b.rule) == ("air-combat-in-agreed-areas",) * 2]
+    assert both
+    for x in both:
+        assert x.phase is not None and x.phase.agrees and x.phase.alone == ("jic", "jic")
+        # the window's middle (17 September) falls before the JIC: a time after it is told instead
+        assert x.example.time == "2016-09-21T00:00:00+03:00"
+        assert judged_alone(ruleset(HELD), [x.example]) == [(x.a.verdict, x.a.rule, "jic")]
+        assert judged_alone(ruleset(HELD, sets), [x.example]) == [(x.b.verdict, x.b.rule, "jic")]
+    assert "(judged alone, it falls in phase jic under both):" in table(d)
+
+
+def test_one_party_under_a_that_is_two_under_b_is_named_where_self_defence_reads_it(tmp_path: Path) -> None:
+    # B makes the Free Syrian Army a party of its own, beside the opposition it was an alias of: no rule tells
+    variant = tmp_path / "split.yaml"
+    variant.write_text(
+        f"extends: {FEB}\nid: split\ntitle: The FSA apart\nparties:\n"
+        "  fsa: {name: Free Syrian Army, role: covered, side: opposition, aliases: [FSA]}\n"
+        "  opposition: {aliases: [Opposition Rebels (Syria), Syrian insurgents, armed opposition]}\n",
+        encoding="utf-8",
+    )
+    split = load_ruleset(variant)
+    shelling = Incident(
+        id="shelling", time="2016-03-01T10:00:00+02:00", actor="SAA", act="shelling", target="armed opposition",
+        location=HAMA, casualties=Casualties(killed=2),
+    )  # fmt: skip
+    answer = shelling.model_copy(
+        update={
+            "id": "answer", "time": "2016-03-01T11:00:00+02:00", "actor": "FSA", "target": "SAA",
+            "in_response_to": "shelling",
+        }
+    )  # fmt: skip
+    alone = [judged_alone(c, [shelling, answer])[1][:2] for c in (ruleset(FEB_ID), split)]
+    assert alone == [("permitted", "self_defense"), ("violation", "attack-on-covered-party")]
+    d = diff_rulesets(ruleset(FEB_ID), split, "columnar")
+    assert d.differences == () and not d.equivalent
+    (u,) = d.not_compared
+    assert u.term == "self_defense" and u.a == u.b
+    assert "name one party under A, opposition, and two under B, opposition and fsa" in u.why

@@ -7,6 +7,11 @@ the windows' boundaries make; the regions and countries named; each side of ever
 Values that no test of either ruleset tells apart are one class. The space is then split, test by test,
 into boxes on which each ruleset's deciding rule is fixed; one example incident per box is evaluated
 by the executor under both rulesets.
+
+Each incident is judged alone, in a phase given with it (a ninth dimension), under both rulesets alike. What
+turns on other incidents is not compared, and is named wherever it could tell the two apart (`uncompared`):
+self-defence (a response is measured against the incident it answers), when phases begin (a phase follows
+from the days before an incident), escalation (a flag, after a party's violations).
 """
 
 from __future__ import annotations
@@ -19,15 +24,20 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import polars as pl
+
+from engine.evaluation import phases
 from engine.evaluation.facts import Resolver
 from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Verdict
+from engine.evaluation.timed import phase_tested
 from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
 from engine.places.gazetteer import place_key
 from engine.ruleset.compile import NAME_CLASSES, PEOPLE, UNKNOWN, AllOf, Compiled, Node, Test, holds, tests_of
 from engine.ruleset.spellings import sample
 from engine.spelling import normalize
+from engine.times import duration_words
 
 # The parts of an incident a rule can see, each setting some fields of the fact row.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -103,6 +113,36 @@ class Side:
     explanation: str
 
 
+@dataclass(frozen=True, slots=True)
+class Phased:
+    """The phase a class is judged in, given with its example (a phase follows from the days before an incident,
+    not from the incident), and where the example falls when judged alone under A and under B: its time inside
+    the phases each ruleset would be in were every day quiet (`phases.quiet_timeline`)."""
+
+    given: str | None  # a phase id, `unknown`, or None: outside every phase
+    # The phase given as A and B read it: none where one declares no such phase; where a ruleset's verdict on the
+    # class turns on no phase, the one the example falls in alone (any would do).
+    judged: tuple[str | None, str | None]
+    alone: tuple[str | None, str | None]
+
+    @property
+    def agrees(self) -> bool:
+        """Whether the example, judged alone, falls in the phase it is judged in, under both rulesets."""
+        return self.alone == self.judged
+
+
+@dataclass(frozen=True, slots=True)
+class Uncompared:
+    """Terms that turn on more than one incident, which `diff` does not compare, and which can tell A and B apart:
+    `term` is the ruleset's key (`self_defense`, `phases`, `escalation`), `a` and `b` the terms in words (the same
+    when A and B set them alike but their differences reach them), `why` why diff does not compare them."""
+
+    term: str
+    a: str
+    b: str
+    why: str
+
+
 @dataclass(frozen=True)
 class DiffClass:
     """Incidents on which the two rulesets decide differently, each ruleset always by the same rule."""
@@ -112,6 +152,7 @@ class DiffClass:
     example: Incident
     a: Side
     b: Side
+    phase: Phased | None = None  # the phase given, where the class is one phase's (or a few's)
 
 
 @dataclass(frozen=True)
@@ -126,10 +167,12 @@ class RulesetDiff:
     differences: tuple[DiffClass, ...]
     space: Space
     untried: tuple[str, ...] = ()  # spellings not compared, that could tell the two apart (see `untried`)
+    not_compared: tuple[Uncompared, ...] = ()  # terms over time that could tell the two apart (see `uncompared`)
 
     @property
     def equivalent(self) -> bool:
-        return not self.differences
+        """No class compared differs, and nothing left uncompared could tell the two apart."""
+        return not self.differences and not self.untried and not self.not_compared
 
     def difference_for(self, incident: Incident, phase: str | None = None) -> DiffClass | None:
         """The differing class an incident (as recorded, in `phase`) falls in; None when both give it one verdict."""
@@ -251,19 +294,24 @@ def _times(a: Compiled, b: Compiled) -> list[Choice]:
         return sum(c.start <= t and (c.until is None or t < c.until) for c in (a, b))
 
     # Round hours well inside each interval read best; exact boundaries and dates make sure no class is missed.
-    nice = [bounds[0] - timedelta(days=1)]
-    for lo, hi in pairwise(bounds):
-        middle = lo + (hi - lo) / 2
-        hour = middle.replace(minute=0, second=0, microsecond=0)
-        nice.append(hour if hour >= lo else middle)
-    nice.append(bounds[-1] + timedelta(days=1))
     exact = [t for bound in bounds for t in (bound - timedelta(seconds=1), bound)]
-    moments = sorted(nice, key=inside, reverse=True) + exact
+    moments = sorted(_middles(bounds), key=inside, reverse=True) + exact
     days = {t.astimezone(c.zone).date() + timedelta(days=k) for t in bounds for c in (a, b) for k in (-1, 0, 1)}
     texts = [t.astimezone(a.zone).isoformat(timespec="seconds") for t in moments] + [
         d.isoformat() for d in sorted(days)
     ]
     return [Choice("", told={"time": text}) for text in texts]
+
+
+def _middles(bounds: Sequence[datetime]) -> list[datetime]:
+    """A time in every interval sorted `bounds` cut the line into: a day before the first, a round hour near the
+    middle of each between, a day after the last."""
+    out = [bounds[0] - timedelta(days=1)]
+    for lo, hi in pairwise(bounds):
+        middle = lo + (hi - lo) / 2
+        hour = middle.replace(minute=0, second=0, microsecond=0)
+        out.append(hour if hour >= lo else middle)
+    return [*out, bounds[-1] + timedelta(days=1)]
 
 
 def _named_places(c: Compiled) -> list[tuple[int, str]]:
@@ -551,6 +599,11 @@ class Space:
                 out.append((d.name, _words(d, mask)))
         return tuple(out)
 
+    def pins_phase(self, box: Box) -> bool:
+        """Whether the box is one phase's, or a few's: some rule's verdict turns on the phase there."""
+        d = list(DIMENSIONS).index("phase")
+        return box[d] != self.dims[d].full
+
     def phase(self, box: Box) -> str | None:
         """The phase an example of the box is judged in (None: outside every phase, or the dimension left open)."""
         d = list(DIMENSIONS).index("phase")
@@ -560,13 +613,23 @@ class Space:
         members = dim.members(mask)
         return next((c for c in members if not c.absent), members[0]).told.get("phase")
 
-    def example(self, box: Box, name: str) -> Incident:
-        """An incident in the box: a dimension left open is left out, else its first value a source would give."""
+    def holds_time(self, box: Box, time: str) -> bool:
+        """Whether a time (as told) lies in the box's classes of time."""
+        d = list(DIMENSIONS).index("time")
+        dim = self.dims[d]
+        signature = self._signature("time", {"time": time})
+        return signature in dim.signatures and box[d] >> dim.signatures.index(signature) & 1 == 1
+
+    def example(self, box: Box, name: str, time: str | None = None) -> Incident:
+        """An incident in the box: a dimension left open is left out, else its first value a source would give;
+        `time`, a time in the box (`holds_time`), is told instead of the time's."""
         told: dict[str, Any] = {}
         for d, mask in zip(self.dims, box):
             members = d.members(mask)
             if mask != d.full:
                 told |= next((c for c in members if not c.absent), members[0]).told
+        if time is not None:
+            told["time"] = time
         location = {k: told[k] for k in _TOLD_OF["place"] if told.get(k) is not None}
         casualties = {k: told[k] for k in ("killed", "wounded") if told.get(k) is not None}
         return Incident(
@@ -640,11 +703,79 @@ def _side(v: Verdict) -> Side:
     return Side(v.verdict, v.rule, v.explanation)
 
 
+class _Alone:
+    """Where an incident judged alone falls under A and under B: in the phases each ruleset would be in were every
+    day quiet (`phases.quiet_timeline`), which is where one incident, with no other to count, finds them."""
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+        self.bands = tuple(phases.quiet_timeline(c) for c in space.sides)
+
+    def falls_in(self, time: str | None) -> tuple[str | None, str | None]:
+        """The phase an incident told at `time` falls in under A and under B (`unknown` for no time)."""
+        (a, b), (bands_a, bands_b) = self.space.sides, self.bands
+        return self._phase(a, bands_a, time), self._phase(b, bands_b, time)
+
+    @staticmethod
+    def _phase(c: Compiled, bands: list[phases.Band], time: str | None) -> str | None:
+        if not c.phases:
+            return None
+        if time is None:
+            return UNKNOWN
+        spans = phases.periods(c, pl.Series([time], dtype=pl.String()))
+        found: str | None = phases.placed(c, bands, spans).get_column("phase")[0]
+        return found
+
+    def placed(self, box: Box, example: Incident) -> tuple[str | None, Phased]:
+        """A time for the box's example, and a phase of the box to judge it in, such that judged alone it falls in
+        that phase under both rulesets (time None: its own time does, or no time tried does; then the phase is the
+        box's first, `Space.phase`)."""
+        space = self.space
+        d = list(DIMENSIONS).index("phase")
+        # under a ruleset that decides the box alike in every phase, the phase the example falls in does not matter
+        free = [space.decide(side, _with(box, d, space.dims[d].full))[0] is not None for side in (0, 1)]
+        first = space.phase(box)
+        options = list(dict.fromkeys([first, *(c.told.get("phase") for c in space.dims[d].members(box[d]))]))
+
+        def judged(phase: str | None, alone: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+            a, b = (x if free[i] else _declared(c, phase) for i, (c, x) in enumerate(zip(space.sides, alone)))
+            return a, b
+
+        def fits(alone: tuple[str | None, str | None], time: str | None) -> list[str | None]:
+            """The phases of the box an example told at `time`, falling in `alone`, can be judged in as it falls. An
+            unknown phase only for no time: one told over a span is tried in the phases it spans, not in every one."""
+            return [g for g in options if (g != UNKNOWN or time is None) and judged(g, alone) == alone]
+
+        alone = self.falls_in(example.time)
+        if found := fits(alone, example.time):
+            return None, Phased(found[0], alone, alone)
+        if first != UNKNOWN:
+            bounds = sorted(
+                {t for c in space.sides for t in (c.start, c.until) if t is not None}
+                | {t for bands in self.bands for band in bands for t in (band.start, band.until) if t is not None}
+            )
+            for moment in _middles(bounds):
+                time = moment.astimezone(space.sides[0].zone).isoformat(timespec="seconds")
+                there = self.falls_in(time) if space.holds_time(box, time) else None
+                if there is not None and (found := fits(there, time)):
+                    return time, Phased(found[0], there, there)
+        return None, Phased(first, judged(first, alone), alone)
+
+
+def _declared(c: Compiled, phase: str | None) -> str | None:
+    """A phase given, as `c` reads it: none where it declares no such phase (`unknown`, where it has phases)."""
+    known = (phase == UNKNOWN and bool(c.phases)) or any(p.id == phase for p in c.phases)
+    return phase if known else None
+
+
 def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> RulesetDiff:
-    """Every class of incident whose verdict differs between `a` and `b`, each with an example incident.
+    """Every class of incident whose verdict differs between `a` and `b`, each with an example incident, and the
+    terms over time, which it does not compare, that could tell them apart (`uncompared`).
 
     The executor's verdicts on each class's example are the ones reported; they must name the rules the
-    class analysis found deciding, or the analysis is wrong and says so."""
+    class analysis found deciding, or the analysis is wrong and says so. A class of one phase (or a few) has
+    an example told at a time that, judged alone, falls in that phase under both, where some time in the class
+    does."""
     space = Space(a, b)
     found = space.classes()
     with Evaluator(a, engine) as ea, Evaluator(b, engine) as eb:
@@ -664,9 +795,195 @@ def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> Rulese
         order = sorted(outcomes, key=lambda rules: tuple(r if r >= 0 else last for r in rules))
         boxes = [box for rules in order for box in merge(outcomes[rules])]
         shown = [space.example(box, f"diff-{i + 1}") for i, box in enumerate(boxes)]
-        given = {e.id: space.phase(box) for e, box in zip(shown, boxes)}
+        alone = _Alone(space) if any(space.pins_phase(box) for box in boxes) else None
+        phased: list[Phased | None] = []
+        for i, box in enumerate(boxes):
+            if alone is None or not space.pins_phase(box):
+                phased.append(None)
+                continue
+            time, where = alone.placed(box, shown[i])
+            if time is not None:
+                shown[i] = space.example(box, shown[i].id, time)
+            phased.append(where)
+        given = {e.id: space.phase(box) if p is None else p.given for e, box, p in zip(shown, boxes, phased)}
         differences = tuple(
-            DiffClass(box, space.describe(box), incident, _side(va), _side(vb))
-            for box, incident, va, vb in zip(boxes, shown, ea.evaluate(shown, given), eb.evaluate(shown, given))
+            DiffClass(box, space.describe(box), incident, _side(va), _side(vb), where)
+            for box, incident, va, vb, where in zip(
+                boxes, shown, ea.evaluate(shown, given), eb.evaluate(shown, given), phased
+            )
         )
-        return RulesetDiff(a, b, ea.engine, len(found), space.kinds(), differences, space, untried(a, b))
+        return RulesetDiff(
+            a, b, ea.engine, len(found), space.kinds(), differences, space, untried(a, b), uncompared(a, b, differences)
+        )
+
+
+# -- what turns on more than one incident ---------------------------------------------------------------
+
+
+def uncompared(a: Compiled, b: Compiled, differences: Sequence[DiffClass]) -> tuple[Uncompared, ...]:
+    """The terms that turn on more than one incident and could tell A and B apart, given the classes that differ:
+
+    - `self_defense`, where A and B set it differently (its window, act classes or casualty ratio): a response
+      is measured against the incident it answers;
+    - `phases`, where some rule tests the phase and A and B begin the phases that can begin inside their windows
+      differently, or alike but after quiet days, which count violations A and B find differently;
+    - `escalation`, where A and B set it differently: it flags verdicts after a party's violations.
+
+    Both turn on which party is which, too: where A and B set them alike, they are named when a name that is one
+    party under one ruleset is one of two under the other (`merged`), which no rule need tell.
+    """
+    out: list[Uncompared] = []
+    merged = _merged(a, b)
+    if _defense(a, b) != _defense(b, a):
+        out.append(Uncompared("self_defense", _defense_words(a, b), _defense_words(b, a), _WHY["self_defense"]))
+    elif a.self_defense is not None and merged:
+        words = _defense_words(a, b)
+        out.append(Uncompared("self_defense", words, words, f"{merged}, and {_WHY['parties_defense']}"))
+    if phase_tested(a) or phase_tested(b):
+        zoned = bool(a.phases and b.phases) and str(a.zone) != str(b.zone)
+        if _schedule(a, zoned) != _schedule(b, zoned):
+            out.append(Uncompared("phases", _phases_words(a, zoned), _phases_words(b, zoned), _WHY["phases"]))
+        elif any(a.phases[i].quiet_days is not None for i in phases.earliest(a)) and (
+            out or any((d.a.verdict == "violation") != (d.b.verdict == "violation") for d in differences)
+        ):
+            words = _phases_words(a, False)
+            out.append(Uncompared("phases", words, words, _WHY["quiet"]))
+    if a.escalation != b.escalation:
+        out.append(Uncompared("escalation", _escalation_words(a), _escalation_words(b), _WHY["escalation"]))
+    elif a.escalation is not None and merged:
+        words = _escalation_words(a)
+        out.append(Uncompared("escalation", words, words, f"{merged}, and {_WHY['parties_escalation']}"))
+    return tuple(out)
+
+
+def _merged(a: Compiled, b: Compiled) -> str:
+    """Two spellings that name one party under one ruleset and two under the other, in words (`` `FSA` and `Jaysh`
+    name one party under A, opposition, and two under B, opposition and jaysh``); empty where there are none."""
+    named: dict[str, tuple[str, str]] = {}  # spelling -> (its party under A, under B)
+    for s in _spellings(a, b):
+        if a.spelled(s).dated or b.spelled(s).dated:
+            continue  # see `untried`
+        ea, eb = a.read_name(s).entry, b.read_name(s).entry
+        if ea is not None and eb is not None and ea[0] in a.ruleset.parties and eb[0] in b.ruleset.parties:
+            named.setdefault(s, (ea[0], eb[0]))
+    for one, other, letters in ((0, 1, "AB"), (1, 0, "BA")):
+        seen: dict[str, tuple[str, str]] = {}  # a party under one -> its first spelling, and its party under the other
+        for s, parties in named.items():
+            first, there = seen.setdefault(parties[one], (s, parties[other]))
+            if there != parties[other]:
+                return (
+                    f"`{first}` and `{s}` name one party under {letters[0]}, {parties[one]}, and two under "
+                    f"{letters[1]}, {there} and {parties[other]}"
+                )
+    return ""
+
+
+_WHY = {
+    "self_defense": "whether a response (`in_response_to`) is self-defence turns on the incident it answers, and "
+    "diff judges each incident alone",
+    "phases": "a phase follows from the days before an incident, not from the incident: diff judges each class in "
+    "a phase given, under A and B alike, and does not compare an incident that falls in one phase under A and in "
+    "another under B",
+    "quiet": "a phase that waits for quiet days counts violations, which A and B find differently (see the "
+    "classes that differ): an incident can fall in one phase under A and in another under B, which diff does not "
+    "compare",
+    "escalation": "escalation flags the verdicts of a party found in enough violations and changes no verdict; "
+    "diff compares verdicts",
+    "parties_defense": "self-defence is a response by the party struck against the party that struck, which diff "
+    "does not pair",
+    "parties_escalation": "escalation counts each party's violations and flags verdicts; diff compares verdicts",
+}
+
+
+def _knob(written: object) -> str:
+    """` (policy.NAME)` after a number a policy knob holds, as the ruleset wrote it; nothing after a number."""
+    return f" ({written})" if isinstance(written, str) else ""
+
+
+def _defense(c: Compiled, other: Compiled) -> tuple[Any, ...] | None:
+    """What decides whether a response is self-defence under `c`, but for its clause: with the class of each act
+    `other` knows too (an act one ruleset does not know is told apart by the classes that differ)."""
+    terms = c.self_defense
+    if terms is None:
+        return None
+    classes = {act: cls for act, cls in (c.act_classes or {}).items() if act in (other.act_classes or {})}
+    return terms.window, terms.same_class, terms.ratio, classes if terms.same_class else None
+
+
+def _defense_words(c: Compiled, other: Compiled) -> str:
+    terms, told = c.self_defense, c.ruleset.self_defense
+    if terms is None or told is None:
+        return "none"
+    words = f"a response within {duration_words(terms.window)}"
+    if terms.same_class:
+        words += ", of the same class of act"
+        # the classes of the acts both know, where they differ, when both measure a response by them
+        theirs = (other.act_classes or {}) if other.self_defense and other.self_defense.same_class else {}
+        moved = [f"{act} {cls}" for act, cls in (c.act_classes or {}).items() if theirs.get(act, cls) != cls]
+        words += f" (classes: {', '.join(moved)})" if moved else ""
+    if terms.ratio is not None:
+        words += (
+            f", with at most {terms.ratio}{_knob(told.max_casualty_ratio)} times the casualties of the incident it "
+            "answers"
+        )
+    return words
+
+
+def _schedule(c: Compiled, zoned: bool) -> tuple[Any, ...]:
+    """When each phase that can begin inside the window begins and ends, as the ruleset sets it (knobs read), but
+    for its clause; with the zone days are counted in where `zoned` (A and B count them in different zones). A
+    phase that cannot begin inside the window places no incident, however it is written."""
+    can = phases.earliest(c)
+    return tuple(
+        (
+            *(p.id, p.at, None if p.after is None else c.phases[p.after].id, p.duration, p.quiet_days),
+            *(p.max_violations, p.until, str(c.zone) if zoned and p.quiet_days is not None else None),
+        )
+        for i, p in enumerate(c.phases)
+        if i in can
+    )
+
+
+def _phases_words(c: Compiled, zoned: bool) -> str:
+    """`initial from 2016-09-12T19:00:00+03:00; jic after 7 (policy.jic_after_days) quiet days …`, each phase with the
+    earliest it can begin, or that it cannot inside the window; the zone days are counted in where `zoned`."""
+    if not c.phases:
+        return "no phases"
+
+    def moment(t: datetime) -> str:
+        return t.astimezone(c.zone).isoformat(timespec="seconds")
+
+    can = phases.earliest(c)
+    parts = []
+    for i, (p, told) in enumerate(zip(c.phases, c.ruleset.phases)):
+        start = told.start
+        after = "" if p.after is None else c.phases[p.after].id
+        when = (
+            ""
+            if p.at is not None
+            else " (never inside the window)"
+            if i not in can
+            else f" ({moment(can[i])} at the earliest)"
+        )
+        if p.quiet_days is not None and start is not None and not isinstance(start, str):
+            words = (
+                f"{p.id}{when} after {p.quiet_days}{_knob(start.quiet_days)} quiet days, each with at most "
+                f"{p.max_violations}{_knob(start.max_violations)} violations, counted from {after}'s start"
+                + (f" (days in {c.zone})" if zoned else "")
+            )
+        elif p.duration is not None:
+            words = f"{p.id}{when} {duration_words(p.duration)} after {after} begins"
+        else:
+            words = f"{p.id} from {moment(p.at or c.start)}" + (" (never inside the window)" if i not in can else "")
+        parts.append(words + (f" until {moment(p.until)}" if p.until is not None else ""))
+    return "; ".join(parts)
+
+
+def _escalation_words(c: Compiled) -> str:
+    terms, told = c.escalation, c.ruleset.escalation
+    if terms is None or told is None:
+        return "none"
+    return (
+        f"{terms.violations}{_knob(told.violations)} violations by one party within {terms.hours}{_knob(told.hours)} "
+        "hours"
+    )

@@ -17,9 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "parties and their roles under each ruleset, acts, intended against actual target, inside or outside\n"
         "each window and scope, regions, casualty thresholds, policy knobs. One example of each class is\n"
         "evaluated under both. Each class whose verdict differs is printed with an example incident to paste\n"
-        "into a scenario, and both verdicts with the rules that decided them; when none differs, the two are\n"
-        "equivalent over the whole space. Incidents are compared as one account each (accounts that agree\n"
-        "under both rulesets also agree when combined).",
+        "into a scenario, and both verdicts with the rules that decided them. Incidents are compared as one\n"
+        "account each (accounts that agree under both rulesets also agree when combined), answering no other,\n"
+        "in a phase given with them (a class that turns on the phase says where its example falls judged alone).\n"
+        "What turns on other incidents is not compared, and is named where the two set it differently: the\n"
+        "self-defence terms, when phases begin, escalation. The two are equivalent when no class differs and\n"
+        "nothing left uncompared could tell them apart.",
         epilog=examples(
             "ceasefire diff syria-2016-09 rules/variants/strict-liability.yaml",
             "ceasefire diff syria-2016-02 syria-2016-09 --format json",
@@ -35,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--exit-code",
         action="store_true",
-        help="exit 1 when some verdict differs, 0 when the two are equivalent (as `git diff --exit-code`)",
+        help="exit 1 unless the two are equivalent (some verdict differs, or terms not compared do), 0 when they are "
+        "(as `git diff --exit-code`)",
     )
     p.add_argument("--width", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(handler=run)

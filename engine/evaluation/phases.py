@@ -24,6 +24,7 @@ from engine.times import TICK, read_time
 
 _INSTANT = pl.Datetime("us", "UTC")
 NO_PHASE = ""  # in a list of the phases an incident could be in: outside every phase
+_ENDLESS = datetime.max.replace(tzinfo=UTC)  # the end of an input without one: days are counted until a phase begins
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,36 @@ def quiet_start(
         return None
     start, i = min(found)
     return i, start
+
+
+def earliest(compiled: Compiled) -> dict[int, datetime]:
+    """The earliest each phase could begin, whatever the days before (phase index -> UTC): at its time, a duration
+    after the earliest start of the phase it follows, or after quiet days counted from then were every day quiet.
+    A phase never begins before this (one may still keep another from beginning at all); one that is not listed
+    can begin at no time inside the window."""
+    began: dict[int, datetime] = {}
+    for i, phase in enumerate(compiled.phases):
+        start = _start(phase, i, began, {})
+        if start is None and phase.quiet_days is not None and phase.after in began:
+            since = began[phase.after]
+            start = _count_days(compiled, since, phase.quiet_days, phase.max_violations, {}, _ENDLESS)
+        ends = [t for t in (phase.until, compiled.until) if t is not None]
+        if start is not None and (not ends or max(start, compiled.start) < min(ends)):
+            began[i] = start
+    return began
+
+
+def quiet_timeline(compiled: Compiled) -> list[Band]:
+    """`timeline` were no violation found on any day: each phase that waits for quiet days begins as early as it
+    can. An incident judged alone falls in the band its time lies in: a violation of its own counts on no day
+    before it, so it can put off only a phase that would begin after it."""
+    quiet: dict[int, datetime] = {}
+    while True:
+        bands = timeline(compiled, quiet)
+        found = quiet_start(compiled, bands, quiet, {}, _ENDLESS)
+        if found is None:
+            return bands
+        quiet[found[0]] = found[1]
 
 
 def _count_days(

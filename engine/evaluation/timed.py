@@ -15,6 +15,7 @@ from engine.evaluation.decide import ESCALATED, flag_added, flag_lists, laid_bac
 from engine.evaluation.phases import NO_PHASE
 from engine.evaluation.result import Episode
 from engine.ruleset.compile import Compiled
+from engine.times import duration_words
 
 if TYPE_CHECKING:
     import numpy as np  # imported where escalation episodes are found: a ruleset without them needs none
@@ -171,7 +172,7 @@ def respond(
         if reason is None and terms is not None:
             text = (
                 f"{_name(compiled, told[k].party)} answered incident {shown} within "
-                f"{_words(terms.window)}, against the party that struck it and in proportion: self-defence the "
+                f"{duration_words(terms.window)}, against the party that struck it and in proportion: self-defence the "
                 "terms allow."
             )
             change = {"verdict": "permitted", "rule": SELF_DEFENSE, "clause": terms.clause, "explanation": text}
@@ -219,14 +220,15 @@ def _outside(compiled: Compiled, response: _Fact, versions: list[_Fact]) -> str 
     terms = compiled.self_defense
     assert terms is not None
     classes = compiled.act_classes or {}
+    window = duration_words(terms.window)
     for o in versions:
         first, end, o_first, o_end = response.first, response.end, o.first, o.end
         if first is None or end is None or o_first is None or o_end is None:
-            return f"the times told cannot show it began after that incident and within {_words(terms.window)} of it"
+            return f"the times told cannot show it began after that incident and within {window} of it"
         if not (first >= o_end and end <= o_first + terms.window):
             if first >= o_end and end - first < _PRECISE:
-                return f"it began {_words(first - o_first)} after that incident, later than {_words(terms.window)}"
-            return f"the times told cannot show it began after that incident and within {_words(terms.window)} of it"
+                return f"it began {duration_words(first - o_first)} after that incident, later than {window}"
+            return f"the times told cannot show it began after that incident and within {window} of it"
         if response.party is None or response.party != o.target:
             return f"{_name(compiled, response.party)} is not the party that incident struck"
         if response.target is None or response.target != o.party:
@@ -252,16 +254,6 @@ def _name(compiled: Compiled, party: object) -> str:
         return "an unnamed party"
     found = compiled.ruleset.parties.get(str(party))
     return found.name if found else str(party)
-
-
-def _words(span: timedelta) -> str:
-    """A duration in words: `6 hours`, `2 days`, `90 minutes`."""
-    minutes = int(span.total_seconds()) // 60
-    for unit, size in (("day", 1440), ("hour", 60), ("minute", 1)):
-        if minutes % size == 0:
-            n = minutes // size
-            return f"{n} {unit}{'' if n == 1 else 's'}"
-    return str(span)
 
 
 def escalate(

@@ -26,7 +26,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from engine.analysis.coverage import DECIDED, MATCHED, NEVER, Coverage
-from engine.analysis.diff import DIMENSIONS, RulesetDiff, Side
+from engine.analysis.diff import DIMENSIONS, Phased, RulesetDiff, Side, Uncompared
 from engine.analysis.explain import AccountExplanation, Explanation
 from engine.analysis.names import NameList, Spelling
 from engine.analysis.sweep import Sweep
@@ -34,7 +34,7 @@ from engine.analysis.timeline import NO_DAY, Timeline
 from engine.analysis.whatif import Change, Outcome, WhatIf
 from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
 from engine.incidents.model import Incident
-from engine.ruleset.compile import PEOPLE
+from engine.ruleset.compile import PEOPLE, UNKNOWN
 from engine.ruleset.model import VERDICTS
 
 STYLES = {
@@ -481,6 +481,13 @@ def _side_json(side: Side) -> dict[str, Any]:
     return {"verdict": side.verdict, "rule": side.rule, "explanation": side.explanation}
 
 
+def _phased_json(phased: Phased | None) -> dict[str, Any] | None:
+    if phased is None:
+        return None
+    a, b = phased.alone
+    return {"given": phased.given, "alone": {"a": a, "b": b}, "agrees": phased.agrees}
+
+
 def diff_json(diff: RulesetDiff) -> dict[str, Any]:
     return {
         "a": diff.a.id,
@@ -490,10 +497,17 @@ def diff_json(diff: RulesetDiff) -> dict[str, Any]:
         "classes": diff.classes,
         "kinds": diff.kinds,
         "differences": [
-            {"when": dict(d.when), "a": _side_json(d.a), "b": _side_json(d.b), "example": example_json(d.example)}
+            {
+                "when": dict(d.when),
+                "phase": _phased_json(d.phase),
+                "a": _side_json(d.a),
+                "b": _side_json(d.b),
+                "example": example_json(d.example),
+            }
             for d in diff.differences
         ],
         "untried": list(diff.untried),
+        "not_compared": [{"term": u.term, "a": u.a, "b": u.b, "why": u.why} for u in diff.not_compared],
     }
 
 
@@ -505,8 +519,31 @@ def _decided(side: Side) -> Text:
     return Text.assemble((side.verdict, STYLES[side.verdict]), f" ({side.rule or 'no rule'})")
 
 
+# What each term `diff` does not compare is, in a sentence (`engine.analysis.diff.Uncompared.term`).
+_TERMS = {"self_defense": "the self-defence terms", "phases": "when the phases begin", "escalation": "escalation"}
+
+
+def _uncompared(u: Uncompared) -> str:
+    terms = f"A and B alike: {u.a}" if u.a == u.b else f"A: {u.a}. B: {u.b}"
+    return f"\nNot compared: {_TERMS[u.term]} ({terms}). {u.why[:1].upper()}{u.why[1:]}."
+
+
+def _in(phase: str | None) -> str:
+    return "in no phase" if phase is None else "in an unknown phase" if phase == UNKNOWN else f"in phase {phase}"
+
+
+def _alone(phased: Phased) -> str:
+    """Where a class's example falls judged alone, beside the phase it is judged in (given)."""
+    a, b = phased.alone
+    if phased.agrees:
+        return f"judged alone, it falls {_in(a)}" + (" under both" if a == b else f" under A, {_in(b)} under B")
+    where = [f"{_in(x)} under {letter}" for letter, x, y in zip("AB", phased.alone, phased.judged) if x != y]
+    return f"judged {_in(phased.given)}, given as if in force; judged alone, it falls {' and '.join(where)}"
+
+
 def write_diff_table(diff: RulesetDiff, console: Console) -> None:
-    """Each group of differing classes: a table of the classes, then one example with both verdicts."""
+    """What is not compared, then each group of differing classes: a table of the classes, then one example with
+    both verdicts."""
     names = Table.grid(padding=(0, 2))
     for letter, c in (("A", diff.a), ("B", diff.b)):
         names.add_row(letter, Text(c.id, style="bold"), Text(c.ruleset.title))
@@ -520,16 +557,36 @@ def write_diff_table(diff: RulesetDiff, console: Console) -> None:
                 "between days) and which A and B read differently."
             )
         )
+    for u in diff.not_compared:
+        console.print(Text(_uncompared(u)))
     if diff.equivalent:
-        but = " but for those spellings" if diff.untried else ""
-        console.print(Text(f"\nA and B are equivalent: no incident{but} gets a different verdict ({checked})."))
+        console.print(Text(f"\nA and B are equivalent: no incident gets a different verdict ({checked})."))
+        return
+    if not diff.differences:
+        console.print(
+            Text(
+                f"\nNo incident compared gets a different verdict ({checked}); what is not compared above can "
+                "still tell A and B apart."
+            )
+        )
         return
     count = len(diff.differences)
+    alone = (
+        " Incidents are compared as answering no other (`in_response_to`)."
+        if diff.a.self_defense or diff.b.self_defense
+        else ""
+    )
+    given = (
+        " A phase shown is given, as if in force: it follows from the days before an incident, not from the incident."
+        if any(d.phase is not None for d in diff.differences)
+        else ""
+    )
     console.print(
         Text(
             f"\n{count} {'class' if count == 1 else 'classes'} of incident {'gets' if count == 1 else 'get'} "
             f"a different verdict ({checked}). "
             "A value that means something else under B reads `under A → under B`; a field not shown is any."
+            f"{given}{alone}"
         )
     )
     for number, group in enumerate(diff.groups(), 1):
@@ -540,13 +597,14 @@ def write_diff_table(diff: RulesetDiff, console: Console) -> None:
         table = Table(box=box.SIMPLE_HEAD)
         table.add_column("class", no_wrap=True)
         for name in shown:
-            table.add_column(name.replace("_", " "), overflow="fold")
+            table.add_column("phase (given)" if name == "phase" else name.replace("_", " "), overflow="fold")
         for d in group:
             when = dict(d.when)
             table.add_row(d.example.id, *(when.get(name, "any") for name in shown))
         _show(console, table)
         example = yaml.safe_dump([example_json(first.example)], sort_keys=False, allow_unicode=True)
-        console.print(Text(f"  example of {first.example.id}, to paste under `incidents:` in a scenario:"))
+        placed = "" if first.phase is None else f" ({_alone(first.phase)})"
+        console.print(Text(f"  example of {first.example.id}, to paste under `incidents:` in a scenario{placed}:"))
         console.print(Text(textwrap.indent(example.rstrip("\n"), "    ")))
         for letter, side in (("A", first.a), ("B", first.b)):
             console.print(Text.assemble(f"  {letter}: ", _decided(side), f": {side.explanation}"))

@@ -542,3 +542,12 @@ def test_one_party_under_a_that_is_two_under_b_is_named_where_self_defence_reads
     (u,) = d.not_compared
     assert u.term == "self_defense" and u.a == u.b
     assert "name one party under A, opposition, and two under B, opposition and fsa" in u.why
+
+
+def test_help_says_the_engine_diff_runs_on_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["diff", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "executor (default: durable where installed, else columnar)" in shown  # diff reads no scenario or table

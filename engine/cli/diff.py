@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("ruleset_a", metavar="RULESET_A", help="ruleset id or path: the one compared from")
     p.add_argument("ruleset_b", metavar="RULESET_B", help="ruleset id or path: the one compared with")
-    add_engine(p)
+    add_engine(p, said="durable where installed, else columnar")
     add_output(p, ("table", "json"))
     p.add_argument(
         "--exit-code",

@@ -151,8 +151,9 @@ def _engine_error(exc: Exception) -> bool:
 SET_HELP = "change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)"
 
 
-def add_engine(p: argparse.ArgumentParser, default: str | None = None, why: str = "") -> None:
-    shown = f"{default}{why}" if default else "durable for scenarios where installed, columnar for tables"
+def add_engine(p: argparse.ArgumentParser, default: str | None = None, why: str = "", said: str | None = None) -> None:
+    """--engine, defaulting to `default` (None: the command's own choice, which `said` words for --help)."""
+    shown = f"{default}{why}" if default else said or "durable for scenarios where installed, columnar for tables"
     listed = "{" + ",".join(e for e in ENGINES if e not in RENAMED) + "}"  # an old name is taken, not offered
     p.add_argument(
         "--engine", "-e", choices=ENGINES, metavar=listed, default=default, help=f"executor (default: {shown})"

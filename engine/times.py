@@ -18,6 +18,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from engine.errors import cut
+
 # A time is compared at any UTC offset and a date widened by a day either side: a year short of
 # datetime's own limits at each end keeps that arithmetic in range. A window's ends keep a year more
 # inside, as `diff` tries incidents a day beyond each end.
@@ -268,16 +270,36 @@ _DURATION = re.compile(
 )
 
 
+# The longest duration a ruleset may write (a self-defence window, a phase's start after another's). Terms
+# speak in hours, days and weeks, and a peace process may set a phase months or years after another: ten years
+# holds them all. Far past it is a slip (a digit too many, hours for minutes), and past a few thousand years no
+# date could hold the sum.
+MAX_DURATION = timedelta(days=3_653)  # ten years, leap days included
+MAX_DURATION_TEXT = f"P{MAX_DURATION.days}D (ten years)"
+
+
 def read_duration(value: str) -> timedelta:
-    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (`PT48H`, `P7D`, `P1DT12H`).
+    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (`PT48H`, `P7D`, `P1DT12H`), of at most
+    `MAX_DURATION`.
 
     Raises ValueError for anything else: years and months name no fixed length, so they are refused.
     """
     found = _DURATION.fullmatch(value.strip())
     if found is None or not any(found.groupdict().values()) or value.strip().endswith("T"):
         raise ValueError(f"`{value}` is not a duration; write one in ISO 8601, like PT48H (48 hours) or P7D (7 days)")
-    n = {k: int(v or 0) for k, v in found.groupdict().items()}
-    return timedelta(weeks=n["w"], days=n["d"], hours=n["h"], minutes=n["m"], seconds=n["s"])
+    # Summed as whole seconds before a timedelta is made: past about 2.7 million years it overflows. A part of
+    # more than 12 digits (10^12 seconds is 31,000 years) is too long in any unit, and is not read: `int` refuses
+    # a number of thousands of digits.
+    digits = {k: (v or "0").lstrip("0") or "0" for k, v in found.groupdict().items()}
+    n = {k: int(d) for k, d in digits.items() if len(d) <= 12}
+    if len(n) < len(digits) or _seconds(n) > MAX_DURATION.total_seconds():
+        raise ValueError(f"`{cut(value)}` is too long; expected at most {MAX_DURATION_TEXT}")
+    return timedelta(seconds=_seconds(n))
+
+
+def _seconds(n: dict[str, int]) -> int:
+    """A duration's parts (`w`, `d`, `h`, `m`, `s`, as `_DURATION` names them) as whole seconds."""
+    return (((n["w"] * 7 + n["d"]) * 24 + n["h"]) * 60 + n["m"]) * 60 + n["s"]
 
 
 def duration_words(span: timedelta) -> str:
@@ -298,7 +320,10 @@ def _checked_duration(value: str) -> str:
 Duration = Annotated[
     str,
     AfterValidator(_checked_duration),
-    Field(description="an ISO 8601 duration in weeks, days, hours, minutes or seconds, like PT48H or P7D"),
+    Field(
+        description="an ISO 8601 duration in weeks, days, hours, minutes or seconds, like PT48H or P7D, of at most "
+        f"{MAX_DURATION_TEXT}"
+    ),
 ]
 
 

@@ -78,35 +78,51 @@ def _misspelt(errors: list[ErrorDetails], model: type[BaseModel]) -> set[tuple[t
 def _without_union_names(errors: list[ErrorDetails], data: Any) -> list[ErrorDetails]:
     """Pydantic reports a value that fits no member of a union once per member, under the member's name.
 
-    Keep the errors of a member the value has the shape of (they point inside it); if there is none,
-    say once what the value could have been.
+    Keep the errors of a member the value has the shape of (they point inside it), each union within it taken
+    the same way; where there is none, a number out of a member's range is said as that (`too large; expected
+    at most 87,672`); else say once what the value could have been.
     """
     if data is None:  # a table row: validated from JSON text, so the data itself is not at hand
         return errors
+    return _collapse([(err, *_data_loc(err, data)) for err in errors])
+
+
+_RANGE = ("greater_than_equal", "less_than_equal")  # the bounds `out_of_range` words
+
+
+def _collapse(errors: list[tuple[ErrorDetails, tuple[Any, ...], tuple[tuple[Any, ...], ...]]]) -> list[ErrorDetails]:
+    """`_without_union_names` for errors given with their location in the data and the unions on the way there,
+    outermost first."""
     order: list[ErrorDetails | tuple[Any, ...]] = []  # an error, or the location of a union's errors
-    unions: dict[tuple[Any, ...], list[ErrorDetails]] = {}
-    for err in errors:
-        loc, union = _data_loc(err, data)
-        if union is None:
+    unions: dict[tuple[Any, ...], list[tuple[ErrorDetails, tuple[Any, ...], tuple[tuple[Any, ...], ...]]]] = {}
+    for err, loc, within in errors:
+        if not within:
             order.append({**err, "loc": loc})
             continue
-        if union not in unions:
-            unions[union] = []
-            order.append(union)
-        unions[union].append({**err, "loc": loc})
+        if within[0] not in unions:
+            unions[within[0]] = []
+            order.append(within[0])
+        unions[within[0]].append((err, loc, within))
     out: list[ErrorDetails] = []
     for item in order:
         if not isinstance(item, tuple):
             out.append(item)
             continue
         members = unions[item]
-        inside = [e for e in members if len(e["loc"]) > len(item)]
+        inside = [(err, loc, within[1:]) for err, loc, within in members if len(loc) > len(item)]
         if inside:
-            out += inside
+            out += _collapse(inside)
             continue
-        words = list(dict.fromkeys(w for w in map(_member_word, members) if w)) or ["another value"]
+        ranged = next((err for err, _, _ in members if err["type"] in _RANGE), None)
+        if ranged is not None:  # a number, of the member that takes numbers, out of its range
+            out.append({**ranged, "loc": item})
+            continue
+        words = list(dict.fromkeys(w for w in (_member_word(err) for err, _, _ in members) if w))
+        if "a number" in words and "a whole number" in words:  # a whole number is a number
+            words.remove("a whole number")
+        words = words or ["another value"]
         either = " or ".join(filter(None, (", ".join(words[:-1]), words[-1])))
-        value = members[0]["input"]
+        value = members[0][0]["input"]
         out.append(
             {
                 "type": "union",
@@ -118,10 +134,11 @@ def _without_union_names(errors: list[ErrorDetails], data: Any) -> list[ErrorDet
     return out
 
 
-def _data_loc(err: ErrorDetails, data: Any) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
-    """The error's location in the data, without union member names; and where the first of those was."""
+def _data_loc(err: ErrorDetails, data: Any) -> tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]:
+    """The error's location in the data, without union member names; and where each of those was, outermost
+    first."""
     loc: list[Any] = []
-    union: tuple[Any, ...] | None = None
+    unions: list[tuple[Any, ...]] = []
     node, parts = data, err["loc"]
     for i, part in enumerate(parts):
         if isinstance(node, dict) and part in node:  # noqa: SIM114 (the two narrow differently)
@@ -131,18 +148,15 @@ def _data_loc(err: ErrorDetails, data: Any) -> tuple[tuple[Any, ...], tuple[Any,
         elif part == "[key]" or (i == len(parts) - 1 and err["type"] == "missing"):
             node = None
         else:
-            union = tuple(loc) if union is None else union
+            unions.append(tuple(loc))
             continue
         loc.append(part)
-    return tuple(loc), union
+    return tuple(loc), tuple(unions)
 
 
 def _member_word(err: ErrorDetails) -> str:
     if err["type"] == "literal_error":
         return one_of(re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))).removeprefix("expected ")
-    if err["type"] == "greater_than_equal":
-        kind = "a whole number" if isinstance(err["input"], int) else "a number"
-        return f"{kind} of at least {err.get('ctx', {}).get('ge')}"
     return _TYPE_WORDS.get(err["type"], "")
 
 
@@ -154,6 +168,7 @@ _TYPE_WORDS = {
     "float_type": "a number",
     "float_parsing": "a number",
     "finite_number": "a finite number",
+    "knob_reference": "a policy knob (`policy.NAME`)",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "dict_type": "a mapping",
@@ -199,10 +214,14 @@ _NESTED = {
 }
 
 
-def out_of_range(value: str, low: bool, bound: Any) -> str:
-    """Why a number (`value`, as shown) is refused for lying below (`low`) or above `bound`, as the models say it."""
+def out_of_range(value: str, low: bool, bound: Any, reader: str = "") -> str:
+    """Why a number (`value`, as shown) is refused for lying below (`low`) or above `bound`, as the models say it;
+    `reader` names what reads it, where that is not where it is written (a policy knob's term)."""
+    if isinstance(bound, float) and bound.is_integer():  # a bound on any number: `1000`, not `1000.0`
+        bound = int(bound)
     shown = f"{bound:,}" if isinstance(bound, int) and abs(bound) >= 10_000 else bound
-    return f"`{value}` is too {'small' if low else 'large'}; expected at {'least' if low else 'most'} {shown}"
+    used = f" for `{reader}`" if reader else ""
+    return f"`{value}` is too {'small' if low else 'large'}{used}; expected at {'least' if low else 'most'} {shown}"
 
 
 def short(value: Any) -> str:

@@ -168,6 +168,16 @@ def test_a_variant_is_checked_as_the_ruleset_it_makes(tmp_path: Path) -> None:
     ]
 
 
+def test_a_variant_that_sets_a_knob_past_what_its_term_takes_is_an_error(tmp_path: Path) -> None:
+    # what `run` would refuse: an escalation window of ten billion hours
+    text = "extends: syria-2016-09\nid: eschuge\ntitle: X\npolicy: {escalation_hours: 10000000000}\n"
+    variant = write(tmp_path, "eschuge.yaml", text)
+    assert messages(check_file(variant)) == [
+        f"{variant}:4:10: policy.escalation_hours: `10000000000` is too large for `escalation.hours`; expected at "
+        "most 87,672"
+    ]
+
+
 def test_a_scenario_reports_its_own_errors_with_its_rulesets(tmp_path: Path) -> None:
     ruleset = write(tmp_path, "small.yaml", RULESET.replace("role: excluded", "role: exclude"))
     scenario = write(tmp_path, "scenario.yaml", SCENARIO + "  - id: one\n")

@@ -234,6 +234,17 @@ def test_an_unknown_ruleset_is_one_line_and_exit_2(cli: Cli) -> None:
     assert err.count("\n") == 1 and "no ruleset `syria-2016-9`; did you mean `syria-2016-09`?" in err
 
 
+def test_a_variant_past_a_term_s_largest_number_is_one_line_and_exit_2(cli: Cli, tmp_path: Path) -> None:
+    variant = tmp_path / "eschuge.yaml"
+    variant.write_text("extends: syria-2016-09\nid: eschuge\ntitle: X\npolicy: {escalation_hours: 10000000000}\n")
+    code, out, err = cli("diff", BASE, str(variant))
+    assert code == 2 and out == ""
+    assert err == (
+        f"error: {variant}:4:10: policy.escalation_hours: `10000000000` is too large for `escalation.hours`; "
+        "expected at most 87,672\n"
+    )
+
+
 @pytest.mark.skipif(not FEB.exists(), reason="rules/syria-2016-02.yaml not written yet")
 def test_february_against_september_differs_in_time_and_the_september_rules() -> None:
     d = diff(BASE, a=str(FEB))

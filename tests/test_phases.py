@@ -172,6 +172,62 @@ def test_self_defence_follows_the_knob(engine: str, tmp_path: Path) -> None:
     assert found["barrage-out-of-proportion"] == ("permitted", ("covered_party_harmed", "self_defense"))
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_casualty_ratio_need_not_be_whole(engine: str) -> None:
+    # 21 casualties answering 5: within 4.2 times them, not within 4.1 times
+    scenario = ROOT / "scenarios" / "syria-2016-02-self-defense.yaml"
+    for ratio, verdict in (("4.2", "permitted"), ("4.1", "violation")):
+        loaded = load_scenario(scenario, sets=[f"policy.proportionate_casualty_ratio={ratio}"])
+        found = {v.incident: v for v in evaluate(loaded.compiled, loaded.scenario.incidents, engine)}
+        assert found["barrage-out-of-proportion"].verdict == verdict
+    assert "more than 4.1 times that incident's 5" in found["barrage-out-of-proportion"].explanation
+    written = load_scenario(scenario, sets=["self_defense.max_casualty_ratio=4.2"])
+    assert written.compiled.self_defense is not None and written.compiled.self_defense.ratio == 4.2
+
+
+LAST_YEARS = """scenario: s
+title: t
+ruleset: syria-2016-02
+incidents:
+  - id: a
+    time: "9998-12-30T10:00:00+02:00"
+    actor: SAA
+    act: shelling
+    target: FSA
+    location: {region: Hama}
+    casualties: {killed: 2}
+  - id: b
+    time: "9998-12-30T12:00:00+02:00"
+    actor: FSA
+    act: shelling
+    target: SAA
+    location: {region: Hama}
+    casualties: {killed: 1}
+    in_response_to: a
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_longest_window_holds_in_the_last_years_a_date_can_name(engine: str, tmp_path: Path) -> None:
+    # The window reaches past the last day a date can name: it is measured from the incident, not added to it.
+    path = tmp_path / "s.yaml"
+    path.write_text(LAST_YEARS, encoding="utf-8")
+    loaded = load_scenario(path, sets=["self_defense.window=P3653D"])
+    found = {v.incident: v.verdict for v in evaluate(loaded.compiled, loaded.scenario.incidents, engine)}
+    assert found == {"a": "violation", "b": "permitted"}
+
+
+def test_a_phase_that_would_begin_after_the_last_day_a_date_can_name_never_begins() -> None:
+    sets = [
+        "window.from=9997-06-01T00:00:00+03:00",
+        "window.until=null",
+        "phases.jic.from={after: initial, duration: P3653D}",
+    ]
+    loaded = load_scenario(ROOT / "scenarios" / "syria-2016-09-jic.yaml", sets=sets)
+    late = incident("late", "9998-06-01T10:00:00+03:00")
+    assert phases_of(loaded.compiled, [late]) == {"late": "initial"}
+
+
 def test_escalation_follows_the_knobs() -> None:
     loaded = load_scenario(
         ROOT / "scenarios" / "syria-2016-09-escalation.yaml", sets=["policy.escalation_violations=2"]

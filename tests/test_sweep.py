@@ -222,6 +222,11 @@ def test_without_matplotlib_the_plot_says_what_to_install(
         ("policy.mistaken_target=permitted,permitted", "--param: policy.mistaken_target: value `permitted` is given"),
         ("rules.no-such-rule.verdict=violation", "--param: `rules.no-such-rule.verdict`: no entry `no-such-rule`"),
         ("policy.sponsors_bound=[true", "--param: policy.sponsors_bound: `[true` is not a YAML value"),
+        (
+            "policy.escalation_hours=1,10000000000",
+            "--param: policy.escalation_hours: `10000000000` is too large for `escalation.hours`; expected at most "
+            "87,672",
+        ),
     ],
 )
 def test_a_bad_param_is_one_line_and_exit_2_before_any_work(cli: Cli, tmp_path: Path, param: str, message: str) -> None:

@@ -241,7 +241,7 @@ def test_a_number_too_long_for_json_is_quoted_short_with_what_is_right(
         ('{"lon": -Infinity}', "location.lon: expected a finite number, got `-Infinity`"),
         ('{"lat": "35.2"}', "location.lat: expected a number, got text `35.2` (write it without quotes)"),
         ('{"lat": true}', "location.lat: expected a number, got `true`"),
-        ('{"lat": 91}', "location.lat: `91` is too large; expected at most 90.0"),
+        ('{"lat": 91}', "location.lat: `91` is too large; expected at most 90"),
     ],
 )
 def test_a_coordinate_is_a_finite_number_in_range(tmp_path: Path, location: str, message: str) -> None:

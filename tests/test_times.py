@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from engine.evaluation.pipeline import Evaluator, evaluate
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
 from engine.ruleset.compile import Compiled, compile_ruleset
-from engine.times import PLAUSIBLE_YEARS, read_time
+from engine.times import MAX_DURATION, PLAUSIBLE_YEARS, read_duration, read_time
 from tests.conftest import ENGINES, ROOT, Cli, ruleset
 
 SEPTEMBER = "syria-2016-09"  # from 2016-09-12T19:00+03:00 until 2016-09-20T00:00+03:00
@@ -331,3 +331,25 @@ def test_a_local_time_a_clock_change_repeats_is_both_its_readings() -> None:
     assert Resolver(ends_between).window("2016-10-27T23:30") is None
     ends_after = zoned(SEPTEMBER, "Asia/Damascus", until="2016-10-28T12:00:00+00:00")
     assert Resolver(ends_after).window("2016-10-27T23:30") is True
+
+
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [
+        ("PT6H", timedelta(hours=6)),
+        ("P1DT12H", timedelta(days=1, hours=12)),
+        ("P3653D", MAX_DURATION),
+        ("P" + "0" * 5000 + "7D", timedelta(days=7)),  # thousands of digits, but a week
+    ],
+)
+def test_a_duration_of_at_most_ten_years_is_read(text: str, length: timedelta) -> None:
+    assert read_duration(text) == length
+
+
+@pytest.mark.parametrize(
+    "text", ["P3654D", "P522W", "PT87673H", "P3650000D", "PT99999999999999H", "PT" + "9" * 5000 + "S"]
+)
+def test_a_duration_longer_than_ten_years_is_refused_in_words(text: str) -> None:
+    # timedelta overflows past 999,999,999 days, and `int` refuses thousands of digits: neither is met
+    with pytest.raises(ValueError, match=r"is too long; expected at most P3653D \(ten years\)$"):
+        read_duration(text)

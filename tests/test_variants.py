@@ -214,7 +214,52 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
             "policy.escalation_hours=-2",
             "--set: policy.escalation_hours: `-2` is less than 1, which `escalation.hours` needs",
         ),
-        ("escalation.hours=-2", "--set: escalation.hours: expected a whole number of at least 0 or text, got `-2`"),
+        ("escalation.hours=-2", "--set: escalation.hours: `-2` is too small; expected at least 0"),
+        # each term's number has a largest, written or held by the knob it names
+        ("escalation.hours=87673", "--set: escalation.hours: `87673` is too large; expected at most 87,672"),
+        (
+            "policy.escalation_hours=10000000000",
+            "--set: policy.escalation_hours: `10000000000` is too large for `escalation.hours`; expected at most "
+            "87,672",
+        ),
+        (
+            "policy.escalation_hours=99999999999999999999999",
+            "--set: policy.escalation_hours: `99999999999999999999999` is too large for `escalation.hours`;",
+        ),
+        (
+            "policy.escalation_violations=1000001",
+            "--set: policy.escalation_violations: `1000001` is too large for `escalation.violations`; expected at "
+            "most 1,000,000",
+        ),
+        (
+            "policy.jic_after_days=3654",
+            "--set: policy.jic_after_days: `3654` is too large for `phases[1].from.quiet_days`; expected at most 3653",
+        ),
+        ("phases.jic.from.quiet_days=3654", "--set: phases.jic.from.quiet_days: `3654` is too large; expected at"),
+        ("phases.jic.from.quiet_days=-1", "--set: phases.jic.from.quiet_days: `-1` is too small; expected at least 0"),
+        (
+            "phases.jic.from.max_violations=1.5",
+            "--set: phases.jic.from.max_violations: expected a whole number or a policy knob (`policy.NAME`), got "
+            "`1.5`",
+        ),
+        (
+            "self_defense.window=P3650000D",
+            "--set: self_defense.window: `P3650000D` is too long; expected at most P3653D (ten years)",
+        ),
+        ("self_defense.window=PT99999999999999H", "--set: self_defense.window: `PT99999999999999H` is too long;"),
+        (
+            "policy.proportionate_casualty_ratio=1e20",
+            "--set: policy.proportionate_casualty_ratio: `1e+20` is too large for `self_defense.max_casualty_ratio`; "
+            "expected at most 1000",
+        ),
+        (
+            "self_defense.max_casualty_ratio=true",
+            "--set: self_defense.max_casualty_ratio: expected a number or a policy knob (`policy.NAME`), got `true`",
+        ),
+        (
+            "policy.proportionate_casualty_ratio=[2]",
+            "--set: policy.proportionate_casualty_ratio: expected text, a number or true or false, got `[2]`",
+        ),
         ("escalation.hours=0", "--set: escalation.hours: an escalation needs at least 1 violation within at least 1"),
     ],
 )

@@ -101,8 +101,9 @@ def number_text(value: int | float) -> str:
 
 
 def check_kind(name: str, span: Span, current: Any) -> None:
-    """A range fits the value it changes: a number (not true or false), a whole one when the ruleset holds a whole
-    number. Raises InputError (at --param, for `name`) otherwise, saying what to write instead."""
+    """A range fits the value it changes: a number (not true or false). Raises InputError (at --param, for `name`)
+    otherwise, saying what to write instead. Whether a number that is not whole fits is for what reads the value
+    to say (a ratio takes 1.5, a count of days does not): its ends are tried on the ruleset (`sweep.check`)."""
     if isinstance(current, bool) or not isinstance(current, int | float):
         held = "nothing" if current is None else f"`{current}`" if isinstance(current, str) else "no number"
         if isinstance(current, bool):
@@ -111,12 +112,5 @@ def check_kind(name: str, span: Span, current: Any) -> None:
             PARAM,
             f"`{span.text}` is a range of numbers, but this value is {held}; list the values to try instead, "
             f"separated by commas, e.g. {name}=A,B",
-            path=name,
-        )
-    if isinstance(current, int) and not span.whole:
-        raise InputError.at(
-            PARAM,
-            f"this value is a whole number (`{current}`), and `{span.text}` is not a range of whole numbers; "
-            "write whole ends, e.g. 0..10",
             path=name,
         )

@@ -132,7 +132,10 @@ def _start(
     if phase.after is None or phase.after not in began:
         return None
     if phase.duration is not None:
-        return began[phase.after] + phase.duration
+        try:
+            return began[phase.after] + phase.duration
+        except OverflowError:  # after the last day a date can name (a chain of durations of years from 9990)
+            return None
     return quiet.get(i)
 
 

@@ -225,7 +225,9 @@ def _outside(compiled: Compiled, response: _Fact, versions: list[_Fact]) -> str 
         first, end, o_first, o_end = response.first, response.end, o.first, o.end
         if first is None or end is None or o_first is None or o_end is None:
             return f"the times told cannot show it began after that incident and within {window} of it"
-        if not (first >= o_end and end <= o_first + terms.window):
+        # `end - o_first`, not `o_first + window`: an incident told late in year 9998 and a window of years
+        # would name a date past datetime's last
+        if not (first >= o_end and end - o_first <= terms.window):
             if first >= o_end and end - first < _PRECISE:
                 return f"it began {duration_words(first - o_first)} after that incident, later than {window}"
             return f"the times told cannot show it began after that incident and within {window} of it"
@@ -240,7 +242,8 @@ def _outside(compiled: Compiled, response: _Fact, versions: list[_Fact]) -> str 
             if mine is None or theirs is None:
                 return "the casualties told cannot show it was in proportion"
             if mine > terms.ratio * theirs:
-                return f"it caused {mine} casualties, more than {terms.ratio} times that incident's {theirs}"
+                ratio = int(terms.ratio) if terms.ratio.is_integer() else terms.ratio  # `2`, as written, not `2.0`
+                return f"it caused {mine} casualties, more than {ratio} times that incident's {theirs}"
     return None
 
 

@@ -6,15 +6,25 @@ import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from engine.errors import Problem, did_you_mean, one_of
+from engine.errors import Problem, cut, did_you_mean, one_of
 from engine.places.areas import Places, compile_places
-from engine.ruleset.model import Phase, Rule, Ruleset, knob_references
+from engine.ruleset.model import (
+    MAX_DAYS,
+    MAX_HOURS,
+    MAX_RATIO,
+    MAX_VIOLATIONS,
+    Phase,
+    Rule,
+    Ruleset,
+    knob_references,
+)
 from engine.ruleset.spellings import Entry, NamePattern, Reading, Sides, Spelled, compile_patterns
 from engine.spelling import normalize
 from engine.times import PLAUSIBLE_YEARS, Period, read_duration, read_moment, read_time, written_years, zoneless
+from engine.validation import out_of_range
 
 NAME_CLASSES = ("civilians", "unidentified")
 UNKNOWN = "unknown"
@@ -41,6 +51,7 @@ OPERATORS = ("eq", "in", "not", "lt", "lte", "gt", "gte", "present")
 ALWAYS = "always"  # `when: always`: a condition with no tests, written so (`when: {}` is refused as a slip)
 # What to write for a field tested with no operator (`killed: {}`), by the kind of field.
 _LIKE = {"count": "{gte: 1}", "bool": "true"}
+N = TypeVar("N", int, float)  # a term's number: a whole one, or any
 _ORDERING = ("lt", "lte", "gt", "gte")
 
 
@@ -132,7 +143,7 @@ class SelfDefenseTerms:
     clause: str
     window: timedelta
     same_class: bool
-    ratio: int | None
+    ratio: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,17 +471,27 @@ def _phase_start(
     quiet = None
     if told.quiet_days is not None:
         why = "a phase needs at least one quiet day to begin"
-        quiet = _count(ruleset, told.quiet_days, f"{path}.from.quiet_days", fail, 1, why)
-    most = _count(ruleset, told.max_violations or 0, f"{path}.from.max_violations", fail) or 0
+        quiet = _count(ruleset, told.quiet_days, f"{path}.from.quiet_days", fail, int, MAX_DAYS, 1, why)
+    most = _count(ruleset, told.max_violations or 0, f"{path}.from.max_violations", fail, int, MAX_VIOLATIONS) or 0
     return None, after, duration, quiet, most
 
 
-def _count(ruleset: Ruleset, value: int | str, path: str, fail: Any, least: int = 0, why: str = "") -> int | None:
-    """A whole number of at least `least` written, or the one a policy knob (`policy.NAME`) holds; None after
-    a problem said (at the knob when the number is the knob's, so `--set` is blamed for a value it gave).
-    `why` says what a number below `least` would break."""
+def _count(
+    ruleset: Ruleset,
+    value: float | str,
+    path: str,
+    fail: Any,
+    kind: type[N],
+    most: N,
+    least: int = 0,
+    why: str = "",
+) -> N | None:
+    """A number from `least` to `most` written (the model has held it to its range), or the one a policy knob
+    (`policy.NAME`) holds: of `kind`, a whole number (`int`) or any (`float`). None after a problem said (at the
+    knob when the number is the knob's, so `--set` is blamed for a value it gave). `why` says what a number below
+    `least` would break."""
     where = path
-    if isinstance(value, int):
+    if not isinstance(value, str):
         held: object = value
     else:
         knob = value.removeprefix("policy.")
@@ -479,18 +500,22 @@ def _count(ruleset: Ruleset, value: int | str, path: str, fail: Any, least: int 
             fail(path, f"`{value}` names no policy knob; add `{knob}: N` under `policy`{hint}")
             return None
         held, where = ruleset.policy[knob], f"policy.{knob}"
-        if isinstance(held, bool) or not isinstance(held, int):
-            fail(where, f"`{yaml_text(held)}` is not a whole number, which `{path}` reads it as")
+        if isinstance(held, bool) or not isinstance(held, (int, float) if kind is float else int):
+            number = "a number" if kind is float else "a whole number"
+            fail(where, f"`{cut(yaml_text(held))}` is not {number}, which `{path}` reads it as")
             return None
-    assert isinstance(held, int)
+    assert isinstance(held, (int, float))
     if held < least:
         reason = why or "it is a count"
         if where == path:
             fail(path, f"{reason}; write {least} or more")
         else:
-            fail(where, f"`{held}` is less than {least}, which `{path}` needs: {reason}")
+            fail(where, f"`{cut(yaml_text(held))}` is less than {least}, which `{path}` needs: {reason}")
         return None
-    return held
+    if held > most:  # only a knob's: the model holds a number written here to its range
+        fail(where, out_of_range(cut(yaml_text(held)), False, most, path))
+        return None
+    return kind(held)
 
 
 def _self_defense(ruleset: Ruleset, fail: Any) -> SelfDefenseTerms | None:
@@ -498,7 +523,8 @@ def _self_defense(ruleset: Ruleset, fail: Any) -> SelfDefenseTerms | None:
     if terms is None:
         return None
     ratio = terms.max_casualty_ratio
-    bound = None if ratio is None else _count(ruleset, ratio, "self_defense.max_casualty_ratio", fail)
+    path = "self_defense.max_casualty_ratio"
+    bound = None if ratio is None else _count(ruleset, ratio, path, fail, float, float(MAX_RATIO))
     return SelfDefenseTerms(terms.clause, read_duration(terms.window), terms.same_class, bound)
 
 
@@ -507,8 +533,8 @@ def _escalation(ruleset: Ruleset, fail: Any) -> EscalationTerms | None:
     if terms is None:
         return None
     why = "an escalation needs at least 1 violation within at least 1 hour"
-    violations = _count(ruleset, terms.violations, "escalation.violations", fail, 1, why)
-    hours = _count(ruleset, terms.hours, "escalation.hours", fail, 1, why)
+    violations = _count(ruleset, terms.violations, "escalation.violations", fail, int, MAX_VIOLATIONS, 1, why)
+    hours = _count(ruleset, terms.hours, "escalation.hours", fail, int, MAX_HOURS, 1, why)
     return EscalationTerms(violations or 0, hours or 0)
 
 

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from engine.times import Day, Duration, Moment
+from engine.times import MAX_DURATION, Day, Duration, Moment
 
 Role = Literal["covered", "sponsor", "excluded", "not_party"]
 
@@ -26,7 +35,9 @@ Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
 
 
-KnobValue = str | int | bool
+# A knob holds text, a whole number, any other number (a ratio of 1.5) or true or false. Infinity and NaN are
+# no value a term can read.
+KnobValue = str | int | Annotated[float, Field(allow_inf_nan=False)] | bool
 
 
 class Strict(BaseModel):
@@ -164,12 +175,40 @@ class Rule(Strict):
     explanation: Name = Field(description="one sentence; may use {actor} {target} {intended_target} {act}")
 
 
+def _knob_reference(value: Any, handler: ValidatorFunctionWrapHandler) -> str:
+    # Refused as a kind of its own, so that a term that takes a number or a knob says so (`expected a whole
+    # number or a policy knob (`policy.NAME`)`), not "text", nor that `7` is not a valid id.
+    try:
+        return str(handler(value))
+    except ValidationError:
+        raise PydanticCustomError("knob_reference", "expected a policy knob (`policy.NAME`)") from None
+
+
 KnobRef = Annotated[
-    str, Field(pattern=r"^policy\.[a-z0-9][a-z0-9_-]*$", description="a policy knob holding a whole number")
+    str,
+    Field(pattern=r"^policy\.[a-z0-9][a-z0-9_-]*$", description="a policy knob holding the number"),
+    WrapValidator(_knob_reference),
 ]
-# A whole number written here, or the policy knob that holds it (`policy.jic_after_days`), so that `--set` and
-# `sweep` can change it.
-Count = Annotated[int, Field(ge=0, strict=True)] | KnobRef
+
+
+# The largest number each term takes, written or held by the knob it names, so that a slip (a digit too many)
+# is refused where it is written rather than failing as the ruleset is applied (past datetime's or polars'
+# range). Terms speak of days, hours and a handful of violations; ten years is as long as a duration may be
+# (`MAX_DURATION`).
+MAX_DAYS = MAX_DURATION.days  # quiet days before a phase: ten years of them
+MAX_HOURS = 24 * MAX_DAYS  # an escalation's window: ten years of hours
+MAX_VIOLATIONS = 1_000_000  # violations a term counts (a day's, an escalation's): terms name a few
+# How many times the casualties of the attack it answers a response in self-defence may cause: terms that bound
+# it bound it near 1, and a thousand times is no reading of "proportionate".
+MAX_RATIO = 1_000
+
+# A whole number written here (at most the term's largest), or the policy knob that holds it
+# (`policy.jic_after_days`), so that `--set` and `sweep` can change it.
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS, strict=True)] | KnobRef
+Hours = Annotated[int, Field(ge=0, le=MAX_HOURS, strict=True)] | KnobRef
+Violations = Annotated[int, Field(ge=0, le=MAX_VIOLATIONS, strict=True)] | KnobRef
+# A ratio, whole or not (`1.5`), or the knob that holds it.
+Ratio = Annotated[float, Field(ge=0, le=MAX_RATIO, strict=True, allow_inf_nan=False)] | KnobRef
 
 
 class PhaseAfter(Strict):
@@ -179,8 +218,8 @@ class PhaseAfter(Strict):
 
     after: Id = Field(description="the phase (an id listed before this one) whose start this one follows")
     duration: Duration | None = None
-    quiet_days: Count | None = None
-    max_violations: Count | None = Field(None, description="violations a quiet day may have (default 0)")
+    quiet_days: Days | None = None
+    max_violations: Violations | None = Field(None, description="violations a quiet day may have (default 0)")
 
     @model_validator(mode="after")
     def _one_way(self) -> PhaseAfter:
@@ -218,14 +257,14 @@ class SelfDefense(Strict):
     clause: Name
     window: Duration
     same_class: bool = Field(True, strict=True)
-    max_casualty_ratio: Count | None = None
+    max_casualty_ratio: Ratio | None = None
 
 
 class Escalation(Strict):
     """Escalation: a party with at least `violations` violations within any `hours` hours."""
 
-    violations: Count
-    hours: Count
+    violations: Violations
+    hours: Hours
 
 
 class Ruleset(Strict):

@@ -6,11 +6,23 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# User input quoted in a message may hold line breaks and other control characters: shown escaped, so
-# that a problem is always one line (str.splitlines breaks at many of these) and never drives the terminal;
-# and the marks that reorder text (U+202E and its kin) escaped too, so that a message reads as it is.
-_BIDI = (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(32), *range(0x7F, 0xA0), 0x2028, 0x2029, *_BIDI)}
+# Text a person reads (a message, a table, a Markdown report) shows escaped the marks that reorder text (U+202E
+# and its kin, the Arabic letter mark among them), which would turn the rest of a line around, and those that
+# show nothing yet make two spellings differ (a zero-width space, a word joiner, a byte order mark) or break a
+# line where a line break is not looked for (U+2028, U+2029): so that it reads as it is. Joiners (U+200C,
+# U+200D) are kept: Persian and other scripts write them in names.
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_INVISIBLE = (0x200B, *range(0x2060, 0x2065), 0xFEFF, 0x2028, 0x2029)
+_MARKS = {c: repr(chr(c))[1:-1] for c in (*_BIDI, *_INVISIBLE)}
+# User input quoted in a message may hold line breaks and other control characters: shown escaped too, so
+# that a problem is always one line (str.splitlines breaks at many of these) and never drives the terminal.
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in (*range(32), *range(0x7F, 0xA0))} | _MARKS
+
+
+def escape_marks(text: str) -> str:
+    """`text` with the marks that reorder text or show nothing escaped (`\\u202e`), line breaks kept: user text as
+    reports for people show it (the JSON and CSV ones keep it as told)."""
+    return text.translate(_MARKS)
 
 
 @dataclass(frozen=True)

@@ -238,3 +238,55 @@ def test_a_time_in_a_table_cell_loses_zero_seconds_only(told: str | None, shown:
     from engine.report.render import _when
 
     assert _when(told) == shown
+
+
+MARKED = """scenario: marked
+title: t
+ruleset: syria-2016-09
+incidents:
+  - id: "strike\\u202eone\\u061c"
+    time: 2016-09-13T10:00:00+03:00
+    actor: "\\u202eAAS"
+    act: airstrike
+    target: "Islamic\\u200bState"
+    location: {region: Raqqa}
+"""
+# Marks that turn the rest of a terminal line around, or show nothing: none may reach a report for people.
+MARKS = ("\u202e", "\u061c", "\u2066", "\u200b", "\ufeff")
+
+
+@pytest.mark.parametrize("args", [["--width", "160"], ["--width", "60"], ["-f", "markdown"]])
+def test_marks_that_reorder_or_hide_text_are_shown_escaped(cli: Cli, tmp_path: Path, args: list[str]) -> None:
+    path = tmp_path / "marked.yaml"
+    path.write_text(MARKED, encoding="utf-8")
+    code, out, _ = cli("run", str(path), "-e", "columnar", *args)
+    assert code == 0
+    assert not any(mark in out for mark in MARKS)
+    assert "strike\\u202eone\\u061c" in out and "Islamic\\u200bState" in out
+    assert "\\u202eAAS (unresolved)" in out  # the acting party counted
+    if "--width" in args:
+        assert_laid_out(out, int(args[1]))  # measured as shown: an escape is six columns wide, the mark none
+    # reports for programs keep the text as told
+    assert '"incident":"strike\u202eone\u061c"' in cli("run", str(path), "-e", "columnar", "-f", "jsonl")[1]
+
+
+def test_names_and_explain_show_marks_escaped(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "marked.yaml"
+    path.write_text(MARKED, encoding="utf-8")
+    for args in (["names", str(path)], ["explain", str(path), "strike\u202eone\u061c"]):
+        code, out, _ = cli(*args, "-e", "columnar") if args[0] == "explain" else cli(*args)
+        assert code == 0
+        assert "\\u202eAAS" in out and "\u202e" not in out
+
+
+def test_an_escaped_text_keeps_its_styles() -> None:
+    from rich.text import Span, Text
+
+    from engine.report.render import _escaped_text
+
+    text = Text.assemble(("a\u202eb", "bold"), " c", ("\u2066d", "red"))
+    shown = _escaped_text(text)
+    assert shown.plain == "a\\u202eb c\\u2066d"
+    assert shown.spans == [Span(0, 8, "bold"), Span(10, 17, "red")]
+    plain = Text("no marks")
+    assert _escaped_text(plain) is plain

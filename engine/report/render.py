@@ -32,6 +32,7 @@ from engine.analysis.names import NameList, Spelling
 from engine.analysis.sweep import Sweep
 from engine.analysis.timeline import NO_DAY, Timeline
 from engine.analysis.whatif import Change, Outcome, WhatIf
+from engine.errors import escape_marks
 from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
 from engine.incidents.model import Incident
 from engine.ruleset.compile import PEOPLE, UNKNOWN
@@ -156,6 +157,7 @@ def _show(console: Console, table: Table, title: str | None = None, blocks: Call
     the width) if it fits the console (see `_fit`), else its rows as blocks: `blocks()`, or one block a row."""
     if title is not None:
         console.print(Text(title, style="italic"))
+    _escaped(table)  # before its columns are measured
     if _fit(table, console):
         console.print(table)
     elif blocks is not None:
@@ -312,7 +314,7 @@ def write_blocks(report: Report, console: Console) -> None:
         for label, value in fields:
             if not value:
                 continue
-            text = value if isinstance(value, Text) else Text(value)
+            text = _escaped_text(value if isinstance(value, Text) else Text(value))  # before it is wrapped
             for i, line in enumerate(text.wrap(console, room, overflow="fold")):
                 block.append("\n" + (f"  {label}" if i == 0 else "").ljust(BLOCK_LABEL))
                 block.append_text(line)
@@ -332,7 +334,7 @@ def _places(report: Report) -> list[str]:
 
 def write_markdown(report: Report, out: IO[str]) -> None:
     def cell(text: str | None) -> str:
-        return (text or "").replace("|", "\\|").replace("\n", " ")
+        return escape_marks(text or "").replace("|", "\\|").replace("\n", " ")
 
     out.write(f"# {cell(report.scenario)}\n\nRuleset `{report.compiled.id}`, engine `{report.engine}`.\n\n")
     phased = bool(report.compiled.phases)
@@ -750,6 +752,42 @@ def _count(n: int, verdict: str) -> Text:
 PIPED_WIDTH = 160  # columns a report is laid out in when it goes to a file or a pipe and COLUMNS is unset
 
 
+def _escaped(renderable: Any) -> Any:
+    """A renderable as the terminal shows it: each text in it with `escape_marks`, the cells and headers of a
+    table, the labels of a tree and what a padding pads changed in place. Before a table is measured: an escape
+    is six columns wide where the mark was none."""
+    if isinstance(renderable, str):
+        return escape_marks(renderable)
+    if isinstance(renderable, Text):
+        return _escaped_text(renderable)
+    if isinstance(renderable, Table):
+        renderable.title = _escaped(renderable.title)
+        for column in renderable.columns:
+            column.header = _escaped(column.header)
+            column._cells = [_escaped(cell) for cell in column._cells]
+    elif isinstance(renderable, Tree):
+        renderable.label = _escaped(renderable.label)
+        for child in renderable.children:
+            _escaped(child)
+    elif isinstance(renderable, Padding):
+        renderable.renderable = _escaped(renderable.renderable)
+    return renderable
+
+
+def _escaped_text(text: Text) -> Text:
+    """`text` with `escape_marks`, each part keeping its styles; `text` itself where it has no mark."""
+    if escape_marks(text.plain) == text.plain:
+        return text
+    out = text.blank_copy()
+    # cut where any style starts or ends, so that every style of a part covers all of it, however long its escape
+    for part in text.divide(sorted({edge for span in text.spans for edge in (span.start, span.end)})):
+        shown = Text(escape_marks(part.plain))
+        for span in part.spans:
+            shown.stylize(span.style)
+        out.append_text(shown)
+    return out
+
+
 def console_for(out: IO[str], width: int | None = None) -> Console:
     """Colour at the terminal's width on a terminal (unless NO_COLOR); else plain text laid out in `COLUMNS`
     columns when that is set (a whole number above 0), else PIPED_WIDTH, each line without the spaces rich pads
@@ -772,7 +810,11 @@ def console_for(out: IO[str], width: int | None = None) -> Console:
 
 class _Console(Console):
     """rich's console, but a reader that goes away (`| head`) ends the command as it does for every other
-    format (`engine.cli.main`: status 0), not with rich's own exit status 1."""
+    format (`engine.cli.main`: status 0), not with rich's own exit status 1; and the user's text it prints shows
+    the marks that would reorder the terminal's line, or show nothing, escaped (`escape_marks`)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*map(_escaped, objects), **kwargs)
 
     def on_broken_pipe(self) -> None:
         self.quiet = True

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 import os
 import re
@@ -52,6 +54,44 @@ def with_rules(compiled: Compiled, *rules: dict[str, Any]) -> Compiled:
 
 Cli = Callable[..., tuple[int, str, str]]
 """The `cli` fixture: cli(*argv) runs `ceasefire ARGV...` in-process and gives (exit code, stdout, stderr)."""
+
+
+# Names a third party's export could hold that a spreadsheet would run as formulas, and one that is a number.
+FORMULAS = """scenario: formulas
+title: Cells a spreadsheet would read as formulas
+ruleset: syria-2016-09
+incidents:
+  - id: "@one"
+    time: 2016-09-13T10:00:00+03:00
+    actor: '=HYPERLINK("http://evil","x")'
+    act: airstrike
+    target: "-3.5"
+    location: {region: Raqqa}
+  - id: "-two"
+    time: 2016-09-13T11:00:00+03:00
+    act: airstrike
+    target: Islamic State
+    location: {region: Raqqa}
+    accounts:
+      - {source: SANA, actor: "+cmd"}
+      - {source: CENTCOM, actor: Syrian Air Force}
+"""
+
+
+def formulas(folder: Path) -> str:
+    """`FORMULAS` written to a scenario file in `folder`; its path."""
+    path = folder / "formulas.yaml"
+    path.write_text(FORMULAS, encoding="utf-8")
+    return str(path)
+
+
+def spreadsheet_cells(text: str) -> list[list[str]]:
+    """A CSV report's rows, asserting that no cell would be read as a formula: any that starts with `=`, `+`, `-`,
+    `@`, a tab or a carriage return is a number (`-3.5`)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    risky = [c for row in rows for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert all(re.fullmatch(r"[+-]?[0-9.]+(e[+-]?[0-9]+)?", c) for c in risky), risky
+    return rows
 
 
 def engine_blanked(text: str) -> str:

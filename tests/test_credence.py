@@ -18,7 +18,7 @@ from engine.evaluation.pipeline import Evaluator
 from engine.evaluation.result import Report
 from engine.report.explore import plot_credence
 from engine.ruleset.model import VERDICTS
-from tests.conftest import ROOT, Cli
+from tests.conftest import ROOT, Cli, formulas, spreadsheet_cells
 
 DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
 SANA = "Syrian military (SANA)"
@@ -167,6 +167,14 @@ def test_the_csv_has_a_row_per_incident_then_per_party(cli: Cli) -> None:
     assert rows[1] == ["incident", "dez-airstrike", "1.0", "0.0", "0.0", "0.0", "0.0", "", "", "", "", "", ""]
     assert [r[:2] for r in rows[3:]] == [["party", "Islamic State"], ["party", "US-led coalition"]]
     assert rows[4][-6:] == ["1", "1.0", "1.0", "1.0", "1", "1.0"]  # the coalition: one violation in every sample
+
+
+def test_an_incident_id_a_spreadsheet_would_run_as_a_formula_is_quoted_in_csv(cli: Cli, tmp_path: Path) -> None:
+    code, out, _ = cli("credence", formulas(tmp_path), "-c", "SANA=0.5", "-n", "10", "-f", "csv")
+    assert code == 0
+    rows = spreadsheet_cells(out)
+    assert [r[1] for r in rows if r[0] == "incident"] == ["'@one", "'-two"]
+    assert ["party", '\'=HYPERLINK("http://evil","x") (unresolved)'] in [r[:2] for r in rows]
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@ from engine.analysis.discovery import Box, Limit, Threshold, discover, parse_thr
 from engine.analysis.ranges import Span
 from engine.analysis.sweep import Param, Row, Sweep, parse_param
 from engine.errors import InputError
+from engine.report.explore import write_discovery_csv
 from engine.ruleset.model import VERDICTS
-from tests.conftest import ROOT, Cli
+from tests.conftest import ROOT, Cli, spreadsheet_cells
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
 STRICT = "policy.mistaken_target=permitted,violation"
@@ -173,3 +174,13 @@ def test_a_bad_threshold_on_the_command_line_is_one_line_and_exit_2(cli: Cli) ->
     assert (code, out) == (2, "")
     (line,) = err.splitlines()
     assert line.startswith("error: --discover: `Syrian army` is no party of the ruleset; expected one of")
+
+
+def test_the_csv_quotes_a_value_a_spreadsheet_would_run_as_a_formula_but_not_a_negative_number() -> None:
+    knob = Param("policy.x", (), (), Span(-10, 0, whole=True))
+    mode = parse_param("policy.mode==cmd,b")
+    rows = [((x, m), 9 if x >= -4 and m == "=cmd" else 0) for x in range(-10, 1) for m in ("=cmd", "b")]
+    out = io.StringIO()
+    write_discovery_csv(discover(made([knob, mode], rows), parse_threshold("violations>=5")), out)
+    cells = spreadsheet_cells(out.getvalue())
+    assert [row[1:5] for row in cells[1:]] == [["policy.x", "-4", "0", ""], ["policy.mode", "", "", "'=cmd"]]

@@ -14,7 +14,7 @@ from engine.incidents.frame import frame_of
 from engine.incidents.load import load_input
 from engine.incidents.model import Incident
 from engine.ruleset.load import load_ruleset
-from tests.conftest import ROOT, Cli
+from tests.conftest import ROOT, Cli, formulas, spreadsheet_cells
 
 RULESET = r"""
 id: names
@@ -192,3 +192,11 @@ def test_help_gives_examples(cli: Cli) -> None:
     with pytest.raises(SystemExit) as exc:
         cli("names", "--help")
     assert exc.value.code == 0
+
+
+def test_a_spelling_a_spreadsheet_would_run_as_a_formula_is_quoted_in_csv(cli: Cli, tmp_path: Path) -> None:
+    code, out, _ = cli("names", formulas(tmp_path), "--format", "csv")
+    assert code == 0
+    spelled = {row[0]: row for row in spreadsheet_cells(out)[1:]}
+    assert {'\'=HYPERLINK("http://evil","x")', "'+cmd", "-3.5"} <= spelled.keys()  # a number stays a number
+    assert spelled["-3.5"][2] == "1"

@@ -290,3 +290,32 @@ def test_an_escaped_text_keeps_its_styles() -> None:
     assert shown.spans == [Span(0, 8, "bold"), Span(10, 17, "red")]
     plain = Text("no marks")
     assert _escaped_text(plain) is plain
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
+        ("+cmd", "'+cmd"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-", "'-"),
+        ("-inf", "'-inf"),
+        ("-3.5", "-3.5"),  # a number stays a number
+        ("+7", "+7"),
+        ("-1.5e-07", "-1.5e-07"),
+        (-3.5, -3.5),
+        ("Syrian Arab Army", "Syrian Arab Army"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_a_csv_cell_a_spreadsheet_would_read_as_a_formula_is_written_after_a_quote(
+    value: object, written: object
+) -> None:
+    from engine.report.render import csv_cell
+
+    assert csv_cell(value) == written

@@ -24,7 +24,7 @@ from engine.analysis.sweep import (
 from engine.cli.main import main
 from engine.errors import InputError
 from engine.ruleset.model import VERDICTS
-from tests.conftest import ENGINES, ROOT, Cli
+from tests.conftest import ENGINES, ROOT, Cli, formulas, spreadsheet_cells
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
 STRICT = "policy.mistaken_target=permitted,violation"
@@ -236,6 +236,14 @@ def test_a_bad_param_is_one_line_and_exit_2_before_any_work(cli: Cli, tmp_path: 
     assert len(err.splitlines()) == 1
     assert err.startswith(f"error: {message}"), err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_party_a_spreadsheet_would_run_as_a_formula_is_quoted_in_csv(cli: Cli, tmp_path: Path) -> None:
+    code, out, _ = cli("sweep", formulas(tmp_path), "--param", BOUND, "-f", "csv")
+    assert code == 0
+    header, *rows = spreadsheet_cells(out)
+    assert '\'=HYPERLINK("http://evil","x") (unresolved): undetermined' in header
+    assert [row[0] for row in rows] == ["true", "false"]
 
 
 def test_the_same_path_swept_twice_is_refused(cli: Cli) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.evaluation.durable import AVAILABLE
-from tests.conftest import ENGINES, ROOT, Cli, engine_blanked
+from tests.conftest import ENGINES, ROOT, Cli, engine_blanked, formulas, spreadsheet_cells
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 JIC = ROOT / "scenarios" / "syria-2016-09-jic.yaml"
@@ -80,6 +80,12 @@ def test_csv_has_a_header_and_a_row_per_day_and_party(cli: Cli) -> None:
     timeline = json.loads(ok(cli, "timeline", str(WEEK), "-f", "json", "-e", "columnar"))
     assert len(rows) - 1 == len(timeline["days"])
     assert rows[1][0] == "2016-09-12" and all(cell.isdigit() for cell in rows[1][2:])
+
+
+def test_a_party_a_spreadsheet_would_run_as_a_formula_is_quoted_in_csv(cli: Cli, tmp_path: Path) -> None:
+    rows = spreadsheet_cells(ok(cli, "timeline", formulas(tmp_path), "-f", "csv", "-e", "columnar"))
+    assert rows[0] == ["day", "party", *VERDICTS]
+    assert ["2016-09-13", '\'=HYPERLINK("http://evil","x") (unresolved)', "0", "0", "0", "0", "1"] in rows
 
 
 def test_the_plot_is_an_svg_the_same_bytes_each_time(cli: Cli, tmp_path: Path) -> None:

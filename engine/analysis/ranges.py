@@ -12,7 +12,8 @@ from engine.errors import InputError
 PARAM = "--param"  # engine.analysis.sweep.PARAM: a range is written in a --param
 RANGE = ".."
 _WHOLE = re.compile(r"[+-]?[0-9]+")
-_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+# A number as written: in a --param, and in a CSV cell a spreadsheet reads as a number (`engine.report.render`).
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 DIGITS = 6  # significant digits a value drawn from a range of any numbers keeps: enough, and readable
 
 
@@ -82,7 +83,7 @@ def _flip(low: str, high: str) -> str:
 def _number(text: str) -> int | float | None:
     if _WHOLE.fullmatch(text):
         return int(text)
-    if _NUMBER.fullmatch(text):
+    if NUMBER.fullmatch(text):
         value = float(text)
         return value if math.isfinite(value) else None
     return None

@@ -3,7 +3,6 @@ as tables, JSON, CSV and (credence) a chart."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from engine.analysis.credence import Credence
 from engine.analysis.discovery import Discovery, Limit, share
 from engine.analysis.ranges import number_text
 from engine.analysis.sweep import Sweep, shown
-from engine.report.render import STYLES, console_for
+from engine.report.render import STYLES, CsvWriter, console_for
 from engine.ruleset.model import VERDICTS
 
 if TYPE_CHECKING:
@@ -83,7 +82,7 @@ DISCOVERY_COLUMNS = ("box", "param", "from", "to", "in", "cases", "of_interest",
 
 def write_discovery_csv(d: Discovery, out: IO[str]) -> None:
     """One row per box and parameter it bounds: a range in `from`/`to`, values (`|`-separated) in `in`."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(DISCOVERY_COLUMNS)
     for i, b in enumerate(d.boxes, 1):
         for limit in b.limits:
@@ -190,7 +189,7 @@ STAT_COLUMNS = ("min", "q1", "median", "q3", "max", "mean")
 def write_credence_csv(c: Credence, out: IO[str]) -> None:
     """Two kinds of row under one header: `incident` rows with each verdict's share of the samples, then `party`
     rows with the distribution of its violations (min, quartiles, max, mean); a row leaves the other's empty."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(["kind", "name", *VERDICTS, *STAT_COLUMNS])
     for i in c.incidents:
         writer.writerow(["incident", i.incident, *(share(i.counts[v] / c.samples) for v in VERDICTS), *[""] * 6])

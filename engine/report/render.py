@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
 from typing import IO, Any, cast
@@ -29,6 +29,7 @@ from engine.analysis.coverage import DECIDED, MATCHED, NEVER, Coverage
 from engine.analysis.diff import DIMENSIONS, Phased, RulesetDiff, Side, Uncompared
 from engine.analysis.explain import AccountExplanation, Explanation
 from engine.analysis.names import NameList, Spelling
+from engine.analysis.ranges import NUMBER
 from engine.analysis.sweep import Sweep
 from engine.analysis.timeline import NO_DAY, Timeline
 from engine.analysis.whatif import Change, Outcome, WhatIf
@@ -645,9 +646,36 @@ def write_names_json(n: NameList, out: IO[str]) -> None:
     out.write(json.dumps(names_json(n), ensure_ascii=False, indent=1) + "\n")
 
 
+# A cell that starts with one of these a spreadsheet reads as a formula, or the start of one (`=HYPERLINK(…)`,
+# `@SUM(…)`, `-2+3`; a tab or carriage return before one): CSV reports carry names from third parties' exports,
+# and are opened in spreadsheets. Written after a single quote, as OWASP advises; a number (`-3.5`) as it is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV report writes it: text that a spreadsheet would read as a formula after `'`."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class CsvWriter:
+    """`csv.writer` for reports (a line ends with `\\n`): every cell through `csv_cell`."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow(map(csv_cell, row))
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def write_names_csv(n: NameList, out: IO[str]) -> None:
     """One spelling a row; `told_as` lists its fields joined by `;`, empty cells for what is not there."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(NAME_COLUMNS)
     for s in n.spellings:
         record = _name_record(s) | {"told_as": ";".join(s.fields)}
@@ -709,7 +737,9 @@ def write_timeline_json(t: Timeline, out: IO[str]) -> None:
 
 def write_timeline_csv(t: Timeline, out: IO[str]) -> None:
     """One row per (day, party) under a header: `day` (ISO 8601; empty for no one day), `party`, a count per verdict."""
-    out.write(t.days.with_columns(pl.col("day").cast(pl.String)).write_csv(line_terminator="\n"))
+    writer = CsvWriter(out)
+    writer.writerow(t.days.columns)
+    writer.writerows(t.days.with_columns(pl.col("day").cast(pl.String)).iter_rows())
 
 
 def _day_text(day: Any) -> str:
@@ -967,7 +997,7 @@ def write_sweep_json(s: Sweep, out: IO[str]) -> None:
 
 
 def write_sweep_csv(s: Sweep, out: IO[str]) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(s.columns())
     writer.writerows(s.cells())
 

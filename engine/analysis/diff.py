@@ -923,8 +923,8 @@ def _defense_words(c: Compiled, other: Compiled) -> str:
         words += f" (classes: {', '.join(moved)})" if moved else ""
     if terms.ratio is not None:
         words += (
-            f", with at most {terms.ratio}{_knob(told.max_casualty_ratio)} times the casualties of the incident it "
-            "answers"
+            f", with at most {terms.ratio_text}{_knob(told.max_casualty_ratio)} times the casualties of the incident "
+            "it answers"
         )
     return words
 

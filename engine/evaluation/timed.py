@@ -242,8 +242,7 @@ def _outside(compiled: Compiled, response: _Fact, versions: list[_Fact]) -> str 
             if mine is None or theirs is None:
                 return "the casualties told cannot show it was in proportion"
             if mine > terms.ratio * theirs:
-                ratio = int(terms.ratio) if terms.ratio.is_integer() else terms.ratio  # `2`, as written, not `2.0`
-                return f"it caused {mine} casualties, more than {ratio} times that incident's {theirs}"
+                return f"it caused {mine} casualties, more than {terms.ratio_text} times that incident's {theirs}"
     return None
 
 

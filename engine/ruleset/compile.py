@@ -145,6 +145,13 @@ class SelfDefenseTerms:
     same_class: bool
     ratio: float | None
 
+    @property
+    def ratio_text(self) -> str:
+        """The casualty ratio as written: `2`, not `2.0`; `1.5` (empty where casualties are not bounded)."""
+        if self.ratio is None:
+            return ""
+        return str(int(self.ratio)) if self.ratio.is_integer() else str(self.ratio)
+
 
 @dataclass(frozen=True, slots=True)
 class EscalationTerms:

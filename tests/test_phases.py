@@ -48,6 +48,20 @@ def test_the_jic_starts_at_midnight_after_seven_whole_quiet_days(engine: str) ->
     assert verdicts == {"after": "air-combat-in-agreed-areas", "before": "strike-on-excluded"}
 
 
+def test_a_day_whose_midnight_the_clocks_skip_counts_whole_from_its_first_instant() -> None:
+    """Damascus went from 00:00 to 01:00 on 25 Mar 2016: a truce from 01:00 that day holds the whole of it, so one
+    quiet day (the 25th) starts the JIC at 00:00 on the 26th."""
+    base = load_ruleset(HELD).ruleset.model_dump(by_alias=True, exclude_none=True)
+    window = {"from": "2016-03-25T01:00", "until": "2016-04-30T00:00"}
+    policy = {**base["policy"], "jic_after_days": 1}
+    compiled, problems = compile_ruleset(
+        Ruleset.model_validate({**base, "timezone": "Asia/Damascus", "window": window, "policy": policy})
+    )
+    assert problems == []
+    told = [incident("25th", "2016-03-25T12:00"), incident("26th", "2016-03-26T00:30")]
+    assert phases_of(compiled, told) == {"25th": "initial", "26th": "jic"}
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_day_with_a_violation_starts_the_count_again(engine: str) -> None:
     violation = incident("shelling", "2016-09-15T10:00:00+03:00", **SHELLING)

@@ -353,3 +353,164 @@ def test_a_duration_longer_than_ten_years_is_refused_in_words(text: str) -> None
     # timedelta overflows past 999,999,999 days, and `int` refuses thousands of digits: neither is met
     with pytest.raises(ValueError, match=r"is too long; expected at most P3653D \(ten years\)$"):
         read_duration(text)
+
+
+# Damascus put its clocks forward at 00:00 on 25 Mar 2016 (to 01:00: 00:30 never came) and back at 00:00 on 28 Oct
+# 2016 (to 23:00 on the 27th: 23:30 came twice, at +03:00 and then at +02:00).
+DAMASCUS_2016 = f"""\
+extends: {ROOT / "rules" / "syria-2016-09.yaml"}
+id: damascus-2016
+title: The September terms over the months of 2016 that changed the clocks
+timezone: Asia/Damascus
+window: {{from: 2016-03-24T19:00, until: 2016-10-29T00:00}}
+"""
+SKIPPED = (
+    "`2016-03-25T00:30` is no time in Asia/Damascus: its clocks went forward an hour at 00:00 on 2016-03-25; "
+    "write it with its UTC offset, 2016-03-25T00:30+02:00 (by the clocks before the change) or "
+    "2016-03-25T00:30+03:00 (after it)"
+)
+REPEATED = (
+    "`2016-10-27T23:30` happens twice in Asia/Damascus: its clocks went back an hour at 00:00 on 2016-10-28; "
+    "read as either, from 2016-10-27T23:30+03:00 to 2016-10-27T23:30+02:00; write the UTC offset of the one meant"
+)
+STRIKE = {"actor": "Syrian Air Force", "act": "airstrike", "target": "Jabhat Fateh al-Sham", "admin1": "Aleppo"}
+
+
+def _damascus(tmp_path: Path, *times: str) -> tuple[Path, Path]:
+    """The 2016 ruleset and a scenario of a strike at each time (incident i's on line 6 + 6i), under `tmp_path`."""
+    rules = tmp_path / "damascus.yaml"
+    rules.write_text(DAMASCUS_2016, encoding="utf-8")
+    incidents = "".join(
+        f"  - id: s{i}\n    time: {t}\n    actor: {STRIKE['actor']}\n    act: airstrike\n"
+        f"    target: {STRIKE['target']}\n    location: {{region: Aleppo}}\n"
+        for i, t in enumerate(times)
+    )
+    scenario = tmp_path / "strikes.yaml"
+    scenario.write_text(f"scenario: strikes\ntitle: t\nruleset: ./damascus.yaml\nincidents:\n{incidents}", "utf-8")
+    return rules, scenario
+
+
+def test_a_local_time_the_clocks_skip_is_refused_wherever_it_is_told(cli: Cli, tmp_path: Path) -> None:
+    """A time the clocks never showed names no instant: refused in one line, never read at a guessed offset, in a
+    scenario, in each table format (by the columnar reader and the row reader alike) and by `check`."""
+    rules, scenario = _damascus(tmp_path, "2016-09-14T10:00", "2016-03-25T00:30")
+    code, out, err = cli("run", str(scenario))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [f"error: {scenario}:12:5: incidents[1].time: {SKIPPED}"]
+    code, _, err = cli("check", str(rules), str(scenario))
+    assert code == 2 and f"error: {scenario}:12:5: incidents[1].time: {SKIPPED}" in err.splitlines()
+    many = f"{SKIPPED} (2 incidents tell a time its clocks skip, this the first)"
+    table = tmp_path / "events.csv"
+    rows = ["2016-09-14T10:00", "2016-03-25T00:30", "2016-03-25T00:59:59"]
+    body = ["id,time,actor,act\n", *(f"s{i},{t},{STRIKE['actor']},airstrike\n" for i, t in enumerate(rows))]
+    table.write_text("".join(body), encoding="utf-8")
+    quoted = tmp_path / "quoted.csv"  # a quote within a cell: the row reader reads it
+    quoted.write_text("".join(body).replace("Syrian Air Force", '"Syrian ""Air"" Force"', 1), encoding="utf-8")
+    for path, line in ((table, 3), (quoted, 3)):
+        code, out, err = cli("run", str(path), "--rules", str(rules))
+        assert (code, out, err.splitlines()) == (2, "", [f"error: {path}:{line}: time: {many}"])
+        code, _, err = cli("run", str(path), "--rules", str(rules), "-f", "jsonl", "-o", str(tmp_path / "v.jsonl"))
+        assert (code, err.splitlines()) == (2, [f"error: {path}:{line}: time: {many}"])
+        assert not (tmp_path / "v.jsonl").exists()
+        code, _, err = cli("check", str(path), "--rules", str(rules))
+        assert code == 2 and f"error: {path}:{line}: time: {many}" in err.splitlines()
+    lines = tmp_path / "events.jsonl"
+    lines.write_text(
+        '{"id": "a", "time": "2016-09-14T10:00"}\n'
+        '{"id": "b", "time": "2016-09-14", "accounts": [{"source": "s", "time": "2016-03-25T00:30"}]}\n',
+        encoding="utf-8",
+    )
+    code, _, err = cli("run", str(lines), "--rules", str(rules))
+    assert (code, err.splitlines()) == (2, [f"error: {lines}:2: accounts[0].time: {SKIPPED}"])
+    parquet = tmp_path / "events.parquet"  # a date-time without a zone, as pandas and polars write a local time
+    pl.DataFrame({"id": ["a", "b"], "time": [datetime(2016, 9, 14, 10), datetime(2016, 3, 25, 0, 30)]}).write_parquet(
+        parquet
+    )
+    code, _, err = cli("run", str(parquet), "--rules", str(rules))
+    assert code == 2 and err.startswith(f"error: {parquet}: row 2: time: `2016-03-25T00:30:00` is no time in")
+
+
+def test_a_local_time_the_clocks_show_twice_is_read_as_either_and_said_once(cli: Cli, tmp_path: Path) -> None:
+    """A time the clocks showed twice is read as the span from its first reading to its second (a verdict that
+    hangs on which is unknown), never as one of them silently: `run` says so in one line however many incidents
+    tell one, `check` at each (a table's: once), `explain` in the incident's reading."""
+    rules, scenario = _damascus(tmp_path, "2016-10-27T23:30", "2016-09-14T10:00", "2016-10-27T23:45")
+    code, _, err = cli("run", str(scenario), "-f", "json")
+    assert code == 0
+    assert err.splitlines() == [
+        f"warning: {scenario}:6:5: incidents[0].time: {REPEATED} (2 incidents tell a time its clocks show twice, "
+        "this the first)"
+    ]
+    code, _, err = cli("check", str(rules), str(scenario))
+    assert code == 0
+    assert [line for line in err.splitlines() if "happens twice" in line] == [
+        f"warning: {scenario}:6:5: incidents[0].time: {REPEATED}",
+        f"warning: {scenario}:18:5: incidents[2].time: {REPEATED.replace('23:30', '23:45')}",
+    ]
+    code, out, _ = cli("explain", str(scenario), "s0")
+    assert code == 0
+    assert (
+        "time 2016-10-27T23:30 read in Asia/Damascus as either 2016-10-27T23:30:00+03:00 or "
+        "2016-10-27T23:30:00+02:00 (its clocks show it twice)"
+    ) in out
+    table = tmp_path / "events.csv"
+    times = ["2016-09-14T10:00", "2016-10-27T23:30", "2016-10-27T23:45", "2016-10-27T23:30"]
+    table.write_text("id,time\n" + "".join(f"e{i},{t}\n" for i, t in enumerate(times)), encoding="utf-8")
+    said = (
+        f"warning: {table}: incident `e1`: time: {REPEATED} (3 incidents tell a time its clocks show twice, this "
+        "the first)"
+    )
+    for options in ((), ("-f", "jsonl", "-o", str(tmp_path / "v.jsonl"))):  # read whole, and a block at a time
+        code, _, err = cli("run", str(table), "--rules", str(rules), *options)
+        assert code == 0 and [line for line in err.splitlines() if "happens twice" in line] == [said]
+    code, _, err = cli("check", str(table), "--rules", str(rules))
+    assert code == 0
+    assert [line for line in err.splitlines() if "happens twice" in line] == [
+        f"warning: {table}:3: time: {REPEATED.replace('; read', ' (3 incidents, the first `e1`); read')}"
+    ]
+    folder = tmp_path / "parts"  # a dataset's parts: one line for them all
+    folder.mkdir()
+    for name, rows in (("a", times[:2]), ("b", times[2:])):
+        pl.DataFrame({"id": [f"{name}{i}" for i in range(2)], "time": rows}).write_parquet(folder / f"{name}.parquet")
+    code, _, err = cli("run", str(folder), "--rules", str(rules), "-f", "parquet", "-o", str(tmp_path / "out"))
+    assert code == 0 and [line for line in err.splitlines() if "happens twice" in line] == [
+        f"warning: {folder / 'a.parquet'}: incident `a1`: time: {REPEATED} (3 incidents tell a time its clocks show "
+        "twice, this the first)"
+    ]
+
+
+def test_a_ruleset_time_the_clocks_skip_or_show_twice_is_an_error() -> None:
+    """A window's end or a phase's start is one instant: a local time with none, or two, is refused at its place."""
+    base = ruleset(SEPTEMBER).ruleset
+    window = base.window.model_copy(update={"start": "2016-03-25T00:30", "until": "2016-10-27T23:30"})
+    phases = [base.phases[0], base.phases[1].model_copy(update={"start": "2016-10-27T23:15"})]
+    _, problems = compile_ruleset(base.model_copy(update={"timezone": "Asia/Damascus", "window": window}))
+    assert [(p.path, p.message) for p in problems] == [
+        ("window.from", SKIPPED),
+        (
+            "window.until",
+            "`2016-10-27T23:30` happens twice in Asia/Damascus: its clocks went back an hour at 00:00 on 2016-10-28; "
+            "write the UTC offset of the one meant, 2016-10-27T23:30+03:00 (the first) or 2016-10-27T23:30+02:00 "
+            "(the second)",
+        ),
+    ]
+    window = base.window.model_copy(update={"until": "2016-10-29T00:00:00+02:00"})
+    _, problems = compile_ruleset(
+        base.model_copy(update={"timezone": "Asia/Damascus", "phases": phases, "window": window})
+    )
+    assert [p.path for p in problems] == ["phases[1].from"]
+    assert problems[0].message.startswith("`2016-10-27T23:15` happens twice in Asia/Damascus")
+
+
+def test_a_day_begins_when_the_clocks_first_show_it() -> None:
+    """A day whose midnight the clocks skip begins at the change (Damascus, 25 Mar 2016, at 01:00+03:00); one whose
+    midnight they show twice, at the first (Amman, 28 Oct 2016, 00:00+03:00), and the day before ends there."""
+    damascus = zoned(SEPTEMBER, "Asia/Damascus")
+    assert damascus.bounds(read_time("2016-03-25"), "2016-03-25") == (
+        datetime(2016, 3, 24, 22, tzinfo=UTC),
+        datetime(2016, 3, 25, 21, tzinfo=UTC),
+    )
+    assert damascus.bounds(read_time("2016-03-24"), "2016-03-24")[1] == datetime(2016, 3, 24, 22, tzinfo=UTC)
+    amman = zoned(SEPTEMBER, "Asia/Amman")
+    assert amman.bounds(read_time("2016-10-27"), "2016-10-27")[1] == datetime(2016, 10, 27, 21, tzinfo=UTC)
+    assert amman.bounds(read_time("2016-10-28"), "2016-10-28")[0] == datetime(2016, 10, 27, 21, tzinfo=UTC)

@@ -16,7 +16,7 @@ from engine.analysis.names import Unread, spellings, unresolved
 from engine.errors import InputError, Problem, cut, did_you_mean
 from engine.evaluation import durable as rete
 from engine.incidents.frame import told_of as frame_told
-from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, scenario_from
+from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, repeated_times, scenario_from
 from engine.incidents.model import Incident
 from engine.places.areas import ADMIN, PLACE_TOLD
 from engine.ruleset.compile import (
@@ -105,9 +105,15 @@ def check_file(path: Path, rules: str | None = None, source: str | None = None) 
 
 
 def _scenario(doc: Document, path: Path) -> list[Problem]:
-    """A scenario's expectations that can never be met (errors), and its implausible times (warnings)."""
+    """A scenario's expectations that can never be met (errors), and its implausible times and times its ruleset's
+    zone shows twice (warnings)."""
     loaded = scenario_from(doc, path)
-    return [*expectation_problems(loaded), *implausible_warnings(loaded), *unresolved_warnings(loaded)]
+    return [
+        *expectation_problems(loaded),
+        *implausible_warnings(loaded),
+        *repeated_warnings(loaded),
+        *unresolved_warnings(loaded),
+    ]
 
 
 def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
@@ -252,6 +258,13 @@ def implausible_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
         yield Problem(loaded.document.file, message, line, column, dotted(key), "warning")
 
 
+def repeated_warnings(loaded: LoadedScenario) -> Iterator[Problem]:
+    """A warning at each local time the ruleset's zone has its clocks show twice: read as either, never guessed."""
+    for key, message in repeated_times(loaded.compiled, loaded.scenario.incidents):
+        line, column = loaded.document.where(key) or (None, None)
+        yield Problem(loaded.document.file, message, line, column, dotted(key), "warning")
+
+
 def _problems(step: Callable[[], Iterable[Problem]]) -> tuple[Problem, ...]:
     """What a step found: the warnings it returns, or the errors it raises."""
     try:
@@ -291,7 +304,8 @@ def _table(path: Path, rules: str | None, source: str | None = None) -> list[Pro
 
 def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
     """A warning for each distinct name, act and part of a place told in a table that its ruleset cannot resolve,
-    and each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row).
+    and each implausible time: how many incidents tell it, at the first one's line (a Parquet table's row); and one
+    for the local times its zone shows twice (read as either), at the first.
 
     Names are those `ceasefire names` lists as unresolved, each told where it is (`actor`, `target, assoc_actor`);
     each part of a place in its own column (`admin1`, `country`; see `Unread.places`), once whatever the
@@ -331,10 +345,17 @@ def table_warnings(loaded: Loaded, path: Path) -> Iterator[Problem]:
         message = unread.act(value)
         if message is not None:
             found.append((first, "act", n, message))
+    repeated: dict[str, str] = {}  # each time its zone shows twice: why
     for value, first, n in each("time"):
         if c.implausible(value):
             low, high = c.plausible_years
             found.append((first, "time", n, f"`{value}` is implausibly far from the window (years {low} to {high})"))
+        if (why := c.repeated(value)) is not None:
+            repeated[value] = why
+    if repeated:  # one line for them all: an hour of a table's times may be shown twice
+        twice = rows.filter(pl.col("time").is_in(list(repeated))).select("incident", "time")
+        first, time = twice.row(0)
+        found.append((first, "time", twice.get_column("incident").n_unique(), repeated[time]))
     found += _unread_places(rows, unread)
     for first, field, n, message in sorted(found, key=lambda f: (f[0], f[1], f[3])):
         what, semicolon, hint = message.partition("; ")  # a did-you-mean goes last

@@ -218,7 +218,7 @@ def run_dataset(args: argparse.Namespace) -> int:
             summary = judge_dataset(
                 folder.name, compiled, args.engine or "columnar", parts, out, args.jobs, executor, bar.update
             )
-    warn(summary.warnings)
+    warn([*summary.warnings, *summary.repeated.problems()])
     shown = ", ".join(f"{n:,} {name}" for name, n in summary.counts.items())
     total = sum(summary.counts.values())
     many = f"{summary.parts:,} part{'' if summary.parts == 1 else 's'}"

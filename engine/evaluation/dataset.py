@@ -25,7 +25,7 @@ from engine.errors import InputError, Problem
 from engine.evaluation.pipeline import BATCH, Context, Evaluator
 from engine.evaluation.result import Report
 from engine.incidents.load import Loaded
-from engine.incidents.tables import Cell, TableReader
+from engine.incidents.tables import Cell, Repeated, TableReader
 from engine.ruleset.compile import Compiled
 from engine.ruleset.model import VERDICTS
 
@@ -219,8 +219,8 @@ class Job:
 @dataclass(frozen=True)
 class Judged:
     """What a task tells of the parts it judged: verdict counts, incidents with names the ruleset cannot
-    resolve, those with an implausible time (and the first: its part, id and time), the ids' hashes, and
-    what reading found worth a warning."""
+    resolve, those with an implausible time (and the first: its part, id and time), the ids' hashes, what
+    reading found worth a warning, and the incidents that tell a local time the ruleset's zone shows twice."""
 
     counts: dict[str, int]
     unresolved: int
@@ -228,6 +228,7 @@ class Judged:
     first_implausible: tuple[str, str, str] | None
     ids: pl.Series
     warnings: tuple[Problem, ...] = field(default=())
+    repeated: Repeated = field(default_factory=Repeated)
 
 
 def judge(job: Job, parts: Sequence[Part]) -> Judged | list[Problem]:
@@ -251,7 +252,9 @@ def _judge(job: Job, parts: Sequence[Part]) -> Judged:
             with target.open("wb") as out:
                 write_parquet(tally.counted(part, reports), out)
     warnings = next((tuple(reader.warnings) for reader in readers if reader.warnings), ())
-    return Judged(tally.counts, tally.unresolved, tally.implausible, tally.first, pl.concat(tally.ids), warnings)
+    repeated = sum((reader.repeated for reader in readers), Repeated())
+    ids = pl.concat(tally.ids)
+    return Judged(tally.counts, tally.unresolved, tally.implausible, tally.first, ids, warnings, repeated)
 
 
 def _reports(job: Job, evaluator: Evaluator, readers: Sequence[TableReader]) -> Iterator[Iterator[Report]]:
@@ -303,7 +306,8 @@ def _implausible(compiled: Compiled, report: Report, flagged: pl.Series) -> tupl
 @dataclass(frozen=True)
 class Summary:
     """A dataset's run, its parts' tallies combined: counts by verdict, incidents naming someone the ruleset
-    cannot resolve, incidents with an implausible time (the first: its part, id and time), and warnings."""
+    cannot resolve, incidents with an implausible time (the first: its part, id and time), warnings, and the
+    incidents that tell a local time the ruleset's zone shows twice (said in one warning for every part)."""
 
     parts: int
     counts: dict[str, int]
@@ -311,6 +315,7 @@ class Summary:
     implausible: int
     first_implausible: tuple[str, str, str] | None
     warnings: tuple[Problem, ...]
+    repeated: Repeated = field(default_factory=Repeated)
 
 
 def judge_dataset(
@@ -354,7 +359,8 @@ def judge_dataset(
     first = next((j.first_implausible for j in judged if j.first_implausible is not None), None)
     warnings = next((j.warnings for j in judged if j.warnings), ())
     unresolved, implausible = sum(j.unresolved for j in judged), sum(j.implausible for j in judged)
-    return Summary(len(parts), counts, unresolved, implausible, first, warnings)
+    repeated = sum((j.repeated for j in judged), Repeated())
+    return Summary(len(parts), counts, unresolved, implausible, first, warnings, repeated)
 
 
 def _refuse_reused_ids(parts: Sequence[Part]) -> None:

@@ -286,9 +286,9 @@ def _count_days(
 ) -> datetime | None:
     """00:00 (UTC) after the `needed`th consecutive whole day after `since` with at most `most` violations."""
     zone = compiled.zone
-    local = since.astimezone(zone)
-    day = local.date() if local.replace(tzinfo=None) == datetime(local.year, local.month, local.day) else None
-    day = day or local.date() + timedelta(days=1)
+    day = since.astimezone(zone).date()
+    if since != _midnight(day, zone):  # the first day counted is the first whole one
+        day += timedelta(days=1)
     ends = [t for t in (compiled.until, last) if t is not None]
     limit = min(ends) if ends else None
     if limit is None:

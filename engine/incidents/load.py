@@ -157,6 +157,23 @@ def unreadable_times(compiled: Compiled, incidents: Sequence[Incident]) -> Itera
             yield key, message
 
 
+def repeated_times(compiled: Compiled, incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
+    """Local times the ruleset's zone has its clocks show twice, each read as either (see `Compiled.repeated`),
+    with where it is written and why."""
+    for key, time in told_times(incidents):
+        message = compiled.repeated(time)
+        if message is not None:
+            yield key, message
+
+
+def repeated_problem(
+    file: str, count: int, why: str, line: int | None = None, column: int | None = None, path: str = ""
+) -> Problem:
+    """A warning that `count` incidents tell a local time the ruleset's zone shows twice: `why`, the first's."""
+    many = f" ({count:,} incidents tell a time its clocks show twice, this the first)" if count != 1 else ""
+    return Problem(file, why + many, line, column, path, "warning")
+
+
 def implausible_times(compiled: Compiled, incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
     """Times far from the ruleset's window (see `Compiled.implausible`), each with where it is written."""
     for key, time in told_times(incidents):
@@ -284,11 +301,13 @@ class Loaded:
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        """What reading found worth saying but not refusing (a table's columns ceasefire does not read): for a
-        table read a block at a time, known once it has been read through."""
+        """What reading found worth saying but not refusing (a table's columns ceasefire does not read, local times
+        its ruleset's zone shows twice): for a table read a block at a time, known once it has been read through."""
         from engine.incidents.tables import TableReader
 
-        return tuple(self.read.warnings) if isinstance(self.read, TableReader) else self.found
+        if isinstance(self.read, TableReader):
+            return (*self.read.warnings, *self.read.repeated.problems())
+        return self.found
 
     @cached_property
     def frame(self) -> pl.DataFrame:
@@ -461,10 +480,17 @@ def load_input(
         table = TableReader(path, compiled)
         if stream:
             return Loaded(path.stem, compiled, table, None, None)
-        return Loaded(path.stem, compiled, table.frame(), None, None, tuple(table.warnings))
+        frame = table.frame()
+        return Loaded(path.stem, compiled, frame, None, None, (*table.warnings, *table.repeated.problems()))
     loaded = load_scenario(path, rules, sets)
-    scenario = loaded.scenario
-    return Loaded(scenario.scenario, loaded.compiled, frame_of(scenario.incidents), scenario, loaded.document)
+    scenario, doc = loaded.scenario, loaded.document
+    repeated = list(repeated_times(loaded.compiled, scenario.incidents))
+    found: tuple[Problem, ...] = ()
+    if repeated:  # one line however many: `check` says each at its own
+        key, why = repeated[0]
+        line, column = doc.where(key) or (None, None)
+        found = (repeated_problem(doc.file, len(repeated), why, line, column, dotted(key)),)
+    return Loaded(scenario.scenario, loaded.compiled, frame_of(scenario.incidents), scenario, doc, found)
 
 
 def incident_lines(path: Path) -> list[int]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,9 +49,11 @@ from engine.incidents.load import (
     incident_lines,
     load_incidents,
     misplaced_key,
+    repeated_problem,
     table_columns,
 )
 from engine.incidents.model import MAX_COUNT, Incident, Location, both_given
+from engine.ruleset.compile import clocks_change_near
 from engine.ruleset.model import VERDICTS
 from engine.times import TIME_YEARS, MomentOrDay, read_time
 from engine.validation import out_of_range, problems_from
@@ -191,12 +193,13 @@ class TableReader:
     bytes, default `BLOCK` for CSV and `JSONL_BLOCK`, cut at a row's end) read and checked as `read_table` reads
     a table, and the ids of every block checked against each other's once the last is read. Where a block's
     checks cannot be sure, an id is given twice, or a time of day names no zone and the ruleset (`compiled`)
-    none either, the whole table is read by `frame()` instead, which raises the same one-line `InputError`
-    as a table read whole, and the rows not yet given follow from it. Memory stays at a block and its frames,
-    and the ids' hashes (8 bytes an incident). `warnings` says which columns were left out once the table
-    is read through. `hive` gives a Parquet table the columns of its hive folders, as `read_table` reads them;
-    `folders` names the folder that gives each ({standard name: the folder, `in/latitude=36.2`}), where a
-    problem its value makes is said (`_blamed`).
+    none either (or one its zone's clocks skip), the whole table is read by `frame()` instead, which raises the
+    same one-line `InputError` as a table read whole, and the rows not yet given follow from it. Memory stays at
+    a block and its frames, and the ids' hashes (8 bytes an incident). `warnings` says which columns were left
+    out once the table is read through, and `repeated` which incidents tell a local time the ruleset's zone
+    shows twice. `hive` gives a Parquet table the columns of its hive folders, as `read_table` reads them; `folders`
+    names the folder that gives each ({standard name: the folder, `in/latitude=36.2`}), where a problem its value
+    makes is said (`_blamed`).
     """
 
     def __init__(
@@ -216,6 +219,7 @@ class TableReader:
         self.block = block or (BLOCK if self.suffix == ".csv" else JSONL_BLOCK)
         self.rows = rows or PARQUET_ROWS
         self.warnings: list[Problem] = []
+        self.repeated = Repeated()  # known once the table is read through, as `warnings` are
 
     def frame(self) -> pl.DataFrame:
         """Every incident at once (`read_table`), a time the ruleset cannot read refused at its line.
@@ -226,6 +230,7 @@ class TableReader:
         try:
             frame = read_table(self.path, warnings, hive=self.hive)
             refuse_unreadable_times(self.compiled, frame, self.path)
+            self.repeated = Repeated().told(self.compiled, frame, self.shown)
         except InputError as exc:
             if not self.folders:
                 raise
@@ -278,9 +283,15 @@ class TableReader:
         ignored: dict[str, None] = {}
         hashes: list[pl.Series] = []
         local_refused = self.compiled.timezone is None
+        repeated = Repeated()
         for frame, names in self._parquet_blocks() if self.suffix == ".parquet" else self._text_blocks():
             if local_refused and first_local_time(frame) is not None:
                 raise _Unsure  # refused at its line once the whole table is known to be good
+            if not local_refused:
+                changed = changed_clocks(self.compiled, frame)
+                if changed.get_column("skipped").any():
+                    raise _Unsure  # likewise
+                repeated = repeated.told(self.compiled, frame, self.shown, changed)
             ignored.update(dict.fromkeys(names))
             hashes.append(frame.get_column("id").hash())
             yield with_defaults(frame)
@@ -290,6 +301,7 @@ class TableReader:
         if ignored:
             self.warnings = [ignored_columns(self.shown, list(ignored))]
         _warn_missing(self.path, self.warnings, self.hive)
+        self.repeated = repeated
 
     def _text_blocks(self) -> Iterator[tuple[pl.DataFrame, list[str]]]:
         csv = self.suffix == ".csv"
@@ -339,19 +351,59 @@ _FIELD_COLUMNS = {field: column for column, field in COLUMN_FIELDS.items() if co
 _GIVEN_WITHOUT = re.compile(r"`([a-z_]+)` without")
 
 
+@dataclass(frozen=True)
+class Repeated:
+    """The incidents of a table (or of a dataset's parts) that tell a local time its ruleset's zone shows twice,
+    each read as either (see `Compiled.repeated`): how many, and the first's file, id, where it tells it (`time`,
+    `accounts[0].time`) and why."""
+
+    count: int = 0
+    first: tuple[str, str, str, str] | None = None
+
+    def told(self, compiled: Compiled, frame: pl.DataFrame, file: str, changed: pl.DataFrame | None = None) -> Repeated:
+        """These and the incidents of `frame` (the next rows of the table `file`) that tell such a time. `changed`
+        is `changed_clocks` for `frame`, where already found."""
+        found = (changed if changed is not None else changed_clocks(compiled, frame)).filter(~pl.col("skipped"))
+        if found.is_empty():
+            return self
+        first = self.first
+        if first is None:
+            row, account, _, _, why = found.row(0)
+            field = "time" if account is None else f"accounts[{account}].time"
+            first = (file, str(frame.get_column("id")[row]), field, why)
+        return Repeated(self.count + found.get_column("row").n_unique(), first)
+
+    def __add__(self, other: Repeated) -> Repeated:
+        return Repeated(self.count + other.count, self.first or other.first)
+
+    def problems(self) -> list[Problem]:
+        """The one warning that says them (none where there are none)."""
+        if self.first is None:
+            return []
+        file, incident, field, why = self.first
+        return [repeated_problem(file, self.count, why, path=f"incident `{incident}`: {field}")]
+
+
 def refuse_unreadable_times(compiled: Compiled, frame: pl.DataFrame, path: Path) -> None:
     """Refuse the first time of a table the ruleset cannot read, at its line (a Parquet table: its row).
 
-    Raises `InputError`: a time of day without a UTC offset, where the ruleset names no zone to read it in.
+    Raises `InputError`: a time of day without a UTC offset, where the ruleset names no zone to read it in, or one
+    its zone's clocks skip (with how many incidents tell such a time).
     """
     if compiled.timezone is not None:
-        return
-    found = first_local_time(frame)
-    if found is None:
-        return
-    row, account, time = found
-    message = compiled.unreadable(time)
-    assert message is not None, f"`{time}` is a local time"
+        skipped = changed_clocks(compiled, frame).filter("skipped")
+        if skipped.is_empty():
+            return
+        row, account, _, _, message = skipped.row(0)
+        if (many := skipped.get_column("row").n_unique()) > 1:
+            message += f" ({many:,} incidents tell a time its clocks skip, this the first)"
+    else:
+        found = first_local_time(frame)
+        if found is None:
+            return
+        row, account, time = found
+        message = compiled.unreadable(time)
+        assert message is not None, f"`{time}` is a local time"
     field = "time" if account is None else f"accounts[{account}].time"
     shown = str(path)
     if path.suffix.lower() == ".parquet":
@@ -702,9 +754,9 @@ _TIME = TypeAdapter(MomentOrDay)
 _WITH_OFFSET = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 
 
-def first_local_time(frame: pl.DataFrame) -> tuple[int, int | None, str] | None:
-    """The first time of day written without a UTC offset in an incident frame, in row order (an incident's
-    own time before its accounts'): (row, account index or None, the time as written); None if there is none.
+def _without_offset(frame: pl.DataFrame) -> pl.DataFrame:
+    """The times of an incident frame written without a UTC offset (days, weeks and months among them), in row
+    order (an incident's own time before its accounts'): `row`, `account` (index; null: the incident's own), `time`.
     """
     accounts = frame.select(pl.int_range(pl.len()).alias("row"), "accounts").explode("accounts")
     accounts = accounts.filter(pl.col("accounts").is_not_null()).select(
@@ -714,12 +766,54 @@ def first_local_time(frame: pl.DataFrame) -> tuple[int, int | None, str] | None:
     told = pl.concat([own, accounts.cast({"account": pl.Int64()})]).filter(
         pl.col("time").is_not_null() & ~pl.col("time").str.strip_chars().str.contains(_WITH_OFFSET)
     )
-    candidates = told.get_column("time").unique()
-    local = [t for t in candidates if read_time(t).local]
+    return told.sort("row", "account", nulls_last=False, maintain_order=True)
+
+
+def first_local_time(frame: pl.DataFrame) -> tuple[int, int | None, str] | None:
+    """The first time of day written without a UTC offset in an incident frame, in row order (an incident's
+    own time before its accounts'): (row, account index or None, the time as written); None if there is none.
+    """
+    told = _without_offset(frame)
+    local = [t for t in told.get_column("time").unique() if read_time(t).local]
     if not local:
         return None
-    first = told.filter(pl.col("time").is_in(local)).sort("row", "account", nulls_last=False).row(0)
+    first = told.filter(pl.col("time").is_in(local)).row(0)
     return first[0], first[1], first[2]
+
+
+_CHANGED = {"time": pl.String(), "skipped": pl.Boolean(), "why": pl.String()}  # a time the clocks skip or repeat
+
+
+def changed_clocks(compiled: Compiled, frame: pl.DataFrame) -> pl.DataFrame:
+    """The times of an incident frame written without a UTC offset that the ruleset's zone has its clocks skip or
+    show twice (see `Compiled.bounds`), in row order: `row`, `account` (null: the incident's own), `time`, `skipped`
+    (true: skipped, a time refused; false: shown twice, read as either) and `why`; none where it names no zone.
+
+    Only times told on a day the clocks change, or either side of one, are read one by one: the rest cannot be.
+    """
+    if compiled.timezone is None:
+        return pl.DataFrame(schema={"row": pl.Int64(), "account": pl.Int64(), **_CHANGED})
+    told = _without_offset(frame)
+    times = told.get_column("time").unique()
+    days = {day: _near_change(compiled, day) for day in times.str.strip_chars().str.slice(0, 10).unique()}
+    found = {}
+    for time in times:
+        if "/" in time or days.get(time.strip()[:10], True):  # a span's end may lie on another day
+            why = compiled.unreadable(time)
+            if why is not None:
+                found[time] = (True, why)
+            elif (why := compiled.repeated(time)) is not None:
+                found[time] = (False, why)
+    troubles = pl.DataFrame([(t, *v) for t, v in found.items()], schema=_CHANGED, orient="row")
+    return told.join(troubles, on="time", maintain_order="left")
+
+
+def _near_change(compiled: Compiled, day: str) -> bool:
+    """Whether a time told on `day` (its first ten characters, as written) may fall where the clocks change."""
+    try:
+        return clocks_change_near(compiled.zone, date.fromisoformat(day))
+    except ValueError:  # another form (a week date): read it to be sure
+        return True
 
 
 # The common form of a time with its UTC offset, which `datetime.fromisoformat` takes whenever its date is one.

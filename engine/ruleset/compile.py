@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -23,7 +23,16 @@ from engine.ruleset.model import (
 )
 from engine.ruleset.spellings import Entry, NamePattern, Reading, Sides, Spelled, compile_patterns
 from engine.spelling import normalize
-from engine.times import PLAUSIBLE_YEARS, Period, read_duration, read_moment, read_time, written_years, zoneless
+from engine.times import (
+    PLAUSIBLE_YEARS,
+    TICK,
+    Period,
+    read_duration,
+    read_moment,
+    read_time,
+    written_years,
+    zoneless,
+)
 from engine.validation import out_of_range
 
 NAME_CLASSES = ("civilians", "unidentified")
@@ -246,13 +255,20 @@ class Compiled:
     def bounds(self, period: Period, told: str) -> tuple[datetime, datetime]:
         """A period as instants in UTC, [first, end): calendar dates read in `zone`, local times in `timezone`.
 
-        Raises ValueError for a local time (`told`, as written) when the ruleset names no zone: it is
-        refused, never read at a guessed offset.
+        A local time the zone's clocks show twice (they went back) is read as either: from its first reading to
+        the end of its second. Raises ValueError for a local time (`told`, as written) when the ruleset names no
+        zone, or one the zone's clocks skip (they went forward): it is refused, never read at a guessed offset.
         """
         if period.first.tzinfo is not None:
             return period.first.astimezone(UTC), period.end.astimezone(UTC)
-        if period.local and self.timezone is None:
+        if not period.local:  # calendar dates: each end the first instant of its day
+            return local_instant(period.first, self.zone), local_instant(period.end, self.zone)
+        if self.timezone is None:
             raise ValueError(zoneless(told, _offset_text(self.zone, self.start), self.id))
+        for text, moment in _ends(told, period):
+            change = clock_change(moment, self.zone)
+            if change is not None and change.skips:
+                raise ValueError(skipped_time(text, change, self.timezone))
         return local_instant(period.first, self.zone), local_instant(period.end, self.zone, last=True)
 
     def unreadable(self, told: str) -> str | None:
@@ -261,6 +277,23 @@ class Compiled:
             self.bounds(read_time(told), told)
         except ValueError as exc:
             return str(exc)
+        return None
+
+    def repeated(self, told: str) -> str | None:
+        """Why a time (as written, already read as a shape) is read as either of two instants, a warning: a local
+        time the zone's clocks show twice; None for any other time."""
+        if self.timezone is None:
+            return None
+        try:
+            period = read_time(told)
+        except ValueError:
+            return None
+        if not period.local:
+            return None
+        for text, moment in _ends(told, period):
+            change = clock_change(moment, self.zone)
+            if change is not None and not change.skips:
+                return repeated_time(text, change, self.timezone, read=True)
         return None
 
     def in_window(self, first: datetime, end: datetime) -> bool | None:
@@ -288,8 +321,11 @@ class Compiled:
             return None
         first, end = self.bounds(period, told)
         where = self.timezone if self.timezone is not None else "the window's offset"
-        if period.precision == "time":
+        if period.precision == "time" and end - first == TICK:
             return f"time {told.strip()} read in {where} ({_utc(first.astimezone(self.zone))})"
+        if period.precision == "time":  # the clocks show it twice
+            shown = [t.astimezone(self.zone).isoformat(timespec="seconds") for t in (first, end - TICK)]
+            return f"time {told.strip()} read in {where} as either {shown[0]} or {shown[1]} (its clocks show it twice)"
         shown = [t.astimezone(self.zone).isoformat(timespec="seconds") for t in (first, end)]
         return f"time {told.strip()} read in {where}: from {shown[0]} until {shown[1]}"
 
@@ -305,14 +341,116 @@ def within(first: datetime, end: datetime, start: datetime | None, until: dateti
 
 
 def local_instant(moment: datetime, zone: tzinfo, last: bool = False) -> datetime:
-    """A wall-clock time in `zone` as an instant in UTC.
+    """A wall-clock time in `zone` (naive) as an instant in UTC.
 
-    A time a daylight-saving change skips or repeats names no one instant: its first reading is given (its
-    last with `last`), so that a period read from the first of one end to the last of the other holds both,
-    and a test of it says unknown where they fall on either side of a bound.
+    A time a change of the clocks repeats names no one instant: its first reading is given (its last with
+    `last`), so that a period read from the first of one end to the last of the other holds both, and a test of
+    it says unknown where they fall on either side of a bound. A time a change skips is given as the instant of
+    the change, when the clocks first show a later time: a day whose midnight is skipped begins then.
     """
     readings = [moment.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1)]
+    if readings[0] == readings[1]:
+        return readings[0]
+    change = clock_change(moment, zone)
+    assert change is not None, f"{moment} reads two ways in {zone}"
+    if change.skips:
+        return change.at
     return max(readings) if last else min(readings)
+
+
+@dataclass(frozen=True, slots=True)
+class ClockChange:
+    """A change of a zone's clocks: its instant (UTC) and the zone's UTC offsets before and after it."""
+
+    at: datetime
+    before: timedelta
+    after: timedelta
+
+    @property
+    def skips(self) -> bool:
+        """Whether the clocks went forward (the wall-clock times between are skipped), not back (shown twice)."""
+        return self.after > self.before
+
+    @property
+    def wall(self) -> str:
+        """When the clocks changed, as they read just before (`00:00 on 2016-03-25`)."""
+        shown = (self.at + self.before).replace(tzinfo=None)
+        return f"{shown:%H:%M} on {shown:%Y-%m-%d}"
+
+    @property
+    def length(self) -> str:
+        """How far the clocks moved, in words: `an hour`, `30 minutes`."""
+        hours, rest = divmod(int(abs(self.after - self.before).total_seconds()) // 60, 60)
+        said = ["an hour" if hours == 1 else f"{hours} hours"] if hours else []
+        return " ".join([*said, *([f"{rest} minutes"] if rest else [])])
+
+
+def clock_change(moment: datetime, zone: tzinfo) -> ClockChange | None:
+    """The change of `zone`'s clocks that skips the wall-clock time `moment` (naive) or has them show it twice;
+    None where they show it once."""
+    readings = sorted(moment.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1))
+    if readings[0] == readings[1]:
+        return None
+    # The two readings lie either side of the change (each at the offset on its side): it is found between them,
+    # to the second, as zones change their clocks on one.
+    second = timedelta(seconds=1)
+    low = readings[0].replace(microsecond=0)
+    high = readings[1].replace(microsecond=0) + second
+    before = low.astimezone(zone).utcoffset()
+    while high - low > second:
+        middle = low + (high - low) // second // 2 * second
+        if middle.astimezone(zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    after = high.astimezone(zone).utcoffset()
+    assert before is not None and after is not None
+    return ClockChange(high, before, after)
+
+
+def clocks_change_near(zone: tzinfo, day: date) -> bool:
+    """Whether `zone`'s clocks change within a day of `day`: only then can a wall-clock time on it be skipped or
+    shown twice (UTC offsets lie within a day of UTC). A fixed offset never changes."""
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    offsets = {(noon + k * timedelta(hours=12)).astimezone(zone).utcoffset() for k in range(-4, 5)}
+    return len(offsets) > 1
+
+
+def _ends(told: str, period: Period) -> list[tuple[str, datetime]]:
+    """The wall-clock times a local period's ends are written at: (the end as written, the time it names)."""
+    if period.precision == "time":
+        return [(told.strip(), period.first)]
+    start, _, stop = (part.strip() for part in told.partition("/"))
+    return [(start, period.first), (stop, period.end - TICK)]
+
+
+def skipped_time(told: str, change: ClockChange, zone: str) -> str:
+    """Why a wall-clock time (`told`, as written) names no time in `zone`, its clocks skipping it; the time written
+    with either offset as the fix."""
+    text = told.strip()
+    return (
+        f"`{text}` is no time in {zone}: its clocks went forward {change.length} at {change.wall}; write it with "
+        f"its UTC offset, {text}{_offset(change.before)} (by the clocks before the change) or "
+        f"{text}{_offset(change.after)} (after it)"
+    )
+
+
+def repeated_time(told: str, change: ClockChange, zone: str, read: bool = False) -> str:
+    """Why a wall-clock time (`told`, as written) names two instants in `zone`, its clocks showing it twice: with
+    `read`, how it is read (as either); without, a problem (a bound is one instant). Its two forms as the fix."""
+    text = told.strip()
+    said = f"`{text}` happens twice in {zone}: its clocks went back {change.length} at {change.wall}"
+    first, second = f"{text}{_offset(change.before)}", f"{text}{_offset(change.after)}"
+    if read:
+        return f"{said}; read as either, from {first} to {second}; write the UTC offset of the one meant"
+    return f"{said}; write the UTC offset of the one meant, {first} (the first) or {second} (the second)"
+
+
+def _offset(offset: timedelta) -> str:
+    """A UTC offset as ISO 8601 writes it: `+03:00`."""
+    sign, size = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+    hours, rest = divmod(int(size.total_seconds()) // 60, 60)
+    return f"{sign}{hours:02d}:{rest:02d}"
 
 
 def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[Problem]]:
@@ -557,7 +695,19 @@ def _aware(ruleset: Ruleset, told: str, zone: tzinfo | None, path: str, fail: An
             "top-level `timezone` (like `timezone: Asia/Damascus`)",
         )
         return moment.replace(tzinfo=UTC)
-    return local_instant(moment, zone or UTC)
+    return _wall_clock(ruleset, told, moment, zone, path, fail)
+
+
+def _wall_clock(ruleset: Ruleset, told: str, moment: datetime, zone: tzinfo | None, path: str, fail: Any) -> datetime:
+    """A wall-clock time a ruleset writes (`told`; `moment`, naive) read in its zone (None: one that does not
+    exist, said already): a problem where the zone's clocks skip it or show it twice, since a bound is one instant."""
+    if zone is None:
+        return moment.replace(tzinfo=UTC)
+    change = clock_change(moment, zone)
+    if change is not None:
+        name = str(ruleset.timezone)
+        fail(path, skipped_time(told, change, name) if change.skips else repeated_time(told, change, name))
+    return local_instant(moment, zone).astimezone(zone)
 
 
 def _zone(name: str | None, fail: Any) -> tzinfo | None:
@@ -587,7 +737,9 @@ def _window(ruleset: Ruleset, zone: tzinfo | None, fail: Any) -> tuple[datetime,
                 f"`{told[key]}` has no UTC offset; write it with one, like {like}, or name the ruleset's zone "
                 "with a top-level `timezone` (like `timezone: Asia/Damascus`)",
             )
-        moments[key] = moment.replace(tzinfo=zone or UTC)
+            moments[key] = moment.replace(tzinfo=UTC)
+        else:
+            moments[key] = _wall_clock(ruleset, str(told[key]), moment, zone, f"window.{key}", fail)
     return moments["from"], moments.get("until")
 
 
@@ -600,9 +752,7 @@ def _utc(moment: datetime) -> str:
     """`UTC+03:00`: an aware date-time's offset."""
     offset = moment.utcoffset()
     assert offset is not None
-    sign, minutes = ("-", -offset) if offset.total_seconds() < 0 else ("+", offset)
-    hours, rest = divmod(int(minutes.total_seconds()) // 60, 60)
-    return f"UTC{sign}{hours:02d}:{rest:02d}"
+    return f"UTC{_offset(offset)}"
 
 
 def tests_of(rules: Iterable[CompiledRule]) -> Iterator[Test]:

@@ -432,6 +432,39 @@ def test_a_rule_whose_condition_contradicts_itself_can_never_decide(tmp_path: Pa
     ]
 
 
+PHASED = RULESET.replace(
+    "rules:\n",
+    """phases:
+  - {id: p1, clause: c}
+  - {id: p2, clause: c, from: 2016-09-01T00:00:00+03:00}
+  - {id: p2b, clause: c, from: {after: p2, duration: P1D}}
+  - {id: p3, clause: c, from: 2016-09-21T00:00:00+03:00}
+  - {id: p4, clause: c, from: {after: p3, duration: P1D}}
+  - {id: p5, clause: c, from: {after: p4, quiet_days: 2}}
+rules:
+""",
+)
+
+
+def test_phases_whose_dates_keep_them_from_force_are_warned_of_and_the_rules_testing_them(tmp_path: Path) -> None:
+    """p2 begins before the window does, so p1 (listed before it, begun with the window) is never in force; p3
+    begins after it ends, so neither it nor p4 and p5 (which follow it) ever are. A rule that tests only those is
+    dead; one that tests a phase that may be in force (p2b, after p2) is not."""
+    text = PHASED + rule("in-p1", 30, "{phase: p1}") + rule("late", 30, "{phase: [p3, p5]}")
+    text += rule("in-p2b", 30, "{phase: p2b}")
+    found = warnings_for(tmp_path, text)
+    assert [w for w in found if "phase" in w] == [
+        "44: rules[4]: rule `in-p1` can never decide: no incident has `phase: p1` (`p1` is never in force); fix the "
+        "condition, or remove the rule",
+        "45: rules[5]: rule `late` can never decide: no incident has `phase: [p3, p5]` (`p3`, `p5` are never in "
+        "force); fix the condition, or remove the rule",
+        "14: phases[1].from: phase `p2` begins at 2016-09-01T00:00:00+03:00, at or before the window's start "
+        "(2016-09-12T19:00:00+03:00): it is in force from the window's start, and `p1`, listed before it, never is",
+        "16: phases[3].from: phase `p3` begins at 2016-09-21T00:00:00+03:00, at or after the window's end "
+        "(2016-09-19T19:00:00+03:00): it is never in force, nor are `p4` and `p5`, which follow it",
+    ]
+
+
 def test_a_rule_is_dead_only_where_no_policy_setting_lets_it_decide(tmp_path: Path) -> None:
     text = RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n")
     assert dead(tmp_path, text + rule("strict", 40, "{policy.strict: true, act.hostile: true}")) == []

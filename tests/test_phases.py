@@ -126,6 +126,24 @@ def test_the_order_of_the_input_does_not_matter() -> None:
             [{"id": "a", "clause": "c"}, {"id": "a", "clause": "c", "from": "2016-09-14T00:00:00+03:00"}],
             "phases[1].id: duplicate phase id `a`",
         ),
+        (  # listed after one dated later: a run began it, and never began the other
+            [
+                {"id": "a", "clause": "c"},
+                {"id": "b", "clause": "c", "from": "2016-09-21T00:00:00+03:00"},
+                {"id": "c", "clause": "c", "from": {"after": "a", "duration": "P1D"}},
+                {"id": "d", "clause": "c", "from": "2016-09-15T00:00:00+03:00"},
+            ],
+            "phases[3].from: `2016-09-15T00:00:00+03:00` is not after `b`'s start (2016-09-21T00:00:00+03:00), "
+            "which is listed before it; phases are listed in the order they begin: move this phase before it, or "
+            "correct either date",
+        ),
+        (  # two phases cannot begin at once
+            [
+                {"id": "a", "clause": "c", "from": "2016-09-14T00:00:00+03:00"},
+                {"id": "b", "clause": "c", "from": "2016-09-13T21:00:00Z"},
+            ],
+            "phases[1].from: `2016-09-13T21:00:00Z` is not after `a`'s start",
+        ),
     ],
 )
 def test_phases_that_cannot_be_placed_are_refused(phases: list[dict[str, Any]], message: str) -> None:

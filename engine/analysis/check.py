@@ -33,6 +33,7 @@ from engine.ruleset.compile import (
     knob_values,
     read_knobs,
     tests_of,
+    unreached_phases,
     yaml_text,
 )
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
@@ -420,7 +421,33 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
         *(_warn(doc, key, message) for key, message in blind_rules(c)),
         *(_warn(doc, key, message) for key, message in durable_refusals(c)),
         *(_warn(doc, key, message) for key, message in overlapping_patterns(c)),
+        *(_warn(doc, key, message) for key, message in unreached_phase_starts(c)),
     ]
+
+
+def unreached_phase_starts(c: Compiled) -> Iterator[tuple[Key, str]]:
+    """Each phase dated at or before the window's start, with phases listed before it (none of which is ever in
+    force), or at or after its end (never in force itself, nor the phases that follow it): said at its `from`.
+    A rule that tests such a phase alone can never decide, which `dead_rules` says."""
+    window = c.ruleset.window
+    for found in unreached_phases(c):
+        phase = c.ruleset.phases[found.cause]
+        others = [f"`{c.phases[i].id}`" for i in found.phases if i != found.cause]
+        named = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else "".join(others)
+        if found.late:
+            one = len(others) == 1
+            rest = f", nor {'is' if one else 'are'} {named}, which follow{'s' if one else ''} it" if others else ""
+            message = (
+                f"phase `{phase.id}` begins at {phase.start}, at or after the window's end ({window.until}): "
+                f"it is never in force{rest}"
+            )
+        else:
+            message = (
+                f"phase `{phase.id}` begins at {phase.start}, at or before the window's start ({window.start}): it "
+                f"is in force from the window's start, and {named}, listed before it, never "
+                f"{'is' if len(others) == 1 else 'are'}"
+            )
+        yield ("phases", found.cause, "from"), message
 
 
 def overlapping_patterns(c: Compiled) -> Iterator[tuple[Key, str]]:
@@ -703,6 +730,10 @@ def _why(c: Compiled, core: list[Node]) -> str:
     """Why two tests never hold together, when one field follows from the other (an act's hostility, a
     party's role or side) or a place from the scope: `act `patrol` is not hostile`; empty otherwise."""
     tests = [t for t in core if isinstance(t, Test)]
+    if len(core) == 1 and tests and tests[0].field == "phase":
+        never = sorted(_named(tests[0]) - {UNKNOWN}) if tests[0].op in ("eq", "in") else []
+        if never:
+            return f"{', '.join(f'`{p}`' for p in never)} {'is' if len(never) == 1 else 'are'} never in force"
     if len(tests) != 2 or len(core) != 2:
         return ""
     derived, domains = _derived(c), _domains(c)

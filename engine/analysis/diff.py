@@ -34,7 +34,18 @@ from engine.evaluation.timed import phase_tested
 from engine.incidents.frame import told_of
 from engine.incidents.model import Casualties, Incident, Location
 from engine.places.gazetteer import place_key
-from engine.ruleset.compile import NAME_CLASSES, PEOPLE, UNKNOWN, AllOf, Compiled, Node, Test, holds, tests_of
+from engine.ruleset.compile import (
+    NAME_CLASSES,
+    PEOPLE,
+    UNKNOWN,
+    AllOf,
+    Compiled,
+    Node,
+    Test,
+    holds,
+    phases_in_force,
+    tests_of,
+)
 from engine.ruleset.spellings import sample
 from engine.spelling import normalize
 from engine.times import duration_words
@@ -422,8 +433,8 @@ def _values(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
         found = _times(a, b)
     elif dim == "place":
         found = _places(a, b)
-    elif dim == "phase":
-        ids = dict.fromkeys(p.id for c in (a, b) for p in c.phases)
+    elif dim == "phase":  # an incident is never in a phase that is never in force
+        ids = dict.fromkeys(phase for c in (a, b) for phase in phases_in_force(c))
         found = [Choice(phase, told={"phase": phase}) for phase in (*ids, UNKNOWN)]
     else:
         found = _counts(a, b, dim)

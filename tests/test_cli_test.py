@@ -112,15 +112,36 @@ def test_folders_are_searched_recursively_sorted_and_each_file_runs_once(cli: Cl
     )
 
 
+def test_a_folders_rulesets_are_passed_over_and_its_scenarios_find_them_beside_them(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder of rulesets and the scenarios that name them (`ruleset: ID` looks beside the scenario first) runs
+    its scenarios; a ruleset named as a file is still no scenario."""
+    rules = (ROOT / "rules" / "syria-2016-09.yaml").read_text(encoding="utf-8")
+    write(tmp_path, "r3.yaml", rules.replace("id: syria-2016-09\n", "id: r3\n", 1))
+    write(tmp_path, "r3-held.yaml", "extends: r3\nid: r3-held\ntitle: t\n")
+    write(tmp_path, "s3.yaml", GOOD.replace("ruleset: syria-2016-09", "ruleset: r3"))
+    write(tmp_path, "held/s3.yaml", GOOD.replace("ruleset: syria-2016-09", "ruleset: ../r3-held.yaml"))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("test", ".", "-e", "columnar")
+    assert (code, out, err) == (0, "2 passed, 0 failed\n", "")
+    code, out, err = cli("test", "r3.yaml", "-e", "columnar")
+    assert (code, out) == (2, "")
+    assert err == "error: r3.yaml: this is a ruleset; expected a scenario (name a ruleset with --rules RULESET)\n"
+    code, out, err = cli("test", "r3-held.yaml", "s3.yaml")
+    assert (code, out) == (2, "") and err.startswith("error: r3-held.yaml: this is a ruleset")
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [
         ({}, "no scenario files (*.yaml) in this folder"),
+        ({"r.yaml": "extends: syria-2016-09\nid: r\ntitle: t\n"}, "in this folder: only rulesets, which scenarios"),
         ({"bad.yaml": "scenario: x\n"}, "`ruleset` is required"),
         ({"s.yaml": WRONG.replace("strike-on-excluded", "strike-on-exclude")}, "did you mean `strike-on-excluded`?"),
         ({"s.yaml": WRONG.replace("ruleset: syria-2016-09", "ruleset: syria-2016-99")}, "no ruleset `syria-2016-99`"),
     ],
-    ids=["empty-folder", "schema-error", "unknown-rule", "unknown-ruleset"],
+    ids=["empty-folder", "only-rulesets", "schema-error", "unknown-rule", "unknown-ruleset"],
 )
 def test_bad_input_exits_2_with_one_line_and_no_summary(
     cli: Cli, tmp_path: Path, files: dict[str, str], message: str

@@ -41,8 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="PATH",
         type=Path,
         nargs="*",
-        help="scenario files or folders of them (*.yaml, searched recursively; default: the project's scenarios/, "
-        "found from any folder in it)",
+        help="scenario files or folders of them (*.yaml, searched recursively, rulesets passed over; default: the "
+        "project's scenarios/, found from any folder in it)",
     )
     add_engine(p)
     p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format (default: text)")
@@ -74,7 +74,11 @@ def _percent(text: str) -> float:
 
 
 def scenario_files(paths: Sequence[Path]) -> list[Path]:
-    """Every scenario file the paths name, sorted, each once; InputError for a path that names none."""
+    """Every scenario file the paths name, sorted, each once; InputError for a path that names none.
+
+    A folder's rulesets are passed over: a folder of rulesets and the scenarios that name them is a project's
+    layout. A ruleset named as a file is refused, when it is loaded, as not a scenario.
+    """
     from engine.errors import InputError, Problem
     from engine.ruleset.load import YAML
 
@@ -82,9 +86,11 @@ def scenario_files(paths: Sequence[Path]) -> list[Path]:
     problems = []
     for path in paths:
         if path.is_dir():
-            files = [p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file()]
+            yamls = [p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file()]
+            files = [p for p in yamls if not _ruleset_file(p)]
             if not files:
-                problems.append(Problem(str(path), "no scenario files (*.yaml) in this folder"))
+                only = ": only rulesets, which scenarios name" if yamls else ""
+                problems.append(Problem(str(path), f"no scenario files (*.yaml) in this folder{only}"))
         elif path.is_file():
             if path.suffix.lower() not in YAML:
                 message = "`test` checks the expectations of scenario files (.yaml); this is not one"
@@ -99,6 +105,18 @@ def scenario_files(paths: Sequence[Path]) -> list[Path]:
     if problems:
         raise InputError(problems)
     return sorted(found.values())
+
+
+def _ruleset_file(path: Path) -> bool:
+    """Whether a YAML file is a ruleset; False for one that cannot be read (loading it as a scenario says why)."""
+    from engine.errors import InputError
+    from engine.incidents.load import is_ruleset
+    from engine.yamlsafe import load_yaml
+
+    try:
+        return is_ruleset(load_yaml(path))
+    except InputError:
+        return False
 
 
 def project_scenarios() -> Path:

@@ -99,7 +99,7 @@ def load_scenario(path: str | Path, rules: str | None = None, sets: Sequence[str
 
 def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> LoadedScenario:
     """A parsed scenario file validated, with its ruleset loaded: raising every error found in both."""
-    if isinstance(doc.data, dict) and ("rules" in doc.data or "extends" in doc.data) and "incidents" not in doc.data:
+    if is_ruleset(doc):
         raise InputError.at(doc.file, "this is a ruleset; expected a scenario (name a ruleset with --rules RULESET)")
     given: Compiled | None = None  # the ruleset --rules names, loaded where the scenario names none
     if rules is not None and isinstance(doc.data, dict) and "ruleset" not in doc.data:
@@ -134,6 +134,12 @@ def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Seq
     if problems:
         raise InputError(problems)
     return LoadedScenario(scenario, compiled, doc)
+
+
+def is_ruleset(doc: Document) -> bool:
+    """Whether a parsed file is a ruleset, not a scenario: it has a top-level `rules` or `extends`, and no
+    `incidents`."""
+    return isinstance(doc.data, dict) and ("rules" in doc.data or "extends" in doc.data) and "incidents" not in doc.data
 
 
 def told_times(incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:

@@ -301,6 +301,40 @@ def test_standard_output_that_cannot_be_written_is_one_line(argv: list[str]) -> 
     assert done.stderr == "error: cannot write the output: No space left on device\n"
 
 
+WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["timeline", str(DEZ)],
+        ["sweep", str(DEZ), "--param", STRICT, "-e", "columnar", "-j", "1"],
+        ["credence", str(WEEK), "--credence", "Russian MoD=0.3", "--samples", "5"],
+        ["timeline", str(DEZ), "-o", "/dev/stdout"],
+    ],
+    ids=["timeline", "sweep", "credence", "output-to-stdout"],
+)
+def test_a_plot_is_written_though_the_reader_of_standard_output_went_away(argv: list[str], tmp_path: Path) -> None:
+    """`| head`: the reader of standard output gone is no failure of the run (status 0, nothing said, as for any
+    report), and the chart asked for with --plot is written all the same."""
+    import subprocess
+
+    chart = tmp_path / "days.svg"
+    read, write = os.pipe()
+    os.close(read)  # gone before the first line: every write to the pipe fails
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "engine", *argv, "--plot", str(chart)],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert chart.read_text(encoding="utf-8").startswith("<?xml")
+
+
 def test_ctrl_c_reaches_the_caller_of_main_and_ends_the_program_with_130(monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.cli import check
     from engine.cli.main import main, program

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
-from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, write_bytes
+from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, then_plot
 from engine.cli.sweep import DEFAULT_SEED, _seed, require
 
 DEFAULT_SAMPLES = 200  # engine.analysis.credence.DEFAULT_SAMPLES, here for --help
@@ -94,8 +94,6 @@ def run_credence(args: argparse.Namespace) -> int:
     chart = None
     if args.plot is not None:  # drawn before anything is written: a failure leaves no file behind
         chart = plot_credence(result, Path(args.plot).suffix.lower().removeprefix("."))
-    with output(args.output) as out:
+    with then_plot(args.plot, chart), output(args.output) as out:
         write_credence(result, args.format, out, args.width)
-    if chart is not None:
-        write_bytes(args.plot, chart, PLOT)
     return EXIT_OK

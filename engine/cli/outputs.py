@@ -161,9 +161,12 @@ def atomic(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
 
 @contextmanager
 def _as_problem(path: str | Path, option: str) -> Iterator[None]:
-    """A failed write (disk full, permissions changed during the run) as one line, not a traceback."""
+    """A failed write (disk full, permissions changed during the run) as one line, not a traceback. A pipe whose
+    reader went away (`-o /dev/stdout | head`) is no failure: BrokenPipeError goes on, as for standard output."""
     try:
         yield
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         raise cannot_write(str(path), option, exc) from None
 
@@ -183,6 +186,22 @@ def write_bytes(path: str | Path, data: bytes, option: str) -> None:
     """`data` written to `path` as `output` writes text: whole or not at all, a device as it goes."""
     with _as_problem(path, option), atomic(Path(path), binary=True) as out:
         out.write(data)
+
+
+@contextmanager
+def then_plot(path: str | None, chart: bytes | None) -> Iterator[None]:
+    """The block writes the report; then the chart drawn for --plot (`chart`, None: none asked for) is written to
+    `path`. It is written too where the report's reader went away (`| head`), which ends no run: a file asked for
+    is made whatever becomes of standard output, and BrokenPipeError goes on to end the command as it ends any.
+    A report that could not be written otherwise (a full disk) leaves no chart: the run failed."""
+    try:
+        yield
+    except BrokenPipeError:
+        if path is not None and chart is not None:
+            write_bytes(path, chart, PLOT)
+        raise
+    if path is not None and chart is not None:
+        write_bytes(path, chart, PLOT)
 
 
 def check_plot(path: str | None, inputs: list[Path], report: str | None) -> None:

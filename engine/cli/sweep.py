@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add_workers, examples
-from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, refused, write_bytes
+from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, refused, then_plot
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -172,7 +172,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         from engine.report.html import sweep_html
 
         page = sweep_html(result, report.compiled, str(args.scenario))
-    with output(args.output) as out:
+    with then_plot(args.plot, chart), output(args.output) as out:
         if threshold is not None:
             write_discovery(discover(result, threshold), args.format, out, args.width)
         elif page is not None:
@@ -185,8 +185,6 @@ def run_sweep(args: argparse.Namespace) -> int:
             console = console_for(out, args.width)
             write_sample_title(result, console)
             write_sweep_table(result, console)
-    if chart is not None:
-        write_bytes(args.plot, chart, PLOT)
     return EXIT_OK
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
-from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, write_bytes
+from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, then_plot
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,7 +58,7 @@ def timeline(args: argparse.Namespace) -> int:
         from engine.report.html import timeline_html
 
         page = timeline_html(days, report.compiled, str(args.scenario))
-    with output(args.output) as out:
+    with then_plot(args.plot, chart), output(args.output) as out:
         if page is not None:
             out.write(page)
         elif args.format == "json":
@@ -67,6 +67,4 @@ def timeline(args: argparse.Namespace) -> int:
             write_timeline_csv(days, out)
         else:
             write_timeline_table(days, console_for(out, args.width))
-    if chart is not None:
-        write_bytes(args.plot, chart, PLOT)
     return EXIT_OK

@@ -691,3 +691,18 @@ def test_a_run_says_how_many_incidents_in_scope_and_window_name_someone_unresolv
         "note: 1 incident inside the truce's scope and window names someone the ruleset cannot resolve; "
         f"`ceasefire names {sample} --rules syria-2016-09` lists each spelling"
     ) in err.splitlines()
+
+
+@pytest.mark.parametrize("ruleset", ["syria-2016-09", "syria-2016-02"])
+def test_a_ucdp_one_sided_event_is_said_as_ucdp_records_it_not_as_a_ground_attack(ruleset: str) -> None:
+    """UCDP records who killed civilians, not by what means: the act is `one-sided violence`, of no class (so no
+    response is measured against it as ground fighting), and its explanation says it so."""
+    from engine.evaluation.facts import Resolver
+    from engine.ruleset.load import load_ruleset
+
+    compiled = load_ruleset(ruleset)
+    deed = Resolver(compiled).act("one-sided violence")
+    assert (deed.act, deed.hostile) == ("one_sided_violence", True)
+    assert deed.shown == "one-sided violence"
+    assert (compiled.act_classes or {})["one_sided_violence"] == "one_sided_violence"  # its own class: no other's
+    assert Resolver(compiled).act("ground assault").shown == "ground attack"  # an act without a name: its id

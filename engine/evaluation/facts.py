@@ -129,7 +129,8 @@ class Resolver:
         found = self.compiled.acts.get(normalize(spelling))
         if found is None:
             return Deed(UNKNOWN, None, f"`{spelling}`")
-        return Deed(found[0], found[1], found[0].replace("_", " "))
+        named = self.compiled.ruleset.acts[found[0]].name  # the act's own name where it gives one, else its id
+        return Deed(found[0], found[1], named or found[0].replace("_", " "))
 
     def window(self, time: str) -> bool | None:
         """Whether the time is inside the truce's window: None when the period it names straddles an end.

@@ -152,7 +152,9 @@ class NameClass(Strict):
 
 class Act(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    name: str | None = None
+    name: str | None = Field(
+        None, description="what explanations call the act (default: its id, `_` as spaces); also a spelling of it"
+    )
     hostile: bool = Field(strict=True)  # `true` or `false` as written: `yes` is text in YAML 1.2
     aliases: list[Name] = []
     act_class: Id | None = Field(

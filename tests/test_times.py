@@ -479,6 +479,33 @@ def test_a_local_time_the_clocks_show_twice_is_read_as_either_and_said_once(cli:
     ]
 
 
+def test_every_command_that_judges_an_input_says_what_run_says_of_it_once(cli: Cli, tmp_path: Path) -> None:
+    """A time the clocks show twice, a time far from the window and a name the ruleset cannot resolve are said by
+    whatif, sweep, timeline and credence as `run` says them, each once; `explain`, `names` and `test`, which do not
+    report on the whole input, say what reading it found."""
+    _, scenario = _damascus(tmp_path, "2016-10-27T23:30", "1916-09-14T10:00")
+    text = scenario.read_text(encoding="utf-8").replace("Syrian Air Force", "Syrain Air Farce", 1)
+    scenario.write_text(text + "    accounts: [{source: CENTCOM}]\n", encoding="utf-8")
+    variant = tmp_path / "strict.yaml"
+    variant.write_text("extends: ./damascus.yaml\nid: strict\npolicy: {mistaken_target: violation}\n", "utf-8")
+    code, _, said = cli("run", str(scenario))
+    assert code == 0 and [line.split(":")[0] for line in said.splitlines()] == ["warning", "warning", "note"]
+    assert "happens twice" in said and "implausibly far" in said and "cannot resolve" in said
+    for command in (
+        ("whatif", "--set", "policy.mistaken_target=violation"),
+        ("whatif", "--variant", str(variant)),
+        ("sweep", "--param", "policy.mistaken_target=permitted,violation"),
+        ("timeline",),
+        ("credence", "--credence", "CENTCOM=0.5"),
+    ):
+        code, _, err = cli(command[0], str(scenario), *command[1:])
+        assert (code, err) == (0, said), command
+    first = said.splitlines()[0]
+    for command in (("explain", str(scenario), "s0"), ("names", str(scenario)), ("test", str(scenario))):
+        code, _, err = cli(*command)
+        assert (code, err.splitlines()) == (0, [first]), command
+
+
 def test_a_ruleset_time_the_clocks_skip_or_show_twice_is_an_error() -> None:
     """A window's end or a phase's start is one instant: a local time with none, or two, is refused at its place."""
     base = ruleset(SEPTEMBER).ruleset

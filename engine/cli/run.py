@@ -96,8 +96,18 @@ def load_report(
 
     loaded = load_input(path, rules, sets, source, strict)
     report, *_ = reports_of(loaded, engine, batch=None)
-    warn_skipped(loaded)
+    warn_judged(loaded, path, rules, [report] if _flags_implausible(report) else [], report.unresolved)
     return report
+
+
+def warn_judged(loaded: Loaded, path: Path, rules: str | None, flagged: Sequence[Report], unresolved: int) -> None:
+    """Say on stderr what `run` says of an input once it is judged (what reading it found, `reports_of` says as it
+    reads): the rows an export's reading skipped, how many incidents tell an implausible time (`flagged`: the
+    reports with any) and how many inside the truce name someone unresolved (`unresolved`). Every command that
+    judges an input says these, and says them once."""
+    warn_skipped(loaded)
+    _warn_implausible(loaded, flagged, path)
+    _note_unresolved(path, rules, unresolved)
 
 
 def reports_of(
@@ -176,9 +186,7 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         total = sum(counts.values())
         print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
-    warn_skipped(loaded)
-    _warn_implausible(loaded, flagged, args.scenario)
-    _note_unresolved(args, sum(unresolved))
+    warn_judged(loaded, args.scenario, args.rules, flagged, sum(unresolved))
     return EXIT_OK
 
 
@@ -228,20 +236,20 @@ def run_dataset(args: argparse.Namespace) -> int:
         problem = implausible_problem(compiled, file, summary.implausible, time, path=f"incident `{incident}`")
         print(f"warning: {problem}", file=sys.stderr)
     # `names` reads one table: the note points at the first part, and says so
-    _note_unresolved(argparse.Namespace(**{**vars(args), "scenario": parts[0].path}), summary.unresolved, parts=True)
+    _note_unresolved(parts[0].path, args.rules, summary.unresolved, parts=True)
     return EXIT_OK
 
 
-def _note_unresolved(args: argparse.Namespace, count: int, parts: bool = False) -> None:
+def _note_unresolved(path: Path, rules: str | None, count: int, parts: bool = False) -> None:
     """One line on stderr: how many incidents inside the truce's scope and window name someone unresolved (`parts`:
-    in a dataset, whose first part `args.scenario` is)."""
+    in a dataset, whose first part `path` is); `rules`, the ruleset named, if any, for the `names` line."""
     if count:
-        rules = f" --rules {args.rules}" if args.rules else ""
+        named = f" --rules {rules}" if rules else ""
         which = "those of its first part, and of each other part likewise" if parts else "each spelling"
         print(
             f"note: {count:,} incident{'' if count == 1 else 's'} inside the truce's scope and window "
             f"name{'s' if count == 1 else ''} someone the ruleset cannot resolve; "
-            f"`ceasefire names {args.scenario}{rules}` lists {which}",
+            f"`ceasefire names {path}{named}` lists {which}",
             file=sys.stderr,
         )
 
@@ -299,21 +307,26 @@ def _counting_unresolved(reports: Iterator[Report], counts: list[int]) -> Iterat
 
 def _noting_implausible(reports: Iterator[Report], flagged: list[Report]) -> Iterator[Report]:
     """The reports, unchanged; each with an incident flagged `implausible_time` kept in `flagged` as it passes."""
-    import polars as pl
-
     for report in reports:
-        if report.table.select(pl.col("flags").list.contains(IMPLAUSIBLE).any()).item():
+        if _flags_implausible(report):
             flagged.append(report)
         yield report
 
 
-def _warn_implausible(loaded: Loaded, flagged: list[Report], path: Path) -> None:
+def _flags_implausible(report: Report) -> bool:
+    """Whether an incident of the report is flagged `implausible_time`."""
+    import polars as pl
+
+    return bool(report.table.select(pl.col("flags").list.contains(IMPLAUSIBLE).any()).item())
+
+
+def _warn_implausible(loaded: Loaded, flagged: Sequence[Report], path: Path) -> None:
     """One line on stderr: how many incidents tell an implausible time, and where the first is."""
     if flagged:
         print(f"warning: {_implausible_problem(loaded, flagged, path)}", file=sys.stderr)
 
 
-def _implausible_problem(loaded: Loaded, flagged: list[Report], path: Path) -> Problem:
+def _implausible_problem(loaded: Loaded, flagged: Sequence[Report], path: Path) -> Problem:
     import polars as pl
 
     from engine.incidents.frame import incidents_of

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from engine.cli.main import EXIT_FINDINGS, EXIT_OK, add_engine, examples
+from engine.cli.main import EXIT_FINDINGS, EXIT_OK, add_engine, examples, warn
 
 if TYPE_CHECKING:
     from engine.analysis.coverage import Coverage
@@ -135,6 +135,7 @@ def test(args: argparse.Namespace) -> int:
     from engine.analysis.expect import check_judged, judge, load_checked
     from engine.errors import InputError
     from engine.evaluation.pipeline import default_engine
+    from engine.incidents.load import found_in
 
     files = scenario_files(args.paths or [project_scenarios()])
     loaded, problems = [], []
@@ -146,6 +147,7 @@ def test(args: argparse.Namespace) -> int:
             problems += exc.problems
     if problems:
         raise InputError(problems)
+    warn(w for scenario in loaded for w in found_in(scenario))  # as `run` says them
     results: list[Result] = []
     runs = []
     for scenario in loaded:

@@ -490,13 +490,18 @@ def load_input(
         return Loaded(path.stem, compiled, frame, None, None, (*table.warnings, *table.repeated.problems()))
     loaded = load_scenario(path, rules, sets)
     scenario, doc = loaded.scenario, loaded.document
-    repeated = list(repeated_times(loaded.compiled, scenario.incidents))
-    found: tuple[Problem, ...] = ()
-    if repeated:  # one line however many: `check` says each at its own
-        key, why = repeated[0]
-        line, column = doc.where(key) or (None, None)
-        found = (repeated_problem(doc.file, len(repeated), why, line, column, dotted(key)),)
-    return Loaded(scenario.scenario, loaded.compiled, frame_of(scenario.incidents), scenario, doc, found)
+    return Loaded(scenario.scenario, loaded.compiled, frame_of(scenario.incidents), scenario, doc, found_in(loaded))
+
+
+def found_in(loaded: LoadedScenario) -> tuple[Problem, ...]:
+    """What reading a scenario found worth saying but not refusing (`Loaded.warnings`): the local times its
+    ruleset's zone shows twice, in one line however many (`check` says each at its own)."""
+    repeated = list(repeated_times(loaded.compiled, loaded.scenario.incidents))
+    if not repeated:
+        return ()
+    key, why = repeated[0]
+    line, column = loaded.document.where(key) or (None, None)
+    return (repeated_problem(loaded.document.file, len(repeated), why, line, column, dotted(key)),)
 
 
 def incident_lines(path: Path) -> list[int]:

@@ -98,9 +98,34 @@ def test_a_variant_that_changes_nothing_says_so(cli: Cli) -> None:
     result = as_json(cli, DEZ, "--variant", base, "-e", "columnar")
     assert result["variants"][0]["changes"] == []
     assert result["variants"][0]["summary"] == SUMMARY_DEZ
-    code, out, _ = cli("whatif", DEZ, "--variant", base, "-e", "columnar")
+    code, out, err = cli("whatif", DEZ, "--variant", base, "-e", "columnar")
     assert code == 0
     assert "syria-2016-09: no verdict changes (2 incidents)" in out
+    itself = f"warning: --variant `{base}`: the base ruleset itself (`syria-2016-09`); it changes nothing"
+    assert err.splitlines() == [itself]
+    code, _, err = cli("whatif", DEZ, "--variant", "syria-2016-09", "--variant", STRICT, "-e", "columnar")
+    assert (code, err.splitlines()) == (0, [itself.replace(base, "syria-2016-09")])
+
+
+def test_a_variant_with_the_base_terms_under_another_id_says_it_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    same = tmp_path / "same.yaml"
+    same.write_text(f"extends: {ROOT / 'rules' / 'syria-2016-09.yaml'}\nid: same\ntitle: The same terms\n")
+    said = f"warning: --variant `{same}`: its terms are the base ruleset's (`syria-2016-09`); it changes nothing"
+    for sets in ((), ("--set", "policy.mistaken_target=permitted")):  # the value the base has
+        code, _, err = cli("whatif", DEZ, "--variant", str(same), *sets, "-e", "columnar")
+        assert (code, err.splitlines()) == (0, [said])
+    code, _, err = cli("whatif", DEZ, "--variant", str(same), "--set", "policy.mistaken_target=violation")
+    assert (code, err) == (0, "")
+
+
+def test_a_set_that_does_not_fit_a_variant_names_the_variant(cli: Cli) -> None:
+    code, out, err = cli(
+        "whatif", DEZ, "--variant", STRICT, "--variant", "idlib-2020-03", "--set", "policy.mistaken_target=violation"
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "error: --variant `idlib-2020-03`: --set: `policy.mistaken_target`: no such key `policy` to change"
+    ]
 
 
 def test_a_dispute_whose_accounts_shift_is_reported_though_it_stays_disputed(cli: Cli, tmp_path: Path) -> None:

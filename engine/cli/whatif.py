@@ -10,9 +10,11 @@ from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from concurrent.futures import Executor
 
     from engine.analysis.whatif import WhatIf
+    from engine.errors import Problem
     from engine.ruleset.compile import Compiled
 
 VARIANT = "--variant"
@@ -75,7 +77,10 @@ def load_variants(files: list[str], sets: list[str]) -> list[tuple[str | None, C
 
     loaded: list[tuple[str | None, Compiled]] = []
     for file in files:
-        compiled = load_ruleset(file, sets=sets)
+        try:
+            compiled = load_ruleset(file, sets=sets)
+        except InputError as exc:  # a change that fits one variant may not fit another: say which
+            raise InputError(_under(file, p) for p in exc.problems) from None
         for other, seen in loaded:
             if seen.id == compiled.id:
                 raise InputError.at(
@@ -85,6 +90,34 @@ def load_variants(files: list[str], sets: list[str]) -> list[tuple[str | None, C
                 )
         loaded.append((file, compiled))
     return loaded
+
+
+def _under(file: str, problem: Problem) -> Problem:
+    """A problem with a --set value, said under the variant (`file`, as given) it was applied to; any other as it
+    is."""
+    from dataclasses import replace
+
+    from engine.ruleset.variants import SET
+
+    return replace(problem, file=f"{VARIANT} `{file}`: {SET}") if problem.file == SET else problem
+
+
+def warn_unchanged(base: Compiled, variants: Sequence[tuple[str | None, Compiled]]) -> None:
+    """A line on stderr for each variant whose terms are the base's (all but its id and title): it changes nothing,
+    which is more likely a wrong file than a finding."""
+    from engine.cli.main import warn
+    from engine.errors import Problem
+
+    terms = base.ruleset.model_dump(exclude=TITLES)
+    for file, compiled in variants:
+        if file is None or compiled.ruleset.model_dump(exclude=TITLES) != terms:
+            continue
+        same = Path(compiled.source).resolve() == Path(base.source).resolve()
+        what = f"the base ruleset itself (`{base.id}`)" if same else f"its terms are the base ruleset's (`{base.id}`)"
+        warn([Problem(f"{VARIANT} `{file}`", f"{what}; it changes nothing")])
+
+
+TITLES = {"id", "title"}  # what names a ruleset; the rest are its terms
 
 
 def whatif(args: argparse.Namespace) -> int:
@@ -121,6 +154,7 @@ def _compared(args: argparse.Namespace, executor: Executor | None) -> WhatIf:
     base = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
     # known once loaded: the rulesets and what they extend
     refuse_inputs(args.output, [f for c in (base.compiled, *(v for _, v in variants)) for f in c.files])
+    warn_unchanged(base.compiled, variants)
     if not variants:
         # --set alone: one variant, the base's own ruleset file read again with the changes
         variants = [(None, read_ruleset(Path(base.compiled.source), base.compiled.source, args.sets).compiled)]

@@ -84,6 +84,7 @@ def read_time(value: str, *, years: tuple[int, int] = TIME_YEARS) -> Period:
     `years` bounds the years written (see `TIME_YEARS`).
     """
     text = value.strip()
+    _refuse_zone_name(value, text, years)
     if "/" in text:
         return _span(value, text, years)
     week = _WEEK.fullmatch(text)
@@ -98,6 +99,7 @@ def read_time(value: str, *, years: tuple[int, int] = TIME_YEARS) -> Period:
 def read_moment(value: str, *, years: tuple[int, int] = WINDOW_YEARS) -> datetime:
     """A date-time (aware, or naive where written without an offset); ValueError for anything else."""
     text = value.strip()
+    _refuse_zone_name(value, text, years)
     if _DAY.fullmatch(text) or _WEEK.fullmatch(text) or _MONTH.fullmatch(text) or "/" in text:
         like = f"{text}T00:00:00" if _DAY.fullmatch(text) else "2016-09-12T19:00:00"
         raise ValueError(f"`{value}` is not a date-time; write one with its UTC offset, like {like}+HH:MM")
@@ -154,6 +156,48 @@ def _date_time(value: str, text: str, years: tuple[int, int]) -> datetime:
     return moment
 
 
+# A time followed by a zone's name (Area/City, as the tz database names zones): `2016-09-13T10:00:00 Asia/Damascus`.
+_ZONE_NAMED = re.compile(r"(?P<time>\S+?)[ \[]+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)\]?", re.ASCII)
+
+
+def _refuse_zone_name(value: str, text: str, years: tuple[int, int]) -> None:
+    """Refuse a time followed by a zone's name in words: a zone is named once, by the ruleset's `timezone`, and
+    the `/` in the name is no span's."""
+    named = _ZONE_NAMED.fullmatch(text)
+    if named is None or "/" in named["time"]:
+        return
+    time, zone = named["time"], named["zone"]
+    try:
+        period = _point(time, time, years)
+    except ValueError:
+        return  # not a time before it: said as what else is wrong
+    said = f"`{value}` names a zone (`{zone}`), and a time is not read with a zone's name"
+    if period.precision == "day":
+        raise ValueError(f"{said}; write the day alone ({time}): a day is read in the ruleset's `timezone`")
+    if period.first.tzinfo is not None:
+        raise ValueError(f"{said}; its UTC offset says the instant: write {time}")
+    raise ValueError(
+        f"{said}; write it with its UTC offset, like {time}{_offset_in(period.first, zone)}, or without one under "
+        "a ruleset whose top-level `timezone` names the zone"
+    )
+
+
+def _offset_in(moment: datetime, zone: str) -> str:
+    """The UTC offset `zone`'s clocks had at a local `moment` (its first reading where they show it twice), as
+    +HH:MM; `+HH:MM` itself for a name that is no zone."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        offset = moment.replace(tzinfo=ZoneInfo(zone)).utcoffset()
+    except (KeyError, ValueError, OSError):  # no such zone (ZoneInfoNotFoundError is a KeyError); an ill-formed name
+        offset = None
+    if offset is None:
+        return "+HH:MM"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def _week(value: str, year: int, week: int, years: tuple[int, int]) -> Period:
     _check_years(value, (year,), years)
     weeks = date(year, 12, 28).isocalendar().week  # the 28th of December is always in the year's last week
@@ -193,7 +237,7 @@ def _span(value: str, text: str, years: tuple[int, int]) -> Period:
         raise ValueError(f"`{value}` is not a span; write two days joined by `/`, like 2016-09-10/2016-09-14")
     if _WEEK.fullmatch(start) or _MONTH.fullmatch(start) or _WEEK.fullmatch(stop) or _MONTH.fullmatch(stop):
         raise ValueError(f"`{value}`: a span's ends are days or date-times, like 2016-09-10/2016-09-14")
-    a, b = _point(start, start, years), _point(stop, stop, years)
+    a, b = _end_of(value, "start", start, years), _end_of(value, "end", stop, years)
     if a.precision != b.precision:
         raise ValueError(
             f"`{value}` joins a day and a date-time; write both ends as days, like 2016-09-10/2016-09-14, "
@@ -204,6 +248,15 @@ def _span(value: str, text: str, years: tuple[int, int]) -> Period:
     if b.end <= a.first:
         raise ValueError(f"`{value}` ends before it starts; write the earlier end first, like {stop}/{start}")
     return Period("days" if a.precision == "day" else "times", a.first, b.end)
+
+
+def _end_of(value: str, which: str, part: str, years: tuple[int, int]) -> Period:
+    """One end of a span (`which`, start or end): a day or a date-time; ValueError quoting the whole span,
+    and the end that is not one."""
+    try:
+        return _point(part, part, years)
+    except ValueError as exc:
+        raise ValueError(f"`{value}`: its {which} {exc}") from None
 
 
 def _check_years(value: str, found: tuple[int, ...], years: tuple[int, int]) -> None:

@@ -15,7 +15,7 @@ from engine.evaluation.pipeline import Evaluator, evaluate
 from engine.incidents.frame import frame_of
 from engine.incidents.model import Incident
 from engine.ruleset.compile import Compiled, compile_ruleset
-from engine.times import MAX_DURATION, PLAUSIBLE_YEARS, read_duration, read_time
+from engine.times import FORMS, MAX_DURATION, PLAUSIBLE_YEARS, read_duration, read_time
 from tests.conftest import ENGINES, ROOT, Cli, ruleset
 
 SEPTEMBER = "syria-2016-09"  # from 2016-09-12T19:00+03:00 until 2016-09-20T00:00+03:00
@@ -75,6 +75,42 @@ def test_each_form_names_its_period(text: str, precision: str, first: str, end: 
         ),
         ("2016-09-10/", "`2016-09-10/` is not a span; write two days joined by `/`, like 2016-09-10/2016-09-14"),
         ("2016-W37/2016-W38", "`2016-W37/2016-W38`: a span's ends are days or date-times, like 2016-09-10/2016-09-14"),
+        # a span quoted whole, with the end that is not a time
+        ("2016-09-10/soon", f"`2016-09-10/soon`: its end `soon` is not an ISO 8601 time; write {FORMS}"),
+        ("x/2016-09-10", f"`x/2016-09-10`: its start `x` is not an ISO 8601 time; write {FORMS}"),
+        (
+            "2016-09-10/2016-13-01",
+            "`2016-09-10/2016-13-01`: its end `2016-13-01` is not a real date (month must be in 1..12)",
+        ),
+        # a time with its zone's name: its `/` is no span's
+        (
+            "2016-09-13T10:00:00 Asia/Damascus",
+            "`2016-09-13T10:00:00 Asia/Damascus` names a zone (`Asia/Damascus`), and a time is not read with a zone's "
+            "name; write it with its UTC offset, like 2016-09-13T10:00:00+03:00, or without one under a ruleset whose "
+            "top-level `timezone` names the zone",
+        ),
+        (
+            "2016-09-13T10:00 America/Argentina/Buenos_Aires",
+            "`2016-09-13T10:00 America/Argentina/Buenos_Aires` names a zone (`America/Argentina/Buenos_Aires`), and a "
+            "time is not read with a zone's name; write it with its UTC offset, like 2016-09-13T10:00-03:00, or "
+            "without one under a ruleset whose top-level `timezone` names the zone",
+        ),
+        (  # no zone of that name: the offset's form
+            "2016-09-13T10:00 Mars/Olympus",
+            "`2016-09-13T10:00 Mars/Olympus` names a zone (`Mars/Olympus`), and a time is not read with a zone's "
+            "name; write it with its UTC offset, like 2016-09-13T10:00+HH:MM, or without one under a ruleset whose "
+            "top-level `timezone` names the zone",
+        ),
+        (
+            "2016-09-13T10:00+03:00 Asia/Damascus",
+            "`2016-09-13T10:00+03:00 Asia/Damascus` names a zone (`Asia/Damascus`), and a time is not read with a "
+            "zone's name; its UTC offset says the instant: write 2016-09-13T10:00+03:00",
+        ),
+        (
+            "2016-09-13 Asia/Damascus",
+            "`2016-09-13 Asia/Damascus` names a zone (`Asia/Damascus`), and a time is not read with a zone's name; "
+            "write the day alone (2016-09-13): a day is read in the ruleset's `timezone`",
+        ),
         (
             "2016-09-12T10:00/2016-09-12T12:00Z",
             "`2016-09-12T10:00/2016-09-12T12:00Z` gives a UTC offset at one end only; give both ends one, or neither",

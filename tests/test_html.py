@@ -117,6 +117,20 @@ def test_names_that_are_markup_or_mathtext_are_text(cli: Cli, tmp_path: Path) ->
     json.loads(embedded(page))
 
 
+def test_marks_that_reorder_text_are_shown_escaped_and_embedded_as_told(cli: Cli, tmp_path: Path) -> None:
+    """U+202E and its kin in an input's names show escaped, as the terminal and Markdown show them; the JSON
+    embedded keeps the text as told."""
+    scenario = tmp_path / "marks.yaml"
+    text = DEZ.read_text(encoding="utf-8").replace("CENTCOM", '"CENT\u202eCOM"')  # a source, and its expect key
+    scenario.write_text(text.replace("Jabal Tharda,", "Jabal \u202eTharda,"), encoding="utf-8")
+    for command in (["run"], ["whatif", "--set", "policy.mistaken_target=violation"]):
+        page = ok(cli, command[0], str(scenario), *command[1:], "-e", "columnar", "-f", "html")
+        data = embedded(page)
+        shown = re.sub(r'<script type="application/json" id="report">.*?</script>', "", page, flags=re.DOTALL)
+        assert "\u202e" not in shown and "CENT\\u202eCOM" in shown, command
+        assert "CENT\u202eCOM" in json.dumps(json.loads(data), ensure_ascii=False), command
+
+
 def test_nothing_is_written_unless_the_run_succeeded(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     code, _, err = cli("run", str(WEEK), "-r", "no-such-ruleset", "-f", "html", "-o", str(out))

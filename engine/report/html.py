@@ -27,6 +27,7 @@ from engine.analysis.coverage import deciders
 from engine.analysis.sweep import Sweep
 from engine.analysis.timeline import NO_DAY, Timeline, timeline
 from engine.analysis.whatif import WhatIf
+from engine.errors import escape_marks
 from engine.evaluation.result import AccountVerdict, Report, Verdict
 from engine.report import charts
 from engine.report.data import write_json
@@ -100,11 +101,21 @@ def _written(write: Callable[[io.StringIO], None]) -> str:
     return out.getvalue()
 
 
+def _shown(value: Any) -> Any:
+    """What a template shows of a value: text with the marks that reorder text or show nothing escaped, as the
+    terminal and Markdown reports show it (`errors.escape_marks`), where an input's names and notes could
+    otherwise turn the page's text around; markup made here (the embedded JSON, kept as told) as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return escape_marks(value)
+    return value
+
+
 @functools.cache
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("engine.report", "templates"),
         autoescape=True,
+        finalize=_shown,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

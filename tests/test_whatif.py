@@ -233,3 +233,39 @@ def test_help_says_how_set_and_variant_combine(capsys: pytest.CaptureFixture[str
     text = " ".join(capsys.readouterr().out.split())
     assert "--set with --variant applies the changes to every variant (never to the base)" in text
     assert "examples:" in text
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv", ".parquet"])
+def test_a_variant_that_cannot_read_the_inputs_local_times_is_refused_at_the_line(
+    cli: Cli, tmp_path: Path, suffix: str
+) -> None:
+    """The input's times are read under its ruleset's zone; a variant that names none cannot read them, and is
+    refused where the first is written, as `run --rules VARIANT` refuses it (it was a ValueError traceback)."""
+    import polars as pl
+
+    base = tmp_path / "damascus.yaml"
+    base.write_text(f"extends: {ROOT / 'rules' / 'syria-2016-09.yaml'}\nid: dam\ntitle: t\ntimezone: Asia/Damascus\n")
+    strike = {"actor": "Syrian Air Force", "act": "airstrike", "target": "Jabhat Fateh al-Sham"}
+    rows = [{"id": "a", "time": "2016-09-14T10:00+03:00", **strike}, {"id": "b", "time": "2016-09-14T11:00", **strike}]
+    path = tmp_path / f"input{suffix}"
+    if suffix == ".yaml":
+        listed = "".join(f"  - {json.dumps(row)}\n" for row in rows)
+        path.write_text(f"scenario: s\ntitle: t\nruleset: ./damascus.yaml\nincidents:\n{listed}")
+        rules: tuple[str, ...] = ()
+        where = f"{path}:6:17: incidents[1].time"
+    else:
+        frame = pl.DataFrame(rows)
+        frame.write_csv(path) if suffix == ".csv" else frame.write_parquet(path)
+        rules = ("--rules", str(base))
+        where = f"{path}:3: time" if suffix == ".csv" else f"{path}: row 2: time"
+    out = tmp_path / "w.json"
+    code, _, err = cli("whatif", str(path), *rules, "--variant", STRICT, "-f", "json", "-o", str(out))
+    assert (code, err.splitlines()) == (
+        2,
+        [
+            f"error: {where}: `2016-09-14T11:00` has no UTC offset and ruleset `syria-2016-09-strict-liability` "
+            "names no timezone; write it with one, like 2016-09-14T11:00+03:00, or name the zone with a top-level "
+            "`timezone` (like `timezone: Asia/Damascus`)"
+        ],
+    )
+    assert not out.exists()

@@ -148,12 +148,15 @@ def _compared(args: argparse.Namespace, executor: Executor | None) -> WhatIf:
     """The base report, and each variant run on its incidents and compared with it."""
     from engine.analysis.whatif import WhatIf, outcomes
     from engine.cli.run import load_report
+    from engine.incidents.load import refuse_unreadable_under
     from engine.ruleset.load import read_ruleset
 
     variants = load_variants(args.variants, args.sets)
     base = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
     # known once loaded: the rulesets and what they extend
     refuse_inputs(args.output, [f for c in (base.compiled, *(v for _, v in variants)) for f in c.files])
+    for _, compiled in variants:  # a variant that cannot read the input's times is refused, as --rules would be
+        refuse_unreadable_under(compiled, args.scenario, base.incidents)
     warn_unchanged(base.compiled, variants)
     if not variants:
         # --set alone: one variant, the base's own ruleset file read again with the changes

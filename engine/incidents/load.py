@@ -163,6 +163,28 @@ def unreadable_times(compiled: Compiled, incidents: Sequence[Incident]) -> Itera
             yield key, message
 
 
+def refuse_unreadable_under(compiled: Compiled, path: Path, incidents: pl.DataFrame) -> None:
+    """Refuse the first time of an input loaded under another ruleset (a scenario's file, or a table, at `path`;
+    `incidents` its incident frame) that `compiled` cannot read, at its line, as loading it under `compiled` would:
+    a local time where `compiled` names no zone, or one its zone's clocks skip (`whatif`'s variants).
+
+    Raises `InputError`.
+    """
+    from engine.incidents.frame import incidents_of
+    from engine.incidents.tables import refuse_unreadable_times
+
+    if path.suffix.lower() not in YAML:
+        refuse_unreadable_times(compiled, incidents, path)
+        return
+    doc = load_yaml(path, str(path))
+    problems = []
+    for key, message in unreadable_times(compiled, incidents_of(incidents)):
+        line, column = doc.where(key) or (None, None)
+        problems.append(Problem(doc.file, message, line, column, dotted(key)))
+    if problems:
+        raise InputError(problems)
+
+
 def repeated_times(compiled: Compiled, incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
     """Local times the ruleset's zone has its clocks show twice, each read as either (see `Compiled.repeated`),
     with where it is written and why."""

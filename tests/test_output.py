@@ -331,7 +331,8 @@ def test_a_plot_is_written_though_the_reader_of_standard_output_went_away(argv: 
         )
     finally:
         os.close(write)
-    assert (done.returncode, done.stderr) == (0, "")
+    said = [line for line in done.stderr.splitlines() if not line.startswith("note: ")]  # the week's unresolved
+    assert (done.returncode, said) == (0, [])
     assert chart.read_text(encoding="utf-8").startswith("<?xml")
 
 

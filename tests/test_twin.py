@@ -519,3 +519,21 @@ def test_two_rulesets_in_one_process_give_what_each_gives_alone(engine: str) -> 
     alone = [one_by_one(compiled, told, engine) for compiled, told in pairs]
     assert interleaved(pairs, engine) == alone
     assert interleaved(pairs[::-1], engine) == alone[::-1]
+
+
+@durable_only
+@pytest.mark.parametrize("ratio", ["0.00001", "1e-7", "1.5", "1000"])
+def test_a_casualty_ratio_json_writes_with_an_exponent_is_judged_by_both_engines_alike(
+    ratio: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """durable_rules cannot read `1e-05` in a fact: a knob no rule tests (the self-defence ratio) is no fact (it
+    was a traceback, `Could not assert fact, error code: 204`)."""
+    scenario = str(ROOT / "scenarios" / "syria-2016-02-self-defense.yaml")
+    knob = f"policy.proportionate_casualty_ratio={ratio}"
+    reports = []
+    for engine in ("durable", "columnar"):
+        code = main(["run", scenario, "--set", knob, "-e", engine, "-f", "json"])
+        out, err = capsys.readouterr()
+        assert (code, err) == (0, "")
+        reports.append(out.replace('"engine":"durable"', '"engine":"columnar"'))
+    assert reports[0] == reports[1]

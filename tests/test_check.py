@@ -465,6 +465,39 @@ def test_phases_whose_dates_keep_them_from_force_are_warned_of_and_the_rules_tes
     ]
 
 
+def test_a_phase_a_later_dated_one_overtakes_and_a_window_start_in_no_phase_are_warned_of(tmp_path: Path) -> None:
+    """`jic` begins three days after `initial` (15 Sep 19:00 at the earliest), but `late`, listed after it, is
+    dated 13 Sep: once it has begun `jic` never does. A first phase dated after the window's start leaves the
+    time before it in no phase."""
+    overtaken = RULESET.replace(
+        "rules:\n",
+        """phases:
+  - {id: initial, clause: c}
+  - {id: jic, clause: c, from: {after: initial, duration: P3D}}
+  - {id: late, clause: c, from: 2016-09-13T00:00:00+03:00}
+rules:
+""",
+    )
+    assert [w for w in warnings_for(tmp_path, overtaken) if "phase" in w] == [
+        "14: phases[1].from: phase `jic` can never begin: `late`, listed after it, begins at "
+        "2016-09-13T00:00:00+03:00, no later than `jic` could (2016-09-15T19:00+03:00), and once a phase has begun "
+        "none listed before it begins"
+    ]
+    assert not [w for w in warnings_for(tmp_path, overtaken.replace("2016-09-13", "2016-09-16")) if "phase" in w]
+    late_first = RULESET.replace(
+        "rules:\n",
+        """phases:
+  - {id: initial, clause: c, from: 2016-09-14T00:00:00+03:00}
+rules:
+""",
+    )
+    assert [w for w in warnings_for(tmp_path, late_first) if "phase" in w] == [
+        "13: phases[0].from: phase `initial` begins at 2016-09-14T00:00:00+03:00, after the window's start "
+        "(2016-09-12T19:00:00+03:00): an incident before it is in no phase (`phase` none); to name that time, list "
+        "a phase before it with no `from`"
+    ]
+
+
 def test_a_rule_is_dead_only_where_no_policy_setting_lets_it_decide(tmp_path: Path) -> None:
     text = RULESET.replace("rules:\n", "policy: {strict: false}\nrules:\n")
     assert dead(tmp_path, text + rule("strict", 40, "{policy.strict: true, act.hostile: true}")) == []

@@ -422,7 +422,47 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
         *(_warn(doc, key, message) for key, message in durable_refusals(c)),
         *(_warn(doc, key, message) for key, message in overlapping_patterns(c)),
         *(_warn(doc, key, message) for key, message in unreached_phase_starts(c)),
+        *(_warn(doc, key, message) for key, message in overtaken_phases(c)),
+        *(_warn(doc, key, message) for key, message in phaseless_start(c)),
     ]
+
+
+def overtaken_phases(c: Compiled) -> Iterator[tuple[Key, str]]:
+    """Each phase that begins after another (`after:`) and can never begin: a phase listed after it is dated no
+    later than the earliest it could (`phases.earliest`), and once a phase has begun none listed before it does.
+    Said at its `from`. (Two dated phases out of order are an error when the ruleset is compiled.)"""
+    from engine.evaluation.phases import earliest
+
+    soonest = earliest(c)
+    for j, phase in enumerate(c.phases):
+        if phase.at is not None or j not in soonest:
+            continue
+        later = [k for k in range(j + 1, len(c.phases)) if (at := c.phases[k].at) is not None and at <= soonest[j]]
+        if later:
+            k = later[0]
+            could = soonest[j].astimezone(c.zone).isoformat(timespec="minutes")
+            yield (
+                ("phases", j, "from"),
+                (
+                    f"phase `{phase.id}` can never begin: `{c.phases[k].id}`, listed after it, begins at "
+                    f"{c.ruleset.phases[k].start}, no later than `{phase.id}` could ({could}), and once a phase has "
+                    "begun none listed before it begins"
+                ),
+            )
+
+
+def phaseless_start(c: Compiled) -> Iterator[tuple[Key, str]]:
+    """The first phase, where it is dated after the window's start: an incident before it is in no phase (its
+    `phase` none), which a rule testing the phase cannot tell from one outside the window. Said at its `from`."""
+    if c.phases and (first := c.phases[0]).at is not None and first.at > c.start:
+        yield (
+            ("phases", 0, "from"),
+            (
+                f"phase `{first.id}` begins at {c.ruleset.phases[0].start}, after the window's start "
+                f"({c.ruleset.window.start}): an incident before it is in no phase (`phase` none); to name that time, "
+                "list a phase before it with no `from`"
+            ),
+        )
 
 
 def unreached_phase_starts(c: Compiled) -> Iterator[tuple[Key, str]]:

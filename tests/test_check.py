@@ -469,14 +469,14 @@ def test_a_phase_a_later_dated_one_overtakes_and_a_window_start_in_no_phase_are_
     """`jic` begins three days after `initial` (15 Sep 19:00 at the earliest), but `late`, listed after it, is
     dated 13 Sep: once it has begun `jic` never does. A first phase dated after the window's start leaves the
     time before it in no phase."""
-    overtaken = RULESET.replace(
-        "rules:\n",
-        """phases:
-  - {id: initial, clause: c}
-  - {id: jic, clause: c, from: {after: initial, duration: P3D}}
-  - {id: late, clause: c, from: 2016-09-13T00:00:00+03:00}
-rules:
-""",
+
+    def phased(*phases: str) -> str:
+        return RULESET.replace("rules:\n", "phases:\n" + "".join(f"  - {p}\n" for p in phases) + "rules:\n")
+
+    overtaken = phased(
+        "{id: initial, clause: c}",
+        "{id: jic, clause: c, from: {after: initial, duration: P3D}}",
+        "{id: late, clause: c, from: 2016-09-13T00:00:00+03:00}",
     )
     assert [w for w in warnings_for(tmp_path, overtaken) if "phase" in w] == [
         "14: phases[1].from: phase `jic` can never begin: `late`, listed after it, begins at "
@@ -484,13 +484,7 @@ rules:
         "none listed before it begins"
     ]
     assert not [w for w in warnings_for(tmp_path, overtaken.replace("2016-09-13", "2016-09-16")) if "phase" in w]
-    late_first = RULESET.replace(
-        "rules:\n",
-        """phases:
-  - {id: initial, clause: c, from: 2016-09-14T00:00:00+03:00}
-rules:
-""",
-    )
+    late_first = phased("{id: initial, clause: c, from: 2016-09-14T00:00:00+03:00}")
     assert [w for w in warnings_for(tmp_path, late_first) if "phase" in w] == [
         "13: phases[0].from: phase `initial` begins at 2016-09-14T00:00:00+03:00, after the window's start "
         "(2016-09-12T19:00:00+03:00): an incident before it is in no phase (`phase` none); to name that time, list "

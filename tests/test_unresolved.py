@@ -127,6 +127,12 @@ def test_a_scenario_run_notes_the_incidents_that_name_someone_unresolved(cli: Cl
         "note: 1 incident inside the truce's scope and window names someone the ruleset cannot resolve; "
         f"`ceasefire names {path}` lists each spelling\n"
     )
+    # a --set may name a party: the `names` command given carries the changes, quoted for the shell
+    code, _, err = cli("run", str(path), "--set", "parties.opposition.name=Free Army", "--format", "json")
+    assert code == 0
+    assert err.endswith(f"`ceasefire names {path} --set 'parties.opposition.name=Free Army'` lists each spelling\n")
+    code, _, _ = cli("names", str(path), "--set", "parties.opposition.name=Free Army")
+    assert code == 0
 
 
 def test_a_suggested_name_says_the_party_it_names() -> None:

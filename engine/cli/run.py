@@ -96,18 +96,25 @@ def load_report(
 
     loaded = load_input(path, rules, sets, source, strict)
     report, *_ = reports_of(loaded, engine, batch=None)
-    warn_judged(loaded, path, rules, [report] if _flags_implausible(report) else [], report.unresolved)
+    warn_judged(loaded, path, rules, [report] if _flags_implausible(report) else [], report.unresolved, sets)
     return report
 
 
-def warn_judged(loaded: Loaded, path: Path, rules: str | None, flagged: Sequence[Report], unresolved: int) -> None:
+def warn_judged(
+    loaded: Loaded,
+    path: Path,
+    rules: str | None,
+    flagged: Sequence[Report],
+    unresolved: int,
+    sets: Sequence[str] = (),
+) -> None:
     """Say on stderr what `run` says of an input once it is judged (what reading it found, `reports_of` says as it
     reads): the rows an export's reading skipped, how many incidents tell an implausible time (`flagged`: the
-    reports with any) and how many inside the truce name someone unresolved (`unresolved`). Every command that
-    judges an input says these, and says them once."""
+    reports with any) and how many inside the truce name someone unresolved (`unresolved`; `rules` and `sets`
+    as given, for the `names` command the note gives). Every command that judges an input says these, once."""
     warn_skipped(loaded)
     _warn_implausible(loaded, flagged, path)
-    _note_unresolved(path, rules, unresolved)
+    _note_unresolved(path, rules, unresolved, sets=sets)
 
 
 def reports_of(
@@ -186,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         total = sum(counts.values())
         print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
-    warn_judged(loaded, args.scenario, args.rules, flagged, sum(unresolved))
+    warn_judged(loaded, args.scenario, args.rules, flagged, sum(unresolved), args.sets)
     return EXIT_OK
 
 
@@ -236,15 +243,18 @@ def run_dataset(args: argparse.Namespace) -> int:
         problem = implausible_problem(compiled, file, summary.implausible, time, path=f"incident `{incident}`")
         print(f"warning: {problem}", file=sys.stderr)
     # `names` reads one table: the note points at the first part, and says so
-    _note_unresolved(parts[0].path, args.rules, summary.unresolved, parts=True)
+    _note_unresolved(parts[0].path, args.rules, summary.unresolved, parts=True, sets=args.sets)
     return EXIT_OK
 
 
-def _note_unresolved(path: Path, rules: str | None, count: int, parts: bool = False) -> None:
+def _note_unresolved(path: Path, rules: str | None, count: int, parts: bool = False, sets: Sequence[str] = ()) -> None:
     """One line on stderr: how many incidents inside the truce's scope and window name someone unresolved (`parts`:
-    in a dataset, whose first part `path` is); `rules`, the ruleset named, if any, for the `names` line."""
+    in a dataset, whose first part `path` is); `rules` and `sets`, the ruleset named and its changes, if any, for
+    the `names` line (a --set may give a party a name)."""
     if count:
-        named = f" --rules {rules}" if rules else ""
+        import shlex
+
+        named = (f" --rules {shlex.quote(rules)}" if rules else "") + "".join(f" --set {shlex.quote(s)}" for s in sets)
         which = "those of its first part, and of each other part likewise" if parts else "each spelling"
         print(
             f"note: {count:,} incident{'' if count == 1 else 's'} inside the truce's scope and window "

@@ -124,7 +124,9 @@ class Truce:
             for spelling in (cls, *data.get(cls, {}).get("aliases", [])):
                 self.names[norm(spelling)] = (cls, cls, None, cls)
         self.acts: dict[str, tuple[str, bool]] = {}
+        self.act_words: dict[str, str] = {}  # what an explanation calls each act: its name, else its id
         for aid, act in data["acts"].items():
+            self.act_words[aid] = act.get("name") or aid.replace("_", " ")
             for spelling in (aid, *([act["name"]] if act.get("name") else []), *act.get("aliases", [])):
                 self.acts[norm(spelling)] = (aid, act["hostile"])
         self.start, self.until = (_moment(data["window"][k]) for k in ("from", "until"))
@@ -175,7 +177,7 @@ class Raw:
         found = t.acts.get(norm(act_given)) if act_given is not None else None
         act = found[0] if found else ("unknown" if act_given is not None else None)
         hostile = found[1] if found else None
-        act_shown = found[0].replace("_", " ") if found else f"`{act_given}`"
+        act_shown = t.act_words[found[0]] if found else f"`{act_given}`"
         place = t.places.resolve(tuple(told.get(k) for k in PLACE_TOLD))
         assert t.places.scope is not None
         in_scope = t.places.inside(t.places.scope, place)[0]

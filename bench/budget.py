@@ -39,8 +39,8 @@ def main(argv: list[str]) -> int:
         marks.append((stage, now - wall, used - cpu))
         wall, cpu = now, used
 
-    import polars as pl
-
+    from bench import floor
+    from bench.data import OUT
     from engine.evaluation.pipeline import Evaluator
     from engine.incidents.tables import TableReader
     from engine.report.data import write_jsonl
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
 
     compiled = load_ruleset(RULESET)
     mark("import")
-    pl.read_csv(source, infer_schema_length=0)
+    floor.read("polars-csv", source)
     mark("read (polars alone)")
     parts = list(TableReader(source, compiled).batches())
     mark("read (ceasefire)")
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
         mark("facts")
         reports = list(evaluator.reports_over_time(source.name, iter(parts)))
         mark("judged")
-    with (Path(__file__).parent / "out" / "budget.jsonl").open("w", encoding="utf-8") as out:
+    with (OUT / "budget.jsonl").open("w", encoding="utf-8") as out:
         write_jsonl(reports, out)
     mark("encoded and written")
     for stage, seconds, used in marks:

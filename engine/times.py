@@ -193,9 +193,14 @@ def _offset_in(moment: datetime, zone: str) -> str:
         offset = None
     if offset is None:
         return "+HH:MM"
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return offset_text(offset)
+
+
+def offset_text(offset: timedelta) -> str:
+    """A UTC offset as ISO 8601 writes it: `+03:00`, `-05:30`."""
+    sign, size = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+    hours, rest = divmod(int(size.total_seconds()) // 60, 60)
+    return f"{sign}{hours:02d}:{rest:02d}"
 
 
 def _week(value: str, year: int, week: int, years: tuple[int, int]) -> Period:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -852,12 +852,15 @@ def uncompared(a: Compiled, b: Compiled, differences: Sequence[DiffClass]) -> tu
         out.append(Uncompared("self_defense", words, words, f"{merged}, and {_WHY['parties_defense']}"))
     if phase_tested(a) or phase_tested(b):
         zoned = bool(a.phases and b.phases) and str(a.zone) != str(b.zone)
-        if _schedule(a, zoned) != _schedule(b, zoned):
-            out.append(Uncompared("phases", _phases_words(a, zoned), _phases_words(b, zoned), _WHY["phases"]))
-        elif any(a.phases[i].quiet_days is not None for i in phases.earliest(a)) and (
+        can_a, can_b = phases.earliest(a), phases.earliest(b)  # day by day where quiet days are counted: once
+        if _schedule(a, zoned, can_a) != _schedule(b, zoned, can_b):
+            out.append(
+                Uncompared("phases", _phases_words(a, zoned, can_a), _phases_words(b, zoned, can_b), _WHY["phases"])
+            )
+        elif any(a.phases[i].quiet_days is not None for i in can_a) and (
             out or any((d.a.verdict == "violation") != (d.b.verdict == "violation") for d in differences)
         ):
-            words = _phases_words(a, False)
+            words = _phases_words(a, False, can_a)
             out.append(Uncompared("phases", words, words, _WHY["quiet"]))
     if a.escalation != b.escalation:
         out.append(Uncompared("escalation", _escalation_words(a), _escalation_words(b), _WHY["escalation"]))
@@ -940,11 +943,11 @@ def _defense_words(c: Compiled, other: Compiled) -> str:
     return words
 
 
-def _schedule(c: Compiled, zoned: bool) -> tuple[Any, ...]:
+def _schedule(c: Compiled, zoned: bool, can: Mapping[int, datetime]) -> tuple[Any, ...]:
     """When each phase that can begin inside the window begins and ends, as the ruleset sets it (knobs read), but
     for its clause; with the zone days are counted in where `zoned` (A and B count them in different zones). A
-    phase that cannot begin inside the window places no incident, however it is written."""
-    can = phases.earliest(c)
+    phase that cannot begin inside the window (not in `can`, `phases.earliest`) places no incident, however it is
+    written."""
     return tuple(
         (
             *(p.id, p.at, None if p.after is None else c.phases[p.after].id, p.duration, p.quiet_days),
@@ -955,16 +958,16 @@ def _schedule(c: Compiled, zoned: bool) -> tuple[Any, ...]:
     )
 
 
-def _phases_words(c: Compiled, zoned: bool) -> str:
+def _phases_words(c: Compiled, zoned: bool, can: Mapping[int, datetime]) -> str:
     """`initial from 2016-09-12T19:00:00+03:00; jic after 7 (policy.jic_after_days) quiet days …`, each phase with the
-    earliest it can begin, or that it cannot inside the window; the zone days are counted in where `zoned`."""
+    earliest it can begin (`can`, `phases.earliest`), or that it cannot inside the window; the zone days are counted
+    in where `zoned`."""
     if not c.phases:
         return "no phases"
 
     def moment(t: datetime) -> str:
         return t.astimezone(c.zone).isoformat(timespec="seconds")
 
-    can = phases.earliest(c)
     parts = []
     for i, (p, told) in enumerate(zip(c.phases, c.ruleset.phases)):
         start = told.start

@@ -259,7 +259,7 @@ def _note_unresolved(path: Path, rules: str | None, count: int, parts: bool = Fa
         print(
             f"note: {count:,} incident{'' if count == 1 else 's'} inside the truce's scope and window "
             f"name{'s' if count == 1 else ''} someone the ruleset cannot resolve; "
-            f"`ceasefire names {path}{named}` lists {which}",
+            f"`ceasefire names {shlex.quote(str(path))}{named}` lists {which}",
             file=sys.stderr,
         )
 

@@ -155,8 +155,8 @@ def _compared(args: argparse.Namespace, executor: Executor | None) -> WhatIf:
     base = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
     # known once loaded: the rulesets and what they extend
     refuse_inputs(args.output, [f for c in (base.compiled, *(v for _, v in variants)) for f in c.files])
-    for _, compiled in variants:  # a variant that cannot read the input's times is refused, as --rules would be
-        refuse_unreadable_under(compiled, args.scenario, base.incidents)
+    # a variant that cannot read the input's times is refused, as --rules would be
+    refuse_unreadable_under([compiled for _, compiled in variants], args.scenario, base.incidents)
     warn_unchanged(base.compiled, variants)
     if not variants:
         # --set alone: one variant, the base's own ruleset file read again with the changes

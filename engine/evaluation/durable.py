@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -188,17 +187,11 @@ class DurableExecutor:
         self._columns = compiled.columns
         base = len(self._columns)
         # Only the knobs a rule tests are facts: the rest (a term's, such as a casualty ratio) match nothing, and
-        # durable_rules cannot read every number (`1e-05`, which JSON writes without a point, is refused).
+        # durable_rules cannot read every number (`1e-05`, which JSON writes without a point, is refused). A knob a
+        # rule tests holds text, a whole number or true or false (compile refuses any other).
         tested = {f"policy.{knob}" for knob in knob_values(compiled.rules)}
         knobs = [(i, v) for i, v in enumerate(compiled.policy) if compiled.fields[base + i] in tested]
         self._policy = {field_key(base + i): v for i, v in knobs}
-        for i, value in knobs:
-            if isinstance(value, float) and "e" in json.dumps(value) and "." not in json.dumps(value):
-                raise EngineError(
-                    f"{compiled.fields[base + i]}: durable_rules cannot read `{json.dumps(value)}`, the way JSON "
-                    "writes this number; run with --engine columnar",
-                    compiled.source or compiled.id,
-                )
 
     def _register(self, compiled: Compiled) -> list[str]:
         """Register the ruleset (as one durable_rules ruleset per CHUNK rules), and return their names.

@@ -43,7 +43,7 @@ import polars as pl
 from engine.errors import InputError, Problem
 from engine.incidents.blocks import blocks, csv_row_end
 from engine.incidents.frame import INCIDENTS, JUDGED
-from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT, in_row_order
+from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT, in_row_order, row_of
 from engine.incidents.model import MAX_COUNT
 from engine.incidents.tables import has_control_bytes
 from engine.times import TIME_YEARS
@@ -416,8 +416,7 @@ class EventTable:
                 self.bad = BadRows(self.shown, limit=cells.height)  # every bad row of the block
                 self._mapped(cells, lines, seen)
                 numbers = set(lines.filter(cells.get_column(column).str.strip_chars() == wanted).to_list())
-                where = [(p.line if p.line is not None else int(p.path.removeprefix("row "))) for p in self.bad.found]
-                found = [p for p, number in zip(self.bad.found, where, strict=True) if number in numbers]
+                found = [p for p in self.bad.found if row_of(p) in numbers]
                 if found:
                     return found[0]
             return None

@@ -163,10 +163,11 @@ def unreadable_times(compiled: Compiled, incidents: Sequence[Incident]) -> Itera
             yield key, message
 
 
-def refuse_unreadable_under(compiled: Compiled, path: Path, incidents: pl.DataFrame) -> None:
+def refuse_unreadable_under(rulesets: Sequence[Compiled], path: Path, incidents: pl.DataFrame) -> None:
     """Refuse the first time of an input loaded under another ruleset (a scenario's file, or a table, at `path`;
-    `incidents` its incident frame) that `compiled` cannot read, at its line, as loading it under `compiled` would:
-    a local time where `compiled` names no zone, or one its zone's clocks skip (`whatif`'s variants).
+    `incidents` its incident frame) that one of `rulesets` cannot read, at its line, as loading it under that one
+    would: a local time where it names no zone, or one its zone's clocks skip (`whatif`'s variants). A scenario's
+    file is read again once, whatever the number of rulesets.
 
     Raises `InputError`.
     """
@@ -174,15 +175,19 @@ def refuse_unreadable_under(compiled: Compiled, path: Path, incidents: pl.DataFr
     from engine.incidents.tables import refuse_unreadable_times
 
     if path.suffix.lower() not in YAML:
-        refuse_unreadable_times(compiled, incidents, path)
+        for compiled in rulesets:
+            refuse_unreadable_times(compiled, incidents, path)
         return
-    doc = load_yaml(path, str(path))
-    problems = []
-    for key, message in unreadable_times(compiled, incidents_of(incidents)):
-        line, column = doc.where(key) or (None, None)
-        problems.append(Problem(doc.file, message, line, column, dotted(key)))
-    if problems:
-        raise InputError(problems)
+    if not rulesets:
+        return
+    doc, told = load_yaml(path, str(path)), incidents_of(incidents)
+    for compiled in rulesets:
+        problems = []
+        for key, message in unreadable_times(compiled, told):
+            line, column = doc.where(key) or (None, None)
+            problems.append(Problem(doc.file, message, line, column, dotted(key)))
+        if problems:
+            raise InputError(problems)
 
 
 def repeated_times(compiled: Compiled, incidents: Sequence[Incident]) -> Iterator[tuple[Key, str]]:
@@ -570,17 +575,18 @@ def load_incidents(path: str | Path, warnings: list[Problem] | None = None, ever
     return [incident for _, incident in incidents]
 
 
+def row_of(problem: Problem) -> int | None:
+    """The row a table's problem is at: its line, or (Parquet) the `row N` its path starts with; None for none."""
+    if problem.line is not None:
+        return problem.line
+    found = re.match(r"row (\d+)", problem.path or "")
+    return int(found[1]) if found else None
+
+
 def in_row_order(problems: Iterable[Problem]) -> list[Problem]:
-    """A table's problems by the row they are at: their line, or (Parquet) the `row N` their path starts with;
-    those at no row (how many more there were) last, each kind in the order given."""
-
-    def row(problem: Problem) -> tuple[bool, int]:
-        if problem.line is not None:
-            return False, problem.line
-        found = re.match(r"row (\d+)", problem.path or "")
-        return found is None, int(found[1]) if found else 0
-
-    return sorted(problems, key=row)
+    """A table's problems by the row they are at (`row_of`); those at no row (how many more there were) last, each
+    kind in the order given."""
+    return sorted(problems, key=lambda p: (row_of(p) is None, row_of(p) or 0))
 
 
 class RowProblems:

@@ -229,8 +229,9 @@ class TableReader:
         warnings: list[Problem] = []
         try:
             frame = read_table(self.path, warnings, hive=self.hive)
-            refuse_unreadable_times(self.compiled, frame, self.path)
-            self.repeated = Repeated().told(self.compiled, frame, self.shown)
+            changed = changed_clocks(self.compiled, frame)  # the times its zone's clocks skip or show twice, once
+            refuse_unreadable_times(self.compiled, frame, self.path, changed)
+            self.repeated = Repeated().told(self.compiled, frame, self.shown, changed)
         except InputError as exc:
             if not self.folders:
                 raise
@@ -384,14 +385,17 @@ class Repeated:
         return [repeated_problem(file, self.count, why, path=f"incident `{incident}`: {field}")]
 
 
-def refuse_unreadable_times(compiled: Compiled, frame: pl.DataFrame, path: Path) -> None:
-    """Refuse the first time of a table the ruleset cannot read, at its line (a Parquet table: its row).
+def refuse_unreadable_times(
+    compiled: Compiled, frame: pl.DataFrame, path: Path, changed: pl.DataFrame | None = None
+) -> None:
+    """Refuse the first time of a table the ruleset cannot read, at its line (a Parquet table: its row). `changed`
+    is `changed_clocks` for `frame`, where already found.
 
     Raises `InputError`: a time of day without a UTC offset, where the ruleset names no zone to read it in, or one
     its zone's clocks skip (with how many incidents tell such a time).
     """
     if compiled.timezone is not None:
-        skipped = changed_clocks(compiled, frame).filter("skipped")
+        skipped = (changed if changed is not None else changed_clocks(compiled, frame)).filter("skipped")
         if skipped.is_empty():
             return
         row, account, _, _, message = skipped.row(0)

@@ -27,6 +27,7 @@ from engine.times import (
     PLAUSIBLE_YEARS,
     TICK,
     Period,
+    offset_text,
     read_duration,
     read_moment,
     read_time,
@@ -430,8 +431,8 @@ def skipped_time(told: str, change: ClockChange, zone: str) -> str:
     text = told.strip()
     return (
         f"`{text}` is no time in {zone}: its clocks went forward {change.length} at {change.wall}; write it with "
-        f"its UTC offset, {text}{_offset(change.before)} (by the clocks before the change) or "
-        f"{text}{_offset(change.after)} (after it)"
+        f"its UTC offset, {text}{offset_text(change.before)} (by the clocks before the change) or "
+        f"{text}{offset_text(change.after)} (after it)"
     )
 
 
@@ -440,17 +441,10 @@ def repeated_time(told: str, change: ClockChange, zone: str, read: bool = False)
     `read`, how it is read (as either); without, a problem (a bound is one instant). Its two forms as the fix."""
     text = told.strip()
     said = f"`{text}` happens twice in {zone}: its clocks went back {change.length} at {change.wall}"
-    first, second = f"{text}{_offset(change.before)}", f"{text}{_offset(change.after)}"
+    first, second = f"{text}{offset_text(change.before)}", f"{text}{offset_text(change.after)}"
     if read:
         return f"{said}; read as either, from {first} to {second}; write the UTC offset of the one meant"
     return f"{said}; write the UTC offset of the one meant, {first} (the first) or {second} (the second)"
-
-
-def _offset(offset: timedelta) -> str:
-    """A UTC offset as ISO 8601 writes it: `+03:00`."""
-    sign, size = ("-", -offset) if offset < timedelta(0) else ("+", offset)
-    hours, rest = divmod(int(size.total_seconds()) // 60, 60)
-    return f"{sign}{hours:02d}:{rest:02d}"
 
 
 def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[Problem]]:
@@ -794,14 +788,14 @@ def _window(ruleset: Ruleset, zone: tzinfo | None, fail: Any) -> tuple[datetime,
 
 def _offset_text(zone: tzinfo | None, moment: datetime) -> str:
     """The UTC offset `zone` has at `moment`, as ISO 8601 writes it (`+03:00`)."""
-    return _utc(moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)).removeprefix("UTC")
+    offset = (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)).utcoffset()
+    assert offset is not None
+    return offset_text(offset)
 
 
 def _utc(moment: datetime) -> str:
     """`UTC+03:00`: an aware date-time's offset."""
-    offset = moment.utcoffset()
-    assert offset is not None
-    return f"UTC{_offset(offset)}"
+    return f"UTC{_offset_text(moment.tzinfo, moment)}"
 
 
 def tests_of(rules: Iterable[CompiledRule]) -> Iterator[Test]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import Incident, evaluate, load_ruleset, load_scenario
-from engine.errors import InputError
+from engine.errors import InputError, Problem
+from engine.evaluation.phases import Unreached, schedule
 from engine.ruleset.compile import Compiled, compile_ruleset
 from engine.ruleset.model import Ruleset
 from tests.conftest import ENGINES, ROOT, Cli
@@ -147,10 +149,45 @@ def test_the_order_of_the_input_does_not_matter() -> None:
     ],
 )
 def test_phases_that_cannot_be_placed_are_refused(phases: list[dict[str, Any]], message: str) -> None:
+    _, problems = with_phases(phases)
+    assert any(message in str(p) for p in problems), problems
+
+
+def with_phases(phases: list[dict[str, Any]]) -> tuple[Compiled, list[Problem]]:
+    """The September 2016 ruleset (window 12 Sep 19:00 to 20 Sep 00:00, +03:00) with these phases."""
     base = load_ruleset("syria-2016-09").ruleset.model_dump(by_alias=True, exclude_none=True)
     rules = [r for r in base["rules"] if r["id"] != "air-combat-in-agreed-areas"]
-    _, problems = compile_ruleset(Ruleset.model_validate({**base, "phases": phases, "rules": rules}))
-    assert any(message in str(p) for p in problems), problems
+    return compile_ruleset(Ruleset.model_validate({**base, "phases": phases, "rules": rules}))
+
+
+def test_the_schedule_says_when_each_phase_can_begin_and_which_never_are_in_force() -> None:
+    compiled, problems = with_phases(
+        [
+            {"id": "initial", "clause": "c"},
+            {"id": "jic", "clause": "c", "from": {"after": "initial", "quiet_days": 3}},
+            {"id": "talks", "clause": "c", "from": {"after": "initial", "duration": "P5D"}},
+            {"id": "review", "clause": "c", "from": "2016-09-17T00:00:00+03:00"},
+            {"id": "handover", "clause": "c", "from": "2016-09-21T00:00:00+03:00"},
+            {"id": "after", "clause": "c", "from": {"after": "handover", "duration": "P1D"}},
+        ]
+    )
+    assert problems == []
+    found = schedule(compiled)
+    # the quiet days are 13-15 Sep (the 12th is not whole); `talks` would begin on the 17th at 19:00, after `review`
+    assert found.earliest == {
+        0: datetime(2016, 9, 12, 16, tzinfo=UTC),
+        1: datetime(2016, 9, 15, 21, tzinfo=UTC),
+        2: datetime(2016, 9, 17, 16, tzinfo=UTC),
+        3: datetime(2016, 9, 16, 21, tzinfo=UTC),
+    }
+    assert found.overtaken == {2: 3}
+    assert found.unreached == (Unreached(4, True, (4, 5)),)  # `handover` is dated after the window ends
+    assert found.never == {4, 5}
+    # a phase dated before the window's start is in force from it: those listed before it never are
+    dated = {"id": "dated", "clause": "c", "from": "2016-09-01T00:00:00+03:00"}
+    early, _ = with_phases([{"id": "initial", "clause": "c"}, dated])
+    assert schedule(early).unreached == (Unreached(1, False, (0,)),)
+    assert schedule(early).overtaken == {}  # said of a phase that follows another only
 
 
 def test_a_rule_that_tests_the_phase_needs_phases(cli: Cli, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from engine.analysis.expect import expectation, expectation_problems
 from engine.analysis.names import Unread, spellings, unresolved
 from engine.errors import InputError, Problem, cut, did_you_mean
 from engine.evaluation import durable as rete
+from engine.evaluation.phases import Schedule, schedule
 from engine.incidents.frame import told_of as frame_told
 from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, repeated_times, scenario_from
 from engine.incidents.model import Incident
@@ -33,7 +34,6 @@ from engine.ruleset.compile import (
     knob_values,
     read_knobs,
     tests_of,
-    unreached_phases,
     yaml_text,
 )
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
@@ -410,7 +410,7 @@ def kind_of(doc: Document) -> str:
 def lint(loaded: LoadedRuleset) -> list[Problem]:
     """Warnings about a ruleset that compiles: rules that never decide, roles and acts no rule tells apart."""
     c, doc = loaded.compiled, loaded.document
-    space = RuleSpace(c)
+    space, timing = RuleSpace(c), schedule(c)
     return [
         *loaded.warnings,
         *(_warn(doc, key, message) for key, message in dead_rules(c, space)),
@@ -421,34 +421,27 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
         *(_warn(doc, key, message) for key, message in blind_rules(c)),
         *(_warn(doc, key, message) for key, message in durable_refusals(c)),
         *(_warn(doc, key, message) for key, message in overlapping_patterns(c)),
-        *(_warn(doc, key, message) for key, message in unreached_phase_starts(c)),
-        *(_warn(doc, key, message) for key, message in overtaken_phases(c)),
+        *(_warn(doc, key, message) for key, message in unreached_phase_starts(c, timing)),
+        *(_warn(doc, key, message) for key, message in overtaken_phases(c, timing)),
         *(_warn(doc, key, message) for key, message in phaseless_start(c)),
     ]
 
 
-def overtaken_phases(c: Compiled) -> Iterator[tuple[Key, str]]:
+def overtaken_phases(c: Compiled, timing: Schedule) -> Iterator[tuple[Key, str]]:
     """Each phase that begins after another (`after:`) and can never begin: a phase listed after it is dated no
-    later than the earliest it could (`phases.earliest`), and once a phase has begun none listed before it does.
+    later than the earliest it could (`Schedule.overtaken`), and once a phase has begun none listed before it does.
     Said at its `from`. (Two dated phases out of order are an error when the ruleset is compiled.)"""
-    from engine.evaluation.phases import earliest
-
-    soonest = earliest(c)
-    for j, phase in enumerate(c.phases):
-        if phase.at is not None or j not in soonest:
-            continue
-        later = [k for k in range(j + 1, len(c.phases)) if (at := c.phases[k].at) is not None and at <= soonest[j]]
-        if later:
-            k = later[0]
-            could = soonest[j].astimezone(c.zone).isoformat(timespec="minutes")
-            yield (
-                ("phases", j, "from"),
-                (
-                    f"phase `{phase.id}` can never begin: `{c.phases[k].id}`, listed after it, begins at "
-                    f"{c.ruleset.phases[k].start}, no later than `{phase.id}` could ({could}), and once a phase has "
-                    "begun none listed before it begins"
-                ),
-            )
+    for j, k in timing.overtaken.items():
+        phase = c.phases[j]
+        could = timing.earliest[j].astimezone(c.zone).isoformat(timespec="minutes")
+        yield (
+            ("phases", j, "from"),
+            (
+                f"phase `{phase.id}` can never begin: `{c.phases[k].id}`, listed after it, begins at "
+                f"{c.ruleset.phases[k].start}, no later than `{phase.id}` could ({could}), and once a phase has "
+                "begun none listed before it begins"
+            ),
+        )
 
 
 def phaseless_start(c: Compiled) -> Iterator[tuple[Key, str]]:
@@ -465,12 +458,12 @@ def phaseless_start(c: Compiled) -> Iterator[tuple[Key, str]]:
         )
 
 
-def unreached_phase_starts(c: Compiled) -> Iterator[tuple[Key, str]]:
+def unreached_phase_starts(c: Compiled, timing: Schedule) -> Iterator[tuple[Key, str]]:
     """Each phase dated at or before the window's start, with phases listed before it (none of which is ever in
     force), or at or after its end (never in force itself, nor the phases that follow it): said at its `from`.
     A rule that tests such a phase alone can never decide, which `dead_rules` says."""
     window = c.ruleset.window
-    for found in unreached_phases(c):
+    for found in timing.unreached:
         phase = c.ruleset.phases[found.cause]
         others = [f"`{c.phases[i].id}`" for i in found.phases if i != found.cause]
         named = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else "".join(others)

@@ -43,7 +43,6 @@ from engine.ruleset.compile import (
     Node,
     Test,
     holds,
-    phases_in_force,
     tests_of,
 )
 from engine.ruleset.spellings import sample
@@ -434,7 +433,8 @@ def _values(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
     elif dim == "place":
         found = _places(a, b)
     elif dim == "phase":  # an incident is never in a phase that is never in force
-        ids = dict.fromkeys(phase for c in (a, b) for phase in phases_in_force(c))
+        kept = [(c, phases.schedule(c).never) for c in (a, b)]
+        ids = dict.fromkeys(p.id for c, never in kept for i, p in enumerate(c.phases) if i not in never)
         found = [Choice(phase, told={"phase": phase}) for phase in (*ids, UNKNOWN)]
     else:
         found = _counts(a, b, dim)
@@ -852,7 +852,7 @@ def uncompared(a: Compiled, b: Compiled, differences: Sequence[DiffClass]) -> tu
         out.append(Uncompared("self_defense", words, words, f"{merged}, and {_WHY['parties_defense']}"))
     if phase_tested(a) or phase_tested(b):
         zoned = bool(a.phases and b.phases) and str(a.zone) != str(b.zone)
-        can_a, can_b = phases.earliest(a), phases.earliest(b)  # day by day where quiet days are counted: once
+        can_a, can_b = phases.schedule(a).earliest, phases.schedule(b).earliest  # found day by day: once
         if _schedule(a, zoned, can_a) != _schedule(b, zoned, can_b):
             out.append(
                 Uncompared("phases", _phases_words(a, zoned, can_a), _phases_words(b, zoned, can_b), _WHY["phases"])
@@ -946,7 +946,7 @@ def _defense_words(c: Compiled, other: Compiled) -> str:
 def _schedule(c: Compiled, zoned: bool, can: Mapping[int, datetime]) -> tuple[Any, ...]:
     """When each phase that can begin inside the window begins and ends, as the ruleset sets it (knobs read), but
     for its clause; with the zone days are counted in where `zoned` (A and B count them in different zones). A
-    phase that cannot begin inside the window (not in `can`, `phases.earliest`) places no incident, however it is
+    phase that cannot begin inside the window (not in `can`, `Schedule.earliest`) places no incident, however it is
     written."""
     return tuple(
         (
@@ -960,7 +960,7 @@ def _schedule(c: Compiled, zoned: bool, can: Mapping[int, datetime]) -> tuple[An
 
 def _phases_words(c: Compiled, zoned: bool, can: Mapping[int, datetime]) -> str:
     """`initial from 2016-09-12T19:00:00+03:00; jic after 7 (policy.jic_after_days) quiet days …`, each phase with the
-    earliest it can begin (`can`, `phases.earliest`), or that it cannot inside the window; the zone days are counted
+    earliest it can begin (`can`, `Schedule.earliest`), or that it cannot inside the window; the zone days are counted
     in where `zoned`."""
     if not c.phases:
         return "no phases"

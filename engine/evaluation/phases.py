@@ -8,6 +8,9 @@ earliest change keep their verdicts each time, so the result is what a day-by-da
 gives; the loop runs once per quiet start, and once for a ruleset whose phases begin at fixed times only.
 
 The state carried from day to day is small: the count of quiet days and the current phase (`Band`s).
+
+Which phases can be in force at all, and from when, the ruleset alone says (`schedule`): check warns of those
+that never are, and diff compares and names the phases by it.
 """
 
 from __future__ import annotations
@@ -251,21 +254,72 @@ def quiet_start(
     return i, start
 
 
-def earliest(compiled: Compiled) -> dict[int, datetime]:
-    """The earliest each phase could begin, whatever the days before (phase index -> UTC): at its time, a duration
-    after the earliest start of the phase it follows, or after quiet days counted from then were every day quiet.
-    A phase never begins before this (one may still keep another from beginning at all); one that is not listed
-    can begin at no time inside the window."""
-    began: dict[int, datetime] = {}
-    for i, phase in enumerate(compiled.phases):
-        start = _start(phase, i, began, {})
-        if start is None and phase.quiet_days is not None and phase.after in began:
-            since = began[phase.after]
-            start = _count_days(compiled, since, phase.quiet_days, phase.max_violations, {}, _ENDLESS)
-        ends = [t for t in (phase.until, compiled.until) if t is not None]
-        if start is not None and (not ends or max(start, compiled.start) < min(ends)):
-            began[i] = start
-    return began
+@dataclass(frozen=True, slots=True)
+class Unreached:
+    """Phases that are never in force, for the start of one (`cause`, an index into `Compiled.phases`) against
+    the window: it begins at or before the window's start, so none listed before it is ever in force (`late`
+    False); or at or after its end, so it never is, nor any phase that follows it (`late` True). `phases` are
+    indices, in order."""
+
+    cause: int
+    late: bool
+    phases: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Which of a ruleset's phases can be in force, and from when, as the ruleset alone says (see `schedule`).
+
+    `earliest`: phase index -> the earliest instant it could begin (aware, UTC), were every day quiet: at its time,
+    a duration after the earliest start of the phase it follows, or after quiet days counted from then. A phase
+    never begins before this; one not listed can begin at no time inside the window and before its own `until`.
+    A phase listed may still never be in force: `unreached` says which the dates written keep from force, and
+    `overtaken` (phase index -> phase index) gives each phase that follows another (`after:`) the first phase
+    listed after it that is dated no later than it could begin: once a phase has begun, none listed before it does.
+    """
+
+    earliest: dict[int, datetime]
+    unreached: tuple[Unreached, ...]
+    overtaken: dict[int, int]
+
+    @property
+    def never(self) -> frozenset[int]:
+        """The phases whose dates keep them from ever being in force (those `unreached` holds)."""
+        return frozenset(i for found in self.unreached for i in found.phases)
+
+
+def schedule(compiled: Compiled) -> Schedule:
+    """Which phases can be in force, and from when, found from the ruleset alone: a phase that waits for quiet
+    days may begin later than its `earliest`, or never, but the input says so, not the ruleset.
+
+    Raises OverflowError where quiet days would be counted past the last day a date can name (an open window
+    whose phases reach the year 9999)."""
+    phases, start, until = compiled.phases, compiled.start, compiled.until
+    earliest: dict[int, datetime] = {}
+    late: dict[int, int] = {}  # a phase -> the one dated at or after the window's end that it is, or follows
+    for i, phase in enumerate(phases):
+        begins = _start(phase, i, earliest, {})
+        if begins is None and phase.quiet_days is not None and phase.after in earliest:
+            since = earliest[phase.after]
+            begins = _count_days(compiled, since, phase.quiet_days, phase.max_violations, {}, _ENDLESS)
+        ends = [t for t in (phase.until, until) if t is not None]
+        if begins is not None and (not ends or max(begins, start) < min(ends)):
+            earliest[i] = begins
+        if phase.at is not None and until is not None and phase.at >= until:
+            late[i] = i
+        elif phase.after in late:
+            late[i] = late[phase.after]
+    dated = [(k, phase.at) for k, phase in enumerate(phases) if phase.at is not None]
+    # the last to begin by the window's start is in force from then: those listed before it never are
+    early = [k for k, at in dated if k > 0 and at <= start]
+    unreached = [Unreached(early[-1], False, tuple(range(early[-1])))] if early else []
+    unreached += [Unreached(j, True, tuple(k for k in late if late[k] == j)) for j in late if late[j] == j]
+    overtaken = {}
+    for j, begins in earliest.items():
+        later = [k for k, at in dated if k > j and at <= begins]
+        if phases[j].at is None and later:
+            overtaken[j] = later[0]
+    return Schedule(earliest, tuple(unreached), overtaken)
 
 
 def quiet_timeline(compiled: Compiled) -> list[Band]:

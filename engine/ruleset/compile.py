@@ -591,42 +591,6 @@ def _phases(ruleset: Ruleset, zone: tzinfo | None, start: datetime, fail: Any) -
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class Unreached:
-    """Phases that are never in force, for the start of one (`cause`, an index into `Compiled.phases`) against
-    the window: it begins at or before the window's start, so none listed before it is ever in force (`late`
-    False); or at or after its end, so it never is, nor any phase that follows it (`late` True). `phases` are
-    indices, in order."""
-
-    cause: int
-    late: bool
-    phases: tuple[int, ...]
-
-
-def phases_in_force(c: Compiled) -> tuple[str, ...]:
-    """The ids of the phases that may be in force: all but those `unreached_phases` finds, in order."""
-    never = {i for found in unreached_phases(c) for i in found.phases}
-    return tuple(phase.id for i, phase in enumerate(c.phases) if i not in never)
-
-
-def unreached_phases(c: Compiled) -> list[Unreached]:
-    """The phases whose dates keep them from ever being in force (see `Unreached`), found from the dated starts
-    alone: a phase after quiet days may never begin either, but the input says so, not the ruleset."""
-    found = []
-    early = [j for j, phase in enumerate(c.phases) if j > 0 and phase.at is not None and phase.at <= c.start]
-    if early:  # the last to begin by the window's start is in force from then: those listed before it never are
-        found.append(Unreached(early[-1], False, tuple(range(early[-1]))))
-    for j, phase in enumerate(c.phases):
-        if c.until is None or phase.at is None or phase.at < c.until:
-            continue
-        never = [j]
-        for k in range(j + 1, len(c.phases)):  # a phase follows one listed before it
-            if c.phases[k].after in never:
-                never.append(k)
-        found.append(Unreached(j, True, tuple(never)))
-    return found
-
-
 def _phase_start(
     ruleset: Ruleset,
     phase: Phase,

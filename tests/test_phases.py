@@ -190,6 +190,21 @@ def test_the_schedule_says_when_each_phase_can_begin_and_which_never_are_in_forc
     assert schedule(early).overtaken == {}  # said of a phase that follows another only
 
 
+def test_quiet_days_that_would_end_past_the_last_date_begin_no_phase(cli: Cli, tmp_path: Path) -> None:
+    far = tmp_path / "far.yaml"
+    far.write_text(
+        "extends: syria-2016-09\nid: far\ntitle: far\n"
+        'window: {from: "9997-06-01T00:00:00+03:00", until: null}\n'
+        "phases:\n  - {id: initial, clause: c}\n  - {id: jic, clause: c, from: {after: initial, duration: P935D}}\n"
+        "  - {id: late, clause: c, from: {after: jic, quiet_days: 20}}\n",
+        encoding="utf-8",
+    )
+    compiled = load_ruleset(far)
+    assert 2 not in schedule(compiled).earliest  # 20 quiet days after 23 Dec 9999 would end past 31 Dec 9999
+    code, out, err = cli("check", str(far))
+    assert code == 0 and "Traceback" not in out + err, err
+
+
 def test_a_rule_that_tests_the_phase_needs_phases(cli: Cli, tmp_path: Path) -> None:
     text = (ROOT / "rules" / "syria-2016-02.yaml").read_text(encoding="utf-8")
     path = tmp_path / "r.yaml"

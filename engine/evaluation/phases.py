@@ -290,10 +290,9 @@ class Schedule:
 
 def schedule(compiled: Compiled) -> Schedule:
     """Which phases can be in force, and from when, found from the ruleset alone: a phase that waits for quiet
-    days may begin later than its `earliest`, or never, but the input says so, not the ruleset.
-
-    Raises OverflowError where quiet days would be counted past the last day a date can name (an open window
-    whose phases reach the year 9999)."""
+    days may begin later than its `earliest`, or never, but the input says so, not the ruleset. A phase whose
+    quiet days would end past the last day a date can name (an open window whose phases reach the year 9999)
+    has no earliest start."""
     phases, start, until = compiled.phases, compiled.start, compiled.until
     earliest: dict[int, datetime] = {}
     late: dict[int, int] = {}  # a phase -> the one dated at or after the window's end that it is, or follows
@@ -349,7 +348,10 @@ def _count_days(
         return None
     run = 0
     while True:
-        next_midnight = _midnight(day + timedelta(days=1), zone)
+        try:
+            next_midnight = _midnight(day + timedelta(days=1), zone)
+        except OverflowError:  # past the last day a date can name: the days run out before enough are quiet
+            return None
         if next_midnight > limit:
             return None
         run = run + 1 if counts.get(day, 0) <= most else 0

@@ -563,3 +563,19 @@ def test_help_says_the_engine_diff_runs_on_by_default(capsys: pytest.CaptureFixt
         main(["diff", "--help"])
     shown = " ".join(capsys.readouterr().out.split())
     assert "executor (default: durable where installed, else columnar)" in shown  # diff reads no scenario or table
+
+
+def test_examples_are_told_at_times_an_incident_can_tell_when_phases_reach_the_year_9999(
+    cli: Cli, tmp_path: Path
+) -> None:
+    far = tmp_path / "far.yaml"
+    far.write_text(
+        "extends: syria-2016-09\nid: far\ntitle: far\n"
+        'window: {from: "9997-06-01T00:00:00+03:00", until: null}\n'
+        "phases:\n  - {id: initial, clause: c}\n  - {id: jic, clause: c, from: {after: initial, duration: P935D}}\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli("diff", BASE, str(far), "-e", "columnar", "-f", "json")
+    assert code == 0, err
+    times = [c["example"].get("time") for c in json.loads(out)["differences"]]
+    assert times and all(t is None or "9999" not in t for t in times)  # jic begins on 23 Dec 9999

@@ -20,7 +20,7 @@ import copy
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -47,7 +47,7 @@ from engine.ruleset.compile import (
 )
 from engine.ruleset.spellings import sample
 from engine.spelling import normalize
-from engine.times import duration_words
+from engine.times import TIME_YEARS, duration_words
 
 # The parts of an incident a rule can see, each setting some fields of the fact row.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -315,13 +315,17 @@ def _times(a: Compiled, b: Compiled) -> list[Choice]:
 
 def _middles(bounds: Sequence[datetime]) -> list[datetime]:
     """A time in every interval sorted `bounds` cut the line into: a day before the first, a round hour near the
-    middle of each between, a day after the last."""
-    out = [bounds[0] - timedelta(days=1)]
+    middle of each between, a day after the last; only those an incident can tell (`TIME_YEARS`)."""
+    out = []
     for lo, hi in pairwise(bounds):
         middle = lo + (hi - lo) / 2
         hour = middle.replace(minute=0, second=0, microsecond=0)
         out.append(hour if hour >= lo else middle)
-    return [*out, bounds[-1] + timedelta(days=1)]
+    # a day within the years told, so that no zone's clock can show the time in another year
+    earliest, latest = datetime(TIME_YEARS[0], 1, 2, tzinfo=UTC), datetime(TIME_YEARS[1], 12, 30, tzinfo=UTC)
+    before = [bounds[0] - timedelta(days=1)] if bounds[0] > earliest else []
+    after = [bounds[-1] + timedelta(days=1)] if bounds[-1] < latest else []
+    return [t for t in [*before, *out, *after] if earliest <= t <= latest]
 
 
 def _named_places(c: Compiled) -> list[tuple[int, str]]:

@@ -152,7 +152,7 @@ def test_explain_reads_one_row_of_a_table_and_runs_it_on_columnar(cli: Cli, tmp_
 
 
 def test_parts_read_ahead_come_in_order_and_a_bad_one_is_raised_in_its_turn() -> None:
-    from engine.incidents.load import read_ahead
+    from engine.ahead import read_ahead
 
     def parts() -> Iterator[int]:
         yield 1

@@ -125,8 +125,8 @@ def reports_of(
     A table loaded to be streamed, or an export (ACLED, UCDP GED), is read as its parts are judged: `progress`
     hears how far an export's reading has got.
     """
+    from engine.ahead import read_ahead
     from engine.evaluation.pipeline import Evaluator, default_engine
-    from engine.incidents.load import read_ahead
 
     said = loaded.warnings
     warn(said)

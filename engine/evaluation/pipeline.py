@@ -215,7 +215,7 @@ class Evaluator:
         part's verdicts of the last reading are kept there, all but the escalation flags (`reports_over_time`),
         and the part itself: whole, or (not `whole`) only the columns a report reads (`result.reported`).
         """
-        from engine.incidents.load import read_ahead
+        from engine.ahead import read_ahead
 
         tested = phase_tested(self.compiled)
 
@@ -262,7 +262,7 @@ class Evaluator:
         is kept whole. Nothing is given before the whole input has been read, so a bad part is raised (as `parts`
         raises it) before any report. Raises InputError where the temporary folder cannot be written (a full disk).
         """
-        from engine.incidents.load import read_ahead
+        from engine.ahead import read_ahead
 
         with Kept() as kept:
             first: list[Iterable[pl.DataFrame]] = [parts]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -24,8 +24,6 @@ from engine.ruleset.load import YAML, find_ruleset, load_ruleset, read_ruleset
 from engine.times import read_time
 from engine.validation import problems_from, short, validate
 from engine.yamlsafe import CONTROL, Document, Key, control_message, dotted, load_yaml, read_text, stat_of
-
-_T = TypeVar("_T")
 
 # A flat table's columns (CSV headers, JSON Lines' top-level keys where flat, Parquet columns), in ACLED's words.
 TABLE_COLUMNS = (
@@ -446,22 +444,6 @@ class Loaded:
             unchanged()
 
         return parts
-
-
-def read_ahead(parts: Iterator[_T]) -> Iterator[_T]:
-    """`parts` as they come, the next one read on a thread of its own while the caller works on this one.
-
-    Reading a table (polars, which lets other threads run) and judging a part then share the machine's cores.
-    What `parts` raises is raised here, in its turn. At most one part is read ahead.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    done = object()
-    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as reader:
-        coming = reader.submit(next, parts, done)
-        while (part := coming.result()) is not done:
-            coming = reader.submit(next, parts, done)
-            yield part  # type: ignore[misc]
 
 
 def load_input(

@@ -57,6 +57,19 @@ def encoded(report: Report) -> Iterator[pl.Series]:
         yield texts
 
 
+def _encoded_ahead(reports: Iterable[Report]) -> Iterator[tuple[Report, pl.Series | None]]:
+    """Each report's batches of `encoded` verdicts, then the report with None once its batches are given: a batch
+    is encoded on a thread of its own while the caller writes the one before."""
+    from engine.ahead import read_ahead
+
+    def batches() -> Iterator[tuple[Report, pl.Series | None]]:
+        for report in reports:
+            yield from ((report, texts) for texts in encoded(report))
+            yield report, None
+
+    return read_ahead(batches())
+
+
 def _shared(verdicts: pl.DataFrame, said: pl.Series) -> pl.Series:
     """Verdicts as JSON objects, each distinct one (by its `said` number) encoded once: the id's object without
     its `}`, a comma, then the shared body without its `{`."""
@@ -97,17 +110,18 @@ def write_json(reports: Iterable[Report], out: IO[str]) -> None:
     counts: Counter[str] = Counter()
     written = 0
     last: Report | None = None
-    for report in reports:
-        last = report
-        if not counts and not written:
+    for report, texts in _encoded_ahead(reports):
+        if last is None:
             head = {"scenario": report.scenario, "ruleset": report.compiled.id, "engine": report.engine}
             out.write(dump(head)[:-1] + ',\n"verdicts":[')
-        for texts in encoded(report):
-            out.write(",\n" if written else "\n")
-            _write_lines(texts.head(-1) + ",", out)
-            out.write(texts[-1])
-            written += texts.len()
-        counts.update(report.summary())
+        last = report
+        if texts is None:
+            counts.update(report.summary())
+            continue
+        out.write(",\n" if written else "\n")
+        _write_lines(texts.head(-1) + ",", out)
+        out.write(texts[-1])
+        written += texts.len()
     out.write("\n],\n" if written else "],\n")
     if last is not None:
         for key, value in over_time(last).items():
@@ -148,10 +162,11 @@ def over_time(report: Report) -> dict[str, Any]:
 def write_jsonl(reports: Iterable[Report], out: IO[str]) -> dict[str, int]:
     """One verdict object a line, and nothing else; the counts of each verdict are returned for the caller to show."""
     counts: Counter[str] = Counter()
-    for report in reports:
-        for texts in encoded(report):
+    for report, texts in _encoded_ahead(reports):
+        if texts is None:
+            counts.update(report.summary())
+        else:
             _write_lines(texts, out)
-        counts.update(report.summary())
     return {name: counts.get(name, 0) for name in VERDICTS}
 
 

@@ -72,6 +72,21 @@ def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     return f"; did you mean `{close[0]}`?" if close else ""
 
 
+def held_whole(value: object) -> int | None:
+    """The whole number a float holds (`7.0`: 7, `1e3`: 1000), None for any other value and past 2^53, where a float
+    holds not every whole number and its digits may not be those written (`1e23` holds 99999999999999991611392)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return None
+
+
+def write_whole(value: object) -> str:
+    """A `; write 7` suffix for a number that must be whole but is written as one that need not be (`7.0`, `1e3`):
+    refused, not read as 7, with what to write instead; else ''."""
+    whole = held_whole(value)
+    return "" if whole is None else f"; write {whole}"
+
+
 def one_of(choices: Iterable[str]) -> str:
     return "expected one of " + ", ".join(choices)
 

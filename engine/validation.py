@@ -113,8 +113,8 @@ def _collapse(errors: list[tuple[ErrorDetails, tuple[Any, ...], tuple[tuple[Any,
         if inside:
             out += _collapse(inside)
             continue
-        ranged = next((err for err, _, _ in members if err["type"] in _RANGE), None)
-        if ranged is not None:  # a number, of the member that takes numbers, out of its range
+        ranged = next((err for err, _, _ in members if err["type"] in (*_RANGE, "written_whole")), None)
+        if ranged is not None:  # a number, of the member that takes numbers, out of its range or written as a float
             out.append({**ranged, "loc": item})
             continue
         words = list(dict.fromkeys(w for w in (_member_word(err) for err, _, _ in members) if w))

@@ -98,6 +98,8 @@ def test_a_condition_holds_exactly_when_it_should(
         ({"actor.role": "coverd"}, "rules[0].when.actor.role: `actor.role` cannot be `coverd`"),
         ({"actor.party": "hst"}, "did you mean `hts`?"),
         ({"killed": {"gte": "five"}}, "`gte` compares numbers"),
+        ({"killed": {"gte": 7.0}}, "`gte` compares numbers: `killed` with a whole number; write 7"),
+        ({"wounded": 3.0}, "rules[0].when.wounded: `wounded` is a whole number, not `3.0`; write 3"),
         ({"killed": {"ge": 5}}, "unknown operator `ge`"),
         ({"act.hostile": "yes"}, "`act.hostile` is true or false"),
         ({"policy.level": 3}, "policy.level: `high` is not a value the rules compare it with; expected one of 3"),

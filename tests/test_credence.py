@@ -178,6 +178,25 @@ def test_an_incident_id_a_spreadsheet_would_run_as_a_formula_is_quoted_in_csv(cl
 
 
 @pytest.mark.parametrize(
+    ("samples", "message"),
+    [
+        ("ten", "argument --samples/-n: `ten` is not a whole number ("),
+        ("1e3", "argument --samples/-n: `1e3` is not a whole number; write 1000 ("),
+    ],
+)
+def test_samples_that_are_not_a_whole_number_are_a_usage_error(
+    capsys: pytest.CaptureFixture[str], samples: str, message: str
+) -> None:
+    from engine.cli.main import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["credence", str(DEZ), "-c", f"{SANA}=0.5", "-n", samples])
+    assert caught.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert message in line
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["-c", "SANA=0.5"], "error: --credence: `SANA` tells no account of the input; the accounts' sources are"),

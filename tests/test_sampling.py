@@ -254,7 +254,12 @@ def test_the_default_seed_is_fixed_and_given(cli: Cli) -> None:
         (["-p", f"{JIC}=3..1"], f"error: --param: {JIC}: the range `3..1` runs downwards; write the lower end first"),
         (["-p", "policy.mistaken_target=0..1"], "error: --param: policy.mistaken_target: `0..1` is a range of numbers"),
         (["-p", f"{JIC}=1..5", "--seed", "3"], "error: --seed: a seed is for drawing a sample; give it with --sample"),
-        (["-p", f"{JIC}=1.5..5"], "is a range of any numbers, which only a sample draws from"),
+        (["-p", f"{JIC}=1.5..5"], "is a range of any numbers, which only a sample draws from; add --sample lhs:N"),
+        (
+            ["-p", f"{JIC}=1..5.0"],
+            f"error: --param: {JIC}: `1..5.0` is a range of any numbers, which only a sample draws from; write 1..5 "
+            "for its whole numbers, add --sample lhs:N (or mc:N), or list the values to try",
+        ),
         (["-p", f"{JIC}=1..5", "--sample", "lhs:ten"], "error: --sample: `lhs:ten` is not METHOD:N"),
     ],
 )
@@ -264,14 +269,29 @@ def test_a_bad_range_or_sample_on_the_command_line_is_one_line_and_exit_2(
     assert message in only_error(cli, "sweep", DEZ, *args)
 
 
-def test_a_seed_that_is_not_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--seed", "-1"], "argument --seed: `-1`: a seed is a whole number from 0 to 2^63 - 1 ("),
+        (["--seed", "1.5"], "argument --seed: `1.5` is not a whole number ("),
+        # a whole number written as another is refused, not read as one: with what to write, or as out of range
+        (["--seed", "1e3"], "argument --seed: `1e3` is not a whole number; write 1000 ("),
+        (["--seed", "1e19"], "argument --seed: `1e19`: a seed is a whole number from 0 to 2^63 - 1 ("),
+        (["--jobs", "2.0"], "argument --jobs/-j: `2.0` is not a whole number; write 2 ("),
+        (["--jobs", "0.0"], "argument --jobs/-j: `0.0`: at least one job is needed ("),
+        (["--jobs", "1e300"], "argument --jobs/-j: `1e300` is not a whole number ("),  # no digits past 2^53
+    ],
+)
+def test_a_seed_or_jobs_that_is_not_one_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], option: list[str], message: str
+) -> None:
     from engine.cli.main import main
 
     with pytest.raises(SystemExit) as caught:
-        main(["sweep", DEZ, "-p", f"{JIC}=1..5", "--sample", "lhs:3", "--seed", "-1"])
+        main(["sweep", DEZ, "-p", f"{JIC}=1..5", "--sample", "lhs:3", *option])
     assert caught.value.code == 2
     (line,) = capsys.readouterr().err.splitlines()
-    assert "argument --seed: `-1`: a seed is a whole number from 0 to 2^63 - 1" in line
+    assert message in line
 
 
 @pytest.mark.parametrize(

@@ -261,6 +261,33 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
             "--set: policy.proportionate_casualty_ratio: expected text, a number or true or false, got `[2]`",
         ),
         ("escalation.hours=0", "--set: escalation.hours: an escalation needs at least 1 violation within at least 1"),
+        # a whole number written as a float is refused with what to write, or as out of range where it is
+        (
+            "policy.jic_after_days=7.0",
+            "--set: policy.jic_after_days: `7.0` is not a whole number, which `phases[1].from.quiet_days` reads it "
+            "as; write 7\n",
+        ),
+        (
+            "policy.escalation_hours=1e3",
+            "--set: policy.escalation_hours: `1000.0` is not a whole number, which `escalation.hours` reads it as; "
+            "write 1000\n",
+        ),
+        (
+            "policy.escalation_hours=1e9",
+            "--set: policy.escalation_hours: `1000000000.0` is too large for `escalation.hours`; expected at most "
+            "87,672\n",
+        ),
+        ("escalation.hours=24.0", "--set: escalation.hours: `24.0` is not a whole number; write 24\n"),
+        ("escalation.hours=1e9", "--set: escalation.hours: `1000000000.0` is too large; expected at most 87,672\n"),
+        ("phases.jic.from.quiet_days=-1.0", "--set: phases.jic.from.quiet_days: `-1.0` is too small; expected at"),
+        (
+            "rules.strike-on-excluded.priority=10.0",
+            "--set: rules.strike-on-excluded.priority: `10.0` is not a whole number; write 10\n",
+        ),
+        (
+            "policy.escalation_hours=1e300",  # no digits to write past 2^53: a float's may not be those meant
+            "--set: policy.escalation_hours: `1e+300` is too large for `escalation.hours`; expected at most 87,672\n",
+        ),
     ],
 )
 def test_set_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], expr: str, message: str) -> None:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import InputError
+from engine.errors import InputError, held_whole
 
 PARAM = "--param"  # engine.analysis.sweep.PARAM: a range is written in a --param
 RANGE = ".."
@@ -38,6 +38,11 @@ class Span:
         """Every whole number of the range, in order (a range of whole numbers only)."""
         assert self.whole, "a range of any numbers has no list of values"
         return tuple(range(int(self.low), int(self.high) + 1))
+
+    def as_whole(self) -> Span | None:
+        """The range of whole numbers its ends hold, where both are whole (`1..3.0`, `1e3..2e3`); else None."""
+        low, high = (end if isinstance(end, int) else held_whole(end) for end in (self.low, self.high))
+        return None if low is None or high is None else Span(low, high, True)
 
     def ends(self) -> tuple[str, str]:
         """The two ends as a `--set` value is written."""

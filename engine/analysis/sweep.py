@@ -67,10 +67,12 @@ def parse_param(expr: str, sampled: bool = False) -> Param:
         if sampled:
             return Param(name, (), (), span)
         if not span.whole:
+            whole = span.as_whole()
+            instead = f"write {whole.text} for its whole numbers, " if whole is not None else ""
             raise InputError.at(
                 PARAM,
-                f"`{text.strip()}` is a range of any numbers, which only a sample draws from; add --sample lhs:N "
-                "(or mc:N), or list the values to try",
+                f"`{text.strip()}` is a range of any numbers, which only a sample draws from; {instead}add --sample "
+                "lhs:N (or mc:N), or list the values to try",
                 path=name,
             )
         values = span.values()

@@ -6,18 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples, whole_number
 from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, then_plot
 from engine.cli.sweep import DEFAULT_SEED, _seed, require
 
 DEFAULT_SAMPLES = 200  # engine.analysis.credence.DEFAULT_SAMPLES, here for --help
-
-
-def _samples(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--samples",
         "-n",
         metavar="N",
-        type=_samples,
+        type=whole_number(),  # its range (1 to MAX_SAMPLES) is said by check_samples
         default=DEFAULT_SAMPLES,
         help=f"how many samples to judge (default: {DEFAULT_SAMPLES})",
     )

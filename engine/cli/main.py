@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -209,22 +210,33 @@ def warn_skipped(loaded: Loaded) -> None:
         print(f"warning: {events.bad.summary()}", file=sys.stderr)
 
 
-def at_least_one(said: str) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least 1; one below that is refused with `said`."""
+def whole_number(least: int | None = None, most: int | None = None, said: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number, from `least` to `most` where given (one outside is refused with `said`).
+    A whole number written as another (`2.0`, `1e3`) is refused too, not read as one: said as outside the range
+    where it is, else with what to write (`errors.write_whole`)."""
 
     def whole(text: str) -> int:
+        from engine.errors import write_whole
+
         try:
-            value = int(text)
+            number: float = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
-        if value < 1:
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not number.is_integer():
+                raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+        if (least is not None and number < least) or (most is not None and number > most):
             raise argparse.ArgumentTypeError(f"`{text}`: {said}")
-        return value
+        if isinstance(number, float):
+            raise argparse.ArgumentTypeError(f"`{text}` is not a whole number{write_whole(number)}")
+        return number
 
     return whole
 
 
-_jobs = at_least_one("at least one job is needed")
+_jobs = whole_number(1, said="at least one job is needed")
 
 
 def add_workers(p: argparse.ArgumentParser, work: str, jobs: int | None = None) -> None:

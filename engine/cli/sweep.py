@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add_workers, examples
+from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add_workers, examples, whole_number
 from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, refused, then_plot
 
 if TYPE_CHECKING:
@@ -26,14 +26,7 @@ DEFAULT_SEED = 0  # engine.analysis.sampling.DEFAULT_SEED, here for --help
 MAX_COMBINATIONS = 100_000
 
 
-def _seed(text: str) -> int:
-    try:
-        seed = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
-    if not 0 <= seed < 2**63:
-        raise argparse.ArgumentTypeError(f"`{text}`: a seed is a whole number from 0 to 2^63 - 1")
-    return seed
+_seed = whole_number(0, 2**63 - 1, "a seed is a whole number from 0 to 2^63 - 1")
 
 
 def require(module: str, option: str, what: str) -> None:

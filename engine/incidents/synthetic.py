@@ -322,7 +322,7 @@ def write_parquet(path: Path, count: int, seed: int = 0, compiled: Compiled | No
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from engine.cli.main import at_least_one
+    from engine.cli.main import whole_number
 
     p = argparse.ArgumentParser(
         prog="python -m engine.incidents.synthetic",
@@ -333,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "  python -m engine.incidents.synthetic 500 --seed 7 --rules syria-2016-02 -o /tmp/feb.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("count", type=at_least_one("expected at least 1"), help="how many incidents (at least 1)")
+    p.add_argument("count", type=whole_number(1, said="expected at least 1"), help="how many incidents (at least 1)")
     p.add_argument("--output", "-o", type=Path, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rules", default=DEFAULT_RULESET, help="ruleset id or path (default: %(default)s)")

@@ -234,7 +234,7 @@ def write_acled_csv(path: Path, count: int, seed: int = 0, chunk: int = 250_000)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from engine.cli.main import at_least_one
+    from engine.cli.main import whole_number
 
     p = argparse.ArgumentParser(
         prog="python -m engine.incidents.synthetic_events",
@@ -242,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         epilog="example:\n  python -m engine.incidents.synthetic_events 1000000 -o bench/out/acled-1000000.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("count", type=at_least_one("expected at least 1"), help="how many rows (at least 1)")
+    p.add_argument("count", type=whole_number(1, said="expected at least 1"), help="how many rows (at least 1)")
     p.add_argument("--output", "-o", type=Path, required=True, help="the CSV file to write (.csv)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)

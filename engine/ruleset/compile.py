@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from engine.errors import Problem, cut, did_you_mean, one_of
+from engine.errors import Problem, cut, did_you_mean, one_of, write_whole
 from engine.places.areas import Places, compile_places
 from engine.ruleset.model import (
     MAX_DAYS,
@@ -652,7 +652,8 @@ def _count(
             fail(path, f"`{value}` names no policy knob; add `{knob}: N` under `policy`{hint}")
             return None
         held, where = ruleset.policy[knob], f"policy.{knob}"
-        if isinstance(held, bool) or not isinstance(held, (int, float) if kind is float else int):
+        whole = isinstance(held, int) or (isinstance(held, float) and held.is_integer())
+        if isinstance(held, bool) or not isinstance(held, (int, float)) or not (whole or kind is float):
             number = "a number" if kind is float else "a whole number"
             fail(where, f"`{cut(yaml_text(held))}` is not {number}, which `{path}` reads it as")
             return None
@@ -666,6 +667,9 @@ def _count(
         return None
     if held > most:  # only a knob's: the model holds a number written here to its range
         fail(where, out_of_range(cut(yaml_text(held)), False, most, path))
+        return None
+    if kind is int and isinstance(held, float):  # `7.0`: a whole number, refused as written, with what to write
+        fail(where, f"`{cut(yaml_text(held))}` is not a whole number, which `{path}` reads it as{write_whole(held)}")
         return None
     return kind(held)
 
@@ -888,7 +892,8 @@ class _Vocabulary:
             return Test(index, key, "present" if value else "absent", None)
         if op in _ORDERING:
             if kind != "count" or isinstance(value, bool) or not isinstance(value, int):
-                fail(where, f"`{op}` compares numbers: `{key}` with a whole number")
+                hint = write_whole(value) if kind == "count" else ""
+                fail(where, f"`{op}` compares numbers: `{key}` with a whole number{hint}")
                 return None
             return Test(index, key, op, value)
         if op == "eq" and isinstance(value, list):
@@ -920,7 +925,7 @@ class _Vocabulary:
             fail(where, f"`{key}` is true or false, not `{value}`")
             return _BAD
         if kind == "count" and (isinstance(value, bool) or not isinstance(value, int)):
-            fail(where, f"`{key}` is a whole number, not `{value}`")
+            fail(where, f"`{key}` is a whole number, not `{value}`{write_whole(value)}")
             return _BAD
         if kind == "place":
             if not isinstance(value, str):

@@ -15,6 +15,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine.errors import write_whole
 from engine.times import MAX_DURATION, Day, Duration, Moment
 
 Role = Literal["covered", "sponsor", "excluded", "not_party"]
@@ -34,6 +35,26 @@ Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 
 Name = Annotated[str, Field(min_length=1, max_length=300)]
 
+
+def _whole(value: Any, handler: ValidatorFunctionWrapHandler) -> int:
+    # A whole number written as a float (`7.0`, `1e9`) is refused, not read as one: said out of the term's range
+    # where it is, else with what to write instead.
+    if isinstance(value, float) and value.is_integer():
+        try:
+            handler(int(value))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise PydanticCustomError(err["type"], err["msg"], err.get("ctx")) from None
+        raise PydanticCustomError(
+            "written_whole",
+            "`{value}` is not a whole number{write}",
+            {"value": str(value), "write": write_whole(value)},
+        )
+    return int(handler(value))
+
+
+# Given after a whole number's Field, whose range it holds a float's value to.
+WrittenWhole = WrapValidator(_whole)
 
 # A knob holds text, a whole number, any other number (a ratio of 1.5) or true or false. Infinity and NaN are
 # no value a term can read.
@@ -168,7 +189,9 @@ class Act(Strict):
 class Rule(Strict):
     id: Id
     clause: Name = Field(description="the clause of the agreement this rule encodes, cited")
-    priority: int = Field(ge=0, le=10_000, strict=True, description="lower decides first")
+    priority: Annotated[int, Field(ge=0, le=10_000, strict=True), WrittenWhole] = Field(
+        description="lower decides first"
+    )
     when: dict[str, Any] | Literal["always"] = Field(
         description="the condition: field tests, all of which must hold; `always` for a rule that decides every "
         "incident no rule before it decides"
@@ -206,9 +229,9 @@ MAX_RATIO = 1_000
 
 # A whole number written here (at most the term's largest), or the policy knob that holds it
 # (`policy.jic_after_days`), so that `--set` and `sweep` can change it.
-Days = Annotated[int, Field(ge=0, le=MAX_DAYS, strict=True)] | KnobRef
-Hours = Annotated[int, Field(ge=0, le=MAX_HOURS, strict=True)] | KnobRef
-Violations = Annotated[int, Field(ge=0, le=MAX_VIOLATIONS, strict=True)] | KnobRef
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS, strict=True), WrittenWhole] | KnobRef
+Hours = Annotated[int, Field(ge=0, le=MAX_HOURS, strict=True), WrittenWhole] | KnobRef
+Violations = Annotated[int, Field(ge=0, le=MAX_VIOLATIONS, strict=True), WrittenWhole] | KnobRef
 # A ratio, whole or not (`1.5`), or the knob that holds it.
 Ratio = Annotated[float, Field(ge=0, le=MAX_RATIO, strict=True, allow_inf_nan=False)] | KnobRef
 

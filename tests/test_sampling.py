@@ -256,6 +256,18 @@ def test_the_default_seed_is_fixed_and_given(cli: Cli) -> None:
         (["-p", f"{JIC}=1..5", "--seed", "3"], "error: --seed: a seed is for drawing a sample; give it with --sample"),
         (["-p", f"{JIC}=1.5..5"], "is a range of any numbers, which only a sample draws from; add --sample lhs:N"),
         (
+            ["-p", f"{JIC}=1..3,5"],
+            f"error: --param: {JIC}: `1..3,5`: a range and a list cannot be mixed; write 1,2,3,5 or 1..5",
+        ),
+        (
+            ["-p", f"{JIC}=1..30,40"],
+            f"error: --param: {JIC}: `1..30,40`: a range and a list cannot be mixed; write 1..40, or list each value",
+        ),
+        (
+            ["-p", f"{JIC}=0.5..2,3", "--sample", "lhs:3"],
+            "`0.5..2,3`: a range and a list cannot be mixed; write a range (LOW..HIGH) or a list (A,B,C)",
+        ),
+        (
             ["-p", f"{JIC}=1..5.0"],
             f"error: --param: {JIC}: `1..5.0` is a range of any numbers, which only a sample draws from; write 1..5 "
             "for its whole numbers, add --sample lhs:N (or mc:N), or list the values to try",
@@ -267,6 +279,10 @@ def test_a_bad_range_or_sample_on_the_command_line_is_one_line_and_exit_2(
     cli: Cli, args: list[str], message: str
 ) -> None:
     assert message in only_error(cli, "sweep", DEZ, *args)
+
+
+def test_a_list_s_value_that_holds_two_dots_is_text_not_a_range() -> None:
+    assert parse_param("rules.r.explanation=Wait...,No..w").texts == ("Wait...", "No..w")
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,33 @@ def is_range(text: str) -> bool:
     return RANGE in text and "," not in text
 
 
+def refuse_mixed(name: str, text: str) -> None:
+    """Refuse a range among a list's values (`1..3,5`): raises InputError (at --param, for `name`) saying what to
+    write instead: the list of its whole numbers (`1,2,3,5`, where they are few) or the range over them (`1..5`)."""
+    items = [t.strip() for t in text.split(",")]
+    if not any(RANGE in t and None not in _ends(t) for t in items):
+        return  # a value that holds `..` (text), not a range
+    mixed = f"`{text.strip()}`: a range and a list cannot be mixed; write"
+    whole: list[tuple[int, int]] = []
+    for low, high in (_ends(t) if RANGE in t else (_number(t), _number(t)) for t in items):
+        if not (isinstance(low, int) and isinstance(high, int) and low <= high):
+            raise InputError.at(PARAM, f"{mixed} a range (LOW..HIGH) or a list (A,B,C)", path=name)
+        whole.append((low, high))
+    over = f"{min(low for low, _ in whole)}{RANGE}{max(high for _, high in whole)}"
+    if sum(high - low + 1 for low, high in whole) > MIXED_LISTED:
+        raise InputError.at(PARAM, f"{mixed} {over}, or list each value", path=name)
+    listed = dict.fromkeys(v for low, high in whole for v in range(low, high + 1))
+    raise InputError.at(PARAM, f"{mixed} {','.join(map(str, listed))} or {over}", path=name)
+
+
+MIXED_LISTED = 12  # the most values a range mixed with a list is offered as a list of
+
+
+def _ends(text: str) -> tuple[int | float | None, int | float | None]:
+    low, _, high = text.partition(RANGE)
+    return _number(low.strip()), _number(high.strip())
+
+
 def parse_span(name: str, text: str) -> Span:
     """`0..10` or `0.5..2` → Span. Raises InputError (at --param, for `name`) for ends that are not numbers and
     for a range that runs downwards."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from engine.analysis.dispatch import chunks, run_all, workers
-from engine.analysis.ranges import Span, check_kind, is_range, parse_span
+from engine.analysis.ranges import Span, check_kind, is_range, parse_span, refuse_mixed
 from engine.errors import InputError, Problem
 from engine.evaluation.durable import EngineError
 from engine.evaluation.pipeline import Evaluator, Facts, reading
@@ -80,6 +80,7 @@ def parse_param(expr: str, sampled: bool = False) -> Param:
     texts = tuple(t.strip() for t in text.split(","))
     if "" in texts:
         raise InputError.at(PARAM, f"`{expr}` has an empty value; separate values with single commas", path=name)
+    refuse_mixed(name, text)
     values = tuple(_relabel(parse_set, f"{name}={t}")[1] for t in texts)
     seen: set[str] = set()
     for value, shown_as in zip(values, texts):

@@ -195,6 +195,11 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
             "--set: `rules.strike-on-excluder.verdict`: no entry `strike-on-excluder` in `rules`; "
             "did you mean `strike-on-excluded`?",
         ),
+        (  # no id close to it: every id, in order
+            "rules.nope.priority=1",
+            "--set: `rules.nope.priority`: no entry `nope` in `rules`; expected one of outside-window, outside-scope, "
+            "actor-unresolved,",
+        ),
         (
             "rules.strike-on-excluded.verdict=guilty",
             "--set: rules.strike-on-excluded.verdict: unknown verdict `guilty`; expected one",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError, Problem, at_pos, did_you_mean
+from engine.errors import InputError, Problem, at_pos, did_you_mean, one_of
 from engine.yamlsafe import Document, Key, Pos, load_yaml, parse_yaml
 
 MAX_CHAIN = 16
@@ -273,7 +273,8 @@ def _step(node: Any, names: Sequence[str], i: int) -> tuple[str | int, Any]:
     if isinstance(node, list):
         index = entry_index(node, name)
         if index is None:
-            hint = did_you_mean(name, entry_ids(node))
+            ids = entry_ids(node)  # none close: every id, so that the line says what would be right
+            hint = did_you_mean(name, ids) or (f"; {one_of(ids)}" if ids else "")
             raise InputError.at(SET, f"`{'.'.join(names)}`: no entry `{name}` in `{names[i - 1]}`{hint}")
         return index, node[index]
     if isinstance(node, dict):

@@ -279,6 +279,15 @@ def parts(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def layout(folder: Path, *keys: str) -> str:
+    """The warning naming the hive keys of `folder` that name no column (its layout), as a line of stderr."""
+    many = f"{len(keys)} hive keys" if len(keys) > 1 else "1 hive key"
+    return (
+        f"warning: {folder}: ignoring {many} ceasefire does not read: {', '.join(keys)} (the dataset's layout, kept "
+        "in the verdicts' folders)\n"
+    )
+
+
 @pytest.mark.parametrize("rules", ["syria-2016-02", "syria-2016-09"])  # part by part; in the parts' context
 def test_a_folder_gives_a_dataset_with_a_part_for_each_part_and_the_verdicts_of_the_whole_table(
     cli: Cli, dataset: Path, tmp_path: Path, rules: str
@@ -289,7 +298,7 @@ def test_a_folder_gives_a_dataset_with_a_part_for_each_part_and_the_verdicts_of_
     code, _, err = cli("run", str(dataset / "in"), "--rules", rules, "-f", "parquet", "-o", str(out))
     assert code == 0, err
     assert list(parts(out)) == [f"month={m}/part-0000{i}.parquet" for i, m in enumerate(MONTHS)]
-    assert err.splitlines()[0].startswith("900 incidents in 3 parts: ")
+    assert err.startswith(layout(dataset / "in", "month") + "900 incidents in 3 parts: ")
     first = dataset / "in" / f"month={MONTHS[0]}" / "data.parquet"  # `names` reads a table: the note says which
     noted = f"`ceasefire names {first} --rules {rules}` lists those of its first part, and of each other" in err
     assert noted == (rules == "syria-2016-02")  # names unresolved inside its window; under 2016-09 none are
@@ -487,6 +496,17 @@ def test_hive_values_are_percent_decoded_read_as_their_column_s_type_and_the_def
             "latitude=35,3",
             "the folder gives `latitude` to every row under it: expected a number like 36.2 or -0.5, got `35,3`",
         ),
+        # a key spelled nearly as a column is a misspelling, as such a column of a table is
+        (
+            "year=2016/admn1=Idleb",
+            "the folder's key `admn1` names no column ceasefire reads; did you mean `admin1`? (a key of the "
+            "dataset's own layout is named unlike any column)",
+        ),
+        (
+            "Country=Iraq",
+            "the folder's key `Country` names no column ceasefire reads; did you mean `country`? (a key of the "
+            "dataset's own layout is named unlike any column)",
+        ),
     ],
 )
 def test_a_hive_key_given_twice_or_a_number_that_is_none_is_one_line_and_nothing_is_written(
@@ -556,7 +576,12 @@ def test_a_bad_incident_a_hive_folder_s_value_makes_is_said_at_the_folder(
     key = folders.rpartition("/")[2].partition("=")[0]
     pl.DataFrame({**CLASH, **columns}).drop(key, strict=False).write_parquet(folder / "p.parquet")  # as hive writes
     code, stdout, err = cli("run", str(tmp_path / "in"), "--rules", rules, "-f", "parquet", "-o", str(tmp_path / "out"))
-    assert (code, stdout, err) == (2, "", f"error: {tmp_path / 'in' / folders}: {message}\n")
+    keys = ("month", "year") if folders.startswith("year=") else ("month",)  # the layout the case's folders add
+    assert (code, stdout, err) == (
+        2,
+        "",
+        layout(tmp_path / "in", *keys) + f"error: {tmp_path / 'in' / folders}: {message}\n",
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
@@ -587,8 +612,9 @@ def test_a_file_holding_its_folder_s_column_too_has_its_own_set_aside_said_where
     code, _, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-02", "-o", str(tmp_path / "out"))
     assert code == 0
     assert [line for line in err.splitlines() if line.startswith("warning")] == [
+        layout(tmp_path / "in", "month").rstrip("\n"),
         f"warning: {tmp_path / 'in' / 'country=Iraq'}: its files hold `country` too, with other values: the folder's "
-        "`country=Iraq` is read for every row under it instead, as polars and pyarrow read hive folders"
+        "`country=Iraq` is read for every row under it instead, as polars and pyarrow read hive folders",
     ]  # one for the folder, not one for each of its parts
     ran(cli, "run", str(tmp_path / "iraq.parquet"), "--rules", "syria-2016-02", "-o", str(tmp_path / "v.parquet"))
     assert verdicts(tmp_path / "out").equals(pl.read_parquet(tmp_path / "v.parquet"))
@@ -599,16 +625,18 @@ def test_a_file_holding_its_folder_s_column_too_has_its_own_set_aside_said_where
     assert code == 0 and "warning" not in err  # the files tell what the folder does
 
 
-def test_a_hive_key_spelled_nearly_as_a_column_is_layout_and_said(cli: Cli, dataset: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "in" / "Country=Iraq" / "year=2016"
-    folder.mkdir(parents=True)
-    (folder / "data.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+def test_hive_keys_that_name_no_column_are_the_layout_named_in_one_warning(
+    cli: Cli, dataset: Path, tmp_path: Path
+) -> None:
+    for month, folders in zip(MONTHS, ("year=2016/month=07", "year=2016/month=08", "year=2016/Month=09/batch=3")):
+        (tmp_path / "in" / folders).mkdir(parents=True)
+        data = (dataset / "in" / f"month={month}" / "data.parquet").read_bytes()
+        (tmp_path / "in" / folders / "data.parquet").write_bytes(data)
     code, _, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-09", "-o", str(tmp_path / "out"))
     assert code == 0
     assert [line for line in err.splitlines() if line.startswith("warning")] == [
-        f"warning: {tmp_path / 'in' / 'Country=Iraq'}: `Country` names no column ceasefire reads, so the folder is "
-        "the dataset's layout, not a column; did you mean `country`?"
-    ]
+        layout(tmp_path / "in", "Month", "batch", "month", "year").rstrip("\n")
+    ]  # once for the dataset, not once for each folder
 
 
 def test_a_folder_s_other_tables_are_said_not_read_and_a_folder_of_none_is_said_first(

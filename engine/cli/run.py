@@ -204,7 +204,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     """`run FOLDER`: every Parquet file under it judged part by part, the verdicts written as a dataset under
     --output (whole, or not at all), the counts on stderr."""
     from engine.analysis.dispatch import executor_for
-    from engine.evaluation.dataset import hive_near_misses, hive_set_aside, judge_dataset, parts_of, unread_tables
+    from engine.evaluation.dataset import hive_layout, hive_set_aside, judge_dataset, parts_of, unread_tables
     from engine.incidents.load import implausible_problem
     from engine.report.progress import ProgressBar
     from engine.ruleset.load import load_ruleset
@@ -225,7 +225,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     check_folder_output(args.output, folder)
     compiled = load_ruleset(args.rules, sets=args.sets)
     with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work
-        warn([*unread_tables(folder), *hive_near_misses(folder, parts), *hive_set_aside(folder, parts)])
+        warn([*unread_tables(folder), *hive_layout(folder, parts), *hive_set_aside(folder, parts)])
         if executor is not None:  # a cluster's workers find the parts by their whole path
             parts = [replace(part, path=part.path.absolute()) for part in parts]
         bar = ProgressBar(len(parts), "judging parts", enabled=sys.stderr.isatty(), unit="items")

@@ -7,7 +7,8 @@ escalation), the parts are first read here, a batch at a time, for the phases an
 (`Evaluator.context`), which every part's task is then given. Ids are unique across the dataset, as in one table.
 
 A hive folder (`country=Iraq/`) whose key names a column ceasefire reads gives every row under it that column, as
-polars, pyarrow, DuckDB and Spark read a hive dataset; its other keys (`year=2016/`) are the dataset's layout.
+polars, pyarrow, DuckDB and Spark read a hive dataset; its other keys (`year=2016/`) are the dataset's layout,
+named in a warning, unless spelled nearly as a column (`admn1=Idleb/`): that is an error, as such a column is.
 """
 
 from __future__ import annotations
@@ -91,12 +92,14 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
     is percent-decoded as Hive writes it (`%20`, `%2F`); `__HIVE_DEFAULT_PARTITION__`, or nothing, is not told;
     a count, a point's number or `mutual` is read as a CSV cell is (`killed=3` a whole number, `latitude=36.2` a
     number, `mutual=true`).
-    Other keys are the dataset's layout, not read.
+    Other keys are the dataset's layout, not read (`hive_layout` says which).
 
-    Raises `InputError` at the folder of a key given twice in the path (or a column under both its names), or
-    of a number that is not one.
+    Raises `InputError` at the folder of a key given twice in the path (or a column under both its names), of a
+    key spelled nearly as a column (`admn1`, `Country`: a misspelling, as such a column of a table is), or of a
+    number that is not one.
     """
-    from engine.incidents.load import COLUMN_ALIASES, COUNT_COLUMNS, TABLE_COLUMNS, VALUE_COLUMNS, read_cell
+    from engine.errors import did_you_mean
+    from engine.incidents.load import CLOSE_NAME, COLUMN_ALIASES, COUNT_COLUMNS, TABLE_COLUMNS, VALUE_COLUMNS, read_cell
     from engine.incidents.model import MAX_COUNT, both_given
     from engine.validation import short
 
@@ -110,6 +113,13 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
         keys[key] = piece
         column = COLUMN_ALIASES.get(key, key)
         if column not in TABLE_COLUMNS:
+            hint = did_you_mean(key.strip().lower(), (*TABLE_COLUMNS, *COLUMN_ALIASES), CLOSE_NAME)
+            if hint:
+                raise InputError.at(
+                    shown,
+                    f"the folder's key `{key}` names no column ceasefire reads{hint} (a key of the dataset's own "
+                    "layout is named unlike any column)",
+                )
             continue
         if column in columns:
             alias, named = sorted((key, columns[column]), key=lambda k: k not in COLUMN_ALIASES)
@@ -161,26 +171,28 @@ def unread_tables(folder: Path) -> list[Problem]:
     ]
 
 
-def hive_near_misses(folder: Path, parts: Sequence[Part]) -> list[Problem]:
-    """A warning for each hive folder whose key names no column ceasefire reads but is spelled nearly as one
-    (`Country=Iraq/`, `admin_1=Aleppo/`): read as the dataset's layout, as every other such key is, and said,
-    not passed over silently. One warning per such folder, in path order."""
-    from engine.errors import did_you_mean
-    from engine.incidents.load import CLOSE_NAME, COLUMN_ALIASES, TABLE_COLUMNS
+def hive_layout(folder: Path, parts: Sequence[Part]) -> list[Problem]:
+    """One warning naming the keys of hive folders (`year=2016/`) that name no column ceasefire reads: the
+    dataset's layout, not read (said, not passed over silently), as a table's columns it does not read are."""
+    from engine.incidents.load import COLUMN_ALIASES, TABLE_COLUMNS
 
-    columns = (*TABLE_COLUMNS, *COLUMN_ALIASES)
-    found: dict[str, Problem] = {}
-    for part in parts:
-        for where, _, key, _ in _hive_folders(part.path.relative_to(folder)):
-            hint = did_you_mean(key.strip().lower(), columns, CLOSE_NAME) if key not in columns else ""
-            if hint and where.as_posix() not in found:
-                found[where.as_posix()] = Problem(
-                    str(folder / where),
-                    f"`{key}` names no column ceasefire reads, so the folder is the dataset's layout, not a "
-                    f"column{hint}",
-                    severity="warning",
-                )
-    return list(found.values())
+    keys = {
+        key
+        for part in parts
+        for _, _, key, _ in _hive_folders(part.path.relative_to(folder))
+        if COLUMN_ALIASES.get(key, key) not in TABLE_COLUMNS
+    }
+    if not keys:
+        return []
+    many = f"{len(keys)} hive keys" if len(keys) > 1 else "1 hive key"
+    return [
+        Problem(
+            str(folder),
+            f"ignoring {many} ceasefire does not read: {', '.join(sorted(keys))} (the dataset's layout, kept in the "
+            "verdicts' folders)",
+            severity="warning",
+        )
+    ]
 
 
 def hive_set_aside(folder: Path, parts: Sequence[Part]) -> list[Problem]:

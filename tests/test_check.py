@@ -221,6 +221,16 @@ def test_missing_files_and_empty_folders_are_errors(tmp_path: Path) -> None:
     ]
 
 
+def test_a_folder_of_parquet_files_is_said_to_be_one_for_run(tmp_path: Path) -> None:
+    (tmp_path / "events" / "year=2016").mkdir(parents=True)
+    (tmp_path / "events" / "year=2016" / "part.parquet").write_bytes(b"PAR1")
+    (result,) = check_paths([tmp_path / "events"])
+    assert messages(result) == [
+        f"{tmp_path}/events: no .yaml files here: check reads rulesets and scenarios; `ceasefire run "
+        f"{tmp_path}/events --rules RULESET -o OUT/` judges a folder of Parquet files"
+    ]
+
+
 def test_an_incident_table_is_checked_row_by_row(tmp_path: Path) -> None:
     table = write(tmp_path, "events.jsonl", '{"id": "a"}\n{"id": "b", "killed": 1}\n')
     assert messages(check_file(table)) == [

@@ -6,6 +6,7 @@ import dataclasses
 import difflib
 import itertools
 import re
+import shlex
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,10 +74,17 @@ def check_paths(paths: Sequence[Path], rules: str | None = None, source: str | N
             out.append(check_file(path, rules, source))
             continue
         found = sorted(p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file())
-        out += [check_file(p) for p in found] or [
-            Checked(str(path), None, (Problem(str(path), "no .yaml files here"),))
-        ]
+        out += [check_file(p) for p in found] or [Checked(str(path), None, (Problem(str(path), _no_yaml(path)),))]
     return out
+
+
+def _no_yaml(folder: Path) -> str:
+    """What a folder without .yaml files is said to lack; for a folder of Parquet files (a dataset), what check
+    reads, and the command that reads such a folder."""
+    if next(folder.rglob("*.parquet"), None) is None:
+        return "no .yaml files here"
+    run = f"ceasefire run {shlex.quote(str(folder))} --rules RULESET -o OUT/"
+    return f"no .yaml files here: check reads rulesets and scenarios; `{run}` judges a folder of Parquet files"
 
 
 def _is_dir(path: Path) -> bool:

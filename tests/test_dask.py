@@ -474,6 +474,17 @@ def test_hive_values_are_percent_decoded_read_as_their_column_s_type_and_the_def
     assert frame.schema["killed"] == pl.Int64()
 
 
+def test_a_hive_key_of_another_level_of_a_numbered_column_is_the_dataset_s_layout(
+    cli: Cli, dataset: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in" / "admin0=Syria"  # a country, in GADM's words: no misspelling of `admin3`
+    folder.mkdir(parents=True)
+    (folder / "data.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+    out = tmp_path / "out"
+    code, _, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-09", "-f", "parquet", "-o", str(out))
+    assert code == 0 and err.startswith(layout(tmp_path / "in", "admin0"))
+
+
 @pytest.mark.parametrize(
     ("folders", "message"),
     [

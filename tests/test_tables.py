@@ -767,6 +767,16 @@ def test_a_json_lines_key_that_belongs_elsewhere_or_is_misspelt_is_still_refused
         assert str(exc.value.problems[0]).endswith(refusal(path))
 
 
+def test_another_level_of_a_numbered_column_is_left_out_not_read_as_a_misspelling(cli: Cli, tmp_path: Path) -> None:
+    # `admin0` (a country, in GADM's words) is no misspelling of `admin3`; `adm1` is one of `admin1`
+    path = table(tmp_path, "data.csv", "id,time,actor,act,target,admin0\na,,ISIS,airstrike,SAA,Syria\n")
+    code, _, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")
+    assert (code, err) == (0, f"warning: {path}: ignoring 1 column ceasefire does not read: admin0\n")
+    path = table(tmp_path, "data.csv", "id,time,actor,act,target,adm1\na,,ISIS,airstrike,SAA,Aleppo\n")
+    code, _, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")
+    assert code == 2 and "unknown column `adm1`; did you mean `admin1`?" in err
+
+
 def test_run_says_once_which_columns_it_leaves_out(cli: Cli, tmp_path: Path) -> None:
     path = table(tmp_path, "data.csv", "id,time,actor,act,target,tags,fatalities\na,,ISIS,airstrike,SAA,x,1\n")
     code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")

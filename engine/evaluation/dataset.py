@@ -98,8 +98,14 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
     key spelled nearly as a column (`admn1`, `Country`: a misspelling, as such a column of a table is), or of a
     number that is not one.
     """
-    from engine.errors import did_you_mean
-    from engine.incidents.load import CLOSE_NAME, COLUMN_ALIASES, COUNT_COLUMNS, TABLE_COLUMNS, VALUE_COLUMNS, read_cell
+    from engine.incidents.load import (
+        COLUMN_ALIASES,
+        COUNT_COLUMNS,
+        TABLE_COLUMNS,
+        VALUE_COLUMNS,
+        column_hint,
+        read_cell,
+    )
     from engine.incidents.model import MAX_COUNT, both_given
     from engine.validation import short
 
@@ -113,7 +119,7 @@ def hive_of(folder: Path, relative: Path) -> tuple[Given, ...]:
         keys[key] = piece
         column = COLUMN_ALIASES.get(key, key)
         if column not in TABLE_COLUMNS:
-            hint = did_you_mean(key.strip().lower(), (*TABLE_COLUMNS, *COLUMN_ALIASES), CLOSE_NAME)
+            hint = column_hint(key, (*TABLE_COLUMNS, *COLUMN_ALIASES))
             if hint:
                 raise InputError.at(
                     shown,

@@ -628,7 +628,7 @@ def table_columns(
                 raise InputError.at(shown, "columns " + both_given(alias, given), 1)
             read[name] = standard
             continue
-        hint = did_you_mean(name.strip().lower(), spellings, CLOSE_NAME)
+        hint = column_hint(name, spellings)
         if hint:
             raise InputError.at(shown, f"unknown column `{name}`{hint}; expected columns " + ", ".join(known), 1)
         ignored.append(name)
@@ -645,7 +645,16 @@ _JSONL_NAMES = tuple(dict.fromkeys((*Incident.model_fields, *TABLE_COLUMNS, *COL
 def misplaced_key(key: str) -> bool:
     """Whether a top-level key of a JSON Lines row that the model refuses is a mistake (a misspelling,
     or a flat table's column like `killed`), rather than another tool's key, to be left out."""
-    return key in _JSONL_NAMES or bool(did_you_mean(key.strip().lower(), _JSONL_NAMES, CLOSE_NAME))
+    return key in _JSONL_NAMES or bool(column_hint(key, _JSONL_NAMES))
+
+
+def column_hint(name: str, spellings: Iterable[str]) -> str:
+    """`did_you_mean` for a column name (or key) spelled nearly as one of `spellings` (at least `CLOSE_NAME`), but not
+    as one that differs from it in its digits alone: another level of a numbered field (`admin0`, a country in
+    GADM's words, is no misspelling of `admin3`)."""
+    word = name.strip().lower()
+    level = re.sub(r"\d", "", word)
+    return did_you_mean(word, (s for s in spellings if s == word or re.sub(r"\d", "", s) != level), CLOSE_NAME)
 
 
 def ignored_columns(shown: str, names: Sequence[str]) -> Problem:

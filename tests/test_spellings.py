@@ -383,3 +383,21 @@ def test_every_shipped_pattern_is_tried_by_diff() -> None:
     for path in sorted((ROOT / "rules").glob("*.yaml")):
         for p in load_ruleset(str(path)).patterns:
             assert sample(p.regex) is not None, p.text
+
+
+@pytest.mark.parametrize("rules", ["syria-2016-02", "syria-2016-09"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_force_against_protesters_is_an_attack_on_civilians_in_2016(rules: str, engine: str) -> None:
+    # the rulesets call ACLED's lethal force against protesters an attack on civilians: its protesters are civilians
+    incident = Incident.model_validate(
+        {
+            "id": "p",
+            "time": "2016-09-14",
+            "actor": "Military Forces of Syria (2000-)",
+            "act": "Excessive force against protesters",
+            "target": "Protesters (Syria)",
+            "location": {"country": "Syria", "admin1": "Aleppo"},
+        }
+    )
+    verdict = evaluate(load_ruleset(rules), [incident], engine)[0]
+    assert (verdict.verdict, verdict.rule) == ("violation", "attack-on-civilians")

@@ -420,6 +420,21 @@ def test_an_export_without_a_column_its_verdicts_depend_on_is_refused(tmp_path: 
     assert read(acled_csv(tmp_path / "fewer.csv", {}, columns=fewer))[0]["id"] == "SYR1001"
 
 
+@pytest.mark.parametrize("source", [[], ["--from", "acled"]])
+def test_an_export_whose_lines_end_with_a_bare_carriage_return_is_refused_at_line_1(
+    tmp_path: Path, cli: Cli, source: list[str]
+) -> None:
+    # Excel's "CSV (Macintosh)": the header cannot be told from the rows, so the export was taken for a plain table
+    path = acled_csv(tmp_path / "a.csv", {}, {"event_id_cnty": "SYR1002"})
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    line = f"error: {path}:1: the lines end with a bare carriage return; save the file with LF or CRLF line ends\n"
+    assert cli("run", str(path), "--rules", "syria-2016-09", *source) == (2, "", line)
+    code, _, err = cli("check", str(path), *source)
+    assert code == 2 and err.startswith(line)
+    with pytest.raises(InputError, match="bare carriage return"):
+        EventTable(path, "acled")
+
+
 def test_from_override(tmp_path: Path, cli: Cli) -> None:
     plain = tmp_path / "plain.csv"
     plain.write_text("id,time,actor,act\nx,2016-09-14,SAA,shelling\n", encoding="utf-8")

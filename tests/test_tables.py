@@ -405,6 +405,29 @@ def test_a_csv_row_is_named_by_the_line_it_starts_on(tmp_path: Path) -> None:
     )
 
 
+BARE_RETURNS = "the lines end with a bare carriage return; save the file with LF or CRLF line ends"
+
+
+@pytest.mark.parametrize("form", ["table", "jsonl"])  # read whole, and a block at a time
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("events.csv", "id,time,actor,act\ra,2016-09-14,SAA,shelling\rb,2016-09-14,SAA,shelling\r"),
+        ("events.jsonl", '{"id": "a", "act": "shelling"}\r{"id": "b", "act": "shelling"}\r'),
+    ],
+    ids=["csv", "jsonl"],
+)
+def test_lines_that_end_with_a_bare_carriage_return_are_refused_at_line_1(
+    cli: Cli, tmp_path: Path, name: str, text: str, form: str
+) -> None:
+    # Excel's "CSV (Macintosh)" ends each line with a bare \r: no reader of blocks or headers ends a line there
+    path = table(tmp_path, name, text)
+    assert refusal(path) == f"{name}:1: {BARE_RETURNS}"
+    assert cli("run", str(path), "-r", "syria-2016-09", "-f", form) == (2, "", f"error: {path}:1: {BARE_RETURNS}\n")
+    code, _, err = cli("check", str(path))
+    assert code == 2 and f"error: {path}:1: {BARE_RETURNS}\n" in err
+
+
 # -- what `run` reads --------------------------------------------------------------------------------
 
 
@@ -516,7 +539,7 @@ def test_a_control_character_after_lines_that_only_look_like_one_is_found(tmp_pa
         ("id,killed\na,1\x7f\n", "2:4: casualties.killed: text holds a control character (U+007F)"),
         ("id,act\x1b\na,b\n", "1:7: column name holds a control character (U+001B)"),
         ('id,actor\na,"two\nlines\x07"\n', "3:6: actor: text holds a control character (U+0007)"),
-        ("id,act\ra,b\rc,\x01\r", "3:3: act: text holds a control character (U+0001)"),
+        ("id,act\r\na,b\rc,\x01\r\n", "3:3: act: text holds a control character (U+0001)"),
         ("id,act\na,b,\x1b\n", "2:5: text holds a control character (U+001B)"),
     ],
     ids=["esc", "c1-crlf", "del-in-a-count", "in-the-header", "multi-line-cell", "cr-lines", "past-the-header"],

@@ -43,7 +43,7 @@ import polars as pl
 from engine.errors import InputError, Problem
 from engine.incidents.blocks import blocks, csv_row_end
 from engine.incidents.frame import INCIDENTS, JUDGED
-from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT, in_row_order, row_of
+from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT, in_row_order, refuse_bare_returns, row_of
 from engine.incidents.model import MAX_COUNT
 from engine.incidents.tables import has_control_bytes
 from engine.times import TIME_YEARS
@@ -232,7 +232,11 @@ _CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"  # engine.yamlsafe.CONTROL i
 
 
 def header_of(path: Path) -> list[str] | None:
-    """The columns a CSV's header or a Parquet schema names; None for another format or an unreadable file."""
+    """The columns a CSV's header or a Parquet schema names; None for another format or an unreadable file.
+
+    Raises `InputError` for a CSV whose lines end with a bare carriage return (`refuse_bare_returns`): its header
+    cannot be told from its rows.
+    """
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -242,6 +246,7 @@ def header_of(path: Path) -> list[str] | None:
         if suffix == ".csv":
             with path.open("rb") as stream:
                 first = stream.readline(1024 * 1024).removeprefix(b"\xef\xbb\xbf")
+            refuse_bare_returns(first, str(path))
             return next(csv.reader([first.decode("utf-8").rstrip("\r\n")]), [])
     except (OSError, ValueError, UnicodeDecodeError, csv.Error):
         return None

@@ -513,10 +513,33 @@ def found_in(loaded: LoadedScenario) -> tuple[Problem, ...]:
     return (repeated_problem(loaded.document.file, len(repeated), why, line, column, dotted(key)),)
 
 
+# How much of a text table's start is looked at for its line ends: a header line is far shorter.
+HEAD = 64 * 1024
+
+
+def refuse_bare_returns(head: bytes, shown: str) -> None:
+    """Refuse a CSV or JSON Lines table whose lines end with a bare carriage return (as Excel's "CSV (Macintosh)"
+    saves one), told from its first bytes (`head`, `HEAD` or more): a carriage return and no line feed. The readers
+    of blocks and of headers end a line at a line feed alone, so the whole file would be read as one line.
+
+    Raises `InputError` at line 1.
+    """
+    if b"\r" in head and b"\n" not in head:
+        message = "the lines end with a bare carriage return; save the file with LF or CRLF line ends"
+        raise InputError.at(shown, message, 1)
+
+
+def _table_text(path: Path, shown: str) -> str:
+    """A CSV or JSON Lines table's text for the row reader (`read_text`), its line ends checked."""
+    text = read_text(path, shown, limit=TABLE_LIMIT)
+    refuse_bare_returns(text[:HEAD].encode(), shown)
+    return text
+
+
 def incident_lines(path: Path) -> list[int]:
     """The line each incident of a JSON Lines or CSV table starts on, in order (the row reader's count)."""
     shown = str(path)
-    text = read_text(path, shown, limit=TABLE_LIMIT)
+    text = _table_text(path, shown)
     with paused_gc():
         rows = RowProblems(shown, False)
         read, _ = _from_csv(text, shown, rows) if path.suffix.lower() == ".csv" else _from_jsonl(text, shown, rows)
@@ -533,7 +556,7 @@ def load_incidents(path: str | Path, warnings: list[Problem] | None = None, ever
     """
     path = Path(path)
     shown = str(path)
-    text = read_text(path, shown, limit=TABLE_LIMIT)
+    text = _table_text(path, shown)
     suffix = path.suffix.lower()
     rows = RowProblems(shown, every)
     with paused_gc():  # a large table makes objects by the million, none in a cycle

@@ -435,6 +435,23 @@ def test_an_export_whose_lines_end_with_a_bare_carriage_return_is_refused_at_lin
         EventTable(path, "acled")
 
 
+@pytest.mark.parametrize("source", [[], ["--from", "acled"]])
+@pytest.mark.parametrize(("separator", "named"), [(";", "`;`"), ("\t", "tabs")])
+def test_an_export_whose_columns_are_not_separated_by_commas_is_refused_at_line_1(
+    tmp_path: Path, cli: Cli, source: list[str], separator: str, named: str
+) -> None:
+    # as Excel saves CSV where a comma is the decimal mark: the header is read as one column, and not quoted back
+    path = tmp_path / "a.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+        writer.writerow(ACLED_COLUMNS)
+        writer.writerow([BASE[c] for c in ACLED_COLUMNS])
+    line = f"error: {path}:1: the columns are separated by {named}; save as comma-separated CSV\n"
+    assert cli("run", str(path), "--rules", "syria-2016-09", *source) == (2, "", line)
+    code, _, err = cli("check", str(path), *source)
+    assert code == 2 and err.startswith(line)
+
+
 def test_from_override(tmp_path: Path, cli: Cli) -> None:
     plain = tmp_path / "plain.csv"
     plain.write_text("id,time,actor,act\nx,2016-09-14,SAA,shelling\n", encoding="utf-8")

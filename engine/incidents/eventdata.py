@@ -43,7 +43,14 @@ import polars as pl
 from engine.errors import InputError, Problem
 from engine.incidents.blocks import blocks, csv_row_end
 from engine.incidents.frame import INCIDENTS, JUDGED
-from engine.incidents.load import ROW_PROBLEM_LIMIT, TABLE_LIMIT, in_row_order, refuse_bare_returns, row_of
+from engine.incidents.load import (
+    ROW_PROBLEM_LIMIT,
+    TABLE_LIMIT,
+    in_row_order,
+    refuse_bare_returns,
+    refuse_separator,
+    row_of,
+)
 from engine.incidents.model import MAX_COUNT
 from engine.incidents.tables import has_control_bytes
 from engine.times import TIME_YEARS
@@ -234,8 +241,9 @@ _CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"  # engine.yamlsafe.CONTROL i
 def header_of(path: Path) -> list[str] | None:
     """The columns a CSV's header or a Parquet schema names; None for another format or an unreadable file.
 
-    Raises `InputError` for a CSV whose lines end with a bare carriage return (`refuse_bare_returns`): its header
-    cannot be told from its rows.
+    Raises `InputError` for a CSV whose lines end with a bare carriage return (`refuse_bare_returns`), so that its
+    header cannot be told from its rows, or whose columns are separated by another mark than a comma
+    (`refuse_separator`).
     """
     suffix = path.suffix.lower()
     try:
@@ -247,7 +255,9 @@ def header_of(path: Path) -> list[str] | None:
             with path.open("rb") as stream:
                 first = stream.readline(1024 * 1024).removeprefix(b"\xef\xbb\xbf")
             refuse_bare_returns(first, str(path))
-            return next(csv.reader([first.decode("utf-8").rstrip("\r\n")]), [])
+            columns = next(csv.reader([first.decode("utf-8").rstrip("\r\n")]), [])
+            refuse_separator(columns, str(path))
+            return columns
     except (OSError, ValueError, UnicodeDecodeError, csv.Error):
         return None
     except Exception as exc:  # pyarrow's errors (a file that is not Parquet) derive from ArrowException

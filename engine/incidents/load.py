@@ -947,14 +947,22 @@ def _columns(header: list[str], shown: str) -> tuple[dict[str, str], list[str]]:
     """The header's columns read (as `table_columns` gives them), and those left out."""
     if not header:
         raise InputError.at(shown, f"the first line is empty; expected {_HEADER}", 1)
-    if len(header) == 1 and header[0] not in TABLE_COLUMNS:
-        separator = next((s for s in (";", "\t", "|") if s in header[0]), None)
-        if separator is not None:
-            shown_separator = "tabs" if separator == "\t" else f"`{separator}`"
-            raise InputError.at(
-                shown, f"unknown column `{header[0]}`; separate columns with commas, not {shown_separator}", 1
-            )
+    refuse_separator(header, shown)
     return table_columns(header, shown)
+
+
+def refuse_separator(header: Sequence[str], shown: str) -> None:
+    """Refuse a CSV header read as one column that holds a `;`, a tab or a `|`: its columns are separated by that, not
+    by commas (as Excel saves CSV where a comma is the decimal mark), and would be read as one.
+
+    Raises `InputError` at line 1.
+    """
+    if len(header) != 1:
+        return
+    separator = next((s for s in (";", "\t", "|") if s in header[0]), None)
+    if separator is not None:
+        named = "tabs" if separator == "\t" else f"`{separator}`"
+        raise InputError.at(shown, f"the columns are separated by {named}; save as comma-separated CSV", 1)
 
 
 # A decimal as tables write one: digits with an optional sign and point (`36.2021`, `-0.5`, `40`).

@@ -437,6 +437,29 @@ def test_a_file_of_no_known_format_is_named_as_such(cli: Cli, tmp_path: Path, na
     assert cli("run", str(path), "-r", "syria-2016-09") == (2, "", line)
 
 
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("events.csv.gz", "unpack it first"),
+        ("events.zip", "unpack it first"),
+        ("events.xlsx", "save it as comma-separated CSV (Excel: CSV UTF-8)"),
+        ("events.xls", "save it as comma-separated CSV (Excel: CSV UTF-8)"),
+        ("events.ods", "save it as comma-separated CSV (Excel: CSV UTF-8)"),
+    ],
+)
+def test_an_archive_or_a_spreadsheet_is_named_with_what_to_do(cli: Cli, tmp_path: Path, name: str, hint: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04\x14\x00")  # not read: its suffix says what it is
+    suffix = path.suffix
+    line = (
+        f"error: {path}: `{suffix}` is not a format ceasefire reads; expected a scenario (.yaml) or an incident table "
+        f"(.jsonl, .csv, .parquet); {hint}\n"
+    )
+    assert cli("run", str(path), "-r", "syria-2016-09") == (2, "", line)
+    code, _, err = cli("check", str(path))  # it read any such file as YAML
+    assert code == 2 and err.startswith(line)
+
+
 def test_a_path_too_long_for_the_system_is_one_line(cli: Cli, tmp_path: Path) -> None:
     path = str(tmp_path) + "/a" * 3000 + "/x.yaml"
     assert cli("run", path) == (2, "", f"error: {path}: cannot read: file name too long\n")

@@ -18,7 +18,15 @@ from engine.errors import InputError, Problem, cut, did_you_mean
 from engine.evaluation import durable as rete
 from engine.evaluation.phases import Schedule, schedule
 from engine.incidents.frame import told_of as frame_told
-from engine.incidents.load import TABLES, Loaded, LoadedScenario, implausible_times, repeated_times, scenario_from
+from engine.incidents.load import (
+    TABLES,
+    Loaded,
+    LoadedScenario,
+    implausible_times,
+    refuse_format,
+    repeated_times,
+    scenario_from,
+)
 from engine.incidents.model import Incident
 from engine.places.areas import ADMIN, PLACE_TOLD
 from engine.ruleset.compile import (
@@ -98,7 +106,7 @@ def check_file(path: Path, rules: str | None = None, source: str | None = None) 
     """Every error in one file (and, for a scenario, in its ruleset); lint warnings for a ruleset."""
     shown = str(path)
     try:
-        stat_of(path, shown)
+        refuse_format(path, stat_of(path, shown))
     except InputError as exc:
         return Checked(shown, None, tuple(exc.problems))
     if path.suffix.lower() in TABLES:

@@ -6,6 +6,7 @@ import csv
 import heapq
 import io
 import json
+import os
 import re
 import stat
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -446,6 +447,33 @@ class Loaded:
         return parts
 
 
+# What to do with a file ceasefire does not read that holds one it does: an archive, a spreadsheet. An archive is
+# not read as it comes: the readers check a table's bytes where they are, and read large ones a block at a time.
+_UNPACK = "; unpack it first"
+_SAVE_AS_CSV = "; save it as comma-separated CSV (Excel: CSV UTF-8)"
+FORMAT_HINTS = {
+    **dict.fromkeys((".gz", ".bz2", ".xz", ".zip"), _UNPACK),
+    **dict.fromkeys((".xlsx", ".xlsm", ".xls", ".ods"), _SAVE_AS_CSV),
+}
+
+
+def refuse_format(path: Path, info: os.stat_result) -> None:
+    """Refuse a regular file (`info`, its status) whose suffix names neither a scenario nor an incident table, with
+    what to do where its suffix says (`FORMAT_HINTS`).
+
+    Raises `InputError`.
+    """
+    suffix = path.suffix.lower()
+    if not stat.S_ISREG(info.st_mode) or suffix in (*TABLES, *YAML):
+        return
+    named = f"`{suffix}` is not a format ceasefire reads" if suffix else "a file without an extension"
+    raise InputError.at(
+        str(path),
+        f"{named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv, .parquet)"
+        + FORMAT_HINTS.get(suffix, ""),
+    )
+
+
 def load_input(
     path: str | Path,
     rules: str | None = None,
@@ -470,11 +498,7 @@ def load_input(
     suffix = path.suffix.lower()
     if source is not None and stat.S_ISREG(info.st_mode) and suffix in YAML:
         raise InputError.at(str(path), f"--from {source} reads an export (.csv or .parquet); this is a scenario")
-    if stat.S_ISREG(info.st_mode) and suffix not in (*TABLES, *YAML):
-        named = f"`{suffix}` is not a format ceasefire reads" if suffix else "a file without an extension"
-        raise InputError.at(
-            str(path), f"{named}; expected a scenario (.yaml) or an incident table (.jsonl, .csv, .parquet)"
-        )
+    refuse_format(path, info)
     if suffix in TABLES:
         from engine.incidents.eventdata import EventTable, kind_of
 

@@ -198,7 +198,8 @@ def test_the_same_seed_draws_the_same_sample_and_another_seed_another() -> None:
     [
         ("lhs", "`lhs` is not METHOD:N; write lhs:N (Latin hypercube) or mc:N (Monte Carlo), e.g. lhs:1000"),
         ("sobol:10", "`sobol:10` is not METHOD:N"),
-        ("lhs:-3", "`lhs:-3` is not METHOD:N"),
+        ("lhs:-3", "`lhs:-3`: a sample has from 1 to 100,000 combinations"),
+        ("lhs:\u00b2", "`lhs:\u00b2` is not METHOD:N"),  # a digit to str.isdigit, not to int()
         ("lhs:0", "`lhs:0`: a sample has from 1 to 100,000 combinations"),
         (f"mc:{MAX_COMBINATIONS + 1}", "a sample has from 1 to 100,000 combinations"),
     ],
@@ -326,5 +327,25 @@ def test_an_option_whose_library_is_missing_is_refused_in_one_line_before_any_wo
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == module else found(name, *a))
     scenario = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
     code, out, err = cli("sweep", scenario, "--param", "policy.mistaken_target=permitted,violation", option)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "module", "message"),
+    [
+        ("--sample=lhs:-3", "scipy", "--sample: `lhs:-3`: a sample has from 1 to 100,000 combinations"),
+        ("--sample=lhs", "scipy", "--sample: `lhs` is not METHOD:N; write lhs:N (Latin hypercube)"),
+        ("--discover=violation", "sklearn", "--discover: `violation` is not OUTCOME>N; write a verdict"),
+    ],
+)
+def test_an_option_s_argument_is_checked_before_the_library_it_needs(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, option: str, module: str, message: str
+) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == module else found(name, *a))
+    code, out, err = cli("sweep", DEZ, "--param", "policy.mistaken_target=permitted,violation", option)
     assert (code, out) == (2, "")
     assert err.startswith(f"error: {message}") and err.count("\n") == 1

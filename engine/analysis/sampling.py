@@ -8,6 +8,7 @@ from the seed alone: the rows are the same whatever runs them, and however many 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ SEED = "--seed"
 METHODS = {"lhs": "Latin hypercube", "mc": "Monte Carlo"}
 DEFAULT_SEED = 0  # the sample a sweep draws unless told otherwise: the same on every run
 MAX_SEED = 2**63 - 1
+_COUNT = re.compile(r"-?[0-9]+")  # a whole number in ASCII digits (`str.isdigit` takes `²`, which int() refuses)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def parse_design(text: str, seed: int = DEFAULT_SEED) -> Design:
     whole number from 1 to MAX_COMBINATIONS, or a seed outside 0 to 2^63 - 1."""
     method, sep, count_text = text.partition(":")
     method = method.strip().lower()
-    if not sep or method not in METHODS or not count_text.strip().isdigit():
+    if not sep or method not in METHODS or not _COUNT.fullmatch(count_text.strip()):
         raise InputError.at(
             SAMPLE, f"`{text}` is not METHOD:N; write lhs:N (Latin hypercube) or mc:N (Monte Carlo), e.g. lhs:1000"
         )

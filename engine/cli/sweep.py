@@ -132,19 +132,19 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     check_output(args.output, [args.scenario])
     check_plot(args.plot, [args.scenario], args.output)
-    if args.sample is not None:
-        require("scipy", "--sample", "a sampled sweep")
-    if args.discover is not None:
-        require("sklearn", "--discover", "scenario discovery")
+    # each option's argument is checked before the library it needs is looked for: a typo is said as one
     if args.seed is not None and args.sample is None:
         raise refused(SEED, "a seed is for drawing a sample; give it with --sample lhs:N or mc:N")
     design = (
         None if args.sample is None else parse_design(args.sample, DEFAULT_SEED if args.seed is None else args.seed)
     )
+    if design is not None:
+        require("scipy", "--sample", "a sampled sweep")
     if args.discover is not None:
         parse_threshold(args.discover)  # the form, at once; the party once the ruleset is known
         if args.format == "html":
             raise refused("--format html", "scenario discovery is reported as a table, json or csv")
+        require("sklearn", "--discover", "scenario discovery")
     params = parse_params(args.params, sampled=design is not None)
     total = combinations(params) if design is None else design.count
     if args.engine == "durable" and total > MAX_DURABLE:

@@ -51,7 +51,7 @@ def test_a_planted_threshold_is_found_among_sampled_numbers_and_a_list() -> None
         for mode in ("a", "b", "c"):
             for y in (3, 50, 97):
                 rows.append(((x, mode, y), 9 if x >= 4 and mode == "b" else (x + y) % 3))
-    found = discover(made([KNOB, MODE, noise], rows), parse_threshold("violations>=5"))
+    found = discover(made([KNOB, MODE, noise], rows), parse_threshold("violation>=5"))
     (box,) = found.boxes
     assert box.limits == (Limit("policy.x", 4, 10), Limit("policy.mode", values=("b",)))
     assert (box.cases, box.of_interest, box.coverage, box.density) == (21, 21, 1.0, 1.0)
@@ -83,21 +83,28 @@ def test_no_box_when_no_case_or_every_case_is_of_interest(n: int) -> None:
 
 def test_a_partys_count_is_an_outcome_and_counts_0_where_the_party_never_acts() -> None:
     result = made([KNOB], [((x,), x) for x in range(11)])
-    assert discover(result, parse_threshold("A: violation > 7", ["A"])).boxes[0].limits == (Limit("policy.x", 8, 10),)
-    assert discover(result, parse_threshold("B: violation > 0", ["A", "B"])).of_interest == 0
+    named = parse_threshold("A: violation > 7", {"a": "A"})
+    assert discover(result, named).boxes[0].limits == (Limit("policy.x", 8, 10),)
+    assert parse_threshold("a: violation > 7", {"a": "A"}) == named  # a party by its id, counted under its name
+    assert discover(result, parse_threshold("B: violation > 0", {"a": "A", "b": "B"})).of_interest == 0
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("violations>5", Threshold("violation", ">", 5)),
+        ("violation>5", Threshold("violation", ">", 5)),
         ("violation >= 2", Threshold("violation", ">=", 2)),
         ("disputed<1", Threshold("disputed", "<", 1)),
         ("US-led coalition: violation <= 0", Threshold("US-led coalition: violation", "<=", 0)),
+        ("coalition: violation <= 0", Threshold("US-led coalition: violation", "<=", 0)),
+        (
+            "(accounts name different actors): violation > 0",
+            Threshold("(accounts name different actors): violation", ">", 0),
+        ),
     ],
 )
 def test_threshold_forms(text: str, expected: Threshold) -> None:
-    assert parse_threshold(text, ["US-led coalition"]) == expected
+    assert parse_threshold(text, {"coalition": "US-led coalition"}) == expected
 
 
 @pytest.mark.parametrize(
@@ -111,12 +118,21 @@ def test_threshold_forms(text: str, expected: Threshold) -> None:
             "`violatoin` is no verdict; expected one of violation, permitted, not_covered, disputed, "
             "undetermined; did you mean `violation`?",
         ),
-        ("US coalition: violation>1", "`US coalition` is no party of the ruleset; expected one of US-led coalition"),
+        # a near miss is refused with the word meant, never read as it
+        ("violations>1", "`violations` is no verdict; expected one of violation, permitted, "),
+        ("violations>1", "; did you mean `violation`?"),
+        ("Violation>1", "`Violation` is no verdict; expected one of violation, "),
+        ("coalition: violations>1", "`coalition: violations`: `violations` is no verdict; "),
+        (
+            "US coalition: violation>1",
+            "`US coalition` is no party of the ruleset; expected a party's id or name: coalition (US-led coalition); "
+            "did you mean `coalition`?",
+        ),
     ],
 )
 def test_a_bad_threshold_is_one_problem(text: str, message: str) -> None:
     with pytest.raises(InputError) as caught:
-        parse_threshold(text, ["US-led coalition"])
+        parse_threshold(text, {"coalition": "US-led coalition"})
     (problem,) = caught.value.problems
     assert problem.file == "--discover"
     assert message in problem.message
@@ -173,7 +189,24 @@ def test_a_bad_threshold_on_the_command_line_is_one_line_and_exit_2(cli: Cli) ->
     code, out, err = cli("sweep", DEZ, "-p", STRICT, "--discover", "Syrian army: violation>0")
     assert (code, out) == (2, "")
     (line,) = err.splitlines()
-    assert line.startswith("error: --discover: `Syrian army` is no party of the ruleset; expected one of")
+    assert line.startswith(
+        "error: --discover: `Syrian army` is no party of the ruleset; expected a party's id or name: "
+        "syrian-government (Syrian government forces), russia (Russian armed forces), "
+    )
+    assert "accounts name different actors" not in line  # no party, and nothing a user is to name
+    code, _, err = cli("sweep", DEZ, "-p", STRICT, "--discover", "violations>0")
+    assert (code, err) == (
+        2,
+        "error: --discover: `violations` is no verdict; expected one of violation, permitted, not_covered, disputed, "
+        "undetermined; did you mean `violation`?\n",
+    )
+
+
+def test_a_party_is_named_by_its_id_or_its_name_on_the_command_line(cli: Cli) -> None:
+    by_id = cli("sweep", DEZ, "-p", STRICT, "--discover", "coalition: violation>0", "-f", "json")
+    by_name = cli("sweep", DEZ, "-p", STRICT, "--discover", "US-led coalition: violation>0", "-f", "json")
+    assert by_id == by_name and by_id[0] == 0
+    assert json.loads(by_id[1])["threshold"] == {"outcome": "US-led coalition: violation", "op": ">", "value": 0}
 
 
 def test_the_csv_quotes_a_value_a_spreadsheet_would_run_as_a_formula_but_not_a_negative_number() -> None:
@@ -181,6 +214,6 @@ def test_the_csv_quotes_a_value_a_spreadsheet_would_run_as_a_formula_but_not_a_n
     mode = parse_param("policy.mode==cmd,b")
     rows = [((x, m), 9 if x >= -4 and m == "=cmd" else 0) for x in range(-10, 1) for m in ("=cmd", "b")]
     out = io.StringIO()
-    write_discovery_csv(discover(made([knob, mode], rows), parse_threshold("violations>=5")), out)
+    write_discovery_csv(discover(made([knob, mode], rows), parse_threshold("violation>=5")), out)
     cells = spreadsheet_cells(out.getvalue())
     assert [row[1:5] for row in cells[1:]] == [["policy.x", "-4", "0", ""], ["policy.mode", "", "", "'=cmd"]]

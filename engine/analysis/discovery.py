@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from engine.analysis.sweep import Param, Sweep, party_column
 from engine.errors import InputError, did_you_mean, one_of
+from engine.evaluation.result import ACCOUNTS_DIFFER
 from engine.ruleset.model import VERDICTS
 
 DISCOVER = "--discover"
@@ -49,10 +50,12 @@ class Threshold:
         return OPERATORS[self.op](count, self.value)
 
 
-def parse_threshold(text: str, parties: Sequence[str] = ()) -> Threshold:
-    """`violations>5`, `violation >= 2`, `Syrian government forces: violation > 0`. The outcome is a verdict
-    (singular or plural) or a party's count of it, the party by the name the ruleset gives it (one of
-    `parties`, when given). Raises InputError (at --discover) otherwise."""
+def parse_threshold(text: str, parties: Mapping[str, str] | None = None) -> Threshold:
+    """`violation>5`, `violation >= 2`, `coalition: violation > 0`, `US-led coalition: violation > 0`. The outcome is a
+    verdict, as the sweep's columns name it, or a party's count of one, the party by its id or its name (`parties`:
+    the ruleset's, {id: name}; None: any party, the form alone checked), or the count of the incidents whose accounts
+    name different actors (`ACCOUNTS_DIFFER`). A near miss (`violations`, `Violation`) is refused with the word
+    meant, not read as it. Raises InputError (at --discover) otherwise."""
     found = _THRESHOLD.fullmatch(text)
     if found is None:
         raise InputError.at(
@@ -61,22 +64,28 @@ def parse_threshold(text: str, parties: Sequence[str] = ()) -> Threshold:
             "number, e.g. 'violation>5'",
         )
     party, colon, verdict = found["outcome"].rpartition(":")
-    verdict = verdict.strip().lower()
-    if verdict not in VERDICTS and verdict.removesuffix("s") in VERDICTS:
-        verdict = verdict.removesuffix("s")
+    verdict = verdict.strip()
     if verdict not in VERDICTS:
+        outcome = f"`{found['outcome'].strip()}`: " if colon else ""
         hint = did_you_mean(verdict, VERDICTS)
-        raise InputError.at(
-            DISCOVER, f"`{found['outcome'].strip()}`: `{verdict}` is no verdict; {one_of(VERDICTS)}{hint}"
-        )
+        raise InputError.at(DISCOVER, f"{outcome}`{verdict}` is no verdict; {one_of(VERDICTS)}{hint}")
     column = verdict
     if colon:
         party = party.strip()
-        if parties and party not in parties:
-            hint = did_you_mean(party, parties)
-            raise InputError.at(DISCOVER, f"`{party}` is no party of the ruleset; {one_of(parties)}{hint}")
+        if parties is not None and party not in (*parties.values(), ACCOUNTS_DIFFER):
+            party = _party_name(party, parties)
         column = party_column(party, verdict)
     return Threshold(column, found["op"], int(found["n"]))
+
+
+def _party_name(given: str, parties: Mapping[str, str]) -> str:
+    """The name of the party whose id is `given` (the sweep counts a party under its name). Raises InputError naming
+    each party's id and name otherwise."""
+    if given in parties:
+        return parties[given]
+    named = ", ".join(f"{party_id} ({name})" for party_id, name in parties.items())
+    hint = did_you_mean(given, [*parties, *parties.values()])
+    raise InputError.at(DISCOVER, f"`{given}` is no party of the ruleset; expected a party's id or name: {named}{hint}")
 
 
 @dataclass(frozen=True)

@@ -104,8 +104,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--discover",
         metavar="OUTCOME>N",
-        help="report which ranges of the values make an outcome pass a threshold: a verdict or 'PARTY: VERDICT', "
-        "one of > >= < <=, a whole number, e.g. 'violation>5'",
+        help="report which ranges of the values make an outcome pass a threshold: a verdict or 'PARTY: VERDICT' "
+        "(the party's id or name), one of > >= < <=, a whole number, e.g. 'violation>5' or 'coalition: violation>0'",
     )
     add_evaluation(p, sets=None, base="base ", engine="columnar", why="; durable_rules keeps every ruleset it is given")
     add_source(p)
@@ -193,7 +193,6 @@ def _swept(
     from engine.analysis.discovery import parse_threshold
     from engine.analysis.sweep import Base, check, sweep
     from engine.cli.run import load_report
-    from engine.evaluation.result import ACCOUNTS_DIFFER
     from engine.report.progress import ProgressBar
 
     report = load_report(args.scenario, args.rules, args.engine, source=args.source, strict=args.strict)
@@ -201,8 +200,8 @@ def _swept(
         refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
     threshold = None
     if args.discover is not None:
-        parties = [p.name for p in report.compiled.ruleset.parties.values()]
-        threshold = parse_threshold(args.discover, [*parties, ACCOUNTS_DIFFER])
+        parties = {party_id: party.name for party_id, party in report.compiled.ruleset.parties.items()}
+        threshold = parse_threshold(args.discover, parties)
     base = Base.of(report)
     check(base, params)
     with ProgressBar(total, "sweeping", enabled=sys.stderr.isatty()) as bar:

@@ -384,6 +384,7 @@ def test_a_dataset_that_cannot_be_written_is_refused_before_any_work(
 def test_a_folder_run_without_a_format_writes_its_one_format(cli: Cli, dataset: Path, tmp_path: Path) -> None:
     code, _, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02", "-o", str(tmp_path / "out"))
     assert code == 0, err
+    assert "format" not in err  # a folder's name names no format, and needs none
     assert list(parts(tmp_path / "out")) == [f"month={m}/part-0000{i}.parquet" for i, m in enumerate(MONTHS)]
     code, _, err = cli("run", str(dataset / "in"), "--rules", "syria-2016-02")  # no --output: nowhere to write it
     assert code == 2 and "pass --format parquet --output FOLDER" in err

@@ -387,6 +387,41 @@ def test_a_suffix_the_command_does_not_write_leaves_its_default_with_a_warning(c
     assert code == 0 and not err
 
 
+RUN_FORMATS = "table is written to it (--format takes table, json, jsonl, markdown, parquet, html)"
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("r.yaml", "its suffix `.yaml` names no format ceasefire writes; "),
+        ("r.pq", "its suffix `.pq` names no format ceasefire writes; did you mean `.parquet`?; "),
+        ("r.jsn", "its suffix `.jsn` names no format ceasefire writes; did you mean `.json`?; "),
+        ("report", "its name has no suffix to name a format; "),
+    ],
+)
+def test_a_name_that_names_no_format_is_written_the_default_with_a_warning(
+    cli: Cli, tmp_path: Path, name: str, said: str
+) -> None:
+    out = tmp_path / name
+    code, _, err = cli(*COMMANDS["run"], "-o", str(out))  # as a suffix of a format the command does not write is
+    assert code == 0 and out.read_text(encoding="utf-8").startswith("deir-ezzor")
+    assert err == f"warning: {out}: {said}{RUN_FORMATS}\n"
+    assert cli(*COMMANDS["run"], "-f", "table", "-o", str(out)) == (0, "", "")  # a format given: nothing to say
+    assert cli(*COMMANDS["run"], "-o", os.devnull) == (0, "", "")  # a device has no name to name one
+
+
+def test_a_warning_of_the_format_is_given_only_once_the_report_is_written(cli: Cli, project: Path) -> None:
+    scenario = "scenarios/deir-ezzor-2016-09-17.yaml"
+    assert (
+        refused(cli, "run", scenario, "-o", scenario)
+        == f"{scenario}: --output is an input of this run; choose another file"
+    )
+    assert (
+        refused(cli, "run", scenario, "-o", "nowhere/r.csv")
+        == "nowhere/r.csv: --output folder `nowhere` does not exist"
+    )
+
+
 def test_a_format_the_file_s_name_contradicts_is_written_with_a_warning(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     code, _, err = cli(*COMMANDS["run"], "-f", "markdown", "-o", str(out))

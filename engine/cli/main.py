@@ -116,12 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         args.engine = RENAMED[old]
 
+    note = None  # what the report's file name does not say of its format, said once the report is written
     if hasattr(args, "formats"):
         args.format_given = args.format is not None
-        args.format = chosen_format(args.format, args.output, args.formats)
+        # a folder's run writes a dataset whatever the folder's name (`run.run_dataset` settles its format)
+        folder = os.path.isdir(getattr(args, "scenario", None) or "")
+        args.format, note = chosen_format(args.format, args.output, args.formats, dataset=folder)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        code = handler(args)
     except InputError as exc:
         for problem in exc.problems:  # the errors, and what led to them (an export's bad rows) as warnings
             print(f"{problem.severity}: {problem}", file=sys.stderr)
@@ -135,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    if note is not None:
+        print(f"warning: {note}", file=sys.stderr)
+    return code
 
 
 def warn(problems: Iterable[Problem]) -> None:
@@ -271,6 +277,10 @@ SUFFIX_FORMATS = {
     ".htm": "html",
     ".csv": "csv",
 }
+# A suffix of plain text, which the first format (the terminal's table or tree) is written to without a word.
+TEXT_SUFFIX = ".txt"
+# Suffixes written for a format's that are not close to its own in spelling (`did_you_mean`).
+SHORT_SUFFIXES = {".pq": ".parquet"}
 
 
 def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
@@ -293,26 +303,39 @@ def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     )
 
 
-def chosen_format(given: str | None, output: str | None, formats: Sequence[str]) -> str:
+def chosen_format(
+    given: str | None, output: str | None, formats: Sequence[str], dataset: bool = False
+) -> tuple[str, str | None]:
     """The report format: `given`, else the one `output`'s suffix names where the command writes it, else the
-    first of `formats`. A format the file's name contradicts (one given, or the first where the command does not
-    write the one named) is written, with a warning on stderr."""
-    named = SUFFIX_FORMATS.get(os.path.splitext(output or "")[1].lower())
-    if given is None:
-        if named is None or named in formats:
-            return named or formats[0]
-        print(
-            f"warning: {output}: its suffix says {named}, which this command does not write; {formats[0]} is written "
-            f"to it (--format takes {', '.join(formats)})",
-            file=sys.stderr,
-        )
-        return formats[0]
-    if named is not None and named != given:
-        print(
-            f"warning: {output}: its suffix says {named}, but --format {given} is what is written to it",
-            file=sys.stderr,
-        )
-    return given
+    first of `formats`; and the warning to give once it is written (None: none), where the file's name does not
+    name it: a format given that its suffix contradicts; or, none given, the first, where its suffix names a format
+    the command does not write, names none (`.yaml`; `.pq`: did you mean `.parquet`?) or there is no suffix. Not
+    warned of: `.txt` (the text a terminal shows), a device or a pipe (/dev/null), any name with `dataset` (a
+    folder's run writes a dataset)."""
+    suffix = os.path.splitext(output or "")[1].lower()
+    named = SUFFIX_FORMATS.get(suffix)
+    if given is not None:
+        if named is not None and named != given:
+            return given, f"{output}: its suffix says {named}, but --format {given} is what is written to it"
+        return given, None
+    if named is not None and named in formats:
+        return named, None
+    takes = f"{formats[0]} is written to it (--format takes {', '.join(formats)})"
+    if named is not None:
+        return formats[0], f"{output}: its suffix says {named}, which this command does not write; {takes}"
+    if output is None or suffix == TEXT_SUFFIX or dataset:
+        return formats[0], None
+    from engine.cli.outputs import written_as_it_goes
+
+    if written_as_it_goes(output):
+        return formats[0], None
+    if not suffix:
+        return formats[0], f"{output}: its name has no suffix to name a format; {takes}"
+    from engine.errors import did_you_mean
+
+    meant = SHORT_SUFFIXES.get(suffix)
+    hint = f"; did you mean `{meant}`?" if meant else did_you_mean(suffix, SUFFIX_FORMATS, cutoff=0.8)
+    return formats[0], f"{output}: its suffix `{suffix}` names no format ceasefire writes{hint}; {takes}"
 
 
 def _output(text: str) -> str | None:

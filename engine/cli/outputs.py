@@ -108,6 +108,14 @@ def _is_stream(mode: int) -> bool:
     return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
 
 
+def written_as_it_goes(path: str | Path) -> bool:
+    """Whether `path` is a terminal, /dev/null or a pipe (`_is_stream`), which a report is written to as it goes."""
+    try:
+        return _is_stream(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def cannot_write(text: str, option: str, exc: OSError) -> InputError:
     return refused(text, f"{option}: cannot write: {(exc.strerror or str(exc)).lower()}")
 

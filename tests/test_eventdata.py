@@ -176,6 +176,73 @@ def test_acled_civilian_targeting_is_as_acled_writes_it_or_the_row_is_bad(tmp_pa
     assert (code, out) == (2, "") and f"error: {path}:3: `civilian_targeting` is `No`; {expected}\n" in err
 
 
+# Islamic State and the Syrian army in a battle, as ACLED codes one: either side may have started it.
+CLASH = {
+    "event_type": "Battles",
+    "sub_event_type": "Armed clash",
+    "actor1": "Islamic State (Syria)",
+    "inter1": "2",
+    "actor2": "Military Forces of Syria (2000-)",
+    "inter2": "1",
+    "interaction": "12",
+}
+
+
+def test_acled_civilian_targeting_on_a_battle_makes_the_row_bad(tmp_path: Path, cli: Cli) -> None:
+    path = acled_csv(
+        tmp_path / "a.csv",
+        CLASH,
+        {**CLASH, "event_id_cnty": "SYR1002", "civilian_targeting": "Civilian targeting"},
+        {
+            "event_id_cnty": "SYR1003",
+            "event_type": "Battles",
+            "sub_event_type": "Government regains territory",
+            "civilian_targeting": "Civilian targeting",
+        },
+    )
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0
+    (verdict,) = (json.loads(line) for line in out.splitlines())
+    assert (verdict["incident"], verdict["verdict"], verdict["rule"]) == ("SYR1001", "permitted", "strike-on-excluded")
+    said = "expected empty: in ACLED's coding a battle is fought between armed groups, never aimed at civilians"
+    assert err.splitlines()[1:] == [
+        f"warning: {path}:3: `civilian_targeting` is `Civilian targeting` on a battle (`Armed clash`); {said}",
+        f"warning: {path}:4: `civilian_targeting` is `Civilian targeting` on a battle "
+        f"(`Government regains territory`); {said}",
+        f"warning: {path}: 2 bad rows skipped",
+    ]
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
+    assert (code, out) == (
+        2,
+        "",
+    ) and f"error: {path}:3: `civilian_targeting` is `Civilian targeting` on a battle" in err
+
+
+@pytest.mark.parametrize(
+    ("changes", "act"),
+    [
+        (
+            {"event_type": "Violence against civilians", "sub_event_type": "Attack", "actor2": "Civilians (Syria)"},
+            "ground attack",
+        ),
+        ({"event_type": "Violence against civilians", "sub_event_type": "Attack", "actor2": ""}, "ground attack"),
+        ({"sub_event_type": "Air/drone strike", "actor2": "Civilians (Syria)"}, "airstrike"),
+        ({}, "shelling"),  # actor2 names the rebels: civilians were the main target, the rebels are kept beside them
+    ],
+)
+def test_acled_civilian_targeting_is_an_attack_on_civilians(tmp_path: Path, changes: dict[str, str], act: str) -> None:
+    path = acled_csv(tmp_path / "a.csv", {**changes, "civilian_targeting": "Civilian targeting"})
+    loaded = load_input(path, "syria-2016-09")
+    (verdict,) = evaluate(loaded.compiled, loaded.frame, engine="columnar")
+    assert (verdict.verdict, verdict.rule, verdict.actors) == (
+        "violation",
+        "attack-on-civilians",
+        ("syrian-government",),
+    )
+    assert verdict.explanation == f"Syrian government forces attacked civilians ({act}), which the truce forbids."
+    assert "mutual" not in verdict.flags
+
+
 def test_acled_empty_time_precision_makes_the_row_bad(tmp_path: Path) -> None:
     path = acled_csv(tmp_path / "a.csv", {}, {"event_id_cnty": "SYR1002", "time_precision": ""})
     table = EventTable(path, "acled")
@@ -615,6 +682,12 @@ def test_synthetic_export_is_acled_shaped() -> None:
     assert frame.get_column("event_id_cnty").n_unique() == 1_000
     assert acled_frame(1_000, seed=1).equals(frame) and not acled_frame(1_000, seed=2).equals(frame)
     assert set(frame.get_column("time_precision")) == {"1", "2", "3"}
+    # ACLED's coding: a battle is between armed groups, never civilian targeting; that is for attacks on civilians
+    battles = frame.filter(pl.col("event_type") == "Battles")
+    assert battles.height and (battles.get_column("civilian_targeting") == "").all()
+    assert not battles.get_column("inter2").is_in(["0", "7"]).any()
+    targeted = frame.filter(pl.col("civilian_targeting") == "Civilian targeting").get_column("event_type")
+    assert set(targeted) == {"Violence against civilians", "Explosions/Remote violence"}
 
 
 def test_foreign_rows_not_covered() -> None:

@@ -62,6 +62,30 @@ def test_the_same_clash_told_one_way_is_judged_one_way(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("actor", "target"), [("ISIS", "Civilians (Syria)"), ("Civilians (Syria)", "ISIS")], ids=["as-told", "reversed"]
+)
+def test_civilians_in_a_mutual_incident_are_only_ever_acted_on(engine: str, actor: str, target: str) -> None:
+    clash = {"id": "c", "actor": actor, "act": "Armed clash", "target": target, "mutual": True}
+    if target == "ISIS":
+        clash["assoc_actor"] = ["SAA"]
+    else:
+        clash["assoc_target"] = ["SAA"]  # the associate of civilians does not act either
+    (v,) = judged(engine, clash)
+    assert (v.verdict, v.rule, v.actors, v.flags) == (
+        "not_covered",
+        "actor-not-bound",
+        ("isis",),
+        ("civilians_harmed",),
+    )
+    assert v.explanation == "Islamic State is not bound by the cessation, so its acts fall outside it."
+    attack = {**clash, "actor": "SAA", "target": "Civilians (Syria)", "assoc_actor": [], "assoc_target": []}
+    (v,) = judged(engine, attack)
+    assert (v.verdict, v.rule, v.actors) == ("violation", "attack-on-civilians", ("syrian-government",))
+    assert "mutual" not in v.flags and not v.explanation.startswith(BOTH_WAYS)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_each_account_of_a_mutual_incident_is_judged_both_ways(engine: str) -> None:
     clash = {
         "id": "c",

@@ -51,6 +51,7 @@ UNNAMED = {"actor": "an unnamed actor", "target": "an unnamed target", "intended
 UNNAMED_ACT = "an unnamed act"
 # A flag for a hostile act on a target of each of these roles (see `decide.flag_bits`).
 HARM_FLAGS = {"covered": "covered_party_harmed", "sponsor": "sponsor_harmed", "civilians": "civilians_harmed"}
+CIVILIANS = "civilians"  # the role (a name class) of civilians: never the side that attacks in a `mutual` incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,12 +302,37 @@ def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolut
         *_times(resolver, time_codes, times),
         *_places(resolver, rows),
     )
+    table = _civilians_acted_on(table)
     told_columns = ("incident", "source", "time", *PEOPLE, "act.told")
     # The phase is placed after (`engine.evaluation.phases`): it depends on what earlier days' verdicts were.
     table = table.with_columns(pl.lit(None, vocabulary.phase).alias("phase"))
     unphased = () if "phase" in compiled.columns else ("phase",)
     kept = (*told_columns, *compiled.columns, *unphased, *CODES, "time.code", *NOTED, *JUDGED, "assoc.parties")
     return table.select(kept), Resolution(names, deeds, times)
+
+
+def _civilians_acted_on(table: pl.DataFrame) -> pl.DataFrame:
+    """Fact rows with each `mutual` version that has civilians on one side judged one way, civilians acted on.
+
+    A record that does not say who attacked tells of fighting between armed sides (ACLED's codebook, 2023: a
+    battle is between organised armed groups; UCDP GED's civilians are the side_b of one-sided violence alone):
+    civilians are not one of them, so the direction in which they would act is dropped, and the other is the
+    version's only one (direction 0, no longer `mutual`): civilians never become the side that attacked.
+    """
+    civilians = pl.col("actor.role").eq_missing(CIVILIANS) & pl.col("target.role").ne_missing(CIVILIANS)
+    acting = pl.col("mutual") & civilians
+    if not table.select(acting.any()).item():
+        return table
+    one_way = acting.any().over("version")
+    return (
+        table.with_columns(one_way.alias("one_way"))
+        .filter(~acting)
+        .with_columns(
+            pl.when("one_way").then(pl.lit(0, pl.UInt8())).otherwise("direction").alias("direction"),
+            pl.col("mutual") & ~pl.col("one_way"),
+        )
+        .drop("one_way")
+    )
 
 
 def _judged(rows: pl.DataFrame) -> pl.DataFrame:

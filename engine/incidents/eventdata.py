@@ -225,6 +225,10 @@ NO_PRECISION = "the row is kept: its point is left out, and its admin names plac
 UCDP_CIVILIANS = "Civilians"  # side_b of a one-sided event
 ACLED_CIVILIANS = "Civilians"  # the target of a row flagged `civilian_targeting` that names none
 ACLED_TARGETING = "Civilian targeting"  # `civilian_targeting` as ACLED writes it; else it is empty
+# ACLED's codebook (2023, "Battles", "Civilian targeting"): a battle is a violent interaction between two organised
+# armed groups, and `civilian_targeting` marks events whose main or only target is civilians, so a battle never has
+# it. These are the battles' sub-event types (`event_type` is `Battles`).
+ACLED_BATTLES = ("Armed clash", "Government regains territory", "Non-state actor overtakes territory")
 CIVILIANS_HARMED = "civilians_harmed"  # the flag of a UCDP event with civilian deaths
 
 BLOCK = 32 * 1024 * 1024  # bytes of CSV read and mapped at a time
@@ -929,6 +933,8 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
     precision = _text("time_precision")
     geo = _whole("geo_precision")
     time = _mapped_time(pl.concat_str(_text("event_date"), pl.lit("\t"), precision.fill_null("")), acled_time)
+    targeted = (_text("civilian_targeting") == ACLED_TARGETING).fill_null(False)
+    battle = ((_text("event_type") == "Battles") | _text("sub_event_type").is_in(ACLED_BATTLES)).fill_null(False)
     checks = [
         (_text("event_id_cnty").is_null(), "no `event_id_cnty`: a row without an id"),
         (
@@ -953,10 +959,14 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
             _text("civilian_targeting").is_not_null() & (_text("civilian_targeting") != ACLED_TARGETING),
             f"`civilian_targeting` is {{civilian_targeting}}; expected `{ACLED_TARGETING}` or empty",
         ),
+        (
+            targeted & battle,
+            f"`civilian_targeting` is `{ACLED_TARGETING}` on a battle ({{sub_event_type}}); expected empty: in ACLED's "
+            "coding a battle is fought between armed groups, never aimed at civilians",
+        ),
     ]
     notes = [(_text("geo_precision").is_null(), f"`geo_precision` is empty; expected 1, 2 or 3 ({NO_PRECISION})")]
     actor2 = _text("actor2")
-    targeted = (_text("civilian_targeting") == ACLED_TARGETING).fill_null(False)
     names_civilians = actor2.str.to_lowercase().str.contains("civilian").fill_null(False)
     # A row flagged as civilian targeting has civilians as its target: actor2 where it names them, else
     # `Civilians`, and an actor2 that names someone else stays with the target's associated actors.

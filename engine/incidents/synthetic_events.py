@@ -134,6 +134,11 @@ def acled_frame(count: int, seed: int = 0, start: int = 0) -> pl.DataFrame:
     event = pick(1, list(range(len(EVENTS))), [e[3] for e in EVENTS])
     actor = pick(2, list(range(len(ACTORS))), [a[2] for a in ACTORS])
     target = pick(3, list(range(len(TARGETS))), [t[2] for t in TARGETS])
+    # A battle is fought between armed groups (ACLED's codebook): its second actor is one of them, never
+    # civilians or no one.
+    battle = pl.lit(pl.Series([e[1] == "Battles" for e in EVENTS])).gather(event)
+    armed = len(ACTORS) - 1  # TARGETS' first entries: the armed actors
+    target = pl.when(battle & (target >= armed)).then(draw(18, armed)).otherwise(target)
     abroad = chance(4, 10)
     place = pl.when(abroad).then(len(PLACES) - ABROAD + draw(5, ABROAD)).otherwise(draw(5, len(PLACES) - ABROAD))
     day = draw(6, DAYS)
@@ -170,14 +175,19 @@ def acled_frame(count: int, seed: int = 0, start: int = 0) -> pl.DataFrame:
     sub_event = of(EVENTS, "event", 2)
     inter1, inter2 = of(ACTORS, "actor", 1), of(TARGETS, "target", 1)
     low, high = pl.min_horizontal(inter1, inter2), pl.max_horizontal(inter1, inter2)
-    civilians = (of(EVENTS, "event", 1) == "Violence against civilians") | (inter2 == 7)
+    # ACLED marks `civilian_targeting` where civilians are the main or only target: every violence against
+    # civilians, and explosions or remote violence aimed at them; never a battle.
+    event_type = of(EVENTS, "event", 1)
+    civilians = (event_type == "Violence against civilians") | (
+        (event_type == "Explosions/Remote violence") & (inter2 == 7)
+    )
     out = frame.select(
         pl.format("SYR{}", pl.col("n") + 100_000).alias("event_id_cnty"),
         pl.when(pl.col("long_date")).then(long_day).otherwise(iso_day).alias("event_date"),
         pl.lit("2016").alias("year"),
         pl.col("time_precision").cast(text),
         of(EVENTS, "event", 0).alias("disorder_type"),
-        of(EVENTS, "event", 1).alias("event_type"),
+        event_type.alias("event_type"),
         sub_event.alias("sub_event_type"),
         of(ACTORS, "actor", 0).alias("actor1"),
         pl.when(pl.col("assoc1")).then(pl.col("assoc_actor")).otherwise(pl.lit("")).alias("assoc_actor_1"),

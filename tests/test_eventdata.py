@@ -298,6 +298,9 @@ def test_an_acled_row_without_a_geo_precision_is_kept_with_a_warning(tmp_path: P
         ("9-May-20", "2020-05-09"),
         ("3 Dec 1997", "1997-12-03"),
         ("31-Dec-97", "1997-12-31"),
+        ("2016-09-14 00:00:00", "2016-09-14"),  # a date-time column at midnight, as a Parquet file may hold one
+        ("2016-09-14T00:00", "2016-09-14"),
+        ("2016-09-14 00:00:00.000", "2016-09-14"),
     ],
 )
 def test_acled_date_forms(written: str, day: str) -> None:
@@ -316,6 +319,9 @@ def test_acled_date_forms(written: str, day: str) -> None:
         "2016",
         "1４ Sep 2016",
         "14 Sep ２０16",
+        "2016-09-14 10:30:00",  # ACLED dates are days
+        "2016-09-14 00:00:30",
+        "2016-09-14 00:00:00.5",
     ],
 )
 def test_acled_dates_not_read(written: str) -> None:
@@ -466,6 +472,30 @@ def test_parquet_export(tmp_path: Path) -> None:
     typed.write_parquet(tmp_path / "a.parquet")
     assert kind_of(tmp_path / "a.parquet") == "acled"
     assert read(tmp_path / "a.parquet") == read(path)
+
+
+@pytest.mark.parametrize(
+    "dtype", [pl.Date(), pl.Datetime("ns"), pl.Datetime("us", "UTC")], ids=["date", "datetime", "datetime-utc"]
+)
+def test_a_parquet_export_s_event_date_may_be_typed_as_days(tmp_path: Path, dtype: pl.DataType) -> None:
+    path = acled_csv(tmp_path / "a.csv", {}, {"event_id_cnty": "SYR1002", "event_date": "2016-09-15"})
+    typed = pl.read_csv(path, infer_schema=False).with_columns(pl.col("event_date").str.to_date().cast(dtype))
+    typed.write_parquet(tmp_path / "a.parquet")  # as pandas' `parse_dates` and `to_parquet` write it
+    assert read(tmp_path / "a.parquet") == read(path)
+
+
+def test_a_parquet_export_s_event_date_with_a_time_of_day_makes_the_row_bad(tmp_path: Path, cli: Cli) -> None:
+    path = acled_csv(tmp_path / "a.csv", {}, {"event_id_cnty": "SYR1002"}, {"event_id_cnty": "SYR1003"})
+    times = pl.Series(["2016-09-14 00:00:00", "2016-09-14 10:30:00", "2016-09-14 00:00:00.250"]).str.to_datetime()
+    pl.read_csv(path, infer_schema=False).with_columns(times.alias("event_date")).write_parquet(tmp_path / "a.parquet")
+    code, out, err = cli("run", str(tmp_path / "a.parquet"), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0 and [json.loads(line)["incident"] for line in out.splitlines()] == ["SYR1001"]
+    said = "has a time of day; expected a day (ACLED dates are days: a date-time is read as its day only at midnight)"
+    assert err.splitlines()[1:] == [
+        f"warning: {tmp_path / 'a.parquet'}: row 2: `event_date` `2016-09-14 10:30:00` {said}",
+        f"warning: {tmp_path / 'a.parquet'}: row 3: `event_date` `2016-09-14 00:00:00.250` {said}",
+        f"warning: {tmp_path / 'a.parquet'}: 2 bad rows skipped",
+    ]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

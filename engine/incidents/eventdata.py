@@ -700,8 +700,8 @@ def _as_text(part: pl.DataFrame, name: str) -> pl.Expr:
         return pl.when(whole).then(column.cast(pl.Int64()).cast(pl.String())).otherwise(column.cast(pl.String()))
     if dtype == pl.Date():
         return column.dt.strftime("%Y-%m-%d")
-    if isinstance(dtype, pl.Datetime):
-        return column.dt.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(dtype, pl.Datetime):  # a fraction of a second written where there is one
+        return column.dt.strftime("%Y-%m-%d %H:%M:%S%.f")
     return column.cast(pl.String())
 
 
@@ -881,13 +881,22 @@ _MONTHS = {
 # `27 April 2020`, `27-April-2020`, and `9-May-20` (the export opened and saved by a spreadsheet; met in a
 # real global export of 2020).
 _WRITTEN = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -](\d{4}|\d{2})", re.ASCII)  # digits 0-9 only
+# A day with the time midnight, as a date-time column gives one (pandas' `parse_dates` written to Parquet, read
+# as text by `_as_text`); a day and another time of day (`_TIMED`) is no ACLED date: ACLED dates are days.
+_MIDNIGHT = r"(\d{4}-\d{2}-\d{2})[ T]00:00(?::00(?:\.0+)?)?"
+_TIMED = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}"
 ACLED_DATES = "2020-04-27, 27 April 2020, 27-April-2020 or 27-Apr-20"
 
 
 def acled_day(text: str) -> date | None:
-    """An ACLED `event_date` as the day it names, or None. Two-digit years are 1997 (ACLED's first) to 2096."""
+    """An ACLED `event_date` as the day it names, or None. Two-digit years are 1997 (ACLED's first) to 2096. A day
+    at midnight (`2020-04-27 00:00:00`, as a Parquet date-time column is read) is that day; another time of day
+    is None: ACLED's codebook dates each event to a day."""
     text = text.strip()
     try:
+        midnight = re.fullmatch(_MIDNIGHT, text, re.ASCII)
+        if midnight is not None:
+            text = midnight[1]
         if len(text) == 10 and text[4] == "-":
             return date.fromisoformat(text)
         found = _WRITTEN.fullmatch(text)
@@ -945,6 +954,13 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
         (
             ~precision.is_in(["1", "2", "3"]).fill_null(False),
             "`time_precision` is {time_precision}; expected 1, 2 or 3",
+        ),
+        (
+            time.is_null()
+            & _text("event_date").str.contains(_TIMED)
+            & ~_text("event_date").str.contains(f"^{_MIDNIGHT}$"),
+            "`event_date` {event_date} has a time of day; expected a day (ACLED dates are days: a date-time is read "
+            "as its day only at midnight)",
         ),
         (
             time.is_null(),

@@ -106,9 +106,9 @@ def test_acled_row_mapped(tmp_path: Path) -> None:
         "event_type": "Explosions/Remote violence",
         "sub_event_type": "Shelling/artillery/missile attack",
         "disorder_type": "Political violence",
-        "inter1": 1,
-        "inter2": 2,
-        "interaction": 12,
+        "inter1": "1",
+        "inter2": "2",
+        "interaction": "12",
         "time_precision": 1,
         "geo_precision": 1,
         "civilian_targeting": None,
@@ -241,6 +241,51 @@ def test_acled_civilian_targeting_is_an_attack_on_civilians(tmp_path: Path, chan
     )
     assert verdict.explanation == f"Syrian government forces attacked civilians ({act}), which the truce forbids."
     assert "mutual" not in verdict.flags
+
+
+def test_acled_actor_types_are_kept_as_the_export_writes_them(tmp_path: Path, cli: Cli) -> None:
+    labels = {"inter1": "State forces", "inter2": "Rebel group", "interaction": "State forces-Rebel group"}
+    path = acled_csv(
+        tmp_path / "a.csv",
+        {},
+        {"event_id_cnty": "SYR1002", **labels},  # newer exports' labels
+        {"event_id_cnty": "SYR1003", "inter1": "1.0", "inter2": "0", "interaction": "10.0"},
+        {"event_id_cnty": "SYR1004", "inter1": "", "inter2": "", "interaction": ""},
+    )
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
+    assert code == 0 and "warning" not in err
+    assert [{k: json.loads(line)["acled"][k] for k in labels} for line in out.splitlines()] == [
+        {"inter1": "1", "inter2": "2", "interaction": "12"},
+        labels,
+        {"inter1": "1", "inter2": "0", "interaction": "10"},
+        {"inter1": None, "inter2": None, "interaction": None},
+    ]
+
+
+def test_acled_actor_types_outside_acled_s_codes_are_said_and_the_row_kept(tmp_path: Path, cli: Cli) -> None:
+    path = acled_csv(
+        tmp_path / "a.csv",
+        {"inter1": "9", "interaction": "99"},
+        {"event_id_cnty": "SYR1002", "inter2": "-1", "interaction": "21"},
+        {"event_id_cnty": "SYR1003", "inter1": "0", "interaction": "1"},
+    )
+    table = EventTable(path, "acled")
+    assert table.frame().get_column("id").to_list() == ["SYR1001", "SYR1002", "SYR1003"]  # no verdict reads them
+    kept = "(the row is kept: no verdict reads it)"
+    inter1 = f"expected an actor type, 1 to 8 {kept}"
+    interaction = f"expected two actor types, the lower first (12), or one and 0 for an actor alone (10) {kept}"
+    assert [(p.line, p.message) for p in table.noted.found] == [
+        (2, f"`inter1` is `9`; {inter1}; `interaction` is `99`; {interaction}"),
+        (
+            3,
+            f"`inter2` is `-1`; expected an actor type, 1 to 8, or 0 for no second actor {kept}; "
+            f"`interaction` is `21`; {interaction}",
+        ),
+        (4, f"`inter1` is `0`; {inter1}; `interaction` is `1`; {interaction}"),
+    ]
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl", "--strict")
+    assert code == 0 and len(out.splitlines()) == 3
+    assert f"warning: {path}:2: `inter1` is `9`; {inter1}" in err
 
 
 def test_acled_empty_time_precision_makes_the_row_bad(tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ dataset's own codes for reports.
 A third party's export has bad rows (no id, a row cut short, a date or a count that cannot be read, an
 id given twice): each is skipped and kept as a `Problem` with its file, line (Parquet: row) and why, so
 that one bad row of thousands does not stop a run; `--strict` makes them an error. A row whose only fault is
-in a code its verdict does not depend on (UCDP's `date_prec`) is kept, with a warning at its line. An export
-with no row left to judge (a header alone, or every row bad) is refused.
+in a code its verdict does not depend on (UCDP's `date_prec`, ACLED's `inter1`, `inter2` and `interaction`) is
+kept, with a warning at its line. An export with no row left to judge (a header alone, or every row bad) is
+refused.
 
 The file is read a block at a time and each block mapped as it comes, so that memory stays flat
 however many rows there are. CSV: blocks of 32 MB cut at a row's end (a line break after an even number
@@ -169,9 +170,9 @@ ACLED_KEPT = pl.Struct(
         "event_type": pl.String(),
         "sub_event_type": pl.String(),
         "disorder_type": pl.String(),
-        "inter1": pl.Int64(),
-        "inter2": pl.Int64(),
-        "interaction": pl.Int64(),
+        "inter1": pl.String(),  # as the export writes them: a code (`1`) or, from newer exports, a label
+        "inter2": pl.String(),
+        "interaction": pl.String(),
         "time_precision": pl.Int64(),
         "geo_precision": pl.Int64(),
         "civilian_targeting": pl.String(),
@@ -220,6 +221,18 @@ UCDP_ACTS = {1: "state-based conflict", 2: "non-state conflict", 3: "one-sided v
 # `date_end`); `where_prec` 1 (the exact place) to 7 (international waters or airspace), which places the event.
 UCDP_DATE_PRECS = range(1, 6)
 UCDP_WHERE_PRECS = range(1, 8)
+# ACLED's codebook (2023, "Actor Names, Types, and 'Inter' Codes", "Interaction codes"): `inter1` and `inter2` are
+# actor types 1 (state forces) to 8 (external/other forces), `inter2` 0 where there is no second actor; `interaction`
+# is the two, the lower first (12, state forces and rebels), or the one and 0 for an actor alone (10). Newer exports
+# give labels instead (`State forces`, `State forces-Rebel group`), and their words have changed between versions:
+# a label is kept as written, a number checked. No verdict reads them: a number outside these is a warning.
+ACLED_INTERS = {"inter1": range(1, 9), "inter2": range(0, 9)}
+ACLED_INTERACTIONS = sorted(10 * a + b for a in range(1, 9) for b in (0, *range(a, 9)))
+ACLED_INTERS_SAID = {
+    "inter1": "an actor type, 1 to 8",
+    "inter2": "an actor type, 1 to 8, or 0 for no second actor",
+    "interaction": "two actor types, the lower first (12), or one and 0 for an actor alone (10)",
+}
 # What is done with a row whose point has no precision: its coordinates may be an area's centre.
 NO_PRECISION = "the row is kept: its point is left out, and its admin names place it"
 UCDP_CIVILIANS = "Civilians"  # side_b of a one-sided event
@@ -981,7 +994,16 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
             "coding a battle is fought between armed groups, never aimed at civilians",
         ),
     ]
-    notes = [(_text("geo_precision").is_null(), f"`geo_precision` is empty; expected 1, 2 or 3 ({NO_PRECISION})")]
+    notes = [
+        (_text("geo_precision").is_null(), f"`geo_precision` is empty; expected 1, 2 or 3 ({NO_PRECISION})"),
+        *(
+            (
+                _text(name).str.contains(_NUMBER) & ~_whole(name).is_in(list(codes)).fill_null(False),
+                f"`{name}` is {{{name}}}; expected {ACLED_INTERS_SAID[name]} (the row is kept: no verdict reads it)",
+            )
+            for name, codes in (*ACLED_INTERS.items(), ("interaction", ACLED_INTERACTIONS))
+        ),
+    ]
     actor2 = _text("actor2")
     names_civilians = actor2.str.to_lowercase().str.contains("civilian").fill_null(False)
     # A row flagged as civilian targeting has civilians as its target: actor2 where it names them, else
@@ -1018,7 +1040,9 @@ def _acled(cells: pl.DataFrame, control: bool = True) -> tuple[pl.DataFrame, lis
             pl.lit([], pl.List(pl.String())).alias("flags"),
             pl.struct(
                 *(_text(n).alias(n) for n in ("event_type", "sub_event_type", "disorder_type")),
-                *(_whole(n).alias(n) for n in ("inter1", "inter2", "interaction", "time_precision", "geo_precision")),
+                # a code written `12.0` (a spreadsheet's way) is 12; a label as written
+                *(pl.coalesce(_whole(n).cast(pl.String()), _text(n)).alias(n) for n in ACLED_INTERS_SAID),
+                *(_whole(n).alias(n) for n in ("time_precision", "geo_precision")),
                 *(_text(n).alias(n) for n in ("civilian_targeting", "source_scale", "tags")),
                 _whole("timestamp").alias("timestamp"),
             ).alias("acled"),

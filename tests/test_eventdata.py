@@ -496,6 +496,33 @@ def test_ucdp_precisions_and_estimates_are_checked(tmp_path: Path, cli: Cli) -> 
     assert code == 0 and len(out.splitlines()) == 1 and "`date_prec` is `0`" in err
 
 
+def test_a_row_is_said_cut_short_only_where_every_cell_after_is_empty(tmp_path: Path) -> None:
+    estimates = {"best": "", "low": "", "high": ""}
+    path = ucdp_csv(
+        tmp_path / "ged.csv", {1: {**estimates, "gwnoa": "652"}, 2: {**estimates, "gwnoa": "", "gwnob": ""}}
+    )
+    empty = "`best` is empty; expected a whole number"
+    cut = f"{empty} (the row looks cut short: every cell from `best` on is empty)"
+    table = EventTable(path, "ucdp")
+    assert table.frame().height == 1
+    assert [(p.line, p.message) for p in table.bad.found] == [(3, empty), (4, cut)]
+    # a Parquet file's columns not read (`gwnoa`, `gwnob`) may hold anything: no row is said to be cut short there
+    pl.read_csv(path, infer_schema=False).write_parquet(tmp_path / "ged.parquet")
+    table = EventTable(tmp_path / "ged.parquet", "ucdp")
+    assert table.frame().height == 1
+    assert [(p.path, p.message) for p in table.bad.found] == [("row 2", empty), ("row 3", empty)]
+    short = dict.fromkeys(ACLED_COLUMNS[ACLED_COLUMNS.index("assoc_actor_2") :], "")
+    table = EventTable(acled_csv(tmp_path / "a.csv", {}, {"event_id_cnty": "SYR1002", **short}), "acled")
+    assert table.frame().height == 1
+    assert [(p.line, p.message) for p in table.bad.found] == [
+        (
+            3,
+            "`fatalities` is empty; expected a whole number (the row looks cut short: every cell from "
+            "`assoc_actor_2` on is empty)",
+        )
+    ]
+
+
 def test_sniffing(tmp_path: Path) -> None:
     assert sniff(["actor1", "event_date", "event_id_cnty"]) == "acled"
     assert sniff(["type_of_violence", "side_a", "date_start", "id"]) == "ucdp"

@@ -392,6 +392,10 @@ class EventTable:
         """Forget what an earlier reading found: each reading reads the file from its start."""
         self.bad, self.noted = BadRows(self.shown), _noted(self.shown)
         self._shapes: list[Problem] = []  # the rows of the wrong shape in the block being read
+        # The block being read as it came, every column read in the file's order, and each row's line; and the
+        # file's columns in order (Parquet: those not read too), to tell whether a row is cut short.
+        self._block = (pl.DataFrame(), pl.Series("line", [], pl.Int64()))
+        self._order: list[str] = []
 
     @property
     def name(self) -> str:
@@ -472,6 +476,7 @@ class EventTable:
         time, with each row's line (Parquet: row number); rows of the wrong shape reported and left out."""
         reader = self._parquet_cells if self.parquet else self._csv_cells
         for cells, lines in reader(progress):
+            self._block = (cells, lines)
             have = set(cells.columns)
             yield (
                 cells.select(
@@ -489,6 +494,7 @@ class EventTable:
         except Exception as exc:
             raise InputError.at(self.shown, f"not a Parquet file ({str(exc).splitlines()[0]})") from None
         columns = [c for c in source.schema_arrow.names if c.strip() in READ[self.kind]]
+        self._order = [c.strip() for c in source.schema_arrow.names]
         done = 0
         for batch in source.iter_batches(batch_size=self.rows, columns=columns):
             part = pl.from_arrow(batch)
@@ -508,6 +514,7 @@ class EventTable:
                 header = [c.strip() for c in next(csv.reader([first.decode("utf-8").rstrip("\r\n")]), [])]
             except (UnicodeDecodeError, csv.Error) as exc:
                 raise InputError.at(self.shown, f"the header cannot be read: {exc}", 1) from None
+            self._order = header
             line = 2  # the line the next block starts on
             done = len(first)
             for block in blocks(stream, self.block, csv_row_end, self.block // 8):
@@ -629,13 +636,19 @@ class EventTable:
             return []
         found = rows.select("line", code, "id")
         cells = raw.join(found, on="line", how="semi")
+        block, lines = self._block
+        whole = block.filter(lines.is_in(found.get_column("line").implode()))  # every column, in the file's order
         out = []
-        for (number, check, given), row in zip(found.iter_rows(), cells.iter_rows(named=True), strict=True):
+        for (number, check, given), row, told in zip(
+            found.iter_rows(), cells.iter_rows(named=True), whole.iter_rows(named=True), strict=True
+        ):
             if code == "note":  # every note of the row, in one line
                 said = "; ".join(_reason(r, row) for k, r in enumerate(reasons) if check >> k & 1)
             else:
                 said = _reason(reasons[check].replace("{_id}", str(given).replace("{", "{{").replace("}", "}}")), row)
-            out.append(_problem(self.shown, self.parquet, number, said, row))
+            if "empty" in said and (start := _cut_short(self._order, told)) is not None:
+                said += f" (the row looks cut short: every cell from `{start}` on is empty)"
+            out.append(_problem(self.shown, self.parquet, number, said))
         return out
 
 
@@ -685,18 +698,20 @@ def _shape(row: list[str], header: list[str]) -> str:
     return f"the row has {len(row)} cells, the header {len(header)}"
 
 
-def _problem(shown: str, parquet: bool, number: int, reason: str, row: dict[str, Any]) -> Problem:
-    """A bad row as a problem at its line (Parquet: its row); a row short of a value whose cells are empty from
-    some column to the end is said to be cut short."""
-    if "empty" in reason:
-        cells = [(k, v) for k, v in row.items() if k != "line"]
-        empty = 0
-        for _, value in reversed(cells):
-            if value not in (None, ""):
-                break
-            empty += 1
-        if empty >= 3 and empty < len(cells):
-            reason += f" (the row looks cut short: every cell from `{cells[-empty][0]}` on is empty)"
+def _cut_short(order: Sequence[str], row: dict[str, Any]) -> str | None:
+    """The column from which every cell of `row` is empty to the row's end, where at least three are and not all:
+    the row looks cut short there. `order` is the file's columns in order; one `row` lacks (a Parquet column not
+    read) may hold anything, so no cell before it is said to be empty."""
+    empty = 0
+    for name in reversed(order):
+        if name not in row or row[name] not in (None, ""):
+            break
+        empty += 1
+    return order[-empty] if 3 <= empty < len(order) else None
+
+
+def _problem(shown: str, parquet: bool, number: int, reason: str) -> Problem:
+    """A bad row as a problem at its line (Parquet: its row)."""
     if parquet:
         return Problem(shown, reason, None, None, f"row {number}")
     return Problem(shown, reason, number)

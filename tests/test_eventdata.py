@@ -621,6 +621,33 @@ def test_an_export_whose_columns_are_not_separated_by_commas_is_refused_at_line_
     assert code == 2 and err.startswith(line)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_export_s_column_spelled_nearly_as_one_it_lacks_is_named(tmp_path: Path, cli: Cli, suffix: str) -> None:
+    columns = tuple({"admin1": "Admin1"}.get(c, c) for c in ACLED_COLUMNS)
+    path = acled_csv(tmp_path / "a.csv", {}, columns=columns)
+    if suffix == ".parquet":
+        pl.read_csv(path, infer_schema=False).write_parquet(path := tmp_path / "a.parquet")
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
+    where = f"{path}:1" if suffix == ".csv" else str(path)
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"error: {where}: an ACLED export without the column `admin1` (its header has `Admin1`; did you mean "
+        "`admin1`?); its verdicts depend on "
+    )
+    assert err.count("\n") == 1
+    columns = tuple({"actor1": "ACTOR1"}.get(c, c) for c in ACLED_COLUMNS)
+    code, _, err = cli("run", str(acled_csv(tmp_path / "b.csv", {}, columns=columns)), "--from", "acled")
+    assert code == 2
+    assert err == (
+        f"error: {tmp_path / 'b.csv'}:1: not an ACLED export: no column `actor1` (its header has `ACTOR1`; did you "
+        "mean `actor1`?)\n"
+    )
+    # a column of the dataset's own is no misspelling of another: UCDP's `country_id` beside `country`
+    pl.read_csv(UCDP_SAMPLE, infer_schema=False).drop("country").write_csv(tmp_path / "ged.csv")
+    code, _, err = cli("run", str(tmp_path / "ged.csv"), "--rules", "syria-2016-09")
+    assert code == 2 and "a UCDP GED export without the column `country`; its verdicts" in err
+
+
 def test_from_override(tmp_path: Path, cli: Cli) -> None:
     plain = tmp_path / "plain.csv"
     plain.write_text("id,time,actor,act\nx,2016-09-14,SAA,shelling\n", encoding="utf-8")

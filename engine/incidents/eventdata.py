@@ -47,6 +47,7 @@ from engine.incidents.frame import INCIDENTS, JUDGED
 from engine.incidents.load import (
     ROW_PROBLEM_LIMIT,
     TABLE_LIMIT,
+    column_hint,
     in_row_order,
     refuse_bare_returns,
     refuse_separator,
@@ -65,6 +66,97 @@ SIGNATURES = {
     "acled": ("event_id_cnty", "event_date", "actor1"),
     "ucdp": ("id", "date_start", "side_a", "type_of_violence"),
 }
+
+# ACLED's columns, in the order its 2023 CSV export writes them.
+ACLED_COLUMNS = (
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+)
+# UCDP GED's columns (23.1 to 26.1), in the order its CSV export writes them.
+UCDP_COLUMNS = (
+    "id",
+    "relid",
+    "year",
+    "active_year",
+    "code_status",
+    "type_of_violence",
+    "conflict_dset_id",
+    "conflict_new_id",
+    "conflict_name",
+    "dyad_dset_id",
+    "dyad_new_id",
+    "dyad_name",
+    "side_a_dset_id",
+    "side_a_new_id",
+    "side_a",
+    "side_b_dset_id",
+    "side_b_new_id",
+    "side_b",
+    "number_of_sources",
+    "source_article",
+    "source_office",
+    "source_date",
+    "source_headline",
+    "source_original",
+    "where_prec",
+    "where_coordinates",
+    "where_description",
+    "adm_1",
+    "adm_2",
+    "latitude",
+    "longitude",
+    "geom_wkt",
+    "priogrid_gid",
+    "country",
+    "country_id",
+    "region",
+    "event_clarity",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+    "best",
+    "high",
+    "low",
+    "gwnoa",
+    "gwnob",
+)
+# Every column of each dataset's exports, read or not (older ACLED exports also have `data_id`, `event_id_no_cnty`
+# and `iso3`): one is never taken for a misspelling of another (`country_id` of `country`, `event_id_no_cnty` of
+# `event_id_cnty`).
+COLUMNS = {"acled": (*ACLED_COLUMNS, "data_id", "event_id_no_cnty", "iso3"), "ucdp": UCDP_COLUMNS}
 
 # ACLED's columns read, the rest left out (`region` is a world region, never a province; `iso`, `year`,
 # older exports' `data_id`, `event_id_no_cnty` and `iso3` say nothing the incident needs).
@@ -303,16 +395,26 @@ def kind_of(path: Path, source: str | None = None) -> str | None:
     if path.suffix.lower() not in (".csv", ".parquet"):
         raise InputError.at(str(path), f"--from {source} reads .csv and .parquet exports; this is not one")
     stat_of(path, str(path))
-    names = {c.strip() for c in columns or ()}
+    names = [c.strip() for c in columns or ()]
     missing = [c for c in SIGNATURES[source] if c not in names]
     if missing:
         many = "columns" if len(missing) > 1 else "column"
         raise InputError.at(
             str(path),
-            f"not {EXPORTS[source]}: no {many} " + ", ".join(f"`{c}`" for c in missing),
+            f"not {EXPORTS[source]}: no {many} "
+            + ", ".join(f"`{c}`" for c in missing)
+            + _column_hints(source, missing, names),
             1 if path.suffix.lower() == ".csv" else None,
         )
     return source
+
+
+def _column_hints(kind: str, missing: Sequence[str], names: Sequence[str]) -> str:
+    """The columns of a header (`names`) spelled nearly as one an export of `kind` lacks (`Admin1`, `admn1` for
+    `admin1`: `load.column_hint`), as ` (its header has `Admin1`; did you mean `admin1`?)`; '' where none is. A
+    column of the dataset's own (`COLUMNS`) is never taken for a misspelling of another."""
+    hints = [f"`{n}`{hint}" for n in names if n not in COLUMNS[kind] and (hint := column_hint(n, missing))]
+    return f" (its header has {' '.join(hints)})" if hints else ""
 
 
 # -- bad rows --------------------------------------------------------------------------------------
@@ -377,14 +479,18 @@ class EventTable:
         if info.st_size > TABLE_LIMIT:
             raise InputError.at(self.shown, f"file is {info.st_size:,} bytes; the limit is {TABLE_LIMIT:,}")
         self.size = info.st_size
-        given = {c.strip() for c in header_of(path) or ()}
+        given = [c.strip() for c in header_of(path) or ()]
         missing = [c for c in NEEDED[kind] if c not in given]
         if given and missing:
             many = "columns" if len(missing) > 1 else "column"
             raise InputError.at(
                 self.shown,
-                f"{EXPORTS[kind]} without the {many} " + ", ".join(f"`{c}`" for c in missing) + "; its verdicts "
-                "depend on " + ", ".join(NEEDED[kind]) + ": export it with them",
+                f"{EXPORTS[kind]} without the {many} "
+                + ", ".join(f"`{c}`" for c in missing)
+                + _column_hints(kind, missing, given)
+                + "; its verdicts depend on "
+                + ", ".join(NEEDED[kind])
+                + ": export it with them",
                 None if self.parquet else 1,
             )
 

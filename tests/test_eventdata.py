@@ -7,6 +7,8 @@ UCDP rows are real (tests/fixtures/ucdp/, CC BY 4.0).
 from __future__ import annotations
 
 import csv
+import html
+import io
 import json
 import re
 from pathlib import Path
@@ -734,6 +736,106 @@ def test_bad_rows_in_the_table_report_and_check(tmp_path: Path, cli: Cli) -> Non
     code, out, err = cli("names", str(path), "--rules", "syria-2016-09")
     assert code == 0 and "Military Forces of Syria (2000-)" in out
     assert err.count("warning: ") == 6 and err.endswith(f"warning: {path}: 5 bad rows skipped\n")
+
+
+# What the warnings on stderr say of `bad_export`'s rows skipped, after `{path}:`, in row order.
+SKIPPED = [
+    (3, "no `event_id_cnty`: a row without an id"),
+    (5, "`event_date` `14/09/2016` is not a date; expected one like 2020-04-27, 27 April 2020, 27-April-2020 or "
+     "27-Apr-20"),
+    (8, "`fatalities` is `unknown`; expected a whole number"),
+    (9, "event id `SYR1001` is given twice; the first row is kept"),
+    (11, "the row has 5 cells, the header 31: it stops before `event_type` (cut short?)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_json_report_says_which_rows_were_skipped_as_the_warnings_do(tmp_path: Path, cli: Cli, engine: str) -> None:
+    path = bad_export(tmp_path)
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "json", "--engine", engine)
+    assert code == 0
+    report = json.loads(out)
+    assert report["skipped"] == {"rows": 5, "first": [{"line": n, "message": m} for n, m in SKIPPED]}
+    assert list(report)[-2:] == ["skipped", "summary"]  # with the summary, after the verdicts
+    assert all(f"warning: {path}:{n}: {m}\n" in err for n, m in SKIPPED)
+    # the same bytes on either engine, the engine's name aside
+    assert out.replace(f'"engine":"{engine}"', "") == cli(
+        "run", str(path), "--rules", "syria-2016-09", "-f", "json", "--engine", "columnar"
+    )[1].replace('"engine":"columnar"', "")
+    # a report of an export without bad rows has no `skipped`; JSON Lines has no header: stderr says it
+    code, out, _ = cli("run", str(acled_csv(tmp_path / "good.csv", {})), "--rules", "syria-2016-09", "-f", "json")
+    assert code == 0 and "skipped" not in json.loads(out)
+    code, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "-f", "jsonl")
+    assert code == 0 and len(out.splitlines()) == 5 and "skipped" not in out
+
+
+def test_a_parquet_exports_rows_skipped_are_told_by_row(tmp_path: Path, cli: Cli) -> None:
+    path = tmp_path / "bad.parquet"
+    pl.read_csv(
+        acled_csv(tmp_path / "bad.csv", {}, BAD[2], {"event_id_cnty": "SYR1006"}), infer_schema=False
+    ).write_parquet(path)
+    code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "-f", "json")
+    assert code == 0 and f"warning: {path}: row 2: `fatalities` is `unknown`; expected a whole number\n" in err
+    first = [{"row": 2, "message": "`fatalities` is `unknown`; expected a whole number"}]
+    assert json.loads(out)["skipped"] == {"rows": 1, "first": first}
+
+
+def test_the_reports_for_people_say_which_rows_were_skipped(tmp_path: Path, cli: Cli) -> None:
+    path = bad_export(tmp_path)
+    said = "5 bad rows of the input skipped, not judged and not counted here:"
+    lines = [f"{path}:{n}: {m}" for n, m in SKIPPED]
+    code, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "--width", "400")
+    assert code == 0
+    assert out.splitlines()[:7] == [
+        "bad · ruleset syria-2016-09 · engine columnar",
+        said,
+        *(f"  {line}" for line in lines),
+    ]
+    code, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "-f", "markdown")
+    assert code == 0
+    head = "# bad\n\nRuleset `syria-2016-09`, engine `columnar`.\n\n"
+    assert out.startswith(head + f"**{said}**\n\n" + "".join(f"- {line}\n" for line in lines) + "\n| time |")
+    code, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "-f", "html")
+    assert code == 0
+    shown = html.unescape(re.sub(r"<[^>]+>", "\n", out.split('id="skipped">')[1].split("</div>")[0]))
+    assert [line for line in shown.splitlines() if line] == [said, *lines]
+    embedded = out.split('<script type="application/json" id="report">')[1].split("</script>")[0]
+    assert json.loads(embedded)["skipped"]["rows"] == 5
+
+
+def test_a_report_lists_the_first_rows_skipped_and_counts_the_rest(tmp_path: Path, cli: Cli) -> None:
+    rows = [{"event_id_cnty": f"SYR{i}", "fatalities": "?"} for i in range(60)]
+    path = acled_csv(tmp_path / "many.csv", {}, *rows)
+    code, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "-f", "json")
+    skipped = json.loads(out)["skipped"]
+    assert code == 0 and skipped["rows"] == 60 and [r["line"] for r in skipped["first"]] == [3, 4, 5, 6, 7]
+    _, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "-f", "markdown")
+    assert "\n- … and 55 more\n\n| time |" in out and out.count(f"- {path}:") == 5
+
+
+def test_a_report_judged_as_it_is_read_counts_the_rows_skipped_after_its_last_incident(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine import ahead
+    from engine.cli.run import reports_of
+    from engine.incidents.load import Loaded
+    from engine.report.data import write_json
+
+    good = [{"event_id_cnty": f"SYR{i}"} for i in range(40)]
+    bad = [{"event_id_cnty": f"SYR-{i}", "fatalities": "?"} for i in range(40)]
+    path = acled_csv(tmp_path / "late.csv", *good, *bad)  # the last blocks hold bad rows alone
+    compiled = ruleset("syria-2016-02")  # no verdict depends on another part: each part is given as it is judged
+    assert not compiled.over_time
+    monkeypatch.setattr(ahead, "read_ahead", iter)  # no part read on a thread while the one before is judged
+    written = []
+    for batch in (None, 1):
+        loaded = Loaded(path.stem, compiled, EventTable(path, "acled", block=2048), None, None)
+        reports = list(reports_of(loaded, "columnar", batch))
+        assert (len(reports) > 1) == (batch is not None) and reports[-1].skipped.rows == 40
+        out = io.StringIO()
+        write_json(reports, out)
+        written.append(out.getvalue())
+    assert written[0] == written[1] and json.loads(written[0])["skipped"]["rows"] == 40
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from engine.cli.main import (
     EXIT_OK,
@@ -123,7 +123,8 @@ def reports_of(
     """Evaluate what was loaded, in parts of `batch` incidents (None: all at once) as the parts are asked for.
 
     A table loaded to be streamed, or an export (ACLED, UCDP GED), is read as its parts are judged: `progress`
-    hears how far an export's reading has got.
+    hears how far an export's reading has got. Each report carries the rows the export's reading skipped as bad
+    (`Report.skipped`), the last every one: a report's summary comes after its last part.
     """
     from engine.ahead import read_ahead
     from engine.evaluation.pipeline import Evaluator, default_engine
@@ -132,16 +133,33 @@ def reports_of(
     warn(said)
     with Evaluator(loaded.compiled, engine or default_engine(table=loaded.scenario is None)) as evaluator:
         if batch is None or not loaded.compiled.over_time:  # batch None: the one part there is
-            for part in read_ahead(loaded.parts(batch, progress)):
-                yield evaluator.report(loaded.name, part)
+            parts = read_ahead(loaded.parts(batch, progress))
+            # an export's rows skipped are known once it has been read through: each part is judged once the next
+            # has been read (the rest of the file, for the last), at the cost of one part more held
+            for part in _read_through(parts) if loaded.events is not None else parts:
+                yield replace(evaluator.report(loaded.name, part), skipped=loaded.skipped)
         else:  # a verdict may depend on incidents in other parts: all are read before any is given
             again = loaded.again(batch)  # the file as it is before the first reading starts
             # `Evaluator.context` reads ahead, a part with its facts, on a thread. A table is read on one more: an
             # export's parts carry its records, and one more held costs about 100 MB at 1M rows (0.96× the wall
             # time either way; JSON Lines read and its facts found on one thread took 1.03×).
             parts = loaded.parts(batch, progress)
-            yield from evaluator.reports_over_time(loaded.name, parts if loaded.events else read_ahead(parts), again)
+            judged = evaluator.reports_over_time(loaded.name, parts if loaded.events else read_ahead(parts), again)
+            for report in judged:
+                yield replace(report, skipped=loaded.skipped)
     warn(w for w in loaded.warnings if w not in said)  # a table read a block at a time knows its own once read
+
+
+_T = TypeVar("_T")
+
+
+def _read_through(parts: Iterator[_T]) -> Iterator[_T]:
+    """`parts` as they come, each given once the next has been read, and the last once there is none to read."""
+    held: list[_T] = []
+    for part in parts:
+        yield from held
+        held = [part]
+    yield from held
 
 
 def _is_folder(path: Path) -> bool:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import polars as pl
 
+from engine.errors import Problem
 from engine.ruleset.compile import Compiled
 from engine.ruleset.model import VERDICTS
 
@@ -83,6 +84,21 @@ class Shown(NamedTuple):
     target: str | None
 
 
+SKIPPED_LISTED = 5  # rows skipped as bad that a report lists, each with why; the rest it counts
+
+
+class Skipped(NamedTuple):
+    """The rows of the input left out as bad (an export's, see `engine.incidents.eventdata.BadRows`): how many
+    (`rows`), and the first of them (at most `SKIPPED_LISTED`, in row order), each a problem at its line
+    (Parquet: its row) that says why, in the words of the warning on stderr."""
+
+    rows: int = 0
+    first: tuple[Problem, ...] = ()
+
+
+NONE_SKIPPED = Skipped()  # a report of an input with no row skipped
+
+
 @dataclass(frozen=True)
 class Report:
     """A run's result: what was evaluated, under which ruleset and engine, and the verdicts.
@@ -101,6 +117,7 @@ class Report:
     unresolved: int = 0  # incidents inside the truce's scope and window that name someone the ruleset cannot read
     phases: tuple[PhaseBand, ...] = ()  # the truce's phases as they came into force, in order
     episodes: tuple[Episode, ...] = ()  # escalation episodes (`escalation` terms), by party then start
+    skipped: Skipped = NONE_SKIPPED  # the input's rows left out as bad (a part's: those known once it was made)
 
     @cached_property
     def record(self) -> pl.DataFrame | None:

@@ -74,6 +74,7 @@ ROW_PROBLEM_LIMIT = 50
 if TYPE_CHECKING:
     import polars as pl
 
+    from engine.evaluation.result import Skipped
     from engine.incidents.eventdata import EventTable
     from engine.incidents.tables import TableReader
 
@@ -348,6 +349,17 @@ class Loaded:
         from engine.incidents.tables import TableReader
 
         return self.read.frame() if isinstance(self.read, (EventTable, TableReader)) else self.read
+
+    @property
+    def skipped(self) -> Skipped:
+        """The rows an export's reading has skipped as bad so far (every one once it has been read through), for
+        reports: how many, and the first few in row order; none for other inputs, whose bad rows are refused."""
+        from engine.evaluation.result import SKIPPED_LISTED, Skipped
+
+        events = self.events
+        if events is None or not events.bad.count:
+            return Skipped()
+        return Skipped(events.bad.count, tuple(in_row_order(events.bad.found)[:SKIPPED_LISTED]))
 
     @property
     def events(self) -> EventTable | None:

@@ -16,7 +16,8 @@ from typing import IO, Any, BinaryIO
 
 import polars as pl
 
-from engine.evaluation.result import Report
+from engine.errors import Problem
+from engine.evaluation.result import Report, Skipped
 from engine.ruleset.model import VERDICTS
 
 BATCH = 50_000  # verdicts encoded at a time: memory stays flat however long the report
@@ -105,7 +106,8 @@ def _write_lines(texts: pl.Series, out: IO[str]) -> None:
 def write_json(reports: Iterable[Report], out: IO[str]) -> None:
     """One JSON document: the run's header, one verdict a line, then the summary; byte-identical for the same inputs.
 
-    `reports` are the run's parts in order (one, or a table's batches): the first gives the header.
+    `reports` are the run's parts in order (one, or a table's batches): the first gives the header, the last
+    the truce over time and the rows skipped as bad (`skipped`, only where there are any: see `skipped_json`).
     """
     counts: Counter[str] = Counter()
     written = 0
@@ -126,6 +128,8 @@ def write_json(reports: Iterable[Report], out: IO[str]) -> None:
     if last is not None:
         for key, value in over_time(last).items():
             out.write(f'"{key}":' + dump(value) + ",\n")
+        if last.skipped.rows:  # known once the input has been read through: the last part carries them
+            out.write('"skipped":' + dump(skipped_json(last.skipped)) + ",\n")
     out.write('"summary":' + dump({name: counts.get(name, 0) for name in VERDICTS}) + "}\n")
 
 
@@ -157,6 +161,18 @@ def over_time(report: Report) -> dict[str, Any]:
             for e in report.episodes
         ]
     return out
+
+
+def skipped_json(skipped: Skipped) -> dict[str, Any]:
+    """The input's rows skipped as bad, for a JSON report: `rows`, how many; `first`, the first few (see
+    `Skipped`), each with its `line` (Parquet: its `row`, as the warning numbers it) and the `message` the
+    warning on stderr gives."""
+    from engine.incidents.load import row_of
+
+    def at(p: Problem) -> dict[str, int | None]:
+        return {"line": p.line} if p.line is not None else {"row": row_of(p)}
+
+    return {"rows": skipped.rows, "first": [at(p) | {"message": p.message} for p in skipped.first]}
 
 
 def write_jsonl(reports: Iterable[Report], out: IO[str]) -> dict[str, int]:

@@ -32,7 +32,7 @@ from engine.evaluation.result import AccountVerdict, Report, Verdict
 from engine.report import charts
 from engine.report.data import write_json
 from engine.report.plot import COLOURS, sweep_figure, timeline_figure
-from engine.report.render import moment_text, write_sweep_json, write_timeline_json, write_whatif_json
+from engine.report.render import moment_text, skipped_lines, write_sweep_json, write_timeline_json, write_whatif_json
 from engine.ruleset.compile import Compiled
 from engine.ruleset.model import VERDICTS
 
@@ -222,6 +222,7 @@ def run_html(report: Report, source: str | None = None) -> str:
         head=heading(report.compiled, report.engine, report.scenario, source),
         summary=summary,
         total=report.count,
+        skipped=skipped_lines(report.skipped),
         whole=whole,
         listed=_listed(shown, chosen),
         anchors=anchors,

@@ -34,7 +34,7 @@ from engine.analysis.sweep import Sweep
 from engine.analysis.timeline import NO_DAY, Timeline
 from engine.analysis.whatif import Change, Outcome, WhatIf
 from engine.errors import escape_marks
-from engine.evaluation.result import AccountVerdict, Report, Shown, Verdict
+from engine.evaluation.result import AccountVerdict, Report, Shown, Skipped, Verdict
 from engine.incidents.model import Incident
 from engine.ruleset.compile import PEOPLE, UNKNOWN
 from engine.ruleset.model import VERDICTS
@@ -191,10 +191,11 @@ LISTED = 1_000  # verdicts the terminal lists one by one; the counts below them 
 
 
 def write_table(report: Report, console: Console) -> None:
-    """The verdicts as a table (accounts of a disputed incident beneath it), then the clause of each rule that
-    decided one of those listed, the phases, the escalation episodes and the counts per acting party. Where the
-    verdict table cannot fit the console with its incident ids, verdict words and rule ids whole, one block per
-    incident instead (see `write_blocks`).
+    """Under the heading, the input's rows skipped as bad (`skipped_lines`), if any; the verdicts as a table
+    (accounts of a disputed incident beneath it), then the clause of each rule that decided one of those listed,
+    the phases, the escalation episodes and the counts per acting party. Where the verdict table cannot fit the
+    console with its incident ids, verdict words and rule ids whole, one block per incident instead (see
+    `write_blocks`).
 
     Only the first `LISTED` verdicts are listed, then how many are not and how to have every one: a terminal
     is read, and a table of a million rows takes minutes and gigabytes to lay out."""
@@ -227,8 +228,13 @@ def write_table(report: Report, console: Console) -> None:
                     Text(a.verdict, style=STYLES[a.verdict]),
                     a.rule or "",
                 )
-    title = f"{report.scenario} · ruleset {report.compiled.id} · engine {report.engine}"
-    _show(console, table, title, lambda: write_blocks(report, console))
+    console.print(Text(f"{report.scenario} · ruleset {report.compiled.id} · engine {report.engine}", style="italic"))
+    skipped = skipped_lines(everything.skipped)
+    if skipped:
+        console.print(Text(skipped[0], style="bold"))
+        for line in skipped[1:]:
+            console.print(Padding(Text(line), (0, 0, 0, 2)))
+    _show(console, table, None, lambda: write_blocks(report, console))
     if everything.count > report.count:
         console.print(
             f"  … and {everything.count - report.count:,} more incidents, not listed here; "
@@ -264,6 +270,20 @@ def write_table(report: Report, console: Console) -> None:
         summary.add_row(who, *(str(counts[n]) for n in VERDICTS))
     summary.add_row(Text("all", style="bold"), *(str(n) for n in report.summary().values()))
     _show(console, summary, "verdicts by acting party")
+
+
+def skipped_lines(skipped: Skipped) -> list[str]:
+    """What a report for people says of the input's rows skipped as bad: how many, then each of the first few as
+    the warning on stderr says it (`file:line: why`), then how many more; nothing where none was."""
+    if not skipped.rows:
+        return []
+    rows = f"{skipped.rows:,} bad row{'s' if skipped.rows != 1 else ''}"
+    more = skipped.rows - len(skipped.first)
+    return [
+        f"{rows} of the input skipped, not judged and not counted here:",
+        *(str(p) for p in skipped.first),
+        *([f"… and {more:,} more"] if more else []),
+    ]
 
 
 def _clauses(report: Report) -> dict[str, str | None]:
@@ -338,6 +358,9 @@ def write_markdown(report: Report, out: IO[str]) -> None:
         return escape_marks(text or "").replace("|", "\\|").replace("\n", " ")
 
     out.write(f"# {cell(report.scenario)}\n\nRuleset `{report.compiled.id}`, engine `{report.engine}`.\n\n")
+    skipped = skipped_lines(report.skipped)
+    if skipped:
+        out.write(f"**{skipped[0]}**\n\n" + "".join(f"- {line}\n" for line in skipped[1:]) + "\n")
     phased = bool(report.compiled.phases)
     out.write(
         "| time | incident | actor → target | act |"

@@ -85,6 +85,23 @@ def formulas(folder: Path) -> str:
     return str(path)
 
 
+# An actor no shipped ruleset resolves, spelled as names match alike (case, spacing, punctuation) but in five ways,
+# the one told most twice; and a party that resolves.
+ALIKE = ("HEZBOLLAH", "Hezbollah", " hezbollah ", "Hez-bollah", "Hezbollah", "FSA")
+ONE_NAME = "Hezbollah (unresolved)"
+
+
+def alike(folder: Path, actors: tuple[str, ...] = ALIKE) -> Path:
+    """A CSV table of a shelling of the government's forces by each of `actors`, on two days of September 2016, in
+    Idlib (inside the truce of `syria-2016-09` and `syria-2016-02`); its path."""
+    path = folder / "alike.csv"
+    rows = "".join(
+        f"u{i},2016-09-{14 + i % 2}T10:00:00+03:00,{actor},shelling,SAA,Idlib\n" for i, actor in enumerate(actors)
+    )
+    path.write_text("id,time,actor,act,target,admin1\n" + rows, encoding="utf-8")
+    return path
+
+
 def spreadsheet_cells(text: str) -> list[list[str]]:
     """A CSV report's rows, asserting that no cell would be read as a formula: any that starts with `=`, `+`, `-`,
     `@`, a tab or a carriage return is a number (`-3.5`)."""

@@ -14,7 +14,7 @@ import pytest
 
 from engine.incidents.synthetic import write_jsonl
 from engine.report.html import LIMIT
-from tests.conftest import ROOT, Cli
+from tests.conftest import ONE_NAME, ROOT, Cli, alike, ruleset, with_rules
 
 DEZ = ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml"
 WEEK = ROOT / "scenarios" / "syria-week-2016-09.yaml"
@@ -193,3 +193,27 @@ def test_a_name_the_chart_font_cannot_draw_gives_no_warning(tmp_path: Path) -> N
         warnings.simplefilter("error")  # any warning fails the test
         svg = inline_svg(counts_figure({"Rocket brigade \U0001f680": {"violation": 2}}, "verdicts by party"), "c")
     assert svg.startswith('<svg id="c"')
+
+
+def test_a_large_runs_party_filter_names_an_unresolved_actor_as_its_counts_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.evaluation.pipeline import Evaluator
+    from engine.incidents.load import load_input
+    from engine.report import html as page
+
+    # an unresolved actor's attack on a covered party is a violation here: only `HEZBOLLAH`'s is, and only the
+    # violations are listed, but the counts name the actor by its most told spelling, `Hezbollah`
+    blamed = {"id": "unresolved-blamed", "clause": "c", "priority": 1, "verdict": "violation", "explanation": "x",
+              "when": {"actor.role": "unknown", "target.role": "covered"}}  # fmt: skip
+    compiled = with_rules(ruleset("syria-2016-09"), blamed)
+    path = alike(tmp_path, ("HEZBOLLAH", "Hezbollah", "Hezbollah"))
+    path.write_text(path.read_text(encoding="utf-8").replace("Hezbollah,shelling,SAA", "Hezbollah,shelling,civilians"))
+    with Evaluator(compiled, "columnar") as evaluator:
+        report = evaluator.report("alike", load_input(path, "syria-2016-09").frame)
+    assert list(report.by_party()) == [ONE_NAME]
+    monkeypatch.setattr(page, "LIMIT", 1)
+    out = page.run_html(report)
+    assert 'id="partial"' in out
+    assert f"<option>{ONE_NAME}</option></select>" in out and out.count('data-parties="') == 1
+    assert f'data-parties="{ONE_NAME}"' in out

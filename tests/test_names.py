@@ -14,7 +14,7 @@ from engine.incidents.frame import frame_of
 from engine.incidents.load import load_input
 from engine.incidents.model import Incident
 from engine.ruleset.load import load_ruleset
-from tests.conftest import ROOT, Cli, formulas, spreadsheet_cells
+from tests.conftest import ROOT, Cli, alike, formulas, spreadsheet_cells
 
 RULESET = r"""
 id: names
@@ -142,6 +142,7 @@ def test_csv_and_json_are_for_programs(cli: Cli, table: Path) -> None:
         "how": "pattern",
         "pattern": r"Civilians \([^()]+\)",
         "why": "",
+        "counted_as": "",
     }
     code, out, _ = cli("names", str(table), "-r", rules, "-f", "json")
     data = json.loads(out)
@@ -200,3 +201,23 @@ def test_a_spelling_a_spreadsheet_would_run_as_a_formula_is_quoted_in_csv(cli: C
     spelled = {row[0]: row for row in spreadsheet_cells(out)[1:]}
     assert {'\'=HYPERLINK("http://evil","x")', "'+cmd", "-3.5"} <= spelled.keys()  # a number stays a number
     assert spelled["-3.5"][2] == "1"
+
+
+def test_the_spellings_the_counts_by_party_count_as_one_say_under_which(cli: Cli, tmp_path: Path) -> None:
+    path = alike(tmp_path)
+    code, out, _ = cli("names", str(path), "-r", "syria-2016-09", "-f", "csv")
+    assert code == 0
+    rows = {row["spelling"]: row for row in csv.DictReader(io.StringIO(out))}
+    # each spelling stays a line of its own, to be added to the ruleset as it is told
+    assert {s: rows[s]["counted_as"] for s in ("Hezbollah", "HEZBOLLAH", " hezbollah ", "Hez-bollah")} == dict.fromkeys(
+        ("Hezbollah", "HEZBOLLAH", " hezbollah ", "Hez-bollah"), "Hezbollah"
+    )
+    assert rows["FSA"]["counted_as"] == rows["SAA"]["counted_as"] == ""  # resolved; SAA is told as a target alone
+    code, out, _ = cli("names", str(path), "-r", "syria-2016-09", "-f", "json")
+    assert [s["counted_as"] for s in json.loads(out)["spellings"] if s["spelling"] == "Hez-bollah"] == ["Hezbollah"]
+    code, out, _ = cli("names", str(path), "-r", "syria-2016-09", "--width", "200")
+    assert code == 0
+    line = next(line for line in out.splitlines() if "HEZBOLLAH" in line)
+    assert line.endswith("resolves to no party or class; counted as `Hezbollah`")
+    line = next(line for line in out.splitlines() if line.startswith("  Hezbollah "))
+    assert line.endswith("resolves to no party or class")  # the name the others are counted as

@@ -15,7 +15,7 @@ from engine.cli.run import load_report, reports_of
 from engine.incidents import synthetic, tables
 from engine.incidents.load import load_input
 from engine.report.data import write_json
-from tests.conftest import ENGINES, ROOT, Cli, durable_only, engine_blanked
+from tests.conftest import ENGINES, ONE_NAME, ROOT, Cli, alike, durable_only, engine_blanked
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
 
@@ -300,3 +300,61 @@ def test_rules_gives_a_scenario_that_names_none_its_ruleset(cli: Cli, tmp_path: 
     assert code == 2
     hint = "name it (`ruleset: syria-2016-09`) or pass --rules RULESET"
     assert err == f"error: {path}:1:1: `ruleset` is required; {hint}\n"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_spellings_of_an_unresolved_actor_that_match_alike_are_counted_as_one(
+    cli: Cli, tmp_path: Path, engine: str
+) -> None:
+    path = alike(tmp_path)
+    report = load_report(path, "syria-2016-09", engine)
+    opposition = "Armed opposition groups party to the cessation"
+    assert report.by_party() == {
+        opposition: {"violation": 1, "permitted": 0, "not_covered": 0, "disputed": 0, "undetermined": 0},
+        ONE_NAME: {"violation": 0, "permitted": 0, "not_covered": 0, "disputed": 0, "undetermined": 5},
+    }
+    assert report.parties().to_list() == [[ONE_NAME]] * 5 + [[opposition]]
+    code, out, _ = cli("run", str(path), "-r", "syria-2016-09", "-f", "markdown", "--engine", engine)
+    assert code == 0 and f"| {ONE_NAME} | 0 | 0 | 0 | 0 | 5 |\n" in out and out.count("(unresolved) |") == 1
+    code, out, _ = cli("run", str(path), "-r", "syria-2016-09", "--engine", engine, "--width", "200")
+    assert code == 0 and out.count("(unresolved)") == 1
+    code, out, _ = cli("run", str(path), "-r", "syria-2016-09", "-f", "html", "--engine", engine)
+    options = out.split('<select id="party">')[1].split("</select>")[0]
+    assert code == 0 and options.count("<option>") == 2 and f"<option>{ONE_NAME}</option>" in options
+    assert out.count(f'data-parties="{ONE_NAME}"') == 5
+
+
+def test_the_spelling_shown_is_the_most_told_then_the_first_told() -> None:
+    from engine.evaluation.result import unresolved_spellings
+
+    compiled = load_report(DEZ, None, "columnar").compiled
+
+    def shown(*told: str | None) -> dict[str, str]:
+        return unresolved_spellings(compiled, pl.Series(told, dtype=pl.String()))
+
+    assert shown("HEZBOLLAH", "hezbollah", None, "hezbollah") == {"HEZBOLLAH": "hezbollah", "hezbollah": "hezbollah"}
+    assert shown("HEZBOLLAH", "hezbollah") == {"HEZBOLLAH": "HEZBOLLAH", "hezbollah": "HEZBOLLAH"}
+    assert shown("hezbollah", "HEZBOLLAH") == {"HEZBOLLAH": "hezbollah", "hezbollah": "hezbollah"}
+    # a spelling a ruleset resolves is not among them, nor one that matches it alike only as names do not (`-`)
+    assert shown("SAA", "saa", "?", "--", "-") == {"?": "?", "--": "--", "-": "-"}
+
+
+def test_a_table_judged_in_parts_counts_its_parties_as_judged_whole(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from engine.evaluation.pipeline import Evaluator
+
+    # the most told spelling lies in the last part alone; a ruleset whose verdicts depend on no other incident
+    loaded = load_input(alike(tmp_path, ("HEZBOLLAH", "FSA", " hezbollah ", "Hezbollah", "Hezbollah")), "syria-2016-02")
+    assert not loaded.compiled.over_time
+    with Evaluator(loaded.compiled, "columnar") as evaluator:
+        whole = evaluator.report(loaded.name, loaded.frame)
+        parts = list(evaluator.reports(loaded.name, loaded.frame, batch=2))
+    assert len(parts) == 3
+    assert pl.concat([p.parties() for p in parts]).to_list() == whole.parties().to_list()
+    summed: dict[str, Counter[str]] = {}
+    for part in parts:
+        for who, counts in part.by_party().items():
+            summed.setdefault(who, Counter()).update(counts)
+    assert summed == {who: Counter(counts) for who, counts in whole.by_party().items()}
+    assert set(summed) == {"Armed opposition groups party to the cessation", ONE_NAME}

@@ -24,7 +24,7 @@ from engine.analysis.sweep import (
 from engine.cli.main import main
 from engine.errors import InputError
 from engine.ruleset.model import VERDICTS
-from tests.conftest import ENGINES, ROOT, Cli, formulas, spreadsheet_cells
+from tests.conftest import ENGINES, ONE_NAME, ROOT, Cli, alike, formulas, spreadsheet_cells
 
 DEZ = str(ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml")
 STRICT = "policy.mistaken_target=permitted,violation"
@@ -331,3 +331,12 @@ def test_a_sweep_runs_columnar_by_default_and_a_durable_one_is_held_to_its_maxim
     code, out, err = cli("sweep", DEZ, *many, "--engine", "durable")
     assert (code, out) == (2, "")
     assert err.startswith("error: --engine: durable_rules keeps every ruleset it is given") and "2,500" in err
+
+
+def test_the_spellings_of_an_unresolved_actor_that_match_alike_are_one_partys_columns(cli: Cli, tmp_path: Path) -> None:
+    args = ("sweep", str(alike(tmp_path)), "-r", "syria-2016-09", "--param", "policy.sponsors_bound=true,false")
+    code, out, _ = cli(*args, "-f", "csv", "--jobs", "1")
+    assert code == 0
+    header = next(csv.reader(io.StringIO(out)))
+    assert [c for c in header if "(unresolved)" in c] == [f"{ONE_NAME}: {v}" for v in VERDICTS]
+    assert cli(*args, "-f", "csv", "--jobs", "2")[1] == out

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.evaluation.durable import AVAILABLE
-from tests.conftest import ENGINES, ROOT, Cli, engine_blanked, formulas, spreadsheet_cells
+from tests.conftest import ENGINES, ONE_NAME, ROOT, Cli, alike, engine_blanked, formulas, spreadsheet_cells
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 JIC = ROOT / "scenarios" / "syria-2016-09-jic.yaml"
@@ -134,3 +134,9 @@ def test_help_text(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "examples:" in out and "ceasefire timeline scenarios/syria-2016-09-jic.yaml --plot days.svg" in out
     assert "--plot" in out and "csv" in out
+
+
+def test_the_spellings_of_an_unresolved_actor_that_match_alike_are_one_party_each_day(cli: Cli, tmp_path: Path) -> None:
+    timeline = json.loads(ok(cli, "timeline", str(alike(tmp_path)), "-r", "syria-2016-09", "-f", "json"))
+    named = [(day["day"], day["party"], day["undetermined"]) for day in timeline["days"] if day["undetermined"]]
+    assert named == [("2016-09-14", ONE_NAME, 3), ("2016-09-15", ONE_NAME, 2)]

@@ -47,7 +47,9 @@ class Spelling:
     `rows`: the versions told that name it (an incident's record, or an account); `inside`: those whose place
     and time are inside the truce's scope and window; `incidents` and `first`: how many incidents tell it,
     and the first (its row in the incident frame). `how` is how it was found (`alias`, `pattern`) or why it
-    names nothing (`none`, `ambiguous`, `dated`), with `why` in words after the spelling.
+    names nothing (`none`, `ambiguous`, `dated`), with `why` in words after the spelling. `counted_as`: where it
+    names nothing and is an incident's actor as recorded, the spelling the counts by party (`Report.by_party`)
+    count those incidents under, which spellings that match alike share (`result.unresolved_spellings`).
     """
 
     spelling: str
@@ -62,6 +64,7 @@ class Spelling:
     how: str
     pattern: str | None
     why: str | None
+    counted_as: str | None = None
 
     @property
     def resolved(self) -> bool:
@@ -204,6 +207,7 @@ def spellings(compiled: Compiled, frame: pl.DataFrame) -> list[Spelling]:
     import polars as pl
 
     from engine.evaluation.facts import Resolver, facts, name_codes
+    from engine.evaluation.result import unresolved_spellings
     from engine.incidents.frame import TOLD, with_defaults
 
     records = _records(with_defaults(frame))
@@ -236,6 +240,7 @@ def spellings(compiled: Compiled, frame: pl.DataFrame) -> list[Spelling]:
     )
     out = []
     unread = Unread(compiled)
+    counted = unresolved_spellings(compiled, frame.get_column("actor"))  # as the counts by party name them
     for spelling, _, fields, n, inside_n, incidents, first, code in grouped.iter_rows():
         name = names[code]
         where = tuple(f for f in FIELDS if f in fields)
@@ -253,6 +258,7 @@ def spellings(compiled: Compiled, frame: pl.DataFrame) -> list[Spelling]:
                 name.how,
                 name.pattern,
                 unread.why(spelling, name),
+                None if name.party is not None else counted.get(spelling),
             )
         )
     return sorted(out, key=lambda s: (s.resolved, -s.rows, s.spelling, s.names, s.why or ""))

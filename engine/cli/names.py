@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "what it resolved to: a party and its role, a name class, or `unresolved`, with why (no spelling\n"
         "or pattern matches; the patterns of two parties match; or it matches only a pattern valid between\n"
         "days the time told is not within). A spelling read differently at different times is listed once\n"
-        "for each reading. Unresolved spellings come first, then the most told; exit 0 whatever they are.",
+        "for each reading. Unresolved spellings come first, then the most told; exit 0 whatever they are.\n"
+        "Names match whatever their case, spacing and punctuation: the counts by party of `run`, `timeline`,\n"
+        "`sweep` and `credence` count the spellings of an unresolved actor that match alike as one name,\n"
+        "the spelling most incidents record; `counted_as` (in the table, `counted as`) gives it.",
         epilog=examples(
             "ceasefire names scenarios/syria-week-2016-09.yaml",
             "ceasefire names acled-syria.csv --rules syria-2016-09",

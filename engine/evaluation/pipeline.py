@@ -16,6 +16,7 @@ runs them day by day, in time order; without such terms the whole table is one b
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
@@ -31,7 +32,7 @@ from engine.evaluation.decide import combine, decide, fold, verdicts_of
 from engine.evaluation.engines import ENGINES, RENAMED
 from engine.evaluation.facts import Resolution, facts, told
 from engine.evaluation.kept import Kept
-from engine.evaluation.result import Episode, PhaseBand, Report, Verdict, reported
+from engine.evaluation.result import Episode, PhaseBand, Report, Verdict, reported, unresolved_spellings
 from engine.evaluation.timed import (
     episodes_of,
     escalate,
@@ -340,15 +341,18 @@ class Evaluator:
         """The run's result in parts of `batch` incidents each, in order (at least one part).
 
         Parts give what one report would: an incident is judged on its own accounts, and where a verdict depends
-        on other incidents (a truce's phases, escalation) the parts are first read for that (`context`).
+        on other incidents (a truce's phases, escalation) the parts are first read for that (`context`). Each
+        part names an unresolved actor as the whole does (`Report.unresolved_actors`), so that its counts by
+        party add up to the whole's.
         """
         starts = range(0, max(incidents.height, 1), batch)
         parts = (incidents.slice(start, batch) for start in starts)
         if self.compiled.over_time and len(starts) > 1:
             yield from self.reports_over_time(name, parts, lambda: (incidents.slice(start, batch) for start in starts))
             return
+        spelled = unresolved_spellings(self.compiled, incidents.get_column("actor"))
         for part in parts:
-            yield self.report(name, part)
+            yield dataclasses.replace(self.report(name, part), spelled=spelled)
 
     def evaluate(
         self, incidents: Iterable[Incident] | pl.DataFrame, given: Mapping[str, str | None] | None = None

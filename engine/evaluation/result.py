@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -13,6 +13,7 @@ import polars as pl
 from engine.errors import Problem
 from engine.ruleset.compile import Compiled
 from engine.ruleset.model import VERDICTS
+from engine.spelling import prevailing
 
 
 class AccountVerdict(NamedTuple):
@@ -118,6 +119,7 @@ class Report:
     phases: tuple[PhaseBand, ...] = ()  # the truce's phases as they came into force, in order
     episodes: tuple[Episode, ...] = ()  # escalation episodes (`escalation` terms), by party then start
     skipped: Skipped = NONE_SKIPPED  # the input's rows left out as bad (a part's: those known once it was made)
+    spelled: Mapping[str, str] | None = None  # a part's `unresolved_actors`, found over the whole input; None: here
 
     @cached_property
     def record(self) -> pl.DataFrame | None:
@@ -159,7 +161,8 @@ class Report:
         A verdict counts once for each party it names: the actor and its associated actors, and for an
         incident judged both ways, each side whose direction gives the verdict. Who acted is as the
         accounts tell it where there are accounts; accounts that name different actors count under
-        ACCOUNTS_DIFFER; a verdict that names no party counts under the actor as recorded (as spelled).
+        ACCOUNTS_DIFFER; a verdict that names no party counts under the actor as recorded (as spelled; the
+        spellings of an unresolved actor that match alike, as names match, under one: `unresolved_actors`).
         """
         counted = (
             pl.DataFrame({"party": self.parties(), "verdict": self.table.get_column("verdict")})
@@ -198,12 +201,32 @@ class Report:
 
     def acting(self, told: Sequence[str | None], actors: Sequence[str], recorded: str | None) -> list[str]:
         """The names a verdict counts under: from the actors its accounts name (party ids), the parties it
-        names, and the actor as recorded (as spelled)."""
+        names, and the actor as recorded (an unresolved one by the spelling `unresolved_actors` gives it)."""
         if len(set(told)) > 1:
             return [ACCOUNTS_DIFFER]
         if actors:
             return [self.compiled.party_name(a) for a in actors]
-        return [self.compiled.party_name(recorded)]
+        shown = self.unresolved_actors.get(recorded) if recorded is not None else None
+        return [self.compiled.party_name(recorded, shown=shown)]
+
+    @cached_property
+    def unresolved_actors(self) -> Mapping[str, str]:
+        """Each actor as recorded that the ruleset cannot resolve → the spelling the counts by party show it by: one
+        name for spellings that match alike, found over the incidents (`unresolved_spellings`), or over the whole
+        input for a part of it (`spelled`), so that parts count as the whole does."""
+        if self.spelled is not None:
+            return self.spelled
+        return unresolved_spellings(self.compiled, self.incidents.get_column("actor"))
+
+
+def unresolved_spellings(compiled: Compiled, told: pl.Series) -> dict[str, str]:
+    """Each spelling of `told` (String, nulls left out) that `compiled` resolves to nothing → the one shown for all
+    such spellings that match alike, as names match (`spelling.normalize`: `Hezbollah`, `HEZBOLLAH`, ` hezbollah`):
+    the most told, the first told where several are told as often (`spelling.prevailing`). The same for the same
+    spellings in the same order, whatever judges them."""
+    counted = told.drop_nulls().to_frame("spelling").group_by("spelling", maintain_order=True).len()
+    unread = [(s, n) for s, n in counted.iter_rows() if compiled.read_name(s).entry is None]
+    return prevailing(unread)
 
 
 def reported(incidents: pl.DataFrame) -> pl.DataFrame:

@@ -175,9 +175,10 @@ class Listed:
     verdict: Verdict
 
 
-def _listed(report: Report, rows: pl.Series) -> list[Listed]:
+def _listed(report: Report, rows: pl.Series, parties: pl.Series) -> list[Listed]:
+    """The incidents of `report` (at `rows` of the run's), each with the names it counts under (`parties`, as the
+    run's `Report.parties` gives them)."""
     shown = report.incidents.select("id", "time", "actor", "target", "act", "notes", "source", *PLACE)
-    parties = report.parties()
     out = []
     for number, row, who, v in zip(rows, shown.iter_rows(named=True), parties, report.verdicts):
         out.append(
@@ -213,6 +214,7 @@ def run_html(report: Report, source: str | None = None) -> str:
     clauses = clauses_of(report.compiled)
     anchors = {c.text: c.anchor for c in clauses}
     by_party = report.by_party()
+    parties = report.parties().gather(chosen)  # by the run's names, as `by_party` counts them
     days = timeline(report)
     spans_days = len(days.dates()) > 1
     return _page(
@@ -224,9 +226,9 @@ def run_html(report: Report, source: str | None = None) -> str:
         total=report.count,
         skipped=skipped_lines(report.skipped),
         whole=whole,
-        listed=_listed(shown, chosen),
+        listed=_listed(shown, chosen, parties),
         anchors=anchors,
-        parties=sorted({p for who in shown.parties() for p in who}),
+        parties=sorted(set(parties.explode().to_list())),
         by_party=by_party,
         party_chart=_svg(charts.counts_figure(_top(by_party), "verdicts by party"), "chart-parties")
         if by_party

@@ -636,7 +636,20 @@ def write_diff_table(diff: RulesetDiff, console: Console) -> None:
             console.print(Text.assemble(f"  {letter}: ", _decided(side), f": {side.explanation}"))
 
 
-NAME_COLUMNS = ("spelling", "told_as", "rows", "inside", "resolved", "party", "role", "side", "how", "pattern", "why")
+NAME_COLUMNS = (
+    "spelling",
+    "told_as",
+    "rows",
+    "inside",
+    "resolved",
+    "party",
+    "role",
+    "side",
+    "how",
+    "pattern",
+    "why",
+    "counted_as",
+)
 
 
 def _name_record(s: Spelling) -> dict[str, Any]:
@@ -652,6 +665,7 @@ def _name_record(s: Spelling) -> dict[str, Any]:
         "how": s.how,
         "pattern": s.pattern,
         "why": s.why,
+        "counted_as": s.counted_as,
     }
 
 
@@ -707,7 +721,8 @@ def write_names_csv(n: NameList, out: IO[str]) -> None:
 
 def _how(s: Spelling) -> str:
     if s.why is not None:
-        return s.why
+        alike = f"; counted as `{s.counted_as}`" if s.counted_as not in (None, s.spelling) else ""
+        return s.why + alike
     return f"pattern `{s.pattern}`" if s.pattern is not None else s.how
 
 

@@ -238,13 +238,14 @@ class Compiled:
             return None
         return {b: within(first, end, b, None) for b in boundaries}
 
-    def party_name(self, spelling: str | None, time: str | None = None) -> str:
-        """The ruleset's name for whoever `spelling` denotes (told at `time`), or the spelling when unresolved."""
+    def party_name(self, spelling: str | None, time: str | None = None, shown: str | None = None) -> str:
+        """The ruleset's name for whoever `spelling` denotes (told at `time`), or the spelling when unresolved
+        (`shown`, where given: another spelling of the same name, see `result.unresolved_spellings`)."""
         if spelling is None:
             return "(no actor)"
         found = self.read_name(spelling, time).entry
         if found is None:
-            return f"{spelling} (unresolved)"
+            return f"{shown or spelling} (unresolved)"
         party = self.ruleset.parties.get(found[0])
         return party.name if party else found[0]
 

@@ -446,3 +446,21 @@ def test_the_program_tunes_polars_allocator_and_blas_unless_the_user_has(
     monkeypatch.setattr(sys, "argv", ["ceasefire", "--version"])
     assert program() == 0 and capsys.readouterr().out.startswith("ceasefire-sim")
     assert os.environ[name] == (given or ours)
+
+
+@pytest.mark.parametrize("command", ["run", "check", "diff", "sweep", "names", "schema"])
+def test_help_is_wrapped_to_the_terminal_but_its_examples_are_kept_as_written(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.cli.main import main
+
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    shown = capsys.readouterr().out
+    # the description: between the usage and the arguments (argparse lays those out itself)
+    described = shown.split("\n\n", 1)[1].split("\npositional arguments:")[0].split("\noptions:")[0]
+    assert described.strip() and max(len(line) for line in described.splitlines()) <= 80
+    assert command != "schema" or "yaml-language-server" in described  # never cut at a hyphen
+    examples = shown.split("\nexamples:\n")[1].split("\n\n")[0]
+    assert all(line.startswith("  ceasefire ") for line in examples.splitlines())  # one example a line, as written

@@ -31,7 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire check events.csv --rules syria-2016-09",
             "ceasefire check acled-export.csv --from acled --rules syria-2016-09   # bad rows are warnings",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "paths",

@@ -28,7 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "--credence CENTCOM=0 --samples 1000 --seed 7 --format json",
             "ceasefire credence scenarios/syria-week-2016-09.yaml --credence 'Russian MoD=0.3' --plot credence.svg",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "scenario", metavar="INPUT", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"

@@ -29,7 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire diff syria-2016-09 rules/variants/jfs-covered.yaml --exit-code  # 1 when they differ",
         )
         + "\n\nexit status: 0 whether or not they differ, unless --exit-code; 2 on bad input.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("ruleset_a", metavar="RULESET_A", help="ruleset id or path: the one compared from")
     p.add_argument("ruleset_b", metavar="RULESET_B", help="ruleset id or path: the one compared with")

@@ -32,7 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire explain acled-export.csv SYR78126 --rules syria-2016-09",
             "ceasefire explain GEDEvent_v23_1.csv 318416 --from ucdp --rules syria-2016-09",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "scenario", metavar="INPUT", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"

@@ -12,8 +12,10 @@ import errno
 import math
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from importlib import import_module
+from typing import Any
 
 from engine import __version__
 from engine.evaluation.engines import ENGINES, RENAMED
@@ -32,8 +34,25 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 VERSION = f"ceasefire-sim {__version__}"
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help with each paragraph of a description wrapped to the terminal's width; the examples
+    (`examples`) kept line for line as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        # never at a hyphen, which may be inside a name or a code span (`yaml-language-server`)
+        fill = textwrap.TextWrapper(width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
+        return "\n\n".join(fill.fill(" ".join(part.split())) for part in text.split("\n\n"))
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line and exit 2 like every other bad input."""
+    """argparse, but a usage mistake is one line and exit 2 like every other bad input; help as `_HelpFormatter`
+    lays it out."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
@@ -46,7 +65,6 @@ def parser() -> argparse.ArgumentParser:
         epilog="examples:\n  ceasefire run scenarios/deir-ezzor-2016-09-17.yaml\n"
         "  ceasefire run events.jsonl --rules syria-2016-09 --format json --output report.json\n\n"
         "Run `ceasefire COMMAND --help` for a command's options and examples.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=VERSION)
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -290,7 +308,8 @@ def add_output(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
         "--format",
         "-f",
         choices=formats,
-        help=f"output format (default: what the --output file's suffix names, such as .json or .md; else {formats[0]})",
+        help=f"output format (default: the one of these the --output file's suffix names, such as .{formats[1]}; "
+        f"else {formats[0]})",
     )
     p.set_defaults(formats=formats)
     p.add_argument(

@@ -30,7 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire names ucdp-ged.parquet --rules syria-2016-02 --format csv -o names.csv",
             "ceasefire names incidents.jsonl -r syria-2016-09 -f json | jq '.spellings[] | select(.party == null)'",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "scenario", metavar="FILE", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"

@@ -63,7 +63,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire run events/ --rules syria-2016-02 -f parquet -o verdicts/ --jobs 2   # a folder of tables",
             "ceasefire run events/ --rules syria-2016-02 -f parquet -o verdicts/ --scheduler tcp://10.0.0.5:8786",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "scenario",

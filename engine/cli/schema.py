@@ -36,7 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire schema scenario > scenario.schema.json",
             "ceasefire schema ruleset --write   # refresh engine/schemas/ruleset.schema.json after a model change",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("kind", metavar="KIND", choices=KINDS, help="ruleset or scenario")
     p.add_argument(

@@ -73,7 +73,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire sweep scenarios/syria-week-2016-09.yaml --param policy.reduced_violence_max_per_day=0..10 "
             "--param policy.mistaken_target=permitted,violation --discover 'violation>=3'",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "scenario", metavar="INPUT", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"

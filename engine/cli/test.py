@@ -34,7 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire test --coverage",
             "ceasefire test --coverage --fail-under 80 --format json",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "paths",

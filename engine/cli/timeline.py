@@ -25,7 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire timeline scenarios/syria-2016-09-jic.yaml --format html -o days.html",
             "ceasefire timeline acled-export.csv --rules idlib-2020-03 --plot days.png",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "scenario", metavar="INPUT", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"

@@ -49,7 +49,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             "ceasefire whatif events.parquet --rules syria-2016-09 --variant rules/variants/strict-liability.yaml "
             "--variant rules/variants/jfs-covered.yaml --scheduler tcp://10.0.0.5:8786",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "scenario", metavar="INPUT", type=Path, help="a scenario .yaml, or a .jsonl/.csv/.parquet incident table"

@@ -155,6 +155,19 @@ def test_an_incident_is_explained_as_the_run_judges_it_among_the_others(capsys: 
     assert "also flagged: escalation" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_incident_is_explained_with_the_verdict_the_run_gives_it(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a response (`in_response_to`) is weighed against what it answers, as the run weighs it: self-defence
+    assert main(["run", str(path), "-f", "json", "-e", "columnar"]) == 0
+    for ran in json.loads(capsys.readouterr().out)["verdicts"]:
+        assert main(["explain", str(path), ran["incident"], "-f", "json", "-e", "columnar"]) == 0
+        combined = json.loads(capsys.readouterr().out)["combined"]
+        shown = {k: combined[k] for k in ("verdict", "rule", "flags", "explanation")}
+        assert shown == {k: ran[k] for k in shown}, ran["incident"]
+
+
 UCDP_SAMPLE = ROOT / "tests" / "fixtures" / "ucdp" / "ged-23.1-sample.csv"
 
 

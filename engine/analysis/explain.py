@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from engine.errors import InputError, did_you_mean
 from engine.evaluation.decide import account_verdicts, matched_rules, verdicts_of
 from engine.evaluation.facts import Name, Resolver, told
@@ -79,25 +81,34 @@ def find_incident(incidents: Sequence[Incident], wanted: str, file: str, line: i
 
 
 def explain_incident(
-    compiled: Compiled, incident: Incident, scenario: str, engine: str | None = None, context: Context | None = None
+    compiled: Compiled,
+    incident: Incident,
+    scenario: str,
+    engine: str | None = None,
+    context: Context | None = None,
+    answered: Incident | None = None,
 ) -> Explanation:
     """Evaluate one incident with `engine` and lay out every step that led to its verdict.
 
     What is shown is what the run computed: the facts each account's row held, the rules its executor
     found holding, and the verdicts decided from them. `context` (`Evaluator.context` of the whole input) gives
-    the phases and escalation episodes the other incidents make; without it the incident is judged alone.
+    the phases and escalation episodes the other incidents make; `answered`, the incident it answers
+    (`in_response_to`), is judged with it, so that a response is weighed against the self-defence terms as a run
+    weighs it. Without them the incident is judged alone.
     """
     with Evaluator(compiled, engine) as evaluator:
-        run = evaluator.run(frame_of([incident]), context=context)
-    decided = account_verdicts(run.accounts)
+        run = evaluator.run(frame_of([incident, *([answered] if answered is not None else [])]), context=context)
+    own_rows = run.facts.get_column("incident") == 0  # the incident's rows, not those of the one it answers
+    facts, masks = run.facts.filter(own_rows), run.masks.filter(own_rows)
+    decided = account_verdicts(run.accounts.filter(pl.col("incident") == 0))
     own = [a.model_dump(exclude_none=True, exclude={"source"}) for a in incident.accounts] or [{}]
     resolver = Resolver(compiled)
     places = [
         resolver.place(tuple(row[k] for k in PLACE_TOLD)).why
         for row in told(frame_of([incident])).iter_rows(named=True)
     ]
-    rows = run.facts.iter_rows(named=True)
-    held = [set(matched_rules(words)) for words in run.masks.iter_rows()]
+    rows = facts.iter_rows(named=True)
+    held = [set(matched_rules(words)) for words in masks.iter_rows()]
     names = run.resolution.names
     accounts = tuple(_account(compiled, names, *parts) for parts in zip(rows, held, own, decided, places))
     verdict = verdicts_of(run.verdicts)[0]

@@ -98,7 +98,15 @@ def explain(args: argparse.Namespace) -> int:
     if compiled.over_time:  # its phase and escalation flags depend on the other incidents: as `run` judges them
         with Evaluator(compiled, "columnar") as evaluator:
             context = evaluator.context(lambda: [whole])
-    explanation = explain_incident(compiled, incident, name, args.engine or default_engine(table=table), context)
+    answered = None  # judged with it: a response is weighed against what it answers, as `run` weighs it
+    if incident.in_response_to is not None:
+        import polars as pl
+
+        from engine.incidents.frame import incidents_of
+
+        answered = incidents_of(whole.filter(pl.col("id") == incident.in_response_to))[0]
+    engine = args.engine or default_engine(table=table)
+    explanation = explain_incident(compiled, incident, name, engine, context, answered)
     with output(args.output) as out:
         if args.format == "json":
             out.write(json.dumps(explanation_json(explanation), ensure_ascii=False, indent=1) + "\n")

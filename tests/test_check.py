@@ -141,7 +141,7 @@ def test_every_meaning_error_of_a_file_is_reported_at_its_line(tmp_path: Path) -
         f"{path}:4:43: window.until: window ends (2016-09-01T00:00:00+03:00) before it starts "
         "(2016-09-12T19:00:00+03:00)",
         f"{path}:22:26: rules[1].when.act.hostile.ne: unknown operator `ne`; expected one of eq, in, not, lt, "
-        "lte, gt, gte, present",
+        "lte, gt, gte, present; did you mean `not`?",
         f"{path}:25:5: rules[2].id: duplicate rule id `excluded-actor` (also rules[0])",
         f"{path}:28:33: rules[2].when.act: `act` cannot be `shellin`; expected one of shelling, patrol, unknown; "
         "did you mean `shelling`?",

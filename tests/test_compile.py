@@ -100,7 +100,11 @@ def test_a_condition_holds_exactly_when_it_should(
         ({"killed": {"gte": "five"}}, "`gte` compares numbers"),
         ({"killed": {"gte": 7.0}}, "`gte` compares numbers: `killed` with a whole number; write 7"),
         ({"wounded": 3.0}, "rules[0].when.wounded: `wounded` is a whole number, not `3.0`; write 3"),
-        ({"killed": {"ge": 5}}, "unknown operator `ge`"),
+        (
+            {"killed": {"ge": 5}},
+            "unknown operator `ge`; expected one of eq, in, not, lt, lte, gt, gte, present; did you mean `gte`?",
+        ),
+        ({"killed": {"neq": 3}}, "did you mean `not`?"),  # not `eq`, the nearest spelling and the opposite test
         ({"act.hostile": "yes"}, "`act.hostile` is true or false"),
         ({"policy.level": 3}, "policy.level: `high` is not a value the rules compare it with; expected one of 3"),
         ({"any": []}, "`any` takes a non-empty list of conditions"),

@@ -58,6 +58,13 @@ BASE_FIELDS: tuple[tuple[str, str], ...] = (
     ("wounded", "count"),
 )
 OPERATORS = ("eq", "in", "not", "lt", "lte", "gt", "gte", "present")
+# Operators as other rule languages spell them, and ours that means the same: a near spelling may mean the opposite
+# (`neq` is closest to `eq`).
+_SPELLED_ELSEWHERE = {
+    **dict.fromkeys(("neq", "ne", "!=", "nin", "not_in", "notin"), "not"),
+    **{"==": "eq", "=": "eq", ">": "gt", ">=": "gte", "ge": "gte", "<": "lt", "<=": "lte", "le": "lte"},
+    "exists": "present",
+}
 ALWAYS = "always"  # `when: always`: a condition with no tests, written so (`when: {}` is refused as a slip)
 # What to write for a field tested with no operator (`killed: {}`), by the kind of field.
 _LIKE = {"count": "{gte: 1}", "bool": "true"}
@@ -884,7 +891,9 @@ class _Vocabulary:
     def test(self, key: str, op: str, value: Any, where: str, fail: Any) -> Test | None:
         kind, index = self.kinds[key], self.index[key]
         if op not in OPERATORS:
-            fail(where, f"unknown operator `{op}`; {one_of(OPERATORS)}{did_you_mean(op, OPERATORS)}")
+            meant = _SPELLED_ELSEWHERE.get(op.lower())
+            hint = f"; did you mean `{meant}`?" if meant else did_you_mean(op, OPERATORS)
+            fail(where, f"unknown operator `{op}`; {one_of(OPERATORS)}{hint}")
             return None
         if op == "present":
             if not isinstance(value, bool):

@@ -428,3 +428,36 @@ def test_escalation_episodes_do_not_depend_on_the_order_of_the_file(engine: str)
     ]
     found = episodes(compiled, told, engine)
     assert found and all(episodes(compiled, order, engine) == found for order in (told[::-1], told[1:] + told[:1]))
+
+
+def test_a_phase_that_follows_another_and_can_begin_at_no_time_in_the_window_is_never_in_force(
+    cli: Cli, tmp_path: Path
+) -> None:
+    compiled, problems = with_phases(
+        [
+            {"id": "initial", "clause": "c"},
+            {"id": "jic", "clause": "c", "from": {"after": "initial", "duration": "P90D"}},  # past 20 Sep
+            {"id": "late", "clause": "c", "from": {"after": "jic", "duration": "P1D"}},
+            {"id": "tuned", "clause": "c", "from": {"after": "initial", "quiet_days": "policy.jic_after_days"}},
+        ]
+    )
+    assert problems == []
+    assert schedule(compiled).unbegun == (1, 2)  # not `tuned`: a what-if may set its knob so that it begins
+    assert schedule(compiled).never == {1, 2}
+    variant = tmp_path / "v.yaml"
+    variant.write_text(
+        "extends: syria-2016-09\nid: v\ntitle: v\nphases:\n  - {id: initial, clause: c}\n"
+        "  - {id: jic, clause: c, from: {after: initial, quiet_days: 90}}\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli("check", str(variant))
+    assert code == 0
+    assert "phase `jic` is never in force: its 90 quiet days after `initial` begins cannot all pass" in err
+    assert "rule `air-combat-in-agreed-areas` can never decide" in err  # it tests `phase: jic` alone
+    _, problems = with_phases(
+        [
+            {"id": "initial", "clause": "c"},
+            {"id": "jic", "clause": "c", "from": {"after": "initial", "duration": "PT0H"}},
+        ]
+    )
+    assert any("a duration of zero leaves `initial` in force for no time" in str(p) for p in problems), problems

@@ -47,6 +47,7 @@ from engine.ruleset.compile import (
 )
 from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
 from engine.spelling import normalize
+from engine.times import duration_words
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
 
 if TYPE_CHECKING:
@@ -439,6 +440,7 @@ def lint(loaded: LoadedRuleset) -> list[Problem]:
         *(_warn(doc, key, message) for key, message in overlapping_patterns(c)),
         *(_warn(doc, key, message) for key, message in unreached_phase_starts(c, timing)),
         *(_warn(doc, key, message) for key, message in overtaken_phases(c, timing)),
+        *(_warn(doc, key, message) for key, message in unbegun_phases(c, timing)),
         *(_warn(doc, key, message) for key, message in phaseless_start(c)),
     ]
 
@@ -458,6 +460,29 @@ def overtaken_phases(c: Compiled, timing: Schedule) -> Iterator[tuple[Key, str]]
                 "begun none listed before it begins"
             ),
         )
+
+
+def unbegun_phases(c: Compiled, timing: Schedule) -> Iterator[tuple[Key, str]]:
+    """Each phase that follows another (`after:`) and can begin at no time inside the window, nor before its own
+    `until`, were every day quiet (`Schedule.unbegun`): said at its `from`. A rule that tests such a phase alone can
+    never decide, which `dead_rules` says."""
+    for j in timing.unbegun:
+        phase = c.phases[j]
+        assert phase.after is not None
+        followed = c.phases[phase.after].id
+        if phase.after not in timing.earliest:
+            why = f"`{followed}`, which it follows, never begins"
+        elif phase.duration is not None:
+            why = (
+                f"it begins {duration_words(phase.duration)} after `{followed}`, past the end of the window or of its "
+                "own `until`"
+            )
+        else:
+            why = (
+                f"its {phase.quiet_days} quiet days after `{followed}` begins cannot all pass before the window ends, "
+                "or its own `until`"
+            )
+        yield ("phases", j, "from"), f"phase `{phase.id}` is never in force: {why}"
 
 
 def phaseless_start(c: Compiled) -> Iterator[tuple[Key, str]]:

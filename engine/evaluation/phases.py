@@ -276,16 +276,21 @@ class Schedule:
     A phase listed may still never be in force: `unreached` says which the dates written keep from force, and
     `overtaken` (phase index -> phase index) gives each phase that follows another (`after:`) the first phase
     listed after it that is dated no later than it could begin: once a phase has begun, none listed before it does.
+    `unbegun` lists the phases that follow another and begin at no time inside the window (or before their own
+    `until`): too long a duration or too many quiet days, or the phase followed never begins; not those whose
+    start a policy knob sets (a what-if may set it otherwise).
     """
 
     earliest: dict[int, datetime]
     unreached: tuple[Unreached, ...]
     overtaken: dict[int, int]
+    unbegun: tuple[int, ...] = ()  # phases that follow another (`after:`) and can begin at no time in the window
 
     @property
     def never(self) -> frozenset[int]:
-        """The phases whose dates keep them from ever being in force (those `unreached` holds)."""
-        return frozenset(i for found in self.unreached for i in found.phases)
+        """The phases that are never in force: those the dates written keep from force (`unreached`), and those that
+        follow another and can begin at no time inside the window (`unbegun`)."""
+        return frozenset({*(i for found in self.unreached for i in found.phases), *self.unbegun})
 
 
 def schedule(compiled: Compiled) -> Schedule:
@@ -318,7 +323,19 @@ def schedule(compiled: Compiled) -> Schedule:
         later = [k for k, at in dated if k > j and at <= begins]
         if phases[j].at is None and later:
             overtaken[j] = later[0]
-    return Schedule(earliest, tuple(unreached), overtaken)
+    # A start written with a policy knob (`quiet_days: policy.jic_after_days`) is one a what-if may set otherwise: a
+    # phase that waits on one, or follows one that does, is not said never to begin.
+    tunable: set[int] = set()
+    for i, (phase, told) in enumerate(zip(phases, compiled.ruleset.phases)):
+        knobs = [getattr(told.start, k, None) for k in ("quiet_days", "max_violations")]
+        if any(isinstance(k, str) for k in knobs) or phase.after in tunable:
+            tunable.add(i)
+    unbegun = tuple(
+        i
+        for i, phase in enumerate(phases)
+        if phase.after is not None and i not in earliest and i not in late and i not in tunable
+    )
+    return Schedule(earliest, tuple(unreached), overtaken, unbegun)
 
 
 def quiet_timeline(compiled: Compiled) -> list[Band]:

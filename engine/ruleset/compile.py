@@ -628,6 +628,12 @@ def _phase_start(
             fail(f"{path}.from.after", f"`{told.after}` is no phase listed before this one{earlier}{hint}")
     after = index.get(told.after)
     duration = None if told.duration is None else read_duration(told.duration)
+    if duration is not None and not duration:
+        fail(
+            f"{path}.from.duration",
+            f"a duration of zero leaves `{told.after}` in force for no time; give a longer one, or list this phase in "
+            "its place",
+        )
     quiet = None
     if told.quiet_days is not None:
         why = "a phase needs at least one quiet day to begin"

@@ -321,6 +321,32 @@ def test_escalation_follows_the_knobs() -> None:
     assert "shelling-days-later" not in flagged
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_violation_whose_accounts_name_different_actors_counts_towards_no_party_s_escalation(engine: str) -> None:
+    # each account blames the other side: counted for both, it made an episode of each party out of the same shots
+    two_ways = [
+        {"source": "SAA", "actor": "FSA", "target": "Syrian Arab Army"},
+        {"source": "FSA", "actor": "Syrian Arab Army", "target": "FSA"},
+    ]
+    incidents = [
+        Incident.model_validate(
+            {
+                "id": f"shelling-{hour}",
+                "time": f"2016-09-14T{hour:02d}:00:00+03:00",
+                "actor": "Syrian Arab Army",
+                "act": "shelling",
+                "target": "FSA",
+                "location": {"country": "Syria", "admin1": "Aleppo"},
+                "accounts": two_ways,
+            }
+        )
+        for hour in (8, 10, 12)
+    ]
+    verdicts = evaluate(load_ruleset("syria-2016-09"), incidents, engine)
+    assert [v.verdict for v in verdicts] == ["violation"] * 3
+    assert all("accounts_name_different_actors" in v.flags and "escalation" not in v.flags for v in verdicts)
+
+
 FLAG_NAMES = ["act_unresolved", "civilians_harmed", "escalation", "mutual", "self_defense", "accounts_name_different"]
 
 

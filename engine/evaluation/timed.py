@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
 
-from engine.evaluation.decide import ESCALATED, flag_added, flag_lists, laid_back
+from engine.evaluation.decide import ACTORS_DIFFER, ESCALATED, flag_added, flag_lists, laid_back
 from engine.evaluation.phases import NO_PHASE
 from engine.evaluation.result import Episode
 from engine.ruleset.compile import Compiled
@@ -281,7 +281,8 @@ def escalate(
 def party_periods(
     compiled: Compiled, verdicts: pl.DataFrame, spans: pl.DataFrame, rows: pl.Series, offset: int = 0
 ) -> pl.DataFrame:
-    """Each verdict's period once per party of the ruleset it names, for verdicts whose every version is timed.
+    """Each verdict's period once per party of the ruleset it names, for verdicts whose every version is timed and
+    whose accounts do not name different actors (`decide.ACTORS_DIFFER`: no party's violation, or each's, as told).
 
     Columns: `row` (UInt32: the verdict's row plus `offset`, the part's first row in the whole input), `verdict`,
     `actors` (a party id), `first` and `end` (Datetime UTC: from its versions' first start to their last end).
@@ -292,7 +293,9 @@ def party_periods(
         .agg(pl.col("first").min(), pl.col("end").max(), pl.col("first").null_count().alias("untimed"))
     )
     return (
-        verdicts.select(pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row"), "verdict", "actors")
+        verdicts.select(pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row"), "verdict", "actors", "flags")
+        .filter(~pl.col("flags").list.contains(ACTORS_DIFFER))  # who acted is disputed: no party's to count
+        .drop("flags")
         .join(span, on="row", how="left", maintain_order="left")
         .filter(pl.col("untimed") == 0)
         .drop("untimed")

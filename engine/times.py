@@ -102,7 +102,7 @@ def read_moment(value: str, *, years: tuple[int, int] = WINDOW_YEARS) -> datetim
     _refuse_zone_name(value, text, years)
     if _DAY.fullmatch(text) or _WEEK.fullmatch(text) or _MONTH.fullmatch(text) or "/" in text:
         like = f"{text}T00:00:00" if _DAY.fullmatch(text) else "2016-09-12T19:00:00"
-        raise ValueError(f"`{value}` is not a date-time; write one with its UTC offset, like {like}+HH:MM")
+        raise ValueError(f"`{cut(value)}` is not a date-time; write one with its UTC offset, like {like}+HH:MM")
     return _date_time(value, text, years)
 
 
@@ -139,7 +139,7 @@ def _point(value: str, text: str, years: tuple[int, int]) -> Period:
 
 def _date_time(value: str, text: str, years: tuple[int, int]) -> datetime:
     if not text.isascii():  # `fromisoformat` reads some scripts' digits (`1０`) in the time of day: not ISO 8601
-        raise ValueError(f"`{value}` is not an ISO 8601 time; write {FORMS}, in the digits 0-9")
+        raise ValueError(f"`{cut(value)}` is not an ISO 8601 time; write {FORMS}, in the digits 0-9")
     end_of_day = _END_OF_DAY.fullmatch(text)
     try:
         if end_of_day:
@@ -148,7 +148,7 @@ def _date_time(value: str, text: str, years: tuple[int, int]) -> datetime:
             moment = datetime.fromisoformat(text)
     except ValueError as exc:
         if str(exc).startswith("Invalid isoformat"):
-            raise ValueError(f"`{value}` is not an ISO 8601 time; write {FORMS}") from None
+            raise ValueError(f"`{cut(value)}` is not an ISO 8601 time; write {FORMS}") from None
         raise ValueError(_unreal(value, "date-time", str(exc), years)) from None
     except OverflowError:
         raise ValueError(_out_of_range(value, years)) from None
@@ -157,7 +157,7 @@ def _date_time(value: str, text: str, years: tuple[int, int]) -> datetime:
 
 
 # A time followed by a zone's name (Area/City, as the tz database names zones): `2016-09-13T10:00:00 Asia/Damascus`.
-_ZONE_NAMED = re.compile(r"(?P<time>\S+?)[ \[]+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)\]?", re.ASCII)
+_ZONE_NAMED = re.compile(r"(?P<time>[^\s\[]+)[ \[]+(?P<zone>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)\]?", re.ASCII)
 
 
 def _refuse_zone_name(value: str, text: str, years: tuple[int, int]) -> None:
@@ -207,7 +207,7 @@ def _week(value: str, year: int, week: int, years: tuple[int, int]) -> Period:
     _check_years(value, (year,), years)
     weeks = date(year, 12, 28).isocalendar().week  # the 28th of December is always in the year's last week
     if not 1 <= week <= weeks:
-        raise ValueError(f"`{value}` is not a real ISO week; {year} has weeks {year}-W01 to {year}-W{weeks}")
+        raise ValueError(f"`{cut(value)}` is not a real ISO week; {year} has weeks {year}-W01 to {year}-W{weeks}")
     monday = date.fromisocalendar(year, week, 1)
     first = datetime(monday.year, monday.month, monday.day)
     return Period("week", first, first + 7 * DAY)
@@ -216,7 +216,7 @@ def _week(value: str, year: int, week: int, years: tuple[int, int]) -> Period:
 def _month(value: str, year: int, month: int, years: tuple[int, int]) -> Period:
     _check_years(value, (year,), years)
     if not 1 <= month <= 12:
-        raise ValueError(f"`{value}` is not a real month; write it like {year}-09 (months 01 to 12)")
+        raise ValueError(f"`{cut(value)}` is not a real month; write it like {year}-09 (months 01 to 12)")
     first = datetime(year, month, 1)
     return Period("month", first, datetime(year + month // 12, month % 12 + 1, 1))
 
@@ -239,9 +239,9 @@ def _span(value: str, text: str, years: tuple[int, int]) -> Period:
     if slashed:
         raise ValueError(_slashed(value, int(slashed[1]), int(slashed[2]), int(slashed[3]), len(slashed[3])))
     if not start or not stop or "/" in stop:
-        raise ValueError(f"`{value}` is not a span; write two days joined by `/`, like 2016-09-10/2016-09-14")
+        raise ValueError(f"`{cut(value)}` is not a span; write two days joined by `/`, like 2016-09-10/2016-09-14")
     if _WEEK.fullmatch(start) or _MONTH.fullmatch(start) or _WEEK.fullmatch(stop) or _MONTH.fullmatch(stop):
-        raise ValueError(f"`{value}`: a span's ends are days or date-times, like 2016-09-10/2016-09-14")
+        raise ValueError(f"`{cut(value)}`: a span's ends are days or date-times, like 2016-09-10/2016-09-14")
     a, b = _end_of(value, "start", start, years), _end_of(value, "end", stop, years)
     if a.precision != b.precision:
         raise ValueError(
@@ -249,9 +249,9 @@ def _span(value: str, text: str, years: tuple[int, int]) -> Period:
             "or both as date-times"
         )
     if (a.first.tzinfo is None) != (b.first.tzinfo is None):
-        raise ValueError(f"`{value}` gives a UTC offset at one end only; give both ends one, or neither")
+        raise ValueError(f"`{cut(value)}` gives a UTC offset at one end only; give both ends one, or neither")
     if b.end <= a.first:
-        raise ValueError(f"`{value}` ends before it starts; write the earlier end first, like {stop}/{start}")
+        raise ValueError(f"`{cut(value)}` ends before it starts; write the earlier end first, like {stop}/{start}")
     return Period("days" if a.precision == "day" else "times", a.first, b.end)
 
 
@@ -261,7 +261,7 @@ def _end_of(value: str, which: str, part: str, years: tuple[int, int]) -> Period
     try:
         return _point(part, part, years)
     except ValueError as exc:
-        raise ValueError(f"`{value}`: its {which} {exc}") from None
+        raise ValueError(f"`{cut(value)}`: its {which} {exc}") from None
 
 
 def _check_years(value: str, found: tuple[int, ...], years: tuple[int, int]) -> None:
@@ -314,7 +314,7 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 def _checked_day(value: str) -> str:
     text = value.strip()
     if not _ISO_DAY.fullmatch(text):
-        raise ValueError(f"`{value}` is not a day; write one like 2024-12-08")
+        raise ValueError(f"`{cut(value)}` is not a day; write one like 2024-12-08")
     try:
         day = date.fromisoformat(text)
     except ValueError as exc:
@@ -344,7 +344,9 @@ def read_duration(value: str) -> timedelta:
     """
     found = _DURATION.fullmatch(value.strip())
     if found is None or not any(found.groupdict().values()) or value.strip().endswith("T"):
-        raise ValueError(f"`{value}` is not a duration; write one in ISO 8601, like PT48H (48 hours) or P7D (7 days)")
+        raise ValueError(
+            f"`{cut(value)}` is not a duration; write one in ISO 8601, like PT48H (48 hours) or P7D (7 days)"
+        )
     # Summed as whole seconds before a timedelta is made: past about 2.7 million years it overflows. A part of
     # more than 12 digits (10^12 seconds is 31,000 years) is too long in any unit, and is not read: `int` refuses
     # a number of thousands of digits.

@@ -205,6 +205,20 @@ def test_quiet_days_that_would_end_past_the_last_date_begin_no_phase(cli: Cli, t
     assert code == 0 and "Traceback" not in out + err, err
 
 
+def test_quiet_days_counted_from_the_last_day_a_date_can_name_begin_no_phase(cli: Cli, tmp_path: Path) -> None:
+    far = tmp_path / "far.yaml"
+    far.write_text(
+        "extends: syria-2016-09\nid: far\ntitle: far\n"
+        'window: {from: "9997-12-31T12:00:00+00:00", until: null}\ntimezone: UTC\n'
+        "phases:\n  - {id: initial, clause: c}\n  - {id: jic, clause: c, from: {after: initial, duration: P730D}}\n"
+        "  - {id: late, clause: c, from: {after: jic, quiet_days: 1}}\n",
+        encoding="utf-8",
+    )
+    assert 2 not in schedule(load_ruleset(far)).earliest  # `jic` begins at 12:00 on 31 Dec 9999: no whole day after
+    code, out, err = cli("check", str(far))
+    assert code == 0 and "Traceback" not in out + err, err
+
+
 def test_a_rule_that_tests_the_phase_needs_phases(cli: Cli, tmp_path: Path) -> None:
     text = (ROOT / "rules" / "syria-2016-02.yaml").read_text(encoding="utf-8")
     path = tmp_path / "r.yaml"

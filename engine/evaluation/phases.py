@@ -354,27 +354,26 @@ def quiet_timeline(compiled: Compiled) -> list[Band]:
 def _count_days(
     compiled: Compiled, since: datetime, needed: int, most: int, counts: Mapping[date, int], last: datetime | None
 ) -> datetime | None:
-    """00:00 (UTC) after the `needed`th consecutive whole day after `since` with at most `most` violations."""
+    """00:00 (UTC) after the `needed`th consecutive whole day after `since` with at most `most` violations; None
+    where the days run out first (the window's end, `last`, or the last day a date can name)."""
     zone = compiled.zone
-    day = since.astimezone(zone).date()
-    if since != _midnight(day, zone):  # the first day counted is the first whole one
-        day += timedelta(days=1)
     ends = [t for t in (compiled.until, last) if t is not None]
-    limit = min(ends) if ends else None
-    if limit is None:
+    if not ends:
         return None
-    run = 0
-    while True:
-        try:
-            next_midnight = _midnight(day + timedelta(days=1), zone)
-        except OverflowError:  # past the last day a date can name: the days run out before enough are quiet
-            return None
-        if next_midnight > limit:
-            return None
-        run = run + 1 if counts.get(day, 0) <= most else 0
-        if run == needed:
-            return next_midnight
-        day += timedelta(days=1)
+    limit = min(ends)
+    try:
+        day = since.astimezone(zone).date()
+        if since != _midnight(day, zone):  # the first day counted is the first whole one
+            day += timedelta(days=1)
+        run = 0
+        while (next_midnight := _midnight(day + timedelta(days=1), zone)) <= limit:
+            run = run + 1 if counts.get(day, 0) <= most else 0
+            if run == needed:
+                return next_midnight
+            day += timedelta(days=1)
+    except OverflowError:  # past the last day a date can name
+        pass
+    return None
 
 
 def _midnight(day: date, zone: tzinfo) -> datetime:

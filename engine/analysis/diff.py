@@ -426,8 +426,9 @@ def _counts(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
     return [Choice(str(n), told={dim: n}) for n in sorted(n for n in numbers | {0} if n >= 0)]
 
 
-def _values(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
-    """Every value of a dimension worth trying, `none` first (so that it stands for its class)."""
+def _values(a: Compiled, b: Compiled, dim: str, schedules: tuple[phases.Schedule, phases.Schedule]) -> list[Choice]:
+    """Every value of a dimension worth trying, `none` first (so that it stands for its class); `schedules`, A's and
+    B's (`phases.schedule`), say which phases are never in force."""
     if dim in PEOPLE:
         found = _people(a, b, dim)
     elif dim == "act":
@@ -437,7 +438,7 @@ def _values(a: Compiled, b: Compiled, dim: str) -> list[Choice]:
     elif dim == "place":
         found = _places(a, b)
     elif dim == "phase":  # an incident is never in a phase that is never in force
-        kept = [(c, phases.schedule(c).never) for c in (a, b)]
+        kept = [(c, timing.never) for c, timing in zip((a, b), schedules)]
         ids = dict.fromkeys(p.id for c, never in kept for i, p in enumerate(c.phases) if i not in never)
         found = [Choice(phase, told={"phase": phase}) for phase in (*ids, UNKNOWN)]
     else:
@@ -456,9 +457,11 @@ class Space:
     def __init__(self, a: Compiled, b: Compiled) -> None:
         self.sides = (a, b)
         self.makers = (Resolver(a), Resolver(b))
+        first = phases.schedule(a)  # quiet days are counted day by day: each ruleset's once
+        self.schedules = (first, first if b is a else phases.schedule(b))
         tested = {t.field for c in self.sides for t in tests_of(c.rules)}
         self.dims = tuple(
-            self._classes(dim, _values(a, b, dim) if tested & set(names) else [Choice("none")])
+            self._classes(dim, _values(a, b, dim, self.schedules) if tested & set(names) else [Choice("none")])
             for dim, names in DIMENSIONS.items()
         )
         # A test's truth as a bit mask over its dimension's classes, or a constant for a policy knob.
@@ -725,11 +728,22 @@ class _Alone:
     def __init__(self, space: Space) -> None:
         self.space = space
         self.bands = tuple(phases.quiet_timeline(c) for c in space.sides)
+        # A time in each stretch the windows' and the phases' bounds cut the line into: the times tried for a box
+        bounds = sorted(
+            {t for c in space.sides for t in (c.start, c.until) if t is not None}
+            | {t for bands in self.bands for band in bands for t in (band.start, band.until) if t is not None}
+        )
+        zone = space.sides[0].zone
+        self.times = [moment.astimezone(zone).isoformat(timespec="seconds") for moment in _middles(bounds)]
+        self._fallen: dict[str | None, tuple[str | None, str | None]] = {}
 
     def falls_in(self, time: str | None) -> tuple[str | None, str | None]:
-        """The phase an incident told at `time` falls in under A and under B (`unknown` for no time)."""
-        (a, b), (bands_a, bands_b) = self.space.sides, self.bands
-        return self._phase(a, bands_a, time), self._phase(b, bands_b, time)
+        """The phase an incident told at `time` falls in under A and under B (`unknown` for no time), each time
+        found once."""
+        if time not in self._fallen:
+            (a, b), (bands_a, bands_b) = self.space.sides, self.bands
+            self._fallen[time] = self._phase(a, bands_a, time), self._phase(b, bands_b, time)
+        return self._fallen[time]
 
     @staticmethod
     def _phase(c: Compiled, bands: list[phases.Band], time: str | None) -> str | None:
@@ -765,12 +779,7 @@ class _Alone:
         if found := fits(alone, example.time):
             return None, Phased(found[0], alone, alone)
         if first != UNKNOWN:
-            bounds = sorted(
-                {t for c in space.sides for t in (c.start, c.until) if t is not None}
-                | {t for bands in self.bands for band in bands for t in (band.start, band.until) if t is not None}
-            )
-            for moment in _middles(bounds):
-                time = moment.astimezone(space.sides[0].zone).isoformat(timespec="seconds")
+            for time in self.times:
                 there = self.falls_in(time) if space.holds_time(box, time) else None
                 if there is not None and (found := fits(there, time)):
                     return time, Phased(found[0], there, there)
@@ -828,15 +837,29 @@ def diff_rulesets(a: Compiled, b: Compiled, engine: str | None = None) -> Rulese
             )
         )
         return RulesetDiff(
-            a, b, ea.engine, len(found), space.kinds(), differences, space, untried(a, b), uncompared(a, b, differences)
+            a,
+            b,
+            ea.engine,
+            len(found),
+            space.kinds(),
+            differences,
+            space,
+            untried(a, b),
+            uncompared(a, b, differences, space.schedules),
         )
 
 
 # -- what turns on more than one incident ---------------------------------------------------------------
 
 
-def uncompared(a: Compiled, b: Compiled, differences: Sequence[DiffClass]) -> tuple[Uncompared, ...]:
-    """The terms that turn on more than one incident and could tell A and B apart, given the classes that differ:
+def uncompared(
+    a: Compiled,
+    b: Compiled,
+    differences: Sequence[DiffClass],
+    schedules: tuple[phases.Schedule, phases.Schedule],
+) -> tuple[Uncompared, ...]:
+    """The terms that turn on more than one incident and could tell A and B apart, given the classes that differ
+    (`schedules`: A's and B's `phases.schedule`):
 
     - `self_defense`, where A and B set it differently (its window, act classes or casualty ratio): a response
       is measured against the incident it answers;
@@ -856,7 +879,7 @@ def uncompared(a: Compiled, b: Compiled, differences: Sequence[DiffClass]) -> tu
         out.append(Uncompared("self_defense", words, words, f"{merged}, and {_WHY['parties_defense']}"))
     if phase_tested(a) or phase_tested(b):
         zoned = bool(a.phases and b.phases) and str(a.zone) != str(b.zone)
-        can_a, can_b = phases.schedule(a).earliest, phases.schedule(b).earliest  # found day by day: once
+        can_a, can_b = (timing.earliest for timing in schedules)
         if _schedule(a, zoned, can_a) != _schedule(b, zoned, can_b):
             out.append(
                 Uncompared("phases", _phases_words(a, zoned, can_a), _phases_words(b, zoned, can_b), _WHY["phases"])

@@ -284,7 +284,7 @@ class Schedule:
     earliest: dict[int, datetime]
     unreached: tuple[Unreached, ...]
     overtaken: dict[int, int]
-    unbegun: tuple[int, ...] = ()  # phases that follow another (`after:`) and can begin at no time in the window
+    unbegun: tuple[int, ...]  # phases that follow another (`after:`) and can begin at no time in the window
 
     @property
     def never(self) -> frozenset[int]:

@@ -589,7 +589,7 @@ def _phases(ruleset: Ruleset, zone: tzinfo | None, start: datetime, fail: Any) -
                     "before it; phases are listed in the order they begin: move this phase before it, or correct "
                     "either date",
                 )
-            if dated is None or at > dated[1]:
+            else:
                 dated = (phase, at)
         until = None if phase.until is None else _aware(ruleset, phase.until, zone, f"{path}.until", fail)
         if until is not None and at is not None and until <= at:

@@ -231,7 +231,7 @@ class TableReader:
             frame = read_table(self.path, warnings, hive=self.hive)
             changed = changed_clocks(self.compiled, frame)  # the times its zone's clocks skip or show twice, once
             refuse_unreadable_times(self.compiled, frame, self.path, changed)
-            self.repeated = Repeated().told(self.compiled, frame, self.shown, changed)
+            self.repeated = Repeated().told(frame, self.shown, changed)
         except InputError as exc:
             if not self.folders:
                 raise
@@ -292,7 +292,7 @@ class TableReader:
                 changed = changed_clocks(self.compiled, frame)
                 if changed.get_column("skipped").any():
                     raise _Unsure  # likewise
-                repeated = repeated.told(self.compiled, frame, self.shown, changed)
+                repeated = repeated.told(frame, self.shown, changed)
             ignored.update(dict.fromkeys(names))
             hashes.append(frame.get_column("id").hash())
             yield with_defaults(frame)
@@ -361,10 +361,10 @@ class Repeated:
     count: int = 0
     first: tuple[str, str, str, str] | None = None
 
-    def told(self, compiled: Compiled, frame: pl.DataFrame, file: str, changed: pl.DataFrame | None = None) -> Repeated:
+    def told(self, frame: pl.DataFrame, file: str, changed: pl.DataFrame) -> Repeated:
         """These and the incidents of `frame` (the next rows of the table `file`) that tell such a time. `changed`
-        is `changed_clocks` for `frame`, where already found."""
-        found = (changed if changed is not None else changed_clocks(compiled, frame)).filter(~pl.col("skipped"))
+        is `changed_clocks` for `frame`."""
+        found = changed.filter(~pl.col("skipped"))
         if found.is_empty():
             return self
         first = self.first
@@ -759,9 +759,9 @@ _WITH_OFFSET = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 
 
 def _without_offset(frame: pl.DataFrame) -> pl.DataFrame:
-    """The times of an incident frame written without a UTC offset (days, weeks and months among them), in row
-    order (an incident's own time before its accounts'): `row`, `account` (index; null: the incident's own), `time`.
-    """
+    """The times of an incident frame written without a UTC offset (days, weeks and months among them): `row`,
+    `account` (index; null: the incident's own), `time`; the incidents' own, then their accounts' (sort what is
+    kept of them by `_in_row_order`: most times have an offset, and few are kept)."""
     accounts = frame.select(pl.int_range(pl.len()).alias("row"), "accounts").explode("accounts")
     accounts = accounts.filter(pl.col("accounts").is_not_null()).select(
         "row", pl.int_range(pl.len()).over("row").alias("account"), pl.col("accounts").struct.field("time")
@@ -770,6 +770,11 @@ def _without_offset(frame: pl.DataFrame) -> pl.DataFrame:
     told = pl.concat([own, accounts.cast({"account": pl.Int64()})]).filter(
         pl.col("time").is_not_null() & ~pl.col("time").str.strip_chars().str.contains(_WITH_OFFSET)
     )
+    return told
+
+
+def _in_row_order(told: pl.DataFrame) -> pl.DataFrame:
+    """`_without_offset`'s rows (or a part of them) in row order, an incident's own time before its accounts'."""
     return told.sort("row", "account", nulls_last=False, maintain_order=True)
 
 
@@ -781,7 +786,7 @@ def first_local_time(frame: pl.DataFrame) -> tuple[int, int | None, str] | None:
     local = [t for t in told.get_column("time").unique() if read_time(t).local]
     if not local:
         return None
-    first = told.filter(pl.col("time").is_in(local)).row(0)
+    first = _in_row_order(told.filter(pl.col("time").is_in(local))).row(0)
     return first[0], first[1], first[2]
 
 
@@ -809,7 +814,7 @@ def changed_clocks(compiled: Compiled, frame: pl.DataFrame) -> pl.DataFrame:
             elif (why := compiled.repeated(time)) is not None:
                 found[time] = (False, why)
     troubles = pl.DataFrame([(t, *v) for t, v in found.items()], schema=_CHANGED, orient="row")
-    return told.join(troubles, on="time", maintain_order="left")
+    return _in_row_order(told.join(troubles, on="time", maintain_order="left"))
 
 
 def _near_change(compiled: Compiled, day: str) -> bool:

@@ -53,12 +53,16 @@ def path_of(count: int, fmt: str) -> Path:
 
 
 def _columns_tag() -> str:
+    """The generated files' tag: of the columns and of the generators' code, so that a file an older generator made
+    (its rows as the readers then took them) is never timed in place of the current one's."""
     import hashlib
 
+    from engine.incidents import synthetic, synthetic_events
     from engine.incidents.frame import INCIDENTS
     from engine.incidents.load import TABLE_COLUMNS
 
-    return hashlib.sha256(repr((INCIDENTS, TABLE_COLUMNS)).encode()).hexdigest()[:8]
+    made_by = [Path(m.__file__).read_text(encoding="utf-8") for m in (synthetic, synthetic_events) if m.__file__]
+    return hashlib.sha256(repr((INCIDENTS, TABLE_COLUMNS, made_by)).encode()).hexdigest()[:8]
 
 
 def incidents_file(count: int, fmt: str = "jsonl", tile_from: int | None = None) -> Path:

@@ -42,7 +42,7 @@ from typing import Any
 import polars as pl
 
 from engine.errors import InputError, Problem
-from engine.incidents.blocks import blocks, csv_row_end
+from engine.incidents.blocks import Census, blocks, census, csv_row_end
 from engine.incidents.frame import INCIDENTS, JUDGED
 from engine.incidents.load import (
     ROW_PROBLEM_LIMIT,
@@ -54,7 +54,6 @@ from engine.incidents.load import (
     row_of,
 )
 from engine.incidents.model import MAX_COUNT
-from engine.incidents.tables import has_control_bytes
 from engine.times import TIME_YEARS
 from engine.yamlsafe import stat_of
 
@@ -593,15 +592,15 @@ class EventTable:
             line = 2  # the line the next block starts on
             done = len(first)
             for block in blocks(stream, self.block, csv_row_end, self.block // 8):
-                breaks = block.count(b"\n")
+                counted = census(block)
                 if not _BLANK.fullmatch(block):
-                    yield self._csv_block(block, header, line, breaks)
-                line += breaks
+                    yield self._csv_block(block, header, line, counted)
+                line += counted.breaks
                 done += len(block)
                 if progress is not None:
                     progress(done)
 
-    def _csv_block(self, body: bytes, header: list[str], line: int, breaks: int) -> tuple[pl.DataFrame, pl.Series]:
+    def _csv_block(self, body: bytes, header: list[str], line: int, counted: Census) -> tuple[pl.DataFrame, pl.Series]:
         """One block of whole rows read into text cells, with each row's line: fast, or exactly if unsure.
 
         polars refuses a row with too many cells but fills a short one with empty cells, and skips a blank
@@ -611,7 +610,7 @@ class EventTable:
         their offsets, the rest a count of bytes.
         """
         width = len(header)
-        self._control = has_control_bytes(body)
+        self._control = counted.control
         try:
             cells = pl.read_csv(
                 body,
@@ -625,17 +624,16 @@ class EventTable:
             return self._csv_exact(body, header, line)
         rows = cells.height
         text = [pl.col(c).str.len_bytes().cast(pl.Int64()).sum() for c in header]
-        quotes = body.count(b'"')
-        if quotes and b'""' in body:  # a quote within a cell, or an empty quoted cell: count what the cells hold
+        if counted.doubled:  # a quote within a cell, or an empty quoted cell: count what the cells hold
             text += [-pl.col(c).str.count_matches('"', literal=True).cast(pl.Int64()).sum() for c in header]
         held = cells.select(pl.sum_horizontal(text)).item() if rows else 0
-        returns = body.count(b"\r\n") if b"\r" in body else 0
+        returns = body.count(b"\r\n") if counted.returns else 0
         ended = body.endswith(b"\n")
-        expected = held + (width - 1) * rows + rows - (0 if ended else 1) + returns + quotes
-        if rows == 0 or len(body) != expected or (b"\r" in body and body.count(b"\r") != returns):
+        expected = held + (width - 1) * rows + rows - (0 if ended else 1) + returns + counted.quotes
+        if rows == 0 or len(body) != expected or counted.returns != returns:
             return self._csv_exact(body, header, line)
         lines = pl.int_range(line, line + rows, eager=True)
-        if breaks - (0 if ended else -1) != rows:  # a quoted cell holds a line break: the rows after it move down
+        if counted.breaks - (0 if ended else -1) != rows:  # a quoted cell holds a line break: the rows after move
             within = cells.select(
                 pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True) for c in header)
             ).to_series()

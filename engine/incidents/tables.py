@@ -30,7 +30,7 @@ import polars as pl
 from pydantic import TypeAdapter, ValidationError
 
 from engine.errors import InputError, Problem, did_you_mean
-from engine.incidents.blocks import blocks, csv_row_end, line_end
+from engine.incidents.blocks import blocks, csv_row_end, has_control_bytes, line_end
 from engine.incidents.frame import INCIDENTS, JUDGED, PLACE, POINT, TOLD, frame_of, with_defaults
 from engine.incidents.load import (
     BOOLEAN_COLUMNS,
@@ -458,19 +458,6 @@ def _text(raw: bytes) -> bytes:
     if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
         raise _Unsure  # a lone carriage return ends a CSV line for Python, not for polars
     return raw
-
-
-# The C0 controls but tab, line feed and carriage return, and DEL, as bytes; C1 controls are U+0080–U+009F,
-# two bytes each in UTF-8.
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-_C1 = re.compile(rb"\xc2[\x80-\x9f]")
-
-
-def has_control_bytes(raw: bytes) -> bool:
-    """Whether UTF-8 text holds a control character anywhere (as `yamlsafe.CONTROL` finds them)."""
-    if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
-        return True
-    return not raw.isascii() and _C1.search(raw) is not None
 
 
 # -- CSV -------------------------------------------------------------------------------------------

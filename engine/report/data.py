@@ -32,29 +32,30 @@ def encoded(report: Report) -> Iterator[pl.Series]:
     """The verdicts as JSON objects, one text per verdict, in batches of `BATCH`.
 
     Verdicts that say the same (most of a large table's) share their encoding: each distinct one is
-    encoded once and only the incident's id is laid in front.
+    encoded once and only the incident's id is laid in front. An export's own record of each incident
+    (`Report.record`) comes after the verdict's fields, laid in with them in one pass.
     """
-    table, said = report.table, report.said
+    table, said, records = report.table, report.said, report.record
     for start in range(0, table.height, BATCH):
         batch = table.slice(start, BATCH)
+        record = None if records is None else records.slice(start, BATCH).to_series().struct.json_encode()
         if said is None:
             numbers = pl.repeat(None, batch.height, dtype=pl.UInt64(), eager=True)
         else:
             numbers = said.slice(start, BATCH)
         alike = numbers.is_not_null()
         if alike.all():
-            texts = _shared(batch, numbers)
+            texts = _shared(batch, numbers, record is not None)
         elif not alike.any():
-            texts = _whole(batch)
+            texts = _whole(batch, record is not None)
         else:
             texts = (
                 pl.repeat(None, batch.height, dtype=pl.String(), eager=True)
-                .scatter(alike.arg_true(), _shared(batch.filter(alike), numbers.filter(alike)))
-                .scatter((~alike).arg_true(), _whole(batch.filter(~alike)))
+                .scatter(alike.arg_true(), _shared(batch.filter(alike), numbers.filter(alike), record is not None))
+                .scatter((~alike).arg_true(), _whole(batch.filter(~alike), record is not None))
             )
-        if report.record is not None:  # an export's own record of each incident, after the verdict's fields
-            record = report.record.slice(start, BATCH).select(pl.struct(pl.all()).struct.json_encode()).to_series()
-            texts = pl.select(pl.concat_str(texts.str.head(-1), pl.lit(","), record.str.tail(-1))).to_series()
+        if record is not None:  # the verdict's object left open: the record, then the object's end
+            texts = pl.select(pl.concat_str(texts, pl.lit(f',"{record.name}":'), record, pl.lit("}"))).to_series()
         yield texts
 
 
@@ -71,19 +72,21 @@ def _encoded_ahead(reports: Iterable[Report]) -> Iterator[tuple[Report, pl.Serie
     return read_ahead(batches())
 
 
-def _shared(verdicts: pl.DataFrame, said: pl.Series) -> pl.Series:
+def _shared(verdicts: pl.DataFrame, said: pl.Series, open_: bool = False) -> pl.Series:
     """Verdicts as JSON objects, each distinct one (by its `said` number) encoded once: the id's object without
-    its `}`, a comma, then the shared body without its `{`."""
+    its `}`, a comma, then the shared body without its `{` (with `open_`, without its `}` too)."""
     first = verdicts.with_columns(said.alias("said")).unique("said", keep="first")
-    bodies = first.select(pl.struct(pl.all().exclude("incident", "said")).struct.json_encode().str.tail(-1))
+    body = pl.struct(pl.all().exclude("incident", "said")).struct.json_encode().str.tail(-1)
+    bodies = first.select(body.str.head(-1) if open_ else body)
     ids = verdicts.select(pl.struct("incident").struct.json_encode().str.head(-1)).to_series()
-    body = said.replace_strict(first.get_column("said"), bodies.to_series(), return_dtype=pl.String())
-    return pl.select(pl.concat_str(ids, pl.lit(","), body)).to_series()
+    shared = said.replace_strict(first.get_column("said"), bodies.to_series(), return_dtype=pl.String())
+    return pl.select(pl.concat_str(ids, pl.lit(","), shared)).to_series()
 
 
-def _whole(verdicts: pl.DataFrame) -> pl.Series:
-    """Verdicts as JSON objects, each encoded whole."""
-    return verdicts.select(pl.struct(pl.all()).struct.json_encode()).to_series()
+def _whole(verdicts: pl.DataFrame, open_: bool = False) -> pl.Series:
+    """Verdicts as JSON objects, each encoded whole (with `open_`, without its `}`)."""
+    text = pl.struct(pl.all()).struct.json_encode()
+    return verdicts.select(text.str.head(-1) if open_ else text).to_series()
 
 
 def _write_lines(texts: pl.Series, out: IO[str]) -> None:

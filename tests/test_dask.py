@@ -486,6 +486,17 @@ def test_a_hive_key_of_another_level_of_a_numbered_column_is_the_dataset_s_layou
     assert code == 0 and err.startswith(layout(tmp_path / "in", "admin0"))
 
 
+def test_a_hive_key_naming_another_field_of_a_known_column_is_the_dataset_s_layout(
+    cli: Cli, dataset: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in" / "location_id=7"  # an id of a place, not a misspelt `location`
+    folder.mkdir(parents=True)
+    (folder / "data.parquet").write_bytes((dataset / "in" / "month=07" / "data.parquet").read_bytes())
+    out = tmp_path / "out"
+    code, _, err = cli("run", str(tmp_path / "in"), "--rules", "syria-2016-09", "-f", "parquet", "-o", str(out))
+    assert code == 0 and err.startswith(layout(tmp_path / "in", "location_id"))
+
+
 @pytest.mark.parametrize(
     ("folders", "message"),
     [

@@ -348,6 +348,9 @@ def test_an_acled_row_without_a_geo_precision_is_kept_with_a_warning(tmp_path: P
         ("2016-09-14 00:00:00", "2016-09-14"),  # a date-time column at midnight, as a Parquet file may hold one
         ("2016-09-14T00:00", "2016-09-14"),
         ("2016-09-14 00:00:00.000", "2016-09-14"),
+        ("2016-09-14T00:00:00Z", "2016-09-14"),  # a date-time column in UTC, written to CSV
+        ("2016-09-14 00:00:00+00:00", "2016-09-14"),
+        ("2016-09-14T00:00:00.000+0300", "2016-09-14"),
     ],
 )
 def test_acled_date_forms(written: str, day: str) -> None:
@@ -369,6 +372,8 @@ def test_acled_date_forms(written: str, day: str) -> None:
         "2016-09-14 10:30:00",  # ACLED dates are days
         "2016-09-14 00:00:30",
         "2016-09-14 00:00:00.5",
+        "2016-09-14T10:00:00Z",
+        "2016-09-14T00:00:00 UTC",
     ],
 )
 def test_acled_dates_not_read(written: str) -> None:

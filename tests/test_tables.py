@@ -820,6 +820,26 @@ def test_another_level_of_a_numbered_column_is_left_out_not_read_as_a_misspellin
     assert code == 2 and "unknown column `adm1`; did you mean `admin1`?" in err
 
 
+@pytest.mark.parametrize("name", ["location_id", "source_url", "admin1_pcode", "event_location", "actor-type"])
+def test_a_column_named_as_another_field_of_a_known_one_is_left_out_not_read_as_a_misspelling(
+    cli: Cli, tmp_path: Path, name: str
+) -> None:
+    path = table(tmp_path, "data.csv", f"id,time,actor,act,target,{name}\na,,ISIS,airstrike,SAA,7\n")
+    code, _, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")
+    assert (code, err) == (0, f"warning: {path}: ignoring 1 column ceasefire does not read: {name}\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"), [("intended-target", "intended_target"), ("Intended.Targt", "intended_target")]
+)
+def test_a_known_column_spelled_with_other_separators_is_a_misspelling(
+    cli: Cli, tmp_path: Path, name: str, meant: str
+) -> None:
+    path = table(tmp_path, "data.csv", f"id,time,actor,act,target,{name}\na,,ISIS,airstrike,SAA,x\n")
+    code, _, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")
+    assert code == 2 and f"unknown column `{name}`; did you mean `{meant}`?" in err
+
+
 def test_run_says_once_which_columns_it_leaves_out(cli: Cli, tmp_path: Path) -> None:
     path = table(tmp_path, "data.csv", "id,time,actor,act,target,tags,fatalities\na,,ISIS,airstrike,SAA,x,1\n")
     code, out, err = cli("run", str(path), "--rules", "syria-2016-09", "--format", "json")

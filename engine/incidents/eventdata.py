@@ -983,16 +983,17 @@ _MONTHS = {
 # real global export of 2020).
 _WRITTEN = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -](\d{4}|\d{2})", re.ASCII)  # digits 0-9 only
 # A day with the time midnight, as a date-time column gives one (pandas' `parse_dates` written to Parquet, read
-# as text by `_as_text`); a day and another time of day (`_TIMED`) is no ACLED date: ACLED dates are days.
-_MIDNIGHT = r"(\d{4}-\d{2}-\d{2})[ T]00:00(?::00(?:\.0+)?)?"
+# as text by `_as_text`; a zone's offset after it, `Z` or `+00:00`, as a column in UTC is written to CSV); a day
+# and another time of day (`_TIMED`) is no ACLED date: ACLED dates are days.
+_MIDNIGHT = r"(\d{4}-\d{2}-\d{2})[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 _TIMED = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}"
 ACLED_DATES = "2020-04-27, 27 April 2020, 27-April-2020 or 27-Apr-20"
 
 
 def acled_day(text: str) -> date | None:
     """An ACLED `event_date` as the day it names, or None. Two-digit years are 1997 (ACLED's first) to 2096. A day
-    at midnight (`2020-04-27 00:00:00`, as a Parquet date-time column is read) is that day; another time of day
-    is None: ACLED's codebook dates each event to a day."""
+    at midnight (`2020-04-27 00:00:00`, as a Parquet date-time column is read; with a zone's offset too,
+    `2020-04-27T00:00:00Z`) is that day; another time of day is None: ACLED's codebook dates each event to a day."""
     text = text.strip()
     try:
         midnight = re.fullmatch(_MIDNIGHT, text, re.ASCII)

@@ -710,8 +710,15 @@ def misplaced_key(key: str) -> bool:
 def column_hint(name: str, spellings: Iterable[str]) -> str:
     """`did_you_mean` for a column name (or key) spelled nearly as one of `spellings` (at least `CLOSE_NAME`), but not
     as one that differs from it in its digits alone: another level of a numbered field (`admin0`, a country in
-    GADM's words, is no misspelling of `admin3`)."""
+    GADM's words, is no misspelling of `admin3`); nor for a name that is one of `spellings` with words joined to it
+    by `_`, `-` or `.`: another field of the same thing (`location_id`, `source_url`, `admin1_pcode`)."""
+    spellings = tuple(spellings)
     word = name.strip().lower()
+    words = [w for w in re.split(r"[_.\- ]+", word) if w]
+    parts = ("_".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+    whole = "_".join(words)  # `intended-target` is a misspelling of `intended_target`, not a field of `target`
+    if len(words) > 1 and whole not in spellings and any(part in spellings for part in parts if part != whole):
+        return ""
     level = re.sub(r"\d", "", word)
     return did_you_mean(word, (s for s in spellings if s == word or re.sub(r"\d", "", s) != level), CLOSE_NAME)
 

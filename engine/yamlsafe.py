@@ -285,11 +285,7 @@ def parse_yaml(text: str, shown: str) -> Document:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "invalid YAML"
-        if exc.context and what.startswith("but "):  # PyYAML splits one sentence: "expected X" / "but found Y"
-            what = f"{exc.context}, {what}"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        what, line, col = syntax_problem(exc, text)
         raise InputError.at(shown, f"YAML syntax error: {what}", line, col) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
@@ -308,6 +304,112 @@ def parse_yaml(text: str, shown: str) -> Document:
         raise InputError.at(shown, f"top level is {kind}; expected a mapping", node.start_mark.line + 1)
     doc.data = _build(node, (), doc, loader, [MAX_NODES])
     return doc
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int | None, int | None]:
+    """What a YAML syntax error means in a person's words, and where (line and column, from 1): where the fix goes,
+    which for a bracket or a quote never closed is where it opens. The common mistakes of hand-written YAML (a key
+    indented unlike its neighbours, a tab, `: ` inside a value, a bracket or quote left open, a key without its `:`)
+    say what would be right; anything else is PyYAML's own words."""
+    problem, context = exc.problem or "", exc.context or ""
+    at, opened = exc.problem_mark, exc.context_mark
+    lines = text.splitlines()
+
+    def line_of(mark: Any) -> str:
+        return lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+
+    def where(mark: Any) -> tuple[int | None, int | None]:
+        return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+
+    here = line_of(at)
+    if problem.startswith("found character '\\t'") and at is not None:
+        if not here[: at.column].strip():
+            return "a tab indents this line; YAML indents with spaces only: indent it with spaces", *where(at)
+        return 'a tab in a value; write a space, or quote the value (`"…"`)', *where(at)
+    if context == "while scanning a quoted scalar" and "end of stream" in problem and opened is not None:
+        quote = line_of(opened)[opened.column : opened.column + 1]
+        return f"the quote `{quote}` that opens here is never closed; end the text with `{quote}`", *where(opened)
+    flow = {"while parsing a flow mapping": ("{", "}"), "while parsing a flow sequence": ("[", "]")}.get(context)
+    if flow is not None and opened is not None and at is not None and problem.startswith("expected ','"):
+        if at.line > opened.line:
+            return (
+                f"the `{flow[0]}` that opens here is not closed before line {at.line + 1}; end it with `{flow[1]}`",
+                *where(opened),
+            )
+        inside = f"inside the `{flow[0]}` at column {opened.column + 1}"
+        return f"expected `,` between entries or `{flow[1]}` to end them, {inside}", *where(at)
+    if problem.startswith("expected <block end>") and at is not None:
+        is_key = "'?'" in problem or "<block mapping start>" in problem
+        return _misaligned(lines, at.line, at.column, is_key), *where(at)
+    if problem == "mapping values are not allowed here" and at is not None:
+        above = _content_above(lines, at.line)
+        indent = len(here) - len(here.lstrip(" "))
+        if above is not None and indent > above[1] and ": " in lines[above[0]].strip() + " ":
+            return (
+                f"this line is indented under `{cut(lines[above[0]].strip())}` (line {above[0] + 1}), which already "
+                f"has a value: line it up with `{_key_of(lines[above[0]])}` ({above[1]} spaces), or move the value "
+                "onto its own line",
+                *where(at),
+            )
+        key, _, value = here.strip().partition(": ")
+        quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"a value holds `: `, which starts a key; quote the value: `{cut(f'{key}: {quoted}')}`", *where(at)
+    if problem == "could not find expected ':'" and context == "while scanning a simple key" and opened is not None:
+        name = cut(line_of(opened).strip())
+        return f"`{name}` has no `:` after it; a key is written `{name}:`", *where(opened)
+    if "but found another document" in problem:
+        return "a second document starts here; a file holds one: remove the `---`, or split the file", *where(at)
+    what = problem or context or "invalid YAML"
+    if context and what.startswith("but "):  # PyYAML splits one sentence: "expected X" / "but found Y"
+        what = f"{context}, {what}"
+    return what, *where(at or opened)
+
+
+def _content_above(lines: list[str], number: int) -> tuple[int, int] | None:
+    """The nearest line above line `number` (from 0) that holds more than a comment: its number and indentation."""
+    for above in range(number - 1, -1, -1):
+        stripped = lines[above].strip()
+        if stripped and not stripped.startswith("#"):
+            return above, len(lines[above]) - len(lines[above].lstrip(" "))
+    return None
+
+
+def _misaligned(lines: list[str], number: int, indent: int, key: bool) -> str:
+    """Why a line indented `indent` spaces (a `key`, or a list's item) cannot stand where it does: the indentations
+    open above it (the line just above, then each less indented), and which it might line up with."""
+    levels: list[tuple[int, int]] = []  # (indentation, line) of the levels open above, deepest first
+    for above in range(number - 1, -1, -1):
+        stripped = lines[above].strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        level = len(lines[above]) - len(lines[above].lstrip(" "))
+        if not levels or level < levels[-1][0]:
+            levels.append((level, above))
+        if level == 0:
+            break
+    same = next((line for level, line in levels if level == indent), None)
+    if same is not None:
+        item = lines[same].strip()
+        if key and item.startswith("- "):  # a key meant for the item above, written at its dash
+            inner = indent + len(item) - len(item[1:].lstrip(" "))
+            return (
+                f"`{_key_of(lines[number])}` is a key among a list's items (`{_key_of(lines[same])}` on line "
+                f"{same + 1}); indent it {inner} spaces to make it part of that item, or start an item with `- `"
+            )
+        return f"an item (`- …`) among keys (`{_key_of(lines[same])}` on line {same + 1}); one level holds keys or "
+        "items, not both"
+    shown = [
+        f"{level}{' spaces' if not n else ''} (as `{_key_of(lines[line])}` on line {line + 1})"
+        for n, (level, line) in enumerate(sorted(levels, key=lambda lv: (abs(lv[0] - indent), -lv[0]))[:2])
+    ]
+    spaces = "space" if indent == 1 else "spaces"
+    return f"this line is indented {indent} {spaces}, unlike any line above it; indent it " + " or ".join(shown)
+
+
+def _key_of(line: str) -> str:
+    """A line as an error names it: its key with the `:` (`- id:`), or the line cut short where it has none."""
+    text = line.strip()
+    return cut(text[: text.index(":") + 1] if ":" in text else text)
 
 
 def _build(node: yaml.Node, path: Key, doc: Document, loader: _Loader, budget: list[int]) -> Any:

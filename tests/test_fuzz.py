@@ -111,6 +111,18 @@ def test_any_text_parses_or_is_refused_in_one_line(text: str) -> None:
     assert isinstance(doc.data, dict)
 
 
+@fuzz(600)
+@given(st.text(st.sampled_from(list(" \t\n:-#'\"[]{},?&*!|>%@`ab1")), max_size=80))
+def test_yaml_made_of_its_own_punctuation_is_refused_in_one_line_at_a_line_it_has(text: str) -> None:
+    """The syntax errors of hand-written YAML are worded by `yamlsafe.syntax_problem`: whatever the mistake, one line,
+    at a line of the file (or just past its end, where a file stops short)."""
+    try:
+        parse_yaml(text, "fuzz.yaml")
+    except InputError as exc:
+        one_line(exc.problems)
+        assert all(p.line is None or 1 <= p.line <= text.count("\n") + 2 for p in exc.problems), exc.problems
+
+
 def parsed(text: str, libyaml: bool) -> tuple[Any, dict[Any, Any]] | str:
     """What `parse_yaml` makes of `text`, with libyaml's parser or PyYAML's own: data and positions, or the error."""
     import engine.yamlsafe

@@ -100,7 +100,7 @@ def test_a_variant_that_changes_nothing_says_so(cli: Cli) -> None:
     assert result["variants"][0]["summary"] == SUMMARY_DEZ
     code, out, err = cli("whatif", DEZ, "--variant", base, "-e", "columnar")
     assert code == 0
-    assert "syria-2016-09: no verdict changes (2 incidents)" in out
+    assert "syria-2016-09: nothing changes (2 incidents)" in out
     itself = f"warning: --variant `{base}`: the base ruleset itself (`syria-2016-09`); it changes nothing"
     assert err.splitlines() == [itself]
     code, _, err = cli("whatif", DEZ, "--variant", "syria-2016-09", "--variant", STRICT, "-e", "columnar")
@@ -169,6 +169,24 @@ def test_several_variants_on_the_week(cli: Cli) -> None:
         assert moved == v["summary"]
     jfs = {c["incident"]: c["variant"]["verdict"] for c in by_name["syria-2016-09-jfs-covered"]["changes"]}
     assert jfs["russian-strike-jfs-idlib"] == "violation"
+
+
+def test_a_change_of_flags_or_rule_alone_is_a_change_though_no_verdict_changes(cli: Cli) -> None:
+    week = str(ROOT / "scenarios" / "syria-week-2016-09.yaml")
+    args = ("whatif", week, "--set", "policy.escalation_violations=1", "-e", "columnar")
+    result = json.loads(cli(*args, "-f", "json")[1])["variants"][0]
+    assert result["changes"] and not any(c["verdict_changed"] for c in result["changes"])
+    for change in result["changes"]:  # each newly flagged: one violation now makes an episode
+        assert change["base"]["verdict"] == change["variant"]["verdict"]
+        assert "escalation" in change["variant"]["flags"] and "escalation" not in change["base"]["flags"]
+    code, out, _ = cli(*args)
+    assert code == 0
+    assert f"{len(result['changes'])} of 18 incidents change (0 in their verdicts)" in out
+    assert "flags +escalation" in out
+    # a rule taken away: incidents it decided are decided by another, some with the same verdict
+    dropped = json.loads(cli("whatif", DEZ, "--set", "rules.actor-not-bound=null", "-f", "json", "-e", "columnar")[1])
+    (change,) = dropped["variants"][0]["changes"]
+    assert change["base"]["rule"] == "actor-not-bound" and change["variant"]["rule"] != "actor-not-bound"
 
 
 def test_table_matches_golden(cli: Cli, golden) -> None:  # type: ignore[no-untyped-def]

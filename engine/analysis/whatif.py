@@ -26,17 +26,43 @@ class AccountChange:
 
     @property
     def changed(self) -> bool:
-        return self.base.verdict != self.variant.verdict
+        """Whether the account's verdict, deciding rule or phase differs."""
+        return _decided(self.base) != _decided(self.variant)
 
 
 @dataclass(frozen=True)
 class Change:
-    """An incident the variant judges differently, with every account (changed or not) for context."""
+    """An incident the variant judges differently (its verdict, the rule that decides it, its phase or its flags,
+    or any account's verdict, rule or phase), with every account (changed or not) for context."""
 
     incident: Shown
     base: Verdict
     variant: Verdict
     accounts: tuple[AccountChange, ...]
+
+    @property
+    def verdict_changed(self) -> bool:
+        """Whether the verdict differs, or an account's does (a dispute that shifts); not only a rule, phase or flag."""
+        return self.base.verdict != self.variant.verdict or any(
+            a.base.verdict != a.variant.verdict for a in self.accounts
+        )
+
+    def also(self) -> list[str]:
+        """What changes beside the verdicts and rules, in words: the phase, and flags raised or no longer raised
+        (`phase initial → extended`, `flags +escalation -mutual`)."""
+        out = []
+        if self.base.phase != self.variant.phase:
+            out.append(f"phase {self.base.phase or 'none'} → {self.variant.phase or 'none'}")
+        raised = [f"+{f}" for f in self.variant.flags if f not in self.base.flags]
+        dropped = [f"-{f}" for f in self.base.flags if f not in self.variant.flags]
+        if raised or dropped:
+            out.append("flags " + " ".join(raised + dropped))
+        return out
+
+
+def _decided(v: Verdict | AccountVerdict) -> tuple[str, str | None, str | None]:
+    """What a what-if compares of a verdict (beside flags): the verdict, the rule that decides it, its phase."""
+    return v.verdict, v.rule, v.phase
 
 
 @dataclass(frozen=True)
@@ -62,14 +88,15 @@ def label(ruleset_id: str, sets: Sequence[str]) -> str:
 
 
 def changes(base: Report, variant: Report) -> tuple[Change, ...]:
-    """Incidents whose verdict differs, or whose accounts' verdicts differ (a dispute that shifts)."""
+    """Incidents the variant judges differently: their verdict, deciding rule, phase or flags differ, or an
+    account's verdict, rule or phase does (a dispute that shifts)."""
     out = []
     for incident, was, now in zip(base.shown, base.verdicts, variant.verdicts):
         # Both runs told the same incidents, so accounts line up one for one.
         accounts = tuple(
             AccountChange(a.source or "", a, b) for a, b in zip(was.accounts, now.accounts) if a.source is not None
         )
-        if was.verdict != now.verdict or any(a.changed for a in accounts):
+        if _decided(was) != _decided(now) or was.flags != now.flags or any(a.changed for a in accounts):
             out.append(Change(incident, was, now, accounts))
     return tuple(out)
 

@@ -31,8 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "whatif",
         help="compare a scenario's verdicts under its ruleset and under variants of it",
         description="Evaluate a scenario under its base ruleset and under each variant, and report only what\n"
-        "changes: each incident whose verdict differs, or whose accounts' verdicts differ (base → variant,\n"
-        "with the deciding rule on both sides and every account beneath), then the verdict counts per ruleset.\n\n"
+        "changes: each incident whose verdict, deciding rule, phase or flags differ, or whose accounts'\n"
+        "verdicts, rules or phases differ (base → variant, with the deciding rule on both sides, the phase and\n"
+        "flags that change, and every account beneath), how many of them change their verdicts, then the\n"
+        "verdict counts per ruleset.\n\n"
         "--set alone makes one variant: the base ruleset with the changes. --set with --variant applies the\n"
         "changes to every variant (never to the base): `--variant A --variant B --set X=1` compares A+X and\n"
         "B+X with the base.",

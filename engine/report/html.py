@@ -285,11 +285,13 @@ def whatif_html(w: WhatIf, source: str | None = None) -> str:
             "name": o.name,
             "file": o.file,
             "sets": o.sets,
+            "verdicts": sum(c.verdict_changed for c in o.changes),
             "changes": [
                 {
                     "incident": c.incident,
                     "base": _decision(c.base),
                     "variant": _decision(c.variant),
+                    "also": c.also(),
                     "accounts": [(a.source, _decision(a.base), _decision(a.variant), a.changed) for a in c.accounts],
                 }
                 for c in o.changes

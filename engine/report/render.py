@@ -916,12 +916,19 @@ class _Unpadded:
 
 
 def _decision_json(v: Verdict | AccountVerdict) -> dict[str, Any]:
-    return {"verdict": v.verdict, "rule": v.rule, "explanation": v.explanation}
+    return {
+        "verdict": v.verdict,
+        "rule": v.rule,
+        "phase": v.phase,
+        "flags": list(v.flags),
+        "explanation": v.explanation,
+    }
 
 
 def _change_json(c: Change) -> dict[str, Any]:
     return {
         "incident": c.incident.id,
+        "verdict_changed": c.verdict_changed,
         "base": _decision_json(c.base),
         "variant": _decision_json(c.variant),
         "accounts": [
@@ -971,13 +978,15 @@ def write_whatif_table(w: WhatIf, console: Console) -> None:
     for o in w.outcomes:
         console.print()
         if not o.changes:
-            console.print(Text(f"{o.name}: no verdict changes ({total} incidents)"))
+            console.print(Text(f"{o.name}: nothing changes ({total} incidents)"))
             continue
+        also = any(c.also() for c in o.changes)  # a column for phases and flags only where one changes
         table = Table(box=box.SIMPLE_HEAD)
-        for name in ("incident", "base", "base rule", "", "variant", "variant rule"):
-            table.add_column(name, overflow="fold", no_wrap=name != "incident")
+        for name in ("incident", "base", "base rule", "", "variant", "variant rule", *(["also"] if also else [])):
+            table.add_column(name, overflow="fold", no_wrap=name not in ("incident", "also"))
         for c in o.changes:
-            table.add_row(c.incident.id, *_verdict_cells(c.base), "→", *_verdict_cells(c.variant))
+            more = ["; ".join(c.also())] if also else []
+            table.add_row(c.incident.id, *_verdict_cells(c.base), "→", *_verdict_cells(c.variant), *more)
             for a in c.accounts:
                 same = not a.changed
                 table.add_row(
@@ -985,8 +994,9 @@ def write_whatif_table(w: WhatIf, console: Console) -> None:
                     *_verdict_cells(a.base, same),
                     "=" if same else "→",
                     *_verdict_cells(a.variant, same),
+                    *([""] if also else []),
                 )
-        title = f"{o.name}: {len(o.changes)} of {total} incidents change"
+        title = f"{o.name}: {_changed(o, total)}"
         _show(console, table, title, functools.partial(_changes, o, console))
     counts = _counts_table("ruleset")
     counts.add_row(f"{base.compiled.id} (base)", *(str(n) for n in base.summary().values()))
@@ -995,12 +1005,19 @@ def write_whatif_table(w: WhatIf, console: Console) -> None:
     _show(console, counts, "verdicts per ruleset")
 
 
+def _changed(o: Outcome, total: int) -> str:
+    """How many incidents a variant judges differently, and how many of them in their verdicts."""
+    verdicts = sum(c.verdict_changed for c in o.changes)
+    return f"{len(o.changes)} of {total} incidents change ({verdicts} in their verdicts)"
+
+
 def _changes(o: Outcome, console: Console) -> None:
     """The changes of one variant, for a console too narrow for their table: a line per incident (id, then base
     → variant), each account beneath it, wrapped between words."""
     console.print()
     for c in o.changes:
-        console.print(Text.assemble((c.incident.id, "bold"), ": ", *_change_text(c.base, c.variant, "→")))
+        also = "".join(f"; {a}" for a in c.also())
+        console.print(Text.assemble((c.incident.id, "bold"), ": ", *_change_text(c.base, c.variant, "→"), also))
         for a in c.accounts:
             line = Text.assemble(
                 (f"{a.source}", "italic"), ": ", *_change_text(a.base, a.variant, "→" if a.changed else "=")

@@ -176,6 +176,23 @@ def test_a_large_run_lists_violations_and_disputed_incidents_and_says_where_the_
     assert len(page.encode()) < size_limit(count)
 
 
+def test_a_large_run_lists_at_most_the_limit_of_its_violations_and_says_how_many_there_are(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine.report.html as page
+
+    table = tmp_path / "incidents.jsonl"
+    write_jsonl(table, 400, seed=3)
+    whole = json.loads(ok(cli, "run", str(table), "-r", "syria-2016-09", "-f", "json"))
+    gravest = [v["incident"] for v in whole["verdicts"] if v["verdict"] in ("violation", "disputed")]
+    monkeypatch.setattr(page, "LIMIT", 20)  # 400 incidents, more than 20 of them violations or disputed
+    assert len(gravest) > 20
+    out = ok(cli, "run", str(table), "-r", "syria-2016-09", "-f", "html")
+    assert out.count("<tbody data-verdict=") == 20
+    assert f"this page lists the first 20 of the {len(gravest)} violations and disputed incidents" in out
+    assert [v["incident"] for v in json.loads(embedded(out))["verdicts"]] == gravest[:20]  # the first, in order
+
+
 def test_a_run_under_the_limit_lists_every_incident_within_its_size(cli: Cli, tmp_path: Path) -> None:
     table = tmp_path / "incidents.jsonl"
     write_jsonl(table, 400, seed=3)

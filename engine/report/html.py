@@ -36,7 +36,7 @@ from engine.report.render import moment_text, skipped_lines, write_sweep_json, w
 from engine.ruleset.compile import Compiled
 from engine.ruleset.model import VERDICTS
 
-LIMIT = 2_000  # incidents a run's page lists one by one; above, only those in LISTED
+LIMIT = 2_000  # incidents a run's page lists one by one; above, only those in LISTED, and at most this many of them
 LISTED = ("violation", "disputed")
 COLUMNS = ("#", "time", "incident", "actor → target", "act", "place", "verdict", "rule")  # and `phase` if phased
 MOST_COMBINATIONS = 60  # bars the sweep's chart draws; its table lists every combination
@@ -204,12 +204,15 @@ def run_html(report: Report, source: str | None = None) -> str:
     spans days), every incident with its verdict linked to its clause and, in a `<details>`, its reasons and
     accounts; the ruleset's clauses; the JSON report (`write_json`) embedded.
 
-    Above `LIMIT` incidents only the violations and disputed incidents are listed, and the embedded JSON
-    report is that of those incidents; the counts and charts are the whole run's.
+    Above `LIMIT` incidents only the violations and disputed incidents are listed, the first `LIMIT` of them in
+    input order (a page of a million incidents would not open), and the embedded JSON report is that of those
+    listed; the counts and charts are the whole run's.
     """
     summary = report.summary()
     whole = report.count <= LIMIT
     chosen = pl.Series(range(report.count)) if whole else report.table.get_column("verdict").is_in(LISTED).arg_true()
+    gravest = chosen.len()  # the violations and disputed incidents, of which the first `LIMIT` are listed
+    chosen = chosen.head(LIMIT)
     shown = report if whole else _part(report, chosen)
     clauses = clauses_of(report.compiled)
     anchors = {c.text: c.anchor for c in clauses}
@@ -226,6 +229,7 @@ def run_html(report: Report, source: str | None = None) -> str:
         total=report.count,
         skipped=skipped_lines(report.skipped),
         whole=whole,
+        gravest=gravest,
         listed=_listed(shown, chosen, parties),
         anchors=anchors,
         parties=sorted(set(parties.explode().to_list())),

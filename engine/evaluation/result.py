@@ -177,7 +177,12 @@ class Report:
 
     def parties(self) -> pl.Series:
         """For each verdict, in the table's order, the names it counts under (List[String], never empty), by
-        the rule `by_party` describes; `acting` gives them, once for each distinct way of telling who acted."""
+        the rule `by_party` describes; `acting` gives them, once for each distinct way of telling who acted.
+        Worked out once per report (`by_party` and the reports for people ask again)."""
+        return self._parties
+
+    @cached_property
+    def _parties(self) -> pl.Series:
         told = self.table.get_column("accounts").list.eval(pl.element().struct.field("actor"))
         rows = pl.DataFrame(
             {

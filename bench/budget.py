@@ -8,7 +8,8 @@
 - `read (ceasefire)`: the table read a block at a time with the checks that keep the row reader's error lines;
 - `facts`: each part's fact table (names, acts, times and places resolved);
 - `judged`: every part judged under the whole input's phases and escalation episodes (its facts found again,
-  rules matched, verdicts decided and combined, parts kept, the episodes' flags added): `reports_over_time`;
+  rules matched, verdicts decided and combined, parts kept, the episodes' flags added): `reports_over_time`,
+  each part kept with the columns its report reads, as `ceasefire run` keeps a file it can read again;
 - `encoded and written`: the verdicts as JSON Lines, to a file under `bench/out/`.
 
 `ceasefire run` overlaps the reading, the facts and the judging on three threads; this runs them in turn, to
@@ -56,7 +57,7 @@ def main(argv: list[str]) -> int:
         for part in parts:
             evaluator.facts(part)
         mark("facts")
-        reports = list(evaluator.reports_over_time(source.name, iter(parts)))
+        reports = list(evaluator.reports_over_time(source.name, iter(parts), again=lambda: iter(parts)))
         mark("judged")
     with (OUT / "budget.jsonl").open("w", encoding="utf-8") as out:
         write_jsonl(reports, out)

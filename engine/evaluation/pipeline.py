@@ -238,7 +238,7 @@ class Evaluator:
                 ends += [e for e in [_latest(spans)] if e is not None]
                 own = None
                 if self.compiled.escalation is not None:
-                    own = party_periods(self.compiled, run.verdicts, spans, _told(trials).get_column("incident"))
+                    own = party_periods(self.compiled, run.verdicts, spans, table.get_column("incident"))
                     violations = own.filter(pl.col("verdict") == "violation")  # all that episodes are made of
                     periods.append(violations.with_columns(pl.col("row") + offset))
                 if kept is not None:
@@ -405,8 +405,11 @@ def _latest(spans: pl.DataFrame) -> datetime | None:
 
 
 def _told(table: pl.DataFrame) -> pl.DataFrame:
-    """A fact table's rows as told: without the rows added to try the phases an incident could be in."""
-    return table.filter(pl.col("trial") == 0) if "trial" in table.columns else table
+    """A fact table's rows as told: without the rows added to try the phases an incident could be in, which
+    `with_trials` puts after them (so a slice of the table, not a copy)."""
+    if "trial" not in table.columns:
+        return table
+    return table.slice(0, table.height - int((table.get_column("trial") > 0).sum()))
 
 
 def unresolved(facts: pl.DataFrame) -> int:

@@ -54,8 +54,8 @@ def settle(compiled: Compiled, rows: pl.DataFrame) -> pl.DataFrame:
     """
     if "trial" not in rows.columns:
         return rows
-    base = rows.filter(pl.col("trial") == 0).drop("trial")
-    trials = rows.filter(pl.col("trial") > 0)
+    told = rows.height - int((rows.get_column("trial") > 0).sum())  # `with_trials` put the rows tried after them
+    base, trials = rows.slice(0, told).drop("trial"), rows.slice(told)
     if trials.is_empty():
         return base
     rules = compiled.rules
@@ -287,18 +287,20 @@ def party_periods(
     Columns: `row` (UInt32: the verdict's row plus `offset`, the part's first row in the whole input), `verdict`,
     `actors` (a party id), `first` and `end` (Datetime UTC: from its versions' first start to their last end).
     """
-    span = (
-        spans.with_columns(rows.alias("row"))
-        .group_by("row")
-        .agg(pl.col("first").min(), pl.col("end").max(), pl.col("first").null_count().alias("untimed"))
-    )
+    told = pl.DataFrame([rows.alias("row"), spans.get_column("first"), spans.get_column("end")])
+    if told.height != verdicts.height:  # some incident told more than once: its versions' extent, if all are timed
+        timed = pl.col("first").null_count() == 0
+        told = (
+            told.group_by("row")
+            .agg(pl.when(timed).then(pl.col("first").min()), pl.when(timed).then(pl.col("end").max()))
+            .sort("row")
+        )
+    # Every incident has a version told (an incident without accounts is its own), so `told` has a row per verdict.
     return (
         verdicts.select(pl.int_range(pl.len(), dtype=pl.UInt32()).alias("row"), "verdict", "actors", "flags")
-        .filter(~pl.col("flags").list.contains(ACTORS_DIFFER))  # who acted is disputed: no party's to count
-        .drop("flags")
-        .join(span, on="row", how="left", maintain_order="left")
-        .filter(pl.col("untimed") == 0)
-        .drop("untimed")
+        .with_columns(told.get_column("first"), told.get_column("end"))
+        .filter(pl.col("first").is_not_null() & ~pl.col("flags").list.contains(ACTORS_DIFFER))
+        .drop("flags")  # who acted is disputed, above: no party's to count
         .explode("actors")
         .filter(pl.col("actors").is_in(list(compiled.ruleset.parties)))
         .with_columns(pl.col("row") + offset)

@@ -135,3 +135,23 @@ def test_coded_values_give_back_each_value_told(monkeypatch: pytest.MonkeyPatch,
     codes, distinct = coded(values)
     assert distinct.to_list() == ["b", "a", "", "c"]
     assert codes.to_list() == [0, None, 1, 0, 2, 1, None, 3]
+
+
+def test_a_resolver_read_across_parts_gives_each_part_the_facts_a_new_one_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One resolver reads every part of an input, remembering at most `REMEMBERED` answers of each kind."""
+    from engine.evaluation import facts as facts_module
+    from engine.incidents.synthetic import incidents
+
+    monkeypatch.setattr(facts_module, "REMEMBERED", 5)
+    compiled = load_ruleset("syria-2016-09")
+    frame = frame_of(incidents(300, seed=3, compiled=compiled))
+    shared = facts_module.Resolver(compiled)
+    for start in range(0, 300, 100):
+        rows = told(frame.slice(start, 100))
+        kept, _ = facts_module.facts(compiled, rows, shared)
+        fresh, _ = facts_module.facts(compiled, rows)
+        assert kept.equals(fresh)
+        assert all(len(answers) <= 5 for answers in (shared._spots, shared._spelled, shared._days))
+    assert len(shared._spots) > 0

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -90,6 +90,21 @@ class Deed:
     shown: str
 
 
+# Answers a `Resolver` remembers, at most, of each kind: one resolver reads every part of a large input, and the
+# distinct values of a table without bounds (points, free-text names) have none either.
+REMEMBERED = 100_000
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remembered(answers: dict[_K, _V], key: _K, answer: _V) -> _V:
+    """`answer`, remembered in `answers` under `key` (all forgotten first once `REMEMBERED` are held)."""
+    if len(answers) >= REMEMBERED:
+        answers.clear()
+    answers[key] = answer
+    return answer
+
+
 class Resolver:
     """How one compiled ruleset reads what sources tell: names, acts, times and places.
 
@@ -102,12 +117,13 @@ class Resolver:
         self.compiled = compiled
         self._days: dict[tuple[datetime | None, datetime | None, str], bool | None] = {}
         self._spelled: dict[str, Spelled] = {}
+        self._spots: dict[tuple[Any, ...], Spot] = {}
 
     def spelled(self, spelling: str) -> Spelled:
         """A spelling as the ruleset reads it before its time is known (each distinct one worked out once)."""
         found = self._spelled.get(spelling)
         if found is None:
-            found = self._spelled[spelling] = self.compiled.spelled(spelling)
+            found = _remembered(self._spelled, spelling, self.compiled.spelled(spelling))
         return found
 
     def name(self, spelling: str, time: str | None = None) -> Name:
@@ -147,7 +163,7 @@ class Resolver:
         text = time.strip()
         if len(text) > 10 and text[10] == "T" and "/" not in text:
             key = (start, until, text[:10])
-            known = self._days[key] if key in self._days else self._days.setdefault(key, self.whole_day(*key))
+            known = self._days[key] if key in self._days else _remembered(self._days, key, self.whole_day(*key))
             if known is not None and (self.compiled.timezone is not None or _OFFSET.search(text)):
                 return known
         return within(*self.compiled.bounds(read_time(time), time), start, until)
@@ -167,6 +183,10 @@ class Resolver:
 
     def place(self, told: tuple[Any, ...]) -> Spot:
         """How a place told (`PLACE_TOLD` values, None where not told) lies in the scope and named areas."""
+        found = self._spots.get(told)
+        return _remembered(self._spots, told, self._place(told)) if found is None else found
+
+    def _place(self, told: tuple[Any, ...]) -> Spot:
         places = self.compiled.places
         place = places.resolve(told)
         in_scope, why = (
@@ -266,13 +286,14 @@ _TOLD_ORDER = (
 )
 
 
-def facts(compiled: Compiled, rows: pl.DataFrame) -> tuple[pl.DataFrame, Resolution]:
+def facts(compiled: Compiled, rows: pl.DataFrame, resolver: Resolver | None = None) -> tuple[pl.DataFrame, Resolution]:
     """The fact table: `rows` (as `told` makes them) with `FIELDS` and `CODES` added, and how names resolved.
 
-    Each distinct spelling, time and place is resolved once, in Python; the rows get each answer by its
-    code (`gather`), so that the cost per row is a few array lookups whatever the rules.
+    Each distinct spelling, time and place is resolved once, in Python (by `resolver`, a `Resolver` of `compiled`
+    that remembers them across the parts of an input; a new one by default); the rows get each answer by its code
+    (`gather`), so that the cost per row is a few array lookups whatever the rules.
     """
-    resolver = Resolver(compiled)
+    resolver = resolver or Resolver(compiled)
     vocabulary = _Vocabulary(compiled)
     rows = _judged(rows)
     codes, names = name_codes(resolver, rows, PEOPLE)

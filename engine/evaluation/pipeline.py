@@ -30,7 +30,7 @@ from engine.evaluation import durable, phases
 from engine.evaluation.columnar import ColumnarExecutor
 from engine.evaluation.decide import combine, decide, fold, verdicts_of
 from engine.evaluation.engines import ENGINES, RENAMED
-from engine.evaluation.facts import Resolution, facts, told
+from engine.evaluation.facts import Resolution, Resolver, facts, told
 from engine.evaluation.kept import Kept
 from engine.evaluation.result import Episode, PhaseBand, Report, Verdict, reported, unresolved_spellings
 from engine.evaluation.timed import (
@@ -134,6 +134,7 @@ class Evaluator:
         self.compiled = compiled
         self.executor = executor(compiled, engine)
         self.engine = self.executor.name
+        self.resolver = Resolver(compiled)  # each distinct name, time and place read once for every part
 
     def __enter__(self) -> Evaluator:
         return self
@@ -311,7 +312,7 @@ class Evaluator:
 
     def facts(self, incidents: pl.DataFrame) -> Facts:
         """The fact table of an incident frame under this ruleset, and how its names resolved."""
-        return facts(self.compiled, told(incidents))
+        return facts(self.compiled, told(incidents), self.resolver)
 
     def report(
         self, name: str, incidents: pl.DataFrame, known: Facts | None = None, context: Context | None = None

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from engine.errors import InputError, Problem, cut, did_you_mean, one_of
-from engine.yamlsafe import Document, dotted
+from engine.yamlsafe import Document
 
 
 def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -> list[Problem]:
@@ -36,9 +36,13 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
         elif kind == "missing":
             if (parent, field) in misspelt:  # said once, where it is misspelt: `rulset` (did you mean `ruleset`?)
                 continue
+            if loc in doc.removed:  # a variant's `null` took it away: said at that `null`, with what would be right
+                file, (line, column), why = doc.removed[loc]
+                out.append(Problem(file, why, line, column, doc.shown(loc)))
+                continue
             # a value `--set ...=null` took away is that option's doing, not the file's
             where = loc if doc.files.get(loc, "").startswith("--") else parent
-            out.append(_at(doc, where, f"`{field}` is required", path=dotted(where)))
+            out.append(_at(doc, where, f"`{field}` is required"))
             continue
         elif kind == "literal_error":
             expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))

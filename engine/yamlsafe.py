@@ -49,6 +49,11 @@ class Document:
     data: Any
     positions: dict[Key, Pos] = field(default_factory=dict)
     files: dict[Key, str] = field(default_factory=dict)  # where a merged document's parts came from
+    # A variant's: the lists whose entries it names by id (its `rules`, changed by id), and each key a `null` of
+    # it takes away from its base, with where that `null` is (file, line and column) and why the ruleset is wrong
+    # without the key.
+    named_by_id: tuple[Key, ...] = ()
+    removed: dict[Key, tuple[str, Pos, str]] = field(default_factory=dict)
 
     def where(self, path: Key) -> Pos | None:
         """The position of `path`, or of its nearest parent that has one."""
@@ -76,15 +81,18 @@ class Document:
         return at_pos(*self.locate(path), message=message, path=self.shown(path))
 
     def shown(self, path: Key) -> str:
-        """`path` dotted as its writer named it: in a value set on the command line (`--set`), an entry of a list
-        that has an id by that id (`rules.ID.verdict`, as `--set` takes it), else by its index (`rules[13]`)."""
-        if not self.file_at(path).startswith("--"):
+        """`path` dotted as its writer named it: an entry of a list that has an id by that id (`rules.ID.verdict`)
+        in a value set on the command line (`--set`, as it takes them) and in a list a variant names by id (its
+        `rules`); else by its index (`rules[13]`)."""
+        by_set = self.file_at(path).startswith("--")
+        if not by_set and not any(path[: len(named)] == named for named in self.named_by_id):
             return dotted(path)
         out, node = "", self.data
-        for part in path:
+        for i, part in enumerate(path):
             inside = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
             child = node[part] if inside or (isinstance(node, dict) and part in node) else None
-            if inside and isinstance(child, dict) and isinstance(child.get("id"), str):
+            by_id = by_set or path[:i] in self.named_by_id
+            if inside and by_id and isinstance(child, dict) and isinstance(child.get("id"), str):
                 out += f".{child['id']}"
             else:
                 out += dotted((part,)) if not out or isinstance(part, int) else f".{part}"

@@ -206,6 +206,7 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
         ),
         ("rules.strike-on-excluded.priority=x", "--set: rules.strike-on-excluded.priority: expected a whole number"),
         ("id=null", "--set: id: `id` is required"),
+        ("rules.strike-on-excluded.verdict=null", "--set: rules.strike-on-excluded.verdict: `verdict` is required\n"),
         (
             "policy.jic_after_days=abc",
             "--set: policy.jic_after_days: `abc` is not a whole number, which `phases[1].from.quiet_days` reads it as",
@@ -562,8 +563,105 @@ def test_a_new_rule_lacking_fields_is_refused_there(capsys: pytest.CaptureFixtur
     path = variant(tmp_path, "  new-rule: {when: {act: shelling}, verdict: violation}\n")
     assert main(["run", str(DEZ), "--rules", str(path)]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"error: {path}:4:3: rules[19]: `{field}` is required" for field in ("clause", "priority", "explanation")
+        f"error: {path}:4:3: rules.new-rule: `{field}` is required" for field in ("clause", "priority", "explanation")
     ]
+
+
+@pytest.mark.parametrize(
+    ("rules", "line", "message"),
+    [
+        (
+            "  attack-on-civilians: {when: null}\n",
+            "4:25: rules.attack-on-civilians.when",
+            "`when: null` removes the rule's condition, and a rule needs one; give a condition, or remove the rule "
+            "with `attack-on-civilians: null`",
+        ),
+        (
+            "  strike-on-excluded:\n    priority: null\n",
+            "5:5: rules.strike-on-excluded.priority",
+            "`priority: null` removes the rule's `priority`, and a rule needs one; give a priority, or remove the "
+            "rule with `strike-on-excluded: null`",
+        ),
+        (  # the rules before it taken away: the rule is named by its id, not its new place
+            "  outside-window: null\n  outside-scope: null\n  attack-on-civilians: {explanation: null}\n",
+            "6:25: rules.attack-on-civilians.explanation",
+            "`explanation: null` removes the rule's `explanation`, and a rule needs one; give an explanation, or "
+            "remove the rule with `attack-on-civilians: null`",
+        ),
+    ],
+)
+def test_a_null_that_takes_away_what_a_rule_needs_is_refused_at_the_null(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, rules: str, line: str, message: str
+) -> None:
+    path = variant(tmp_path, rules)
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: {path}:{line}: {message}"]
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "path"),
+    [
+        ("acts: null\n", "3:1", "acts"),
+        ("window: {from: null}\n", "3:10", "window.from"),
+        ("parties:\n  russia:\n    name: null\n", "5:5", "parties.russia.name"),
+    ],
+)
+def test_a_null_that_takes_away_what_a_ruleset_needs_is_refused_at_the_null(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, change: str, line: str, path: str
+) -> None:
+    file = write(tmp_path / "v.yaml", f"extends: syria-2016-09\nid: syria-2016-09-v\n{change}")
+    assert main(["check", str(file)]) == 2
+    field = path.rpartition(".")[2]
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {file}:{line}: {path}: `{field}: null` removes `{field}`, which is required here; leave it out to "
+        "keep the base's, or give another"
+    ]
+
+
+def test_a_null_in_a_variant_a_variant_extends_is_refused_at_that_null(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    mid = variant(tmp_path, "  attack-on-civilians:\n    when: null\n", "mid.yaml")
+    # the top one takes a rule before it away: the rule's place changes, its id and the `null`'s line do not
+    top = write(tmp_path / "top.yaml", "extends: mid.yaml\nid: top\nrules:\n  outside-window: null\n")
+    assert main(["check", str(top)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {mid}:5:5: rules.attack-on-civilians.when: `when: null` removes the rule's condition, and a rule "
+        f"needs one; give a condition, or remove the rule with `attack-on-civilians: null` (in the base that "
+        f"`{top}` extends)"
+    ]
+    # given again on top, it is no longer missing
+    write(top, "extends: mid.yaml\nid: top\nrules:\n  attack-on-civilians:\n    when: {act: airstrike}\n")
+    rules = {r.id: r for r in load_ruleset(top).ruleset.rules}
+    assert rules["attack-on-civilians"].when == {"act": "airstrike"}
+
+
+BROKEN_BASE = (ROOT / "tests" / "fixtures" / "invalid" / "ruleset-missing-field.yaml").read_text()
+
+
+def test_an_error_only_the_base_has_is_at_the_base_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    base = write(tmp_path / "broken.yaml", BROKEN_BASE)
+    path = write(tmp_path / "v.yaml", "extends: broken.yaml\nid: v\npolicy: {}\n")
+    assert main(["check", str(base)]) == 2  # the base alone: its rules by their places, as its file lists them
+    assert capsys.readouterr().err.splitlines() == [f"error: {base}:14:5: rules[0]: `verdict` is required"]
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {base}:14:5: rules.attack-on-covered-party: `verdict` is required (in the base that `{path}` extends)"
+    ]
+
+
+def test_an_error_at_the_base_that_only_the_variant_makes_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # the base's rule tests an act the variant takes away: right in the base, wrong in the variant
+    path = write(tmp_path / "v.yaml", "extends: syria-2016-09\nid: syria-2016-09-v\nacts:\n  airstrike: null\n")
+    assert main(["run", str(DEZ), "--rules", str(path)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "syria-2016-09.yaml:" in line.partition(": rules.")[0]
+    assert ": rules.air-combat-in-agreed-areas.when.act: `act` cannot be `airstrike`; expected one of " in line
+    assert line.endswith(f" (in the base that `{path}` extends, and wrong only with the changes made to it)")
 
 
 def test_check_warns_at_the_variant_when_a_list_replaces_every_rule(
@@ -593,7 +691,7 @@ def test_a_warning_about_a_rule_the_variant_gave_points_at_the_variant(
     )
     assert main(["check", str(path)]) == 0
     out = capsys.readouterr().err
-    assert f"warning: {path}:4:3: rules[19]: rule `never` can never decide: rule `outside-window`" in out
+    assert f"warning: {path}:4:3: rules.never: rule `never` can never decide: rule `outside-window`" in out
     # a field the variant changed is placed at the variant; a field it left, at the base
     loaded = ruleset_from(parse_yaml(path.read_text(), str(path)), path)
     assert loaded.document.locate(("rules", 19, "when"))[0] == str(path)

@@ -570,7 +570,7 @@ def durable_refusals(c: Compiled) -> Iterator[tuple[Key, str]]:
 def _warn(doc: Document, key: Key, message: str) -> Problem:
     file, pos = doc.locate(key)
     line, column = pos or (None, None)
-    return Problem(file, message, line, column, dotted(key), "warning")
+    return Problem(file, message, line, column, doc.shown(key), "warning")
 
 
 class RuleSpace:

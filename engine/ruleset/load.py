@@ -13,7 +13,7 @@ from pathlib import Path
 from engine.errors import InputError, Problem, did_you_mean
 from engine.ruleset.compile import Compiled, compile_ruleset, read_knobs
 from engine.ruleset.model import Ruleset
-from engine.ruleset.variants import apply_sets, resolve_extends
+from engine.ruleset.variants import Resolved, apply_sets, resolve_extends
 from engine.validation import validate
 from engine.yamlsafe import MAX_BYTES, Document, load_yaml, stat_of
 
@@ -56,12 +56,53 @@ def ruleset_from(doc: Document, path: Path, sets: Sequence[str] = ()) -> LoadedR
     """A parsed ruleset file (`path` is where `extends` is looked up from) resolved, validated and compiled."""
     resolved = resolve_extends(doc, path, find_ruleset)
     doc = apply_sets(resolved.document, sets)
+    try:
+        compiled = _compiled(doc, resolved.added_knobs)
+    except InputError as exc:
+        raise InputError(_said_of_bases(exc.problems, resolved)) from None
+    return LoadedRuleset(dataclasses.replace(compiled, files=resolved.files), doc, resolved.warnings)
+
+
+def _compiled(doc: Document, added_knobs: Sequence[str]) -> Compiled:
+    """A resolved ruleset document validated and compiled; raises InputError with every problem found."""
     ruleset: Ruleset = validate(doc, Ruleset)
     compiled, problems = compile_ruleset(ruleset, doc.file)
-    problems += _unread_added_knobs(compiled, resolved.added_knobs)
+    problems += _unread_added_knobs(compiled, added_knobs)
     if problems:
         raise InputError(_placed(doc, problems))
-    return LoadedRuleset(dataclasses.replace(compiled, files=resolved.files), doc, resolved.warnings)
+    return compiled
+
+
+def _said_of_bases(problems: list[Problem], resolved: Resolved) -> list[Problem]:
+    """A variant's problems, each one in a file it extends saying so (``in the base that `v.yaml` extends``), and,
+    where the base alone is right there, that the changes made to it make it wrong (a rule of the base testing an
+    act the variant takes away). Any other problem as it is."""
+    bases = resolved.files[1:]
+    if resolved.base is None or all(p.file not in bases for p in problems):
+        return problems
+    own = {_spot(p) for p in _problems_of(resolved.base)}
+    variant = resolved.document.file
+    out = []
+    for p in problems:
+        if p.file in bases:
+            why = "" if _spot(p) in own else ", and wrong only with the changes made to it"
+            p = dataclasses.replace(p, message=f"{p.message} (in the base that `{variant}` extends{why})")
+        out.append(p)
+    return out
+
+
+def _problems_of(resolved: Resolved) -> list[Problem]:
+    """The problems of a ruleset document resolved alone, as `ruleset_from` finds them (none if it compiles)."""
+    try:
+        _compiled(resolved.document, resolved.added_knobs)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
+def _spot(problem: Problem) -> tuple[str, int | None, int | None, str]:
+    """A problem as a file says it, whatever a variant calls its path: its file, line, column and message."""
+    return problem.file, problem.line, problem.column, problem.message
 
 
 def _unread_added_knobs(compiled: Compiled, added: Sequence[str]) -> list[Problem]:
@@ -88,7 +129,8 @@ def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
         loc = _parse_path(p.path, doc)
         file, pos = doc.locate(loc)
         line, column = pos or (None, None)
-        shown = doc.shown(loc) if file.startswith("--") else p.path  # `--set`'s own words for the rule it changed
+        # `--set`'s and a variant's own words for a rule (by id): others as the problem names it
+        shown = doc.shown(loc) if file.startswith("--") or doc.named_by_id else p.path
         out.append(Problem(file, p.message, line, column, shown, p.severity))
     return out
 

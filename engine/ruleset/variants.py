@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -137,12 +137,15 @@ class Resolved:
     files: tuple[str, ...]
     warnings: tuple[Problem, ...]
     added_knobs: tuple[str, ...] = ()  # policy knobs a variant in the chain sets that its base does not have
+    base: Resolved | None = None  # a variant's base, resolved alone: what it would say without the variant
 
 
 def resolve_extends(
     doc: Document, path: Path, find: Callable[[str, Path], Path], chain: tuple[Path, ...] = ()
 ) -> Resolved:
-    """The document with its `extends` chain applied: base first, each variant patched over it.
+    """The document with its `extends` chain applied: base first, each variant patched over it. A variant's
+    document names its rules by id, as the variant does, and keeps where each `null` of it took a key away
+    (`Document.named_by_id`, `Document.removed`).
 
     `find(ref, folder)` finds the file a reference names from a file in `folder` (LookupError if none).
     Raises InputError at the variant's line for a base that cannot be found or read, a loop, a chain longer
@@ -191,7 +194,81 @@ def resolve_extends(
     files = tuple(dict.fromkeys((doc.file, *resolved.files)))
     had, policy = base.data.get("policy"), patch.data.get("policy")
     added = [k for k in policy if not (isinstance(had, dict) and k in had)] if isinstance(policy, dict) else []
-    return Resolved(merged.document(doc.file), files, tuple(warnings), (*resolved.added_knobs, *map(str, added)))
+    named: tuple[Key, ...] = () if isinstance(rules, list) else (("rules",),)  # a list of rules is its own
+    document = replace(merged.document(doc.file), named_by_id=named, removed=_removals(doc, base, merged.data))
+    knobs = (*resolved.added_knobs, *map(str, added))
+    return Resolved(document, files, tuple(warnings), knobs, resolved)
+
+
+# Where a `null` took a key away (its file, line and column) and why the ruleset is wrong without the key.
+Removal = tuple[str, Pos, str]
+
+
+# What each field of a rule is, in words, for a variant that takes it away with `null`.
+RULE_FIELDS = {
+    "when": "a condition",
+    "verdict": "a verdict",
+    "clause": "a clause",
+    "priority": "a priority",
+    "explanation": "an explanation",
+}
+
+
+def _removals(doc: Document, base: Document, merged: Any) -> dict[Key, Removal]:
+    """Each key a `null` of the variant, or of a variant it extends, takes away, as the merged ruleset names it
+    (a rule by its index), with where that `null` is and why the ruleset is wrong without the key, should it need
+    it. A rule taken away whole is in no rule to need it, and left out; so are the base's rules where the
+    variant's `rules` is a list, which replaces them."""
+    rules = merged.get("rules") if isinstance(merged, dict) else None
+    given = doc.data.get("rules")
+    out: dict[Key, Removal] = {}
+    for key, removal in base.removed.items():
+        if key[:1] != ("rules",):
+            out[key] = removal
+            continue
+        at = None if isinstance(given, list) else _rule_key(rules, base.data["rules"][key[1]]["id"], key[2:])
+        if at is not None:
+            out[at] = removal
+    for key in _nulls(doc.data):
+        pos = doc.positions.get(key)
+        at = _rule_key(rules, key[1], key[2:]) if key[:1] == ("rules",) and isinstance(given, dict) else key
+        if pos is not None and at is not None:
+            out[at] = (doc.file, pos, _removal_message(key))
+    return out
+
+
+def _rule_key(rules: Any, rule_id: object, rest: Key) -> Key | None:
+    """The key of `rest` in the rule with id `rule_id` of the merged `rules`; None where there is no such rule."""
+    at = entry_index(rules, rule_id) if isinstance(rules, list) else None
+    return None if at is None else ("rules", at, *rest)
+
+
+def _nulls(data: Any, key: Key = ()) -> Iterator[Key]:
+    """The keys under which a variant's mappings hold `null`, outermost first (a list, which replaces its base's
+    whole, is not looked into: a `null` in it is a value)."""
+    if not isinstance(data, dict):
+        return
+    for name, value in data.items():
+        if value is None:
+            yield (*key, name)
+        else:
+            yield from _nulls(value, (*key, name))
+
+
+def _removal_message(key: Key) -> str:
+    """Why a required key a variant's `null` takes away (`key`, as the variant names it) leaves the ruleset wrong,
+    and what would be right."""
+    field = key[-1]
+    if key[:1] == ("rules",) and len(key) == 3 and field in RULE_FIELDS:
+        given = RULE_FIELDS[str(field)]
+        what = "condition" if field == "when" else f"`{field}`"
+        return (
+            f"`{field}: null` removes the rule's {what}, and a rule needs one; give {given}, or remove the rule "
+            f"with `{key[1]}: null`"
+        )
+    return (
+        f"`{field}: null` removes `{field}`, which is required here; leave it out to keep the base's, or give another"
+    )
 
 
 def _name_warnings(doc: Document, path: Path, base_id: str | None) -> Iterator[Problem]:
@@ -253,7 +330,7 @@ def apply_sets(doc: Document, sets: Sequence[str]) -> Document:
             else:
                 node[key] = value
         files[where] = SET
-    return Document(doc.file, data, doc.positions, files)
+    return replace(doc, data=data, files=files)
 
 
 def value_at(doc: Document, path: str) -> Any:

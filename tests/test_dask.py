@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import polars as pl
 import pytest
 from distributed import Client, LocalCluster
 
@@ -21,6 +22,7 @@ from engine.analysis.dispatch import THREADS, chunks, connect, run_all, workers
 from engine.analysis.sweep import Base, parse_params, sweep
 from engine.cli.run import load_report
 from engine.incidents.synthetic import write_jsonl
+from engine.incidents.synthetic_events import acled_frame
 from tests.conftest import ROOT, Cli, ruleset
 
 SPAWN = multiprocessing.get_context("spawn")  # a fork of a process running polars' threads can hang
@@ -64,6 +66,16 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 synthetic ACLED rows, every 50th with a count that cannot be read: 6 rows skipped as bad."""
+    path = tmp_path_factory.mktemp("export") / "acled.csv"
+    unread = pl.when(pl.int_range(pl.len()) % 50 == 7).then(pl.lit("?")).otherwise(pl.col("fatalities"))
+    rows = acled_frame(300, seed=3).with_columns(unread.alias("fatalities"))
+    rows.with_columns(pl.all().replace("", None)).write_csv(path)  # an empty cell empty, as ACLED writes it
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -102,6 +114,18 @@ def test_a_whatif_on_the_cluster_is_byte_for_byte_the_local_one(cli: Cli, cluste
     assert ran(cli, *args, "--scheduler", cluster.scheduler_address) == alone
     assert ran(cli, *args, "-j", "2") == alone
     assert json.loads(alone)["variants"][0]["changes"]  # something to compare: jfs covered changes verdicts
+
+
+@pytest.mark.parametrize("command", ["sweep", "whatif"])
+def test_an_exports_rows_skipped_are_said_once_on_the_cluster_as_locally(
+    cli: Cli, cluster: LocalCluster, export: Path, command: str
+) -> None:
+    variants = ["--variant", "rules/variants/jfs-covered.yaml", "--variant", "rules/variants/sponsors-not-bound.yaml"]
+    args = [command, str(export), "-r", "syria-2016-09", *(GRID if command == "sweep" else variants), "-f", "json"]
+    alone = ran(cli, *args)
+    assert ran(cli, *args, "--scheduler", cluster.scheduler_address) == alone
+    assert ran(cli, *args, "-j", "2") == alone
+    assert alone.count('"skipped"') == 1 and json.loads(alone)["skipped"]["rows"] == 6
 
 
 @pytest.mark.parametrize("kind", ["dask", "threads", "processes"])

@@ -11,6 +11,7 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from engine.evaluation.pipeline import evaluate
 from engine.incidents.eventdata import NO_PRECISION, EventTable, acled_day, acled_time, kind_of, sniff, ucdp_time
 from engine.incidents.load import load_input
 from engine.incidents.synthetic_events import ACLED_COLUMNS, acled_frame, write_acled_csv
+from engine.ruleset.model import VERDICTS
 from tests.conftest import ENGINES, ROOT, Cli, ruleset
 
 UCDP_SAMPLE = ROOT / "tests" / "fixtures" / "ucdp" / "ged-23.1-sample.csv"
@@ -785,9 +787,25 @@ def test_a_parquet_exports_rows_skipped_are_told_by_row(tmp_path: Path, cli: Cli
     assert json.loads(out)["skipped"] == {"rows": 1, "first": first}
 
 
+SAID = "5 bad rows of the input skipped, not judged and not counted here:"  # of `bad_export`, above `SKIPPED`
+
+
+def skipped_note(page: str) -> list[str]:
+    """The lines of an HTML page's note of the rows skipped, as a reader sees them."""
+    note = page.split('id="skipped">')[1].split("</div>")[0]
+    return [line for line in html.unescape(re.sub(r"<[^>]+>", "\n", note)).splitlines() if line]
+
+
+def embedded(page: str) -> dict[str, Any]:
+    """The JSON report inside an HTML page."""
+    text = page.split('<script type="application/json" id="report">')[1].split("</script>")[0]
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
 def test_the_reports_for_people_say_which_rows_were_skipped(tmp_path: Path, cli: Cli) -> None:
     path = bad_export(tmp_path)
-    said = "5 bad rows of the input skipped, not judged and not counted here:"
+    said = SAID
     lines = [f"{path}:{n}: {m}" for n, m in SKIPPED]
     code, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "--width", "400")
     assert code == 0
@@ -802,10 +820,8 @@ def test_the_reports_for_people_say_which_rows_were_skipped(tmp_path: Path, cli:
     assert out.startswith(head + f"**{said}**\n\n" + "".join(f"- {line}\n" for line in lines) + "\n| time |")
     code, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "-f", "html")
     assert code == 0
-    shown = html.unescape(re.sub(r"<[^>]+>", "\n", out.split('id="skipped">')[1].split("</div>")[0]))
-    assert [line for line in shown.splitlines() if line] == [said, *lines]
-    embedded = out.split('<script type="application/json" id="report">')[1].split("</script>")[0]
-    assert json.loads(embedded)["skipped"]["rows"] == 5
+    assert skipped_note(out) == [said, *lines]
+    assert embedded(out)["skipped"]["rows"] == 5
 
 
 def test_a_report_lists_the_first_rows_skipped_and_counts_the_rest(tmp_path: Path, cli: Cli) -> None:
@@ -816,6 +832,123 @@ def test_a_report_lists_the_first_rows_skipped_and_counts_the_rest(tmp_path: Pat
     assert code == 0 and skipped["rows"] == 60 and [r["line"] for r in skipped["first"]] == [3, 4, 5, 6, 7]
     _, out, _ = cli("run", str(path), "--rules", "syria-2016-09", "-f", "markdown")
     assert "\n- … and 55 more\n\n| time |" in out and out.count(f"- {path}:") == 5
+
+
+VARIANTS = [str(ROOT / "rules" / "variants" / name) for name in ("jfs-covered.yaml", "sponsors-not-bound.yaml")]
+BOUND = ("--param", "policy.sponsors_bound=true,false")
+
+# Every report besides `run`'s that counts an input's rows: the command, its arguments after the input, the keys
+# either side of `skipped` in its JSON report (None: the report's end), and how many incidents the JSON report
+# says were judged (None: it gives no such count).
+Judged = Callable[[dict[str, Any]], int] | None
+REPORTS: dict[str, tuple[str, tuple[str, ...], tuple[str | None, str | None], Judged]] = {
+    "timeline": ("timeline", (), ("escalation", "summary"), lambda r: sum(r["summary"].values())),
+    "whatif": ("whatif", ("-V", VARIANTS[0], "-V", VARIANTS[1]), ("incidents", "base"), lambda r: r["incidents"]),
+    "sweep": ("sweep", BOUND, ("rows", None), lambda r: sum(r["rows"][0][v] for v in VERDICTS)),
+    "discover": ("sweep", (*BOUND, "--discover", "violation>0"), ("boxes", None), None),
+    "names": ("names", (), ("spellings", "summary"), None),
+}
+PAGES = ("timeline", "whatif", "sweep")  # those of them with an HTML page
+
+
+def report_of(cli: Cli, path: Path, name: str, form: str, *more: str) -> str:
+    """The report `name` (of `REPORTS`) of the export at `path`, in `form`."""
+    command, args, _, _ = REPORTS[name]
+    code, out, err = cli(command, str(path), "--rules", "syria-2016-09", *args, "-f", form, *more)
+    assert code == 0, err
+    return out
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_json_report_says_which_rows_were_skipped_beside_its_counts(tmp_path: Path, cli: Cli, name: str) -> None:
+    path = bad_export(tmp_path)
+    report = json.loads(report_of(cli, path, name, "json"))
+    assert report["skipped"] == {"rows": 5, "first": [{"line": n, "message": m} for n, m in SKIPPED]}
+    _, _, around, judged = REPORTS[name]
+    keys = [*report, None]
+    at = keys.index("skipped")
+    assert (keys[at - 1], keys[at + 1]) == around
+    assert judged is None or judged(report) == 5  # the good rows alone
+    # an export without bad rows: no `skipped`, and the report as it was before reports said it
+    good = acled_csv(tmp_path / "good.csv", {}, {"event_id_cnty": "SYR1002"})
+    assert "skipped" not in json.loads(report_of(cli, good, name, "json"))
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_terminal_report_says_which_rows_were_skipped_under_its_heading(
+    tmp_path: Path, cli: Cli, name: str
+) -> None:
+    path = bad_export(tmp_path)
+    lines = report_of(cli, path, name, "table", "--width", "400").splitlines()
+    assert lines[0].startswith("bad · ") and lines[1:7] == [SAID, *(f"  {path}:{n}: {m}" for n, m in SKIPPED)]
+    good = acled_csv(tmp_path / "good.csv", {}, {"event_id_cnty": "SYR1002"})
+    shown = report_of(cli, good, name, "table", "--width", "400").splitlines()
+    assert shown[0] == lines[0].replace("bad", "good", 1) and shown[1] == lines[7]  # then the report as it was
+    assert not any("skipped" in line for line in shown)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_says_which_rows_were_skipped_beside_its_counts(tmp_path: Path, cli: Cli, name: str) -> None:
+    path = bad_export(tmp_path)
+    page = report_of(cli, path, name, "html")
+    assert skipped_note(page) == [SAID, *(f"{path}:{n}: {m}" for n, m in SKIPPED)]
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    assert summary.index('id="skipped"') < summary.index('<figure class="chart">')  # above the chart, by the counts
+    assert embedded(page)["skipped"] == json.loads(report_of(cli, path, name, "json"))["skipped"]
+    good = acled_csv(tmp_path / "good.csv", {}, {"event_id_cnty": "SYR1002"})
+    page = report_of(cli, good, name, "html")
+    assert 'id="skipped"' not in page and "skipped" not in embedded(page)
+
+
+@pytest.mark.parametrize("name", ["timeline", "sweep"])
+def test_a_csv_report_holds_its_rows_alone(tmp_path: Path, cli: Cli, name: str) -> None:
+    kept = [{"event_id_cnty": f"SYR100{n}"} for n in (2, 3, 6, 8)]  # `bad_export`'s good rows alone
+    expected = report_of(cli, acled_csv(tmp_path / "good.csv", {}, *kept), name, "csv")
+    assert report_of(cli, bad_export(tmp_path), name, "csv") == expected  # stderr says the rows skipped
+
+
+@pytest.mark.parametrize("name", ["whatif", "sweep"])
+def test_rows_skipped_are_said_once_whatever_the_number_of_jobs(tmp_path: Path, cli: Cli, name: str) -> None:
+    path = bad_export(tmp_path)
+    alone = report_of(cli, path, name, "json", "--jobs", "1")
+    assert report_of(cli, path, name, "json", "--jobs", "2") == alone
+    assert alone.count('"skipped"') == 1 and json.loads(alone)["skipped"]["rows"] == 5
+    table = report_of(cli, path, name, "table", "--jobs", "2")
+    assert table.count("bad rows of the input skipped") == 1
+
+
+def test_every_report_lists_the_first_rows_skipped_and_counts_the_rest(tmp_path: Path, cli: Cli) -> None:
+    rows = [{"event_id_cnty": f"SYR{i}", "fatalities": "?"} for i in range(60)]
+    path = acled_csv(tmp_path / "many.csv", {}, *rows)
+    for name in REPORTS:
+        skipped = json.loads(report_of(cli, path, name, "json"))["skipped"]
+        assert skipped["rows"] == 60 and [r["line"] for r in skipped["first"]] == [3, 4, 5, 6, 7]
+        lines = report_of(cli, path, name, "table", "--width", "400").splitlines()
+        assert lines[1] == "60 bad rows of the input skipped, not judged and not counted here:"
+        assert lines[7] == "  … and 55 more"
+    assert skipped_note(report_of(cli, path, "timeline", "html"))[-1] == "… and 55 more"
+
+
+def test_a_parquet_extracts_rows_skipped_are_told_by_row_in_every_report(tmp_path: Path, cli: Cli) -> None:
+    rows = pl.read_csv(UCDP_SAMPLE, infer_schema_length=0).head(12)
+    inside = pl.when(pl.int_range(pl.len()) == 8).then(pl.lit("2016-09-18 00:00:00.000"))
+    rows = rows.with_columns(
+        inside.otherwise(pl.lit("2016-09-15 00:00:00.000")).alias("date_start"),
+        pl.lit("2016-09-15 00:00:00.000").alias("date_end"),
+    )
+    rows.write_parquet(path := tmp_path / "ged.parquet")
+    why = (
+        "`date_end` `2016-09-15 00:00:00.000` is before `date_start` `2016-09-18 00:00:00.000`; expected an end on "
+        "or after the start"
+    )
+    for name in REPORTS:
+        report = json.loads(report_of(cli, path, name, "json"))
+        assert report["skipped"] == {"rows": 1, "first": [{"row": 9, "message": why}]}
+        judged = REPORTS[name][3]
+        assert judged is None or judged(report) == 11  # the good rows alone
+        lines = report_of(cli, path, name, "table", "--width", "400").splitlines()
+        said = "1 bad row of the input skipped, not judged and not counted here:"
+        assert lines[1:3] == [said, f"  {path}: row 9: {why}"]
 
 
 def test_a_report_judged_as_it_is_read_counts_the_rows_skipped_after_its_last_incident(

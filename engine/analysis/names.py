@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from engine.evaluation.facts import Name
+    from engine.evaluation.result import Skipped
     from engine.incidents.load import Loaded
     from engine.places.areas import Place
 
@@ -80,11 +81,13 @@ class Spelling:
 
 @dataclass(frozen=True)
 class NameList:
-    """The spellings of a scenario or table (`name`) under a ruleset: unresolved first, then most told first."""
+    """The spellings of a scenario or table (`name`) under a ruleset: unresolved first, then most told first; and
+    the input's rows skipped as bad (`skipped`), whose spellings are not listed."""
 
     name: str
     ruleset: str
     spellings: tuple[Spelling, ...]
+    skipped: Skipped
 
     @property
     def unresolved(self) -> int:
@@ -195,7 +198,7 @@ class Unread:
 def list_names(loaded: Loaded) -> NameList:
     """Every spelling of a person in what was loaded (a scenario or a table, with its ruleset)."""
     found = spellings(loaded.compiled, loaded.frame)
-    return NameList(loaded.name, loaded.compiled.id, tuple(found))
+    return NameList(loaded.name, loaded.compiled.id, tuple(found), loaded.skipped)  # known once the frame is read
 
 
 def spellings(compiled: Compiled, frame: pl.DataFrame) -> list[Spelling]:

@@ -19,7 +19,7 @@ from engine.analysis.ranges import Span, check_kind, is_range, parse_span, refus
 from engine.errors import InputError, Problem
 from engine.evaluation.durable import EngineError
 from engine.evaluation.pipeline import Evaluator, Facts, reading
-from engine.evaluation.result import Report
+from engine.evaluation.result import NONE_SKIPPED, Report, Skipped
 from engine.ruleset.compile import Compiled
 from engine.ruleset.load import find_ruleset, ruleset_from
 from engine.ruleset.model import VERDICTS
@@ -158,6 +158,7 @@ class Base:
     document: Document  # parsed once: reading the YAML costs ten times what the rest of a combination does
     engine: str
     incidents: pl.DataFrame  # the incident frame every combination judges
+    skipped: Skipped = NONE_SKIPPED  # the input's rows skipped as bad, which no combination judges
     # fact tables by what they depend on (`reading`): combinations that change only rules or policy share one
     known: dict[Hashable, Facts] = field(default_factory=dict, compare=False, repr=False)
 
@@ -165,7 +166,7 @@ class Base:
     def of(cls, report: Report) -> Base:
         file = report.compiled.source
         document = load_yaml(Path(file), file)
-        return cls(report.scenario, report.compiled.id, file, document, report.engine, report.incidents)
+        return cls(report.scenario, report.compiled.id, file, document, report.engine, report.incidents, report.skipped)
 
     def compile(self, sets: Sequence[str]) -> Compiled:
         """The base ruleset with `sets` applied, checked and compiled."""
@@ -206,7 +207,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Sweep:
-    """A sweep's result: the parameters, and one row per combination in grid order."""
+    """A sweep's result: the parameters, one row per combination in grid order, and the input's rows skipped as
+    bad (`skipped`: the base report's, said once whatever ran the combinations)."""
 
     scenario: str
     ruleset: str
@@ -214,6 +216,7 @@ class Sweep:
     params: tuple[Param, ...]
     rows: tuple[Row, ...]
     design: Design | None = None  # how the combinations were drawn; None: the grid
+    skipped: Skipped = NONE_SKIPPED
 
     def parties(self) -> list[str]:
         """Every acting party of any combination, by name."""
@@ -320,7 +323,7 @@ def sweep(
     tasks = chunks(combos, 1, len(combos)) if local else chunks(combos, workers(executor, jobs), CHUNKS_PER_JOB)
     results = run_all(_task, base, tasks, executor, jobs, each)
     rows = [_checked(r) for part in results for r in part]
-    return Sweep(base.scenario, base.ruleset, base.engine, tuple(params), tuple(rows), design)
+    return Sweep(base.scenario, base.ruleset, base.engine, tuple(params), tuple(rows), design, base.skipped)
 
 
 def _checked(result: Row | list[Problem]) -> Row:

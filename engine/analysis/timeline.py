@@ -9,7 +9,7 @@ from datetime import date, datetime, tzinfo
 import polars as pl
 
 from engine.evaluation.phases import periods
-from engine.evaluation.result import Episode, PhaseBand, Report
+from engine.evaluation.result import NONE_SKIPPED, Episode, PhaseBand, Report, Skipped
 from engine.ruleset.model import VERDICTS
 
 NO_DAY = "no one day"  # how reports show the incidents whose time falls on no one calendar day
@@ -25,7 +25,7 @@ class Timeline:
     then party. A verdict counts once for each party it names, so these rows may add up to more than the
     incidents. `totals`: one row per day (same `day` column and order), each incident counted once.
     `phases` and `episodes` are the run's (UTC; an episode's party by its name); `zone` is the ruleset's
-    zone and `timezone` its name.
+    zone and `timezone` its name; `skipped` the input's rows skipped as bad, counted in none of these.
     """
 
     scenario: str
@@ -37,6 +37,7 @@ class Timeline:
     totals: pl.DataFrame
     phases: tuple[PhaseBand, ...]
     episodes: tuple[Episode, ...]
+    skipped: Skipped = NONE_SKIPPED
 
     def summary(self) -> dict[str, int]:
         """The count of each verdict over every day (each incident once): equal to the run's `Report.summary`."""
@@ -88,6 +89,7 @@ def timeline(report: Report) -> Timeline:
         totals,
         report.phases,
         tuple(e._replace(party=_name(report, e.party)) for e in report.episodes),
+        report.skipped,
     )
 
 

@@ -129,10 +129,9 @@ def write_json(reports: Iterable[Report], out: IO[str]) -> None:
         written += texts.len()
     out.write("\n],\n" if written else "],\n")
     if last is not None:
-        for key, value in over_time(last).items():
+        # the rows skipped are known once the input has been read through: the last part carries them
+        for key, value in (over_time(last) | skipped_entry(last.skipped)).items():
             out.write(f'"{key}":' + dump(value) + ",\n")
-        if last.skipped.rows:  # known once the input has been read through: the last part carries them
-            out.write('"skipped":' + dump(skipped_json(last.skipped)) + ",\n")
     out.write('"summary":' + dump({name: counts.get(name, 0) for name in VERDICTS}) + "}\n")
 
 
@@ -176,6 +175,13 @@ def skipped_json(skipped: Skipped) -> dict[str, Any]:
         return {"line": p.line} if p.line is not None else {"row": row_of(p)}
 
     return {"rows": skipped.rows, "first": [at(p) | {"message": p.message} for p in skipped.first]}
+
+
+def skipped_entry(skipped: Skipped) -> dict[str, Any]:
+    """`{"skipped": skipped_json(skipped)}` where the input had rows skipped as bad, else `{}`: laid into a report's
+    JSON object, which says nothing of them where there were none (its bytes as they were before reports said
+    them)."""
+    return {"skipped": skipped_json(skipped)} if skipped.rows else {}
 
 
 def write_jsonl(reports: Iterable[Report], out: IO[str]) -> dict[str, int]:

@@ -16,7 +16,8 @@ from engine.analysis.credence import Credence
 from engine.analysis.discovery import Discovery, Limit, share
 from engine.analysis.ranges import number_text
 from engine.analysis.sweep import Sweep, shown
-from engine.report.render import STYLES, CsvWriter, console_for
+from engine.report.data import skipped_entry
+from engine.report.render import STYLES, CsvWriter, console_for, write_skipped
 from engine.ruleset.model import VERDICTS
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ def _limit_json(limit: Limit) -> dict[str, Any]:
 
 
 def discovery_json(d: Discovery) -> dict[str, Any]:
-    """The boxes as data: each with its limits by parameter, its cases, coverage and density (0 to 1)."""
+    """The boxes as data: each with its limits by parameter, its cases, coverage and density (0 to 1); after them,
+    the input's rows skipped as bad (`skipped`, only where there are any: see `skipped_json`)."""
     s = d.sweep
     return {
         "scenario": s.scenario,
@@ -74,6 +76,7 @@ def discovery_json(d: Discovery) -> dict[str, Any]:
             }
             for b in d.boxes
         ],
+        **skipped_entry(s.skipped),
     }
 
 
@@ -96,10 +99,12 @@ def _percent(n: float) -> str:
 
 
 def write_discovery_table(d: Discovery, console: Console) -> None:
-    """The threshold and how many cases pass it, then each box: its ranges, coverage and density."""
+    """Under the heading, the input's rows skipped as bad (`write_skipped`), if any; the threshold and how many
+    cases pass it, then each box: its ranges, coverage and density."""
     s = d.sweep
     how = f"grid of {d.cases:,} combinations" if s.design is None else s.design.title
     console.print(Text(f"{s.scenario} · ruleset {s.ruleset} · engine {s.engine} · {how}", "italic"))
+    write_skipped(s.skipped, console)
     console.print(
         f"{d.threshold.text} in {d.of_interest:,} of {d.cases:,} combinations ({_percent(d.of_interest / d.cases)})"
     )

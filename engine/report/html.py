@@ -279,9 +279,9 @@ def _decision(v: Verdict | AccountVerdict) -> Decision:
 
 
 def whatif_html(w: WhatIf, source: str | None = None) -> str:
-    """A what-if comparison as one page: counts per ruleset (a table and a chart), then per variant each
-    incident it judges differently, base → variant, with both explanations and every account in a
-    `<details>`; the JSON report (`whatif_json`) embedded."""
+    """A what-if comparison as one page: how many incidents were judged (and the input's rows skipped as bad, if
+    any), counts per ruleset (a table and a chart), then per variant each incident it judges differently, base →
+    variant, with both explanations and every account in a `<details>`; the JSON report (`whatif_json`) embedded."""
     base = w.base
     rows = {f"{base.compiled.id} (base)": base.summary(), **{o.name: o.report.summary() for o in w.outcomes}}
     variants = [
@@ -309,6 +309,7 @@ def whatif_html(w: WhatIf, source: str | None = None) -> str:
         title=f"{base.scenario} · what if",
         head=heading(base.compiled, base.engine, base.scenario, source),
         total=base.count,
+        skipped=skipped_lines(base.skipped),
         rows=rows,
         chart=_svg(charts.counts_figure(_top(rows), "verdicts per ruleset"), "chart-rulesets"),
         variants=variants,
@@ -317,9 +318,10 @@ def whatif_html(w: WhatIf, source: str | None = None) -> str:
 
 
 def sweep_html(s: Sweep, compiled: Compiled, source: str | None = None) -> str:
-    """A sweep as one page: the parameters, verdicts per combination as a chart (`sweep_figure`, up to
-    `MOST_COMBINATIONS`), every combination with its verdict counts, violations per acting party; the JSON
-    report (`write_sweep_json`) embedded. `compiled` is the base ruleset, for the heading."""
+    """A sweep as one page: the parameters (and the input's rows skipped as bad, if any), verdicts per combination
+    as a chart (`sweep_figure`, up to `MOST_COMBINATIONS`), every combination with its verdict counts, violations
+    per acting party; the JSON report (`write_sweep_json`) embedded. `compiled` is the base ruleset, for the
+    heading."""
     drawn = len(s.rows) <= MOST_COMBINATIONS
     values = [row[: len(s.params)] for row in s.cells()]
     return _page(
@@ -328,6 +330,7 @@ def sweep_html(s: Sweep, compiled: Compiled, source: str | None = None) -> str:
         title=f"{s.scenario} · sweep",
         head=heading(compiled, s.engine, s.scenario, source),
         sweep=s,
+        skipped=skipped_lines(s.skipped),
         combinations=list(zip(range(1, len(s.rows) + 1), values, s.rows)),
         by_party=s.violations_by_party(),
         chart=_svg(sweep_figure(s), "chart-sweep") if drawn else None,
@@ -337,8 +340,9 @@ def sweep_html(s: Sweep, compiled: Compiled, source: str | None = None) -> str:
 
 
 def timeline_html(t: Timeline, compiled: Compiled, source: str | None = None) -> str:
-    """A timeline as one page: the chart of days (`timeline_figure`), incidents per day, verdicts per day and
-    party, the phases and escalation episodes; the JSON report (`timeline_json`) embedded."""
+    """A timeline as one page: the verdict counts (and the input's rows skipped as bad, if any), the chart of days
+    (`timeline_figure`), incidents per day, verdicts per day and party, the phases and escalation episodes; the
+    JSON report (`timeline_json`) embedded."""
 
     def day(value: Any) -> str:
         return NO_DAY if value is None else str(value.isoformat())
@@ -350,6 +354,7 @@ def timeline_html(t: Timeline, compiled: Compiled, source: str | None = None) ->
         head=heading(compiled, t.engine, t.scenario, source),
         t=t,
         summary=t.summary(),
+        skipped=skipped_lines(t.skipped),
         chart=_svg(timeline_figure(t), "chart-days"),
         totals=[(day(r["day"]), r) for r in t.totals.iter_rows(named=True)],
         days=[(day(r["day"]), r) for r in t.days.iter_rows(named=True)],

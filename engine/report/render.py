@@ -36,6 +36,7 @@ from engine.analysis.whatif import Change, Outcome, WhatIf
 from engine.errors import escape_marks
 from engine.evaluation.result import AccountVerdict, Report, Shown, Skipped, Verdict
 from engine.incidents.model import Incident
+from engine.report.data import skipped_entry
 from engine.ruleset.compile import PEOPLE, UNKNOWN
 from engine.ruleset.model import VERDICTS
 
@@ -229,11 +230,7 @@ def write_table(report: Report, console: Console) -> None:
                     a.rule or "",
                 )
     console.print(Text(f"{report.scenario} · ruleset {report.compiled.id} · engine {report.engine}", style="italic"))
-    skipped = skipped_lines(everything.skipped)
-    if skipped:
-        console.print(Text(skipped[0], style="bold"))
-        for line in skipped[1:]:
-            console.print(Padding(Text(line), (0, 0, 0, 2)))
+    write_skipped(everything.skipped, console)
     _show(console, table, None, lambda: write_blocks(report, console))
     if everything.count > report.count:
         console.print(
@@ -284,6 +281,16 @@ def skipped_lines(skipped: Skipped) -> list[str]:
         *(str(p) for p in skipped.first),
         *([f"… and {more:,} more"] if more else []),
     ]
+
+
+def write_skipped(skipped: Skipped, console: Console) -> None:
+    """`skipped_lines` as a terminal report shows them under its heading: the first in bold, each other two spaces
+    in beneath it; nothing where no row was skipped."""
+    lines = skipped_lines(skipped)
+    if lines:
+        console.print(Text(lines[0], style="bold"))
+        for line in lines[1:]:
+            console.print(Padding(Text(line), (0, 0, 0, 2)))
 
 
 def _clauses(report: Report) -> dict[str, str | None]:
@@ -670,11 +677,13 @@ def _name_record(s: Spelling) -> dict[str, Any]:
 
 
 def names_json(n: NameList) -> dict[str, Any]:
-    """The listing for programs: each spelling with its counts and what it names (null where nothing)."""
+    """The listing for programs: each spelling with its counts and what it names (null where nothing); the input's
+    rows skipped as bad (`skipped`, only where there are any: see `skipped_json`) before the summary."""
     return {
         "scenario": n.name,
         "ruleset": n.ruleset,
         "spellings": [_name_record(s) for s in n.spellings],
+        **skipped_entry(n.skipped),
         "summary": {"spellings": len(n.spellings), "unresolved": n.unresolved},
     }
 
@@ -727,7 +736,8 @@ def _how(s: Spelling) -> str:
 
 
 def write_names_table(n: NameList, console: Console) -> None:
-    """Each spelling: where it is told, in how many records (inside the truce's scope and window), what it names."""
+    """Under the heading, the input's rows skipped as bad (`write_skipped`), if any; each spelling: where it is
+    told, in how many records (inside the truce's scope and window), what it names."""
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("spelling", overflow="fold")
     table.add_column("told as", overflow="fold")
@@ -738,15 +748,18 @@ def write_names_table(n: NameList, console: Console) -> None:
     for s in n.spellings:
         resolved = Text(s.names, style="" if s.resolved else STYLES["undetermined"])
         table.add_row(s.spelling, ", ".join(s.fields), f"{s.rows:,}", f"{s.inside:,}", resolved, _how(s))
-    _show(
-        console, table, f"{n.name} · ruleset {n.ruleset} · {len(n.spellings):,} spellings, {n.unresolved:,} unresolved"
+    console.print(
+        Text(f"{n.name} · ruleset {n.ruleset} · {len(n.spellings):,} spellings, {n.unresolved:,} unresolved", "italic")
     )
+    write_skipped(n.skipped, console)
+    _show(console, table)
 
 
 def timeline_json(t: Timeline) -> dict[str, Any]:
     """The timeline for programs, keys in a fixed order: `days` one object per (day, party) (`day` ISO 8601,
-    null for no one day), `phases` and `escalation` with times as ISO 8601 in the ruleset's zone, `summary`
-    counting each incident once."""
+    null for no one day), `phases` and `escalation` with times as ISO 8601 in the ruleset's zone, the input's
+    rows skipped as bad (`skipped`, only where there are any: see `skipped_json`), `summary` counting each
+    incident once."""
     days = [
         {"day": None if row["day"] is None else row["day"].isoformat(), **{k: v for k, v in row.items() if k != "day"}}
         for row in t.days.iter_rows(named=True)
@@ -765,6 +778,7 @@ def timeline_json(t: Timeline) -> dict[str, Any]:
             {"party": e.party, "from": t.local(e.start), "until": t.local(e.until), "violations": e.violations}
             for e in t.episodes
         ],
+        **skipped_entry(t.skipped),
         "summary": t.summary(),
     }
 
@@ -785,13 +799,17 @@ def _day_text(day: Any) -> str:
 
 
 def write_timeline_table(t: Timeline, console: Console) -> None:
+    """Under the heading, the input's rows skipped as bad (`write_skipped`), if any; the verdicts per day and
+    party, the phases, the escalation episodes, then the incidents per day."""
     table = _counts_table("day", "party", whole=("day",))
     shown = None
     for row in t.days.iter_rows(named=True):
         day = _day_text(row["day"])
         table.add_row("" if day == shown else day, row["party"], *(_count(row[n], n) for n in VERDICTS))
         shown = day
-    _show(console, table, f"{t.scenario} · ruleset {t.ruleset} · engine {t.engine} · days in {t.timezone}")
+    console.print(Text(f"{t.scenario} · ruleset {t.ruleset} · engine {t.engine} · days in {t.timezone}", "italic"))
+    write_skipped(t.skipped, console)
+    _show(console, table)
     if t.phases:
         phases = Table(box=box.SIMPLE_HEAD)
         for name in ("phase", "from", "until", "clause"):
@@ -948,6 +966,7 @@ def whatif_json(w: WhatIf) -> dict[str, Any]:
         "scenario": w.base.scenario,
         "engine": w.base.engine,
         "incidents": w.base.count,
+        **skipped_entry(w.base.skipped),
         "base": {"ruleset": w.base.compiled.id, "summary": w.base.summary()},
         "variants": [
             {
@@ -972,9 +991,11 @@ def _verdict_cells(v: Verdict | AccountVerdict, dim: bool = False) -> tuple[Text
 
 
 def write_whatif_table(w: WhatIf, console: Console) -> None:
-    """Per variant, the incidents it changes (base → variant, accounts beneath); then counts per ruleset."""
+    """Under the heading, the input's rows skipped as bad (`write_skipped`), if any; per variant, the incidents it
+    changes (base → variant, accounts beneath); then counts per ruleset."""
     base, total = w.base, w.base.count
     console.print(Text(f"{base.scenario} · base ruleset {base.compiled.id} · engine {base.engine}", style="bold"))
+    write_skipped(base.skipped, console)
     for o in w.outcomes:
         console.print()
         if not o.changes:
@@ -1036,7 +1057,8 @@ def _change_text(base: Verdict | AccountVerdict, variant: Verdict | AccountVerdi
 
 
 def write_sweep_json(s: Sweep, out: IO[str]) -> None:
-    """One combination a line, byte-identical for the same inputs whatever the number of jobs."""
+    """One combination a line, byte-identical for the same inputs whatever the number of jobs; after the rows, the
+    input's rows skipped as bad (`skipped`, only where there are any: see `skipped_json`)."""
     dump = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     head = {
         "scenario": s.scenario,
@@ -1048,7 +1070,8 @@ def write_sweep_json(s: Sweep, out: IO[str]) -> None:
     }
     out.write(dump(head)[:-1] + ",\n" + ' "rows": [')
     out.write(",".join(f"\n  {dump(record)}" for record in s.records()))
-    out.write("\n ]}\n")
+    out.write("\n ]" + "".join(f',\n "{key}": {dump(value)}' for key, value in skipped_entry(s.skipped).items()))
+    out.write("}\n")
 
 
 def write_sweep_csv(s: Sweep, out: IO[str]) -> None:
@@ -1061,13 +1084,16 @@ CHART_WIDTH = 40  # characters for the longest bar, fewer on a console too narro
 
 
 def write_sweep_table(s: Sweep, console: Console) -> None:
-    """The grid with verdict counts and violations per acting party, then violations as bars; each row and
-    bar numbered as `sweep --plot` numbers its bars."""
+    """Under the heading, the input's rows skipped as bad (`write_skipped`), if any; the grid with verdict counts
+    and violations per acting party, then violations as bars; each row and bar numbered as `sweep --plot` numbers
+    its bars."""
     cells = s.cells()
     violations = [row.verdicts["violation"] for row in s.rows]
     by_party = s.violations_by_party()
     title = f"{s.scenario} · ruleset {s.ruleset} · engine {s.engine} · {len(s.rows)} combinations"
-    _show(console, _sweep_grid(s, cells, True, True), title, functools.partial(_sweep_apart, s, cells, console))
+    console.print(Text(title, style="italic"))
+    write_skipped(s.skipped, console)
+    _show(console, _sweep_grid(s, cells, True, True), None, functools.partial(_sweep_apart, s, cells, console))
     if by_party:
         parties = Table(box=box.SIMPLE_HEAD)
         parties.add_column("#", justify="right", no_wrap=True)

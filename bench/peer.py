@@ -89,8 +89,9 @@ def judge(df: pd.DataFrame) -> pd.DataFrame:
     rules = [  # deciding order: priority, then as listed in the file
         ("actor-unresolved", "undetermined", actor_role.isin(["unknown", "unidentified"])),
         ("actor-missing", "undetermined", actor_role.isna()),
-        ("actor-not-bound", "not_covered",
-         actor_role.isin(["excluded", "civilians"]) | (actor_role.eq("sponsor") & (not SPONSORS_BOUND))),
+        ("actor-not-bound", "not_covered", actor_role.eq("excluded")),
+        ("actor-not-party", "not_covered",
+         actor_role.eq("civilians") | (actor_role.eq("sponsor") & (not SPONSORS_BOUND))),
         ("act-unresolved", "undetermined", act.eq("unknown") | act.isna()),
         ("outside-window", "not_covered", when.notna() & ((when < WINDOW[0]) | (when >= WINDOW[1]))),
         ("outside-scope", "not_covered", country.notna() & country.ne("syria")),

@@ -49,9 +49,10 @@ PARTY_HIT = _any("target_role", "covered", "sponsor")
 CONDITIONS: dict[str, dict[str, Any]] = {
     "actor-unresolved": _any("actor_role", "unknown", "unidentified"),
     "actor-missing": {"$nex": {"actor_role": 1}},
-    "actor-not-bound": {
+    "actor-not-bound": {"actor_role": "excluded"},
+    "actor-not-party": {
         "$or": [
-            _any("actor_role", "excluded", "not_party", "civilians"),
+            _any("actor_role", "not_party", "civilians"),
             {"$and": [{"actor_role": "sponsor"}, {"sponsors_bound": False}]},
         ]
     },

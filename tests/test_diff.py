@@ -119,11 +119,11 @@ def test_sponsors_not_bound_changes_only_coalition_acts_that_were_not_already_no
     for x in d.differences:
         assert facts(ruleset(BASE), x.example)["actor.party"] == "coalition"
         assert dict(x.when)["actor"] == "coalition (sponsor)"
-        assert (x.b.verdict, x.b.rule) == ("not_covered", "actor-not-bound")
+        assert (x.b.verdict, x.b.rule) == ("not_covered", "actor-not-party")
         assert x.a.verdict in ("violation", "permitted", "undetermined")
-    # actor-not-bound decides before an unknown act, time or place, so those undetermined verdicts change too
+    # actor-not-party decides before an unknown act, time or place, so those undetermined verdicts change too
     assert rules_of(d) == {
-        (rule, "actor-not-bound")
+        (rule, "actor-not-party")
         for rule in (
             "act-unresolved",
             "time-unknown",
@@ -147,7 +147,7 @@ def test_sponsors_not_bound_leaves_non_hostile_and_out_of_window_coalition_acts_
     assert d.difference_for(patrol) is None and d.difference_for(late) is None
     strike = late.model_copy(update={"time": "2016-09-14T10:00:00+03:00"})
     found = d.difference_for(strike)
-    assert found is not None and (found.a.rule, found.b.rule) == ("attack-on-covered-party", "actor-not-bound")
+    assert found is not None and (found.a.rule, found.b.rule) == ("attack-on-covered-party", "actor-not-party")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

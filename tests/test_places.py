@@ -239,7 +239,7 @@ def test_a_party_named_but_not_part_of_the_truce_is_not_party_not_unknown(engine
     where = {"location": {"admin1": "Aleppo"}}
     assert judged(compiled, engine, **{**SHELLING, "actor": "SDF"}, **where) == (
         "not_covered",
-        "actor-not-bound",
+        "actor-not-party",
     )
     assert judged(compiled, engine, **{**SHELLING, "target": "Israel Defense Forces"}, **where) == (
         "not_covered",

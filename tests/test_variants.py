@@ -694,7 +694,7 @@ def test_a_warning_about_a_rule_the_variant_gave_points_at_the_variant(
     assert f"warning: {path}:4:3: rules.never: rule `never` can never decide: rule `outside-window`" in out
     # a field the variant changed is placed at the variant; a field it left, at the base
     loaded = ruleset_from(parse_yaml(path.read_text(), str(path)), path)
-    assert loaded.document.locate(("rules", 19, "when"))[0] == str(path)
+    assert loaded.document.locate(("rules", 20, "when"))[0] == str(path)
     assert Path(loaded.document.locate(("rules", 0, "when"))[0]).resolve() == (RULES / "syria-2016-09.yaml").resolve()
 
 

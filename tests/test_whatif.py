@@ -90,7 +90,7 @@ def test_set_with_variants_changes_every_variant_but_not_the_base(cli: Cli) -> N
     ]
     # the coalition unbound comes first (its rule decides before any strike rule); strict is strict already
     verdicts = [[decided(c["variant"]) for c in v["changes"]] for v in result["variants"]]
-    assert verdicts == [[side("not_covered", "actor-not-bound")], [side("violation", "mistaken-strike-violation")]]
+    assert verdicts == [[side("not_covered", "actor-not-party")], [side("violation", "mistaken-strike-violation")]]
 
 
 def test_a_variant_that_changes_nothing_says_so(cli: Cli) -> None:

@@ -13,10 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from engine import Compiled, compile_ruleset, load_ruleset
 from engine.evaluation.durable import AVAILABLE
 from engine.ruleset.model import Rule
+
+# Property tests assert behaviour, not speed: hypothesis's 200 ms per example failed one on a busy machine.
+settings.register_profile("ceasefire", deadline=None)
+settings.load_profile("ceasefire")
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

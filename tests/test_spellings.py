@@ -401,3 +401,50 @@ def test_force_against_protesters_is_an_attack_on_civilians_in_2016(rules: str, 
     )
     verdict = evaluate(load_ruleset(rules), [incident], engine)[0]
     assert (verdict.verdict, verdict.rule) == ("violation", "attack-on-civilians")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "actor"),
+    [
+        (r"(a+)+$", "a" * 80 + "b"),  # nested repeats that backtrack without end under `re`
+        (r"([A-Za-z]+ ?)+\(Syria\)", "Militia Militia Militia Militia Militia Aleppo Branch"),
+    ],
+)
+def test_nested_repeats_in_a_pattern_do_not_hang_a_run(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], pattern: str, actor: str
+) -> None:
+    from engine.cli.main import main
+
+    rules, scenario = _pattern_files(tmp_path, pattern, actor)
+    assert main(["run", str(scenario), "--rules", str(rules), "-f", "json"]) == 0
+    assert '"incident":"i1"' in capsys.readouterr().out
+
+
+def test_a_pattern_that_takes_too_long_on_a_spelling_is_one_line_and_exit_2(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.cli.main import main
+    from engine.ruleset import spellings
+
+    monkeypatch.setattr(spellings, "MATCH_SECONDS", 0.2)
+    rules, scenario = _pattern_files(tmp_path, "(a|aa)+c", "a" * 60)
+    assert main(["run", str(scenario), "--rules", str(rules)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith(f"error: {rules}") and "parties.isis.patterns[0]" in err[0]
+    assert "takes more than 0.2 s to match the spelling `aaaa" in err[0] and "write it without" in err[0]
+
+
+def _pattern_files(tmp_path: Any, pattern: str, actor: str) -> tuple[Any, Any]:
+    """A variant of syria-2016-09 whose ISIS is spelled by `pattern`, and a scenario of one incident by `actor`."""
+    rules = tmp_path / "patterned.yaml"
+    rules.write_text(
+        f"extends: {ROOT / 'rules' / 'syria-2016-09.yaml'}\nid: patterned\n"
+        f"parties:\n  isis:\n    patterns: ['{pattern}']\n"
+    )
+    scenario = tmp_path / "one.yaml"
+    scenario.write_text(
+        "scenario: one\nincidents:\n  - id: i1\n    time: 2016-09-14T10:00:00+03:00\n"
+        f"    actor: '{actor}'\n    act: shelling\n    target: Free Syrian Army\n"
+    )
+    return rules, scenario

@@ -512,6 +512,7 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
         entries | {cls: (cls, cls, None) for cls in NAME_CLASSES},
         lambda day: local_instant(datetime(day.year, day.month, day.day), days),
         fail,
+        source,
     )
 
     places = compile_places(ruleset, source, fail)

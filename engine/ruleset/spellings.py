@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from engine.errors import InputError
 from engine.ruleset.model import DatedPattern, Ruleset
+
+# How long one pattern may take on one spelling. The `regex` module matches what `re` reads, without the runaway
+# backtracking of nested repeats (`([A-Za-z]+ ?)+\(Syria\)` on a long name that does not end so); a pattern that
+# still takes this long is refused rather than left to run.
+MATCH_SECONDS = 2.0
 
 Entry = tuple[str, str, str | None]  # what a spelling names: party (or class) id, role, side
 # A time against each day a pattern's validity starts or ends (an instant in UTC): the period told lies wholly
@@ -41,18 +47,32 @@ class NamePattern:
     owner: str
     entry: Entry
     text: str
-    regex: re.Pattern[str]
+    regex: re.Pattern[str]  # as `re` reads it: checked and tried (`sample`) so
     start: datetime | None
     until: datetime | None
     days: tuple[str | None, str | None]  # `from` and `until` as written
     path: str
+    matcher: Any  # the same pattern compiled by the `regex` module, which matches spellings
+    source: str = ""  # the ruleset's file
 
     @property
     def dated(self) -> bool:
         return self.start is not None or self.until is not None
 
     def matches(self, spelling: str) -> bool:
-        return self.regex.fullmatch(spaced(spelling)) is not None
+        """Whether the pattern matches the whole spelling (case aside). Raises InputError where matching takes
+        longer than `MATCH_SECONDS`."""
+        try:
+            return self.matcher.fullmatch(spaced(spelling), timeout=MATCH_SECONDS) is not None
+        except TimeoutError:
+            shown = spelling if len(spelling) <= 60 else spelling[:57] + "..."
+            raise InputError.at(
+                self.source,
+                f"`{self.text}` takes more than {MATCH_SECONDS:g} s to match the spelling `{shown}`: its repeats "
+                "nest (a `+` or `*` inside a group repeated itself); write it without, like `[A-Za-z ]+` for "
+                "`([A-Za-z]+ ?)+`",
+                path=self.path,
+            ) from None
 
     @property
     def validity(self) -> str:
@@ -171,6 +191,7 @@ def compile_patterns(
     entries: Mapping[str, Entry],
     day_start: Callable[[date], datetime],
     fail: Callable[[str, str], None],
+    source: str = "",
 ) -> tuple[NamePattern, ...]:
     """Every party's and name class's patterns, in file order: each regular expression compiled, each day
     read as the instant it starts (`day_start`); a pattern that does not compile, or a validity that ends
@@ -196,7 +217,13 @@ def compile_patterns(
         if start is not None and until is not None and until <= start:
             fail(f"{path}.until", f"`until` {days[1]} is not after `from` {days[0]}; write a later day, or swap them")
             continue
-        out.append(NamePattern(owner, entries[owner], text, regex, start, until, days, path))
+        rx = regex_module()
+        try:
+            matcher = rx.compile(text, rx.IGNORECASE)
+        except (rx.error, OverflowError, RecursionError, ValueError) as exc:
+            fail(where, f"`{text}` is not a regular expression this engine can compile ({exc})")
+            continue
+        out.append(NamePattern(owner, entries[owner], text, regex, start, until, days, path, matcher, source))
     return tuple(out)
 
 
@@ -208,6 +235,13 @@ def _written(ruleset: Ruleset) -> Iterator[tuple[str, str, str | DatedPattern]]:
     for cls in ("civilians", "unidentified"):
         for i, written in enumerate(getattr(ruleset, cls).patterns):
             yield cls, f"{cls}.patterns[{i}]", written
+
+
+def regex_module() -> Any:
+    """The `regex` module (imported when a ruleset has patterns)."""
+    import regex  # type: ignore[import-untyped]
+
+    return regex
 
 
 def _bad_regex(text: str, exc: re.error) -> str:

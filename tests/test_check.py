@@ -789,3 +789,17 @@ def test_check_sees_an_id_used_twice_when_its_first_row_is_bad_too(tmp_path: Pat
         assert len(found) == 2 and found[0].startswith(f"{path}:2: " if name.endswith("csv") else f"{path}:1: ")
         first = 2 if name.endswith("csv") else 1
         assert found[1] == f"{path}:{first + 2}: id: incident id `c1` is used twice (first on line {first})"
+
+
+def test_a_folder_search_passes_over_virtual_environments_caches_and_builds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check .` in a clone reads its own YAML, not that of the packages installed in its `venv/` (as ruff does)."""
+    scenario = (ROOT / "scenarios" / "deir-ezzor-2016-09-17.yaml").read_text()
+    (tmp_path / "mine.yaml").write_text(scenario)
+    for skipped in ("venv/lib/site-packages/dask", ".venv", "node_modules/x", "build", ".git"):
+        (tmp_path / skipped).mkdir(parents=True)
+        (tmp_path / skipped / "config.yaml").write_text("not: [a scenario\n")
+    assert main(["check", str(tmp_path)]) == 0
+    assert "1 file checked: no problems" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "build")]) == 2  # a folder named itself is read

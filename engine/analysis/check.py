@@ -45,7 +45,7 @@ from engine.ruleset.compile import (
     tests_of,
     yaml_text,
 )
-from engine.ruleset.load import YAML, LoadedRuleset, ruleset_from
+from engine.ruleset.load import LoadedRuleset, ruleset_from, yaml_files
 from engine.spelling import normalize
 from engine.times import duration_words
 from engine.yamlsafe import Document, Key, dotted, load_yaml, stat_of
@@ -82,7 +82,7 @@ def check_paths(paths: Sequence[Path], rules: str | None = None, source: str | N
         if not _is_dir(path):
             out.append(check_file(path, rules, source))
             continue
-        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file())
+        found = yaml_files(path)
         out += [check_file(p) for p in found] or [Checked(str(path), None, (Problem(str(path), _no_yaml(path)),))]
     return out
 

@@ -79,13 +79,13 @@ def scenario_files(paths: Sequence[Path]) -> list[Path]:
     layout. A ruleset named as a file is refused, when it is loaded, as not a scenario.
     """
     from engine.errors import InputError, Problem
-    from engine.ruleset.load import YAML
+    from engine.ruleset.load import YAML, yaml_files
 
     found: dict[Path, Path] = {}
     problems = []
     for path in paths:
         if path.is_dir():
-            yamls = [p for p in path.rglob("*") if p.suffix.lower() in YAML and p.is_file()]
+            yamls = yaml_files(path)
             files = [p for p in yamls if not _ruleset_file(p)]
             if not files:
                 only = ": only rulesets, which scenarios name" if yamls else ""

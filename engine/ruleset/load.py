@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
 import stat
 from collections.abc import Sequence
@@ -27,6 +28,19 @@ CHECKOUT = Path(__file__).resolve().parent.parent.parent / "rules"
 
 
 YAML = (".yaml", ".yml")  # scenarios and rulesets
+# Folders a search for YAML files under a folder passes over, as ruff and pytest do: virtual environments, installed
+# packages, caches and builds hold other tools' YAML. A folder named itself is read whatever its name.
+SKIPPED_FOLDERS = frozenset({"venv", "node_modules", "site-packages", "__pycache__", "__pypackages__", "build", "dist"})
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """The YAML files (`YAML`) under `folder`, searched recursively and sorted, leaving out folders whose name starts
+    with a dot or is one of `SKIPPED_FOLDERS`."""
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = [f for f in folders if not f.startswith(".") and f not in SKIPPED_FOLDERS]
+        found += [Path(root, f) for f in files if Path(f).suffix.lower() in YAML]
+    return sorted(p for p in found if p.is_file())
 
 
 def shipped_rules() -> Path | None:

@@ -127,7 +127,10 @@ def test_a_folders_rulesets_are_passed_over_and_its_scenarios_find_them_beside_t
     assert (code, out, err) == (0, "2 passed, 0 failed\n", "")
     code, out, err = cli("test", "r3.yaml", "-e", "columnar")
     assert (code, out) == (2, "")
-    assert err == "error: r3.yaml: this is a ruleset; expected a scenario (name a ruleset with --rules RULESET)\n"
+    assert err == (
+        "error: r3.yaml: this is a ruleset; expected a scenario, which names its ruleset (`ruleset: ID`) or takes one "
+        "from `--rules RULESET` where the command has it\n"
+    )
     code, out, err = cli("test", "r3-held.yaml", "s3.yaml")
     assert (code, out) == (2, "") and err.startswith("error: r3-held.yaml: this is a ruleset")
 

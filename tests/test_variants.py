@@ -529,8 +529,8 @@ def test_a_whole_rule_replaces_in_place_a_partial_one_merges_and_null_removes(tm
         (
             "  strike-on-excluder: {verdict: violation}\n",
             "4:3: rules.strike-on-excluder",
-            "no rule `strike-on-excluder` in `syria-2016-09` to change; did you mean `strike-on-excluded`?; "
-            "a new rule gives `when` and `verdict`",
+            "no rule `strike-on-excluder` in `syria-2016-09` to change (a new rule gives `when` and `verdict`); "
+            "did you mean `strike-on-excluded`?",
         ),
         (
             "  target-not-a-party: null\n",

@@ -100,7 +100,11 @@ def load_scenario(path: str | Path, rules: str | None = None, sets: Sequence[str
 def scenario_from(doc: Document, path: Path, rules: str | None = None, sets: Sequence[str] = ()) -> LoadedScenario:
     """A parsed scenario file validated, with its ruleset loaded: raising every error found in both."""
     if is_ruleset(doc):
-        raise InputError.at(doc.file, "this is a ruleset; expected a scenario (name a ruleset with --rules RULESET)")
+        raise InputError.at(
+            doc.file,
+            "this is a ruleset; expected a scenario, which names its ruleset (`ruleset: ID`) or takes one from "
+            "`--rules RULESET` where the command has it",
+        )
     given: Compiled | None = None  # the ruleset --rules names, loaded where the scenario names none
     if rules is not None and isinstance(doc.data, dict) and "ruleset" not in doc.data:
         given = load_ruleset(rules, sets=sets)

@@ -118,7 +118,7 @@ def _patch_rules(base: _Placed, patch: _Placed, doc: Document, base_id: str) -> 
                 rules[at] = whole
         elif at is None:
             raise doc.error(
-                key, f"no rule `{rule_id}` in `{base_id}` to change{hint}; a new rule gives `when` and `verdict`"
+                key, f"no rule `{rule_id}` in `{base_id}` to change (a new rule gives `when` and `verdict`){hint}"
             )
         else:
             rules[at] = _merge(rules[at], given)

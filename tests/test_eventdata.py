@@ -1181,3 +1181,19 @@ def test_a_ucdp_one_sided_event_is_said_as_ucdp_records_it_not_as_a_ground_attac
     assert deed.shown == "one-sided violence"
     assert (compiled.act_classes or {})["one_sided_violence"] == "one_sided_violence"  # its own class: no other's
     assert Resolver(compiled).act("ground assault").shown == "ground attack"  # an act without a name: its id
+
+
+def test_a_folder_holding_an_export_is_refused_as_one_naming_the_export(tmp_path: Path, cli: Cli) -> None:
+    """A folder run reads ceasefire's own tables: an ACLED export in it is said to be one (its `region` is no
+    other name for `admin1` to drop), and nothing is written."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    acled_frame(5, seed=1).write_parquet(folder / "a.parquet")
+    out = tmp_path / "verdicts"
+    code, _, err = cli("run", str(folder), "--rules", "syria-2016-09", "-f", "parquet", "-o", str(out))
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"error: {folder / 'a.parquet'}: this is an ACLED export, and a folder run reads ceasefire's own tables: run "
+        f"the export as one file (`ceasefire run {folder / 'a.parquet'} --rules syria-2016-09`)"
+    ]
+    assert not out.exists()

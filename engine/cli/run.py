@@ -222,6 +222,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     --output (whole, or not at all), the counts on stderr."""
     from engine.analysis.dispatch import executor_for
     from engine.evaluation.dataset import hive_layout, hive_set_aside, judge_dataset, parts_of, unread_tables
+    from engine.incidents.eventdata import EXPORTS, kind_of
     from engine.incidents.load import implausible_problem
     from engine.report.progress import ProgressBar
     from engine.ruleset.load import load_ruleset
@@ -239,6 +240,14 @@ def run_dataset(args: argparse.Namespace) -> int:
         raise refused(str(folder), f"--from {args.source} reads one export file; {DATASET} of ceasefire's columns")
     if args.rules is None:
         raise refused(str(folder), "a folder of incident tables names no ruleset; pass --rules RULESET")
+    for part in parts:  # an export's columns read as ceasefire's would be refused in words that do not fit it
+        kind = kind_of(part.path)
+        if kind is not None:
+            raise refused(
+                str(part.path),
+                f"this is {EXPORTS[kind]}, and a folder run reads ceasefire's own tables: run the export as one file "
+                f"(`ceasefire run {part.path} --rules {args.rules}`)",
+            )
     check_folder_output(args.output, folder)
     compiled = load_ruleset(args.rules, sets=args.sets)
     with executor_for(args.scheduler) as executor:  # a cluster that cannot be reached is refused before any work

@@ -223,3 +223,14 @@ def test_the_chart_is_the_same_bytes_each_time(report: Report, cli: Cli, tmp_pat
     code, _, err = cli("credence", str(DEZ), "-c", f"{SANA}=0.5", "-n", "30", "--seed", "2", "--plot", str(out))
     assert code == 0, err
     assert out.read_bytes() == svg
+
+
+def test_an_export_is_refused_in_one_line_before_it_is_read(cli: Cli) -> None:
+    """An export's rows tell no accounts: credence says so at once, without the warnings its reading would give."""
+    sample = ROOT / "tests" / "fixtures" / "ucdp" / "ged-23.1-sample.csv"
+    code, out, err = cli("credence", str(sample), "--rules", "syria-2016-09", "--credence", "SOHR=0.5")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"error: {sample}: this is a UCDP GED export, whose rows tell no accounts: credence keeps or drops each "
+        "source's accounts of an incident; give a scenario or table with `accounts`"
+    ]

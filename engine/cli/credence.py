@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples, whole_number
-from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, then_plot
+from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, refused, then_plot
 from engine.cli.sweep import DEFAULT_SEED, _seed, require
 
 DEFAULT_SAMPLES = 200  # engine.analysis.credence.DEFAULT_SAMPLES, here for --help
@@ -77,6 +77,7 @@ def run_credence(args: argparse.Namespace) -> int:
     check_samples(args.samples)
     for expr in args.beliefs:
         parse_belief(expr)  # the form, at once; the source once the input is read
+    _no_export(Path(args.scenario), args.source)
     report = load_report(args.scenario, args.rules, args.engine, args.sets, args.source, args.strict)
     for path, option in ((args.output, "--output"), (args.plot, PLOT)):
         refuse_inputs(path, report.compiled.files, option)  # known once loaded: the ruleset and what it extends
@@ -89,3 +90,18 @@ def run_credence(args: argparse.Namespace) -> int:
     with then_plot(args.plot, chart), output(args.output) as out:
         write_credence(result, args.format, out, args.width)
     return EXIT_OK
+
+
+def _no_export(path: Path, source: str | None) -> None:
+    """An ACLED or UCDP GED export refused before it is read: its rows tell no accounts to keep or drop."""
+    if path.suffix.lower() not in (".csv", ".parquet") or not path.is_file():
+        return  # a scenario, a JSON Lines table, or what the loaders refuse in their own words
+    from engine.incidents.eventdata import EXPORTS, kind_of
+
+    kind = kind_of(path, source)
+    if kind is not None:
+        raise refused(
+            str(path),
+            f"this is {EXPORTS[kind]}, whose rows tell no accounts: credence keeps or drops each source's accounts "
+            "of an incident; give a scenario or table with `accounts`",
+        )

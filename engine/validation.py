@@ -127,11 +127,18 @@ def _collapse(errors: list[tuple[ErrorDetails, tuple[Any, ...], tuple[tuple[Any,
         words = words or ["another value"]
         either = " or ".join(filter(None, (", ".join(words[:-1]), words[-1])))
         value = members[0][0]["input"]
+        literals = [
+            w
+            for err, _, _ in members
+            if err["type"] == "literal_error"
+            for w in re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
+        ]
+        close = did_you_mean(value, literals) if isinstance(value, str) else ""
         out.append(
             {
                 "type": "union",
                 "loc": item,
-                "msg": f"expected {either}, got `{short(value)}`",
+                "msg": f"expected {either}, got `{short(value)}`{close}",
                 "input": value,
             }
         )

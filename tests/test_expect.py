@@ -106,3 +106,17 @@ def test_an_expected_account_the_incident_lacks_is_bad_input(tmp_path: Path) -> 
     with pytest.raises(InputError) as caught:
         load_checked(scenario(tmp_path, "{verdict: violation, accounts: {CENTCOM: violation}}"))
     assert caught.value.problems[0].message.endswith("no account from `CENTCOM`; it has no accounts")
+
+
+def test_a_misspelt_bare_verdict_offers_the_verdict_it_is_close_to(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "scenario: s\nruleset: syria-2016-09\nincidents:\n  - id: a\n    time: 2016-09-14T10:00:00+03:00\n"
+        "    actor: ISIS\n    act: shelling\n    target: SDF\n    expect: violaton\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_checked(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:9:5: incidents[0].expect: expected one of violation, permitted, not_covered, disputed, "
+        "undetermined or a mapping, got `violaton`; did you mean `violation`?"
+    ]

@@ -45,7 +45,7 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             out.append(_at(doc, where, f"`{field}` is required"))
             continue
         elif kind == "literal_error":
-            expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
+            expected = _literals(err)
             noun = field if isinstance(loc[-1], str) and loc[-1] and not loc[-1][0].isupper() else "value"
             message = f"unknown {noun} `{value}`; {one_of(expected)}{did_you_mean(str(value), expected)}"
         elif kind in ("greater_than_equal", "less_than_equal"):
@@ -127,12 +127,7 @@ def _collapse(errors: list[tuple[ErrorDetails, tuple[Any, ...], tuple[tuple[Any,
         words = words or ["another value"]
         either = " or ".join(filter(None, (", ".join(words[:-1]), words[-1])))
         value = members[0][0]["input"]
-        literals = [
-            w
-            for err, _, _ in members
-            if err["type"] == "literal_error"
-            for w in re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
-        ]
+        literals = [w for err, _, _ in members if err["type"] == "literal_error" for w in _literals(err)]
         close = did_you_mean(value, literals) if isinstance(value, str) else ""
         out.append(
             {
@@ -165,9 +160,14 @@ def _data_loc(err: ErrorDetails, data: Any) -> tuple[tuple[Any, ...], tuple[tupl
     return tuple(loc), tuple(unions)
 
 
+def _literals(err: ErrorDetails) -> list[str]:
+    """The words a `literal_error` says the value could have been, in pydantic's order."""
+    return re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
+
+
 def _member_word(err: ErrorDetails) -> str:
     if err["type"] == "literal_error":
-        return one_of(re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))).removeprefix("expected ")
+        return one_of(_literals(err)).removeprefix("expected ")
     return _TYPE_WORDS.get(err["type"], "")
 
 

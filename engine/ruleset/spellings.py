@@ -195,7 +195,10 @@ def compile_patterns(
 ) -> tuple[NamePattern, ...]:
     """Every party's and name class's patterns, in file order: each regular expression compiled, each day
     read as the instant it starts (`day_start`); a pattern that does not compile, or a validity that ends
-    before it starts, is a problem at its path."""
+    before it starts, is a problem at its path. `re` checks each pattern (its messages) and `regex` matches it
+    (`NamePattern.matches`); `source` is the ruleset's file, for a pattern too slow on a spelling."""
+    import regex as rx  # type: ignore[import-untyped]  # where a ruleset is compiled, not at start-up
+
     out: list[NamePattern] = []
     for owner, path, written in _written(ruleset):
         dated = written if isinstance(written, DatedPattern) else None
@@ -217,7 +220,6 @@ def compile_patterns(
         if start is not None and until is not None and until <= start:
             fail(f"{path}.until", f"`until` {days[1]} is not after `from` {days[0]}; write a later day, or swap them")
             continue
-        rx = regex_module()
         try:
             matcher = rx.compile(text, rx.IGNORECASE)
         except (rx.error, OverflowError, RecursionError, ValueError) as exc:
@@ -235,13 +237,6 @@ def _written(ruleset: Ruleset) -> Iterator[tuple[str, str, str | DatedPattern]]:
     for cls in ("civilians", "unidentified"):
         for i, written in enumerate(getattr(ruleset, cls).patterns):
             yield cls, f"{cls}.patterns[{i}]", written
-
-
-def regex_module() -> Any:
-    """The `regex` module (imported when a ruleset has patterns)."""
-    import regex  # type: ignore[import-untyped]
-
-    return regex
 
 
 def _bad_regex(text: str, exc: re.error) -> str:

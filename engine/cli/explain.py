@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples, warn, warn_skipped
+from engine.cli.main import EXIT_OK, INPUT_HELP, add_evaluation, add_output, add_source, examples, warn, warn_skipped
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "scenario",
         metavar="INPUT",
         type=Path,
-        help="a scenario .yaml, a .jsonl/.csv/.parquet incident table, or an ACLED or UCDP GED export",
+        help=INPUT_HELP,
     )
     p.add_argument("incident", metavar="INCIDENT_ID", help="the id of the incident to explain")
     add_evaluation(p)

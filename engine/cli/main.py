@@ -174,6 +174,8 @@ def _engine_error(exc: Exception) -> bool:
 
 
 SET_HELP = "change a ruleset value for this run, e.g. policy.mistaken_target=violation (repeatable)"
+# what the commands that judge one input read
+INPUT_HELP = "a scenario .yaml, a .jsonl/.csv/.parquet incident table, or an ACLED or UCDP GED export"
 
 
 def add_engine(p: argparse.ArgumentParser, default: str | None = None, why: str = "", said: str | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.cli.main import EXIT_OK, SET_HELP, add_output, examples, warn, warn_skipped
+from engine.cli.main import EXIT_OK, INPUT_HELP, SET_HELP, add_output, examples, warn, warn_skipped
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "scenario",
         metavar="FILE",
         type=Path,
-        help="a scenario .yaml, a .jsonl/.csv/.parquet incident table, or an ACLED or UCDP GED export",
+        help=INPUT_HELP,
     )
     p.add_argument(
         "--rules",

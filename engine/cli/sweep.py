@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add_workers, examples, whole_number
+from engine.cli.main import (
+    EXIT_OK,
+    INPUT_HELP,
+    add_evaluation,
+    add_output,
+    add_source,
+    add_workers,
+    examples,
+    whole_number,
+)
 from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, refused, then_plot
 
 if TYPE_CHECKING:
@@ -78,7 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "scenario",
         metavar="INPUT",
         type=Path,
-        help="a scenario .yaml, a .jsonl/.csv/.parquet incident table, or an ACLED or UCDP GED export",
+        help=INPUT_HELP,
     )
     p.add_argument(
         "--param",

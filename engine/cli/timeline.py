@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, examples
+from engine.cli.main import EXIT_OK, INPUT_HELP, add_evaluation, add_output, add_source, examples
 from engine.cli.outputs import PLOT, check_output, check_plot, output, refuse_inputs, then_plot
 
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "scenario",
         metavar="INPUT",
         type=Path,
-        help="a scenario .yaml, a .jsonl/.csv/.parquet incident table, or an ACLED or UCDP GED export",
+        help=INPUT_HELP,
     )
     add_evaluation(p)
     add_source(p)

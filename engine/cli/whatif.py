@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.main import EXIT_OK, add_evaluation, add_output, add_source, add_workers, examples
+from engine.cli.main import EXIT_OK, INPUT_HELP, add_evaluation, add_output, add_source, add_workers, examples
 from engine.cli.outputs import check_output, output, refuse_inputs
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "scenario",
         metavar="INPUT",
         type=Path,
-        help="a scenario .yaml, a .jsonl/.csv/.parquet incident table, or an ACLED or UCDP GED export",
+        help=INPUT_HELP,
     )
     p.add_argument(
         "--variant",

@@ -34,6 +34,7 @@ from engine.evaluation.facts import Resolution, Resolver, facts, told
 from engine.evaluation.kept import Kept
 from engine.evaluation.result import Episode, PhaseBand, Report, Verdict, reported, unresolved_spellings
 from engine.evaluation.timed import (
+    as_told,
     episodes_of,
     escalate,
     flag_episodes,
@@ -296,7 +297,7 @@ class Evaluator:
         `episodes`: the escalation episodes found over the whole input, None to find them in this table)."""
         masks = self.executor.match(table)
         rows = settle(self.compiled, decide(self.compiled, table, resolution, masks))
-        told = _told(table)
+        told = as_told(table)
         if answered is not None and spans is not None:
             rows = respond(self.compiled, told, rows, spans, answered, ids)
         accounts = fold(rows)
@@ -403,14 +404,6 @@ def _latest(spans: pl.DataFrame) -> datetime | None:
     """The end of the latest time told (`phases.periods`' `end`), None where none is."""
     end = spans.get_column("end").max()
     return end if isinstance(end, datetime) else None
-
-
-def _told(table: pl.DataFrame) -> pl.DataFrame:
-    """A fact table's rows as told: without the rows added to try the phases an incident could be in, which
-    `with_trials` puts after them (so a slice of the table, not a copy)."""
-    if "trial" not in table.columns:
-        return table
-    return table.slice(0, table.height - int((table.get_column("trial") > 0).sum()))
 
 
 def unresolved(facts: pl.DataFrame) -> int:

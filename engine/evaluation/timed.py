@@ -45,6 +45,14 @@ def with_trials(table: pl.DataFrame, placed: pl.DataFrame, tested: bool) -> pl.D
     return pl.concat([rows, tried.select(rows.columns)])
 
 
+def as_told(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows of a table `with_trials` made (or `decide`'s of it, in its order) as told: without the rows added to try
+    each phase an incident could be in, which come after them (so a slice, not a copy)."""
+    if "trial" not in rows.columns:
+        return rows
+    return rows.slice(0, rows.height - int((rows.get_column("trial") > 0).sum()))
+
+
 def settle(compiled: Compiled, rows: pl.DataFrame) -> pl.DataFrame:
     """`decide`'s rows for the rows as told (trial 0), each with an `unknown` phase settled against its trials.
 
@@ -54,8 +62,9 @@ def settle(compiled: Compiled, rows: pl.DataFrame) -> pl.DataFrame:
     """
     if "trial" not in rows.columns:
         return rows
-    told = rows.height - int((rows.get_column("trial") > 0).sum())  # `with_trials` put the rows tried after them
-    base, trials = rows.slice(0, told).drop("trial"), rows.slice(told)
+    base = as_told(rows)
+    trials = rows.slice(base.height)
+    base = base.drop("trial")
     if trials.is_empty():
         return base
     rules = compiled.rules

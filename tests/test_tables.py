@@ -68,6 +68,27 @@ def test_a_time_no_datetime_can_hold_is_refused_at_validation(tmp_path: Path, ti
 
 
 @pytest.mark.parametrize(
+    ("time", "message"),
+    [
+        ("2016-02-30T10:00:00+03:00", "is not a real date-time (day is out of range for month)"),
+        ("0000-01-01T00:00:00+00:00", "is out of range; expected a year from 2 to 9998"),
+    ],
+)
+def test_a_csv_time_of_the_common_form_on_no_real_date_is_refused_at_its_line(
+    tmp_path: Path, time: str, message: str
+) -> None:
+    """The table reader checks times of the common form a date at a time: a bad date among good ones is still
+    found, and said at its line as the row reader says it."""
+    from engine.incidents.tables import read_table
+
+    good = "".join(f"ok{k},2016-09-{10 + k % 9}T10:00:00+03:00\n" for k in range(50))
+    path = table(tmp_path, "events.csv", f"id,time\n{good}a,{time}\n")
+    with pytest.raises(InputError) as exc:
+        read_table(path)
+    assert str(exc.value.problems[0]).removeprefix(f"{tmp_path}/") == f"events.csv:52: time: `{time}` {message}"
+
+
+@pytest.mark.parametrize(
     "time", ["２０１６-09-17", "2016-W３7", "2016-0９", "2016-09-17T1０:00:00+03:00", "2016-09-17T10:00:00+0３:00"]
 )
 @pytest.mark.parametrize("form", ["jsonl", "csv"])

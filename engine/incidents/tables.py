@@ -168,7 +168,7 @@ def read_table(
             raise
     try:
         raw = _raw(path)
-        frame, ignored = _csv_frame(raw, str(path)) if suffix == ".csv" else _jsonl_frame(raw)
+        frame, ignored = _csv_frame(*_header_and_body(raw), str(path)) if suffix == ".csv" else _jsonl_frame(raw)
     except _Unsure:
         frame = frame_of(load_incidents(path, warnings, every))
     else:
@@ -319,7 +319,7 @@ class TableReader:
                 for block in blocks(stream, self.block, csv_row_end if csv else line_end, self.block // 8):
                     if _BLANK.fullmatch(_text(block)):
                         continue  # blank lines: the row reader skips them
-                    yield _csv_frame(header + block, self.shown) if csv else _jsonl_frame(block)
+                    yield _csv_frame(header, block, self.shown) if csv else _jsonl_frame(block)
         except OSError:
             raise _Unsure from None
 
@@ -463,10 +463,16 @@ def _text(raw: bytes) -> bytes:
 # -- CSV -------------------------------------------------------------------------------------------
 
 
-def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
-    """A CSV table read by polars, as the row reader reads it, and the columns left out; or _Unsure."""
+def _header_and_body(raw: bytes) -> tuple[bytes, bytes]:
+    """A CSV table's first line (with its line break) and the rest."""
     end = raw.find(b"\n")
-    header = (raw if end < 0 else raw[:end]).removesuffix(b"\r").decode("utf-8")
+    return (raw, b"") if end < 0 else (raw[: end + 1], raw[end + 1 :])
+
+
+def _csv_frame(header_line: bytes, raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
+    """A CSV table read by polars, as the row reader reads it, and the columns left out; or _Unsure. `header_line`
+    is the table's first line, `raw` whole rows after it (the whole rest of the table, or a block of it)."""
+    header = header_line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8")
     columns = header.split(",")
     if '"' in header or re.search(_CONTROL, header):
         raise _Unsure
@@ -477,9 +483,9 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
     if has_control_bytes(raw):
         raise _Unsure  # the row reader says where, in its words
     # Blank lines at the end: the row reader skips them (one line end is no blank line, and copying is slow).
-    body = raw.rstrip(b"\r\n") if raw.endswith((b"\n\n", b"\n\r\n")) else raw
+    body = raw.rstrip(b"\r\n") if raw.endswith((b"\n\n", b"\n\r\n")) or raw in (b"\n", b"\r\n") else raw
     try:
-        cells = pl.read_csv(body, schema=dict.fromkeys(columns, pl.String()), has_header=True)
+        cells = pl.read_csv(body, schema=dict.fromkeys(columns, pl.String()), has_header=False)
     except (pl.exceptions.PolarsError, ValueError):
         raise _Unsure from None
     if cells.height == 0:
@@ -489,7 +495,8 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
     # cells; a quote within a cell is where the two readers may part. Without a quote in the file, no
     # cell holds a comma.
     commas = 0
-    if b'"' in body:
+    quoted = b'"' in body
+    if quoted:
         text = [pl.col(c) for c in columns]
         checks = cells.select(
             pl.any_horizontal(c.str.contains('"', literal=True).any() for c in text).alias("quote"),
@@ -498,7 +505,7 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
         if checks["quote"]:
             raise _Unsure
         commas = checks["commas"]
-    if body.count(b",") - commas != (len(columns) - 1) * (cells.height + 1):
+    if body.count(b",") - commas != (len(columns) - 1) * cells.height:
         raise _Unsure
     given = {standard: name for name, standard in read.items()}
     numbers = {
@@ -524,7 +531,7 @@ def _csv_frame(raw: bytes, shown: str) -> tuple[pl.DataFrame, list[str]]:
         *(
             numbers[c].cast(t).alias(c)
             if c in numbers
-            else pl.col(given[c]).replace("", None).alias(c)
+            else (pl.col(given[c]).replace("", None) if quoted else pl.col(given[c])).alias(c)  # unquoted: null
             if c in given
             else pl.lit(None, t).alias(c)
             for c, t in INCIDENTS.items()
@@ -723,8 +730,7 @@ def _check_incidents(frame: pl.DataFrame, text_checked: bool = False) -> None:
     ids = frame.get_column("id").sort()
     if ids.len() > 1 and (ids.head(-1) == ids.tail(-1)).any():
         raise _Unsure
-    times = pl.concat([frame.select("time"), accounts.select("time")]).drop_nulls().unique()
-    if not _times_ok(times.to_series()):
+    if not _times_ok(pl.concat([frame.get_column("time"), accounts.get_column("time")])):
         raise _Unsure
 
 
@@ -821,14 +827,16 @@ _ISO_WITH_OFFSET = (
 
 
 def _times_ok(times: pl.Series) -> bool:
-    """Whether the model takes every time of `times` (distinct texts): the common form checked over the column,
-    the rest one at a time (`_time_ok`)."""
-    common = (
-        times.str.contains(_ISO_WITH_OFFSET)
-        & times.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).is_not_null()
-        & times.str.slice(0, 4).cast(pl.Int32(), strict=False).is_between(*TIME_YEARS)
-    )
-    return all(_time_ok(t) for t in times.filter(~common.fill_null(False)))
+    """Whether the model takes every time of `times` (texts, null for none): the common form checked over the
+    column, each date it names once; the rest one distinct text at a time (`_time_ok`)."""
+    common = times.str.contains(_ISO_WITH_OFFSET).fill_null(False)
+    days = times.filter(common).str.slice(0, 10).unique()
+    dated = days.str.to_date("%Y-%m-%d", strict=False).is_not_null() & days.str.slice(0, 4).cast(
+        pl.Int32(), strict=False
+    ).is_between(*TIME_YEARS)
+    if not dated.fill_null(False).all():
+        common &= times.str.slice(0, 10).is_in(days.filter(dated).implode())
+    return all(_time_ok(t) for t in times.filter(~common & times.is_not_null()).unique())
 
 
 def _time_ok(value: str) -> bool:

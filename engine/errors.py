@@ -66,9 +66,25 @@ def at_pos(file: str, pos: tuple[int, int] | None, message: str, path: str = "")
     return InputError([Problem(file, message, line, column, path)])
 
 
-def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
-    """A `; did you mean `x`?` suffix when a choice is close (difflib's ratio at least `cutoff`), else ''."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """Problems as a reader meets them: files in the order first named, each file's by line and column, those
+    without a line after its others (in the order found)."""
+    first = {p.file: k for k, p in reversed(list(enumerate(problems)))}
+    return sorted(problems, key=lambda p: (first[p.file], p.line is None, p.line or 0, p.column or 0))
+
+
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6, begun: bool = False) -> str:
+    """A `; did you mean `x`?` suffix when a choice is close, else '': the one choice that differs only in case
+    (`syr1`: `SYR1`), else the closest by difflib's ratio (at least `cutoff`), else, with `begun` (for ids, which
+    are often cut short), the one choice that begins with the word, of three characters or more (`air-combat`:
+    `air-combat-in-agreed-areas`)."""
+    listed = list(choices)
+    folded = word.casefold()
+    alike = [c for c in listed if c.casefold() == folded and c != word]
+    close = alike if len(alike) == 1 else difflib.get_close_matches(word, listed, n=1, cutoff=cutoff)
+    if not close and begun and len(word) >= 3:
+        starting = [c for c in listed if c.casefold().startswith(folded) and c != word]
+        close = starting if len(starting) == 1 else []
     return f"; did you mean `{close[0]}`?" if close else ""
 
 

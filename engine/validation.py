@@ -11,7 +11,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.errors import InputError, Problem, cut, did_you_mean, one_of
+from engine.errors import InputError, Problem, cut, did_you_mean, in_file_order, one_of
 from engine.yamlsafe import Document
 
 
@@ -64,7 +64,7 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             message = str(err["msg"])
             message = message[0].lower() + message[1:] if message else "invalid value"
         out.append(_at(doc, loc, message))
-    return out
+    return in_file_order(out)
 
 
 def _misspelt(errors: list[ErrorDetails], model: type[BaseModel]) -> set[tuple[tuple[Any, ...], str]]:

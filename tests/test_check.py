@@ -126,6 +126,17 @@ def test_every_schema_error_of_a_file_is_reported_at_its_line(tmp_path: Path) ->
     ]
 
 
+def test_schema_errors_come_in_the_order_of_the_file_not_of_the_model(tmp_path: Path) -> None:
+    """`window` comes before `rules` in a ruleset's model; written after them, its error is said after theirs."""
+    text = (
+        "extends: syria-2016-09\nid: ordered\nrules:\n  strike-on-excluded:\n    verdict: guilty\n"
+        "  attack-on-covered-party:\n    priority: abc\nwindow:\n  from: nonsense\n"
+    )
+    path = write(tmp_path, "ordered.yaml", text)
+    lines = [m.removeprefix(f"{path}:").split(":")[0] for m in messages(check_file(path))]
+    assert lines == ["5", "7", "9"]
+
+
 def test_every_meaning_error_of_a_file_is_reported_at_its_line(tmp_path: Path) -> None:
     text = (
         RULESET.replace("until: 2016-09-19T19:00:00+03:00", "until: 2016-09-01T00:00:00+03:00")
@@ -135,11 +146,11 @@ def test_every_meaning_error_of_a_file_is_reported_at_its_line(tmp_path: Path) -
         .replace("id: attack", "id: excluded-actor")
     )
     path = write(tmp_path, "bad.yaml", text)
-    assert messages(check_file(path)) == [
-        f"{path}:8:63: parties.isis.aliases[1]: alias `Army` is also a spelling of `army`; a name must resolve "
-        "to one party",
+    assert messages(check_file(path)) == [  # in the order of the file's lines, as a reader meets them
         f"{path}:4:43: window.until: window ends (2016-09-01T00:00:00+03:00) before it starts "
         "(2016-09-12T19:00:00+03:00)",
+        f"{path}:8:63: parties.isis.aliases[1]: alias `Army` is also a spelling of `army`; a name must resolve "
+        "to one party",
         f"{path}:22:26: rules[1].when.act.hostile.ne: unknown operator `ne`; expected one of eq, in, not, lt, "
         "lte, gt, gte, present; did you mean `not`?",
         f"{path}:25:5: rules[2].id: duplicate rule id `excluded-actor` (also rules[0])",

@@ -68,6 +68,16 @@ def test_a_name_that_resolves_to_nothing_says_so() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("wanted", "meant"),
+    [("DEZ-AIRSTRIKE", "dez-airstrike"), ("dez-air", "dez-airstrike")],  # in another case; its first letters
+)
+def test_an_incident_id_in_another_case_or_cut_short_is_offered_whole(wanted: str, meant: str) -> None:
+    with pytest.raises(InputError) as caught:
+        explained(DEZ, wanted)
+    assert f"no incident `{wanted}`; did you mean `{meant}`?" in str(caught.value)
+
+
 def test_an_unknown_incident_id_is_bad_input_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(InputError) as caught:
         explained(DEZ, "dez-airstrik")

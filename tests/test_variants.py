@@ -195,6 +195,11 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
             "--set: `rules.strike-on-excluder.verdict`: no entry `strike-on-excluder` in `rules`; "
             "did you mean `strike-on-excluded`?",
         ),
+        (  # the first words of an id: the id they begin
+            "rules.air-combat.priority=5",
+            "--set: `rules.air-combat.priority`: no entry `air-combat` in `rules`; "
+            "did you mean `air-combat-in-agreed-areas`?",
+        ),
         (  # no id close to it: every id, in order
             "rules.nope.priority=1",
             "--set: `rules.nope.priority`: no entry `nope` in `rules`; expected one of outside-window, outside-scope, "
@@ -289,6 +294,15 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
         (
             "rules.strike-on-excluded.priority=10.0",
             "--set: rules.strike-on-excluded.priority: `10.0` is not a whole number; write 10\n",
+        ),
+        # a window turned backwards is said at the end `--set` changed, not at the file's own line
+        (
+            "window.from=2017-01-01T00:00:00Z",
+            "--set: window.from: window ends (2016-09-20T00:00:00+03:00) before it starts (2017-01-01T00:00:00Z)\n",
+        ),
+        (
+            "window.until=2015-01-01T00:00:00Z",
+            "--set: window.until: window ends (2015-01-01T00:00:00Z) before it starts (2016-09-12T19:00:00+03:00)\n",
         ),
         (
             "policy.escalation_hours=1e300",  # no digits to write past 2^53: a float's may not be those meant

@@ -114,10 +114,10 @@ def expectation_problems(loaded: LoadedScenario) -> list[Problem]:
             fail(
                 ("incidents", i, "expect", "phase"),
                 f"ruleset `{loaded.compiled.id}` has no phase `{expect.phase}`; {named}or write `unknown` or `none`"
-                + did_you_mean(expect.phase, phases),
+                + did_you_mean(expect.phase, phases, begun=True),
             )
         if expect.rule is not None and expect.rule not in rules:
-            hint = did_you_mean(expect.rule, rules)
+            hint = did_you_mean(expect.rule, rules, begun=True)
             fail(("incidents", i, "expect", "rule"), f"no rule `{expect.rule}` in ruleset `{loaded.compiled.id}`{hint}")
         for k, flag in enumerate(expect.flags):
             if flag not in KNOWN_FLAGS:

@@ -77,7 +77,7 @@ def find_incident(incidents: Sequence[Incident], wanted: str, file: str, line: i
         if incident.id == wanted:
             return incident
     ids = [i.id for i in incidents]
-    raise InputError.at(file, f"no incident `{wanted}`{did_you_mean(wanted, ids)}", line, path="incidents")
+    raise InputError.at(file, f"no incident `{wanted}`{did_you_mean(wanted, ids, begun=True)}", line, path="incidents")
 
 
 def explain_incident(

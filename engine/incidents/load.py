@@ -285,7 +285,7 @@ def responses(compiled: Compiled, incidents: Sequence[Incident]) -> Iterator[tup
         if answered == incident.id:
             yield key, f"incident `{answered}` cannot respond to itself; name the incident it answers"
         elif answered not in index:
-            yield key, f"no incident `{answered}` in this input{did_you_mean(answered, list(index))}"
+            yield key, f"no incident `{answered}` in this input{did_you_mean(answered, list(index), begun=True)}"
         elif _before(compiled, incident.time, incidents[index[answered]].time):
             yield (
                 key,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import InputError, Problem, did_you_mean
+from engine.errors import InputError, Problem, did_you_mean, in_file_order
 from engine.ruleset.compile import Compiled, compile_ruleset, read_knobs
 from engine.ruleset.model import Ruleset
 from engine.ruleset.variants import Resolved, apply_sets, resolve_extends
@@ -136,17 +136,28 @@ def _unread_added_knobs(compiled: Compiled, added: Sequence[str]) -> list[Proble
     ]
 
 
+# Problems of two values together, found at the first path: said at the second where only that one was given by
+# `--set` (the change made, not the file's own value, is what went wrong).
+_PAIRED = {"window.until": "window.from"}
+
+
 def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
     """Give meaning problems (which know a dotted path) the line and column of that path."""
     out = []
     for p in problems:
         loc = _parse_path(p.path, doc)
         file, pos = doc.locate(loc)
+        other = _PAIRED.get(p.path)
+        if other is not None and not file.startswith("--"):
+            paired = _parse_path(other, doc)
+            if doc.locate(paired)[0].startswith("--"):
+                loc = paired
+                file, pos = doc.locate(loc)
         line, column = pos or (None, None)
         # `--set`'s and a variant's own words for a rule (by id): others as the problem names it
         shown = doc.shown(loc) if file.startswith("--") or doc.named_by_id else p.path
         out.append(Problem(file, p.message, line, column, shown, p.severity))
-    return out
+    return in_file_order(out)
 
 
 def _parse_path(path: str, doc: Document) -> tuple[str | int, ...]:

@@ -94,7 +94,7 @@ def _patch_rules(base: _Placed, patch: _Placed, doc: Document, base_id: str) -> 
     for rule_id, change in patch.data.items():
         at = entry_index([r.data for r in rules], rule_id)
         key: Key = ("rules", rule_id)
-        hint = did_you_mean(str(rule_id), entry_ids([r.data for r in rules]))
+        hint = did_you_mean(str(rule_id), entry_ids([r.data for r in rules]), begun=True)
         if change is None:
             if at is None:
                 raise doc.error(key, f"no rule `{rule_id}` in `{base_id}` to remove{hint}")
@@ -351,7 +351,7 @@ def _step(node: Any, names: Sequence[str], i: int) -> tuple[str | int, Any]:
         index = entry_index(node, name)
         if index is None:
             ids = entry_ids(node)  # none close: every id, so that the line says what would be right
-            hint = did_you_mean(name, ids) or (f"; {one_of(ids)}" if ids else "")
+            hint = did_you_mean(name, ids, begun=True) or (f"; {one_of(ids)}" if ids else "")
             raise InputError.at(SET, f"`{'.'.join(names)}`: no entry `{name}` in `{names[i - 1]}`{hint}")
         return index, node[index]
     if isinstance(node, dict):

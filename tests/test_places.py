@@ -127,6 +127,34 @@ def test_a_scope_with_included_districts_and_an_excluded_one(engine: str) -> Non
         assert judged(compiled, engine, **SHELLING, location=place)[0] == verdict, place
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_finer_name_no_area_has_leaves_the_place_where_the_levels_above_put_it(engine: str) -> None:
+    """A sub-district no gazetteer area has is passed over, and flagged: the district and governorate told place
+    the incident, and only what depends on the sub-district is unknown. Nothing known: the place is unknown."""
+    compiled = truce(
+        {
+            "country": "Syria",
+            "include": [{"admin1": "Idleb"}, {"admin2": ["Jebel Saman", "Afrin"]}],
+            "exclude": [{"admin3": "Jandairis"}],
+        }
+    )
+    cases = [
+        ({"admin1": "Idlib", "admin3": "Kafr Nowhere"}, ("violation", "attack-on-covered-party")),
+        ({"admin2": "Al Bab", "admin3": "Kafr Nowhere"}, ("not_covered", "outside-scope")),
+        ({"admin2": "Afrin", "admin3": "Kafr Nowhere"}, ("undetermined", "place-unknown")),  # it may be Jandairis
+        ({"admin1": "Aleppo", "admin2": "Afrinn", "admin3": "Jandairis"}, ("not_covered", "outside-scope")),
+        ({"admin3": "Kafr Nowhere"}, ("undetermined", "place-unknown")),
+        ({"admin1": "Idlib", "admin2": "Harim"}, ("violation", "attack-on-covered-party")),  # all read: no flag
+    ]
+    for place, decided in cases:
+        (v,) = evaluate(compiled, [Incident.model_validate({"id": "i", **SHELLING, "location": place})], engine)
+        assert (v.verdict, v.rule) == decided, place
+        assert ("place_unresolved" in v.flags) == (place != {"admin1": "Idlib", "admin2": "Harim"}), place
+    spot = Resolver(compiled).place((None, "Idlib", None, "Kafr Nowhere", None, None, None))
+    assert spot.in_scope is True and spot.place.unread is not None
+    assert spot.place.unread.startswith("`Kafr Nowhere` is no admin3 area of Syria")
+
+
 SQUARE = {
     "type": "FeatureCollection",
     "features": [
@@ -277,6 +305,12 @@ def test_explain_says_which_scope_test_failed(cli: Cli, tmp_path: Path) -> None:
     assert code == 0 and "place: out of scope (in Iraq, not Syria)" in out
     code, out, _ = cli("explain", str(scenario), "nowhere", "-e", "columnar")
     assert code == 0 and "place: scope unknown (the place is unknown: `Alepo` is no admin1 area of Syria" in out
+    # a finer name no area has: the place is where the levels above put it, and explain says which was passed over
+    scenario = scenario_of(tmp_path, "kafr, SAA, shelling, FSA, {admin1: Idlib, admin3: Kafr Nowhere}")
+    code, out, _ = cli("explain", str(scenario), "kafr", "-e", "columnar")
+    assert code == 0 and (
+        "place: in scope (in Syria; placed by the levels above, as `Kafr Nowhere` is no admin3 area of Syria" in out
+    )
 
 
 def test_check_warns_about_places_and_names_it_cannot_resolve(cli: Cli, tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def test_every_name_act_place_and_source_of_a_scenario_is_warned_once(tmp_path: 
         "forces)?",
         "10:5: incidents[0].intended_target: `civilans` resolves to no party or class; did you mean `civilians`?",
         "8:5: incidents[0].act: `shellng` is no act the ruleset knows; did you mean `shelling`?",
-        # each part of a place on its own: resolving stops at the first (the deepest level told)
+        # each part of a place that names no area on its own, however a run places the place
         "11:16: incidents[0].location.region: `Hamaa` is no admin1 area of Syria; did you mean `Hama`?",
         "11:31: incidents[0].location.admin2: `Hamaa` is no admin2 area of Syria; did you mean `Hama`?",
         "13:24: incidents[0].accounts[0].actor: `ISISS` resolves to no party or class; did you mean `ISIS` (Islamic "

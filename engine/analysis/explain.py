@@ -10,7 +10,7 @@ import polars as pl
 
 from engine.errors import InputError, did_you_mean
 from engine.evaluation.decide import account_verdicts, matched_rules, verdicts_of
-from engine.evaluation.facts import Name, Resolver, told
+from engine.evaluation.facts import Name, Resolver, Spot, told
 from engine.evaluation.pipeline import Context, Evaluator
 from engine.evaluation.result import AccountVerdict, Verdict
 from engine.incidents.frame import frame_of
@@ -104,7 +104,7 @@ def explain_incident(
     own = [a.model_dump(exclude_none=True, exclude={"source"}) for a in incident.accounts] or [{}]
     resolver = Resolver(compiled)
     places = [
-        resolver.place(tuple(row[k] for k in PLACE_TOLD)).why
+        _where(resolver.place(tuple(row[k] for k in PLACE_TOLD)))
         for row in told(frame_of([incident])).iter_rows(named=True)
     ]
     rows = facts.iter_rows(named=True)
@@ -162,3 +162,10 @@ def combination(decided: Sequence[AccountVerdict], verdict: Verdict) -> str:
         return f"The accounts give different verdicts ({told}), so the incident is disputed."
     every = "Every account gives" if len(decided) > 1 else "The one account gives"
     return f"{every} {verdict.verdict}, so the incident is {verdict.verdict}."
+
+
+def _where(spot: Spot) -> str:
+    """Why a place told is in the truce's scope or not, and the finer name it tells that no area has, if any (the
+    levels above it place it: `Place.unread`)."""
+    unread = spot.place.unread
+    return spot.why if unread is None else f"{spot.why}; placed by the levels above, as {unread}"

@@ -169,7 +169,8 @@ class Unread:
         """Every part of a place told (`PLACE_TOLD` values) that resolves to nothing, as (field, why) in that order
         (field None: the place as a whole).
 
-        Resolving stops at the first part it cannot read; here each is read on its own: the country, and
+        A run places a place by the deepest level it can read (passing over a finer name no area has); here each
+        part is read on its own: the country, and
         each admin level in the scope country's gazetteer (where the country told is that one or none; a
         country that is none leaves the names unread, as a run does). When every part is known and the place
         still is not (areas that do not nest, a name of several areas), the one problem the place has.
@@ -177,7 +178,7 @@ class Unread:
         from engine.places.countries import country_code, country_hint
 
         place = self.place(told)
-        if place.problem is None:
+        if place.problem is None and place.unread is None:
             return []
         country_told, *names = told[: 1 + len(LEVELS)]
         found: list[tuple[str | None, str]] = []
@@ -192,7 +193,7 @@ class Unread:
             for level, spelling in zip(LEVELS, names):
                 if spelling is not None and not g.find(level, str(spelling)):
                     found.append((f"admin{level}", f"{places.keys(level, str(spelling))[1]}"))
-        return found or [(place.field, place.problem)]
+        return found or [(place.field, place.problem or place.unread or "")]
 
 
 def list_names(loaded: Loaded) -> NameList:

@@ -38,6 +38,8 @@ class Place:
     `place_key`; `shown[k]` is what the fact table holds for it (the same for every spelling).
     `point` is (longitude, latitude, radius in km). `problem` says what could not be placed: then every
     test on the place is unknown, and `field` names the told field it is about (`country`, `admin2`).
+    `unread` says which finer name told no gazetteer area has, where the levels above it place the place
+    (`field` names it): the place is then that coarser one, and a test of a finer level cannot tell.
     """
 
     country: str | None = None
@@ -46,6 +48,7 @@ class Place:
     point: tuple[float, float, float] | None = None
     problem: str | None = None
     field: str | None = None
+    unread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +124,20 @@ class Places:
     def _from_gazetteer(
         self, g: Gazetteer, country: str | None, names: list[str | None], point: tuple[float, float, float] | None
     ) -> Place:
-        """A place whose names are read in the scope country's gazetteer: each level found, consistent."""
+        """A place whose names are read in the scope country's gazetteer: each level found, consistent. A name no
+        area of its level has is passed over where a level above places the place (`Place.unread`: the deepest)."""
         chosen: list[AdminArea | None] = [None, None, None]
+        unread: tuple[str, str] | None = None  # (why, field) of the deepest name told that no area has
         for level in reversed(LEVELS):  # the deepest level told decides; the ones above must agree
             spelling = names[level - 1]
             if spelling is None:
                 continue
             found = g.find(level, spelling)
+            if not found:
+                why = self.keys(level, spelling)[1]
+                assert why is not None
+                unread = unread or (why, f"admin{level}")
+                continue
             # the nearest level told below, not only the next: admin1 and admin3 told without admin2 must agree
             deeper = next((a for a in chosen[level:] if a is not None), None)
             if deeper is not None:
@@ -139,16 +149,18 @@ class Places:
                 continue
             if len(found) != 1:
                 many = f"`{spelling}` names {len(found)} admin{level} areas; name the area above it too"
-                why = self.keys(level, spelling)[1] if not found else many
-                return Place(country, point=point, problem=why, field=f"admin{level}")
+                return Place(country, point=point, problem=many, field=f"admin{level}")
             chosen[level - 1] = found[0]
         deepest = next((a for a in reversed(chosen) if a is not None), None)
         if deepest is None:
+            if unread is not None:  # nothing told places it
+                return Place(country, point=point, problem=unread[0], field=unread[1])
             return Place(country, point=point)
         lineage = g.lineage(deepest)
         admin = tuple(a.pcode for a in lineage) + (None,) * (3 - len(lineage))
         shown = tuple(normalize(a.shown) for a in lineage) + (None,) * (3 - len(lineage))
-        return Place(country or g.country, admin, shown, point)
+        field, why = (unread[1], unread[0]) if unread is not None else (None, None)
+        return Place(country or g.country, admin, shown, point, field=field, unread=why)
 
     def inside(self, area: CompiledArea, place: Place) -> tuple[bool | None, str]:
         """Whether the place lies in the area (None: cannot tell), and why, in words for `explain`."""

@@ -28,12 +28,13 @@ def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def encoded(report: Report) -> Iterator[pl.Series]:
-    """The verdicts as JSON objects, one text per verdict, in batches of `BATCH`.
+def encoded(report: Report) -> Iterator[pl.DataFrame]:
+    """The verdicts as JSON objects, in batches of `BATCH`: each batch a frame of two text columns, `head` (the
+    object up to its incident's id, `{"incident":"a1"`) and `tail` (the rest, from the next field's name), a
+    verdict's line the two joined by a comma (`_write_lines` joins them as it writes).
 
-    Verdicts that say the same (most of a large table's) share their encoding: each distinct one is
-    encoded once and only the incident's id is laid in front. An export's own record of each incident
-    (`Report.record`) comes after the verdict's fields, laid in with them in one pass.
+    Verdicts that say the same (most of a large table's) share their `tail`: each distinct one is encoded once.
+    An export's own record of each incident (`Report.record`) comes after the verdict's fields, laid into `tail`.
     """
     table, said, records = report.table, report.said, report.record
     for start in range(0, table.height, BATCH):
@@ -45,61 +46,58 @@ def encoded(report: Report) -> Iterator[pl.Series]:
             numbers = said.slice(start, BATCH)
         alike = numbers.is_not_null()
         if alike.all():
-            texts = _shared(batch, numbers, record is not None)
+            tails = _shared(batch, numbers, record is not None)
         elif not alike.any():
-            texts = _whole(batch, record is not None)
+            tails = _tails(batch, record is not None)
         else:
-            texts = (
+            tails = (
                 pl.repeat(None, batch.height, dtype=pl.String(), eager=True)
                 .scatter(alike.arg_true(), _shared(batch.filter(alike), numbers.filter(alike), record is not None))
-                .scatter((~alike).arg_true(), _whole(batch.filter(~alike), record is not None))
+                .scatter((~alike).arg_true(), _tails(batch.filter(~alike), record is not None))
             )
         if record is not None:  # the verdict's object left open: the record, then the object's end
-            texts = pl.select(pl.concat_str(texts, pl.lit(f',"{record.name}":'), record, pl.lit("}"))).to_series()
-        yield texts
+            tails = pl.select(pl.concat_str(tails, pl.lit(f',"{record.name}":'), record, pl.lit("}"))).to_series()
+        heads = batch.select(pl.struct("incident").struct.json_encode().str.head(-1).alias("head"))
+        yield heads.with_columns(tails.alias("tail"))
 
 
-def _encoded_ahead(reports: Iterable[Report]) -> Iterator[tuple[Report, pl.Series | None]]:
+def _encoded_ahead(reports: Iterable[Report]) -> Iterator[tuple[Report, pl.DataFrame | None]]:
     """Each report's batches of `encoded` verdicts, then the report with None once its batches are given: a batch
     is encoded on a thread of its own while the caller writes the one before."""
     from engine.ahead import read_ahead
 
-    def batches() -> Iterator[tuple[Report, pl.Series | None]]:
+    def batches() -> Iterator[tuple[Report, pl.DataFrame | None]]:
         for report in reports:
-            yield from ((report, texts) for texts in encoded(report))
+            yield from ((report, lines) for lines in encoded(report))
             yield report, None
 
     return read_ahead(batches())
 
 
-def _shared(verdicts: pl.DataFrame, said: pl.Series, open_: bool = False) -> pl.Series:
-    """Verdicts as JSON objects, each distinct one (by its `said` number) encoded once: the id's object without
-    its `}`, a comma, then the shared body without its `{` (with `open_`, without its `}` too)."""
-    first = verdicts.with_columns(said.alias("said")).unique("said", keep="first")
+def _tails(verdicts: pl.DataFrame, open_: bool = False) -> pl.Series:
+    """Each verdict's object from the field after its incident's id on (with `open_`, without its `}`)."""
     body = pl.struct(pl.all().exclude("incident", "said")).struct.json_encode().str.tail(-1)
-    bodies = first.select(body.str.head(-1) if open_ else body)
-    ids = verdicts.select(pl.struct("incident").struct.json_encode().str.head(-1)).to_series()
-    shared = said.replace_strict(first.get_column("said"), bodies.to_series(), return_dtype=pl.String())
-    return pl.select(pl.concat_str(ids, pl.lit(","), shared)).to_series()
+    return verdicts.select(body.str.head(-1) if open_ else body).to_series()
 
 
-def _whole(verdicts: pl.DataFrame, open_: bool = False) -> pl.Series:
-    """Verdicts as JSON objects, each encoded whole (with `open_`, without its `}`)."""
-    text = pl.struct(pl.all()).struct.json_encode()
-    return verdicts.select(text.str.head(-1) if open_ else text).to_series()
+def _shared(verdicts: pl.DataFrame, said: pl.Series, open_: bool = False) -> pl.Series:
+    """`_tails` of verdicts, each distinct one (by its `said` number) encoded once."""
+    first = verdicts.with_columns(said.alias("said")).unique("said", keep="first")
+    return said.replace_strict(first.get_column("said"), _tails(first, open_), return_dtype=pl.String())
 
 
-def _write_lines(texts: pl.Series, out: IO[str]) -> None:
-    """Each text as a line, written from polars' own buffer where `out` has a binary one beneath."""
-    if texts.is_empty():
+def _write_lines(lines: pl.DataFrame, out: IO[str], end: str = "\n") -> None:
+    """Each line of `encoded` (its head and tail joined by a comma) and `end` after it, written from polars' own
+    buffer where `out` has a binary one beneath."""
+    if lines.is_empty():
         return
     raw = getattr(out, "buffer", None)
     if raw is None:
-        out.write("\n".join(texts) + "\n")
+        out.write("".join(f"{head},{tail}{end}" for head, tail in lines.iter_rows()))
         return
     out.flush()
     try:
-        texts.to_frame().write_csv(raw, include_header=False, quote_style="never", line_terminator="\n")
+        lines.write_csv(raw, include_header=False, quote_style="never", separator=",", line_terminator=end)
     except OSError as exc:  # polars words a closed pipe as a plain OSError: say it as Python would
         if exc.errno == errno.EPIPE or "broken pipe" in str(exc).lower():
             raise BrokenPipeError(errno.EPIPE, "Broken pipe") from None
@@ -115,18 +113,18 @@ def write_json(reports: Iterable[Report], out: IO[str]) -> None:
     counts: Counter[str] = Counter()
     written = 0
     last: Report | None = None
-    for report, texts in _encoded_ahead(reports):
+    for report, lines in _encoded_ahead(reports):
         if last is None:
             head = {"scenario": report.scenario, "ruleset": report.compiled.id, "engine": report.engine}
             out.write(dump(head)[:-1] + ',\n"verdicts":[')
         last = report
-        if texts is None:
+        if lines is None:
             counts.update(report.summary())
             continue
         out.write(",\n" if written else "\n")
-        _write_lines(texts.head(-1) + ",", out)
-        out.write(texts[-1])
-        written += texts.len()
+        _write_lines(lines.head(-1), out, ",\n")
+        out.write(",".join(lines.row(-1)))
+        written += lines.height
     out.write("\n],\n" if written else "],\n")
     if last is not None:
         # the rows skipped are known once the input has been read through: the last part carries them
@@ -187,11 +185,11 @@ def skipped_entry(skipped: Skipped) -> dict[str, Any]:
 def write_jsonl(reports: Iterable[Report], out: IO[str]) -> dict[str, int]:
     """One verdict object a line, and nothing else; the counts of each verdict are returned for the caller to show."""
     counts: Counter[str] = Counter()
-    for report, texts in _encoded_ahead(reports):
-        if texts is None:
+    for report, lines in _encoded_ahead(reports):
+        if lines is None:
             counts.update(report.summary())
         else:
-            _write_lines(texts, out)
+            _write_lines(lines, out)
     return {name: counts.get(name, 0) for name in VERDICTS}
 
 

@@ -75,17 +75,18 @@ def in_file_order(problems: list[Problem]) -> list[Problem]:
 
 def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6, begun: bool = False) -> str:
     """A `; did you mean `x`?` suffix when a choice is close, else '': the one choice that differs only in case
-    (`syr1`: `SYR1`), else the closest by difflib's ratio (at least `cutoff`), else, with `begun` (for ids, which
-    are often cut short), the one choice that begins with the word, of three characters or more (`air-combat`:
-    `air-combat-in-agreed-areas`)."""
+    (`syr1`: `SYR1`); with `begun` (for ids, which are often cut short), the choices that begin with the word, of
+    three characters or more, if one to three do (`air-combat`: `air-combat-in-agreed-areas`; `outside`:
+    `outside-window` or `outside-scope`); else the closest by difflib's ratio (at least `cutoff`)."""
     listed = list(choices)
     folded = word.casefold()
-    alike = [c for c in listed if c.casefold() == folded and c != word]
-    close = alike if len(alike) == 1 else difflib.get_close_matches(word, listed, n=1, cutoff=cutoff)
-    if not close and begun and len(word) >= 3:
-        starting = [c for c in listed if c.casefold().startswith(folded) and c != word]
-        close = starting if len(starting) == 1 else []
-    return f"; did you mean `{close[0]}`?" if close else ""
+    close = [c for c in listed if c.casefold() == folded and c != word]
+    if len(close) != 1 and begun and len(word) >= 3:
+        close = [c for c in listed if c.casefold().startswith(folded) and c != word]
+        close = close if len(close) <= 3 else []
+    if not close or (len(close) > 1 and not begun):
+        close = difflib.get_close_matches(word, listed, n=1, cutoff=cutoff)
+    return f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
 
 
 def held_whole(value: object) -> int | None:

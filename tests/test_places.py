@@ -142,17 +142,38 @@ def test_a_finer_name_no_area_has_leaves_the_place_where_the_levels_above_put_it
         ({"admin1": "Idlib", "admin3": "Kafr Nowhere"}, ("violation", "attack-on-covered-party")),
         ({"admin2": "Al Bab", "admin3": "Kafr Nowhere"}, ("not_covered", "outside-scope")),
         ({"admin2": "Afrin", "admin3": "Kafr Nowhere"}, ("undetermined", "place-unknown")),  # it may be Jandairis
-        ({"admin1": "Aleppo", "admin2": "Afrinn", "admin3": "Jandairis"}, ("not_covered", "outside-scope")),
         ({"admin3": "Kafr Nowhere"}, ("undetermined", "place-unknown")),
+        # a coarser name no area has, under a finer one known: which is right cannot be told
+        ({"admin1": "Aleppo", "admin2": "Afrinn", "admin3": "Jandairis"}, ("undetermined", "place-unknown")),
+        ({"admin1": "Hatay", "admin2": "Harim"}, ("undetermined", "place-unknown")),
         ({"admin1": "Idlib", "admin2": "Harim"}, ("violation", "attack-on-covered-party")),  # all read: no flag
     ]
     for place, decided in cases:
         (v,) = evaluate(compiled, [Incident.model_validate({"id": "i", **SHELLING, "location": place})], engine)
         assert (v.verdict, v.rule) == decided, place
         assert ("place_unresolved" in v.flags) == (place != {"admin1": "Idlib", "admin2": "Harim"}), place
+    unknown = Resolver(compiled).place((None, "Hatay", "Harim", None, None, None, None))
+    assert unknown.why.startswith("the place is unknown: `Hatay` is no admin1 area of Syria")
     spot = Resolver(compiled).place((None, "Idlib", None, "Kafr Nowhere", None, None, None))
     assert spot.in_scope is True and spot.place.unread is not None
     assert spot.place.unread.startswith("`Kafr Nowhere` is no admin3 area of Syria")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_name_of_several_areas_is_the_one_the_levels_above_it_fit(engine: str) -> None:
+    """Suran is a sub-district of Hama and one of Aleppo: told with its governorate, it is that one."""
+    compiled = truce({"country": "Syria", "regions": ["Hama"]})
+    cases = [
+        ({"admin1": "Hama", "admin3": "Suran"}, ("violation", "attack-on-covered-party")),
+        ({"admin1": "Hama", "admin2": "Hama", "admin3": "Suran"}, ("violation", "attack-on-covered-party")),
+        ({"admin1": "Aleppo", "admin3": "Suran"}, ("not_covered", "outside-scope")),
+        ({"admin3": "Suran"}, ("undetermined", "place-unknown")),  # which one cannot be told
+        ({"admin1": "Idlib", "admin3": "Suran"}, ("undetermined", "place-unknown")),  # neither lies in Idlib
+    ]
+    for place, decided in cases:
+        assert judged(compiled, engine, **SHELLING, location=place) == decided, place
+    spot = Resolver(compiled).place((None, None, None, "Suran", None, None, None))
+    assert spot.why == "the place is unknown: `Suran` names 2 admin3 areas; name the area above it too"
 
 
 SQUARE = {

@@ -53,16 +53,17 @@ def warnings(path: Path) -> list[str]:
 
 
 def test_every_name_act_place_and_source_of_a_scenario_is_warned_once(tmp_path: Path) -> None:
+    """Each at its own line, in the order of the file's lines."""
     path = tmp_path / "typos.yaml"
     path.write_text(SCENARIO, encoding="utf-8")
     assert warnings(path) == [
         # as near the opposition's `FSA` as the government's `SAA`: both are named, with the party each names
         "7:5: incidents[0].actor: `FSAA` resolves to no party or class; did you mean `SAA` (Syrian government forces) "
         "or `FSA` (Armed opposition groups party to the cessation)?",
+        "8:5: incidents[0].act: `shellng` is no act the ruleset knows; did you mean `shelling`?",
         "9:5: incidents[0].target: `SAAA` resolves to no party or class; did you mean `SAA` (Syrian government "
         "forces)?",
         "10:5: incidents[0].intended_target: `civilans` resolves to no party or class; did you mean `civilians`?",
-        "8:5: incidents[0].act: `shellng` is no act the ruleset knows; did you mean `shelling`?",
         # each part of a place that names no area on its own, however a run places the place
         "11:16: incidents[0].location.region: `Hamaa` is no admin1 area of Syria; did you mean `Hama`?",
         "11:31: incidents[0].location.admin2: `Hamaa` is no admin2 area of Syria; did you mean `Hama`?",

@@ -124,6 +124,16 @@ def test_an_error_in_a_variant_points_at_the_file_and_line_that_made_it(tmp_path
     assert "unknown role `exclude`" in str(exc.value.problems[0])
 
 
+def test_a_variant_window_that_starts_past_its_bases_end_is_said_at_the_variants_line(tmp_path: Path) -> None:
+    write(tmp_path / "late.yaml", "extends: syria-2016-09\nid: late\nwindow:\n  from: 2016-09-25T00:00:00+03:00\n")
+    with pytest.raises(InputError) as exc:
+        load_ruleset(tmp_path / "late.yaml")
+    assert [str(p) for p in exc.value.problems] == [
+        f"{tmp_path / 'late.yaml'}:4:3: window.from: window ends (2016-09-20T00:00:00+03:00) before it starts "
+        "(2016-09-25T00:00:00+03:00)"
+    ]
+
+
 def test_a_misspelt_knob_in_a_variant_is_an_error_not_a_change_to_nothing(tmp_path: Path) -> None:
     write(tmp_path / "typo.yaml", "extends: syria-2016-09\nid: typo\npolicy:\n  mistakn_target: violation\n")
     with pytest.raises(InputError) as exc:
@@ -199,6 +209,16 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
             "rules.air-combat.priority=5",
             "--set: `rules.air-combat.priority`: no entry `air-combat` in `rules`; "
             "did you mean `air-combat-in-agreed-areas`?",
+        ),
+        (  # an id that begins it, before one merely like it (`attack-on-civilians`)
+            "rules.attack-on-cov.priority=5",
+            "--set: `rules.attack-on-cov.priority`: no entry `attack-on-cov` in `rules`; "
+            "did you mean `attack-on-covered-party`?",
+        ),
+        (
+            "rules.outside.priority=5",
+            "--set: `rules.outside.priority`: no entry `outside` in `rules`; "
+            "did you mean `outside-window` or `outside-scope`?",
         ),
         (  # no id close to it: every id, in order
             "rules.nope.priority=1",
@@ -303,6 +323,15 @@ def test_extends_names_a_ruleset_that_does_not_exist(capsys: pytest.CaptureFixtu
         (
             "window.until=2015-01-01T00:00:00Z",
             "--set: window.until: window ends (2015-01-01T00:00:00Z) before it starts (2016-09-12T19:00:00+03:00)\n",
+        ),
+        (
+            "window.from=2016-09-20T00:00:00+03:00",
+            "--set: window.from: window ends (2016-09-20T00:00:00+03:00) when it starts (2016-09-20T00:00:00+03:00): "
+            "the window holds no time\n",
+        ),
+        (  # said once: not again as a window that ends before it starts
+            "window.from=2017-01-01T00:00:00",
+            "--set: window.from: `2017-01-01T00:00:00` has no UTC offset; write it with one",
         ),
         (
             "policy.escalation_hours=1e300",  # no digits to write past 2^53: a float's may not be those meant

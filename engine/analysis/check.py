@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.analysis.expect import expectation, expectation_problems
 from engine.analysis.names import Unread, spellings, unresolved
-from engine.errors import InputError, Problem, cut, did_you_mean
+from engine.errors import InputError, Problem, cut, did_you_mean, in_file_order
 from engine.evaluation import durable as rete
 from engine.evaluation.phases import Schedule, schedule
 from engine.incidents.frame import told_of as frame_told
@@ -126,12 +126,13 @@ def _scenario(doc: Document, path: Path) -> list[Problem]:
     """A scenario's expectations that can never be met (errors), and its implausible times and times its ruleset's
     zone shows twice (warnings)."""
     loaded = scenario_from(doc, path)
-    return [
+    found = [
         *expectation_problems(loaded),
         *implausible_warnings(loaded),
         *repeated_warnings(loaded),
         *unresolved_warnings(loaded),
     ]
+    return in_file_order(found)
 
 
 def unresolved_warnings(loaded: LoadedScenario) -> Iterator[Problem]:

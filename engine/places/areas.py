@@ -124,8 +124,9 @@ class Places:
     def _from_gazetteer(
         self, g: Gazetteer, country: str | None, names: list[str | None], point: tuple[float, float, float] | None
     ) -> Place:
-        """A place whose names are read in the scope country's gazetteer: each level found, consistent. A name no
-        area of its level has is passed over where a level above places the place (`Place.unread`: the deepest)."""
+        """A place whose names are read in the scope country's gazetteer: each level found, consistent. A name of
+        several areas is the one the levels told above it fit, if one does. A finer name no area has is passed over
+        where a level above places the place (`Place.unread`: the deepest such)."""
         chosen: list[AdminArea | None] = [None, None, None]
         unread: tuple[str, str] | None = None  # (why, field) of the deepest name told that no area has
         for level in reversed(LEVELS):  # the deepest level told decides; the ones above must agree
@@ -133,13 +134,15 @@ class Places:
             if spelling is None:
                 continue
             found = g.find(level, spelling)
+            # the nearest level told below, not only the next: admin1 and admin3 told without admin2 must agree
+            deeper = next((a for a in chosen[level:] if a is not None), None)
             if not found:
                 why = self.keys(level, spelling)[1]
                 assert why is not None
+                if deeper is not None:  # a coarser name than one placed: which is right cannot be told
+                    return Place(country, point=point, problem=why, field=f"admin{level}")
                 unread = unread or (why, f"admin{level}")
                 continue
-            # the nearest level told below, not only the next: admin1 and admin3 told without admin2 must agree
-            deeper = next((a for a in chosen[level:] if a is not None), None)
             if deeper is not None:
                 above = g.lineage(deeper)[level - 1]
                 if above not in found:
@@ -147,10 +150,11 @@ class Places:
                     return Place(country, point=point, problem=problem, field=f"admin{level}")
                 chosen[level - 1] = above
                 continue
-            if len(found) != 1:
+            fitting = [a for a in found if _fits(g, a, names)] if len(found) > 1 else found
+            if len(fitting) != 1:
                 many = f"`{spelling}` names {len(found)} admin{level} areas; name the area above it too"
                 return Place(country, point=point, problem=many, field=f"admin{level}")
-            chosen[level - 1] = found[0]
+            chosen[level - 1] = fitting[0]
         deepest = next((a for a in reversed(chosen) if a is not None), None)
         if deepest is None:
             if unread is not None:  # nothing told places it
@@ -210,6 +214,17 @@ class Places:
             if key in g.areas and g.lineage(g.areas[key])[known - 1].pcode == above:
                 return None
         return False
+
+
+def _fits(g: Gazetteer, area: AdminArea, names: Sequence[str | None]) -> bool:
+    """Whether each name told above `area`'s level that names some area names the one `area` lies in (`names`:
+    admin1..admin3 as told, None where not)."""
+    lineage = g.lineage(area)
+    for level in range(1, area.level):
+        spelling = names[level - 1]
+        if spelling is not None and (told := g.find(level, spelling)) and lineage[level - 1] not in told:
+            return False
+    return True
 
 
 def _any(values: list[bool | None]) -> bool | None:

@@ -502,9 +502,14 @@ def compile_ruleset(ruleset: Ruleset, source: str = "") -> tuple[Compiled, list[
             fail(f"parties.{pid}", f"`{pid}` is a reserved name class; choose another party id")
 
     zone = _zone(ruleset.timezone, fail)
+    said = len(problems)
     start, until = _window(ruleset, zone, fail)
-    if until is not None and until <= start:
-        fail("window.until", f"window ends ({ruleset.window.until}) before it starts ({ruleset.window.start})")
+    if until is not None and until <= start and len(problems) == said:  # ends read as written, or said already
+        told = f"window ends ({ruleset.window.until})"
+        if until == start:
+            fail("window.until", f"{told} when it starts ({ruleset.window.start}): the window holds no time")
+        else:
+            fail("window.until", f"{told} before it starts ({ruleset.window.start})")
     days = zone or start.tzinfo or UTC  # days are read in the ruleset's zone, or at the window's offset
     entries = {pid: (pid, p.role, p.side) for pid, p in ruleset.parties.items()}
     patterns = compile_patterns(

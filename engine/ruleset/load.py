@@ -136,8 +136,8 @@ def _unread_added_knobs(compiled: Compiled, added: Sequence[str]) -> list[Proble
     ]
 
 
-# Problems of two values together, found at the first path: said at the second where only that one was given by
-# `--set` (the change made, not the file's own value, is what went wrong).
+# Problems of two values together, found at the first path: said at the second where that one is the change made
+# (by `--set`, or by a variant over the base it extends) and the first is not: the change is what went wrong.
 _PAIRED = {"window.until": "window.from"}
 
 
@@ -148,9 +148,9 @@ def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
         loc = _parse_path(p.path, doc)
         file, pos = doc.locate(loc)
         other = _PAIRED.get(p.path)
-        if other is not None and not file.startswith("--"):
+        if other is not None:
             paired = _parse_path(other, doc)
-            if doc.locate(paired)[0].startswith("--"):
+            if _changed(doc, doc.locate(paired)[0]) > _changed(doc, file):
                 loc = paired
                 file, pos = doc.locate(loc)
         line, column = pos or (None, None)
@@ -158,6 +158,12 @@ def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
         shown = doc.shown(loc) if file.startswith("--") or doc.named_by_id else p.path
         out.append(Problem(file, p.message, line, column, shown, p.severity))
     return in_file_order(out)
+
+
+def _changed(doc: Document, file: str) -> int:
+    """How late a value written in `file` came to a document: 2 `--set`, 1 the document's own file, 0 a file it
+    extends."""
+    return 2 if file.startswith("--") else 1 if file == doc.file else 0
 
 
 def _parse_path(path: str, doc: Document) -> tuple[str | int, ...]:

@@ -81,11 +81,11 @@ def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6, begun: 
     listed = list(choices)
     folded = word.casefold()
     close = [c for c in listed if c.casefold() == folded and c != word]
-    if len(close) != 1 and begun and len(word) >= 3:
-        close = [c for c in listed if c.casefold().startswith(folded) and c != word]
-        close = close if len(close) <= 3 else []
-    if not close or (len(close) > 1 and not begun):
-        close = difflib.get_close_matches(word, listed, n=1, cutoff=cutoff)
+    if len(close) != 1:
+        begins = (
+            [c for c in listed if c.casefold().startswith(folded) and c != word] if begun and len(word) >= 3 else []
+        )
+        close = begins if 0 < len(begins) <= 3 else difflib.get_close_matches(word, listed, n=1, cutoff=cutoff)
     return f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
 
 

@@ -175,10 +175,11 @@ class Unread:
         country that is none leaves the names unread, as a run does). When every part is known and the place
         still is not (areas that do not nest, a name of several areas), the one problem the place has.
         """
+        from engine.places.areas import no_area
         from engine.places.countries import country_code, country_hint
 
         place = self.place(told)
-        if place.problem is None and place.unread is None:
+        if not place.unresolved:
             return []
         country_told, *names = told[: 1 + len(LEVELS)]
         found: list[tuple[str | None, str]] = []
@@ -192,7 +193,7 @@ class Unread:
         if g is not None and (country_told is None or country == g.country):
             for level, spelling in zip(LEVELS, names):
                 if spelling is not None and not g.find(level, str(spelling)):
-                    found.append((f"admin{level}", f"{places.keys(level, str(spelling))[1]}"))
+                    found.append((f"admin{level}", no_area(g, level, str(spelling))))
         return found or [(place.field, place.problem or place.unread or "")]
 
 

@@ -544,17 +544,12 @@ def _places(resolver: Resolver, rows: pl.DataFrame) -> list[pl.Series]:
     fields = ("in_scope", "admin1", "admin2", "admin3", *names, "place.unresolved")
     answers = distinct.with_columns(  # named `=field` here: the told admin columns are join keys
         pl.Series("=in_scope", [s.in_scope for s in spots], dtype=pl.Boolean()),
-        pl.Series("=place.unresolved", [_unresolved(s.place) for s in spots], dtype=pl.Boolean()),
+        pl.Series("=place.unresolved", [s.place.unresolved for s in spots], dtype=pl.Boolean()),
         *(pl.Series(f"=admin{k + 1}", [s.admin[k] for s in spots], dtype=pl.String()) for k in range(3)),
         *(pl.Series(f"={name}", [s.areas[i] for s in spots], dtype=pl.Boolean()) for i, name in enumerate(names)),
     )
     joined = told.join(answers, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
     return [joined.get_column(f"={c}").alias(c) for c in fields]
-
-
-def _unresolved(place: Place) -> bool:
-    """Whether some part of a place told resolves to nothing: the whole place, or a finer name passed over."""
-    return place.problem is not None or place.unread is not None
 
 
 class _Vocabulary:

@@ -50,6 +50,11 @@ class Place:
     field: str | None = None
     unread: str | None = None
 
+    @property
+    def unresolved(self) -> bool:
+        """Whether some part of the place told resolves to nothing: the whole place, or a finer name passed over."""
+        return self.problem is not None or self.unread is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Selector:
@@ -89,9 +94,7 @@ class Places:
             return [self.aliases.get(key, key)], None
         found = g.find(level, spelling)
         if not found:
-            where = country_name(g.country)
-            hint = did_you_mean(spelling, g.names(level))
-            return [], f"`{spelling}` is no admin{level} area of {where}{hint}"
+            return [], no_area(g, level, spelling)
         return [a.pcode for a in found], None
 
     def shown(self, level: int, key: str) -> str:
@@ -137,8 +140,7 @@ class Places:
             # the nearest level told below, not only the next: admin1 and admin3 told without admin2 must agree
             deeper = next((a for a in chosen[level:] if a is not None), None)
             if not found:
-                why = self.keys(level, spelling)[1]
-                assert why is not None
+                why = no_area(g, level, spelling)
                 if deeper is not None:  # a coarser name than one placed: which is right cannot be told
                     return Place(country, point=point, problem=why, field=f"admin{level}")
                 unread = unread or (why, f"admin{level}")
@@ -163,8 +165,8 @@ class Places:
         lineage = g.lineage(deepest)
         admin = tuple(a.pcode for a in lineage) + (None,) * (3 - len(lineage))
         shown = tuple(normalize(a.shown) for a in lineage) + (None,) * (3 - len(lineage))
-        field, why = (unread[1], unread[0]) if unread is not None else (None, None)
-        return Place(country or g.country, admin, shown, point, field=field, unread=why)
+        passed, field = unread or (None, None)
+        return Place(country or g.country, admin, shown, point, field=field, unread=passed)
 
     def inside(self, area: CompiledArea, place: Place) -> tuple[bool | None, str]:
         """Whether the place lies in the area (None: cannot tell), and why, in words for `explain`."""
@@ -214,6 +216,11 @@ class Places:
             if key in g.areas and g.lineage(g.areas[key])[known - 1].pcode == above:
                 return None
         return False
+
+
+def no_area(g: Gazetteer, level: int, spelling: str) -> str:
+    """Why a spelling names no area of a level of the gazetteer, with the nearest name it has."""
+    return f"`{spelling}` is no admin{level} area of {country_name(g.country)}{did_you_mean(spelling, g.names(level))}"
 
 
 def _fits(g: Gazetteer, area: AdminArea, names: Sequence[str | None]) -> bool:

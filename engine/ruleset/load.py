@@ -150,9 +150,9 @@ def _placed(doc: Document, problems: list[Problem]) -> list[Problem]:
         other = _PAIRED.get(p.path)
         if other is not None:
             paired = _parse_path(other, doc)
-            if _changed(doc, doc.locate(paired)[0]) > _changed(doc, file):
-                loc = paired
-                file, pos = doc.locate(loc)
+            there = doc.locate(paired)
+            if _changed(doc, there[0]) > _changed(doc, file):
+                loc, (file, pos) = paired, there
         line, column = pos or (None, None)
         # `--set`'s and a variant's own words for a rule (by id): others as the problem names it
         shown = doc.shown(loc) if file.startswith("--") or doc.named_by_id else p.path

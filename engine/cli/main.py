@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import math
 import os
 import sys
@@ -77,7 +78,12 @@ def parser() -> argparse.ArgumentParser:
 def program() -> int:
     """The `ceasefire` program (its console script, and `python -m engine`): `main` on the process's arguments, its
     output flushed. Ctrl-C ends it with status 130, quietly; output that cannot be written (a full disk, standard
-    output sent to /dev/full) is one line and status 2; a reader that goes away (`| head`) is no error."""
+    output sent to /dev/full) is one line and status 2; a reader that goes away (`| head`) is no error.
+
+    What the run made is left to the system at exit (`gc.freeze`): Python's last collections at shutdown walk every
+    object the imports made (polars, pydantic, durable_rules), 0.3 s of a 1.6 s scenario run (median of 10 pairs,
+    `run scenarios/deir-ezzor-2016-09-17.yaml`: 1.56 → 1.26 s). Exit handlers still run; the commands close
+    what they open themselves, and the objects' memory goes back with the process's."""
     for name, value in (ALLOCATOR, BLAS_THREADS):
         os.environ.setdefault(name, value)
     try:
@@ -95,6 +101,8 @@ def program() -> int:
         _silence_stdout()
         print(f"error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT
+    finally:
+        gc.freeze()
 
 
 # polars' allocator (jemalloc): pages freed are kept 2 s before they go back to the system, where polars, on import,

@@ -383,3 +383,54 @@ def test_districts_as_ucdp_names_them(written: str, district: str) -> None:
     syria = gazetteer("SYR")
     assert syria is not None
     assert [a.name for a in syria.find(2, written)] == [district]
+
+
+def test_run_notes_the_incidents_that_tell_a_place_it_cannot_wholly_resolve(cli: Cli, tmp_path: Path) -> None:
+    """A place passed over keeps its verdict, so only the flag and this note tell a reader of it; the note gives
+    the `check` command that says which name, and that command does."""
+    table = tmp_path / "events.csv"
+    rows = [("a", "Idlib,Kafr Nowhere"), ("b", "Idleb,"), ("c", "Atlantis,"), ("d", "Idlib,Harim")]
+    told = "2016-09-14T10:00:00+03:00,SAA,shelling,FSA"
+    table.write_text(
+        "id,time,actor,act,target,admin1,admin3\n" + "".join(f"{i},{told},{place}\n" for i, place in rows),
+        encoding="utf-8",
+    )
+    code, out, err = cli("run", str(table), "--rules", SEPTEMBER, "-f", "jsonl")
+    assert code == 0
+    flagged = [json.loads(line)["incident"] for line in out.splitlines() if "place_unresolved" in line]
+    assert flagged == ["a", "c"]
+    assert err.endswith(
+        "note: 2 incidents tell a place the ruleset cannot wholly resolve (flagged `place_unresolved`); "
+        f"`ceasefire check {table} --rules {SEPTEMBER}` says which name in each, with the nearest it knows\n"
+    )
+    code, _, err = cli("check", str(table), "--rules", SEPTEMBER)
+    assert code == 0
+    assert f"warning: {table}:2: admin3: `Kafr Nowhere` is no admin3 area of Syria (incident `a`)" in err
+    assert f"warning: {table}:4: admin1: `Atlantis` is no admin1 area of Syria (incident `c`)" in err
+    # a scenario, every place read: no note
+    scenario = scenario_of(tmp_path, "k, SAA, shelling, FSA, {admin1: Idlib, admin2: Harim}")
+    code, _, err = cli("run", str(scenario), "-f", "json")
+    assert (code, err) == (0, "")
+    scenario = scenario_of(tmp_path, "k, SAA, shelling, FSA, {admin1: Idlib, admin3: Kafr Nowhere}")
+    code, _, err = cli("run", str(scenario), "-f", "json")
+    assert code == 0 and err.startswith("note: 1 incident tells a place the ruleset cannot wholly resolve")
+
+
+def test_a_folder_run_notes_the_places_it_cannot_wholly_resolve_over_every_part(cli: Cli, tmp_path: Path) -> None:
+    import polars as pl
+
+    told = {"time": "2016-09-14T10:00:00+03:00", "actor": "SAA", "act": "shelling", "target": "FSA"}
+    places = [("a", "Idlib", "Kafr Nowhere"), ("b", "Idleb", None), ("c", "Atlantis", None)]
+    rows = pl.DataFrame([{"id": i, **told, "admin1": a1, "admin3": a3} for i, a1, a3 in places])
+    for number, part in enumerate((rows.head(2), rows.tail(1))):
+        (tmp_path / "in" / f"part={number}").mkdir(parents=True)
+        part.write_parquet(tmp_path / "in" / f"part={number}" / "data.parquet")
+    out = tmp_path / "verdicts"
+    code, _, err = cli("run", str(tmp_path / "in"), "--rules", SEPTEMBER, "-f", "parquet", "-o", str(out))
+    assert code == 0, err
+    first = tmp_path / "in" / "part=0" / "data.parquet"
+    assert err.endswith(
+        "note: 2 incidents tell a place the ruleset cannot wholly resolve (flagged `place_unresolved`); "
+        f"`ceasefire check {first} --rules {SEPTEMBER}` says which name in its first part, and likewise in each "
+        "other part, with the nearest it knows\n"
+    )

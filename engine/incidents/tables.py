@@ -554,8 +554,8 @@ _LINE_NOT_AN_OBJECT = re.compile(rb"\n[\n\r \t]")  # a line that is blank or sta
 # A null the model reads otherwise than "not given": `accounts` (null is refused), an account's person (the
 # source names none), or a key with a backslash escape (which may spell either). `mutual: null` is not given.
 _MEANINGFUL_NULL = re.compile(rb'"(?:accounts|actor|target|intended_target|[^"\n]*\\[^"\n]*)"\s*:\s*null')
-# An escape that may write a control character into a text (`_CONTROL`): `\b`, `\f`, `\u0000`-`\u001f` (`\t`,
-# `\n` and `\r` among them, which are none: those are looked at in the text), `\u007f`, `\u0080`-`\u009f`.
+# An escape that may write a control character into a text (`_CONTROL`): `\b`, `\f`, `\u0000`-`\u001f`, `\u007f`,
+# `\u0080`-`\u009f`. `\u0009`, `\u000a` and `\u000d` match too, though they write none: the texts are then searched.
 _CONTROL_ESCAPE = re.compile(rb"\\(?:[bf]|u00[0189][0-9a-fA-F]|u007[fF])")
 
 

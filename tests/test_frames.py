@@ -309,6 +309,10 @@ JSONL_CASES = [
     '{"id": "a", "accounts": [{"source": "s", "location": {"lat": 35, "latitude": 35, "lon": 1}}]}\n',
     '{"id": "a", "location": {"l\\u0061t": 35, "latitude": 35, "lon": 1}}\n',
     '{"id": 1}\n{"id": "b"}\n',
+    '{"id": "a", "other": "x\\u001by"}\n{"id": "b"}\n',
+    '{"id": "a", "other": "x\x7f"}\n',
+    '{"id": "a", "ot\\u0085her": 1}\n',
+    '{"id": "a", "other": ["\\b"]}\n',
     '{"id": "a"}\n{"id": 2}\n',
     '\ufeff{"id": "a"}\n',
     # good tables: the fast path's or the row reader's, the same frame either way

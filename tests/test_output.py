@@ -290,7 +290,14 @@ def test_no_output_writes_to_standard_output(capsys: pytest.CaptureFixture[str])
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
 @pytest.mark.parametrize(
-    "argv", [["--version"], ["run", str(DEZ)], ["run", str(DEZ), "-f", "json"], ["check", str(DEZ)]]
+    "argv",
+    [
+        ["--version"],
+        ["run", str(DEZ)],
+        ["run", str(DEZ), "-f", "json"],
+        ["run", str(DEZ), "-f", "jsonl"],
+        ["check", str(DEZ)],
+    ],
 )
 def test_standard_output_that_cannot_be_written_is_one_line(argv: list[str]) -> None:
     import subprocess

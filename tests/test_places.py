@@ -400,9 +400,12 @@ def test_run_notes_the_incidents_that_tell_a_place_it_cannot_wholly_resolve(cli:
     flagged = [json.loads(line)["incident"] for line in out.splitlines() if "place_unresolved" in line]
     assert flagged == ["a", "c"]
     assert err.endswith(
-        "note: 2 incidents tell a place the ruleset cannot wholly resolve (flagged `place_unresolved`); "
-        f"`ceasefire check {table} --rules {SEPTEMBER}` says which name in each, with the nearest it knows\n"
+        "note: 2 incidents are flagged `place_unresolved`, told in a place the ruleset cannot wholly resolve; "
+        f"`ceasefire check {table} --rules {SEPTEMBER}` lists each such name, with the nearest it knows\n"
     )
+    # `check` takes no --set: the command given is one that runs
+    code, _, err = cli("run", str(table), "--rules", SEPTEMBER, "--set", "policy.escalation_hours=12", "-f", "jsonl")
+    assert code == 0 and f"`ceasefire check {table} --rules {SEPTEMBER}` lists each such name" in err
     code, _, err = cli("check", str(table), "--rules", SEPTEMBER)
     assert code == 0
     assert f"warning: {table}:2: admin3: `Kafr Nowhere` is no admin3 area of Syria (incident `a`)" in err
@@ -413,7 +416,7 @@ def test_run_notes_the_incidents_that_tell_a_place_it_cannot_wholly_resolve(cli:
     assert (code, err) == (0, "")
     scenario = scenario_of(tmp_path, "k, SAA, shelling, FSA, {admin1: Idlib, admin3: Kafr Nowhere}")
     code, _, err = cli("run", str(scenario), "-f", "json")
-    assert code == 0 and err.startswith("note: 1 incident tells a place the ruleset cannot wholly resolve")
+    assert code == 0 and err.startswith("note: 1 incident is flagged `place_unresolved`, told in a place the ruleset")
 
 
 def test_a_folder_run_notes_the_places_it_cannot_wholly_resolve_over_every_part(cli: Cli, tmp_path: Path) -> None:
@@ -430,7 +433,20 @@ def test_a_folder_run_notes_the_places_it_cannot_wholly_resolve_over_every_part(
     assert code == 0, err
     first = tmp_path / "in" / "part=0" / "data.parquet"
     assert err.endswith(
-        "note: 2 incidents tell a place the ruleset cannot wholly resolve (flagged `place_unresolved`); "
-        f"`ceasefire check {first} --rules {SEPTEMBER}` says which name in its first part, and likewise in each "
-        "other part, with the nearest it knows\n"
+        "note: 2 incidents are flagged `place_unresolved`, told in a place the ruleset cannot wholly resolve; "
+        f"`ceasefire check {first} --rules {SEPTEMBER}` lists those of its first part, and of each other part "
+        "likewise, with the nearest it knows\n"
     )
+
+
+def test_a_note_names_a_path_that_begins_with_a_dash_so_that_its_command_runs(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-events.csv").write_text(
+        "id,time,actor,act,target,admin1\na,2016-09-14T10:00:00+03:00,SAA,shelling,FSA,Atlantis\n", encoding="utf-8"
+    )
+    code, _, err = cli("run", "--rules", SEPTEMBER, "-f", "jsonl", "--", "-events.csv")
+    assert code == 0 and f"`ceasefire check ./-events.csv --rules {SEPTEMBER}` lists each such name" in err
+    code, _, err = cli("check", "./-events.csv", "--rules", SEPTEMBER)
+    assert code == 0 and "`Atlantis` is no admin1 area of Syria" in err

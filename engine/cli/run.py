@@ -129,7 +129,7 @@ def warn_judged(loaded: Loaded, path: Path, rules: str | None, tally: Tally, set
     warn_skipped(loaded)
     _warn_implausible(loaded, tally.implausible, path)
     _note_unresolved(path, rules, tally.unresolved, sets=sets)
-    _note_unplaced(path, rules, tally.unplaced, sets)
+    _note_unplaced(path, rules, tally.unplaced)
 
 
 def reports_of(
@@ -280,7 +280,7 @@ def run_dataset(args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     # `names` reads one table: the note points at the first part, and says so
     _note_unresolved(parts[0].path, args.rules, summary.unresolved, parts=True, sets=args.sets)
-    _note_unplaced(parts[0].path, args.rules, summary.unplaced, args.sets, parts=True)
+    _note_unplaced(parts[0].path, args.rules, summary.unplaced, parts=True)
     return EXIT_OK
 
 
@@ -298,27 +298,29 @@ def _note_unresolved(path: Path, rules: str | None, count: int, parts: bool = Fa
         )
 
 
-def _note_unplaced(path: Path, rules: str | None, count: int, sets: Sequence[str] = (), parts: bool = False) -> None:
-    """One line on stderr: how many incidents tell a place the ruleset cannot wholly resolve (flagged
-    `place_unresolved`: a name no area of its level has, whether passed over for the levels above or leaving the
-    place unknown), and the `check` command that says which name, with the nearest it knows (`parts`: in a
-    dataset, whose first part `path` is)."""
+def _note_unplaced(path: Path, rules: str | None, count: int, parts: bool = False) -> None:
+    """One line on stderr: how many incidents are flagged `place_unresolved` (a place told with a name no area of its
+    level has, whether passed over for the levels above or leaving the place unknown; inside the truce's window or
+    not), and the `check` command that lists each such name with the nearest it knows (`parts`: in a dataset,
+    whose first part `path` is). `check` reads the ruleset as written: a --set is not passed on."""
     if count:
-        which = "in its first part, and likewise in each other part" if parts else "in each"
+        which = "those of its first part, and of each other part likewise" if parts else "each such name"
         print(
-            f"note: {count:,} incident{'' if count == 1 else 's'} tell{'s' if count == 1 else ''} a place the "
-            f"ruleset cannot wholly resolve (flagged `{PLACE_UNRESOLVED}`); "
-            f"`ceasefire check {_command_args(path, rules, sets)}` says which name {which}, with the nearest it knows",
+            f"note: {count:,} incident{' is' if count == 1 else 's are'} flagged `{PLACE_UNRESOLVED}`, told in a "
+            f"place the ruleset cannot wholly resolve; `ceasefire check {_command_args(path, rules)}` lists {which}, "
+            "with the nearest it knows",
             file=sys.stderr,
         )
 
 
-def _command_args(path: Path, rules: str | None, sets: Sequence[str]) -> str:
-    """The input, ruleset and changes of a command a note suggests, quoted as a shell reads them."""
+def _command_args(path: Path, rules: str | None, sets: Sequence[str] = ()) -> str:
+    """The input, ruleset and changes of a command a note suggests, quoted as a shell reads them (a path that
+    begins with `-` as `./-…`, not to be read as an option)."""
     import shlex
 
+    shown = str(path) if path.is_absolute() or not str(path).startswith("-") else f"./{path}"
     named = (f" --rules {shlex.quote(rules)}" if rules else "") + "".join(f" --set {shlex.quote(s)}" for s in sets)
-    return shlex.quote(str(path)) + named
+    return shlex.quote(shown) + named
 
 
 def _write(args: argparse.Namespace, loaded: Loaded, parts: Iterator[Report]) -> dict[str, int]:

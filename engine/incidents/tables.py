@@ -582,6 +582,8 @@ def _jsonl_frame(raw: bytes) -> tuple[pl.DataFrame, list[str]]:
     ignored = [name for name in table.schema.names if name not in schema.names]
     if any(map(misplaced_key, ignored)):
         raise _Unsure  # a misspelt key: the row reader says which line
+    if ignored and not text_checked:
+        raise _Unsure  # a key left out, or its value, may hold the control character: the row reader refuses it
     table = table.select(schema.names)
     if not table.schema.equals(schema):
         raise _Unsure  # an unknown key inside an object: the row reader refuses it

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, BinaryIO
@@ -98,10 +100,19 @@ def _write_lines(lines: pl.DataFrame, out: IO[str], end: str = "\n") -> None:
     out.flush()
     try:
         lines.write_csv(raw, include_header=False, quote_style="never", separator=",", line_terminator=end)
-    except OSError as exc:  # polars words a closed pipe as a plain OSError: say it as Python would
-        if exc.errno == errno.EPIPE or "broken pipe" in str(exc).lower():
+    except OSError as exc:  # polars words the system's error as a plain OSError: say it as Python would
+        code = exc.errno or _os_error(str(exc))
+        if code == errno.EPIPE or "broken pipe" in str(exc).lower():
             raise BrokenPipeError(errno.EPIPE, "Broken pipe") from None
+        if code:
+            raise OSError(code, os.strerror(code)) from None  # a full disk: one line, as for the other formats
         raise
+
+
+def _os_error(message: str) -> int | None:
+    """The system's error number in a message polars gives (`No space left on device (os error 28)`), if any."""
+    found = re.search(r"\(os error ([0-9]+)\)", message)
+    return int(found[1]) if found else None
 
 
 def write_json(reports: Iterable[Report], out: IO[str]) -> None:

@@ -108,16 +108,19 @@ class Tally:
     `place_unresolved`)."""
 
     implausible: list[Report] = field(default_factory=list)
+    implausible_count: int = 0  # incidents flagged `implausible_time`, over those reports
     unresolved: int = 0
     unplaced: int = 0
 
     def passing(self, reports: Iterable[Report]) -> Iterator[Report]:
         """The reports, unchanged, each counted as it passes."""
         for report in reports:
-            if report.flagged(IMPLAUSIBLE):  # a part with any; the warning counts them over these
+            implausible, unplaced = report.flagged(IMPLAUSIBLE, PLACE_UNRESOLVED)
+            if implausible:
                 self.implausible.append(report)
+            self.implausible_count += implausible
             self.unresolved += report.unresolved
-            self.unplaced += report.flagged(PLACE_UNRESOLVED)
+            self.unplaced += unplaced
             yield report
 
 
@@ -127,7 +130,7 @@ def warn_judged(loaded: Loaded, path: Path, rules: str | None, tally: Tally, set
     truce name someone unresolved and how many tell a place that is (`tally`; `rules` and `sets` as given, for
     the commands the notes give). Every command that judges an input says these, once."""
     warn_skipped(loaded)
-    _warn_implausible(loaded, tally.implausible, path)
+    _warn_implausible(loaded, tally, path)
     _note_unresolved(path, rules, tally.unresolved, sets=sets)
     _note_unplaced(path, rules, tally.unplaced)
 
@@ -368,13 +371,16 @@ IMPLAUSIBLE = "implausible_time"
 PLACE_UNRESOLVED = "place_unresolved"
 
 
-def _warn_implausible(loaded: Loaded, flagged: Sequence[Report], path: Path) -> None:
+def _warn_implausible(loaded: Loaded, tally: Tally, path: Path) -> None:
     """One line on stderr: how many incidents tell an implausible time, and where the first is."""
-    if flagged:
-        print(f"warning: {_implausible_problem(loaded, flagged, path)}", file=sys.stderr)
+    if tally.implausible:
+        print(
+            f"warning: {_implausible_problem(loaded, tally.implausible, tally.implausible_count, path)}",
+            file=sys.stderr,
+        )
 
 
-def _implausible_problem(loaded: Loaded, flagged: Sequence[Report], path: Path) -> Problem:
+def _implausible_problem(loaded: Loaded, flagged: Sequence[Report], count: int, path: Path) -> Problem:
     import polars as pl
 
     from engine.incidents.frame import incidents_of
@@ -382,7 +388,6 @@ def _implausible_problem(loaded: Loaded, flagged: Sequence[Report], path: Path) 
     from engine.yamlsafe import dotted
 
     compiled = loaded.compiled
-    count = sum(r.flagged(IMPLAUSIBLE) for r in flagged)
     file = loaded.document.file if loaded.document is not None else str(path)
     if loaded.scenario is not None and loaded.document is not None:
         key, time = next(implausible_times(compiled, loaded.scenario.incidents))

@@ -313,7 +313,7 @@ class _Tally:
             if self.first is None and flagged.any():
                 self.first = (str(part.path), *_implausible(self.compiled, report, flagged))
             self.implausible += int(flagged.sum())
-            self.unplaced += report.flagged(PLACE_UNRESOLVED)
+            self.unplaced += report.flagged(PLACE_UNRESOLVED)[0]
             yield report
 
 

@@ -692,7 +692,7 @@ def _arrow_schema(number_ids: bool = False) -> Any:
     )
 
 
-def _check_nested(nested: pl.DataFrame, text_checked: bool = False, aliased: bool = True) -> None:
+def _check_nested(nested: pl.DataFrame, text_checked: bool, aliased: bool) -> None:
     """What the model checks beyond the incident frame's columns: a place's key and its alias not both (where
     the table may use an alias: `aliased`), `expect`, text anywhere (unless the caller has `text_checked`)."""
     if aliased or not text_checked:
